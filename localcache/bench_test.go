@@ -1,0 +1,164 @@
+package localcache
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+)
+
+const benchMessages = 100_000
+
+var (
+	benchOnce   sync.Once
+	benchCache  *Cache
+	benchFolder int64
+	benchDir    string
+	benchErr    error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchCache != nil {
+		benchCache.Close()
+		os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
+}
+
+// benchFixture fills one folder with 100k messages (headers and body text), once per test binary.
+func benchFixture(b *testing.B) (*Cache, int64) {
+	benchOnce.Do(func() {
+		if benchDir, benchErr = os.MkdirTemp("", "postbode-bench-"); benchErr != nil {
+			return
+		}
+		if benchCache, benchErr = Open(benchDir); benchErr != nil {
+			return
+		}
+		ctx := context.Background()
+		var f Folder
+		if f, benchErr = benchCache.EnsureFolder(ctx, Folder{Account: "a", Name: "INBOX", Role: RoleInbox}); benchErr != nil {
+			return
+		}
+		benchFolder = f.ID
+		msgs := genMessages("a", f.ID, benchMessages, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
+		for i := 0; i < len(msgs); i += 1000 {
+			if _, benchErr = benchCache.AddMessages(ctx, msgs[i:min(i+1000, len(msgs))]); benchErr != nil {
+				return
+			}
+		}
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	return benchCache, benchFolder
+}
+
+// BenchmarkInsert reports the insert rate in batches of 1000, as a sync writes them.
+func BenchmarkInsert(b *testing.B) {
+	c, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	f, _ := c.EnsureFolder(ctx, Folder{Account: "a", Name: "INBOX"})
+	msgs := genMessages("a", f.ID, 1000, time.Now())
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := range msgs {
+			msgs[j].UID = uint32(i*1000 + j + 1)
+		}
+		if _, err := c.AddMessages(ctx, msgs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkPutBodies reports the durable body store rate (20 KB bodies, group commit of 100).
+func BenchmarkPutBodies(b *testing.B) {
+	c, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	bodies := make([]Body, 100)
+	b.SetBytes(100 * 20_000)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := range bodies {
+			raw := make([]byte, 20_000)
+			copy(raw, fmt.Sprintf("Message-ID: <%d.%d@bench>\r\n\r\n", i, j))
+			bodies[j] = Body{Account: "a", Raw: raw}
+		}
+		if _, err := c.PutBodies(ctx, bodies); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+func BenchmarkNewestPage100k(b *testing.B) {
+	c, f := benchFixture(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		page, err := c.Page(ctx, []int64{f}, nil, 50)
+		if err != nil || len(page) != 50 {
+			b.Fatalf("page: %d, %v", len(page), err)
+		}
+	}
+}
+
+func BenchmarkDeepPage100k(b *testing.B) {
+	c, f := benchFixture(b)
+	ctx := context.Background()
+	oldest := time.Date(2020, 1, 1, 0, 5, 0, 0, time.UTC)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		page, err := c.Page(ctx, []int64{f}, &Cursor{Date: oldest, ID: 1 << 40}, 50)
+		if err != nil || len(page) != 6 {
+			b.Fatalf("page: %d, %v", len(page), err)
+		}
+	}
+}
+
+func BenchmarkSearch100k(b *testing.B) {
+	c, _ := benchFixture(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := c.Search(ctx, SearchQuery{Text: "keyword417", Limit: 50})
+		if err != nil || len(res.Messages) != 50 {
+			b.Fatalf("search: %d, %v", len(res.Messages), err)
+		}
+	}
+}
+
+func BenchmarkUnreadCount100k(b *testing.B) {
+	c, f := benchFixture(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if n, err := c.UnreadCount(ctx, f); err != nil || n == 0 {
+			b.Fatalf("unread: %d, %v", n, err)
+		}
+	}
+}
+
+// BenchmarkSearchCommonWord100k matches every message: the worst case for sorting by date.
+func BenchmarkSearchCommonWord100k(b *testing.B) {
+	c, _ := benchFixture(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := c.Search(ctx, SearchQuery{Text: "number", Limit: 50})
+		if err != nil || len(res.Messages) != 50 {
+			b.Fatalf("search: %d, %v", len(res.Messages), err)
+		}
+	}
+}

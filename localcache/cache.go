@@ -1,0 +1,188 @@
+// Package localcache is the one source of truth the UI reads: folders, message index, full-text search,
+// pending operations, POP3 UIDL state, message bodies and the outbox, in two SQLite files.
+//
+// index.db holds everything that can be derived again (folders, the message index, FTS, sync state,
+// pending operations). store.db holds what exists nowhere else or is expensive to get again (message
+// bodies, the outbox). A damaged index.db is set aside and rebuilt; store.db is never deleted by the cache.
+package localcache
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver (FTS5 built in, no cgo)
+)
+
+const (
+	indexFile = "index.db"
+	storeFile = "store.db"
+)
+
+// Cache is safe for concurrent use.
+type Cache struct {
+	dir   string
+	index *sql.DB
+	store *sql.DB
+
+	rebuilt       bool
+	rebuiltReason string
+
+	subsMu sync.Mutex
+	subs   map[*Subscription]struct{}
+}
+
+// Open opens (or creates) the cache in dir. A corrupt or unreadable index is renamed to
+// index.db.damaged-<time> and a new one is created; Rebuilt then reports why, so the caller can
+// re-index POP3 mail from stored bodies and refetch IMAP state.
+func Open(dir string) (*Cache, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("cache dir %s: %w", dir, err)
+	}
+	c := &Cache{dir: dir, subs: map[*Subscription]struct{}{}}
+
+	store, err := openDB(filepath.Join(dir, storeFile), storeMigrations)
+	if err != nil {
+		return nil, fmt.Errorf("open message store: %w", err)
+	}
+	c.store = store
+
+	index, err := openDB(filepath.Join(dir, indexFile), indexMigrations)
+	if err != nil {
+		reason := err.Error()
+		if aside, aerr := setAside(filepath.Join(dir, indexFile)); aerr != nil {
+			store.Close()
+			return nil, fmt.Errorf("index damaged (%v) and could not be set aside: %w", err, aerr)
+		} else if aside != "" {
+			reason += "; damaged file kept as " + filepath.Base(aside)
+		}
+		index, err = openDB(filepath.Join(dir, indexFile), indexMigrations)
+		if err != nil {
+			store.Close()
+			return nil, fmt.Errorf("create new index: %w", err)
+		}
+		c.rebuilt, c.rebuiltReason = true, reason
+	}
+	c.index = index
+	return c, nil
+}
+
+// Rebuilt reports whether Open had to replace a damaged index, and why.
+func (c *Cache) Rebuilt() (bool, string) { return c.rebuilt, c.rebuiltReason }
+
+// Dir is the folder the cache lives in.
+func (c *Cache) Dir() string { return c.dir }
+
+// Close closes both databases.
+func (c *Cache) Close() error {
+	return errors.Join(c.index.Close(), c.store.Close())
+}
+
+func dsn(path string) string {
+	q := url.Values{}
+	for _, p := range []string{
+		"busy_timeout(10000)",
+		"journal_mode(WAL)",
+		// FULL: a committed transaction survives power loss, which the POP3 delete order relies on.
+		"synchronous(FULL)",
+		"foreign_keys(1)",
+	} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+func openDB(path string, migrations []string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite open %s: %w", path, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := checkIntegrity(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	if err := migrate(ctx, db, migrations); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	return db, nil
+}
+
+func checkIntegrity(ctx context.Context, db *sql.DB) error {
+	var res string
+	if err := db.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&res); err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	if res != "ok" {
+		return fmt.Errorf("integrity check: %s", res)
+	}
+	return nil
+}
+
+// migrate applies the migrations past PRAGMA user_version, each in its own transaction.
+func migrate(ctx context.Context, db *sql.DB, migrations []string) error {
+	var version int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this program (%d)", version, len(migrations))
+	}
+	for i := version; i < len(migrations); i++ {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// setAside renames a damaged database and its WAL files; nothing is deleted.
+func setAside(path string) (string, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	aside := fmt.Sprintf("%s.damaged-%s", path, time.Now().UTC().Format("20060102T150405.000000000"))
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Rename(path+suffix, aside+suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("set aside %s: %w", path+suffix, err)
+		}
+	}
+	return aside, nil
+}
+
+// inTx runs fn in an immediate transaction on db.
+func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package localcache
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// UIDLRecord is what the cache knows about one POP3 message on the server.
+type UIDLRecord struct {
+	UIDL         string
+	DownloadedAt time.Time
+	DeletedAt    time.Time // zero while the message is (believed to be) on the server
+}
+
+// SaveUIDLs records downloaded UIDLs durably. The POP3 engine calls it only after the bodies are stored
+// and indexed, and deletes from the server only after it returned.
+func (c *Cache) SaveUIDLs(ctx context.Context, account string, uidls []string, at time.Time) error {
+	err := inTx(ctx, c.index, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx,
+			`INSERT INTO pop3_uidls(account, uidl, downloaded_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, u := range uidls {
+			if _, err := st.ExecContext(ctx, account, u, at.Unix()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("save %d uidls of %s: %w", len(uidls), account, err)
+	}
+	return nil
+}
+
+// MarkUIDLsDeleted records that the server deleted these messages (after a successful QUIT).
+func (c *Cache) MarkUIDLsDeleted(ctx context.Context, account string, uidls []string, at time.Time) error {
+	err := inTx(ctx, c.index, func(tx *sql.Tx) error {
+		for _, u := range uidls {
+			if _, err := tx.ExecContext(ctx, `UPDATE pop3_uidls SET deleted_at = ? WHERE account = ? AND uidl = ?`,
+				at.Unix(), account, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("mark %d uidls of %s deleted: %w", len(uidls), account, err)
+	}
+	return nil
+}
+
+// UIDLs returns every UIDL the account has downloaded.
+func (c *Cache) UIDLs(ctx context.Context, account string) (map[string]UIDLRecord, error) {
+	rows, err := c.index.QueryContext(ctx,
+		`SELECT uidl, downloaded_at, deleted_at FROM pop3_uidls WHERE account = ?`, account)
+	if err != nil {
+		return nil, fmt.Errorf("uidls of %s: %w", account, err)
+	}
+	defer rows.Close()
+	out := map[string]UIDLRecord{}
+	for rows.Next() {
+		var r UIDLRecord
+		var down, del int64
+		if err := rows.Scan(&r.UIDL, &down, &del); err != nil {
+			return nil, fmt.Errorf("uidls of %s: %w", account, err)
+		}
+		r.DownloadedAt = time.Unix(down, 0)
+		if del != 0 {
+			r.DeletedAt = time.Unix(del, 0)
+		}
+		out[r.UIDL] = r
+	}
+	return out, rows.Err()
+}
+
+// ForgetUIDLs drops records of messages no longer on the server, so the table does not grow forever.
+func (c *Cache) ForgetUIDLs(ctx context.Context, account string, uidls []string) error {
+	err := inTx(ctx, c.index, func(tx *sql.Tx) error {
+		for _, u := range uidls {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM pop3_uidls WHERE account = ? AND uidl = ?`, account, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("forget uidls of %s: %w", account, err)
+	}
+	return nil
+}

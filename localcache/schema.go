@@ -1,0 +1,136 @@
+package localcache
+
+// Migrations are append-only: PRAGMA user_version counts how many have run.
+
+var indexMigrations = []string{
+	// 1: folders, messages, FTS, counts, sync state, pending operations, POP3 UIDL state.
+	`
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE folders(
+	id            INTEGER PRIMARY KEY,
+	account       TEXT NOT NULL,
+	name          TEXT NOT NULL,
+	delim         TEXT NOT NULL DEFAULT '/',
+	role          TEXT NOT NULL DEFAULT '',
+	attrs         TEXT NOT NULL DEFAULT '',
+	subscribed    INTEGER NOT NULL DEFAULT 1,
+	uidvalidity   INTEGER NOT NULL DEFAULT 0,
+	uidnext       INTEGER NOT NULL DEFAULT 0,
+	highestmodseq INTEGER NOT NULL DEFAULT 0,
+	server_total  INTEGER NOT NULL DEFAULT -1,
+	total         INTEGER NOT NULL DEFAULT 0,
+	unread        INTEGER NOT NULL DEFAULT 0,
+	with_body     INTEGER NOT NULL DEFAULT 0,
+	UNIQUE(account, name)
+);
+
+CREATE TABLE messages(
+	id             INTEGER PRIMARY KEY,
+	account        TEXT NOT NULL,
+	folder_id      INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+	uid            INTEGER,
+	uidvalidity    INTEGER NOT NULL DEFAULT 0,
+	uidl           TEXT,
+	message_id     TEXT NOT NULL DEFAULT '',
+	in_reply_to    TEXT NOT NULL DEFAULT '',
+	refs           TEXT NOT NULL DEFAULT '',
+	thread_key     TEXT NOT NULL DEFAULT '',
+	subject        TEXT NOT NULL DEFAULT '',
+	from_name      TEXT NOT NULL DEFAULT '',
+	from_addr      TEXT NOT NULL DEFAULT '',
+	to_addrs       TEXT NOT NULL DEFAULT '',
+	cc_addrs       TEXT NOT NULL DEFAULT '',
+	date           INTEGER NOT NULL,
+	size           INTEGER NOT NULL DEFAULT 0,
+	flags          INTEGER NOT NULL DEFAULT 0,
+	keywords       TEXT NOT NULL DEFAULT '',
+	has_attachment INTEGER NOT NULL DEFAULT 0,
+	snippet        TEXT NOT NULL DEFAULT '',
+	body_key       TEXT NOT NULL DEFAULT '',
+	modseq         INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX messages_folder_uid ON messages(folder_id, uid) WHERE uid IS NOT NULL;
+CREATE INDEX messages_page ON messages(folder_id, date DESC, id DESC);
+CREATE INDEX messages_uidl ON messages(account, uidl) WHERE uidl IS NOT NULL;
+CREATE INDEX messages_thread ON messages(account, thread_key);
+CREATE INDEX messages_msgid ON messages(account, message_id);
+
+-- Counts (total, unread = neither seen nor deleted, with a downloaded body) are kept by triggers so
+-- reading one is one row, whatever the folder size.
+CREATE TRIGGER messages_count_ai AFTER INSERT ON messages BEGIN
+	UPDATE folders SET total = total + 1, unread = unread + ((NEW.flags & 9) = 0),
+		with_body = with_body + (NEW.body_key != '') WHERE id = NEW.folder_id;
+END;
+CREATE TRIGGER messages_count_ad AFTER DELETE ON messages BEGIN
+	UPDATE folders SET total = total - 1, unread = unread - ((OLD.flags & 9) = 0),
+		with_body = with_body - (OLD.body_key != '') WHERE id = OLD.folder_id;
+	DELETE FROM messages_fts WHERE rowid = OLD.id;
+END;
+CREATE TRIGGER messages_count_au AFTER UPDATE OF flags, folder_id, body_key ON messages
+WHEN OLD.flags != NEW.flags OR OLD.folder_id != NEW.folder_id OR OLD.body_key != NEW.body_key BEGIN
+	UPDATE folders SET total = total - 1, unread = unread - ((OLD.flags & 9) = 0),
+		with_body = with_body - (OLD.body_key != '') WHERE id = OLD.folder_id;
+	UPDATE folders SET total = total + 1, unread = unread + ((NEW.flags & 9) = 0),
+		with_body = with_body + (NEW.body_key != '') WHERE id = NEW.folder_id;
+END;
+
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+	subject, addresses, body,
+	content='', contentless_delete=1,
+	tokenize='unicode61 remove_diacritics 2'
+);
+
+CREATE TABLE pending(
+	id           INTEGER PRIMARY KEY,
+	account      TEXT NOT NULL,
+	kind         TEXT NOT NULL,
+	payload      BLOB NOT NULL,
+	created      INTEGER NOT NULL,
+	attempts     INTEGER NOT NULL DEFAULT 0,
+	last_error   TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX pending_account ON pending(account, id);
+
+CREATE TABLE pop3_uidls(
+	account       TEXT NOT NULL,
+	uidl          TEXT NOT NULL,
+	downloaded_at INTEGER NOT NULL,
+	deleted_at    INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY(account, uidl)
+) WITHOUT ROWID;
+`,
+}
+
+var storeMigrations = []string{
+	// 1: message bodies (content-addressed) and the outbox.
+	`
+CREATE TABLE bodies(
+	id        INTEGER PRIMARY KEY,
+	key       TEXT NOT NULL UNIQUE,
+	account   TEXT NOT NULL,
+	origin    TEXT NOT NULL DEFAULT '',
+	folder    TEXT NOT NULL DEFAULT '',
+	size      INTEGER NOT NULL,
+	stored_at INTEGER NOT NULL,
+	data      BLOB NOT NULL
+);
+CREATE INDEX bodies_account ON bodies(account, id);
+
+CREATE TABLE outbox(
+	id           INTEGER PRIMARY KEY,
+	account      TEXT NOT NULL,
+	message_id   TEXT NOT NULL,
+	sender       TEXT NOT NULL,
+	recipients   TEXT NOT NULL,
+	raw          BLOB NOT NULL,
+	state        TEXT NOT NULL DEFAULT 'queued',
+	attempts     INTEGER NOT NULL DEFAULT 0,
+	next_attempt INTEGER NOT NULL DEFAULT 0,
+	last_error   TEXT NOT NULL DEFAULT '',
+	created      INTEGER NOT NULL,
+	sent_at      INTEGER NOT NULL DEFAULT 0,
+	UNIQUE(account, message_id)
+);
+`,
+}
