@@ -26,6 +26,7 @@ const (
 type OpItem struct {
 	MessageID int64
 	UID       uint32
+	UIDL      string `json:",omitempty"`
 	PrevFlags Flags
 }
 
@@ -157,8 +158,8 @@ func groupByFolder(ctx context.Context, tx *sql.Tx, ids []int64) ([]group, error
 		var account string
 		var folderID int64
 		var it OpItem
-		err := tx.QueryRowContext(ctx, `SELECT account, folder_id, coalesce(uid, 0), flags FROM messages WHERE id = ?`, id).
-			Scan(&account, &folderID, &it.UID, &it.PrevFlags)
+		err := tx.QueryRowContext(ctx, `SELECT account, folder_id, coalesce(uid, 0), coalesce(uidl, ''), flags FROM messages WHERE id = ?`, id).
+			Scan(&account, &folderID, &it.UID, &it.UIDL, &it.PrevFlags)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}

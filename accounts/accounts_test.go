@@ -1,0 +1,255 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/zalando/go-keyring"
+
+	"postbode/localcache"
+	"postbode/sync/transport"
+)
+
+func sampleAccount(name string, kind Kind) Account {
+	return Account{
+		Name: name, Kind: kind, Email: name + "@example.org",
+		Incoming: Server{Host: "mail.example.org", Port: 993, Security: transport.SecurityTLS, User: name},
+		Outgoing: Server{Host: "mail.example.org", Port: 465, Security: transport.SecurityTLS, User: name},
+	}
+}
+
+func TestConfigRoundTripAndValidation(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config", "accounts.json")
+	var c Config
+	if err := c.Add(sampleAccount("work", KindIMAP)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Add(sampleAccount("work", KindPOP3)); err == nil {
+		t.Fatal("duplicate name accepted")
+	}
+	bad := sampleAccount("../etc", "smtp")
+	bad.Incoming.Port = 0
+	bad.Incoming.Security = "maybe"
+	err := c.Add(bad)
+	for _, want := range []string{"account name", "kind", "port", "security"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("validation error %v does not mention %q", err, want)
+		}
+	}
+	if err := c.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("config mode = %v, want 0600", fi.Mode().Perm())
+	}
+	got, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, ok := got.Find("work")
+	if !ok || a.POP3.PollInterval.Duration != 10*time.Minute || a.IMAP.BodyWindowDays != 30 || a.Incoming.Port != 993 {
+		t.Fatalf("loaded = %+v", a)
+	}
+	if err := got.Remove("work"); err != nil || len(got.Accounts) != 0 {
+		t.Fatalf("remove: %v %+v", err, got.Accounts)
+	}
+	if empty, err := LoadConfig(filepath.Join(t.TempDir(), "none.json")); err != nil || len(empty.Accounts) != 0 {
+		t.Fatalf("missing file = %+v %v", empty, err)
+	}
+}
+
+func TestSecretsWithoutKeyringStayInMemory(t *testing.T) {
+	// keyring.MockInitWithError swaps a global: this test must not run in parallel.
+	keyring.MockInitWithError(errors.New("exec: \"dbus-launch\": executable file not found"))
+	s := NewSecrets()
+	err := s.Set("work", "hunter2-canary")
+	if !errors.Is(err, ErrNoKeyring) {
+		t.Fatalf("Set without keyring = %v, want ErrNoKeyring", err)
+	}
+	if pw, err := s.Get("work"); err != nil || pw != "hunter2-canary" {
+		t.Fatalf("Get = %q, %v", pw, err)
+	}
+	if err := s.Delete("work"); err == nil {
+		t.Log("delete reported no error")
+	}
+	if _, err := s.Get("work"); !errors.Is(err, ErrNoPassword) {
+		t.Fatalf("after delete: %v", err)
+	}
+}
+
+func TestSecretsUseKeyring(t *testing.T) {
+	keyring.MockInit()
+	s := NewSecrets()
+	if err := s.Set("work", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	if pw, err := keyring.Get(keyringService, "work"); err != nil || pw != "pw" {
+		t.Fatalf("keyring holds %q, %v", pw, err)
+	}
+	if pw, err := NewSecrets().Get("work"); err != nil || pw != "pw" {
+		t.Fatalf("a new store reads %q, %v", pw, err)
+	}
+	if _, err := s.Get("other"); !errors.Is(err, ErrNoPassword) {
+		t.Fatalf("unknown account: %v", err)
+	}
+}
+
+// fakeEngine counts calls and fails its first runs, to observe the Manager.
+type fakeEngine struct {
+	runs, wakes atomic.Int32
+	failFirst   int32
+}
+
+func (f *fakeEngine) Run(ctx context.Context) error {
+	if n := f.runs.Add(1); n <= f.failFirst {
+		return errors.New("connection refused")
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+func (f *fakeEngine) SyncOnce(ctx context.Context) error { return nil }
+func (f *fakeEngine) Wake()                              { f.wakes.Add(1) }
+
+type mapSecrets map[string]string
+
+func (m mapSecrets) Get(a string) (string, error) { return m[a], nil }
+
+func newTestManager(t *testing.T, engines map[string]*fakeEngine) (*Manager, *localcache.Cache) {
+	t.Helper()
+	cache, err := localcache.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cache.Close() })
+	cfg := &Config{}
+	cfg.Add(sampleAccount("imap", KindIMAP))
+	cfg.Add(sampleAccount("pop", KindPOP3))
+	backend := Backend{New: func(d EngineDeps) Engine { return engines[d.Account.Name] }}
+	return NewManager(cfg, cache, mapSecrets{}, map[Kind]Backend{KindIMAP: backend, KindPOP3: backend}), cache
+}
+
+func TestRequestsAreLocalFirstAndQueuedOnlyForIMAP(t *testing.T) {
+	engines := map[string]*fakeEngine{"imap": {}, "pop": {}}
+	m, cache := newTestManager(t, engines)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() { cancel(); m.Wait() }()
+	m.Start(ctx)
+	go func() {
+		for range m.Events() {
+		}
+	}()
+
+	var ids = map[string][]int64{}
+	for _, name := range []string{"imap", "pop"} {
+		inbox, _ := cache.EnsureFolder(ctx, localcache.Folder{Account: name, Name: "INBOX", Role: localcache.RoleInbox})
+		cache.EnsureFolder(ctx, localcache.Folder{Account: name, Name: "Trash", Role: localcache.RoleTrash})
+		msg := localcache.Message{Account: name, FolderID: inbox.ID, Subject: "hello", Date: time.Now()}
+		if name == "imap" {
+			msg.UID = 1
+		} else {
+			msg.UIDL = "u1"
+		}
+		got, err := cache.AddMessages(ctx, []localcache.Message{msg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[name] = got
+	}
+	all := append(append([]int64{}, ids["imap"]...), ids["pop"]...)
+	if err := m.Do(ctx, MarkRead{IDs: all, Read: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range all {
+		if msg, _ := cache.Message(ctx, id); !msg.Flags.Has(localcache.FlagSeen) {
+			t.Fatalf("message %d not marked read at once", id)
+		}
+	}
+	if err := m.Do(ctx, Delete{IDs: all}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"imap", "pop"} {
+		trash, _ := cache.FolderByRole(ctx, name, localcache.RoleTrash)
+		if msg, _ := cache.Message(ctx, ids[name][0]); msg.FolderID != trash.ID {
+			t.Fatalf("%s: delete did not move to Trash", name)
+		}
+	}
+	if err := m.Do(ctx, Delete{IDs: all}); err != nil { // from Trash: for good
+		t.Fatal(err)
+	}
+	if _, err := cache.Message(ctx, ids["imap"][0]); !errors.Is(err, localcache.ErrNotFound) {
+		t.Fatalf("deleted from Trash still there: %v", err)
+	}
+	imapOps, _ := cache.PendingOps(ctx, "imap")
+	popOps, _ := cache.PendingOps(ctx, "pop")
+	if len(imapOps) != 3 || imapOps[2].Kind != localcache.OpExpunge {
+		t.Fatalf("imap pending = %+v", imapOps)
+	}
+	if len(popOps) != 0 {
+		t.Fatalf("pop pending = %+v (POP3 changes are local only under the keep policy)", popOps)
+	}
+	if engines["imap"].wakes.Load() < 3 {
+		t.Fatalf("imap engine woken %d times", engines["imap"].wakes.Load())
+	}
+	if err := m.Do(ctx, CreateFolder{Account: "imap", Name: "Projects"}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := cache.FolderByName(ctx, "imap", "Projects")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Do(ctx, RenameFolder{FolderID: f.ID, NewName: "Projecten"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Do(ctx, DeleteFolder{FolderID: f.ID}); err != nil {
+		t.Fatal(err)
+	}
+	trash, _ := cache.FolderByRole(ctx, "imap", localcache.RoleTrash)
+	if err := m.Do(ctx, DeleteFolder{FolderID: trash.ID}); err == nil {
+		t.Fatal("deleting Trash was allowed")
+	}
+	imapOps, _ = cache.PendingOps(ctx, "imap")
+	kinds := []localcache.OpKind{}
+	for _, op := range imapOps[3:] {
+		kinds = append(kinds, op.Kind)
+	}
+	if len(kinds) != 3 || kinds[0] != localcache.OpCreateFolder || kinds[1] != localcache.OpRenameFolder || kinds[2] != localcache.OpDeleteFolder {
+		t.Fatalf("folder ops = %v", kinds)
+	}
+}
+
+func TestManagerRestartsFailedEngine(t *testing.T) {
+	engines := map[string]*fakeEngine{"imap": {failFirst: 2}, "pop": {}}
+	m, _ := newTestManager(t, engines)
+	ctx, cancel := context.WithCancel(context.Background())
+	m.Start(ctx)
+	var states []State
+	deadline := time.After(10 * time.Second)
+	for engines["imap"].runs.Load() < 3 {
+		select {
+		case ev := <-m.Events():
+			if cs, ok := ev.(ConnState); ok && cs.Account == "imap" {
+				states = append(states, cs.State)
+				if cs.State == StateError && cs.Err == nil {
+					t.Fatal("error state without a reason")
+				}
+			}
+		case <-deadline:
+			t.Fatalf("engine ran %d times, states %v", engines["imap"].runs.Load(), states)
+		}
+	}
+	cancel()
+	go func() {
+		for range m.Events() {
+		}
+	}()
+	m.Wait()
+	if len(states) < 4 || states[0] != StateConnecting || states[1] != StateError {
+		t.Fatalf("states = %v", states)
+	}
+}

@@ -1,0 +1,284 @@
+// Package accounts holds account settings (never secrets), passwords through the OS keyring, and the
+// Manager that runs one engine per account and turns user intents into local changes.
+package accounts
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"postbode/sync/transport"
+)
+
+// Kind is the protocol family of an account.
+type Kind string
+
+const (
+	KindIMAP Kind = "imap"
+	KindPOP3 Kind = "pop3"
+)
+
+// Server is how to reach one server. No password: that lives in the keyring.
+type Server struct {
+	Host     string             `json:"host"`
+	Port     int                `json:"port"`
+	Security transport.Security `json:"security"`
+	User     string             `json:"user,omitempty"`
+	// CAFile is a PEM file of CAs trusted for this account only (self-hosted servers, tests).
+	CAFile string `json:"ca_file,omitempty"`
+	// PinSHA256 is a certificate the user chose to trust for this account during setup.
+	PinSHA256 string `json:"pin_sha256,omitempty"`
+}
+
+// POP3 server policies for downloaded mail.
+const (
+	LeaveKeep          = "keep"           // keep on the server (default)
+	LeaveDelete        = "delete"         // delete once the local copy is durable
+	LeaveDays          = "days"           // delete N days after download
+	LeaveDeleteLocally = "delete-locally" // delete from the server when deleted here
+)
+
+// POP3Policy is how a POP3 account polls and what it leaves on the server.
+type POP3Policy struct {
+	PollInterval Duration `json:"poll_interval"`
+	Leave        string   `json:"leave"`
+	Days         int      `json:"days,omitempty"`
+}
+
+// IMAPPolicy is how much an IMAP account downloads ahead of time.
+type IMAPPolicy struct {
+	// BodyWindowDays: bodies of messages newer than this are downloaded during sync; older ones
+	// when opened. 0 means the default (30); -1 means every body.
+	BodyWindowDays int `json:"body_window_days,omitempty"`
+}
+
+// Account is one configured mail account.
+type Account struct {
+	Name        string     `json:"name"`
+	Kind        Kind       `json:"kind"`
+	DisplayName string     `json:"display_name,omitempty"`
+	Email       string     `json:"email"`
+	Incoming    Server     `json:"incoming"`
+	Outgoing    Server     `json:"outgoing,omitempty"`
+	POP3        POP3Policy `json:"pop3,omitempty"`
+	IMAP        IMAPPolicy `json:"imap,omitempty"`
+}
+
+// Duration is a time.Duration written as "10m0s" in the config file.
+type Duration struct{ time.Duration }
+
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration: %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("duration %q: %w", s, err)
+	}
+	d.Duration = v
+	return nil
+}
+
+var validName = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N} ._@+-]{0,63}$`)
+
+// WithDefaults fills unset policy fields.
+func (a Account) WithDefaults() Account {
+	if a.POP3.PollInterval.Duration == 0 {
+		a.POP3.PollInterval.Duration = 10 * time.Minute
+	}
+	if a.POP3.Leave == "" {
+		a.POP3.Leave = LeaveKeep
+	}
+	if a.IMAP.BodyWindowDays == 0 {
+		a.IMAP.BodyWindowDays = 30
+	}
+	if a.DisplayName == "" {
+		a.DisplayName = a.Name
+	}
+	return a
+}
+
+// Validate says what is wrong with the settings, in words a user can act on.
+func (a Account) Validate() error {
+	var errs []error
+	if !validName.MatchString(a.Name) {
+		errs = append(errs, fmt.Errorf("account name %q: use 1–64 letters, digits, spaces or . _ @ + -", a.Name))
+	}
+	if a.Kind != KindIMAP && a.Kind != KindPOP3 {
+		errs = append(errs, fmt.Errorf("account kind %q: must be imap or pop3", a.Kind))
+	}
+	if !strings.Contains(a.Email, "@") {
+		errs = append(errs, fmt.Errorf("e-mail address %q is not valid", a.Email))
+	}
+	if err := a.Incoming.validate("incoming"); err != nil {
+		errs = append(errs, err)
+	}
+	if a.Outgoing.Host != "" {
+		if err := a.Outgoing.validate("outgoing"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	switch a.POP3.Leave {
+	case "", LeaveKeep, LeaveDelete, LeaveDeleteLocally:
+	case LeaveDays:
+		if a.POP3.Days < 1 {
+			errs = append(errs, errors.New("delete after N days needs N of at least 1"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("unknown POP3 policy %q", a.POP3.Leave))
+	}
+	return errors.Join(errs...)
+}
+
+func (s Server) validate(which string) error {
+	var errs []error
+	if s.Host == "" || strings.ContainsAny(s.Host, " /") {
+		errs = append(errs, fmt.Errorf("%s server host %q is not valid", which, s.Host))
+	}
+	if s.Port < 1 || s.Port > 65535 {
+		errs = append(errs, fmt.Errorf("%s server port %d is not valid", which, s.Port))
+	}
+	switch s.Security {
+	case transport.SecurityTLS, transport.SecurityStartTLS, transport.SecurityPlain:
+	default:
+		errs = append(errs, fmt.Errorf("%s server security %q: must be tls, starttls or plain", which, s.Security))
+	}
+	return errors.Join(errs...)
+}
+
+// Transport returns the dialing configuration for this server.
+func (s Server) Transport(proto transport.Protocol) (transport.Config, error) {
+	cfg := transport.Config{Protocol: proto, Host: s.Host, Port: s.Port, Security: s.Security, PinSHA256: s.PinSHA256}
+	if s.CAFile != "" {
+		pem, err := os.ReadFile(s.CAFile)
+		if err != nil {
+			return cfg, fmt.Errorf("read CA file: %w", err)
+		}
+		cfg.ExtraRoots = x509.NewCertPool()
+		if !cfg.ExtraRoots.AppendCertsFromPEM(pem) {
+			return cfg, fmt.Errorf("CA file %s holds no PEM certificate", s.CAFile)
+		}
+	}
+	return cfg, nil
+}
+
+// Config is the set of accounts, stored as JSON in the profile's config folder.
+type Config struct {
+	Accounts []Account `json:"accounts"`
+}
+
+// Find returns the account with that name.
+func (c *Config) Find(name string) (Account, bool) {
+	for _, a := range c.Accounts {
+		if a.Name == name {
+			return a, true
+		}
+	}
+	return Account{}, false
+}
+
+// LoadConfig reads the config file; a missing file is an empty config.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return &Config{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read accounts: %w", err)
+	}
+	var c Config
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("accounts file %s: %w", path, err)
+	}
+	for i := range c.Accounts {
+		c.Accounts[i] = c.Accounts[i].WithDefaults()
+	}
+	return &c, nil
+}
+
+// Save writes the config atomically (temp file, fsync, rename), so a crash leaves the old or the new.
+func (c *Config) Save(path string) error {
+	data, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode accounts: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("config dir: %w", err)
+	}
+	return WriteFileAtomic(path, append(data, '\n'), 0o600)
+}
+
+// Add appends a new account after validating it.
+func (c *Config) Add(a Account) error {
+	a = a.WithDefaults()
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	if _, dup := c.Find(a.Name); dup {
+		return fmt.Errorf("an account named %q already exists", a.Name)
+	}
+	c.Accounts = append(c.Accounts, a)
+	return nil
+}
+
+// Remove drops an account by name.
+func (c *Config) Remove(name string) error {
+	for i, a := range c.Accounts {
+		if a.Name == name {
+			c.Accounts = append(c.Accounts[:i], c.Accounts[i+1:]...)
+			return nil
+		}
+	}
+	return fmt.Errorf("no account named %q", name)
+}
+
+// WriteFileAtomic writes data to path through a temp file that is fsynced and renamed, then fsyncs the
+// directory.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // no-op after a successful rename
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Chmod(perm); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("replace %s: %w", path, err)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync dir %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync dir %s: %w", dir, err)
+	}
+	return nil
+}

@@ -1,0 +1,102 @@
+package accounts
+
+import "postbode/localcache"
+
+// Event is something an engine reports. Every event names its account.
+type Event interface{ AccountName() string }
+
+// State is an account's connection state.
+type State string
+
+const (
+	StateOffline    State = "offline"
+	StateConnecting State = "connecting"
+	StateOnline     State = "online"
+	StateSyncing    State = "syncing"
+	StateError      State = "error"
+)
+
+// ConnState reports a change of connection state; Err says why for offline and error.
+type ConnState struct {
+	Account string
+	State   State
+	Err     error
+}
+
+// SyncProgress reports how far a long piece of work is (first sync, big downloads).
+type SyncProgress struct {
+	Account, Folder string
+	Done, Total     int
+}
+
+// NewMail reports messages that arrived in a folder.
+type NewMail struct {
+	Account, Folder string
+	Messages        []localcache.Message
+}
+
+// Error reports a failed operation (a refused replay, a failed send). It is shown to the user.
+type Error struct {
+	Account, Op string
+	Err         error
+}
+
+// Notice is a warning the user should see once, e.g. "this POP3 server has no UIDL".
+type Notice struct {
+	Account, Text string
+}
+
+func (e ConnState) AccountName() string    { return e.Account }
+func (e SyncProgress) AccountName() string { return e.Account }
+func (e NewMail) AccountName() string      { return e.Account }
+func (e Error) AccountName() string        { return e.Account }
+func (e Notice) AccountName() string       { return e.Account }
+
+// Request is a user intent posted to the Manager. Each returns once the local change is made.
+type Request interface{ isRequest() }
+
+// MarkRead marks messages read or unread.
+type MarkRead struct {
+	IDs  []int64
+	Read bool
+}
+
+// SetFlag sets or clears a flag (normally FlagFlagged) on messages.
+type SetFlag struct {
+	IDs  []int64
+	Flag localcache.Flags
+	On   bool
+}
+
+// Move moves messages to another folder of the same account.
+type Move struct {
+	IDs []int64
+	To  int64
+}
+
+// Delete moves messages to the account's Trash; messages already in Trash are deleted for good.
+type Delete struct{ IDs []int64 }
+
+// CheckNow asks engines to connect and look for new mail now ("" for every account).
+type CheckNow struct{ Account string }
+
+// CreateFolder makes a new folder.
+type CreateFolder struct{ Account, Name string }
+
+// RenameFolder renames a folder.
+type RenameFolder struct {
+	FolderID int64
+	NewName  string
+}
+
+// DeleteFolder deletes a folder and its messages.
+type DeleteFolder struct{ FolderID int64 }
+
+func (MarkRead) isRequest()     {}
+func (SetFlag) isRequest()      {}
+func (Move) isRequest()         {}
+func (Delete) isRequest()       {}
+func (CheckNow) isRequest()     {}
+func (CreateFolder) isRequest() {}
+func (RenameFolder) isRequest() {}
+func (DeleteFolder) isRequest() {}

@@ -1,0 +1,385 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"postbode/localcache"
+)
+
+// Engine keeps one account in step with its server. Engines are the only writers of server-derived
+// state in the cache; they never touch the UI.
+type Engine interface {
+	// Run keeps the account in sync until ctx ends. It returns when the connection fails; the Manager
+	// restarts it after a capped backoff.
+	Run(ctx context.Context) error
+	// SyncOnce does one complete pass (replay pending operations, fetch what is new) and returns.
+	SyncOnce(ctx context.Context) error
+	// Wake asks a running engine to replay pending operations and check for new mail now. It never blocks.
+	Wake()
+}
+
+// EngineDeps is what an engine is given.
+type EngineDeps struct {
+	Account  Account
+	Cache    *localcache.Cache
+	Password func() (string, error)
+	Emit     func(Event)
+}
+
+// TestReport is what a connection test found.
+type TestReport struct {
+	Server       string
+	Greeting     string
+	Capabilities []string
+	TLS          string
+}
+
+// Backend is one protocol's engine and connection test, injected from main.go.
+type Backend struct {
+	New  func(EngineDeps) Engine
+	Test func(ctx context.Context, acc Account, password string) (TestReport, error)
+}
+
+// PasswordSource gives an account's password.
+type PasswordSource interface {
+	Get(account string) (string, error)
+}
+
+// Manager runs one engine per account, fans their events into one stream, and applies requests to
+// the cache at once (local first), leaving the server side to the engines.
+type Manager struct {
+	cache    *localcache.Cache
+	secrets  PasswordSource
+	backends map[Kind]Backend
+	events   chan Event
+
+	mu       sync.Mutex
+	accounts map[string]Account
+	engines  map[string]Engine
+	wg       sync.WaitGroup
+}
+
+// NewManager wires the accounts to their backends.
+func NewManager(cfg *Config, cache *localcache.Cache, secrets PasswordSource, backends map[Kind]Backend) *Manager {
+	m := &Manager{
+		cache: cache, secrets: secrets, backends: backends,
+		events:   make(chan Event, 256),
+		accounts: map[string]Account{}, engines: map[string]Engine{},
+	}
+	for _, a := range cfg.Accounts {
+		m.accounts[a.Name] = a.WithDefaults()
+	}
+	return m
+}
+
+// Events is the one stream of every engine's events.
+func (m *Manager) Events() <-chan Event { return m.events }
+
+// Accounts returns the configured accounts.
+func (m *Manager) Accounts() []Account {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Account, 0, len(m.accounts))
+	for _, a := range m.accounts {
+		out = append(out, a)
+	}
+	return out
+}
+
+// Account returns one account by name.
+func (m *Manager) Account(name string) (Account, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a, ok := m.accounts[name]
+	return a, ok
+}
+
+func (m *Manager) engine(ctx context.Context, acc Account) (Engine, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.engines[acc.Name]; ok {
+		return e, nil
+	}
+	b, ok := m.backends[acc.Kind]
+	if !ok || b.New == nil {
+		return nil, fmt.Errorf("account %s: no engine for %s", acc.Name, acc.Kind)
+	}
+	e := b.New(EngineDeps{
+		Account:  acc,
+		Cache:    m.cache,
+		Password: func() (string, error) { return m.secrets.Get(acc.Name) },
+		Emit:     func(ev Event) { m.emit(ctx, ev) },
+	})
+	m.engines[acc.Name] = e
+	return e, nil
+}
+
+func (m *Manager) emit(ctx context.Context, ev Event) {
+	select {
+	case m.events <- ev:
+	case <-ctx.Done():
+	}
+}
+
+// Start runs every account's engine until ctx ends. Wait returns when all have stopped.
+func (m *Manager) Start(ctx context.Context) {
+	for _, acc := range m.Accounts() {
+		e, err := m.engine(ctx, acc)
+		if err != nil {
+			m.emit(ctx, Error{Account: acc.Name, Op: "start", Err: err})
+			continue
+		}
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			m.supervise(ctx, acc.Name, e)
+		}()
+	}
+}
+
+// Wait blocks until every engine started by Start has returned.
+func (m *Manager) Wait() { m.wg.Wait() }
+
+// Backoff bounds for reconnecting after a failed run.
+const (
+	minBackoff = time.Second
+	maxBackoff = 5 * time.Minute
+)
+
+// supervise restarts an engine after each failure, waiting longer each time up to maxBackoff; a run
+// that stayed up for a while resets the wait.
+func (m *Manager) supervise(ctx context.Context, name string, e Engine) {
+	backoff := minBackoff
+	for ctx.Err() == nil {
+		started := time.Now()
+		m.emit(ctx, ConnState{Account: name, State: StateConnecting})
+		err := e.Run(ctx)
+		if ctx.Err() != nil {
+			m.emit(context.Background(), ConnState{Account: name, State: StateOffline})
+			return
+		}
+		if time.Since(started) > 2*time.Minute {
+			backoff = minBackoff
+		}
+		m.emit(ctx, ConnState{Account: name, State: StateError, Err: err})
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, maxBackoff)
+	}
+}
+
+// SyncOnce runs one complete pass for the named accounts (all when none are named).
+func (m *Manager) SyncOnce(ctx context.Context, names ...string) error {
+	var accs []Account
+	if len(names) == 0 {
+		accs = m.Accounts()
+	}
+	for _, n := range names {
+		a, ok := m.Account(n)
+		if !ok {
+			return fmt.Errorf("no account named %q", n)
+		}
+		accs = append(accs, a)
+	}
+	var errs []error
+	for _, acc := range accs {
+		e, err := m.engine(ctx, acc)
+		if err == nil {
+			err = e.SyncOnce(ctx)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", acc.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Test checks that an account's server accepts its settings and password, changing nothing.
+func (m *Manager) Test(ctx context.Context, acc Account, password string) (TestReport, error) {
+	b, ok := m.backends[acc.Kind]
+	if !ok || b.Test == nil {
+		return TestReport{}, fmt.Errorf("no connection test for %s", acc.Kind)
+	}
+	return b.Test(ctx, acc, password)
+}
+
+func (m *Manager) wake(account string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for name, e := range m.engines {
+		if account == "" || name == account {
+			e.Wake()
+		}
+	}
+}
+
+// Do applies a request to the cache at once and tells the engines; it never waits on the network.
+func (m *Manager) Do(ctx context.Context, req Request) error {
+	switch r := req.(type) {
+	case MarkRead:
+		if r.Read {
+			return m.eachAccount(ctx, r.IDs, func(acc Account, ids []int64) error {
+				return m.cache.SetFlags(ctx, ids, localcache.FlagSeen, 0, acc.Kind == KindIMAP)
+			})
+		}
+		return m.eachAccount(ctx, r.IDs, func(acc Account, ids []int64) error {
+			return m.cache.SetFlags(ctx, ids, 0, localcache.FlagSeen, acc.Kind == KindIMAP)
+		})
+	case SetFlag:
+		return m.eachAccount(ctx, r.IDs, func(acc Account, ids []int64) error {
+			if r.On {
+				return m.cache.SetFlags(ctx, ids, r.Flag, 0, acc.Kind == KindIMAP)
+			}
+			return m.cache.SetFlags(ctx, ids, 0, r.Flag, acc.Kind == KindIMAP)
+		})
+	case Move:
+		return m.eachAccount(ctx, r.IDs, func(acc Account, ids []int64) error {
+			return m.cache.Move(ctx, ids, r.To, acc.Kind == KindIMAP)
+		})
+	case Delete:
+		return m.eachAccount(ctx, r.IDs, func(acc Account, ids []int64) error { return m.delete(ctx, acc, ids) })
+	case CheckNow:
+		m.wake(r.Account)
+		return nil
+	case CreateFolder:
+		return m.createFolder(ctx, r)
+	case RenameFolder:
+		return m.renameFolder(ctx, r)
+	case DeleteFolder:
+		return m.deleteFolder(ctx, r)
+	default:
+		return fmt.Errorf("unknown request %T", req)
+	}
+}
+
+// eachAccount splits message ids by account, runs fn for each and wakes that account's engine.
+func (m *Manager) eachAccount(ctx context.Context, ids []int64, fn func(Account, []int64) error) error {
+	byAccount := map[string][]int64{}
+	var order []string
+	for _, id := range ids {
+		msg, err := m.cache.Message(ctx, id)
+		if err != nil {
+			return err
+		}
+		if _, seen := byAccount[msg.Account]; !seen {
+			order = append(order, msg.Account)
+		}
+		byAccount[msg.Account] = append(byAccount[msg.Account], id)
+	}
+	for _, name := range order {
+		acc, ok := m.Account(name)
+		if !ok {
+			return fmt.Errorf("no account named %q", name)
+		}
+		if err := fn(acc, byAccount[name]); err != nil {
+			return err
+		}
+		m.wake(name)
+	}
+	return nil
+}
+
+// delete moves to Trash, or deletes for good what is already in Trash (or when there is no Trash).
+func (m *Manager) delete(ctx context.Context, acc Account, ids []int64) error {
+	trash, err := m.cache.FolderByRole(ctx, acc.Name, localcache.RoleTrash)
+	hasTrash := err == nil
+	if err != nil && !errors.Is(err, localcache.ErrNotFound) {
+		return err
+	}
+	var toTrash, forGood []int64
+	for _, id := range ids {
+		msg, err := m.cache.Message(ctx, id)
+		if err != nil {
+			return err
+		}
+		if hasTrash && msg.FolderID != trash.ID {
+			toTrash = append(toTrash, id)
+		} else {
+			forGood = append(forGood, id)
+		}
+	}
+	if len(toTrash) > 0 {
+		if err := m.cache.Move(ctx, toTrash, trash.ID, acc.Kind == KindIMAP); err != nil {
+			return err
+		}
+	}
+	if len(forGood) > 0 {
+		// POP3 mail deleted here leaves the server only under the "delete when deleted locally" policy.
+		queue := acc.Kind == KindIMAP || acc.POP3.Leave == LeaveDeleteLocally
+		if err := m.cache.Expunge(ctx, forGood, queue); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *Manager) createFolder(ctx context.Context, r CreateFolder) error {
+	acc, ok := m.Account(r.Account)
+	if !ok {
+		return fmt.Errorf("no account named %q", r.Account)
+	}
+	if _, err := m.cache.FolderByName(ctx, acc.Name, r.Name); err == nil {
+		return fmt.Errorf("folder %q already exists", r.Name)
+	}
+	if _, err := m.cache.EnsureFolder(ctx, localcache.Folder{Account: acc.Name, Name: r.Name, Subscribed: true}); err != nil {
+		return err
+	}
+	if acc.Kind == KindIMAP {
+		if err := m.cache.Enqueue(ctx, localcache.PendingOp{Account: acc.Name, Kind: localcache.OpCreateFolder, Name: r.Name}); err != nil {
+			return err
+		}
+		m.wake(acc.Name)
+	}
+	return nil
+}
+
+func (m *Manager) renameFolder(ctx context.Context, r RenameFolder) error {
+	f, err := m.cache.Folder(ctx, r.FolderID)
+	if err != nil {
+		return err
+	}
+	if f.Role != "" {
+		return fmt.Errorf("folder %q is a special folder and cannot be renamed", f.Name)
+	}
+	acc, _ := m.Account(f.Account)
+	if err := m.cache.RenameFolder(ctx, f.ID, r.NewName); err != nil {
+		return err
+	}
+	if acc.Kind == KindIMAP {
+		if err := m.cache.Enqueue(ctx, localcache.PendingOp{Account: f.Account, Kind: localcache.OpRenameFolder,
+			FolderID: f.ID, Name: f.Name, NewName: r.NewName}); err != nil {
+			return err
+		}
+		m.wake(f.Account)
+	}
+	return nil
+}
+
+func (m *Manager) deleteFolder(ctx context.Context, r DeleteFolder) error {
+	f, err := m.cache.Folder(ctx, r.FolderID)
+	if err != nil {
+		return err
+	}
+	if f.Role != "" {
+		return fmt.Errorf("folder %q is a special folder and cannot be deleted", f.Name)
+	}
+	acc, _ := m.Account(f.Account)
+	if acc.Kind == KindIMAP {
+		if err := m.cache.Enqueue(ctx, localcache.PendingOp{Account: f.Account, Kind: localcache.OpDeleteFolder,
+			FolderID: f.ID, Name: f.Name}); err != nil {
+			return err
+		}
+	}
+	if err := m.cache.DeleteFolder(ctx, f.ID); err != nil {
+		return err
+	}
+	m.wake(f.Account)
+	return nil
+}
