@@ -79,3 +79,10 @@ func redact(err error, password string) string {
 	}
 	return strings.ReplaceAll(err.Error(), password, "[password]")
 }
+
+// Remember keeps a password in memory for this session only (e.g. one read from stdin).
+func (s *Secrets) Remember(account, password string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.memory[account] = password
+}

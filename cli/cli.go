@@ -1,0 +1,228 @@
+// Package cli is Postbode's scriptable command line: the same core as the GUI, without Fyne.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"postbode/accounts"
+	"postbode/localcache"
+)
+
+// Version is set at build time (-ldflags "-X postbode/cli.Version=...") or from FyneApp.toml by main.
+var Version = "dev"
+
+// App is the command line program. GUI runs when no subcommand is given; main injects it so that this
+// package never imports the UI toolkit.
+type App struct {
+	Backends map[accounts.Kind]accounts.Backend
+	GUI      func(ctx context.Context, env *Env) error
+	Stdin    io.Reader
+	Stdout   io.Writer
+	Stderr   io.Writer
+}
+
+// Env is what a command works with: the profile and, opened on demand, the config, cache and secrets.
+type Env struct {
+	Profile  accounts.Profile
+	Backends map[accounts.Kind]accounts.Backend
+	Secrets  *accounts.Secrets
+	Stdin    io.Reader
+	Stdout   io.Writer
+	Stderr   io.Writer
+	Log      *slog.Logger
+
+	cache *localcache.Cache
+}
+
+// Config loads the accounts file.
+func (e *Env) Config() (*accounts.Config, error) {
+	return accounts.LoadConfig(e.Profile.AccountsFile())
+}
+
+// Cache opens the local cache once; Close closes it.
+func (e *Env) Cache() (*localcache.Cache, error) {
+	if e.cache != nil {
+		return e.cache, nil
+	}
+	c, err := localcache.Open(e.Profile.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if rebuilt, why := c.Rebuilt(); rebuilt {
+		fmt.Fprintf(e.Stderr, "postbode: the local index was damaged and has been rebuilt (%s); mail will be fetched again\n", why)
+	}
+	e.cache = c
+	return c, nil
+}
+
+// Close releases what the Env opened.
+func (e *Env) Close() error {
+	if e.cache != nil {
+		return e.cache.Close()
+	}
+	return nil
+}
+
+// Manager builds an account manager over the profile.
+func (e *Env) Manager() (*accounts.Manager, error) {
+	cfg, err := e.Config()
+	if err != nil {
+		return nil, err
+	}
+	cache, err := e.Cache()
+	if err != nil {
+		return nil, err
+	}
+	return accounts.NewManager(cfg, cache, e.Secrets, e.Backends), nil
+}
+
+// usageError is printed with the command's usage and exits 2.
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+const usage = `Postbode, a desktop e-mail client for IMAP and POP3 accounts.
+
+Usage: postbode [--profile DIR] [COMMAND]
+
+Without a command, the mail window opens.
+
+Commands:
+  account add|list|remove|test   manage accounts
+  folders [--account A]          list folders with unread counts
+  ls [--account A] [FOLDER]      list messages, newest first
+  show [--raw] ID                show a message (headers and text, or the exact stored bytes)
+  search QUERY                   full-text search over downloaded mail
+  sync [--account A] [--once]    synchronise accounts (stay connected, or one pass with --once)
+
+Global options:
+  --profile DIR   keep config, mail and logs in DIR (also POSTBODE_PROFILE)
+  --version       print the version
+`
+
+// Run parses the global options and runs a command; it returns the exit code.
+func (a *App) Run(ctx context.Context, args []string) int {
+	fs := flag.NewFlagSet("postbode", flag.ContinueOnError)
+	fs.SetOutput(a.Stderr)
+	fs.Usage = func() { fmt.Fprint(a.Stderr, usage) }
+	profileDir := fs.String("profile", "", "keep config, mail and logs in `DIR`")
+	version := fs.Bool("version", false, "print the version")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *version {
+		fmt.Fprintf(a.Stdout, "postbode %s\n", Version)
+		return 0
+	}
+	env, err := a.env(*profileDir)
+	if err != nil {
+		fmt.Fprintf(a.Stderr, "postbode: %v\n", err)
+		return 1
+	}
+	defer env.Close()
+
+	rest := fs.Args()
+	if len(rest) == 0 {
+		if a.GUI == nil {
+			fmt.Fprint(a.Stderr, usage)
+			return 2
+		}
+		err = a.GUI(ctx, env)
+	} else {
+		err = dispatch(ctx, env, rest[0], rest[1:])
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(a.Stderr, "postbode: %v\n", err)
+		return 2
+	default:
+		fmt.Fprintf(a.Stderr, "postbode: %v\n", err)
+		return 1
+	}
+}
+
+func (a *App) env(profileDir string) (*Env, error) {
+	var p accounts.Profile
+	if profileDir != "" {
+		abs, err := filepath.Abs(profileDir)
+		if err != nil {
+			return nil, fmt.Errorf("profile %s: %w", profileDir, err)
+		}
+		p = accounts.ProfileIn(abs)
+	} else {
+		var err error
+		if p, err = accounts.DefaultProfile(); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.Ensure(); err != nil {
+		return nil, err
+	}
+	logFile, err := os.OpenFile(filepath.Join(p.LogDir, "postbode.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open log: %w", err)
+	}
+	return &Env{
+		Profile: p, Backends: a.Backends, Secrets: accounts.NewSecrets(),
+		Stdin: a.Stdin, Stdout: a.Stdout, Stderr: a.Stderr,
+		Log: slog.New(slog.NewTextHandler(logFile, nil)),
+	}, nil
+}
+
+func dispatch(ctx context.Context, env *Env, cmd string, args []string) error {
+	switch cmd {
+	case "account":
+		return accountCmd(ctx, env, args)
+	case "folders":
+		return foldersCmd(ctx, env, args)
+	case "ls":
+		return lsCmd(ctx, env, args)
+	case "show":
+		return showCmd(ctx, env, args)
+	case "search":
+		return searchCmd(ctx, env, args)
+	case "sync":
+		return syncCmd(ctx, env, args)
+	case "help":
+		fmt.Fprint(env.Stdout, usage)
+		return nil
+	default:
+		return usageError{fmt.Sprintf("unknown command %q (see postbode --help)", cmd)}
+	}
+}
+
+// newFlags makes a subcommand's flag set that reports errors as usage errors.
+func newFlags(env *Env, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	return fs
+}
+
+// parse accepts flags before and after positional arguments ("ls INBOX --json") and returns the
+// positional ones.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usageError{err.Error()}
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
