@@ -12,8 +12,10 @@ import (
 
 	"postbode/accounts"
 	"postbode/cli"
+	"postbode/localcache"
 	"postbode/sync/imapsync"
 	"postbode/sync/pop3sync"
+	"postbode/sync/smtpsend"
 	"postbode/ui"
 )
 
@@ -38,6 +40,9 @@ func main() {
 		Backends: map[accounts.Kind]accounts.Backend{
 			accounts.KindIMAP: {New: imapsync.New, Test: imapsync.Test},
 			accounts.KindPOP3: {New: pop3sync.New, Test: pop3sync.Test},
+		},
+		NewSender: func(c *localcache.Cache, m *accounts.Manager, p accounts.PasswordSource) accounts.Sender {
+			return smtpsend.NewOutbox(c, m, p)
 		},
 		GUI: func(ctx context.Context, env *cli.Env) error {
 			m, err := env.Manager()

@@ -56,6 +56,7 @@ type Manager struct {
 	secrets  PasswordSource
 	backends map[Kind]Backend
 	events   chan Event
+	sender   Sender
 
 	mu       sync.Mutex
 	accounts map[string]Account
@@ -125,8 +126,15 @@ func (m *Manager) emit(ctx context.Context, ev Event) {
 	}
 }
 
-// Start runs every account's engine until ctx ends. Wait returns when all have stopped.
+// Start runs every account's engine, and the outbox, until ctx ends. Wait returns when all have stopped.
 func (m *Manager) Start(ctx context.Context) {
+	if m.sender != nil {
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			m.sender.Run(ctx)
+		}()
+	}
 	for _, acc := range m.Accounts() {
 		e, err := m.engine(ctx, acc)
 		if err != nil {
@@ -189,6 +197,12 @@ func (m *Manager) SyncOnce(ctx context.Context, names ...string) error {
 		accs = append(accs, a)
 	}
 	var errs []error
+	if m.sender != nil {
+		// Sending first: the Sent copies it files are then appended by the engines' pass below.
+		if err := m.sender.Flush(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("outbox: %w", err))
+		}
+	}
 	for _, acc := range accs {
 		e, err := m.engine(ctx, acc)
 		if err == nil {
@@ -247,6 +261,9 @@ func (m *Manager) Do(ctx context.Context, req Request) error {
 		return m.eachAccount(ctx, r.IDs, func(acc Account, ids []int64) error { return m.delete(ctx, acc, ids) })
 	case CheckNow:
 		m.wake(r.Account)
+		if m.sender != nil {
+			m.sender.Wake()
+		}
 		return nil
 	case CreateFolder:
 		return m.createFolder(ctx, r)
@@ -254,6 +271,11 @@ func (m *Manager) Do(ctx context.Context, req Request) error {
 		return m.renameFolder(ctx, r)
 	case DeleteFolder:
 		return m.deleteFolder(ctx, r)
+	case Send:
+		return m.send(ctx, r)
+	case SaveDraft:
+		_, err := m.saveDraft(ctx, r)
+		return err
 	default:
 		return fmt.Errorf("unknown request %T", req)
 	}

@@ -22,21 +22,24 @@ var Version = "dev"
 // package never imports the UI toolkit.
 type App struct {
 	Backends map[accounts.Kind]accounts.Backend
-	GUI      func(ctx context.Context, env *Env) error
-	Stdin    io.Reader
-	Stdout   io.Writer
-	Stderr   io.Writer
+	// NewSender builds the outbox for a Manager (nil: sending is unavailable).
+	NewSender func(*localcache.Cache, *accounts.Manager, accounts.PasswordSource) accounts.Sender
+	GUI       func(ctx context.Context, env *Env) error
+	Stdin     io.Reader
+	Stdout    io.Writer
+	Stderr    io.Writer
 }
 
 // Env is what a command works with: the profile and, opened on demand, the config, cache and secrets.
 type Env struct {
-	Profile  accounts.Profile
-	Backends map[accounts.Kind]accounts.Backend
-	Secrets  *accounts.Secrets
-	Stdin    io.Reader
-	Stdout   io.Writer
-	Stderr   io.Writer
-	Log      *slog.Logger
+	Profile   accounts.Profile
+	Backends  map[accounts.Kind]accounts.Backend
+	NewSender func(*localcache.Cache, *accounts.Manager, accounts.PasswordSource) accounts.Sender
+	Secrets   *accounts.Secrets
+	Stdin     io.Reader
+	Stdout    io.Writer
+	Stderr    io.Writer
+	Log       *slog.Logger
 
 	cache *localcache.Cache
 }
@@ -80,7 +83,11 @@ func (e *Env) Manager() (*accounts.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	return accounts.NewManager(cfg, cache, e.Secrets, e.Backends), nil
+	m := accounts.NewManager(cfg, cache, e.Secrets, e.Backends)
+	if e.NewSender != nil {
+		m.SetSender(e.NewSender(cache, m, e.Secrets))
+	}
+	return m, nil
 }
 
 // usageError is printed with the command's usage and exits 2.
@@ -101,6 +108,7 @@ Commands:
   show [--raw] ID                show a message (headers and text, or the exact stored bytes)
   search QUERY                   full-text search over downloaded mail
   sync [--account A] [--once]    synchronise accounts (stay connected, or one pass with --once)
+  send --account A --to X ...    send a message read from stdin
 
 Global options:
   --profile DIR   keep config, mail and logs in DIR (also POSTBODE_PROFILE)
@@ -176,7 +184,7 @@ func (a *App) env(profileDir string) (*Env, error) {
 		return nil, fmt.Errorf("open log: %w", err)
 	}
 	return &Env{
-		Profile: p, Backends: a.Backends, Secrets: accounts.NewSecrets(),
+		Profile: p, Backends: a.Backends, NewSender: a.NewSender, Secrets: accounts.NewSecrets(),
 		Stdin: a.Stdin, Stdout: a.Stdout, Stderr: a.Stderr,
 		Log: slog.New(slog.NewTextHandler(logFile, nil)),
 	}, nil
@@ -196,6 +204,8 @@ func dispatch(ctx context.Context, env *Env, cmd string, args []string) error {
 		return searchCmd(ctx, env, args)
 	case "sync":
 		return syncCmd(ctx, env, args)
+	case "send":
+		return sendCmd(ctx, env, args)
 	case "help":
 		fmt.Fprint(env.Stdout, usage)
 		return nil

@@ -1,0 +1,202 @@
+package accounts
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+
+	"postbode/localcache"
+	"postbode/mailfmt"
+)
+
+// Sender queues and delivers outgoing mail (the SMTP outbox), injected from main.go.
+type Sender interface {
+	// Queue stores the message durably in the outbox and returns at once.
+	Queue(ctx context.Context, account string, raw []byte, messageID, from string, rcpt []string) error
+	// Run delivers queued mail until ctx ends, retrying with backoff.
+	Run(ctx context.Context)
+	// Flush makes one delivery attempt for every message that is due.
+	Flush(ctx context.Context) error
+	// Wake asks a running outbox to try now. It never blocks.
+	Wake()
+}
+
+// Send queues a message for sending from an account.
+type Send struct {
+	Account string
+	Draft   mailfmt.Draft
+}
+
+// SaveDraft stores a draft in the account's Drafts folder, replacing the previous version (0: none).
+type SaveDraft struct {
+	Account  string
+	Draft    mailfmt.Draft
+	Replaces int64
+}
+
+func (Send) isRequest()      {}
+func (SaveDraft) isRequest() {}
+
+// SetSender plugs in the outbox; without one, Send requests fail with a clear error.
+func (m *Manager) SetSender(s Sender) { m.sender = s }
+
+// Identity is the account's From address.
+func (a Account) Identity() mailfmt.Address {
+	return mailfmt.Address{Name: a.DisplayName, Email: a.Email}
+}
+
+func (m *Manager) send(ctx context.Context, r Send) error {
+	if m.sender == nil {
+		return fmt.Errorf("sending is not available")
+	}
+	acc, ok := m.Account(r.Account)
+	if !ok {
+		return fmt.Errorf("no account named %q", r.Account)
+	}
+	r.Draft.From = acc.Identity()
+	raw, id, err := mailfmt.Build(r.Draft)
+	if err != nil {
+		return err
+	}
+	if err := m.sender.Queue(ctx, acc.Name, raw, id, acc.Email, r.Draft.Recipients()); err != nil {
+		return err
+	}
+	m.sender.Wake()
+	return nil
+}
+
+// saveDraft writes the draft into Drafts locally at once; IMAP accounts queue the APPEND (and the
+// removal of the version it replaces) for the engine.
+func (m *Manager) saveDraft(ctx context.Context, r SaveDraft) (int64, error) {
+	acc, ok := m.Account(r.Account)
+	if !ok {
+		return 0, fmt.Errorf("no account named %q", r.Account)
+	}
+	r.Draft.From = acc.Identity()
+	raw, id, err := mailfmt.BuildDraft(r.Draft)
+	if err != nil {
+		return 0, err
+	}
+	drafts, err := m.specialFolder(ctx, acc, localcache.RoleDrafts, "Drafts")
+	if err != nil {
+		return 0, err
+	}
+	newID, err := m.FileCopy(ctx, acc, drafts, raw, id, localcache.FlagSeen|localcache.FlagDraft)
+	if err != nil {
+		return 0, err
+	}
+	if r.Replaces != 0 {
+		if err := m.cache.Expunge(ctx, []int64{r.Replaces}, acc.Kind == KindIMAP); err != nil {
+			return newID, err
+		}
+	}
+	m.wake(acc.Name)
+	return newID, nil
+}
+
+// specialFolder finds the account's folder with a role, creating it (locally, and queued for the
+// server on IMAP) when missing.
+func (m *Manager) specialFolder(ctx context.Context, acc Account, role, name string) (localcache.Folder, error) {
+	f, err := m.cache.FolderByRole(ctx, acc.Name, role)
+	if err == nil {
+		return f, nil
+	}
+	f, err = m.cache.EnsureFolder(ctx, localcache.Folder{Account: acc.Name, Name: name, Role: role, Subscribed: true})
+	if err != nil {
+		return f, err
+	}
+	if acc.Kind == KindIMAP {
+		err = m.cache.Enqueue(ctx, localcache.PendingOp{Account: acc.Name, Kind: localcache.OpCreateFolder, Name: name})
+	}
+	return f, err
+}
+
+// FileCopy stores raw as a message in folder: the body durably, an index entry at once, and for IMAP
+// accounts a queued APPEND of the exact bytes. It is how sent mail reaches Sent and drafts reach Drafts.
+func (m *Manager) FileCopy(ctx context.Context, acc Account, folder localcache.Folder, raw []byte, messageID string, flags localcache.Flags) (int64, error) {
+	keys, err := m.cache.PutBodies(ctx, []localcache.Body{{Account: acc.Name, Origin: "local", Folder: folder.Name, Raw: raw}})
+	if err != nil {
+		return 0, err
+	}
+	msg, err := mailfmt.Parse(bytes.NewReader(raw), mailfmt.DefaultLimits)
+	if err != nil {
+		return 0, fmt.Errorf("file copy: %w", err)
+	}
+	entry := IndexEntry(acc.Name, folder.ID, msg, int64(len(raw)))
+	entry.Flags, entry.BodyKey = flags, keys[0]
+	entry.BodyText = msg.Text
+	if entry.MessageID == "" {
+		entry.MessageID = messageID
+	}
+	ids, err := m.cache.AddMessages(ctx, []localcache.Message{entry})
+	if err != nil {
+		return 0, err
+	}
+	if acc.Kind == KindIMAP {
+		err = m.cache.Enqueue(ctx, localcache.PendingOp{Account: acc.Name, Kind: localcache.OpAppend, FolderID: folder.ID,
+			FolderName: folder.Name, BodyKey: keys[0], Set: flags, Items: []localcache.OpItem{{MessageID: ids[0]}}})
+	}
+	return ids[0], err
+}
+
+// IndexEntry turns a parsed message into an index entry for a folder.
+func IndexEntry(account string, folderID int64, msg *mailfmt.Message, size int64) localcache.Message {
+	e := localcache.Message{
+		Account: account, FolderID: folderID, MessageID: msg.MessageID, InReplyTo: msg.InReplyTo,
+		ThreadKey: msg.ThreadKey, Subject: msg.Subject, Date: msg.Date, Size: size,
+		HasAttachment: len(msg.Attachments) > 0, Snippet: mailfmt.Snippet(msg.Text, 160),
+	}
+	if e.Date.IsZero() {
+		e.Date = time.Now()
+	}
+	for i, r := range msg.References {
+		if i > 0 {
+			e.References += " "
+		}
+		e.References += r
+	}
+	if len(msg.From) > 0 {
+		e.FromName, e.FromAddr = msg.From[0].Name, msg.From[0].Email
+	}
+	e.To, e.Cc = joinAddrs(msg.To), joinAddrs(msg.Cc)
+	return e
+}
+
+func joinAddrs(as []mailfmt.Address) string {
+	s := ""
+	for i, a := range as {
+		if i > 0 {
+			s += ", "
+		}
+		s += a.String()
+	}
+	return s
+}
+
+// FileSent files the exact sent bytes in the account's Sent folder (created when missing): on the
+// server for IMAP accounts, on this computer only for POP3 accounts.
+func (m *Manager) FileSent(ctx context.Context, account string, raw []byte, messageID string) error {
+	acc, ok := m.Account(account)
+	if !ok {
+		return fmt.Errorf("no account named %q", account)
+	}
+	sent, err := m.specialFolder(ctx, acc, localcache.RoleSent, "Sent")
+	if err != nil {
+		return err
+	}
+	if _, err := m.FileCopy(ctx, acc, sent, raw, messageID, localcache.FlagSeen); err != nil {
+		return err
+	}
+	m.wake(acc.Name)
+	return nil
+}
+
+// Emit posts an event from a part the Manager does not run itself (the outbox). It never blocks: when
+// nobody reads events the event is dropped.
+func (m *Manager) Emit(ev Event) {
+	select {
+	case m.events <- ev:
+	default:
+	}
+}
