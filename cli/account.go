@@ -60,6 +60,9 @@ func defaultPort(kind accounts.Kind, sec transport.Security) int {
 }
 
 func accountAdd(ctx context.Context, env *Env, args []string) error {
+	if discoverRequested(args) {
+		return accountDiscover(ctx, env, args)
+	}
 	fs := newFlags(env, "account add")
 	var (
 		a                            accounts.Account
@@ -83,6 +86,7 @@ func accountAdd(ctx context.Context, env *Env, args []string) error {
 	fs.DurationVar(&poll, "poll", 10*time.Minute, "POP3: how often to check for mail")
 	fs.StringVar(&a.POP3.Leave, "leave", accounts.LeaveKeep, "POP3: keep, delete, days or delete-locally")
 	fs.IntVar(&a.POP3.Days, "days", 0, "POP3: with --leave days, how many days to keep mail on the server")
+	fs.String("discover", "", "look up and print the server settings for an e-mail `ADDRESS` and add nothing (with --json: as JSON)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}

@@ -41,7 +41,8 @@ type Env struct {
 	Stderr    io.Writer
 	Log       *slog.Logger
 
-	cache *localcache.Cache
+	cache   *localcache.Cache
+	logFile io.Closer
 }
 
 // Config loads the accounts file.
@@ -67,10 +68,16 @@ func (e *Env) Cache() (*localcache.Cache, error) {
 
 // Close releases what the Env opened.
 func (e *Env) Close() error {
+	var errs []error
 	if e.cache != nil {
-		return e.cache.Close()
+		errs = append(errs, e.cache.Close())
+		e.cache = nil
 	}
-	return nil
+	if e.logFile != nil {
+		errs = append(errs, e.logFile.Close())
+		e.logFile = nil
+	}
+	return errors.Join(errs...)
 }
 
 // Manager builds an account manager over the profile.
@@ -108,6 +115,7 @@ Commands:
   show [--raw] ID                show a message (headers and text, or the exact stored bytes)
   search QUERY                   full-text search over downloaded mail
   sync [--account A] [--once]    synchronise accounts (stay connected, or one pass with --once)
+  demo [--keep]                  try Postbode on built-in demo servers, in a temporary profile
   send --account A --to X ...    send a message read from stdin
 
 Global options:
@@ -132,14 +140,18 @@ func (a *App) Run(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.Stdout, "postbode %s\n", Version)
 		return 0
 	}
-	env, err := a.env(*profileDir)
-	if err != nil {
+	rest := fs.Args()
+	var env *Env
+	var err error
+	if len(rest) > 0 && rest[0] == "demo" {
+		// The demo makes its own temporary profile; the user's profile is not even created.
+		env = &Env{Stdin: a.Stdin, Stdout: a.Stdout, Stderr: a.Stderr}
+	} else if env, err = a.env(*profileDir); err != nil {
 		fmt.Fprintf(a.Stderr, "postbode: %v\n", err)
 		return 1
 	}
 	defer env.Close()
 
-	rest := fs.Args()
 	if len(rest) == 0 {
 		if a.GUI == nil {
 			fmt.Fprint(a.Stderr, usage)
@@ -147,7 +159,7 @@ func (a *App) Run(ctx context.Context, args []string) int {
 		}
 		err = a.GUI(ctx, env)
 	} else {
-		err = dispatch(ctx, env, rest[0], rest[1:])
+		err = a.dispatch(ctx, env, rest[0], rest[1:])
 	}
 	var ue usageError
 	switch {
@@ -176,6 +188,11 @@ func (a *App) env(profileDir string) (*Env, error) {
 			return nil, err
 		}
 	}
+	return a.envFor(p)
+}
+
+// envFor makes an Env on a profile, creating its folders; Env.Close releases it.
+func (a *App) envFor(p accounts.Profile) (*Env, error) {
 	if err := p.Ensure(); err != nil {
 		return nil, err
 	}
@@ -186,11 +203,11 @@ func (a *App) env(profileDir string) (*Env, error) {
 	return &Env{
 		Profile: p, Backends: a.Backends, NewSender: a.NewSender, Secrets: accounts.NewSecrets(),
 		Stdin: a.Stdin, Stdout: a.Stdout, Stderr: a.Stderr,
-		Log: slog.New(slog.NewTextHandler(logFile, nil)),
+		Log: slog.New(slog.NewTextHandler(logFile, nil)), logFile: logFile,
 	}, nil
 }
 
-func dispatch(ctx context.Context, env *Env, cmd string, args []string) error {
+func (a *App) dispatch(ctx context.Context, env *Env, cmd string, args []string) error {
 	switch cmd {
 	case "account":
 		return accountCmd(ctx, env, args)
@@ -204,6 +221,8 @@ func dispatch(ctx context.Context, env *Env, cmd string, args []string) error {
 		return searchCmd(ctx, env, args)
 	case "sync":
 		return syncCmd(ctx, env, args)
+	case "demo":
+		return a.demo(ctx, env, args)
 	case "send":
 		return sendCmd(ctx, env, args)
 	case "help":
