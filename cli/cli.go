@@ -110,6 +110,7 @@ Without a command, the mail window opens.
 
 Commands:
   account add|list|remove|test   manage accounts
+  account add --discover ADDR    find the server settings for an address
   folders [--account A]          list folders with unread counts
   ls [--account A] [FOLDER]      list messages, newest first
   show [--raw] ID                show a message (headers and text, or the exact stored bytes)
