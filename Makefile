@@ -7,7 +7,7 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # test, Dovecot for the protocol tests, ImageMagick to capture screenshots.
 DEB_BUILD := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev \
              libxi-dev libxxf86vm-dev
-DEB_TEST  := xvfb xauth imagemagick dovecot-imapd dovecot-pop3d dovecot-lmtpd openssl
+DEB_TEST  := xvfb xauth imagemagick dovecot-imapd dovecot-pop3d dovecot-lmtpd postfix openssl
 
 # Packages without Fyne run with the race detector; the UI and main packages run plainly (cgo + GL).
 CORE_PKGS = $(shell $(GO) list ./... | grep -v -e '^postbode$$' -e '^postbode/ui')

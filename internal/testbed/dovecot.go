@@ -64,6 +64,12 @@ type Dovecot struct {
 	// "localhost" (see SECURITY.md rule 6); dial Host, verify ServerName.
 	ServerName string
 	CAFile     string // PEM file of the generated CA
+	// CertFile and KeyFile are the server certificate (signed by the CA) and
+	// its key, so other servers of the testbed (Postfix) can reuse them.
+	CertFile, KeyFile string
+	// AuthSocket is a Dovecot auth-client socket (the protocol Postfix's
+	// smtpd_sasl_type = dovecot speaks) checking the same users.
+	AuthSocket string
 	CAPEM      []byte
 	CertPool   *x509.CertPool // holds only the generated CA
 	Dir        string
@@ -255,6 +261,7 @@ type accounts struct {
 	mailUID, mailGID         int    // owner of all mail files
 	loginUser, internalUser  string // default_login_user, default_internal_user
 	internalUID, internalGID int
+	postfixUser              string // Postfix's mail_owner, "" when Postfix is not installed
 }
 
 // lookupAccounts picks unprivileged accounts. Mail cannot be owned by root:
@@ -284,6 +291,9 @@ func lookupAccounts() (accounts, error) {
 	internal := nobody
 	if u, err := user.Lookup("dovecot"); err == nil {
 		internal = u
+	}
+	if _, err := user.Lookup("postfix"); err == nil {
+		a.postfixUser = "postfix"
 	}
 	a.internalUser = internal.Username
 	if a.internalUID, err = strconv.Atoi(internal.Uid); err != nil {
@@ -347,6 +357,9 @@ func (d *Dovecot) prepareDir(dir string) error {
 	d.ConfigFile = filepath.Join(dir, "dovecot.conf")
 	d.LogFile = filepath.Join(dir, "dovecot.log")
 	d.CAFile = filepath.Join(dir, "tls", "ca.pem")
+	d.CertFile = filepath.Join(dir, "tls", "cert.pem")
+	d.KeyFile = filepath.Join(dir, "tls", "key.pem")
+	d.AuthSocket = filepath.Join(d.baseDir, "auth-postfix")
 	return nil
 }
 
@@ -543,6 +556,9 @@ func (d *Dovecot) writeConfig(opts Options, a accounts) error {
 	w("auth_mechanisms = plain login")
 	w("auth_username_format = %%Ln")
 	w("auth_failure_delay = 0")
+	w("# No auth penalty either: after one wrong password every login from 127.0.0.1")
+	w("# would wait 4-15 s. An auth process that cannot reach this socket skips it.")
+	w("service anvil {\n  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n}")
 	w("passdb {\n  driver = passwd-file\n  args = scheme=PLAIN %s\n}", filepath.Join(d.Dir, "passwd"))
 	w("userdb {\n  driver = passwd-file\n  args = %s\n}", filepath.Join(d.Dir, "passwd"))
 	w("")
@@ -577,6 +593,10 @@ func (d *Dovecot) writeConfig(opts Options, a accounts) error {
 	// Mail processes run as nobody, outside the dovecot group that may write
 	// stats; without this every session logs a permission warning.
 	w("service stats {\n  unix_listener stats-writer {\n    mode = 0666\n  }\n}")
+	// SMTP AUTH for the testbed's Postfix; only its mail_owner may connect.
+	if a.postfixUser != "" {
+		w("service auth {\n  unix_listener auth-postfix {\n    mode = 0600\n    user = %s\n  }\n}", a.postfixUser)
+	}
 	if err := os.WriteFile(d.ConfigFile, []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("testbed: write config: %w", err)
 	}

@@ -165,11 +165,11 @@ func (o *Outbox) recoverInterrupted(ctx context.Context) error {
 		if it.State != localcache.OutboxSending {
 			continue
 		}
-		copies, err := o.cache.MessagesByMessageID(ctx, it.Account, it.MessageID)
+		filed, err := o.sentCopyFiled(ctx, it)
 		if err != nil {
 			return err
 		}
-		if len(copies) > 0 {
+		if filed {
 			if err := o.cache.OutboxRemove(ctx, it.ID); err != nil {
 				return err
 			}
@@ -181,4 +181,27 @@ func (o *Outbox) recoverInterrupted(ctx context.Context) error {
 		o.emit(accounts.Error{Account: it.Account, Op: "send", Err: errMaybeSent})
 	}
 	return nil
+}
+
+// sentCopyFiled reports whether the account's Sent folder holds the item's Message-ID. Only Sent
+// counts: the draft it was written from carries the same Message-ID, and a copy elsewhere does not
+// prove the Sent copy was filed.
+func (o *Outbox) sentCopyFiled(ctx context.Context, it localcache.OutboxItem) (bool, error) {
+	sent, err := o.cache.FolderByRole(ctx, it.Account, localcache.RoleSent)
+	if errors.Is(err, localcache.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	copies, err := o.cache.MessagesByMessageID(ctx, it.Account, it.MessageID)
+	if err != nil {
+		return false, err
+	}
+	for _, m := range copies {
+		if m.FolderID == sent.ID {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -92,6 +92,15 @@ func prefix(detail string) string {
 	return detail + ": "
 }
 
+// dialContext replaces how TCP is dialed when set: tests map the name mail.test to a loopback
+// address. nil in production.
+var dialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// errMaybeDelivered explains a connection lost while waiting for the answer to the end of DATA: the
+// server may have accepted the message, so it is not sent again without the user.
+var errMaybeDelivered = errors.New("the connection broke after the whole message was handed over; " +
+	"it may have been delivered. Check with the recipient or send it again")
+
 // Send makes one attempt to deliver raw to the recipients through the account's outgoing server.
 func Send(ctx context.Context, acc accounts.Account, password, from string, rcpt []string, raw []byte) error {
 	srv := acc.Outgoing
@@ -102,6 +111,7 @@ func Send(ctx context.Context, acc accounts.Account, password, from string, rcpt
 	if err != nil {
 		return &SendError{Problem: ProblemSecurity, Permanent: true, Err: err}
 	}
+	cfg.DialContext = dialContext
 	conn, err := transport.Dial(ctx, cfg)
 	if err != nil {
 		return classify(fmt.Errorf("smtp dial %s:%d: %w", srv.Host, srv.Port, err), "dial", "")
@@ -137,6 +147,12 @@ func Send(ctx context.Context, acc accounts.Account, password, from string, rcpt
 		return classify(fmt.Errorf("smtp DATA: %w", err), "data", "")
 	}
 	if err := w.Close(); err != nil {
+		var smtpErr *smtp.SMTPError
+		if !errors.As(err, &smtpErr) {
+			// No answer to the final dot: a retry could deliver the message twice.
+			return &SendError{Problem: ProblemUnreachable, Permanent: true, Detail: "end of DATA",
+				Err: fmt.Errorf("%w: %v", errMaybeDelivered, err)}
+		}
 		return classify(fmt.Errorf("smtp end of DATA: %w", err), "data", "")
 	}
 	// The message is accepted; a failing QUIT changes nothing.
@@ -173,6 +189,7 @@ func Test(ctx context.Context, acc accounts.Account, password string) error {
 	if err != nil {
 		return err
 	}
+	cfg.DialContext = dialContext
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	conn, err := transport.Dial(ctx, cfg)
