@@ -1,0 +1,395 @@
+// Package pop3test is a scriptable POP3 server for tests: it serves an in-memory maildrop on
+// 127.0.0.2 and can misbehave the ways real servers do (no UIDL, duplicate UIDLs, no STLS,
+// a connection dropped before QUIT).
+package pop3test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Message is one message in the maildrop. Data is served exactly (after dot-stuffing).
+type Message struct {
+	UIDL string
+	Data []byte
+}
+
+// Options choose the server's behaviour. The zero value is a well-behaved server with
+// USER/PASS, UIDL, TOP and PIPELINING.
+type Options struct {
+	User, Password string // default "alice" / "alice-secret-pw"
+	NoUIDL         bool   // UIDL answers -ERR and is missing from CAPA
+	NoCAPA         bool   // CAPA answers -ERR
+	NoUSER         bool   // USER is refused and missing from CAPA; offer AUTH PLAIN instead
+	SASLPlain      bool   // list "SASL PLAIN" and accept AUTH PLAIN
+	// Plaintext STLS behaviour: OfferSTLS lists STLS in CAPA; STLSAnswer is the answer to STLS
+	// (default "-ERR not now"). The server never really starts TLS.
+	OfferSTLS  bool
+	STLSAnswer string
+	// DropOnQuit closes the connection when QUIT arrives, without answering or committing
+	// deletions (a connection lost after DELE and before QUIT).
+	DropOnQuit bool
+	// DropAfterRetr closes the connection halfway through the answer to the n-th RETR of a
+	// session (1-based); 0 never.
+	DropAfterRetr int
+	// Greeting replaces the default "+OK fake POP3 ready".
+	Greeting string
+	// AuthFail replaces the text of a failed PASS or AUTH; "{pass}" in it is replaced by the
+	// password tried, as a careless server might echo it.
+	AuthFail string
+}
+
+// Server is a running fake. Its methods are safe for concurrent use.
+type Server struct {
+	Addr string // host:port on 127.0.0.2
+
+	opts Options
+	ln   net.Listener
+	wg   sync.WaitGroup
+
+	mu       sync.Mutex
+	msgs     []Message
+	commands []string
+	sessions int
+	conns    map[net.Conn]struct{}
+	closed   bool
+}
+
+// Start listens on 127.0.0.2 and serves sessions one at a time, as a POP3 maildrop lock does.
+func Start(opts Options, msgs ...Message) (*Server, error) {
+	if opts.User == "" {
+		opts.User, opts.Password = "alice", "alice-secret-pw"
+	}
+	if opts.STLSAnswer == "" {
+		opts.STLSAnswer = "-ERR not now"
+	}
+	if opts.Greeting == "" {
+		opts.Greeting = "+OK fake POP3 ready"
+	}
+	if opts.AuthFail == "" {
+		opts.AuthFail = "[AUTH] Authentication failed."
+	}
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		return nil, fmt.Errorf("pop3test: listen: %w", err)
+	}
+	s := &Server{Addr: ln.Addr().String(), opts: opts, ln: ln, conns: map[net.Conn]struct{}{}}
+	s.msgs = append(s.msgs, msgs...)
+	s.wg.Add(1)
+	go s.serve()
+	return s, nil
+}
+
+// Port is the listening port.
+func (s *Server) Port() int {
+	_, p, _ := net.SplitHostPort(s.Addr)
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
+// Close stops the server and ends open sessions.
+func (s *Server) Close() {
+	s.mu.Lock()
+	s.closed = true
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.ln.Close()
+	s.wg.Wait()
+}
+
+// Configure changes the options; sessions that begin afterwards use them.
+func (s *Server) Configure(fn func(*Options)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn(&s.opts)
+}
+
+// Add appends messages to the maildrop.
+func (s *Server) Add(msgs ...Message) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.msgs = append(s.msgs, msgs...)
+}
+
+// Messages returns the maildrop as it is now.
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.msgs...)
+}
+
+// Commands returns every command line received so far; PASS and AUTH arguments are kept so
+// that tests can prove what was (not) sent.
+func (s *Server) Commands() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.commands...)
+}
+
+// Sessions is the number of connections accepted.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions
+}
+
+func (s *Server) serve() {
+	defer s.wg.Done()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			c.Close()
+			return
+		}
+		s.sessions++
+		s.conns[c] = struct{}{}
+		s.mu.Unlock()
+		s.session(c)
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+		c.Close()
+	}
+}
+
+// session serves one connection. Message numbers refer to the maildrop as it was when the
+// session began; deletions are applied only on QUIT.
+func (s *Server) session(c net.Conn) {
+	_ = c.SetDeadline(time.Now().Add(2 * time.Minute))
+	r := bufio.NewReader(c)
+	w := bufio.NewWriter(c)
+	reply := func(lines ...string) bool {
+		for _, l := range lines {
+			w.WriteString(l + "\r\n")
+		}
+		return w.Flush() == nil
+	}
+	s.mu.Lock()
+	view := append([]Message(nil), s.msgs...)
+	opts := s.opts
+	s.mu.Unlock()
+	deleted := map[int]bool{}
+	authed := false
+	user := ""
+	retrs := 0
+	if !reply(opts.Greeting) {
+		return
+	}
+	msgArg := func(args []string) (int, bool) {
+		if len(args) != 1 {
+			return 0, false
+		}
+		n, err := strconv.Atoi(args[0])
+		if err != nil || n < 1 || n > len(view) || deleted[n] {
+			return 0, false
+		}
+		return n, true
+	}
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		line = strings.TrimRight(line, "\r\n")
+		s.mu.Lock()
+		s.commands = append(s.commands, line)
+		s.mu.Unlock()
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			reply("-ERR empty command")
+			continue
+		}
+		verb, args := strings.ToUpper(f[0]), f[1:]
+		switch {
+		case verb == "QUIT":
+			if opts.DropOnQuit {
+				return
+			}
+			if authed {
+				s.commit(view, deleted)
+			}
+			reply("+OK bye")
+			return
+		case verb == "CAPA":
+			if opts.NoCAPA {
+				reply("-ERR unknown command")
+				continue
+			}
+			caps := []string{"+OK capabilities follow", "TOP", "RESP-CODES", "PIPELINING"}
+			if !opts.NoUIDL {
+				caps = append(caps, "UIDL")
+			}
+			if !opts.NoUSER {
+				caps = append(caps, "USER")
+			}
+			if opts.SASLPlain {
+				caps = append(caps, "SASL PLAIN")
+			}
+			if opts.OfferSTLS {
+				caps = append(caps, "STLS")
+			}
+			reply(append(caps, ".")...)
+		case verb == "STLS":
+			reply(opts.STLSAnswer)
+		case !authed && verb == "USER":
+			if opts.NoUSER || len(args) != 1 {
+				reply("-ERR USER not allowed")
+				continue
+			}
+			user = args[0]
+			reply("+OK")
+		case !authed && verb == "PASS":
+			pass := strings.TrimPrefix(line[4:], " ")
+			if user == opts.User && pass == opts.Password {
+				authed = true
+				reply("+OK logged in")
+			} else {
+				reply("-ERR " + strings.ReplaceAll(opts.AuthFail, "{pass}", pass))
+			}
+		case !authed && verb == "AUTH":
+			if !opts.SASLPlain || len(args) < 1 || !strings.EqualFold(args[0], "PLAIN") {
+				reply("-ERR unsupported mechanism")
+				continue
+			}
+			resp := ""
+			if len(args) == 2 {
+				resp = args[1]
+			} else {
+				reply("+ ")
+				l, err := r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				resp = strings.TrimSpace(l)
+			}
+			dec, err := base64.StdEncoding.DecodeString(resp)
+			parts := strings.Split(string(dec), "\x00")
+			if err == nil && len(parts) == 3 && parts[1] == opts.User && parts[2] == opts.Password {
+				authed = true
+				reply("+OK logged in")
+			} else {
+				pass := ""
+				if len(parts) == 3 {
+					pass = parts[2]
+				}
+				reply("-ERR " + strings.ReplaceAll(opts.AuthFail, "{pass}", pass))
+			}
+		case !authed:
+			reply("-ERR log in first")
+		case verb == "NOOP":
+			reply("+OK")
+		case verb == "STAT":
+			n, size := 0, 0
+			for i, m := range view {
+				if !deleted[i+1] {
+					n++
+					size += len(m.Data)
+				}
+			}
+			reply(fmt.Sprintf("+OK %d %d", n, size))
+		case verb == "LIST" && len(args) == 0:
+			out := []string{"+OK"}
+			for i, m := range view {
+				if !deleted[i+1] {
+					out = append(out, fmt.Sprintf("%d %d", i+1, len(m.Data)))
+				}
+			}
+			reply(append(out, ".")...)
+		case verb == "UIDL" && len(args) == 0:
+			if opts.NoUIDL {
+				reply("-ERR unknown command")
+				continue
+			}
+			out := []string{"+OK"}
+			for i, m := range view {
+				if !deleted[i+1] {
+					out = append(out, fmt.Sprintf("%d %s", i+1, m.UIDL))
+				}
+			}
+			reply(append(out, ".")...)
+		case verb == "RETR":
+			n, ok := msgArg(args)
+			if !ok {
+				reply("-ERR no such message")
+				continue
+			}
+			retrs++
+			data := dotStuff(view[n-1].Data)
+			if opts.DropAfterRetr == retrs {
+				w.WriteString("+OK\r\n")
+				w.Write(data[:len(data)/2])
+				w.Flush()
+				return
+			}
+			w.WriteString(fmt.Sprintf("+OK %d octets\r\n", len(view[n-1].Data)))
+			w.Write(data)
+			if !reply(".") {
+				return
+			}
+		case verb == "DELE":
+			n, ok := msgArg(args)
+			if !ok {
+				reply("-ERR no such message")
+				continue
+			}
+			deleted[n] = true
+			reply("+OK deleted")
+		case verb == "RSET":
+			deleted = map[int]bool{}
+			reply("+OK")
+		default:
+			reply("-ERR unknown command")
+		}
+	}
+}
+
+// commit removes the messages deleted in a session from the maildrop. Messages added since the
+// session began stay.
+func (s *Server) commit(view []Message, deleted map[int]bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	gone := map[int]bool{}
+	for n := range deleted {
+		gone[n-1] = true
+	}
+	var keep []Message
+	for i, m := range s.msgs {
+		if i < len(view) && gone[i] {
+			continue
+		}
+		keep = append(keep, m)
+	}
+	s.msgs = keep
+}
+
+// dotStuff doubles a leading "." on every line and makes sure the data ends with a line end,
+// as a server sends a message before the terminating ".". Line ends are left as they are.
+func dotStuff(data []byte) []byte {
+	var b bytes.Buffer
+	start := true
+	for _, c := range data {
+		if start && c == '.' {
+			b.WriteByte('.')
+		}
+		b.WriteByte(c)
+		start = c == '\n'
+	}
+	if !start {
+		b.WriteString("\r\n")
+	}
+	return b.Bytes()
+}

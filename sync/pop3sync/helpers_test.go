@@ -1,0 +1,239 @@
+package pop3sync
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"postbode/accounts"
+	"postbode/internal/pop3/pop3test"
+	"postbode/internal/testbed"
+	"postbode/localcache"
+	"postbode/sync/transport"
+)
+
+func TestMain(m *testing.M) {
+	testDialContext = loopbackDial
+	os.Exit(m.Run())
+}
+
+// loopbackDial maps the test names to loopback addresses and refuses every other name:
+// mail.test is the Dovecot testbed on 127.0.0.1, fake.mail.test a fake server on 127.0.0.2.
+func loopbackDial(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	ip := map[string]string{"mail.test": "127.0.0.1", "fake.mail.test": "127.0.0.2"}[host]
+	if ip == "" {
+		return nil, fmt.Errorf("test dialer: refusing %q", addr)
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, network, net.JoinHostPort(ip, port))
+}
+
+// events collects what an engine emits.
+type events struct {
+	mu  sync.Mutex
+	all []accounts.Event
+}
+
+func (ev *events) emit(e accounts.Event) {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	ev.all = append(ev.all, e)
+}
+
+func (ev *events) take() []accounts.Event {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	out := ev.all
+	ev.all = nil
+	return out
+}
+
+func newMail(evs []accounts.Event) []localcache.Message {
+	var out []localcache.Message
+	for _, e := range evs {
+		if nm, ok := e.(accounts.NewMail); ok {
+			out = append(out, nm.Messages...)
+		}
+	}
+	return out
+}
+
+func notices(evs []accounts.Event) []string {
+	var out []string
+	for _, e := range evs {
+		if n, ok := e.(accounts.Notice); ok {
+			out = append(out, n.Text)
+		}
+	}
+	return out
+}
+
+func openCache(t testing.TB, dir string) *localcache.Cache {
+	t.Helper()
+	c, err := localcache.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+type harness struct {
+	t     testing.TB
+	cache *localcache.Cache
+	acc   accounts.Account
+	ev    *events
+	eng   *Engine
+}
+
+func newHarness(t testing.TB, cache *localcache.Cache, acc accounts.Account, password string) *harness {
+	h := &harness{t: t, cache: cache, acc: acc.WithDefaults(), ev: &events{}}
+	h.eng = newEngine(accounts.EngineDeps{
+		Account:  acc,
+		Cache:    cache,
+		Password: func() (string, error) { return password, nil },
+		Emit:     h.ev.emit,
+	})
+	return h
+}
+
+func (h *harness) sync() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	return h.eng.SyncOnce(ctx)
+}
+
+func (h *harness) mustSync() []accounts.Event {
+	h.t.Helper()
+	if err := h.sync(); err != nil {
+		h.t.Fatalf("sync: %v", err)
+	}
+	return h.ev.take()
+}
+
+// inbox returns every message of the account's local Inbox.
+func (h *harness) inbox() []localcache.Message {
+	h.t.Helper()
+	ctx := context.Background()
+	f, err := h.cache.FolderByRole(ctx, h.acc.Name, localcache.RoleInbox)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var out []localcache.Message
+	var cur *localcache.Cursor
+	for {
+		page, err := h.cache.Page(ctx, []int64{f.ID}, cur, 1000)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		out = append(out, page...)
+		if len(page) < 1000 {
+			return out
+		}
+		cur = localcache.CursorOf(page[len(page)-1])
+	}
+}
+
+// bodySums counts the SHA-256 of every body indexed in the Inbox.
+func (h *harness) bodySums() map[[32]byte]int {
+	h.t.Helper()
+	out := map[[32]byte]int{}
+	for _, m := range h.inbox() {
+		raw, err := h.cache.Body(context.Background(), m.BodyKey)
+		if err != nil {
+			h.t.Fatalf("body of %q: %v", m.Subject, err)
+		}
+		out[sha256.Sum256(raw)]++
+	}
+	return out
+}
+
+// storedSums is the SHA-256 of every body in the store for the account, indexed or not.
+func storedSums(t testing.TB, cache *localcache.Cache, account string) map[[32]byte]bool {
+	t.Helper()
+	out := map[[32]byte]bool{}
+	err := cache.StoredBodies(context.Background(), account, func(b localcache.StoredBody) error {
+		out[sha256.Sum256(b.Raw)] = true
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func dovecotAccount(d *testbed.Dovecot, user string, sec transport.Security, leave string) accounts.Account {
+	port := d.POP3SPort
+	if sec != transport.SecurityTLS {
+		port = d.POP3Port
+	}
+	return accounts.Account{
+		Name: "pop-" + user, Kind: accounts.KindPOP3, Email: user + "@mail.test",
+		Incoming: accounts.Server{Host: "mail.test", Port: port, Security: sec, User: user, CAFile: d.CAFile},
+		POP3:     accounts.POP3Policy{Leave: leave},
+	}
+}
+
+func fakeAccount(s *pop3test.Server, sec transport.Security, leave string) accounts.Account {
+	return accounts.Account{
+		Name: "fake", Kind: accounts.KindPOP3, Email: "alice@mail.test",
+		Incoming: accounts.Server{Host: "fake.mail.test", Port: s.Port(), Security: sec, User: "alice"},
+		POP3:     accounts.POP3Policy{Leave: leave},
+	}
+}
+
+// served is what Dovecot's RETR sends for a maildir file: bare LF becomes CRLF and a missing
+// final line end is added (found by experiment; see TestDovecotServesMaildirFiles).
+func served(file []byte) []byte {
+	var b bytes.Buffer
+	for i, c := range file {
+		if c == '\n' && (i == 0 || file[i-1] != '\r') {
+			b.WriteByte('\r')
+		}
+		b.WriteByte(c)
+	}
+	if len(file) > 0 && file[len(file)-1] != '\n' {
+		b.WriteString("\r\n")
+	}
+	return b.Bytes()
+}
+
+// maildirSums is the SHA-256 of the served form of every message file of user's INBOX.
+func maildirSums(t testing.TB, d *testbed.Dovecot, user string) map[[32]byte]int {
+	t.Helper()
+	out := map[[32]byte]int{}
+	for _, sub := range []string{"new", "cur"} {
+		dir := filepath.Join(d.MaildirPath(user), sub)
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ents {
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[sha256.Sum256(served(b))]++
+		}
+	}
+	return out
+}
+
+func sums(msgs [][]byte) map[[32]byte]int {
+	out := map[[32]byte]int{}
+	for _, m := range msgs {
+		out[sha256.Sum256(m)]++
+	}
+	return out
+}

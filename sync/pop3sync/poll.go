@@ -1,0 +1,589 @@
+package pop3sync
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"postbode/accounts"
+	"postbode/internal/pop3"
+	"postbode/localcache"
+	"postbode/mailfmt"
+)
+
+const (
+	// bodyTextCap bounds the text of one message given to the full-text index.
+	bodyTextCap = 256 << 10
+	snippetLen  = 200
+	// maxMessages bounds the maildrop size believed from STAT, so memory stays bounded.
+	maxMessages = 2_000_000
+	// contentPrefix marks a UIDL record that identifies a message by its content, for
+	// servers without (usable) UIDL. It holds a space, which no real UIDL can.
+	contentPrefix = "content "
+)
+
+// serverMsg is one message of the maildrop as listed in this session.
+type serverMsg struct {
+	num  int
+	size int64
+	uidl string // "" when the server gave none that can be trusted
+	// byContent: the message has no unique UIDL (server without UIDL, a UIDL listed twice,
+	// or a message number missing from the UIDL listing). Such a message is recognised by
+	// its bytes and never deleted from the server.
+	byContent bool
+}
+
+// skipKey names a message in notices shown once per session.
+func skipKey(m serverMsg) string {
+	if m.byContent {
+		return fmt.Sprintf("#%d", m.num)
+	}
+	return m.uidl
+}
+
+// poll is one POP3 session. The caller holds e.mu.
+func (e *Engine) poll(ctx context.Context) (err error) {
+	password, err := e.deps.Password()
+	if err != nil {
+		return fmt.Errorf("password: %w", err)
+	}
+	s, err := connect(ctx, e.acc, password)
+	if err != nil {
+		return err
+	}
+	defer s.c.Close() // without QUIT the server deletes nothing
+	if e.maxMessage > 0 {
+		s.c.MaxMessageBytes = e.maxMessage
+	}
+	e.emit(accounts.ConnState{Account: e.acc.Name, State: accounts.StateOnline})
+	defer func() {
+		e.emit(accounts.ConnState{Account: e.acc.Name, State: accounts.StateOffline, Err: err})
+	}()
+
+	msgs, uidlOK, err := e.listing(ctx, s)
+	if err != nil {
+		return err
+	}
+	known, err := e.deps.Cache.UIDLs(ctx, e.acc.Name)
+	if err != nil {
+		return err
+	}
+	e.checkHandled(msgs)
+
+	added, dlErr := e.download(ctx, s, msgs, known)
+	if len(added) > 0 {
+		e.emit(accounts.NewMail{Account: e.acc.Name, Folder: e.inbox.Name, Messages: added})
+	}
+	if dlErr != nil {
+		return dlErr
+	}
+	return e.deleteAndQuit(ctx, s, msgs, known, uidlOK)
+}
+
+// listing asks STAT, LIST and UIDL and returns the maildrop in message-number order.
+func (e *Engine) listing(ctx context.Context, s *session) ([]serverMsg, bool, error) {
+	count, _, err := s.c.Stat(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if count > maxMessages {
+		return nil, false, fmt.Errorf("server reports %d messages, more than the %d this client handles", count, maxMessages)
+	}
+	msgs := make([]serverMsg, count)
+	for i := range msgs {
+		msgs[i] = serverMsg{num: i + 1, byContent: true}
+	}
+	if count == 0 {
+		return msgs, true, nil
+	}
+	list, err := s.c.List(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, l := range list {
+		if l.Num <= count {
+			msgs[l.Num-1].size = l.Size
+		}
+	}
+	// Asked even when CAPA does not list it: a -ERR costs nothing, and some servers list less
+	// than they do.
+	uidls, err := s.c.UIDL(ctx)
+	var se *pop3.ServerError
+	if err != nil && !errors.As(err, &se) {
+		return nil, false, err
+	}
+	uidlOK := err == nil
+	if !uidlOK {
+		e.notice("no-uidl", fmt.Sprintf("The POP3 server of %s does not support UIDL, so Postbode cannot tell "+
+			"which messages it downloaded before. Leaving mail on the server cannot work well: each time "+
+			"Postbode starts it reads the whole mailbox again (messages it already has are recognised and "+
+			"not added twice), and it never deletes anything from this server, whatever the account's "+
+			"policy. Empty the mailbox another way, or use a server that supports UIDL.", e.acc.Name))
+		return msgs, false, nil
+	}
+	perUIDL := map[string]int{}
+	perNum := map[int]int{}
+	for _, u := range uidls {
+		if u.Num <= count {
+			perUIDL[u.UIDL]++
+			perNum[u.Num]++
+		}
+	}
+	dup := false
+	for _, u := range uidls {
+		if u.Num > count || perNum[u.Num] != 1 {
+			continue
+		}
+		if perUIDL[u.UIDL] > 1 {
+			dup = true
+			continue
+		}
+		msgs[u.Num-1].uidl, msgs[u.Num-1].byContent = u.UIDL, false
+	}
+	if dup {
+		e.notice("dup-uidl", fmt.Sprintf("The POP3 server of %s gives several messages the same UIDL. "+
+			"Postbode downloads them but will never delete them from the server.", e.acc.Name))
+	}
+	return msgs, true, nil
+}
+
+// checkHandled forgets which message numbers were handled by content when the maildrop
+// changed under them (a message before them went away, so numbers shifted).
+func (e *Engine) checkHandled(msgs []serverMsg) {
+	same := len(e.handledSizes) <= len(msgs)
+	for i := 0; same && i < len(e.handledSizes); i++ {
+		same = msgs[i].size == e.handledSizes[i]
+	}
+	if !same {
+		e.handled = map[int]bool{}
+	}
+	e.handledSizes = e.handledSizes[:0]
+	for _, m := range msgs {
+		e.handledSizes = append(e.handledSizes, m.size)
+	}
+}
+
+// download fetches what is new, in message-number order, storing each batch durably before
+// recording its UIDLs. It returns the index entries it added; on error those of the batches
+// committed before it.
+func (e *Engine) download(ctx context.Context, s *session, msgs []serverMsg, known map[string]localcache.UIDLRecord) ([]localcache.Message, error) {
+	var todo []serverMsg
+	for _, m := range msgs {
+		if m.byContent {
+			if !e.handled[m.num] {
+				todo = append(todo, m)
+			}
+			continue
+		}
+		if rec, ok := known[m.uidl]; !ok || !rec.DeletedAt.IsZero() {
+			// New, or listed again after we saw it deleted: a reused UIDL is a new message.
+			todo = append(todo, m)
+		}
+	}
+	limit := s.c.MaxMessageBytes
+	todo = slices.DeleteFunc(todo, func(m serverMsg) bool {
+		if m.size <= limit && !e.skip[m.uidl] {
+			return false
+		}
+		e.notice("too-big "+skipKey(m), fmt.Sprintf("A message on the POP3 server of %s is larger than "+
+			"the %d MB limit; it was not downloaded and stays on the server.", e.acc.Name, limit>>20))
+		return true
+	})
+	if len(todo) == 0 {
+		return nil, nil
+	}
+	total := len(todo)
+	e.emit(accounts.SyncProgress{Account: e.acc.Name, Folder: e.inbox.Name, Done: 0, Total: total})
+
+	// The fetcher RETRs and parses the next batch while this goroutine commits the previous
+	// one; the order per batch (store, index, record) is unchanged and nothing is deleted
+	// before all of it is done. The fetcher alone uses the session until batches is closed.
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan batch, 1)
+	go e.fetch(fctx, s, todo, batches)
+	var (
+		added []localcache.Message
+		done  int
+		err   error
+	)
+	for b := range batches {
+		for _, r := range b.refused {
+			e.notice("retr "+skipKey(r.msg), fmt.Sprintf("The POP3 server of %s refused to send a message "+
+				"(%v); it stays on the server.", e.acc.Name, r.err))
+		}
+		if m := b.tooBig; m != nil {
+			// LIST understated the size. Skip it from now on in this session.
+			if m.byContent {
+				e.handled[m.num] = true
+			} else {
+				e.skip[m.uidl] = true
+			}
+			e.notice("too-big "+skipKey(*m), fmt.Sprintf("A message on the POP3 server of %s is larger than "+
+				"the %d MB limit; it was not downloaded and stays on the server.", e.acc.Name, limit>>20))
+		}
+		if err == nil && len(b.items) > 0 {
+			// Whole messages fetched before a failure are kept too.
+			var msgs []localcache.Message
+			if msgs, err = e.store(ctx, b.items, known); err != nil {
+				cancel() // stops the fetcher; the session is abandoned without QUIT
+			} else {
+				added = append(added, msgs...)
+				done += len(b.items)
+				e.emit(accounts.SyncProgress{Account: e.acc.Name, Folder: e.inbox.Name, Done: done, Total: total})
+			}
+		}
+		if err == nil {
+			err = b.err
+		}
+	}
+	return added, err
+}
+
+// batch is what the fetcher hands over: whole messages ready to store, and what went wrong.
+type batch struct {
+	items   []fetched
+	refused []refusal  // RETR answered -ERR; the session goes on
+	tooBig  *serverMsg // RETR exceeded the size limit; err is set
+	err     error      // the session failed; this is the last batch
+}
+
+type refusal struct {
+	msg serverMsg
+	err error
+}
+
+// fetched is one downloaded message with its index entry prepared (all but the body key,
+// which PutBodies returns).
+type fetched struct {
+	msg   serverMsg
+	raw   []byte
+	entry localcache.Message
+}
+
+// fetch downloads todo in order and sends it in batches of at most batchMessages messages or
+// batchBytes bytes. It closes out when done, after a failure, or when ctx ends. It touches no
+// engine state but the session.
+func (e *Engine) fetch(ctx context.Context, s *session, todo []serverMsg, out chan<- batch) {
+	defer close(out)
+	var (
+		b    batch
+		size int
+	)
+	send := func() bool {
+		select {
+		case out <- b:
+			b, size = batch{}, 0
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for _, m := range todo {
+		raw, err := s.c.Retr(ctx, m.num, m.size)
+		var se *pop3.ServerError
+		if errors.As(err, &se) {
+			// The server cannot give this one; go on with the others and try again next poll.
+			b.refused = append(b.refused, refusal{msg: m, err: se})
+			continue
+		}
+		if err != nil {
+			if errors.Is(err, pop3.ErrTooLarge) {
+				b.tooBig = &m
+			}
+			b.err = err
+			send()
+			return
+		}
+		b.items = append(b.items, fetched{msg: m, raw: raw, entry: e.entry(m, raw, time.Now())})
+		size += len(raw)
+		if len(b.items) >= batchMessages || size >= batchBytes {
+			if !send() {
+				return
+			}
+		}
+	}
+	if len(b.items) > 0 || len(b.refused) > 0 {
+		send()
+	}
+}
+
+// store makes one batch durable in the order the delete policy relies on: bodies (fsynced),
+// then the index, then the UIDL records. known is updated with the new records.
+func (e *Engine) store(ctx context.Context, items []fetched, known map[string]localcache.UIDLRecord) ([]localcache.Message, error) {
+	hook("after-retr")
+	bodies := make([]localcache.Body, len(items))
+	for i, f := range items {
+		bodies[i] = localcache.Body{Account: e.acc.Name, Origin: "pop3:" + f.msg.uidl, Folder: e.inbox.Name, Raw: f.raw}
+	}
+	keys, err := e.deps.Cache.PutBodies(ctx, bodies)
+	if err != nil {
+		return nil, err
+	}
+	for i := range items {
+		items[i].entry.BodyKey = keys[i]
+		if items[i].entry.ThreadKey == "" {
+			items[i].entry.ThreadKey = "pop3:" + keys[i]
+		}
+	}
+	hook("after-store")
+
+	var (
+		entries []localcache.Message
+		records []string
+		inBatch = map[string]bool{}
+	)
+	for i, f := range items {
+		id := f.msg.uidl
+		if f.msg.byContent {
+			id = contentPrefix + keys[i]
+			if _, ok := known[id]; ok || inBatch[id] {
+				continue // downloaded before: the same bytes are listed again
+			}
+		}
+		inBatch[id] = true
+		records = append(records, id)
+		dup, err := e.alreadyIndexed(ctx, f.entry)
+		if err != nil {
+			return nil, err
+		}
+		if !dup {
+			entries = append(entries, f.entry)
+		}
+	}
+	ids, err := e.deps.Cache.AddMessages(ctx, entries)
+	if err != nil {
+		return nil, err
+	}
+	hook("after-index")
+	now := time.Now()
+	if err := e.deps.Cache.SaveUIDLs(ctx, e.acc.Name, records, now); err != nil {
+		return nil, err
+	}
+	hook("after-uidl")
+	for _, id := range records {
+		known[id] = localcache.UIDLRecord{UIDL: id, DownloadedAt: now}
+	}
+	for _, f := range items {
+		if f.msg.byContent {
+			e.handled[f.msg.num] = true
+		}
+	}
+	for i := range entries {
+		entries[i].ID = ids[i]
+		entries[i].BodyText = ""
+	}
+	return entries, nil
+}
+
+// alreadyIndexed reports whether the same bytes are in the account's index already: a crash
+// after indexing and before the UIDL record was saved makes the next poll fetch them again, and
+// a message whose UIDL stopped being unique is fetched again by content.
+func (e *Engine) alreadyIndexed(ctx context.Context, m localcache.Message) (bool, error) {
+	if m.MessageID == "" {
+		return false, nil
+	}
+	same, err := e.deps.Cache.MessagesByMessageID(ctx, e.acc.Name, m.MessageID)
+	if err != nil {
+		return false, err
+	}
+	for _, o := range same {
+		if o.BodyKey == m.BodyKey {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// entry builds the index entry of a downloaded message. The envelope comes from the full
+// parse when that succeeds (it reads the same header), else from the header alone.
+func (e *Engine) entry(msg serverMsg, raw []byte, now time.Time) localcache.Message {
+	m := localcache.Message{
+		Account: e.acc.Name, FolderID: e.inbox.ID, UIDL: msg.uidl, Size: int64(len(raw)),
+	}
+	parsed, perr := mailfmt.Parse(bytes.NewReader(raw), mailfmt.DefaultLimits)
+	var env mailfmt.Envelope
+	if perr == nil {
+		env = parsed.Envelope
+		m.BodyText = parsed.Text
+		if len(m.BodyText) > bodyTextCap {
+			m.BodyText = m.BodyText[:bodyTextCap]
+		}
+		m.Snippet = mailfmt.Snippet(parsed.Text, snippetLen)
+		for _, a := range parsed.Attachments {
+			if !a.Inline {
+				m.HasAttachment = true
+				break
+			}
+		}
+	} else if env, perr = mailfmt.ParseEnvelope(raw); perr != nil {
+		env = mailfmt.Envelope{}
+	}
+	m.Subject = env.Subject
+	if len(env.From) > 0 {
+		m.FromName, m.FromAddr = env.From[0].Name, env.From[0].Email
+	}
+	m.To, m.Cc = joinAddrs(env.To), joinAddrs(env.Cc)
+	m.Date = env.Date
+	m.MessageID, m.InReplyTo = env.MessageID, env.InReplyTo
+	m.References = strings.Join(env.References, " ")
+	m.ThreadKey = env.ThreadKey
+	if m.Date.IsZero() {
+		m.Date = now
+	}
+	return m
+}
+
+func joinAddrs(as []mailfmt.Address) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+// deleteAndQuit sends DELE for what the policy and the queued local deletions allow, then QUIT,
+// and records the deletions only when QUIT succeeded. Only messages with a unique UIDL whose
+// record is durable are ever deleted.
+func (e *Engine) deleteAndQuit(ctx context.Context, s *session, msgs []serverMsg, known map[string]localcache.UIDLRecord, uidlOK bool) error {
+	now := time.Now()
+	numOf := map[string]int{}
+	for _, m := range msgs {
+		if !m.byContent {
+			numOf[m.uidl] = m.num
+		}
+	}
+	durable := func(uidl string) bool {
+		rec, ok := known[uidl]
+		return ok && rec.DeletedAt.IsZero()
+	}
+	marked := map[int]string{}
+	pol := e.acc.POP3
+	for _, m := range msgs {
+		if m.byContent || !durable(m.uidl) {
+			continue
+		}
+		switch pol.Leave {
+		case accounts.LeaveDelete:
+			marked[m.num] = m.uidl
+		case accounts.LeaveDays:
+			if now.Sub(known[m.uidl].DownloadedAt) >= time.Duration(max(pol.Days, 1))*24*time.Hour {
+				marked[m.num] = m.uidl
+			}
+		}
+	}
+	// Messages deleted here: queued only under the delete-locally policy, but honoured whatever
+	// the policy is now, since the user asked for them when they were queued.
+	var ops []int64
+	if uidlOK {
+		pending, err := e.deps.Cache.PendingOps(ctx, e.acc.Name)
+		if err != nil {
+			return err
+		}
+		for _, op := range pending {
+			if op.Kind != localcache.OpExpunge {
+				continue
+			}
+			for _, it := range op.Items {
+				if num, ok := numOf[it.UIDL]; ok && durable(it.UIDL) {
+					marked[num] = it.UIDL
+				}
+			}
+			ops = append(ops, op.ID)
+		}
+	}
+
+	nums := make([]int, 0, len(marked))
+	for n := range marked {
+		nums = append(nums, n)
+	}
+	slices.Sort(nums)
+	var (
+		deleted    []string
+		deletedNum []int
+	)
+	for _, n := range nums {
+		err := s.c.Dele(ctx, n)
+		var se *pop3.ServerError
+		if errors.As(err, &se) {
+			continue // e.g. already deleted by another session; not recorded
+		}
+		if err != nil {
+			return err
+		}
+		deleted, deletedNum = append(deleted, marked[n]), append(deletedNum, n)
+	}
+	if len(nums) > 0 {
+		hook("after-dele")
+	}
+	if err := s.c.Quit(ctx); err != nil {
+		return fmt.Errorf("deletions not confirmed: %w", err)
+	}
+	if len(deleted) > 0 {
+		e.renumber(deletedNum)
+		if err := e.deps.Cache.MarkUIDLsDeleted(ctx, e.acc.Name, deleted, now); err != nil {
+			return err
+		}
+	}
+	for _, id := range ops {
+		if err := e.deps.Cache.CompletePending(ctx, id); err != nil {
+			return err
+		}
+	}
+	if uidlOK {
+		return e.forget(ctx, msgs, known)
+	}
+	return nil
+}
+
+// renumber carries the session memory of messages handled by content over the deletions the
+// server just committed: later messages move down by the number of deleted ones before them.
+func (e *Engine) renumber(deleted []int) {
+	gone := map[int]bool{}
+	for _, n := range deleted {
+		gone[n] = true
+	}
+	handled := map[int]bool{}
+	var sizes []int64
+	for i, size := range e.handledSizes {
+		num := i + 1
+		if gone[num] {
+			continue
+		}
+		sizes = append(sizes, size)
+		if e.handled[num] {
+			handled[len(sizes)] = true
+		}
+	}
+	e.handled, e.handledSizes = handled, sizes
+}
+
+// forget drops UIDL records of messages that are no longer on the server, so the table does
+// not grow forever and a UIDL the server hands out again counts as new. Under the keep policy
+// only records of messages we deleted ourselves go: some servers list a moving window of the
+// mailbox, and forgetting a message that comes back would download it twice. An empty listing
+// forgets nothing else either, in case the server showed an empty mailbox by mistake.
+func (e *Engine) forget(ctx context.Context, msgs []serverMsg, known map[string]localcache.UIDLRecord) error {
+	listed := map[string]bool{}
+	for _, m := range msgs {
+		listed[m.uidl] = true
+	}
+	all := e.acc.POP3.Leave != accounts.LeaveKeep && len(msgs) > 0
+	var gone []string
+	for u, rec := range known {
+		if listed[u] || strings.HasPrefix(u, contentPrefix) {
+			continue
+		}
+		if !rec.DeletedAt.IsZero() || all {
+			gone = append(gone, u)
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	return e.deps.Cache.ForgetUIDLs(ctx, e.acc.Name, gone)
+}

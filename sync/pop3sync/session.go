@@ -1,0 +1,126 @@
+package pop3sync
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	"postbode/accounts"
+	"postbode/internal/pop3"
+	"postbode/sync/transport"
+)
+
+// session is a logged-in POP3 connection.
+type session struct {
+	c    *pop3.Client
+	conn *transport.Conn
+	caps []string
+	// capa is whether the server answered CAPA; without it capabilities are unknown.
+	capa bool
+}
+
+// connect dials through the shared transport policy (TLS, or STARTTLS required: a server that
+// does not offer STLS is left before any credential is sent) and logs in.
+func connect(ctx context.Context, acc accounts.Account, password string) (*session, error) {
+	cfg, err := acc.Incoming.Transport(transport.POP3)
+	if err != nil {
+		return nil, err
+	}
+	if testDialContext != nil {
+		cfg.DialContext = testDialContext
+	}
+	conn, err := transport.Dial(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	c, err := pop3.New(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{c: c, conn: conn}
+	if err := s.login(ctx, acc, password); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *session) login(ctx context.Context, acc accounts.Account, password string) error {
+	caps, err := s.c.Capabilities(ctx)
+	var se *pop3.ServerError
+	switch {
+	case err == nil:
+		s.caps, s.capa = caps, true
+	case errors.As(err, &se):
+		// An RFC 1939-only server: no CAPA, USER/PASS is all there is.
+	default:
+		return err
+	}
+	user := acc.Incoming.User
+	if user == "" {
+		user = acc.Email
+	}
+	// USER/PASS when offered (or when capabilities are unknown), else SASL PLAIN; both run
+	// only over the connection transport has secured.
+	if !s.capa || pop3.HasCapability(s.caps, "USER") || !pop3.HasSASL(s.caps, "PLAIN") {
+		err = s.c.Login(ctx, user, password)
+	} else {
+		err = s.c.AuthPlain(ctx, user, password)
+	}
+	if err != nil {
+		if password != "" && strings.Contains(err.Error(), password) {
+			// A server that repeats the password in its answer must not get it into a log.
+			return fmt.Errorf("log in as %s: %s", user, strings.ReplaceAll(err.Error(), password, "<password>"))
+		}
+		return fmt.Errorf("log in as %s: %w", user, err)
+	}
+	return nil
+}
+
+// Test connects, logs in, asks CAPA and STAT, and quits without changing anything.
+func Test(ctx context.Context, acc accounts.Account, password string) (accounts.TestReport, error) {
+	acc = acc.WithDefaults()
+	rep := accounts.TestReport{Server: serverAddr(acc.Incoming)}
+	s, err := connect(ctx, acc, password)
+	if err != nil {
+		return rep, fmt.Errorf("pop3 test %s: %w", rep.Server, err)
+	}
+	defer s.c.Close()
+	rep.Greeting = s.c.Greeting()
+	rep.Capabilities = s.caps
+	rep.TLS = tlsDescription(acc.Incoming.Security, s.conn)
+	if _, _, err := s.c.Stat(ctx); err != nil {
+		return rep, fmt.Errorf("pop3 test %s: %w", rep.Server, err)
+	}
+	if err := s.c.Quit(ctx); err != nil {
+		return rep, fmt.Errorf("pop3 test %s: %w", rep.Server, err)
+	}
+	return rep, nil
+}
+
+func serverAddr(s accounts.Server) string {
+	port := s.Port
+	if port == 0 {
+		port = 995
+		if s.Security == transport.SecurityStartTLS || s.Security == transport.SecurityPlain {
+			port = 110
+		}
+	}
+	return net.JoinHostPort(s.Host, strconv.Itoa(port))
+}
+
+func tlsDescription(sec transport.Security, conn *transport.Conn) string {
+	st, ok := conn.TLSState()
+	if !ok {
+		return "none (plaintext)"
+	}
+	d := tls.VersionName(st.Version) + ", " + tls.CipherSuiteName(st.CipherSuite)
+	if sec == transport.SecurityStartTLS {
+		return "STARTTLS, " + d
+	}
+	return d
+}
