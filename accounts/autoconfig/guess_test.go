@@ -294,12 +294,20 @@ func TestGuessRankingAndConcurrency(t *testing.T) {
 	if fp.maxSeen > 3 || fp.maxSeen < 2 {
 		t.Errorf("up to %d probes at once, want at most 3 (and some parallelism)", fp.maxSeen)
 	}
-	// Goroutines start in any order; the first three started are the best
-	// implicit-TLS guess of each protocol.
-	first := append([]string(nil), fp.probed[:3]...)
-	slices.Sort(first)
-	if strings.Join(first, " ") != "imap.rank.test:993 pop3.rank.test:995 smtp.rank.test:465" {
-		t.Errorf("first probes %v, want the implicit-TLS guesses first", fp.probed[:3])
+	// Probes are launched in rank order but record themselves from their own goroutines, so only the
+	// order relative to the STARTTLS guesses is stable: each protocol's best implicit-TLS guess is probed
+	// before any STARTTLS-port guess.
+	firstStartTLS := len(fp.probed)
+	for i, p := range fp.probed {
+		if strings.HasSuffix(p, ":143") || strings.HasSuffix(p, ":110") || strings.HasSuffix(p, ":587") {
+			firstStartTLS = i
+			break
+		}
+	}
+	for _, best := range []string{"imap.rank.test:993", "pop3.rank.test:995", "smtp.rank.test:465"} {
+		if i := slices.Index(fp.probed, best); i < 0 || i > firstStartTLS {
+			t.Errorf("%s probed at %d, after a STARTTLS guess at %d: %v", best, i, firstStartTLS, fp.probed)
+		}
 	}
 	for i, sec := range fp.security {
 		if sec == transport.SecurityPlain {

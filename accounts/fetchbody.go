@@ -1,0 +1,41 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// BodyFetcher is implemented by engines that can download one message's body on demand (an IMAP
+// message older than the body window, opened by the user).
+type BodyFetcher interface {
+	FetchBody(ctx context.Context, messageID int64) error
+}
+
+// ErrBodyFetchUnsupported means the account's engine cannot download a single body on demand.
+var ErrBodyFetchUnsupported = errors.New("this account cannot download a message on demand")
+
+// FetchBody asks the engine of the message's account to download and store its body now. The body
+// arrives in the cache, whose change notification tells the UI.
+func (m *Manager) FetchBody(ctx context.Context, messageID int64) error {
+	msg, err := m.cache.Message(ctx, messageID)
+	if err != nil {
+		return fmt.Errorf("fetch body: %w", err)
+	}
+	acc, ok := m.Account(msg.Account)
+	if !ok {
+		return fmt.Errorf("fetch body: no account named %q", msg.Account)
+	}
+	e, err := m.engine(ctx, acc)
+	if err != nil {
+		return fmt.Errorf("fetch body: %w", err)
+	}
+	f, ok := e.(BodyFetcher)
+	if !ok {
+		return fmt.Errorf("fetch body of message %d (%s): %w", messageID, acc.Name, ErrBodyFetchUnsupported)
+	}
+	if err := f.FetchBody(ctx, messageID); err != nil {
+		return fmt.Errorf("fetch body of message %d (%s): %w", messageID, acc.Name, err)
+	}
+	return nil
+}

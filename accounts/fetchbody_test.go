@@ -1,0 +1,62 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"postbode/localcache"
+)
+
+// fetchingEngine records the bodies it was asked for.
+type fetchingEngine struct {
+	fakeEngine
+	asked []int64
+}
+
+func (f *fetchingEngine) FetchBody(ctx context.Context, id int64) error {
+	f.asked = append(f.asked, id)
+	return nil
+}
+
+func TestFetchBodyReachesTheAccountsEngine(t *testing.T) {
+	cache, err := localcache.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	cfg := &Config{}
+	cfg.Add(sampleAccount("imap", KindIMAP))
+	cfg.Add(sampleAccount("pop", KindPOP3))
+	imap := &fetchingEngine{}
+	m := NewManager(cfg, cache, mapSecrets{}, map[Kind]Backend{
+		KindIMAP: {New: func(EngineDeps) Engine { return imap }},
+		KindPOP3: {New: func(EngineDeps) Engine { return &fakeEngine{} }},
+	})
+	ctx := context.Background()
+	ids := map[string]int64{}
+	for _, name := range []string{"imap", "pop"} {
+		f, err := cache.EnsureFolder(ctx, localcache.Folder{Account: name, Name: "INBOX", Role: localcache.RoleInbox})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := cache.AddMessages(ctx, []localcache.Message{{Account: name, FolderID: f.ID, UID: 1, Date: time.Now()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[name] = got[0]
+	}
+	if err := m.FetchBody(ctx, ids["imap"]); err != nil {
+		t.Fatal(err)
+	}
+	if len(imap.asked) != 1 || imap.asked[0] != ids["imap"] {
+		t.Fatalf("engine asked for %v, want [%d]", imap.asked, ids["imap"])
+	}
+	if err := m.FetchBody(ctx, ids["pop"]); !errors.Is(err, ErrBodyFetchUnsupported) {
+		t.Fatalf("engine without FetchBody: %v", err)
+	}
+	if err := m.FetchBody(ctx, 9999); !errors.Is(err, localcache.ErrNotFound) {
+		t.Fatalf("unknown message: %v", err)
+	}
+}

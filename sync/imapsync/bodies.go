@@ -1,0 +1,469 @@
+package imapsync
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"postbode/localcache"
+	"postbode/mailfmt"
+)
+
+var (
+	// errShortLiteral: the connection ended inside a literal; what was read is not the message.
+	errShortLiteral = errors.New("imap: message data cut short")
+	// errBodyTooLarge: a body beyond the configured limits is not downloaded.
+	errBodyTooLarge = errors.New("imap: message too large to download")
+)
+
+// readCapped reads a literal, keeping at most max bytes (the rest is skipped by the client).
+func readCapped(lit imap.LiteralReader, max int64) ([]byte, error) {
+	want := min(lit.Size(), max)
+	buf := bytes.NewBuffer(make([]byte, 0, min(want, 64<<10)))
+	n, err := io.CopyN(buf, lit, want)
+	if n != want {
+		if err == nil || errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, fmt.Errorf("%w after %d of %d bytes: %v", errShortLiteral, n, lit.Size(), err)
+	}
+	return buf.Bytes(), nil
+}
+
+// fetchBodies downloads and stores the bodies of messages of folder f, which must belong to the
+// folder's current UIDVALIDITY. Small bodies travel in batches bounded in count and bytes (one
+// group commit each); large ones in partial chunks; those over the limit are skipped for good.
+func (e *Engine) fetchBodies(ctx context.Context, cn *conn, f localcache.Folder, msgs []localcache.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	if err := cn.ensureSelected(f.Name); err != nil {
+		return err
+	}
+	if cn.sel == nil || cn.sel.UIDValidity != f.UIDValidity {
+		return nil // the folder was reset meanwhile; the next sync starts over
+	}
+	var batches [][]localcache.Message
+	var large []localcache.Message
+	var batch []localcache.Message
+	var batchBytes int64
+	for _, m := range msgs {
+		if m.UID == 0 || m.UIDValidity != f.UIDValidity || e.skipBody(m.ID) {
+			continue
+		}
+		switch {
+		case m.Size > e.opt.maxBody:
+			e.markSkip(m.ID)
+		case m.Size > e.opt.wholeBodyMax:
+			large = append(large, m)
+		default:
+			if len(batch) > 0 && (len(batch) >= e.opt.batchMessages || batchBytes+m.Size > e.opt.batchBytes) {
+				batches = append(batches, batch)
+				batch, batchBytes = nil, 0
+			}
+			batch = append(batch, m)
+			batchBytes += m.Size
+		}
+	}
+	if len(batch) > 0 {
+		batches = append(batches, batch)
+	}
+	type fetched struct {
+		batch []localcache.Message
+		raws  map[uint32][]byte
+	}
+	// The next batch travels while the previous one is parsed and stored.
+	err := pipeline(batches,
+		func(b []localcache.Message) (fetched, error) {
+			raws, err := e.fetchWhole(cn, b)
+			return fetched{b, raws}, err
+		},
+		func(r fetched) error { return e.storeBodies(ctx, f, r.batch, r.raws) })
+	if err != nil {
+		return err
+	}
+	// Large bodies one at a time, so that only one is ever held in memory.
+	for _, m := range large {
+		raw, err := e.fetchChunked(cn, m)
+		if errors.Is(err, errBodyTooLarge) {
+			e.markSkip(m.ID)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if raw != nil {
+			if err := e.storeBodies(ctx, f, []localcache.Message{m}, map[uint32][]byte{m.UID: raw}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// fetchWhole fetches BODY.PEEK[] of a batch. A literal larger than announced sizes allow ends the
+// connection (after marking the message so it is not asked for again); a literal cut short is an
+// error and nothing of the batch is returned.
+func (e *Engine) fetchWhole(cn *conn, batch []localcache.Message) (map[uint32][]byte, error) {
+	uids := make([]uint32, len(batch))
+	idOf := map[uint32]int64{}
+	var expected int64
+	for i, m := range batch {
+		uids[i] = m.UID
+		idOf[m.UID] = m.ID
+		expected += m.Size
+	}
+	// Sizes are only hints (some servers estimate RFC822.SIZE); what a batch may hold in memory is
+	// bounded regardless.
+	batchCap := 2*expected + e.opt.wholeLiteral
+	opts := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}}
+	stop := cn.watch(cn.budget(expected))
+	defer stop()
+	cmd := cn.cl.Fetch(uidSet(uids), opts)
+	defer cmd.Close()
+	out := map[uint32][]byte{}
+	var used int64
+	for {
+		m := cmd.Next()
+		if m == nil {
+			break
+		}
+		var uid uint32
+		var raw []byte
+		for item := m.Next(); item != nil; item = m.Next() {
+			switch it := item.(type) {
+			case imapclient.FetchItemDataUID:
+				uid = uint32(it.UID)
+			case imapclient.FetchItemDataBodySection:
+				if it.Literal == nil {
+					continue
+				}
+				size := it.Literal.Size()
+				if size > e.opt.wholeLiteral || used+size > batchCap {
+					if id, ok := idOf[uid]; ok {
+						e.markSkip(id)
+					}
+					err := fmt.Errorf("%w: server sent %d bytes for UID %d", errBodyTooLarge, size, uid)
+					cn.kill(err) // draining it would mean reading it all
+					return nil, err
+				}
+				b, err := readCapped(it.Literal, size)
+				if err != nil {
+					cn.killAfterShortRead(err)
+					return nil, cn.wrap(err)
+				}
+				used += size
+				raw = b
+			}
+		}
+		if _, ok := idOf[uid]; ok && raw != nil {
+			out[uid] = raw
+		}
+	}
+	if err := cmd.Close(); err != nil {
+		// A literal too large for the connection guard: do not ask for that message again (a
+		// reconnect would only meet the same literal).
+		if uid := cn.guard.RefusedUID(); uid != 0 {
+			if id, ok := idOf[uid]; ok {
+				e.markSkip(id)
+			}
+		} else if len(batch) == 1 && errors.Is(cn.guard.Failure(), errLiteralTooLong) {
+			e.markSkip(batch[0].ID)
+		}
+		return nil, fmt.Errorf("fetch bodies: %w", cn.wrap(err))
+	}
+	return out, nil
+}
+
+// fetchChunked fetches a large body in partial pieces until the server returns a short piece,
+// without trusting RFC822.SIZE for where it ends. It returns nil, nil when the message is gone.
+func (e *Engine) fetchChunked(cn *conn, m localcache.Message) ([]byte, error) {
+	var buf bytes.Buffer
+	for offset := int64(0); ; {
+		opts := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true,
+			Partial: &imap.SectionPartial{Offset: offset, Size: e.opt.chunkSize}}}}
+		stop := cn.watch(cn.budget(e.opt.chunkSize))
+		cmd := cn.cl.Fetch(uidSet([]uint32{m.UID}), opts)
+		var chunk []byte
+		found := false
+		var rerr error
+		for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+			for item := msg.Next(); item != nil; item = msg.Next() {
+				it, ok := item.(imapclient.FetchItemDataBodySection)
+				if !ok {
+					continue
+				}
+				found = true
+				if it.Literal == nil {
+					continue
+				}
+				if it.Literal.Size() > e.opt.chunkSize {
+					rerr = fmt.Errorf("%w: server sent %d bytes for a %d-byte piece", errServerData, it.Literal.Size(), e.opt.chunkSize)
+					cn.kill(rerr)
+					break
+				}
+				chunk, rerr = readCapped(it.Literal, e.opt.chunkSize)
+				if rerr != nil {
+					cn.killAfterShortRead(rerr)
+					break
+				}
+			}
+			if rerr != nil {
+				break
+			}
+		}
+		err := cmd.Close()
+		stop()
+		if rerr != nil {
+			return nil, cn.wrap(rerr)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("fetch body piece: %w", cn.wrap(err))
+		}
+		if !found {
+			return nil, nil
+		}
+		if int64(buf.Len()+len(chunk)) > e.opt.maxBody {
+			return nil, errBodyTooLarge
+		}
+		buf.Write(chunk)
+		offset += int64(len(chunk))
+		if int64(len(chunk)) < e.opt.chunkSize {
+			return buf.Bytes(), nil
+		}
+	}
+}
+
+// storeBodies writes complete bodies durably, then links them to their index entries with the text
+// for search, the list snippet and whether they carry attachments.
+func (e *Engine) storeBodies(ctx context.Context, f localcache.Folder, msgs []localcache.Message, raws map[uint32][]byte) error {
+	var bodies []localcache.Body
+	var owners []localcache.Message
+	for _, m := range msgs {
+		raw, ok := raws[m.UID]
+		if !ok {
+			continue
+		}
+		bodies = append(bodies, localcache.Body{Account: e.acc.Name, Origin: "imap:" + f.Name, Folder: f.Name, Raw: raw})
+		owners = append(owners, m)
+	}
+	if len(bodies) == 0 {
+		return nil
+	}
+	keys, err := e.cache.PutBodies(ctx, bodies)
+	if err != nil {
+		return err
+	}
+	links := make([]localcache.BodyLink, len(bodies))
+	for i, b := range bodies {
+		links[i] = localcache.BodyLink{MessageID: owners[i].ID, Key: keys[i]}
+		parsed, err := mailfmt.Parse(bytes.NewReader(b.Raw), mailfmt.DefaultLimits)
+		if err != nil {
+			continue // stored as is; the reader shows it raw
+		}
+		text := parsed.Text
+		if len(text) > e.opt.bodyTextCap {
+			text = text[:e.opt.bodyTextCap]
+		}
+		links[i].Text = text
+		links[i].Snippet = mailfmt.Snippet(parsed.Text, 160) // as the Manager does for local copies
+		for _, a := range parsed.Attachments {
+			if !a.Inline {
+				links[i].HasAttachment = true
+				break
+			}
+		}
+	}
+	return e.cache.LinkBodies(ctx, links)
+}
+
+// fetchWindowBodies downloads the bodies still missing in the window (interrupted earlier runs,
+// a window made larger).
+func (e *Engine) fetchWindowBodies(ctx context.Context, cn *conn, folderID int64) error {
+	f, err := e.cache.Folder(ctx, folderID)
+	if err != nil || f.UIDValidity == 0 {
+		return nil //nolint:nilerr // a folder deleted meanwhile has nothing to fetch
+	}
+	since := e.windowStart()
+	if since.IsZero() {
+		since = time.Unix(0, 0)
+	}
+	for {
+		msgs, err := e.cache.MessagesWithoutBody(ctx, f.ID, since, 500)
+		if err != nil {
+			return err
+		}
+		var todo []localcache.Message
+		for _, m := range msgs {
+			if !e.skipBody(m.ID) && m.UIDValidity == f.UIDValidity {
+				todo = append(todo, m)
+			}
+		}
+		if len(todo) == 0 {
+			return nil
+		}
+		before := len(todo)
+		if err := e.fetchBodies(ctx, cn, f, todo); err != nil {
+			return err
+		}
+		// Messages the server no longer has stay without a body until the next sync drops them;
+		// do not loop on them.
+		after, err := e.cache.MessagesWithoutBody(ctx, f.ID, since, 500)
+		if err != nil {
+			return err
+		}
+		stuck := 0
+		for _, m := range after {
+			if !e.skipBody(m.ID) && m.UIDValidity == f.UIDValidity {
+				stuck++
+			}
+		}
+		if stuck >= before {
+			for _, m := range after {
+				e.markSkip(m.ID)
+			}
+			return nil
+		}
+	}
+}
+
+// FetchBody downloads the body of one message now, on a connection of its own so that opening a
+// message never waits for a long sync. It returns when the body is stored.
+func (e *Engine) FetchBody(ctx context.Context, messageID int64) error {
+	m, err := e.cache.Message(ctx, messageID)
+	if err != nil {
+		return err
+	}
+	if m.BodyKey != "" {
+		return nil
+	}
+	if m.UID == 0 {
+		return fmt.Errorf("message %d is not on the server yet", messageID)
+	}
+	if m.Size > e.opt.maxBody {
+		return fmt.Errorf("%w (%d bytes)", errBodyTooLarge, m.Size)
+	}
+	f, err := e.cache.Folder(ctx, m.FolderID)
+	if err != nil {
+		return err
+	}
+	e.fetchMu.Lock()
+	defer e.fetchMu.Unlock()
+	cn, err := e.fetchConnLocked(ctx)
+	if err != nil {
+		return err
+	}
+	defer e.armFetchClose()
+	// The connection outlives this call; this call's context bounds only this work.
+	stop := context.AfterFunc(ctx, func() { cn.kill(ctx.Err()) })
+	defer stop()
+	if cn.selected != f.Name {
+		if _, err := cn.selectFolder(f.Name); err != nil {
+			e.dropFetchConnLocked(err)
+			return err
+		}
+	}
+	if cn.sel.UIDValidity != m.UIDValidity {
+		return fmt.Errorf("message %d: folder %q changed on the server; it will be refetched", messageID, f.Name)
+	}
+	f.UIDValidity = m.UIDValidity
+	e.unmarkSkip(messageID) // asked for explicitly: try again whatever an earlier sync gave up on
+	if err := e.fetchBodies(ctx, cn, f, []localcache.Message{m}); err != nil {
+		e.dropFetchConnLocked(err)
+		return err
+	}
+	m, err = e.cache.Message(ctx, messageID)
+	if err != nil {
+		return err
+	}
+	if m.BodyKey == "" {
+		if e.skipBody(messageID) {
+			return fmt.Errorf("message %d: %w", messageID, errBodyTooLarge)
+		}
+		return fmt.Errorf("message %d is no longer on the server", messageID)
+	}
+	return nil
+}
+
+// fetchConnLocked returns the on-demand connection, dialing it when needed. Caller holds fetchMu.
+func (e *Engine) fetchConnLocked(ctx context.Context) (*conn, error) {
+	if e.fetchStop != nil {
+		e.fetchStop.Stop()
+		e.fetchStop = nil
+	}
+	if e.fetchConn != nil {
+		select {
+		case <-e.fetchConn.cl.Closed():
+			e.fetchConn.abandon()
+			e.fetchConn = nil
+		default:
+			return e.fetchConn, nil
+		}
+	}
+	pw, err := e.d.Password()
+	if err != nil {
+		return nil, fmt.Errorf("imap password for %s: %w", e.acc.Name, err)
+	}
+	// Dial under the caller's context, but do not tie the connection's life to it.
+	life := context.WithoutCancel(ctx)
+	dialCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		cn  *conn
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		cn, err := connect(life, e.acc, pw, e.opt)
+		ch <- result{cn, err}
+	}()
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			return nil, r.err
+		}
+		e.fetchConn = r.cn
+		return r.cn, nil
+	case <-dialCtx.Done():
+		go func() { // the dial ends within its own timeouts; do not leak what it returns
+			if r := <-ch; r.cn != nil {
+				r.cn.abandon()
+			}
+		}()
+		return nil, ctx.Err()
+	}
+}
+
+func (e *Engine) dropFetchConnLocked(err error) {
+	if e.fetchConn != nil && !isRefusal(err) {
+		e.fetchConn.abandon()
+		e.fetchConn = nil
+	}
+}
+
+// armFetchClose closes the on-demand connection once it has been unused for a while.
+func (e *Engine) armFetchClose() {
+	if e.fetchConn == nil {
+		return
+	}
+	e.fetchStop = time.AfterFunc(e.opt.fetchIdleClose, e.closeFetchConn)
+}
+
+func (e *Engine) closeFetchConn() {
+	e.fetchMu.Lock()
+	defer e.fetchMu.Unlock()
+	if e.fetchStop != nil {
+		e.fetchStop.Stop()
+		e.fetchStop = nil
+	}
+	if e.fetchConn != nil {
+		e.fetchConn.close()
+		e.fetchConn = nil
+	}
+}

@@ -1,0 +1,540 @@
+package imapsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/emersion/go-imap/v2"
+
+	"postbode/localcache"
+)
+
+var (
+	// errDropOp: the operation has nothing left to do (its folder or message is gone).
+	errDropOp = errors.New("nothing left to replay")
+	// errStaleOp: the folder's UIDVALIDITY changed since the operation was queued; its UIDs now
+	// name other messages or none.
+	errStaleOp = errors.New("the folder was rebuilt on the server since the change was made")
+)
+
+// replayState carries what earlier operations of one replay taught the later ones.
+type replayState struct {
+	// serverName is a folder's name on the server while a local rename is not replayed yet.
+	serverName map[int64]string
+	// moved is where a message went on the server (from COPYUID), for later operations that were
+	// queued while the message had no UID locally.
+	moved map[int64]movedTo
+}
+
+type movedTo struct {
+	folderID int64
+	uid      uint32
+}
+
+// replay sends the queued local changes to the server, oldest first. Accepted operations are
+// completed, refused ones (NO/BAD) undone locally and reported; a connection error keeps the
+// operation queued and ends the replay with that error.
+func (e *Engine) replay(ctx context.Context, cn *conn) error {
+	ops, err := e.cache.PendingOps(ctx, e.acc.Name)
+	if err != nil || len(ops) == 0 {
+		return err
+	}
+	st := &replayState{serverName: map[int64]string{}, moved: map[int64]movedTo{}}
+	for _, op := range ops {
+		if op.Kind == localcache.OpRenameFolder {
+			if _, ok := st.serverName[op.FolderID]; !ok {
+				st.serverName[op.FolderID] = op.Name
+			}
+		}
+	}
+	for _, op := range ops {
+		err := e.replayOne(ctx, cn, st, op)
+		switch {
+		case err == nil || errors.Is(err, errDropOp):
+			if err := e.cache.CompletePending(ctx, op.ID); err != nil {
+				return err
+			}
+		case isRefusal(err) || errors.Is(err, errStaleOp):
+			if err := e.cache.RefusePending(ctx, op); err != nil {
+				return err
+			}
+			if op.Kind == localcache.OpCreateFolder {
+				// The folder exists only here; without the server it cannot hold mail.
+				if f, ferr := e.cache.FolderByName(ctx, e.acc.Name, op.Name); ferr == nil && f.UIDValidity == 0 {
+					_ = e.cache.DeleteFolder(ctx, f.ID)
+				}
+			}
+			e.emitError("replay "+string(op.Kind), fmt.Errorf("the server refused the change: %w", err))
+		default:
+			if rerr := e.cache.RetryPending(ctx, op.ID, err); rerr != nil {
+				return errors.Join(err, rerr)
+			}
+			return fmt.Errorf("replay %s: %w", op.Kind, err)
+		}
+	}
+	return nil
+}
+
+func (e *Engine) replayOne(ctx context.Context, cn *conn, st *replayState, op localcache.PendingOp) error {
+	switch op.Kind {
+	case localcache.OpFlags:
+		return e.replayFlags(ctx, cn, st, op)
+	case localcache.OpMove:
+		return e.replayMove(ctx, cn, st, op)
+	case localcache.OpExpunge:
+		return e.replayExpunge(ctx, cn, st, op)
+	case localcache.OpCreateFolder:
+		return e.replayCreate(cn, op)
+	case localcache.OpRenameFolder:
+		return e.replayRename(cn, st, op)
+	case localcache.OpDeleteFolder:
+		return e.replayDelete(cn, op)
+	case localcache.OpAppend:
+		return e.replayAppend(ctx, cn, st, op)
+	default:
+		return errDropOp // an operation this engine does not know cannot ever succeed
+	}
+}
+
+// folderName is the server's current name of a local folder.
+func (e *Engine) folderName(ctx context.Context, st *replayState, id int64, fallback string) (string, localcache.Folder, error) {
+	f, err := e.cache.Folder(ctx, id)
+	if errors.Is(err, localcache.ErrNotFound) {
+		if fallback != "" {
+			return fallback, localcache.Folder{ID: id, Name: fallback}, nil
+		}
+		return "", f, errDropOp
+	}
+	if err != nil {
+		return "", f, err
+	}
+	if n, ok := st.serverName[id]; ok {
+		return n, f, nil
+	}
+	return f.Name, f, nil
+}
+
+// itemUIDs returns the server UIDs of an operation's messages in folder folderID; unknown lists the
+// messages whose UID there is not known.
+func (e *Engine) itemUIDs(st *replayState, folderID int64, items []localcache.OpItem) (uids []uint32, byUID map[uint32]int64, unknown []int64) {
+	byUID = map[uint32]int64{}
+	for _, it := range items {
+		uid := it.UID
+		if uid == 0 {
+			if mv, ok := st.moved[it.MessageID]; ok && mv.folderID == folderID {
+				uid = mv.uid
+			}
+		}
+		if uid == 0 {
+			unknown = append(unknown, it.MessageID)
+			continue
+		}
+		if _, dup := byUID[uid]; !dup {
+			uids = append(uids, uid)
+			byUID[uid] = it.MessageID
+		}
+	}
+	return uids, byUID, unknown
+}
+
+func (e *Engine) replayFlags(ctx context.Context, cn *conn, st *replayState, op localcache.PendingOp) error {
+	name, _, err := e.folderName(ctx, st, op.FolderID, op.FolderName)
+	if err != nil {
+		return err
+	}
+	uids, _, _ := e.itemUIDs(st, op.FolderID, op.Items)
+	if len(uids) == 0 || (op.Set == 0 && op.Clear == 0) {
+		return errDropOp
+	}
+	unlock, err := e.locks.lock(ctx, op.FolderID)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := e.selectForOp(ctx, cn, op, op.FolderID, name); err != nil {
+		return err
+	}
+	set := uidSet(uids)
+	for _, ch := range []struct {
+		op    imap.StoreFlagsOp
+		flags localcache.Flags
+	}{{imap.StoreFlagsAdd, op.Set}, {imap.StoreFlagsDel, op.Clear}} {
+		if ch.flags == 0 {
+			continue
+		}
+		if err := cn.store(set, ch.op, imapFlags(ch.flags)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// store runs UID STORE [+-]FLAGS.SILENT and consumes whatever FETCH data comes back.
+func (cn *conn) store(set imap.UIDSet, op imap.StoreFlagsOp, flags []imap.Flag) error {
+	stop := cn.watch(cn.opt.cmdTimeout)
+	defer stop()
+	cmd := cn.cl.Store(set, &imap.StoreFlags{Op: op, Silent: true, Flags: flags}, nil)
+	if err := cmd.Close(); err != nil {
+		return fmt.Errorf("uid store: %w", cn.wrap(err))
+	}
+	return nil
+}
+
+// expunge removes the \Deleted messages among uids: UID EXPUNGE with UIDPLUS; otherwise a plain
+// EXPUNGE, but only when no other message of the folder is marked \Deleted (it would go too).
+func (cn *conn) expunge(uids []uint32) error {
+	stop := cn.watch(cn.budget(int64(len(uids)) * 16))
+	defer stop()
+	if cn.caps.Has(imap.CapUIDPlus) || cn.caps.Has(imap.CapIMAP4rev2) {
+		if err := cn.cl.UIDExpunge(uidSet(uids)).Close(); err != nil {
+			return fmt.Errorf("uid expunge: %w", cn.wrap(err))
+		}
+		return nil
+	}
+	data, err := cn.cl.UIDSearch(&imap.SearchCriteria{Flag: []imap.Flag{imap.FlagDeleted}}, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("search deleted: %w", cn.wrap(err))
+	}
+	set, _ := data.All.(imap.UIDSet)
+	marked, err := expandUIDSet(set, len(uids)+100000)
+	if err != nil {
+		cn.kill(err)
+		return err
+	}
+	for _, u := range marked {
+		if !slices.Contains(uids, u) {
+			// Someone else's \Deleted messages: leave ours marked; the server or the other client
+			// expunges them later, and the cache already shows them gone.
+			return nil
+		}
+	}
+	if err := cn.cl.Expunge().Close(); err != nil {
+		return fmt.Errorf("expunge: %w", cn.wrap(err))
+	}
+	return nil
+}
+
+func (e *Engine) replayMove(ctx context.Context, cn *conn, st *replayState, op localcache.PendingOp) error {
+	src, _, err := e.folderName(ctx, st, op.FolderID, op.FolderName)
+	if err != nil {
+		return e.dropLocalCopies(ctx, op.ToFolderID, op.Items, err)
+	}
+	dst, dstFolder, err := e.folderName(ctx, st, op.ToFolderID, "")
+	if err != nil {
+		return err // the target is gone locally, and its rows with it; the source sync restores them
+	}
+	uids, byUID, unknown := e.itemUIDs(st, op.FolderID, op.Items)
+	unlock, err := e.locks.lock(ctx, op.FolderID, op.ToFolderID)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if len(uids) > 0 {
+		if err := e.selectForOp(ctx, cn, op, op.FolderID, src); err != nil {
+			return err
+		}
+		if dstFolder, err = e.cache.Folder(ctx, op.ToFolderID); err != nil {
+			return err
+		}
+		validity, srcUIDs, dstUIDs, err := cn.move(uids, dst)
+		if err != nil {
+			return err
+		}
+		dest := map[uint32]uint32{}
+		if len(srcUIDs) == len(dstUIDs) {
+			for i := range srcUIDs {
+				dest[srcUIDs[i]] = dstUIDs[i]
+			}
+		}
+		usable := validity != 0 && (dstFolder.UIDValidity == 0 || dstFolder.UIDValidity == validity)
+		for uid, id := range byUID {
+			newUID, ok := dest[uid]
+			if ok {
+				st.moved[id] = movedTo{folderID: op.ToFolderID, uid: newUID}
+			}
+			m, err := e.cache.Message(ctx, id)
+			if errors.Is(err, localcache.ErrNotFound) || (err == nil && (m.FolderID != op.ToFolderID || m.UID != 0)) {
+				continue // deleted or moved on locally meanwhile
+			}
+			if err != nil {
+				return err
+			}
+			if ok && usable {
+				if err := e.cache.SetUID(ctx, id, newUID, validity); err != nil {
+					return err
+				}
+				continue
+			}
+			// No usable COPYUID: drop the local copy; the target's next sync brings the message
+			// back with its UID.
+			if err := e.cache.RemoveMessages(ctx, []int64{id}); err != nil {
+				return err
+			}
+		}
+		e.dropSnapshot(op.ToFolderID)
+	}
+	if len(unknown) > 0 {
+		return e.dropLocalCopies(ctx, op.ToFolderID, idsToItems(unknown), nil)
+	}
+	return nil
+}
+
+func idsToItems(ids []int64) []localcache.OpItem {
+	out := make([]localcache.OpItem, len(ids))
+	for i, id := range ids {
+		out[i].MessageID = id
+	}
+	return out
+}
+
+// dropLocalCopies removes the UID-less local rows of items that sit in folderID: where they are
+// on the server is unknown, so a later sync shows them where they really are. It returns ret.
+func (e *Engine) dropLocalCopies(ctx context.Context, folderID int64, items []localcache.OpItem, ret error) error {
+	var ids []int64
+	for _, it := range items {
+		m, err := e.cache.Message(ctx, it.MessageID)
+		if err == nil && m.FolderID == folderID && m.UID == 0 {
+			ids = append(ids, it.MessageID)
+		}
+	}
+	if err := e.cache.RemoveMessages(ctx, ids); err != nil {
+		return err
+	}
+	return ret
+}
+
+// move moves messages of the selected folder with UID MOVE, or COPY + STORE \Deleted + EXPUNGE
+// where MOVE is missing, expunging only after the copy succeeded. It returns the COPYUID mapping
+// when the server gave one.
+func (cn *conn) move(uids []uint32, dst string) (validity uint32, src, dest []uint32, err error) {
+	set := uidSet(uids)
+	var srcSet, dstSet imap.NumSet
+	stop := cn.watch(cn.budget(int64(len(uids)) * 64))
+	if cn.caps.Has(imap.CapMove) || cn.caps.Has(imap.CapIMAP4rev2) {
+		data, merr := cn.cl.Move(set, dst).Wait()
+		stop()
+		if merr != nil {
+			return 0, nil, nil, fmt.Errorf("uid move to %q: %w", dst, cn.wrap(merr))
+		}
+		validity, srcSet, dstSet = data.UIDValidity, data.SourceUIDs, data.DestUIDs
+	} else {
+		data, cerr := cn.cl.Copy(set, dst).Wait()
+		stop()
+		if cerr != nil {
+			return 0, nil, nil, fmt.Errorf("uid copy to %q: %w", dst, cn.wrap(cerr))
+		}
+		validity, srcSet, dstSet = data.UIDValidity, data.SourceUIDs, data.DestUIDs
+		if err := cn.store(set, imap.StoreFlagsAdd, []imap.Flag{imap.FlagDeleted}); err != nil {
+			return 0, nil, nil, err
+		}
+		if err := cn.expunge(uids); err != nil {
+			return 0, nil, nil, err
+		}
+	}
+	s, _ := srcSet.(imap.UIDSet)
+	d, _ := dstSet.(imap.UIDSet)
+	if validity == 0 || len(s) == 0 || len(d) == 0 {
+		return 0, nil, nil, nil
+	}
+	if src, err = expandUIDSet(s, len(uids)); err != nil {
+		return 0, nil, nil, nil // an unusable COPYUID is treated as none
+	}
+	if dest, err = expandUIDSet(d, len(uids)); err != nil || len(dest) != len(src) {
+		return 0, nil, nil, nil
+	}
+	return validity, src, dest, nil
+}
+
+func (e *Engine) replayExpunge(ctx context.Context, cn *conn, st *replayState, op localcache.PendingOp) error {
+	name, _, err := e.folderName(ctx, st, op.FolderID, op.FolderName)
+	if err != nil {
+		return err
+	}
+	uids, _, _ := e.itemUIDs(st, op.FolderID, op.Items)
+	if len(uids) == 0 {
+		return errDropOp
+	}
+	unlock, err := e.locks.lock(ctx, op.FolderID)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := e.selectForOp(ctx, cn, op, op.FolderID, name); err != nil {
+		return err
+	}
+	if err := cn.store(uidSet(uids), imap.StoreFlagsAdd, []imap.Flag{imap.FlagDeleted}); err != nil {
+		return err
+	}
+	return cn.expunge(uids)
+}
+
+func (e *Engine) replayCreate(cn *conn, op localcache.PendingOp) error {
+	stop := cn.watch(cn.opt.cmdTimeout)
+	defer stop()
+	if err := cn.cl.Create(op.Name, nil).Wait(); err != nil && !hasCode(err, imap.ResponseCodeAlreadyExists) {
+		return fmt.Errorf("create %q: %w", op.Name, cn.wrap(err))
+	}
+	if err := cn.cl.Subscribe(op.Name).Wait(); err != nil && !isRefusal(err) {
+		return fmt.Errorf("subscribe %q: %w", op.Name, cn.wrap(err))
+	}
+	return nil
+}
+
+func (e *Engine) replayRename(cn *conn, st *replayState, op localcache.PendingOp) error {
+	if strings.EqualFold(op.Name, "INBOX") {
+		return errDropOp // renaming INBOX moves its mail on most servers; never replayed
+	}
+	if err := cn.leave(op.Name); err != nil {
+		return err
+	}
+	stop := cn.watch(cn.opt.cmdTimeout)
+	defer stop()
+	if err := cn.cl.Rename(op.Name, op.NewName, nil).Wait(); err != nil {
+		return fmt.Errorf("rename %q: %w", op.Name, cn.wrap(err))
+	}
+	st.serverName[op.FolderID] = op.NewName
+	_ = cn.cl.Subscribe(op.NewName).Wait()
+	return nil
+}
+
+func (e *Engine) replayDelete(cn *conn, op localcache.PendingOp) error {
+	if strings.EqualFold(op.Name, "INBOX") {
+		return errDropOp
+	}
+	if err := cn.leave(op.Name); err != nil {
+		return err
+	}
+	stop := cn.watch(cn.opt.cmdTimeout)
+	defer stop()
+	if err := cn.cl.Delete(op.Name).Wait(); err != nil && !hasCode(err, imap.ResponseCodeNonExistent) {
+		return fmt.Errorf("delete %q: %w", op.Name, cn.wrap(err))
+	}
+	if err := cn.cl.Unsubscribe(op.Name).Wait(); err != nil && !isRefusal(err) {
+		return fmt.Errorf("unsubscribe %q: %w", op.Name, cn.wrap(err))
+	}
+	return nil
+}
+
+// leave makes sure name is not the selected mailbox (some servers refuse to rename or delete it).
+func (cn *conn) leave(name string) error {
+	if cn.selected != name {
+		return nil
+	}
+	stop := cn.watch(cn.opt.cmdTimeout)
+	defer stop()
+	var err error
+	if cn.caps.Has(imap.CapUnselect) || cn.caps.Has(imap.CapIMAP4rev2) {
+		err = cn.cl.Unselect().Wait()
+	} else {
+		_, err = cn.cl.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait()
+	}
+	cn.selected, cn.sel = "", nil
+	if err != nil && !isRefusal(err) {
+		return fmt.Errorf("leave %q: %w", name, cn.wrap(err))
+	}
+	return nil
+}
+
+func (e *Engine) replayAppend(ctx context.Context, cn *conn, st *replayState, op localcache.PendingOp) error {
+	name, f, err := e.folderName(ctx, st, op.FolderID, op.FolderName)
+	if err != nil {
+		return err
+	}
+	raw, err := e.cache.Body(ctx, op.BodyKey)
+	if errors.Is(err, localcache.ErrNotFound) {
+		return errDropOp
+	}
+	if err != nil {
+		return err
+	}
+	unlock, err := e.locks.lock(ctx, op.FolderID)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	stop := cn.watch(cn.budget(int64(len(raw))))
+	cmd := cn.cl.Append(name, int64(len(raw)), &imap.AppendOptions{Flags: imapFlags(op.Set)})
+	_, werr := cmd.Write(raw)
+	cerr := cmd.Close()
+	data, err := cmd.Wait()
+	stop()
+	if err != nil {
+		return fmt.Errorf("append to %q: %w", name, cn.wrap(err))
+	}
+	if werr != nil || cerr != nil {
+		return fmt.Errorf("append to %q: %w", name, cn.wrap(errors.Join(werr, cerr)))
+	}
+	usable := data.UID != 0 && data.UIDValidity != 0 && (f.UIDValidity == 0 || f.UIDValidity == data.UIDValidity)
+	for _, it := range op.Items {
+		m, err := e.cache.Message(ctx, it.MessageID)
+		if err != nil || m.FolderID != op.FolderID || m.UID != 0 {
+			continue
+		}
+		if usable && len(op.Items) == 1 {
+			st.moved[it.MessageID] = movedTo{folderID: op.FolderID, uid: uint32(data.UID)}
+			if err := e.cache.SetUID(ctx, it.MessageID, uint32(data.UID), data.UIDValidity); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := e.cache.RemoveMessages(ctx, []int64{it.MessageID}); err != nil {
+			return err
+		}
+	}
+	e.dropSnapshot(op.FolderID)
+	return nil
+}
+
+// selectForOp selects the folder an operation's UIDs belong to, once the caller holds the
+// folder's lock: the operation must still be queued (a sync may have settled it meanwhile) and
+// the folder's UIDVALIDITY must be the one the cache knew when the UIDs were recorded.
+func (e *Engine) selectForOp(ctx context.Context, cn *conn, op localcache.PendingOp, folderID int64, name string) error {
+	ops, err := e.cache.PendingOps(ctx, e.acc.Name)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(ops, func(o localcache.PendingOp) bool { return o.ID == op.ID }) {
+		return errDropOp
+	}
+	if err := cn.ensureSelected(name); err != nil {
+		return err
+	}
+	f, err := e.cache.Folder(ctx, folderID)
+	if errors.Is(err, localcache.ErrNotFound) {
+		return errDropOp
+	}
+	if err != nil {
+		return err
+	}
+	if f.UIDValidity != 0 && cn.sel != nil && cn.sel.UIDValidity != f.UIDValidity {
+		return errStaleOp
+	}
+	return nil
+}
+
+// refuseStaleOps undoes the queued changes whose UIDs belong to a folder's old UIDVALIDITY.
+// Caller holds the folder's lock.
+func (e *Engine) refuseStaleOps(ctx context.Context, folderID int64) error {
+	ops, err := e.cache.PendingOps(ctx, e.acc.Name)
+	if err != nil {
+		return err
+	}
+	for _, op := range ops {
+		switch op.Kind {
+		case localcache.OpFlags, localcache.OpMove, localcache.OpExpunge:
+		default:
+			continue
+		}
+		if op.FolderID != folderID {
+			continue
+		}
+		if err := e.cache.RefusePending(ctx, op); err != nil {
+			return err
+		}
+		e.emitError("replay "+string(op.Kind), fmt.Errorf("change not applied: %w", errStaleOp))
+	}
+	return nil
+}

@@ -1,0 +1,585 @@
+package imapsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"postbode/accounts"
+	"postbode/localcache"
+	"postbode/mailfmt"
+)
+
+// errServerData is a server answer that makes no sense (a dynamic or oversized UID set, ...).
+var errServerData = errors.New("imap: server sent inconsistent data")
+
+// exclusions are a folder's messages with local changes not yet replayed: the server's state for
+// them must not overwrite the local one.
+type exclusions struct {
+	uids    map[uint32]bool // server UIDs moved away or expunged locally
+	flagIDs map[int64]bool  // messages with queued flag changes
+}
+
+func (e *Engine) pendingExclusions(ctx context.Context, folderID int64) (exclusions, error) {
+	ex := exclusions{uids: map[uint32]bool{}, flagIDs: map[int64]bool{}}
+	ops, err := e.cache.PendingOps(ctx, e.acc.Name)
+	if err != nil {
+		return ex, err
+	}
+	for _, op := range ops {
+		switch op.Kind {
+		case localcache.OpMove, localcache.OpExpunge:
+			if op.FolderID != folderID {
+				continue
+			}
+			for _, it := range op.Items {
+				if it.UID != 0 {
+					ex.uids[it.UID] = true
+				}
+			}
+		case localcache.OpFlags:
+			for _, it := range op.Items {
+				ex.flagIDs[it.MessageID] = true
+			}
+		}
+	}
+	return ex, nil
+}
+
+// syncFolder brings one folder in step: UIDVALIDITY, expunged messages, flag changes, new messages
+// (newest first, in growing batches), bodies of new messages within the window; then records the
+// state seen at SELECT time, so a pass cut short is simply done again.
+func (e *Engine) syncFolder(ctx context.Context, cn *conn, folderID int64) error {
+	unlock, err := e.locks.lock(ctx, folderID)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	f, err := e.cache.Folder(ctx, folderID)
+	if err != nil {
+		return err
+	}
+	sel, err := cn.selectFolder(f.Name)
+	if err != nil {
+		return err
+	}
+	if sel.UIDValidity == 0 {
+		return fmt.Errorf("select %q: %w: no UIDVALIDITY", f.Name, errServerData)
+	}
+	if f.UIDValidity != 0 && f.UIDValidity != sel.UIDValidity {
+		// Every cached UID of this folder is meaningless now; queued local mail stays, queued
+		// changes to its old messages are undone (they would hit other messages).
+		if err := e.refuseStaleOps(ctx, f.ID); err != nil {
+			return err
+		}
+		if err := e.cache.ResetFolder(ctx, f.ID, sel.UIDValidity); err != nil {
+			return err
+		}
+		e.dropSnapshot(f.ID)
+		f.UIDNext, f.HighestModSeq = 0, 0
+	}
+	f.UIDValidity = sel.UIDValidity
+	if int(sel.NumMessages) != f.ServerTotal {
+		if err := e.cache.SetServerTotal(ctx, f.ID, int(sel.NumMessages)); err != nil {
+			return err
+		}
+	}
+	firstSync := f.UIDNext == 0
+	condstore := cn.condstore() && sel.HighestModSeq != 0
+
+	cached, err := e.cache.FolderUIDs(ctx, f.ID)
+	if err != nil {
+		return err
+	}
+	ex, err := e.pendingExclusions(ctx, f.ID)
+	if err != nil {
+		return err
+	}
+	snap := snapshot{uidValidity: sel.UIDValidity, uidNext: uint32(sel.UIDNext), modSeq: sel.HighestModSeq,
+		messages: sel.NumMessages, unseen: -1}
+
+	// Nothing changed since the last complete pass: one SELECT was enough.
+	if !firstSync && condstore && f.HighestModSeq == sel.HighestModSeq && f.UIDNext == uint32(sel.UIDNext) &&
+		len(cached)+len(ex.uids) == int(sel.NumMessages) {
+		e.setSnapshot(f.ID, snap)
+		return nil
+	}
+
+	server, err := e.searchAll(cn, sel.NumMessages)
+	if err != nil {
+		return err
+	}
+	uidNext := uint32(sel.UIDNext)
+	if uidNext == 0 && len(server) > 0 {
+		uidNext = server[len(server)-1] + 1 // servers may omit UIDNEXT (RFC 2060)
+	}
+
+	// Expunged elsewhere: cached but no longer on the server.
+	var gone []uint32
+	inServer := func(uid uint32) bool {
+		_, ok := slices.BinarySearch(server, uid)
+		return ok
+	}
+	known := make(map[uint32]localcache.UIDState, len(cached))
+	for _, c := range cached {
+		known[c.UID] = c
+		if !inServer(c.UID) {
+			gone = append(gone, c.UID)
+		}
+	}
+	if err := e.cache.RemoveUIDs(ctx, f.ID, gone); err != nil {
+		return err
+	}
+
+	// Flag changes of the messages we already have.
+	if len(cached) > len(gone) {
+		var since uint64
+		if condstore && !firstSync && f.HighestModSeq != 0 {
+			since = f.HighestModSeq
+		}
+		if err := e.syncFlags(ctx, cn, f.ID, known, ex, since, condstore); err != nil {
+			return err
+		}
+	}
+
+	// New to us: on the server, not cached, not moved away locally.
+	var missing []uint32
+	for _, uid := range server {
+		if _, ok := known[uid]; !ok && !ex.uids[uid] {
+			missing = append(missing, uid)
+		}
+	}
+	slices.Reverse(missing) // newest first
+	added, bodied, err := e.fetchNew(ctx, cn, f, missing)
+	if err != nil {
+		return err
+	}
+
+	if err := e.cache.SetFolderSyncState(ctx, f.ID, sel.UIDValidity, uidNext, sel.HighestModSeq); err != nil {
+		return err
+	}
+	snap.uidNext = uidNext
+	e.setSnapshot(f.ID, snap)
+
+	if f.Role == localcache.RoleInbox && !firstSync {
+		var fresh []localcache.Message
+		for _, m := range added {
+			if m.UID >= f.UIDNext && !m.Flags.Has(localcache.FlagSeen) && !m.Flags.Has(localcache.FlagDeleted) {
+				fresh = append(fresh, m)
+			}
+		}
+		if len(fresh) > 0 {
+			e.emit(accounts.NewMail{Account: e.acc.Name, Folder: f.Name, Messages: fresh})
+		}
+	}
+
+	// Bodies of the new messages within the window (the header pass already fetched INBOX's newest).
+	var want []localcache.Message
+	since := e.windowStart()
+	for _, m := range added {
+		if !bodied[m.ID] && (since.IsZero() || !m.Date.Before(since)) && !e.skipBody(m.ID) {
+			want = append(want, m)
+		}
+	}
+	return e.fetchBodies(ctx, cn, f, want)
+}
+
+// windowStart is the oldest date whose bodies are downloaded ahead of time; zero means all.
+func (e *Engine) windowStart() time.Time {
+	days := e.acc.IMAP.BodyWindowDays
+	if days < 0 {
+		return time.Time{}
+	}
+	if days == 0 {
+		days = 30
+	}
+	return time.Now().AddDate(0, 0, -days)
+}
+
+// searchAll returns the folder's UIDs, ascending. ESEARCH keeps the answer compact.
+func (e *Engine) searchAll(cn *conn, exists uint32) ([]uint32, error) {
+	if exists == 0 {
+		return nil, nil
+	}
+	var opts *imap.SearchOptions
+	if cn.caps.Has(imap.CapESearch) || cn.caps.Has(imap.CapIMAP4rev2) {
+		opts = &imap.SearchOptions{ReturnAll: true}
+	}
+	stop := cn.watch(cn.budget(int64(exists) * 8))
+	data, err := cn.cl.UIDSearch(&imap.SearchCriteria{}, opts).Wait()
+	stop()
+	if err != nil {
+		return nil, fmt.Errorf("uid search all: %w", cn.wrap(err))
+	}
+	set, _ := data.All.(imap.UIDSet)
+	// Allow for mail arriving between SELECT and SEARCH, but refuse sets a hostile server could
+	// inflate to billions of numbers.
+	uids, err := expandUIDSet(set, int(exists)+100000)
+	if err != nil {
+		cn.kill(err)
+		return nil, err
+	}
+	return uids, nil
+}
+
+// expandUIDSet lists a static UID set in ascending order, refusing one with more than max members.
+func expandUIDSet(set imap.UIDSet, max int) ([]uint32, error) {
+	if set.Dynamic() {
+		return nil, fmt.Errorf("%w: dynamic UID set", errServerData)
+	}
+	n := 0
+	for _, r := range set {
+		if r.Start == 0 || r.Stop < r.Start {
+			return nil, fmt.Errorf("%w: bad UID range", errServerData)
+		}
+		n += int(r.Stop-r.Start) + 1
+		if n > max {
+			return nil, fmt.Errorf("%w: UID set larger than %d", errServerData, max)
+		}
+	}
+	out := make([]uint32, 0, n)
+	for _, r := range set {
+		for u := r.Start; ; u++ {
+			out = append(out, uint32(u))
+			if u == r.Stop {
+				break
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// uidSet builds a compact set from UIDs in any order.
+func uidSet(uids []uint32) imap.UIDSet {
+	s := slices.Clone(uids)
+	slices.Sort(s)
+	var set imap.UIDSet
+	for _, u := range s {
+		if n := len(set); n > 0 && uint32(set[n-1].Stop)+1 >= u {
+			if imap.UID(u) > set[n-1].Stop {
+				set[n-1].Stop = imap.UID(u)
+			}
+			continue
+		}
+		set = append(set, imap.UIDRange{Start: imap.UID(u), Stop: imap.UID(u)})
+	}
+	return set
+}
+
+// syncFlags fetches flags (only those changed since modseq `since` when non-zero) and stores the
+// ones that differ from the cache.
+func (e *Engine) syncFlags(ctx context.Context, cn *conn, folderID int64, known map[uint32]localcache.UIDState,
+	ex exclusions, since uint64, condstore bool) error {
+	opts := &imap.FetchOptions{UID: true, Flags: true, ModSeq: condstore, ChangedSince: since}
+	all := imap.UIDSet{{Start: 1, Stop: 0}} // 1:*
+	stop := cn.watch(cn.budget(int64(len(known)) * 80))
+	defer stop()
+	cmd := cn.cl.Fetch(all, opts)
+	defer cmd.Close()
+	var updates []localcache.FlagUpdate
+	for {
+		m := cmd.Next()
+		if m == nil {
+			break
+		}
+		var (
+			uid    uint32
+			flags  []imap.Flag
+			gotFl  bool
+			modSeq uint64
+		)
+		for item := m.Next(); item != nil; item = m.Next() {
+			switch it := item.(type) {
+			case imapclient.FetchItemDataUID:
+				uid = uint32(it.UID)
+			case imapclient.FetchItemDataFlags:
+				flags, gotFl = it.Flags, true
+			case imapclient.FetchItemDataModSeq:
+				modSeq = it.ModSeq
+			}
+		}
+		c, ok := known[uid]
+		if !ok || !gotFl || ex.flagIDs[c.ID] {
+			continue
+		}
+		fl, kw := convertFlags(flags)
+		if since != 0 || fl != c.Flags || (modSeq != 0 && modSeq != c.ModSeq) {
+			updates = append(updates, localcache.FlagUpdate{UID: uid, Flags: fl, Keywords: kw, ModSeq: modSeq})
+		}
+	}
+	if err := cmd.Close(); err != nil {
+		return fmt.Errorf("fetch flags: %w", cn.wrap(err))
+	}
+	return e.cache.ApplyServerFlags(ctx, folderID, updates)
+}
+
+// convertFlags splits IMAP flags into the cache's system flag bits and a keyword list.
+func convertFlags(flags []imap.Flag) (localcache.Flags, string) {
+	var out localcache.Flags
+	var kw []string
+	for _, f := range flags {
+		switch strings.ToLower(string(f)) {
+		case `\seen`:
+			out |= localcache.FlagSeen
+		case `\answered`:
+			out |= localcache.FlagAnswered
+		case `\flagged`:
+			out |= localcache.FlagFlagged
+		case `\deleted`:
+			out |= localcache.FlagDeleted
+		case `\draft`:
+			out |= localcache.FlagDraft
+		case `\recent`:
+		default:
+			if !strings.HasPrefix(string(f), `\`) {
+				kw = append(kw, string(f))
+			}
+		}
+	}
+	sort.Strings(kw)
+	return out, strings.Join(kw, " ")
+}
+
+// imapFlags turns cache flag bits into IMAP system flags.
+func imapFlags(f localcache.Flags) []imap.Flag {
+	var out []imap.Flag
+	for _, p := range []struct {
+		bit  localcache.Flags
+		flag imap.Flag
+	}{
+		{localcache.FlagSeen, imap.FlagSeen}, {localcache.FlagAnswered, imap.FlagAnswered},
+		{localcache.FlagFlagged, imap.FlagFlagged}, {localcache.FlagDeleted, imap.FlagDeleted},
+		{localcache.FlagDraft, imap.FlagDraft},
+	} {
+		if f.Has(p.bit) {
+			out = append(out, p.flag)
+		}
+	}
+	return out
+}
+
+// fetchNew downloads the headers of missing UIDs (given newest first) in growing batches and adds
+// them to the cache. In INBOX the first batch gets its bodies at once, so the newest mail is
+// readable before anything else is fetched. After that the next batch is fetched while the
+// previous one is written to the cache.
+func (e *Engine) fetchNew(ctx context.Context, cn *conn, f localcache.Folder, missing []uint32) (added []localcache.Message, bodied map[int64]bool, err error) {
+	bodied = map[int64]bool{}
+	if len(missing) == 0 {
+		return nil, bodied, nil
+	}
+	total := len(missing)
+	var batches [][]uint32
+	for i := 0; len(missing) > 0; i++ {
+		size := e.opt.headerBatches[min(i, len(e.opt.headerBatches)-1)]
+		batches = append(batches, missing[:min(size, len(missing))])
+		missing = missing[len(batches[i]):]
+	}
+	e.emit(accounts.SyncProgress{Account: e.acc.Name, Folder: f.Name, Done: 0, Total: total})
+	store := func(msgs []localcache.Message) error {
+		ids, err := e.cache.AddMessages(ctx, msgs)
+		if err != nil {
+			return err
+		}
+		for j := range msgs {
+			msgs[j].ID = ids[j]
+		}
+		added = append(added, msgs...)
+		e.emit(accounts.SyncProgress{Account: e.acc.Name, Folder: f.Name, Done: len(added), Total: total})
+		return nil
+	}
+	if f.Role == localcache.RoleInbox {
+		msgs, err := e.fetchHeaders(cn, f, batches[0])
+		if err != nil {
+			return added, bodied, err
+		}
+		if err := store(msgs); err != nil {
+			return added, bodied, err
+		}
+		if err := e.fetchBodies(ctx, cn, f, msgs); err != nil {
+			return added, bodied, err
+		}
+		for _, m := range msgs {
+			bodied[m.ID] = true
+		}
+		batches = batches[1:]
+	}
+	err = pipeline(batches,
+		func(b []uint32) ([]localcache.Message, error) { return e.fetchHeaders(cn, f, b) },
+		store)
+	return added, bodied, err
+}
+
+// pipeline runs fetch (network, on a goroutine of its own) one job ahead of store (this
+// goroutine), so the connection and the disk work at the same time. At most one fetched result
+// waits for store. It returns once the fetching goroutine has finished.
+func pipeline[J, R any](jobs []J, fetch func(J) (R, error), store func(R) error) error {
+	type result struct {
+		r   R
+		err error
+	}
+	ch := make(chan result)
+	stop := make(chan struct{})
+	go func() {
+		defer close(ch)
+		for _, j := range jobs {
+			r, err := fetch(j)
+			select {
+			case ch <- result{r, err}:
+			case <-stop:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	defer func() {
+		close(stop)
+		for range ch { // wait for the fetcher: the connection is the caller's again afterwards
+		}
+	}()
+	for res := range ch {
+		if res.err != nil {
+			return res.err
+		}
+		if err := store(res.r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// headerFields are what the index needs; mailfmt decodes them (all charsets, not just UTF-8).
+var headerFields = []string{"Date", "From", "Sender", "Reply-To", "To", "Cc", "Subject", "Message-ID",
+	"In-Reply-To", "References", "Content-Type"}
+
+// fetchHeaders fetches index data for a batch of UIDs of the selected folder. BODYSTRUCTURE is
+// deliberately not asked for: a structure go-imap cannot parse closes the connection.
+func (e *Engine) fetchHeaders(cn *conn, f localcache.Folder, uids []uint32) ([]localcache.Message, error) {
+	opts := &imap.FetchOptions{
+		UID: true, Flags: true, RFC822Size: true, InternalDate: true, ModSeq: cn.condstore(),
+		BodySection: []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, HeaderFields: headerFields, Peek: true}},
+	}
+	stop := cn.watch(cn.budget(int64(len(uids)) * 4096))
+	defer stop()
+	cmd := cn.cl.Fetch(uidSet(uids), opts)
+	defer cmd.Close()
+	var out []localcache.Message
+	for {
+		m := cmd.Next()
+		if m == nil {
+			break
+		}
+		msg := localcache.Message{Account: e.acc.Name, FolderID: f.ID, UIDValidity: f.UIDValidity}
+		var header []byte
+		var internal time.Time
+		var readErr error
+		for item := m.Next(); item != nil; item = m.Next() {
+			switch it := item.(type) {
+			case imapclient.FetchItemDataUID:
+				msg.UID = uint32(it.UID)
+			case imapclient.FetchItemDataFlags:
+				msg.Flags, msg.Keywords = convertFlags(it.Flags)
+			case imapclient.FetchItemDataRFC822Size:
+				msg.Size = it.Size
+			case imapclient.FetchItemDataInternalDate:
+				internal = it.Time
+			case imapclient.FetchItemDataModSeq:
+				msg.ModSeq = it.ModSeq
+			case imapclient.FetchItemDataBodySection:
+				if it.Literal != nil {
+					header, readErr = readCapped(it.Literal, e.opt.headerCap)
+				}
+			}
+			if readErr != nil {
+				cn.killAfterShortRead(readErr)
+				return nil, fmt.Errorf("fetch headers: %w", cn.wrap(readErr))
+			}
+		}
+		if msg.UID == 0 {
+			continue
+		}
+		fillFromHeader(&msg, header, internal)
+		out = append(out, msg)
+	}
+	if err := cmd.Close(); err != nil {
+		return nil, fmt.Errorf("fetch headers in %q: %w", f.Name, cn.wrap(err))
+	}
+	return out, nil
+}
+
+// fillFromHeader sets the envelope fields of msg from a header block.
+func fillFromHeader(msg *localcache.Message, header []byte, internal time.Time) {
+	env, err := mailfmt.ParseEnvelope(header)
+	if err == nil {
+		msg.Subject = env.Subject
+		if len(env.From) > 0 {
+			msg.FromName, msg.FromAddr = env.From[0].Name, env.From[0].Email
+		}
+		msg.To = joinAddrs(env.To)
+		msg.Cc = joinAddrs(env.Cc)
+		msg.Date = env.Date
+		msg.MessageID = env.MessageID
+		msg.InReplyTo = env.InReplyTo
+		msg.References = strings.Join(env.References, " ")
+		msg.ThreadKey = env.ThreadKey
+	}
+	if msg.Date.IsZero() {
+		msg.Date = internal
+	}
+	if msg.ThreadKey == "" {
+		msg.ThreadKey = fmt.Sprintf("nomsgid:%d:%d", msg.FolderID, msg.UID)
+	}
+	msg.HasAttachment = contentTypeSuggestsAttachment(header)
+}
+
+func joinAddrs(as []mailfmt.Address) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+// contentTypeSuggestsAttachment guesses from the top-level Content-Type alone (the body is not
+// there yet): multipart/mixed and non-text single parts usually are, or carry, attachments. The
+// guess is replaced by the real answer when the body is downloaded.
+func contentTypeSuggestsAttachment(header []byte) bool {
+	v := headerValue(header, "content-type")
+	mt := strings.ToLower(strings.TrimSpace(strings.SplitN(v, ";", 2)[0]))
+	switch {
+	case mt == "multipart/mixed":
+		return true
+	case strings.HasPrefix(mt, "application/"), strings.HasPrefix(mt, "image/"),
+		strings.HasPrefix(mt, "audio/"), strings.HasPrefix(mt, "video/"):
+		return !strings.HasPrefix(mt, "application/pkcs7") && mt != "application/ms-tnef"
+	}
+	return false
+}
+
+// headerValue returns the unfolded value of the first field called name (lower case).
+func headerValue(header []byte, name string) string {
+	lines := strings.Split(strings.ReplaceAll(string(header), "\r\n", "\n"), "\n")
+	for i, l := range lines {
+		k, v, ok := strings.Cut(l, ":")
+		if !ok || strings.ToLower(strings.TrimSpace(k)) != name || strings.HasPrefix(l, " ") || strings.HasPrefix(l, "\t") {
+			continue
+		}
+		for _, c := range lines[i+1:] {
+			if !strings.HasPrefix(c, " ") && !strings.HasPrefix(c, "\t") {
+				break
+			}
+			v += " " + strings.TrimSpace(c)
+		}
+		return strings.TrimSpace(v)
+	}
+	return ""
+}
