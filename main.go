@@ -4,13 +4,17 @@ package main
 import (
 	"context"
 	_ "embed"
+	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/BurntSushi/toml"
 
 	"postbode/accounts"
+	"postbode/assets"
 	"postbode/cli"
 	"postbode/localcache"
 	"postbode/sync/imapsync"
@@ -53,9 +57,40 @@ func main() {
 			if err != nil {
 				return err
 			}
-			return ui.Run(ctx, ui.Deps{Manager: m, Cache: cache, Version: cli.Version})
+			ctx, cancel := context.WithCancel(ctx)
+			defer func() { cancel(); m.Wait() }()
+			m.Start(ctx)
+			return ui.Run(ctx, ui.Deps{Manager: m, Cache: cache, Version: cli.Version,
+				Sender: ui.ManagerSender{Manager: m}, Icon: assets.IconPNG, StartDemo: startDemo})
 		},
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 	}
-	os.Exit(app.Run(ctx, os.Args[1:]))
+	// POSTBODE_CPUPROFILE=file writes a CPU profile of this run (make bench uses it to find hot spots).
+	var prof *os.File
+	if path := os.Getenv("POSTBODE_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+			prof = f
+		}
+	}
+	code := app.Run(ctx, os.Args[1:])
+	if prof != nil {
+		pprof.StopCPUProfile()
+		prof.Close()
+	}
+	os.Exit(code)
+}
+
+// startDemo opens the demo in a process of its own, on its own temporary profile, so the user's
+// profile stays untouched.
+func startDemo(context.Context) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("start demo: %w", err)
+	}
+	cmd := exec.Command(exe, "demo")
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start demo: %w", err)
+	}
+	go cmd.Wait() // reap it when the demo window closes
+	return nil
 }

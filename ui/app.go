@@ -1,17 +1,23 @@
 // Package ui is every window and widget of Postbode; it is the only package that imports Fyne.
+//
+// Threading: widgets are touched only on the Fyne goroutine. Blocking work (SQLite, parsing, Manager
+// requests, body downloads) runs on the tasks queues and hands results back through ui.exec (fyne.Do in
+// the app); engine events and cache change notifications arrive through the Pump, one exec per batch.
 package ui
 
 import (
 	"context"
+	"errors"
+	"sync/atomic"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/widget"
+	"fyne.io/fyne/v2/theme"
 
 	"postbode/accounts"
-	"postbode/assets"
 	"postbode/localcache"
+	"postbode/mailfmt"
 )
 
 // AppID identifies Postbode to the desktop (preferences, notifications); it matches FyneApp.toml.
@@ -22,24 +28,121 @@ type Deps struct {
 	Manager *accounts.Manager
 	Cache   *localcache.Cache
 	Version string
+
+	// Sender sends mail and saves drafts; nil makes Send and Save draft explain that sending is
+	// not available yet.
+	Sender Sender
+	// StartDemo sets up the demo account; nil hides "Try the demo" on the welcome screen.
+	StartDemo func(ctx context.Context) error
+	// Icon is the application icon as PNG; nil uses a generic mail icon.
+	Icon []byte
+	// MarkReadDelay is how long a message stays open before it is marked read: 0 means one
+	// second, a negative value never marks read on opening.
+	MarkReadDelay time.Duration
+}
+
+// Sender delivers what the composer produces.
+type Sender interface {
+	Send(ctx context.Context, d Draft) error
+	SaveDraft(ctx context.Context, d Draft) error
+}
+
+// Draft is a message being written, as the composer hands it to a Sender.
+type Draft struct {
+	Account     string // the sending account's name
+	To, Cc, Bcc []mailfmt.Address
+	Subject     string
+	Text        string
+	InReplyTo   string   // Message-ID of the message replied to, without angle brackets
+	References  []string // Message-IDs, oldest first
+	Attachments []Attachment
+	Replaces    int64 // local id of the saved draft this one replaces (0: none)
+}
+
+// Attachment is a file attached in the composer.
+type Attachment struct {
+	Name        string
+	ContentType string // empty: from the name's extension
+	Data        []byte
 }
 
 // Run opens the main window and blocks until it is closed or ctx ends.
 func Run(ctx context.Context, d Deps) error {
+	if d.Manager == nil || d.Cache == nil {
+		return errors.New("ui: Manager and Cache are required")
+	}
+	loadTranslations()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
 	a := app.NewWithID(AppID)
-	a.SetIcon(fyne.NewStaticResource("postbode.png", assets.IconPNG))
-	w := a.NewWindow("Postbode")
-	w.SetContent(container.NewCenter(widget.NewLabel("Postbode " + d.Version)))
-	w.Resize(fyne.NewSize(1100, 700))
+	icon := theme.MailComposeIcon()
+	if len(d.Icon) > 0 {
+		icon = fyne.NewStaticResource("postbode.png", d.Icon)
+	}
+	a.SetIcon(icon)
+
+	// Once the window is gone, results still arriving from background work are dropped rather
+	// than run against a stopped driver.
+	var stopped atomic.Bool
+	exec := func(fn func()) {
+		if stopped.Load() {
+			return
+		}
+		fyne.Do(func() {
+			if !stopped.Load() {
+				fn()
+			}
+		})
+	}
+	u := newUI(ctx, a, d, exec)
+	u.win.SetMaster()
+	u.win.SetOnClosed(func() {
+		u.savePrefs()
+		stopped.Store(true)
+	})
+
+	sub := d.Cache.Subscribe()
+	defer sub.Close()
+	pump := NewPump(d.Manager, sub, u.apply)
+	pump.Exec = exec
+	go pump.Run(ctx)
+
 	closed := make(chan struct{})
 	defer close(closed)
 	go func() {
 		select {
 		case <-ctx.Done():
-			fyne.Do(a.Quit)
+			fyne.Do(func() {
+				u.savePrefs()
+				stopped.Store(true)
+				a.Quit()
+			})
 		case <-closed:
 		}
 	}()
-	w.ShowAndRun()
+	u.win.ShowAndRun()
+	stopped.Store(true)
 	return nil
+}
+
+// ManagerSender sends and saves drafts through the account Manager (the outbox and Drafts folder).
+type ManagerSender struct{ Manager *accounts.Manager }
+
+func (s ManagerSender) Send(ctx context.Context, d Draft) error {
+	return s.Manager.Do(ctx, accounts.Send{Account: d.Account, Draft: d.mail()})
+}
+
+func (s ManagerSender) SaveDraft(ctx context.Context, d Draft) error {
+	return s.Manager.Do(ctx, accounts.SaveDraft{Account: d.Account, Draft: d.mail(), Replaces: d.Replaces})
+}
+
+// mail converts the composer's draft into the message to build.
+func (d Draft) mail() mailfmt.Draft {
+	m := mailfmt.Draft{To: d.To, Cc: d.Cc, Bcc: d.Bcc, Subject: d.Subject, Text: d.Text,
+		InReplyTo: d.InReplyTo, References: d.References}
+	for _, a := range d.Attachments {
+		m.Attachments = append(m.Attachments, mailfmt.Attachment{Name: a.Name, ContentType: a.ContentType, Data: a.Data})
+	}
+	return m
 }

@@ -1,0 +1,446 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"postbode/accounts"
+	"postbode/localcache"
+)
+
+// actions holds the commands shared by the toolbar, the menus, the context menu and the keyboard.
+type actions struct {
+	u *ui
+
+	getMail, write, reply, replyAll, forward *widget.Button
+	del, markRead, flag, move                *widget.Button
+	markAsRead                               bool // what the read button does now
+	row                                      *adaptiveRow
+
+	menu         *fyne.MainMenu
+	readerRight  *fyne.MenuItem
+	readerBelow  *fyne.MenuItem
+	messageItems []*fyne.MenuItem
+}
+
+func newActions(u *ui) *actions {
+	a := &actions{u: u}
+	btn := func(label string, icon fyne.Resource, fn func()) *widget.Button {
+		b := widget.NewButtonWithIcon(label, icon, fn)
+		b.Importance = widget.LowImportance
+		return b
+	}
+	a.getMail = btn(tr("Get mail"), theme.DownloadIcon(), a.doGetMail)
+	a.write = btn(tr("Write"), theme.MailComposeIcon(), a.doWrite)
+	a.reply = btn(tr("Reply"), theme.MailReplyIcon(), func() { a.doReply(false) })
+	a.replyAll = btn(tr("Reply all"), theme.MailReplyAllIcon(), func() { a.doReply(true) })
+	a.forward = btn(tr("Forward"), theme.MailForwardIcon(), a.doForward)
+	a.del = btn(tr("Delete"), theme.DeleteIcon(), a.doDelete)
+	a.markAsRead = true
+	a.markRead = btn(tr("Mark read"), iconMailRead, func() { a.doMarkRead(a.markAsRead) })
+	a.flag = btn(tr("Flag"), iconStarOutline, a.doToggleFlag)
+	a.move = btn(tr("Move to…"), iconMoveTo, a.doMove)
+	a.write.Importance = widget.HighImportance
+	return a
+}
+
+// toolbar is the row of buttons over the panes, with the search field at the end. Labels are
+// dropped, right to left, when the window is too narrow for them.
+func (a *actions) toolbar() fyne.CanvasObject {
+	buttons := []*widget.Button{a.getMail, a.write, a.reply, a.replyAll, a.forward, a.del,
+		a.markRead, a.flag, a.move}
+	objs := make([]fyne.CanvasObject, 0, len(buttons)+3)
+	for i, b := range buttons {
+		objs = append(objs, b)
+		if i == 1 || i == 4 {
+			objs = append(objs, newToolbarSep())
+		}
+	}
+	a.row = newAdaptiveRow(buttons)
+	bar := container.New(a.row, objs...)
+	return container.NewBorder(nil, nil, nil, a.u.search.view(), bar)
+}
+
+// update enables the commands that apply to the current selection.
+func (a *actions) update() {
+	if a.reply == nil {
+		return
+	}
+	one := a.u.reader.id != 0
+	some := len(a.u.list.selectedIDs()) > 0
+	for _, b := range []*widget.Button{a.reply, a.replyAll, a.forward} {
+		setEnabled(b, one)
+	}
+	for _, b := range []*widget.Button{a.del, a.markRead, a.flag, a.move} {
+		setEnabled(b, some)
+	}
+	msgs := a.u.list.selectedMessages()
+	flagged := len(msgs) > 0
+	a.markAsRead = len(msgs) == 0
+	for _, m := range msgs {
+		if !m.Flags.Has(localcache.FlagFlagged) {
+			flagged = false
+		}
+		if !m.Flags.Has(localcache.FlagSeen) {
+			a.markAsRead = true
+		}
+	}
+	if a.markAsRead {
+		a.setButton(a.markRead, tr("Mark read"), iconMailRead)
+	} else {
+		a.setButton(a.markRead, tr("Mark unread"), iconMailUnread)
+	}
+	if flagged {
+		a.setButton(a.flag, tr("Unflag"), iconStar)
+	} else {
+		a.setButton(a.flag, tr("Flag"), iconStarOutline)
+	}
+	for _, it := range a.messageItems {
+		it.Disabled = !some
+	}
+	if a.menu != nil {
+		a.menu.Refresh()
+	}
+}
+
+// setButton changes a toolbar button's label and icon; a label the toolbar has hidden for lack of
+// room stays hidden (the toolbar puts the new one back when there is room).
+func (a *actions) setButton(b *widget.Button, label string, icon fyne.Resource) {
+	if b.Icon != icon {
+		b.Icon = icon
+		b.Refresh()
+	}
+	if b.Text != "" && b.Text != label {
+		b.SetText(label)
+	}
+	if a.row != nil {
+		a.row.want(b, label)
+	}
+}
+
+func setEnabled(b *widget.Button, on bool) {
+	if on && b.Disabled() {
+		b.Enable()
+	} else if !on && !b.Disabled() {
+		b.Disable()
+	}
+}
+
+func (a *actions) doGetMail() { a.u.do(accounts.CheckNow{}) }
+
+func (a *actions) doWrite() {
+	a.u.openComposer(Draft{Account: a.u.defaultAccount()})
+}
+
+func (a *actions) doReply(all bool) {
+	r := a.u.reader
+	if r.id == 0 {
+		return
+	}
+	a.u.openComposer(a.u.replyDraft(r.msg, r.parsed, all))
+}
+
+func (a *actions) doForward() {
+	r := a.u.reader
+	if r.id == 0 {
+		return
+	}
+	a.u.openComposer(a.u.forwardDraft(r.msg, r.parsed, r.raw))
+}
+
+func (a *actions) doDelete() {
+	ids := a.u.list.selectedIDs()
+	if len(ids) == 0 {
+		return
+	}
+	a.u.do(accounts.Delete{IDs: ids})
+}
+
+func (a *actions) doMarkRead(read bool) {
+	if ids := a.u.list.selectedIDs(); len(ids) > 0 {
+		a.u.do(accounts.MarkRead{IDs: ids, Read: read})
+	}
+}
+
+// doToggleRead is "M": unread messages in the selection make it mark read, else unread.
+func (a *actions) doToggleRead() {
+	msgs := a.u.list.selectedMessages()
+	if len(msgs) == 0 {
+		return
+	}
+	read := false
+	for _, m := range msgs {
+		if !m.Flags.Has(localcache.FlagSeen) {
+			read = true
+		}
+	}
+	a.doMarkRead(read)
+}
+
+// doToggleFlag flags the selection unless all of it is flagged already.
+func (a *actions) doToggleFlag() {
+	msgs := a.u.list.selectedMessages()
+	ids := a.u.list.selectedIDs()
+	if len(ids) == 0 {
+		return
+	}
+	on := len(msgs) == 0
+	for _, m := range msgs {
+		if !m.Flags.Has(localcache.FlagFlagged) {
+			on = true
+		}
+	}
+	a.u.do(accounts.SetFlag{IDs: ids, Flag: localcache.FlagFlagged, On: on})
+}
+
+// doMove asks for a folder of the selection's account and moves the messages there.
+func (a *actions) doMove() {
+	ids := a.u.list.selectedIDs()
+	if len(ids) == 0 {
+		return
+	}
+	account := a.u.list.scope.account
+	for _, m := range a.u.list.selectedMessages() {
+		if account == "" {
+			account = m.Account
+		} else if m.Account != account {
+			dialog.ShowInformation(tr("Move to…"), tr("Messages of different accounts cannot be moved together."), a.u.win)
+			return
+		}
+	}
+	if account == "" {
+		return
+	}
+	a.u.pickFolder(account, func(f localcache.Folder) {
+		a.u.do(accounts.Move{IDs: ids, To: f.ID})
+	})
+}
+
+// pickFolder shows a dialog listing an account's folders and calls picked with the chosen one.
+func (u *ui) pickFolder(account string, picked func(localcache.Folder)) {
+	entries := u.folders.accountFolders(account)
+	var shown []folderEntry
+	filter := widget.NewEntry()
+	filter.SetPlaceHolder(tr("Filter folders"))
+	chosen := -1
+	list := widget.NewList(
+		func() int { return len(shown) },
+		func() fyne.CanvasObject {
+			return container.NewHBox(widget.NewIcon(theme.FolderIcon()), widget.NewLabel(""))
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			box := o.(*fyne.Container)
+			e := shown[i]
+			box.Objects[0].(*widget.Icon).SetResource(folderIcon(e.folder.Role))
+			box.Objects[1].(*widget.Label).SetText(strings.Repeat("    ", e.depth) + e.name)
+		})
+	apply := func(text string) {
+		shown = shown[:0]
+		for _, e := range entries {
+			if text == "" || strings.Contains(strings.ToLower(e.folder.Name+" "+e.name), strings.ToLower(text)) {
+				shown = append(shown, e)
+			}
+		}
+		chosen = -1
+		list.UnselectAll()
+		list.Refresh()
+	}
+	apply("")
+	filter.OnChanged = apply
+	list.OnSelected = func(i widget.ListItemID) { chosen = i }
+	content := container.NewBorder(filter, nil, nil, nil, list)
+	d := dialog.NewCustomConfirm(tr("Move to…"), tr("Move"), tr("Cancel"), content, func(ok bool) {
+		if ok && chosen >= 0 && chosen < len(shown) {
+			picked(shown[chosen].folder)
+		}
+	}, u.win)
+	d.Resize(fyne.NewSize(380, 460))
+	d.Show()
+	u.win.Canvas().Focus(filter)
+}
+
+// typedKey handles the single keys of the main window (when no text field has the focus).
+func (a *actions) typedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyDelete:
+		a.doDelete()
+	case fyne.KeyF5:
+		a.doGetMail()
+	case fyne.KeyUp, fyne.KeyDown:
+		// Arrow keys walk the message list even before it was clicked.
+		a.u.list.focus()
+		a.u.list.list.TypedKey(ev)
+	}
+}
+
+// typedRune handles Thunderbird's one-letter shortcuts: M toggles read, S toggles the flag.
+func (a *actions) typedRune(r rune) {
+	switch r {
+	case 'm', 'M':
+		a.doToggleRead()
+	case 's', 'S':
+		a.doToggleFlag()
+	}
+}
+
+func (a *actions) installShortcuts(c fyne.Canvas) {
+	c.SetOnTypedKey(a.typedKey)
+	c.SetOnTypedRune(a.typedRune)
+	// Ctrl+K is the second search shortcut (Ctrl+F is on the menu item).
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyK, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { a.u.search.focus() })
+}
+
+func (a *actions) mainMenu() *fyne.MainMenu {
+	ctrl := fyne.KeyModifierShortcutDefault
+	sc := func(k fyne.KeyName, m fyne.KeyModifier) fyne.Shortcut {
+		return &desktop.CustomShortcut{KeyName: k, Modifier: m}
+	}
+	item := func(label string, icon fyne.Resource, s fyne.Shortcut, fn func()) *fyne.MenuItem {
+		it := fyne.NewMenuItem(label, fn)
+		it.Icon, it.Shortcut = icon, s
+		return it
+	}
+	a.readerRight = fyne.NewMenuItem(tr("Reader on the right"), func() { a.u.setReaderBelow(false) })
+	a.readerBelow = fyne.NewMenuItem(tr("Reader below the list"), func() { a.u.setReaderBelow(true) })
+	markRead := item(tr("Mark as read"), iconMailRead, nil, func() { a.doMarkRead(true) })
+	markUnread := item(tr("Mark as unread"), iconMailUnread, nil, func() { a.doMarkRead(false) })
+	flag := item(tr("Flag / unflag"), iconStarOutline, nil, a.doToggleFlag)
+	move := item(tr("Move to…"), iconMoveTo, nil, a.doMove)
+	del := item(tr("Delete"), theme.DeleteIcon(), nil, a.doDelete)
+	a.messageItems = []*fyne.MenuItem{markRead, markUnread, flag, move, del}
+	a.menu = fyne.NewMainMenu(
+		fyne.NewMenu(tr("File"),
+			item(tr("New message"), theme.MailComposeIcon(), sc(fyne.KeyN, ctrl), a.doWrite),
+			item(tr("Get mail"), theme.DownloadIcon(), sc(fyne.KeyT, ctrl), a.doGetMail),
+		),
+		fyne.NewMenu(tr("Edit"),
+			item(tr("Search"), theme.SearchIcon(), sc(fyne.KeyF, ctrl), func() { a.u.search.focus() }),
+		),
+		fyne.NewMenu(tr("View"), a.readerRight, a.readerBelow),
+		fyne.NewMenu(tr("Message"),
+			item(tr("Reply"), theme.MailReplyIcon(), sc(fyne.KeyR, ctrl), func() { a.doReply(false) }),
+			item(tr("Reply all"), theme.MailReplyAllIcon(), sc(fyne.KeyR, ctrl|fyne.KeyModifierShift), func() { a.doReply(true) }),
+			item(tr("Forward"), theme.MailForwardIcon(), sc(fyne.KeyL, ctrl), a.doForward),
+			fyne.NewMenuItemSeparator(),
+			markRead, markUnread, flag,
+			fyne.NewMenuItemSeparator(),
+			move, del,
+		),
+		fyne.NewMenu(tr("Help"),
+			fyne.NewMenuItem(tr("About Postbode"), a.u.showAbout),
+		),
+	)
+	a.refreshMenu()
+	return a.menu
+}
+
+func (a *actions) refreshMenu() {
+	if a.readerRight == nil {
+		return
+	}
+	a.readerRight.Checked = !a.u.readerBelow
+	a.readerBelow.Checked = a.u.readerBelow
+	a.menu.Refresh()
+}
+
+// contextMenu is the right-click menu of the message list.
+func (a *actions) contextMenu() *fyne.Menu {
+	one := a.u.reader.id != 0
+	item := func(label string, icon fyne.Resource, enabled bool, fn func()) *fyne.MenuItem {
+		it := fyne.NewMenuItem(label, fn)
+		it.Icon, it.Disabled = icon, !enabled
+		return it
+	}
+	return fyne.NewMenu("",
+		item(tr("Reply"), theme.MailReplyIcon(), one, func() { a.doReply(false) }),
+		item(tr("Reply all"), theme.MailReplyAllIcon(), one, func() { a.doReply(true) }),
+		item(tr("Forward"), theme.MailForwardIcon(), one, a.doForward),
+		fyne.NewMenuItemSeparator(),
+		item(tr("Mark as read"), iconMailRead, true, func() { a.doMarkRead(true) }),
+		item(tr("Mark as unread"), iconMailUnread, true, func() { a.doMarkRead(false) }),
+		item(tr("Flag / unflag"), iconStarOutline, true, a.doToggleFlag),
+		fyne.NewMenuItemSeparator(),
+		item(tr("Move to…"), iconMoveTo, true, a.doMove),
+		item(tr("Delete"), theme.DeleteIcon(), true, a.doDelete),
+	)
+}
+
+func (u *ui) showAbout() {
+	text := widget.NewLabel(fmt.Sprintf("Postbode %s\n\n%s", u.deps.Version,
+		tr("A mail client for IMAP and POP3 accounts.")))
+	text.Alignment = fyne.TextAlignCenter
+	dialog.ShowCustom(tr("About Postbode"), tr("Close"), text, u.win)
+}
+
+// newToolbarSep is a short vertical line between toolbar groups.
+func newToolbarSep() fyne.CanvasObject {
+	return container.New(layout.NewCustomPaddedLayout(6, 6, 2, 2), widget.NewSeparator())
+}
+
+// adaptiveRow lays buttons out in a row; when they do not fit it drops their labels, last first,
+// so that the toolbar stays whole in a narrow window.
+type adaptiveRow struct {
+	buttons []*widget.Button
+	labels  []string
+}
+
+func newAdaptiveRow(buttons []*widget.Button) *adaptiveRow {
+	r := &adaptiveRow{buttons: buttons}
+	for _, b := range buttons {
+		r.labels = append(r.labels, b.Text)
+	}
+	return r
+}
+
+func (r *adaptiveRow) want(b *widget.Button, label string) {
+	for i, x := range r.buttons {
+		if x == b {
+			r.labels[i] = label
+		}
+	}
+}
+
+func (r *adaptiveRow) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var h float32
+	for _, o := range objs {
+		h = max(h, o.MinSize().Height)
+	}
+	// Only the icons are required; labels come when there is room.
+	return fyne.NewSize(float32(len(r.buttons))*(theme.IconInlineSize()+theme.InnerPadding()*2), h)
+}
+
+func (r *adaptiveRow) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	width := func() float32 {
+		var w float32
+		for _, o := range objs {
+			w += o.MinSize().Width + theme.Padding()
+		}
+		return w
+	}
+	for i, b := range r.buttons {
+		if b.Text != r.labels[i] {
+			b.Text = r.labels[i]
+			b.Refresh()
+		}
+	}
+	for i := len(r.buttons) - 1; i >= 0 && width() > size.Width; i-- {
+		r.buttons[i].Text = ""
+		r.buttons[i].Refresh()
+	}
+	x := float32(0)
+	for _, o := range objs {
+		m := o.MinSize()
+		o.Move(fyne.NewPos(x, (size.Height-m.Height)/2))
+		o.Resize(m)
+		x += m.Width + theme.Padding()
+	}
+}

@@ -1,0 +1,390 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"postbode/mailfmt"
+)
+
+// maxAttachBytes bounds one attached file (most servers refuse much less).
+const maxAttachBytes = 50 << 20
+
+// composer is a window for writing a message.
+type composer struct {
+	u        *ui
+	win      fyne.Window
+	from     *widget.Select
+	accounts []string
+	to       *addressEntry
+	cc       *addressEntry
+	bcc      *addressEntry
+	subject  *widget.Entry
+	body     *widget.Entry
+	attachBx *fyne.Container
+	status   *widget.Label
+	send     *widget.Button
+	save     *widget.Button
+	float    *fyne.Container // layer for the address suggestions
+	base     Draft
+	files    []Attachment
+	busy     bool
+	initial  string // the fields as opened, to know whether closing loses anything
+	done     bool   // sent: closing loses nothing
+}
+
+// openComposer opens a composer window prefilled with d.
+func (u *ui) openComposer(d Draft) *composer {
+	c := &composer{u: u, base: d, files: slices.Clone(d.Attachments)}
+	c.win = u.app.NewWindow(tr("Write: {{.Subject}}", map[string]any{"Subject": d.Subject}))
+	if d.Subject == "" {
+		c.win.SetTitle(tr("New message"))
+	}
+	c.accounts = u.accountNames(nil)
+	labels := make([]string, len(c.accounts))
+	for i, name := range c.accounts {
+		labels[i] = name
+		if acc, ok := u.deps.Manager.Account(name); ok && acc.Email != "" {
+			labels[i] = acc.Identity().String()
+		}
+	}
+	c.from = widget.NewSelect(labels, nil)
+	if i := slices.Index(c.accounts, d.Account); i >= 0 {
+		c.from.SetSelectedIndex(i)
+	} else if len(labels) > 0 {
+		c.from.SetSelectedIndex(0)
+	}
+	c.float = container.NewWithoutLayout()
+	c.to = newAddressEntry(c, d.To)
+	c.cc = newAddressEntry(c, d.Cc)
+	c.bcc = newAddressEntry(c, d.Bcc)
+	c.subject = widget.NewEntry()
+	c.subject.SetText(d.Subject)
+	c.subject.OnChanged = func(s string) {
+		if s == "" {
+			c.win.SetTitle(tr("New message"))
+		} else {
+			c.win.SetTitle(tr("Write: {{.Subject}}", map[string]any{"Subject": s}))
+		}
+	}
+	c.body = widget.NewMultiLineEntry()
+	c.body.Wrapping = fyne.TextWrapWord
+	c.body.SetText(d.Text)
+	c.body.SetPlaceHolder(tr("Write your message here"))
+
+	c.send = widget.NewButtonWithIcon(tr("Send"), theme.MailSendIcon(), c.doSend)
+	c.send.Importance = widget.HighImportance
+	c.save = widget.NewButtonWithIcon(tr("Save draft"), theme.DocumentSaveIcon(), c.doSave)
+	attach := widget.NewButtonWithIcon(tr("Attach…"), theme.MailAttachmentIcon(), c.doAttach)
+	c.save.Importance, attach.Importance = widget.LowImportance, widget.LowImportance
+	c.status = widget.NewLabel("")
+	c.status.Importance = widget.LowImportance
+	bar := container.NewBorder(nil, nil, container.NewHBox(c.send, c.save, attach), nil, c.status)
+
+	key := func(s string) fyne.CanvasObject {
+		return widget.NewLabelWithStyle(s, fyne.TextAlignTrailing, fyne.TextStyle{})
+	}
+	form := container.New(layout.NewFormLayout(),
+		key(tr("From")), c.from,
+		key(tr("To")), c.to,
+		key(tr("Cc")), c.cc,
+		key(tr("Bcc")), c.bcc,
+		key(tr("Subject")), c.subject)
+	c.attachBx = container.NewVBox()
+	c.refreshAttachments()
+	top := container.NewVBox(bar, widget.NewSeparator(), form, c.attachBx)
+	content := container.NewBorder(top, nil, nil, nil, c.body)
+	c.win.SetContent(container.NewStack(container.NewPadded(content), c.float))
+	c.win.Resize(fyne.NewSize(780, 640))
+	c.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
+		for _, uri := range uris {
+			if uri.Scheme() == "file" {
+				if err := c.attachFromPath(uri.Path()); err != nil {
+					dialog.ShowError(err, c.win)
+				}
+			}
+		}
+	})
+	c.win.SetOnClosed(func() {
+		u.composers = slices.DeleteFunc(u.composers, func(x *composer) bool { return x == c })
+	})
+	u.composers = append(u.composers, c)
+	c.initial = c.snapshot()
+	c.win.SetCloseIntercept(c.close)
+	c.win.Show()
+	if len(d.To) == 0 {
+		c.win.Canvas().Focus(c.to)
+	} else {
+		c.win.Canvas().Focus(c.body)
+		c.body.CursorRow, c.body.CursorColumn = 0, 0
+	}
+	return c
+}
+
+func (c *composer) snapshot() string {
+	return strings.Join([]string{c.to.Text, c.cc.Text, c.bcc.Text, c.subject.Text, c.body.Text,
+		fmt.Sprint(len(c.files))}, "\x00")
+}
+
+// close asks before throwing away what was written since the window opened or was last saved.
+func (c *composer) close() {
+	if c.done || c.snapshot() == c.initial {
+		c.win.Close()
+		return
+	}
+	dialog.ShowCustomConfirm(tr("Discard this message?"), tr("Discard"), tr("Keep writing"),
+		widget.NewLabel(tr("What you wrote has not been sent or saved as a draft.")), func(discard bool) {
+			if discard {
+				c.done = true
+				c.win.Close()
+			}
+		}, c.win)
+}
+
+// draft collects the fields; an address that cannot be parsed is an error naming it.
+func (c *composer) draft() (Draft, error) {
+	d := c.base
+	if i := c.from.SelectedIndex(); i >= 0 && i < len(c.accounts) {
+		d.Account = c.accounts[i]
+	}
+	var errs []error
+	var err error
+	if d.To, err = parseAddresses(c.to.Text); err != nil {
+		errs = append(errs, err)
+	}
+	if d.Cc, err = parseAddresses(c.cc.Text); err != nil {
+		errs = append(errs, err)
+	}
+	if d.Bcc, err = parseAddresses(c.bcc.Text); err != nil {
+		errs = append(errs, err)
+	}
+	d.Subject = c.subject.Text
+	d.Text = c.body.Text
+	d.Attachments = slices.Clone(c.files)
+	return d, errors.Join(errs...)
+}
+
+func (c *composer) doSend() {
+	if c.busy {
+		return
+	}
+	d, err := c.draft()
+	if err != nil {
+		dialog.ShowError(err, c.win)
+		return
+	}
+	if len(d.To)+len(d.Cc)+len(d.Bcc) == 0 {
+		dialog.ShowInformation(tr("Send"), tr("Add at least one recipient."), c.win)
+		return
+	}
+	if d.Account == "" {
+		dialog.ShowInformation(tr("Send"), tr("There is no account to send from."), c.win)
+		return
+	}
+	if c.u.deps.Sender == nil {
+		dialog.ShowInformation(tr("Sending is not available"),
+			tr("This build of Postbode cannot send mail yet. Your text is still here: use Save draft to keep it."), c.win)
+		return
+	}
+	c.setBusy(true, tr("Sending…"))
+	c.u.tasks.writes.post("", func(ctx context.Context) {
+		err := c.u.deps.Sender.Send(ctx, d)
+		c.u.exec(func() {
+			c.setBusy(false, "")
+			if err != nil {
+				dialog.ShowError(fmt.Errorf("%s: %w", tr("The message was not sent"), err), c.win)
+				return
+			}
+			c.done = true
+			c.win.Close()
+		})
+	})
+}
+
+func (c *composer) doSave() {
+	if c.busy {
+		return
+	}
+	d, err := c.draft()
+	if err != nil {
+		dialog.ShowError(err, c.win)
+		return
+	}
+	if c.u.deps.Sender == nil {
+		dialog.ShowInformation(tr("Saving drafts is not available"),
+			tr("This build of Postbode cannot save drafts yet."), c.win)
+		return
+	}
+	c.setBusy(true, tr("Saving…"))
+	c.u.tasks.writes.post("", func(ctx context.Context) {
+		err := c.u.deps.Sender.SaveDraft(ctx, d)
+		c.u.exec(func() {
+			c.setBusy(false, "")
+			if err != nil {
+				dialog.ShowError(fmt.Errorf("%s: %w", tr("The draft was not saved"), err), c.win)
+				return
+			}
+			c.status.SetText(tr("Draft saved"))
+			c.initial = c.snapshot()
+		})
+	})
+}
+
+func (c *composer) setBusy(busy bool, text string) {
+	c.busy = busy
+	c.status.SetText(text)
+	if busy {
+		c.send.Disable()
+		c.save.Disable()
+	} else {
+		c.send.Enable()
+		c.save.Enable()
+	}
+}
+
+func (c *composer) doAttach() {
+	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
+		if err != nil {
+			dialog.ShowError(err, c.win)
+			return
+		}
+		if rc == nil {
+			return
+		}
+		c.u.tasks.spawn(func(ctx context.Context) {
+			defer rc.Close()
+			data, err := io.ReadAll(io.LimitReader(rc, maxAttachBytes+1))
+			if err == nil && len(data) > maxAttachBytes {
+				err = fmt.Errorf("%s: %s", rc.URI().Name(), tr("the file is larger than 50 MB"))
+			}
+			c.u.exec(func() {
+				if err != nil {
+					dialog.ShowError(err, c.win)
+					return
+				}
+				c.addFile(Attachment{Name: rc.URI().Name(), ContentType: rc.URI().MimeType(), Data: data})
+			})
+		})
+	}, c.win)
+	d.Show()
+}
+
+func (c *composer) addFile(a Attachment) {
+	c.files = append(c.files, a)
+	c.refreshAttachments()
+}
+
+func (c *composer) refreshAttachments() {
+	c.attachBx.Objects = nil
+	for i, a := range c.files {
+		i := i
+		remove := widget.NewButtonWithIcon("", theme.ContentRemoveIcon(), func() {
+			c.files = slices.Delete(c.files, i, i+1)
+			c.refreshAttachments()
+		})
+		remove.Importance = widget.LowImportance
+		size := newDimText(formatSize(int64(len(a.Data))), theme.SizeNameText)
+		size.Truncation = fyne.TextTruncateOff
+		name := widget.NewLabel(a.Name)
+		name.Truncation = fyne.TextTruncateEllipsis
+		c.attachBx.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.MailAttachmentIcon()),
+			container.NewHBox(size, remove), name))
+	}
+	c.attachBx.Refresh()
+}
+
+// parseAddresses reads a comma-separated address field leniently; what it cannot read is an error
+// that quotes it.
+func parseAddresses(s string) ([]mailfmt.Address, error) {
+	s = strings.TrimSpace(strings.Trim(strings.TrimSpace(s), ",;"))
+	if s == "" {
+		return nil, nil
+	}
+	if list, err := mail.ParseAddressList(s); err == nil {
+		out := make([]mailfmt.Address, len(list))
+		for i, a := range list {
+			out[i] = mailfmt.Address{Name: a.Name, Email: a.Address}
+		}
+		return out, nil
+	}
+	var out []mailfmt.Address
+	var bad []string
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' }) {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		a, err := mail.ParseAddress(part)
+		if err != nil {
+			bad = append(bad, part)
+			continue
+		}
+		out = append(out, mailfmt.Address{Name: a.Name, Email: a.Address})
+	}
+	if len(bad) > 0 {
+		return out, fmt.Errorf("%s: %s", tr("Not an e-mail address"), strings.Join(bad, ", "))
+	}
+	return out, nil
+}
+
+// parseAddressList reads an address header kept in the index ("Name <a@b>, c@d").
+func parseAddressList(s string) []mailfmt.Address {
+	as, _ := parseAddresses(s)
+	return as
+}
+
+// formatAddresses writes addresses for an address field as people type them: a name is quoted
+// only when it holds characters that would end it ("Doe, Jane" <jane@example.org>), and non-ASCII
+// names stay readable (no encoded words).
+func formatAddresses(as []mailfmt.Address) string {
+	parts := make([]string, len(as))
+	for i, a := range as {
+		switch {
+		case a.Name == "":
+			parts[i] = a.Email
+		case strings.ContainsAny(a.Name, `,;:<>@"()[]\.`):
+			parts[i] = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(a.Name) + `" <` + a.Email + ">"
+		default:
+			parts[i] = a.Name + " <" + a.Email + ">"
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func readPart(raw []byte, p mailfmt.Part) ([]byte, error) {
+	rd, _, err := mailfmt.OpenPart(bytes.NewReader(raw), p.Path, mailfmt.DefaultLimits)
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(io.LimitReader(rd, maxAttachBytes))
+}
+
+// attachFromPath adds a file dropped on the window.
+func (c *composer) attachFromPath(path string) error {
+	if fi, err := os.Stat(path); err != nil {
+		return err
+	} else if fi.Size() > maxAttachBytes {
+		return fmt.Errorf("%s: %s", filepath.Base(path), tr("the file is larger than 50 MB"))
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	c.addFile(Attachment{Name: filepath.Base(path), Data: data})
+	return nil
+}

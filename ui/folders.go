@@ -1,0 +1,465 @@
+package ui
+
+import (
+	"context"
+	"image/color"
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"postbode/accounts"
+	"postbode/localcache"
+)
+
+type entryKind int
+
+const (
+	entryAllInboxes entryKind = iota
+	entryAccount
+	entryFolder
+)
+
+// folderEntry is one row of the folder pane.
+type folderEntry struct {
+	kind    entryKind
+	account string
+	folder  localcache.Folder
+	depth   int
+	name    string
+	unread  int
+	total   int
+}
+
+func (e folderEntry) key() string {
+	switch e.kind {
+	case entryAllInboxes:
+		return "all"
+	case entryAccount:
+		return "account:" + e.account
+	}
+	return "folder:" + itoa(e.folder.ID)
+}
+
+// folderPane is the left pane: "All inboxes", then each account with its folders.
+type folderPane struct {
+	u        *ui
+	list     *widget.List
+	entries  []folderEntry
+	folders  []localcache.Folder
+	states   map[string]accounts.ConnState
+	selected string // key of the selected entry
+	loaded   bool
+	quiet    bool // selecting programmatically: do not reopen the scope
+}
+
+func newFolderPane(u *ui) *folderPane {
+	p := &folderPane{u: u, states: map[string]accounts.ConnState{}}
+	p.list = widget.NewList(
+		func() int { return len(p.entries) },
+		func() fyne.CanvasObject { return newFolderRow() },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i < len(p.entries) {
+				e := p.entries[i]
+				o.(*folderRow).set(e, p.states[e.account])
+			}
+		})
+	p.list.HideSeparators = true
+	p.list.OnSelected = p.onSelected
+	return p
+}
+
+func (p *folderPane) view() fyne.CanvasObject { return p.list }
+
+// reload reads the folder list and counts again (they are one small query).
+func (p *folderPane) reload() {
+	p.u.tasks.reads.post("folders", func(ctx context.Context) {
+		folders, err := p.u.deps.Cache.Folders(ctx, "")
+		p.u.exec(func() {
+			if err != nil {
+				p.u.showError("", err)
+				return
+			}
+			p.setFolders(folders)
+		})
+	})
+}
+
+func (p *folderPane) setFolders(folders []localcache.Folder) {
+	p.folders = folders
+	names := p.u.accountNames(folders)
+	p.entries = buildEntries(names, folders)
+	p.u.showPanes(len(names) > 0)
+	p.loaded = true
+	p.list.Refresh()
+	if p.selected == "" || p.selected == "account:"+p.u.list.scope.account && p.u.list.scope.folders == nil {
+		// Nothing chosen yet (first start, or the first folders of a new account just arrived).
+		p.selectInitial()
+	} else {
+		p.reselect()
+	}
+	p.u.list.countsChanged()
+}
+
+func buildEntries(accountNames []string, folders []localcache.Folder) []folderEntry {
+	var out []folderEntry
+	all := folderEntry{kind: entryAllInboxes, name: tr("All inboxes")}
+	byAccount := map[string][]localcache.Folder{}
+	for _, f := range folders {
+		byAccount[f.Account] = append(byAccount[f.Account], f)
+		if f.Role == localcache.RoleInbox {
+			all.unread += f.Unread
+			all.total += f.Total
+		}
+	}
+	if len(accountNames) > 1 {
+		out = append(out, all)
+	}
+	for _, name := range accountNames {
+		out = append(out, folderEntry{kind: entryAccount, account: name, name: name})
+		fs := byAccount[name]
+		sortFolders(fs)
+		for _, f := range fs {
+			e := folderEntry{kind: entryFolder, account: name, folder: f, unread: f.Unread, total: f.Total}
+			e.name, e.depth = folderDisplay(f)
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+var roleOrder = map[string]int{
+	localcache.RoleInbox: 0, localcache.RoleDrafts: 1, localcache.RoleSent: 2,
+	localcache.RoleArchive: 3, localcache.RoleJunk: 4, localcache.RoleTrash: 5,
+}
+
+func roleRank(role string) int {
+	if r, ok := roleOrder[role]; ok {
+		return r
+	}
+	return len(roleOrder)
+}
+
+// sortFolders puts special folders first in the usual order, then the others as a tree (a parent
+// before its children, siblings by name, case-insensitively).
+func sortFolders(fs []localcache.Folder) {
+	slices.SortStableFunc(fs, func(a, b localcache.Folder) int {
+		if ra, rb := roleRank(a.Role), roleRank(b.Role); ra != rb {
+			return ra - rb
+		}
+		pa, pb := folderPath(a), folderPath(b)
+		for i := 0; i < len(pa) && i < len(pb); i++ {
+			if c := strings.Compare(strings.ToLower(pa[i]), strings.ToLower(pb[i])); c != 0 {
+				return c
+			}
+		}
+		return len(pa) - len(pb)
+	})
+}
+
+func folderPath(f localcache.Folder) []string {
+	if f.Delim == "" {
+		return []string{f.Name}
+	}
+	return strings.Split(f.Name, f.Delim)
+}
+
+// roleName is the translated name of a special folder.
+func roleName(role string) string {
+	switch role {
+	case localcache.RoleInbox:
+		return tr("Inbox")
+	case localcache.RoleDrafts:
+		return tr("Drafts")
+	case localcache.RoleSent:
+		return tr("Sent")
+	case localcache.RoleArchive:
+		return tr("Archive")
+	case localcache.RoleJunk:
+		return tr("Junk")
+	case localcache.RoleTrash:
+		return tr("Trash")
+	}
+	return ""
+}
+
+// folderDisplay gives the name shown for a folder and how deep it is indented.
+func folderDisplay(f localcache.Folder) (string, int) {
+	if n := roleName(f.Role); n != "" {
+		return n, 0
+	}
+	path := folderPath(f)
+	return path[len(path)-1], min(len(path)-1, 6)
+}
+
+func (p *folderPane) indexOf(key string) int {
+	for i, e := range p.entries {
+		if e.key() == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// selectInitial opens the folder of the last session, else "All inboxes" or the first inbox.
+func (p *folderPane) selectInitial() {
+	if id := p.u.app.Preferences().Int(prefLastFolder); id != 0 {
+		if i := p.indexOf("folder:" + itoa(int64(id))); i >= 0 {
+			p.list.Select(i)
+			return
+		}
+	}
+	for i, e := range p.entries {
+		if e.kind == entryAllInboxes || (e.kind == entryFolder && e.folder.Role == localcache.RoleInbox) {
+			p.list.Select(i)
+			return
+		}
+	}
+	if len(p.entries) > 1 {
+		p.list.Select(1)
+	}
+}
+
+// reselect keeps the selection on the same folder after the list was rebuilt.
+func (p *folderPane) reselect() {
+	if p.selected == "" {
+		return
+	}
+	i := p.indexOf(p.selected)
+	if i < 0 {
+		// The folder is gone (deleted elsewhere): fall back to the first inbox.
+		p.selected = ""
+		p.selectInitial()
+		return
+	}
+	p.quiet = true
+	p.list.Select(i)
+	p.quiet = false
+}
+
+func (p *folderPane) onSelected(i widget.ListItemID) {
+	if i < 0 || i >= len(p.entries) {
+		return
+	}
+	e := p.entries[i]
+	if e.kind == entryAccount {
+		// An account row opens that account's inbox, as in Thunderbird's folder pane.
+		for j := i + 1; j < len(p.entries) && p.entries[j].account == e.account; j++ {
+			if p.entries[j].kind == entryFolder && p.entries[j].folder.Role == localcache.RoleInbox {
+				p.list.Select(j)
+				return
+			}
+		}
+		if i+1 < len(p.entries) && p.entries[i+1].account == e.account {
+			p.list.Select(i + 1)
+			return
+		}
+	}
+	if p.quiet || e.key() == p.selected {
+		p.selected = e.key()
+		return
+	}
+	p.selected = e.key()
+	if e.kind == entryFolder {
+		p.u.app.Preferences().SetInt(prefLastFolder, int(e.folder.ID))
+	}
+	p.u.search.clear()
+	p.u.list.setScope(p.scopeOf(e))
+}
+
+func (p *folderPane) scopeOf(e folderEntry) listScope {
+	s := listScope{key: e.key(), title: e.name, account: e.account}
+	switch e.kind {
+	case entryAllInboxes:
+		for _, f := range p.folders {
+			if f.Role == localcache.RoleInbox {
+				s.folders = append(s.folders, f.ID)
+			}
+		}
+	case entryFolder:
+		s.folders = []int64{e.folder.ID}
+	}
+	return s
+}
+
+// current is the scope of the selected entry (for "search this folder").
+func (p *folderPane) current() (listScope, bool) {
+	i := p.indexOf(p.selected)
+	if i < 0 {
+		return listScope{}, false
+	}
+	return p.scopeOf(p.entries[i]), true
+}
+
+// counts sums the totals and unread counts of folders.
+func (p *folderPane) counts(ids []int64) (total, unread int) {
+	for _, f := range p.folders {
+		if slices.Contains(ids, f.ID) {
+			total += f.Total
+			unread += f.Unread
+		}
+	}
+	return total, unread
+}
+
+// accountFolders lists one account's folders in display order.
+func (p *folderPane) accountFolders(account string) []folderEntry {
+	var out []folderEntry
+	for _, e := range p.entries {
+		if e.kind == entryFolder && e.account == account {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (p *folderPane) setState(s accounts.ConnState) {
+	p.states[s.Account] = s
+	for i, e := range p.entries {
+		if e.kind == entryAccount && e.account == s.Account {
+			p.list.RefreshItem(i)
+		}
+	}
+}
+
+// folderRow draws one folder pane row: indentation, icon, name and unread count.
+type folderRow struct {
+	widget.BaseWidget
+	icon   *widget.Icon
+	name   *canvas.Text
+	badge  *canvas.Rectangle
+	count  *canvas.Text
+	state  *widget.Icon
+	full   string
+	depth  int
+	header bool
+}
+
+func newFolderRow() *folderRow {
+	r := &folderRow{
+		icon:  widget.NewIcon(theme.FolderIcon()),
+		name:  canvas.NewText("", theme.Color(theme.ColorNameForeground)),
+		badge: canvas.NewRectangle(color.Transparent),
+		count: canvas.NewText("", theme.Color(theme.ColorNameForegroundOnPrimary)),
+		state: widget.NewIcon(nil),
+	}
+	r.count.TextStyle.Bold = true
+	r.count.Alignment = fyne.TextAlignCenter
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *folderRow) set(e folderEntry, st accounts.ConnState) {
+	r.depth = e.depth
+	r.header = e.kind == entryAccount
+	r.full = e.name
+	r.name.TextStyle.Bold = e.unread > 0 || r.header
+	switch e.kind {
+	case entryAllInboxes:
+		r.icon.SetResource(iconAllInboxes)
+	case entryAccount:
+		r.icon.SetResource(theme.AccountIcon())
+	default:
+		r.icon.SetResource(folderIcon(e.folder.Role))
+	}
+	r.count.Text = ""
+	if e.unread > 0 && !r.header {
+		r.count.Text = formatCount(e.unread)
+	}
+	switch {
+	case r.header && st.State == accounts.StateError:
+		r.state.SetResource(theme.NewErrorThemedResource(theme.ErrorIcon()))
+	case r.header && st.State == accounts.StateOffline:
+		r.state.SetResource(theme.NewDisabledResource(theme.VisibilityOffIcon()))
+	default:
+		r.state.SetResource(nil)
+	}
+	r.Refresh()
+}
+
+func (r *folderRow) CreateRenderer() fyne.WidgetRenderer {
+	return &folderRowRenderer{r: r}
+}
+
+type folderRowRenderer struct{ r *folderRow }
+
+func (rr *folderRowRenderer) Objects() []fyne.CanvasObject {
+	r := rr.r
+	return []fyne.CanvasObject{r.icon, r.name, r.badge, r.count, r.state}
+}
+
+func (rr *folderRowRenderer) Destroy() {}
+
+func (rr *folderRowRenderer) MinSize() fyne.Size {
+	th := rr.r.Theme()
+	pad := th.Size(theme.SizeNameInnerPadding)
+	h := fyne.MeasureText("Ag", th.Size(theme.SizeNameText), fyne.TextStyle{Bold: true}).Height
+	return fyne.NewSize(120, max(h, th.Size(theme.SizeNameInlineIcon))+pad)
+}
+
+func (rr *folderRowRenderer) Layout(size fyne.Size) {
+	r := rr.r
+	th := r.Theme()
+	pad := th.Size(theme.SizeNamePadding)
+	inner := th.Size(theme.SizeNameInnerPadding)
+	iconSize := th.Size(theme.SizeNameInlineIcon)
+	x := inner + float32(r.depth)*iconSize*0.75
+	if r.header {
+		x = pad
+	}
+	r.icon.Resize(fyne.NewSquareSize(iconSize))
+	r.icon.Move(fyne.NewPos(x, (size.Height-iconSize)/2))
+	x += iconSize + pad*1.5
+
+	right := size.Width - inner
+	if r.count.Text != "" {
+		cs := fyne.MeasureText(r.count.Text, r.count.TextSize, r.count.TextStyle)
+		bw := max(cs.Width+inner*1.5, cs.Height+pad)
+		bh := cs.Height + pad/2
+		r.badge.Resize(fyne.NewSize(bw, bh))
+		r.badge.Move(fyne.NewPos(right-bw, (size.Height-bh)/2))
+		r.count.Resize(fyne.NewSize(bw, cs.Height))
+		r.count.Move(fyne.NewPos(right-bw, (size.Height-cs.Height)/2))
+		right -= bw + pad
+	}
+	if r.state.Resource != nil {
+		r.state.Resize(fyne.NewSquareSize(iconSize * 0.8))
+		r.state.Move(fyne.NewPos(right-iconSize*0.8, (size.Height-iconSize*0.8)/2))
+		right -= iconSize*0.8 + pad
+	}
+	r.name.Text = ellipsize(r.full, right-x, r.name.TextSize, r.name.TextStyle)
+	ns := fyne.MeasureText(r.name.Text, r.name.TextSize, r.name.TextStyle)
+	r.name.Move(fyne.NewPos(x, (size.Height-ns.Height)/2))
+	r.name.Resize(ns)
+	r.name.Refresh()
+}
+
+func (rr *folderRowRenderer) Refresh() {
+	r := rr.r
+	th := r.Theme()
+	v := fyne.CurrentApp().Settings().ThemeVariant()
+	r.name.Color = th.Color(theme.ColorNameForeground, v)
+	r.name.TextSize = th.Size(theme.SizeNameText)
+	r.count.Color = th.Color(theme.ColorNameForegroundOnPrimary, v)
+	r.count.TextSize = th.Size(theme.SizeNameCaptionText)
+	r.badge.FillColor = th.Color(theme.ColorNamePrimary, v)
+	r.badge.CornerRadius = th.Size(theme.SizeNameSelectionRadius) * 2
+	if r.count.Text == "" {
+		r.badge.Hide()
+		r.count.Hide()
+	} else {
+		r.badge.Show()
+		r.count.Show()
+	}
+	if r.state.Resource == nil {
+		r.state.Hide()
+	} else {
+		r.state.Show()
+	}
+	rr.Layout(r.Size())
+	r.badge.Refresh()
+	r.count.Refresh()
+}

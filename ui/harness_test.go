@@ -1,0 +1,369 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"postbode/accounts"
+	"postbode/localcache"
+	"postbode/sync/transport"
+)
+
+func TestMain(m *testing.M) {
+	// The tests read English texts; the Dutch checks run in a child process started with a Dutch
+	// locale, as a user's session would have it (see TestDutchFromTheSystemLocale).
+	if os.Getenv("POSTBODE_TEST_LANG") == "nl" {
+		if fails := dutchChecks(); len(fails) > 0 {
+			fmt.Println(strings.Join(fails, "\n"))
+			os.Exit(1)
+		}
+		fmt.Println("dutch ok")
+		os.Exit(0)
+	}
+	os.Setenv("LC_ALL", "en_GB.UTF-8")
+	os.Unsetenv("LANGUAGE")
+	os.Exit(m.Run())
+}
+
+// execQueue is the tests' executor: functions for the UI goroutine wait in a queue until the test
+// goroutine runs them, so widgets are only touched by one goroutine as with fyne.Do.
+type execQueue struct {
+	mu  sync.Mutex
+	fns []func()
+}
+
+func (q *execQueue) exec(fn func()) {
+	q.mu.Lock()
+	q.fns = append(q.fns, fn)
+	q.mu.Unlock()
+}
+
+func (q *execQueue) runAll() bool {
+	q.mu.Lock()
+	fns := q.fns
+	q.fns = nil
+	q.mu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
+	return len(fns) > 0
+}
+
+func (q *execQueue) empty() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.fns) == 0
+}
+
+// testEngine is an account engine that downloads bodies on request from a map.
+type testEngine struct {
+	deps   accounts.EngineDeps
+	mu     sync.Mutex
+	wakes  int
+	bodies map[int64][]byte
+	asked  []int64
+}
+
+func (e *testEngine) Run(ctx context.Context) error      { <-ctx.Done(); return ctx.Err() }
+func (e *testEngine) SyncOnce(ctx context.Context) error { return nil }
+func (e *testEngine) Wake() {
+	e.mu.Lock()
+	e.wakes++
+	e.mu.Unlock()
+}
+
+func (e *testEngine) wakeCount() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.wakes
+}
+
+func (e *testEngine) FetchBody(ctx context.Context, id int64) error {
+	e.mu.Lock()
+	raw, ok := e.bodies[id]
+	e.asked = append(e.asked, id)
+	e.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("no such message on the server")
+	}
+	c := e.deps.Cache
+	keys, err := c.PutBodies(ctx, []localcache.Body{{Account: e.deps.Account.Name, Origin: "imap:INBOX", Raw: raw}})
+	if err != nil {
+		return err
+	}
+	return c.LinkBodies(ctx, []localcache.BodyLink{{MessageID: id, Key: keys[0], Text: "fetched"}})
+}
+
+type mapSecrets map[string]string
+
+func (m mapSecrets) Get(a string) (string, error) { return m[a], nil }
+
+// testSender records what the composer sends.
+type testSender struct {
+	mu     sync.Mutex
+	sent   []Draft
+	drafts []Draft
+}
+
+func (s *testSender) Send(ctx context.Context, d Draft) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sent = append(s.sent, d)
+	return nil
+}
+
+func (s *testSender) SaveDraft(ctx context.Context, d Draft) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.drafts = append(s.drafts, d)
+	return nil
+}
+
+type harness struct {
+	t       testing.TB
+	app     fyne.App
+	cache   *localcache.Cache
+	mgr     *accounts.Manager
+	u       *ui
+	q       *execQueue
+	engines map[string]*testEngine
+	sender  *testSender
+	now     time.Time
+	pumpOn  bool
+}
+
+type harnessOpts struct {
+	accounts      []string
+	cacheDir      string
+	markReadDelay time.Duration
+	noSender      bool
+	startDemo     func(context.Context) error
+	icon          []byte
+}
+
+func testAccount(name string) accounts.Account {
+	return accounts.Account{
+		Name: name, Kind: accounts.KindIMAP, Email: "me@" + name + ".example", DisplayName: "Me Myself",
+		Incoming: accounts.Server{Host: "mail." + name + ".example", Port: 993, Security: transport.SecurityTLS, User: "me"},
+		Outgoing: accounts.Server{Host: "mail." + name + ".example", Port: 465, Security: transport.SecurityTLS, User: "me"},
+	}
+}
+
+func newHarness(t testing.TB, o harnessOpts) *harness {
+	t.Helper()
+	a := test.NewTempApp(t)
+	dir := o.cacheDir
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	cache, err := localcache.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cache.Close() })
+	if o.accounts == nil {
+		o.accounts = []string{"work"}
+	}
+	cfg := &accounts.Config{}
+	for _, name := range o.accounts {
+		if err := cfg.Add(testAccount(name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := &harness{t: t, app: a, cache: cache, q: &execQueue{}, engines: map[string]*testEngine{},
+		now: time.Date(2025, 6, 14, 15, 30, 0, 0, time.Local)}
+	backend := accounts.Backend{New: func(d accounts.EngineDeps) accounts.Engine {
+		e := &testEngine{deps: d, bodies: map[int64][]byte{}}
+		h.engines[d.Account.Name] = e
+		return e
+	}}
+	h.mgr = accounts.NewManager(cfg, cache, mapSecrets{}, map[accounts.Kind]accounts.Backend{accounts.KindIMAP: backend})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	deps := Deps{Manager: h.mgr, Cache: cache, Version: "0.1.0-test", MarkReadDelay: o.markReadDelay,
+		StartDemo: o.startDemo, Icon: o.icon}
+	if deps.MarkReadDelay == 0 {
+		deps.MarkReadDelay = -1 // tests that want it set it
+	}
+	if !o.noSender {
+		h.sender = &testSender{}
+		deps.Sender = h.sender
+	}
+	h.u = newUI(ctx, a, deps, h.q.exec)
+	h.u.now = func() time.Time { return h.now }
+	h.u.win.Resize(fyne.NewSize(1200, 760))
+	// Engines exist once the Manager is asked for them; make them now so tests can reach them.
+	for _, name := range o.accounts {
+		h.mgr.SyncOnce(ctx, name)
+	}
+	h.settle()
+	return h
+}
+
+// startPump connects the cache's change notifications and the Manager's events to the UI as the
+// app does, through the test executor.
+func (h *harness) startPump() {
+	sub := h.cache.Subscribe()
+	h.t.Cleanup(sub.Close)
+	p := NewPump(h.mgr, sub, h.u.apply)
+	p.Exec = h.q.exec
+	p.Interval = 5 * time.Millisecond
+	go p.Run(h.u.ctx)
+	h.pumpOn = true
+}
+
+// settle runs queued UI work until the background tasks, the pump and the queue have been idle
+// for a while.
+func (h *harness) settle() {
+	h.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	quietSince := time.Time{}
+	quiet := 0 * time.Millisecond
+	if h.pumpOn {
+		quiet = 40 * time.Millisecond
+	}
+	for time.Now().Before(deadline) {
+		ran := h.q.runAll()
+		if !ran && h.u.tasks.idle() && h.q.empty() {
+			if quietSince.IsZero() {
+				quietSince = time.Now()
+			}
+			if time.Since(quietSince) >= quiet {
+				return
+			}
+		} else {
+			quietSince = time.Time{}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	h.t.Fatal("UI did not settle")
+}
+
+func (h *harness) folder(account, name, role string) localcache.Folder {
+	h.t.Helper()
+	f, err := h.cache.EnsureFolder(context.Background(), localcache.Folder{Account: account, Name: name, Role: role, Subscribed: true})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return f
+}
+
+// addMessages stores messages; with raw set, each gets that body (formatted with its index).
+func (h *harness) addMessages(f localcache.Folder, n int, mk func(i int) (localcache.Message, []byte)) []int64 {
+	h.t.Helper()
+	ctx := context.Background()
+	msgs := make([]localcache.Message, n)
+	var bodies []localcache.Body
+	var withBody []int
+	for i := range msgs {
+		m, raw := mk(i)
+		m.Account, m.FolderID = f.Account, f.ID
+		if m.UID == 0 {
+			m.UID = uint32(i + 1)
+		}
+		if raw != nil {
+			bodies = append(bodies, localcache.Body{Account: f.Account, Origin: "imap:" + f.Name, Raw: raw})
+			withBody = append(withBody, i)
+		}
+		msgs[i] = m
+	}
+	if len(bodies) > 0 {
+		keys, err := h.cache.PutBodies(ctx, bodies)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		for j, i := range withBody {
+			msgs[i].BodyKey = keys[j]
+		}
+	}
+	ids, err := h.cache.AddMessages(ctx, msgs)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return ids
+}
+
+func plainMessage(from, fromAddr, to, subject, text string, date time.Time) []byte {
+	return []byte("From: " + from + " <" + fromAddr + ">\r\nTo: " + to + "\r\nSubject: " + subject +
+		"\r\nDate: " + date.Format(time.RFC1123Z) + "\r\nMessage-ID: <" + strings.ReplaceAll(subject, " ", ".") +
+		"@example.org>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + strings.ReplaceAll(text, "\n", "\r\n"))
+}
+
+// selectFolder clicks a folder in the folder pane by its shown name (within account, if given).
+func (h *harness) selectFolder(account, name string) {
+	h.t.Helper()
+	for i, e := range h.u.folders.entries {
+		if e.name == name && (account == "" || e.account == account) && e.kind != entryAccount {
+			h.u.folders.list.Select(i)
+			h.settle()
+			return
+		}
+	}
+	h.t.Fatalf("no folder %q in %s", name, account)
+}
+
+// click clicks a message row with modifiers.
+func (h *harness) click(row int, mods fyne.KeyModifier) {
+	h.t.Helper()
+	h.u.list.click(row, mods)
+	h.settle()
+}
+
+func (h *harness) message(id int64) localcache.Message {
+	h.t.Helper()
+	m, err := h.cache.Message(context.Background(), id)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return m
+}
+
+// texts collects the text of every label, rich text and canvas text under o.
+func texts(o fyne.CanvasObject) []string {
+	var out []string
+	for _, obj := range test.LaidOutObjects(o) {
+		switch w := obj.(type) {
+		case *widget.Label:
+			out = append(out, w.Text)
+		case *widget.RichText:
+			out = append(out, w.String())
+		case *widget.Button:
+			out = append(out, w.Text)
+		}
+	}
+	return out
+}
+
+func containsText(o fyne.CanvasObject, want string) bool {
+	for _, s := range texts(o) {
+		if strings.Contains(s, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// visibleRows returns the message rows the list has laid out, in row order.
+func (h *harness) visibleRows() []*msgRow {
+	var rows []*msgRow
+	for _, obj := range test.LaidOutObjects(h.u.list.list) {
+		if r, ok := obj.(*msgRow); ok && r.Visible() {
+			rows = append(rows, r)
+		}
+	}
+	for i := 1; i < len(rows); i++ {
+		for j := i; j > 0 && rows[j].row < rows[j-1].row; j-- {
+			rows[j], rows[j-1] = rows[j-1], rows[j]
+		}
+	}
+	return rows
+}

@@ -1,0 +1,234 @@
+package ui
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"postbode/accounts"
+	"postbode/localcache"
+)
+
+// Preference keys (fyne.App.Preferences; app.NewWithID gives them a home).
+const (
+	prefWidth        = "window.width"
+	prefHeight       = "window.height"
+	prefSplitFolders = "split.folders"
+	prefSplitList    = "split.list"
+	prefReaderBelow  = "reader.below"
+	prefLastFolder   = "folder.last"
+)
+
+// ui is the main window and everything in it. Its fields are used on the Fyne goroutine only.
+type ui struct {
+	ctx   context.Context
+	app   fyne.App
+	win   fyne.Window
+	deps  Deps
+	exec  func(func())
+	tasks *tasks
+	now   func() time.Time
+
+	folders *folderPane
+	list    *messageList
+	reader  *reader
+	status  *statusBar
+	banners *bannerStack
+	search  *searchBar
+	act     *actions
+
+	root         *fyne.Container // welcome screen or the three panes
+	mainView     fyne.CanvasObject
+	outerSplit   *container.Split
+	innerSplit   *container.Split
+	readerBelow  bool
+	showingPanes bool
+
+	composers []*composer
+}
+
+// newUI builds the main window. exec runs a function on the Fyne goroutine (fyne.Do; tests pass a
+// queue they drain themselves).
+func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
+	loadTranslations()
+	u := &ui{ctx: ctx, app: a, deps: d, exec: exec, tasks: newTasks(ctx), now: time.Now}
+	u.win = a.NewWindow("Postbode")
+	prefs := a.Preferences()
+	u.readerBelow = prefs.Bool(prefReaderBelow)
+
+	u.banners = newBannerStack(u)
+	u.status = newStatusBar(u)
+	u.reader = newReader(u)
+	u.list = newMessageList(u)
+	u.folders = newFolderPane(u)
+	u.search = newSearchBar(u)
+	u.act = newActions(u)
+
+	u.mainView = u.buildMainView()
+	u.root = container.NewStack()
+	u.win.SetContent(u.root)
+	u.win.SetMainMenu(u.act.mainMenu())
+	u.act.installShortcuts(u.win.Canvas())
+	u.win.Resize(fyne.NewSize(
+		float32(prefs.FloatWithFallback(prefWidth, 1200)),
+		float32(prefs.FloatWithFallback(prefHeight, 760))))
+	u.win.SetOnClosed(u.savePrefs)
+	u.showPanes(len(u.deps.Manager.Accounts()) > 0)
+	u.folders.reload()
+	return u
+}
+
+func (u *ui) buildMainView() fyne.CanvasObject {
+	prefs := u.app.Preferences()
+	u.innerSplit = u.newInnerSplit()
+	u.outerSplit = container.NewHSplit(u.folders.view(), u.innerSplit)
+	u.outerSplit.SetOffset(prefs.FloatWithFallback(prefSplitFolders, 0.2))
+	top := container.NewVBox(u.act.toolbar(), widget.NewSeparator(), u.banners.view())
+	bottom := container.NewVBox(widget.NewSeparator(), u.status.view())
+	return container.NewBorder(top, bottom, nil, nil, u.outerSplit)
+}
+
+func (u *ui) newInnerSplit() *container.Split {
+	prefs := u.app.Preferences()
+	var s *container.Split
+	if u.readerBelow {
+		s = container.NewVSplit(u.list.view(), u.reader.view())
+		s.SetOffset(prefs.FloatWithFallback(prefSplitList+".below", 0.4))
+	} else {
+		s = container.NewHSplit(u.list.view(), u.reader.view())
+		s.SetOffset(prefs.FloatWithFallback(prefSplitList, 0.42))
+	}
+	return s
+}
+
+// setReaderBelow moves the reader under the message list or back to its right.
+func (u *ui) setReaderBelow(below bool) {
+	if below == u.readerBelow {
+		return
+	}
+	u.saveSplits()
+	u.readerBelow = below
+	u.app.Preferences().SetBool(prefReaderBelow, below)
+	u.innerSplit = u.newInnerSplit()
+	u.outerSplit.Trailing = u.innerSplit
+	u.outerSplit.Refresh()
+	u.act.refreshMenu()
+}
+
+// showPanes switches between the welcome screen and the three panes.
+func (u *ui) showPanes(panes bool) {
+	if panes == u.showingPanes && len(u.root.Objects) > 0 {
+		return
+	}
+	u.showingPanes = panes
+	if panes {
+		u.root.Objects = []fyne.CanvasObject{u.mainView}
+	} else {
+		u.root.Objects = []fyne.CanvasObject{newWelcome(u)}
+	}
+	u.root.Refresh()
+}
+
+func (u *ui) saveSplits() {
+	prefs := u.app.Preferences()
+	prefs.SetFloat(prefSplitFolders, u.outerSplit.Offset)
+	if u.readerBelow {
+		prefs.SetFloat(prefSplitList+".below", u.innerSplit.Offset)
+	} else {
+		prefs.SetFloat(prefSplitList, u.innerSplit.Offset)
+	}
+}
+
+func (u *ui) savePrefs() {
+	prefs := u.app.Preferences()
+	size := u.win.Canvas().Size()
+	if size.Width > 100 && size.Height > 100 {
+		prefs.SetFloat(prefWidth, float64(size.Width))
+		prefs.SetFloat(prefHeight, float64(size.Height))
+	}
+	u.saveSplits()
+}
+
+// accountNames lists the accounts to show: the configured ones and any the cache holds mail for.
+func (u *ui) accountNames(folders []localcache.Folder) []string {
+	var names []string
+	for _, a := range u.deps.Manager.Accounts() {
+		names = append(names, a.Name)
+	}
+	for _, f := range folders {
+		if !slices.Contains(names, f.Account) {
+			names = append(names, f.Account)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// apply is the pump's sink: one call per batch of events and cache changes.
+func (u *ui) apply(b Batch) {
+	var newMail []accounts.NewMail
+	for _, ev := range b.Events {
+		switch e := ev.(type) {
+		case accounts.ConnState:
+			u.status.setState(e)
+			u.folders.setState(e)
+		case accounts.SyncProgress:
+			u.status.setProgress(e)
+		case accounts.NewMail:
+			newMail = append(newMail, e)
+		case accounts.Error:
+			u.banners.add(bannerError, e.Account, errorText(e))
+		case accounts.Notice:
+			u.banners.add(bannerNotice, e.Account, e.Text)
+		}
+	}
+	if len(newMail) > 0 {
+		u.notifyNewMail(newMail)
+	}
+	if len(b.Changes) > 0 {
+		u.folders.reload()
+		u.list.changed(b.Changes)
+		u.reader.changed(b.Changes)
+	}
+}
+
+func errorText(e accounts.Error) string {
+	msg := ""
+	if e.Err != nil {
+		msg = e.Err.Error()
+	}
+	if e.Op == "" {
+		return msg
+	}
+	return tr("{{.Op}} failed: {{.Err}}", map[string]any{"Op": e.Op, "Err": msg})
+}
+
+// showError reports a failed user action in a banner (never only in a log).
+func (u *ui) showError(account string, err error) {
+	if err == nil || u.ctx.Err() != nil {
+		return
+	}
+	u.banners.add(bannerError, account, err.Error())
+}
+
+// do posts a request to the Manager off the UI goroutine; failures are shown in a banner.
+func (u *ui) do(req accounts.Request) {
+	u.tasks.writes.post("", func(ctx context.Context) {
+		if err := u.deps.Manager.Do(ctx, req); err != nil {
+			u.exec(func() { u.showError("", err) })
+		}
+	})
+}
+
+// setTitle names the window after what the message list shows.
+func (u *ui) setTitle(what string) {
+	if what == "" {
+		u.win.SetTitle("Postbode")
+		return
+	}
+	u.win.SetTitle(what + " — Postbode")
+}

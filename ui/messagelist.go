@@ -1,0 +1,450 @@
+package ui
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"postbode/localcache"
+)
+
+// The list keeps at most maxPages pages of pageSize rows in memory, whatever the folder's size.
+const (
+	pageSize = 100
+	maxPages = 12
+)
+
+// listScope is what the message list shows: folders (paged from the cache) or search results.
+type listScope struct {
+	key     string
+	title   string
+	account string // "" for several accounts
+	folders []int64
+	search  *searchResults
+}
+
+type searchResults struct {
+	query  string
+	all    bool // every account, rather than the current folder
+	result localcache.SearchResult
+	limit  int
+}
+
+// messageList is the middle pane: a virtualised list over keyset pages of the cache, with its own
+// multi-selection (Ctrl and Shift clicks, Shift+arrows) on top of widget.List's single selection.
+type messageList struct {
+	u     *ui
+	list  *listWidget
+	title *widget.Label
+	info  *widget.RichText
+	empty *widget.RichText
+	box   *fyne.Container
+
+	scope   listScope
+	gen     int // changes whenever loaded rows stop matching the cache, to drop stale results
+	total   int
+	marks   []localcache.Cursor
+	pages   map[int][]localcache.Message
+	loading map[int]bool
+	used    map[int]uint64
+	tick    uint64
+
+	selected map[int64]bool
+	anchor   int   // row where a Shift range starts
+	cursor   int   // keyboard row
+	pending  int   // row to open once its page arrives (keyboard jumps), -1 none
+	current  int64 // message in the reader
+	focused  bool
+	rowH     float32
+
+	lastReload   time.Time
+	reloadQueued bool
+}
+
+func newMessageList(u *ui) *messageList {
+	ml := &messageList{u: u, pages: map[int][]localcache.Message{}, loading: map[int]bool{},
+		used: map[int]uint64{}, selected: map[int64]bool{}, anchor: -1, cursor: -1, pending: -1}
+	ml.list = newListWidget(ml)
+	ml.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	ml.title.Truncation = fyne.TextTruncateEllipsis
+	ml.title.SizeName = theme.SizeNameSubHeadingText
+	ml.info = newDimText("", theme.SizeNameCaptionText)
+	ml.empty = newDimText(tr("No messages"), theme.SizeNameText)
+	ml.empty.Truncation = fyne.TextTruncateOff
+	ml.empty.Hide()
+	ml.box = container.NewBorder(container.New(&tightVBox{}, ml.title, ml.info), nil, nil, nil,
+		container.NewStack(ml.list, container.NewCenter(ml.empty)))
+	return ml
+}
+
+func (ml *messageList) view() fyne.CanvasObject { return ml.box }
+
+func (ml *messageList) length() int { return ml.total }
+
+// row returns the message at row i when its page is loaded.
+func (ml *messageList) row(i int) (localcache.Message, bool) {
+	if ml.scope.search != nil {
+		msgs := ml.scope.search.result.Messages
+		if i >= 0 && i < len(msgs) {
+			return msgs[i], true
+		}
+		return localcache.Message{}, false
+	}
+	if i < 0 {
+		return localcache.Message{}, false
+	}
+	p, ok := ml.pages[i/pageSize]
+	if !ok || i%pageSize >= len(p) {
+		return localcache.Message{}, false
+	}
+	ml.tick++
+	ml.used[i/pageSize] = ml.tick
+	return p[i%pageSize], true
+}
+
+func (ml *messageList) updateRow(i int, r *msgRow) {
+	m, ok := ml.row(i)
+	if !ok {
+		r.setLoading()
+		ml.request(i / pageSize)
+		return
+	}
+	r.set(m, ml.selected[m.ID], ml.focused && i == ml.cursor, ml.u.now())
+}
+
+// setScope shows another folder (or search results), starting at the newest message.
+func (ml *messageList) setScope(s listScope) {
+	ml.scope = s
+	ml.gen++
+	ml.marks = nil
+	ml.total = 0
+	clear(ml.pages)
+	clear(ml.loading)
+	clear(ml.used)
+	clear(ml.selected)
+	ml.anchor, ml.cursor, ml.current, ml.pending = -1, -1, 0, -1
+	ml.u.reader.clear()
+	ml.u.setTitle(s.title)
+	if s.search != nil {
+		ml.total = len(s.search.result.Messages)
+	} else {
+		ml.total, _ = ml.u.folders.counts(s.folders)
+		ml.request(0)
+		ml.loadMarks()
+	}
+	ml.updateHeader()
+	ml.list.ScrollToTop()
+	ml.list.Refresh()
+	ml.u.act.update()
+}
+
+// request loads page p if it is not loaded or loading. A page past the first needs the cursor
+// where it starts: from the page marks, or from the last row of the page before it.
+func (ml *messageList) request(p int) {
+	if ml.scope.search != nil || ml.loading[p] || p*pageSize >= max(ml.total, 1) {
+		return
+	}
+	if _, ok := ml.pages[p]; ok {
+		return
+	}
+	var after *localcache.Cursor
+	if p > 0 {
+		if p-1 < len(ml.marks) {
+			c := ml.marks[p-1]
+			after = &c
+		} else if prev, ok := ml.pages[p-1]; ok && len(prev) == pageSize {
+			after = localcache.CursorOf(prev[len(prev)-1])
+		} else {
+			return // loaded once the marks arrive
+		}
+	}
+	ml.loading[p] = true
+	gen, folders := ml.gen, ml.scope.folders
+	ml.u.tasks.reads.post("", func(ctx context.Context) {
+		msgs, err := ml.u.deps.Cache.Page(ctx, folders, after, pageSize)
+		ml.u.exec(func() {
+			if gen != ml.gen {
+				return
+			}
+			delete(ml.loading, p)
+			if err != nil {
+				ml.u.showError("", err)
+				return
+			}
+			ml.pages[p] = msgs
+			ml.tick++
+			ml.used[p] = ml.tick
+			ml.evict()
+			ml.syncCursor()
+			if ml.pending >= 0 {
+				if m, ok := ml.row(ml.pending); ok {
+					ml.selectOnly(ml.pending, m)
+					ml.pending = -1
+				}
+			}
+			ml.list.Refresh()
+		})
+	})
+}
+
+// loadMarks fetches where each page starts, so that any row can be loaded directly.
+func (ml *messageList) loadMarks() {
+	gen, folders := ml.gen, ml.scope.folders
+	ml.u.tasks.reads.post("marks", func(ctx context.Context) {
+		marks, total, err := ml.u.deps.Cache.PageMarks(ctx, folders, pageSize)
+		ml.u.exec(func() {
+			if gen != ml.gen {
+				return
+			}
+			if err != nil {
+				ml.u.showError("", err)
+				return
+			}
+			ml.marks, ml.total = marks, total
+			ml.updateHeader()
+			ml.list.Refresh()
+		})
+	})
+}
+
+// evict drops the least recently shown pages beyond maxPages.
+func (ml *messageList) evict() {
+	for len(ml.pages) > maxPages {
+		oldest, at := -1, ^uint64(0)
+		for p := range ml.pages {
+			if ml.used[p] < at {
+				oldest, at = p, ml.used[p]
+			}
+		}
+		delete(ml.pages, oldest)
+		delete(ml.used, oldest)
+	}
+}
+
+// changed reacts to cache changes: a change in a shown folder reloads the marks and the loaded
+// pages in one job and swaps them in together, so the list never shows a half-updated state.
+func (ml *messageList) changed(chs []localcache.Change) {
+	if ml.scope.search != nil {
+		ml.u.search.rerun()
+		return
+	}
+	hit := false
+	for _, ch := range chs {
+		if ch.FolderID == 0 && (ml.scope.account == "" || ch.Account == ml.scope.account) {
+			hit = true
+		}
+		if slices.Contains(ml.scope.folders, ch.FolderID) {
+			hit = true
+		}
+	}
+	if hit {
+		ml.scheduleReload()
+	}
+}
+
+// scheduleReload reloads at once, but a large folder at most every half second: during a long
+// synchronisation changes arrive with every batch, and re-reading 100,000 page marks each time
+// would keep a core busy for nothing.
+func (ml *messageList) scheduleReload() {
+	if ml.reloadQueued {
+		return
+	}
+	wait := time.Duration(0)
+	if ml.total > 5000 {
+		wait = 500*time.Millisecond - time.Since(ml.lastReload)
+	}
+	if wait <= 0 {
+		ml.reload()
+		return
+	}
+	ml.reloadQueued = true
+	ml.u.tasks.after(wait, func() {
+		ml.u.exec(func() {
+			ml.reloadQueued = false
+			ml.reload()
+		})
+	})
+}
+
+func (ml *messageList) reload() {
+	ml.lastReload = time.Now()
+	gen, folders := ml.gen, ml.scope.folders
+	var want []int
+	for p := range ml.pages {
+		want = append(want, p)
+	}
+	for p := range ml.loading {
+		want = append(want, p)
+	}
+	if len(want) == 0 {
+		want = []int{0}
+	}
+	ml.u.tasks.reads.post("reload-list", func(ctx context.Context) {
+		marks, total, err := ml.u.deps.Cache.PageMarks(ctx, folders, pageSize)
+		pages := map[int][]localcache.Message{}
+		for _, p := range want {
+			if err != nil || p*pageSize >= total {
+				continue
+			}
+			var after *localcache.Cursor
+			if p > 0 {
+				c := marks[p-1]
+				after = &c
+			}
+			var msgs []localcache.Message
+			msgs, err = ml.u.deps.Cache.Page(ctx, folders, after, pageSize)
+			pages[p] = msgs
+		}
+		ml.u.exec(func() {
+			if gen != ml.gen {
+				return
+			}
+			if err != nil {
+				ml.u.showError("", err)
+				return
+			}
+			ml.gen++
+			ml.marks, ml.total, ml.pages = marks, total, pages
+			clear(ml.loading)
+			for p := range pages {
+				ml.tick++
+				ml.used[p] = ml.tick
+			}
+			ml.afterReload()
+		})
+	})
+}
+
+// replaceSearch shows fresh results of the same search, keeping the selection.
+func (ml *messageList) replaceSearch(r *searchResults) {
+	ml.scope.search = r
+	ml.total = len(r.result.Messages)
+	ml.gen++
+	ml.afterReload()
+}
+
+// loadedRows maps the ids of the loaded messages to their rows.
+func (ml *messageList) loadedRows() map[int64]int {
+	present := map[int64]int{}
+	if ml.scope.search != nil {
+		for i, m := range ml.scope.search.result.Messages {
+			present[m.ID] = i
+		}
+		return present
+	}
+	for p, msgs := range ml.pages {
+		for i, m := range msgs {
+			present[m.ID] = p*pageSize + i
+		}
+	}
+	return present
+}
+
+// afterReload keeps the selection and the reader on messages that still exist; when the open
+// message went away (deleted, moved) the one now at its row opens, as in Thunderbird.
+func (ml *messageList) afterReload() {
+	present := ml.loadedRows()
+	for id := range ml.selected {
+		if _, ok := present[id]; !ok {
+			delete(ml.selected, id)
+		}
+	}
+	if ml.current != 0 {
+		if row, ok := present[ml.current]; ok {
+			ml.cursor = row
+		} else {
+			ml.current = 0
+			ml.cursor = min(ml.cursor, ml.total-1)
+			if m, ok := ml.row(ml.cursor); ok && len(ml.selected) == 0 {
+				ml.selectOnly(ml.cursor, m)
+			} else {
+				ml.u.reader.clear()
+			}
+		}
+	}
+	ml.updateHeader()
+	ml.list.Refresh()
+	ml.u.act.update()
+}
+
+// syncCursor finds the open message's row again once its page is loaded.
+func (ml *messageList) syncCursor() {
+	if ml.current == 0 {
+		return
+	}
+	if m, ok := ml.row(ml.cursor); ok && m.ID == ml.current {
+		return
+	}
+	for p, msgs := range ml.pages {
+		for i, m := range msgs {
+			if m.ID == ml.current {
+				ml.cursor = p*pageSize + i
+				return
+			}
+		}
+	}
+}
+
+func (ml *messageList) countsChanged() { ml.updateHeader() }
+
+func (ml *messageList) updateHeader() {
+	s := ml.scope
+	ml.title.SetText(s.title)
+	if s.search != nil {
+		setDimText(ml.info, coverageLine(s.search))
+	} else {
+		total, unread := ml.u.folders.counts(s.folders)
+		if ml.marks != nil || ml.total > 0 {
+			total = ml.total
+		}
+		text := trN("{{.Count}} messages", total)
+		if unread > 0 {
+			text += " · " + trN("{{.Count}} unread", unread)
+		}
+		setDimText(ml.info, text)
+	}
+	if ml.total == 0 && s.key != "" {
+		if s.search != nil {
+			setDimText(ml.empty, tr("Nothing found"))
+		} else {
+			setDimText(ml.empty, tr("No messages"))
+		}
+		ml.empty.Show()
+	} else {
+		ml.empty.Hide()
+	}
+}
+
+// tightVBox stacks objects without padding (a heading over its caption).
+type tightVBox struct{}
+
+func (tightVBox) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		m := o.MinSize()
+		s.Width = max(s.Width, m.Width)
+		s.Height += m.Height - theme.Padding()*1.5
+	}
+	return s.AddWidthHeight(0, theme.Padding()*1.5)
+}
+
+func (tightVBox) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	y := float32(0)
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		h := o.MinSize().Height
+		o.Move(fyne.NewPos(0, y))
+		o.Resize(fyne.NewSize(size.Width, h))
+		y += h - theme.Padding()*1.5
+	}
+}

@@ -1,0 +1,516 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"postbode/accounts"
+	"postbode/localcache"
+	"postbode/mailfmt"
+)
+
+// reader is the message pane: headers, the body as safe rich text, and attachments.
+type reader struct {
+	u    *ui
+	root *fyne.Container
+
+	placeholder *fyne.Container
+	phIcon      *widget.Icon
+	phText      *widget.RichText
+
+	page     fyne.CanvasObject
+	subject  *widget.Label
+	from     *widget.Label
+	date     *widget.RichText
+	to, cc   *widget.Label
+	ccKey    fyne.CanvasObject
+	remote   fyne.CanvasObject
+	status   *widget.Label
+	activity *widget.Activity
+	body     *fyne.Container
+	content  *fyne.Container
+	scroll   *container.Scroll
+	attach   *fyne.Container
+	attachBx fyne.CanvasObject
+
+	id       int64
+	msg      localcache.Message
+	parsed   *mailfmt.Message
+	raw      []byte
+	gen      int
+	stopMark func()
+	fetching int64
+	tmpDir   string
+}
+
+func newReader(u *ui) *reader {
+	r := &reader{u: u}
+	r.phIcon = widget.NewIcon(theme.NewDisabledResource(theme.MailComposeIcon()))
+	r.phText = newDimText(tr("No message selected"), theme.SizeNameText)
+	r.phText.Truncation = fyne.TextTruncateOff
+	icon := container.NewGridWrap(fyne.NewSquareSize(64), r.phIcon)
+	r.placeholder = container.NewCenter(container.NewVBox(container.NewCenter(icon), r.phText))
+
+	r.subject = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	r.subject.Wrapping = fyne.TextWrapWord
+	r.subject.SizeName = theme.SizeNameSubHeadingText
+	r.subject.Selectable = true
+	r.from = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	r.from.Truncation = fyne.TextTruncateEllipsis
+	r.from.Selectable = true
+	r.date = newDimText("", theme.SizeNameText)
+	r.date.Truncation = fyne.TextTruncateOff
+	r.to = headerValue()
+	r.cc = headerValue()
+	r.ccKey = headerKey(tr("Cc"))
+	fields := container.New(layout.NewFormLayout(),
+		headerKey(tr("To")), r.to,
+		r.ccKey, r.cc)
+	header := container.New(&tightVBox{},
+		r.subject,
+		container.NewBorder(nil, nil, nil, r.date, r.from),
+		fields)
+
+	note := widget.NewLabel(tr("Remote images are not loaded"))
+	note.Wrapping = fyne.TextWrapWord
+	r.remote = newNoteBox(theme.InfoIcon(), note)
+	r.remote.Hide()
+
+	r.status = widget.NewLabel("")
+	r.status.Wrapping = fyne.TextWrapWord
+	r.status.Importance = widget.LowImportance
+	r.activity = widget.NewActivity()
+	r.activity.Hide()
+	r.body = container.NewVBox()
+	r.content = container.NewVBox(r.remote, container.NewHBox(r.activity, r.status), r.body)
+	r.scroll = container.NewVScroll(container.NewPadded(r.content))
+
+	r.attach = container.NewVBox()
+	r.attachBx = container.NewVBox(widget.NewSeparator(), r.attach)
+	r.attachBx.Hide()
+
+	r.page = container.NewBorder(
+		container.NewVBox(container.NewPadded(header), widget.NewSeparator()),
+		r.attachBx, nil, nil, r.scroll)
+	r.page.Hide()
+	r.root = container.NewStack(r.placeholder, r.page)
+	return r
+}
+
+func headerKey(s string) fyne.CanvasObject {
+	rt := newDimText(s, theme.SizeNameText)
+	rt.Truncation = fyne.TextTruncateOff
+	return rt
+}
+
+func headerValue() *widget.Label {
+	l := widget.NewLabel("")
+	l.Wrapping = fyne.TextWrapWord
+	l.Selectable = true
+	return l
+}
+
+func (r *reader) view() fyne.CanvasObject { return r.root }
+
+func (r *reader) stopTimer() {
+	if r.stopMark != nil {
+		r.stopMark()
+		r.stopMark = nil
+	}
+}
+
+// clear shows the empty pane.
+func (r *reader) clear() {
+	r.stopTimer()
+	r.gen++
+	r.id, r.parsed, r.raw = 0, nil, nil
+	r.msg = localcache.Message{}
+	setDimText(r.phText, tr("No message selected"))
+	r.page.Hide()
+	r.placeholder.Show()
+	r.placeholder.Refresh()
+	r.u.act.update()
+}
+
+// showMany is the pane while several messages are selected.
+func (r *reader) showMany(n int) {
+	r.clear()
+	setDimText(r.phText, trN("{{.Count}} messages selected", n))
+}
+
+// show opens a message: headers at once, the body when it is stored, and a download otherwise.
+func (r *reader) show(id int64) {
+	r.stopTimer()
+	r.gen++
+	gen := r.gen
+	r.id = id
+	r.u.tasks.reads.post("reader", func(ctx context.Context) {
+		m, raw, parsed, err := r.load(ctx, id)
+		r.u.exec(func() {
+			if gen != r.gen {
+				return
+			}
+			var perr parseError
+			switch {
+			case errors.As(err, &perr):
+				r.render(m, raw, nil)
+				r.setStatus(tr("This message could not be read: {{.Err}}", map[string]any{"Err": perr.Error()}), false)
+			case errors.Is(err, localcache.ErrNotFound):
+				r.clear() // deleted meanwhile; the list follows with the change notification
+			case err != nil:
+				r.clear()
+				r.u.showError(m.Account, err)
+			default:
+				r.render(m, raw, parsed)
+			}
+		})
+	})
+}
+
+// parseError is a stored message that mailfmt could not read; its headers are still shown.
+type parseError struct{ error }
+
+func (r *reader) load(ctx context.Context, id int64) (localcache.Message, []byte, *mailfmt.Message, error) {
+	m, err := r.u.deps.Cache.Message(ctx, id)
+	if err != nil || m.BodyKey == "" {
+		return m, nil, nil, err
+	}
+	raw, err := r.u.deps.Cache.Body(ctx, m.BodyKey)
+	if errors.Is(err, localcache.ErrNotFound) {
+		return m, nil, nil, nil // treated as not downloaded
+	}
+	if err != nil {
+		return m, nil, nil, err
+	}
+	parsed, err := mailfmt.Parse(bytes.NewReader(raw), mailfmt.DefaultLimits)
+	if err != nil {
+		return m, raw, nil, parseError{err}
+	}
+	return m, raw, parsed, nil
+}
+
+func (r *reader) render(m localcache.Message, raw []byte, parsed *mailfmt.Message) {
+	r.msg, r.raw, r.parsed = m, raw, parsed
+	r.placeholder.Hide()
+	r.page.Show()
+
+	subject, from, to, cc, date := m.Subject, senderLine(m.FromName, m.FromAddr), m.To, m.Cc, m.Date
+	if parsed != nil {
+		if parsed.Subject != "" {
+			subject = parsed.Subject
+		}
+		if len(parsed.From) > 0 {
+			from = parsed.From[0].String()
+		}
+		to, cc = joinAddresses(parsed.To), joinAddresses(parsed.Cc)
+		if !parsed.Date.IsZero() {
+			date = parsed.Date
+		}
+	}
+	if strings.TrimSpace(subject) == "" {
+		subject = tr("(no subject)")
+	}
+	r.subject.SetText(oneLine(subject))
+	r.from.SetText(oneLine(from))
+	setDimText(r.date, fullDate(date))
+	r.to.SetText(to)
+	r.cc.SetText(cc)
+	if cc == "" {
+		r.ccKey.Hide()
+		r.cc.Hide()
+	} else {
+		r.ccKey.Show()
+		r.cc.Show()
+	}
+
+	r.body.Objects = nil
+	r.remote.Hide()
+	r.activity.Stop()
+	r.activity.Hide()
+	r.status.SetText("")
+	r.status.Hide()
+	switch {
+	case parsed != nil:
+		blocks := parsed.Rich
+		if len(blocks) == 0 && parsed.Text != "" {
+			blocks = mailfmt.TextToRich(parsed.Text)
+		}
+		r.body.Objects = renderBlocks(blocks, r.u.openLink)
+		if parsed.RemoteContentBlocked > 0 {
+			r.remote.Show()
+		}
+	case raw != nil:
+		// Parse failure: the caller sets the reason.
+	default:
+		r.setStatus(tr("Downloading…"), true)
+		r.fetch(m.ID)
+	}
+	r.content.Refresh()
+	r.scroll.ScrollToTop()
+	r.showAttachments()
+	r.page.Refresh()
+	r.scheduleMarkRead()
+	r.u.act.update()
+}
+
+func (r *reader) setStatus(text string, busy bool) {
+	r.status.SetText(text)
+	r.status.Show()
+	if busy {
+		r.activity.Show()
+		r.activity.Start()
+	} else {
+		r.activity.Stop()
+		r.activity.Hide()
+	}
+	r.content.Refresh()
+}
+
+// fetch asks the account's engine for the body; the cache notification re-renders on arrival.
+func (r *reader) fetch(id int64) {
+	if r.fetching == id {
+		return
+	}
+	r.fetching = id
+	r.u.tasks.spawn(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		defer cancel()
+		err := r.u.deps.Manager.FetchBody(ctx, id)
+		r.u.exec(func() {
+			if r.fetching == id {
+				r.fetching = 0
+			}
+			if r.id != id || r.parsed != nil {
+				return
+			}
+			switch {
+			case errors.Is(err, accounts.ErrBodyFetchUnsupported):
+				r.setStatus(tr("The text of this message is not downloaded yet. It will be at the next synchronisation."), false)
+			case err != nil:
+				r.setStatus(tr("The message could not be downloaded: {{.Err}}", map[string]any{"Err": err.Error()}), false)
+			default:
+				// Stored: the cache's change notification shows it; re-read in case it came first.
+				r.show(id)
+			}
+		})
+	})
+}
+
+// scheduleMarkRead marks an unread message read once it has been open for the delay.
+func (r *reader) scheduleMarkRead() {
+	m := r.msg
+	if m.Flags.Has(localcache.FlagSeen) || r.u.deps.MarkReadDelay < 0 {
+		return
+	}
+	delay := r.u.deps.MarkReadDelay
+	if delay == 0 {
+		delay = time.Second
+	}
+	id := m.ID
+	r.stopMark = r.u.tasks.after(delay, func() {
+		r.u.exec(func() {
+			if r.id == id && !r.msg.Flags.Has(localcache.FlagSeen) {
+				r.u.do(accounts.MarkRead{IDs: []int64{id}, Read: true})
+			}
+		})
+	})
+}
+
+// changed re-reads the open message when its folder changed: new flags, or the body arrived.
+func (r *reader) changed(chs []localcache.Change) {
+	if r.id == 0 {
+		return
+	}
+	hit := false
+	for _, ch := range chs {
+		if ch.FolderID == r.msg.FolderID || (ch.FolderID == 0 && ch.Account == r.msg.Account) {
+			hit = true
+		}
+	}
+	if !hit {
+		return
+	}
+	id, gen := r.id, r.gen
+	r.u.tasks.reads.post("reader-check", func(ctx context.Context) {
+		m, err := r.u.deps.Cache.Message(ctx, id)
+		r.u.exec(func() {
+			if err != nil || gen != r.gen || r.id != id {
+				return
+			}
+			if r.parsed == nil && m.BodyKey != "" {
+				r.show(id)
+				return
+			}
+			r.msg.Flags, r.msg.FolderID = m.Flags, m.FolderID
+			r.u.act.update()
+		})
+	})
+}
+
+func (r *reader) showAttachments() {
+	r.attach.Objects = nil
+	if r.parsed == nil || len(r.parsed.Attachments) == 0 {
+		r.attachBx.Hide()
+		return
+	}
+	var total int64
+	for _, p := range r.parsed.Attachments {
+		total += max(p.Size, 0)
+	}
+	head := widget.NewLabelWithStyle(
+		trN("{{.Count}} attachments", len(r.parsed.Attachments))+" · "+formatSize(total),
+		fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	r.attach.Add(container.NewHBox(widget.NewIcon(theme.MailAttachmentIcon()), head))
+	rows := container.NewVBox()
+	for _, p := range r.parsed.Attachments {
+		rows.Add(r.attachmentRow(p))
+	}
+	if len(r.parsed.Attachments) > 3 {
+		s := container.NewVScroll(rows)
+		s.SetMinSize(fyne.NewSize(0, rows.Objects[0].MinSize().Height*3.5))
+		r.attach.Add(s)
+	} else {
+		r.attach.Add(rows)
+	}
+	r.attachBx.Show()
+	r.attach.Refresh()
+}
+
+func (r *reader) attachmentRow(p mailfmt.Part) fyne.CanvasObject {
+	name := widget.NewLabel(p.Filename)
+	name.Truncation = fyne.TextTruncateEllipsis
+	size := newDimText(formatSize(p.Size), theme.SizeNameText)
+	size.Truncation = fyne.TextTruncateOff
+	open := widget.NewButtonWithIcon(tr("Open"), theme.FileApplicationIcon(), func() { r.openAttachment(p) })
+	save := widget.NewButtonWithIcon(tr("Save"), theme.DocumentSaveIcon(), func() { r.saveAttachment(p) })
+	open.Importance, save.Importance = widget.LowImportance, widget.LowImportance
+	return container.NewBorder(nil, nil, widget.NewIcon(fileIcon(p.ContentType)),
+		container.NewHBox(size, open, save), name)
+}
+
+func fileIcon(contentType string) fyne.Resource {
+	switch {
+	case strings.HasPrefix(contentType, "image/"):
+		return theme.FileImageIcon()
+	case strings.HasPrefix(contentType, "audio/"):
+		return theme.FileAudioIcon()
+	case strings.HasPrefix(contentType, "video/"):
+		return theme.FileVideoIcon()
+	case strings.HasPrefix(contentType, "text/"):
+		return theme.FileTextIcon()
+	}
+	return theme.FileIcon()
+}
+
+// saveAttachment asks for a folder and saves there under the attachment's sanitised name. A folder
+// dialog rather than Fyne's file-save dialog: that one creates and truncates the chosen file itself,
+// following symlinks, before the app sees the name; mailfmt.SaveAttachment never overwrites and
+// never follows a symlink.
+func (r *reader) saveAttachment(p mailfmt.Part) {
+	raw := r.raw
+	d := dialog.NewFolderOpen(func(dir fyne.ListableURI, err error) {
+		if err != nil {
+			r.u.showError(r.msg.Account, err)
+			return
+		}
+		if dir == nil {
+			return
+		}
+		r.u.tasks.spawn(func(ctx context.Context) {
+			path, err := savePart(raw, p, dir.Path())
+			r.u.exec(func() {
+				if err != nil {
+					dialog.ShowError(err, r.u.win)
+					return
+				}
+				dialog.ShowInformation(tr("Attachment saved"), tr("Saved as {{.Path}}", map[string]any{"Path": path}), r.u.win)
+			})
+		})
+	}, r.u.win)
+	if home, err := os.UserHomeDir(); err == nil {
+		for _, dir := range []string{home + "/Downloads", home} {
+			if l, err := storage.ListerForURI(storage.NewFileURI(dir)); err == nil {
+				d.SetLocation(l)
+				break
+			}
+		}
+	}
+	d.SetConfirmText(tr("Save here"))
+	d.Show()
+}
+
+func savePart(raw []byte, p mailfmt.Part, dir string) (string, error) {
+	rd, _, err := mailfmt.OpenPart(bytes.NewReader(raw), p.Path, mailfmt.DefaultLimits)
+	if err != nil {
+		return "", err
+	}
+	return mailfmt.SaveAttachment(dir, p.Filename, rd)
+}
+
+// openAttachment saves into a private temporary folder and hands the file to the desktop.
+func (r *reader) openAttachment(p mailfmt.Part) {
+	raw := r.raw
+	if r.tmpDir == "" {
+		dir, err := os.MkdirTemp("", "postbode-open-")
+		if err != nil {
+			r.u.showError(r.msg.Account, err)
+			return
+		}
+		r.tmpDir = dir
+		go func() {
+			<-r.u.ctx.Done()
+			os.RemoveAll(dir)
+		}()
+	}
+	dir := r.tmpDir
+	r.u.tasks.spawn(func(ctx context.Context) {
+		path, err := savePart(raw, p, dir)
+		r.u.exec(func() {
+			if err == nil {
+				err = r.u.app.OpenURL(&url.URL{Scheme: "file", Path: path})
+			}
+			if err != nil {
+				dialog.ShowError(err, r.u.win)
+			}
+		})
+	})
+}
+
+func senderLine(name, addr string) string {
+	switch {
+	case name == "":
+		return addr
+	case addr == "":
+		return name
+	}
+	return name + " <" + addr + ">"
+}
+
+func joinAddresses(as []mailfmt.Address) string {
+	parts := make([]string, len(as))
+	for i, a := range as {
+		parts[i] = a.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+// newNoteBox is a quiet inline note with an icon, like Thunderbird's remote-content bar.
+func newNoteBox(icon fyne.Resource, text fyne.CanvasObject) fyne.CanvasObject {
+	bg := newThemedRect(theme.ColorNameWarning, 0x30)
+	ic := widget.NewIcon(theme.NewWarningThemedResource(icon))
+	return container.NewStack(bg, container.NewBorder(nil, nil,
+		container.New(layout.NewCustomPaddedLayout(0, 0, theme.Padding()*2, 0), ic), nil, text))
+}

@@ -1,0 +1,276 @@
+package ui
+
+import (
+	"image/color"
+	"slices"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"postbode/accounts"
+)
+
+// statusBar is the bottom line: each account's connection state (with Retry after an error) and a
+// progress bar while a long synchronisation runs.
+type statusBar struct {
+	u        *ui
+	box      *fyne.Container
+	accounts *fyne.Container
+	progText *widget.RichText
+	prog     *widget.ProgressBar
+	states   map[string]accounts.ConnState
+	progress map[string]accounts.SyncProgress
+}
+
+func newStatusBar(u *ui) *statusBar {
+	s := &statusBar{u: u, states: map[string]accounts.ConnState{}, progress: map[string]accounts.SyncProgress{}}
+	s.accounts = container.NewHBox()
+	s.progText = newDimText("", theme.SizeNameText)
+	s.progText.Truncation = fyne.TextTruncateOff
+	s.prog = widget.NewProgressBar()
+	s.prog.TextFormatter = func() string { return "" }
+	progBox := container.NewGridWrap(fyne.NewSize(160, theme.Padding()*2.5), s.prog)
+	// The line keeps one label's height whatever it shows, so the window's layout need not change.
+	strut := canvas.NewRectangle(color.Transparent)
+	strut.SetMinSize(fyne.NewSize(0, widget.NewLabel("Ag").MinSize().Height))
+	s.box = container.NewStack(strut,
+		container.NewBorder(nil, nil, s.accounts, container.NewHBox(s.progText, container.NewCenter(progBox))))
+	s.prog.Hide()
+	s.progText.Hide()
+	return s
+}
+
+func (s *statusBar) view() fyne.CanvasObject { return s.box }
+
+func (s *statusBar) setState(e accounts.ConnState) {
+	s.states[e.Account] = e
+	if e.State != accounts.StateSyncing && e.State != accounts.StateOnline {
+		delete(s.progress, e.Account)
+		s.updateProgress()
+	}
+	s.rebuild()
+}
+
+// stateText says in words what a connection state means.
+func stateText(e accounts.ConnState) string {
+	switch e.State {
+	case accounts.StateOnline:
+		return tr("Connected")
+	case accounts.StateConnecting:
+		return tr("Connecting…")
+	case accounts.StateSyncing:
+		return tr("Synchronising…")
+	case accounts.StateOffline:
+		if e.Err != nil {
+			return tr("Offline: {{.Err}}", map[string]any{"Err": e.Err.Error()})
+		}
+		return tr("Offline")
+	case accounts.StateError:
+		if e.Err != nil {
+			return tr("Error: {{.Err}}", map[string]any{"Err": e.Err.Error()})
+		}
+		return tr("Error")
+	}
+	return string(e.State)
+}
+
+func (s *statusBar) rebuild() {
+	names := make([]string, 0, len(s.states))
+	for n := range s.states {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	s.accounts.Objects = nil
+	for _, n := range names {
+		e := s.states[n]
+		s.accounts.Add(s.chip(e))
+	}
+	s.accounts.Refresh()
+}
+
+func (s *statusBar) chip(e accounts.ConnState) fyne.CanvasObject {
+	dot := newThemedDot(stateColor(e.State))
+	dotBox := container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(theme.TextSize()*0.6), dot))
+	text := widget.NewLabel(e.Account + ": " + oneLine(stateText(e)))
+	objs := []fyne.CanvasObject{dotBox, text}
+	if e.State == accounts.StateError || e.State == accounts.StateOffline {
+		name := e.Account
+		retry := widget.NewButtonWithIcon(tr("Retry"), theme.ViewRefreshIcon(), func() {
+			s.u.do(accounts.CheckNow{Account: name})
+		})
+		retry.Importance = widget.LowImportance
+		objs = append(objs, retry)
+		text.Importance = widget.DangerImportance
+		if e.State == accounts.StateOffline {
+			text.Importance = widget.LowImportance
+		}
+		// Long reasons would push everything else out of the line: keep them readable but bounded.
+		if text.MinSize().Width > 420 {
+			text.Truncation = fyne.TextTruncateEllipsis
+			return container.NewHBox(dotBox, container.NewGridWrap(fyne.NewSize(420, text.MinSize().Height), text), retry)
+		}
+	}
+	return container.NewHBox(objs...)
+}
+
+func stateColor(st accounts.State) fyne.ThemeColorName {
+	switch st {
+	case accounts.StateOnline:
+		return theme.ColorNameSuccess
+	case accounts.StateSyncing, accounts.StateConnecting:
+		return theme.ColorNameWarning
+	case accounts.StateError:
+		return theme.ColorNameError
+	}
+	return theme.ColorNameDisabled
+}
+
+func (s *statusBar) setProgress(p accounts.SyncProgress) {
+	if p.Total <= 0 || p.Done >= p.Total {
+		delete(s.progress, p.Account)
+	} else {
+		s.progress[p.Account] = p
+	}
+	s.updateProgress()
+}
+
+func (s *statusBar) updateProgress() {
+	if len(s.progress) == 0 {
+		s.prog.Hide()
+		s.progText.Hide()
+		s.box.Refresh()
+		return
+	}
+	var done, total int
+	var last accounts.SyncProgress
+	for _, p := range s.progress {
+		done += p.Done
+		total += p.Total
+		last = p
+	}
+	s.prog.Max = float64(total)
+	s.prog.SetValue(float64(done))
+	if len(s.progress) == 1 {
+		setDimText(s.progText, tr("{{.Account}}: synchronising {{.Folder}}, {{.Done}} of {{.Total}}", map[string]any{
+			"Account": last.Account, "Folder": last.Folder, "Done": formatCount(last.Done), "Total": formatCount(last.Total)}))
+	} else {
+		setDimText(s.progText, tr("Synchronising {{.Done}} of {{.Total}} messages", map[string]any{
+			"Done": formatCount(done), "Total": formatCount(total)}))
+	}
+	s.prog.Show()
+	s.progText.Show()
+	s.box.Refresh()
+}
+
+type bannerKind int
+
+const (
+	bannerError bannerKind = iota
+	bannerNotice
+)
+
+// bannerStack shows errors and notices under the toolbar until dismissed (never only logged).
+type bannerStack struct {
+	u     *ui
+	box   *fyne.Container
+	items []*banner
+}
+
+type banner struct {
+	kind    bannerKind
+	account string
+	text    string
+	count   int
+}
+
+const maxBanners = 3
+
+func newBannerStack(u *ui) *bannerStack {
+	return &bannerStack{u: u, box: container.NewVBox()}
+}
+
+func (b *bannerStack) view() fyne.CanvasObject { return b.box }
+
+// add shows a message; the same message again bumps a counter instead of stacking.
+func (b *bannerStack) add(kind bannerKind, account, text string) {
+	for _, it := range b.items {
+		if it.kind == kind && it.account == account && it.text == text {
+			it.count++
+			b.rebuild()
+			return
+		}
+	}
+	b.items = append(b.items, &banner{kind: kind, account: account, text: text, count: 1})
+	if len(b.items) > maxBanners {
+		b.items = b.items[len(b.items)-maxBanners:]
+	}
+	b.rebuild()
+}
+
+func (b *bannerStack) dismiss(it *banner) {
+	b.items = slices.DeleteFunc(b.items, func(x *banner) bool { return x == it })
+	b.rebuild()
+}
+
+// texts lists what is shown, for tests.
+func (b *bannerStack) texts() []string {
+	var out []string
+	for _, it := range b.items {
+		out = append(out, it.text)
+	}
+	return out
+}
+
+func (b *bannerStack) rebuild() {
+	b.box.Objects = nil
+	for _, it := range b.items {
+		b.box.Add(b.row(it))
+	}
+	b.box.Refresh()
+	// The banners change the height of the window's top area: lay the window out again.
+	if b.u.mainView != nil {
+		b.u.mainView.Refresh()
+	}
+}
+
+func (b *bannerStack) row(it *banner) fyne.CanvasObject {
+	text := it.text
+	if it.account != "" {
+		text = it.account + ": " + text
+	}
+	if it.count > 1 {
+		text += " (×" + formatCount(it.count) + ")"
+	}
+	label := widget.NewLabel(text)
+	label.Wrapping = fyne.TextWrapWord
+	var icon fyne.Resource = theme.NewWarningThemedResource(theme.InfoIcon())
+	bgName := theme.ColorNameWarning
+	if it.kind == bannerError {
+		icon = theme.NewErrorThemedResource(theme.ErrorIcon())
+		bgName = theme.ColorNameError
+	}
+	close := widget.NewButtonWithIcon("", theme.CancelIcon(), func() { b.dismiss(it) })
+	close.Importance = widget.LowImportance
+	right := container.NewHBox()
+	if it.kind == bannerError && it.account != "" {
+		acc := it.account
+		retry := widget.NewButton(tr("Retry"), func() {
+			b.u.do(accounts.CheckNow{Account: acc})
+			b.dismiss(it)
+		})
+		retry.Importance = widget.LowImportance
+		right.Add(retry)
+	}
+	right.Add(close)
+	bg := newThemedRect(bgName, 0x30)
+	return container.NewPadded(container.NewStack(bg,
+		container.NewBorder(nil, nil, container.NewCenter(widget.NewIcon(icon)), container.NewCenter(right), label)))
+}
+
+func withAlpha(c color.Color, a uint8) color.Color {
+	r, g, b, _ := c.RGBA()
+	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: a}
+}

@@ -1,0 +1,68 @@
+package ui
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// newWelcome is the window's content while there is no account.
+func newWelcome(u *ui) fyne.CanvasObject {
+	res := u.app.Icon()
+	if len(u.deps.Icon) > 0 {
+		res = fyne.NewStaticResource("postbode.png", u.deps.Icon)
+	}
+	if res == nil {
+		res = theme.MailComposeIcon()
+	}
+	icon := canvas.NewImageFromResource(res)
+	icon.FillMode = canvas.ImageFillContain
+	icon.SetMinSize(fyne.NewSquareSize(96))
+	title := widget.NewLabelWithStyle(tr("Welcome to Postbode"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	title.SizeName = theme.SizeNameHeadingText
+	intro := widget.NewLabel(tr("Postbode reads and writes mail from IMAP and POP3 accounts. Add your account to begin."))
+	intro.Wrapping = fyne.TextWrapWord
+	intro.Alignment = fyne.TextAlignCenter
+	add := widget.NewButtonWithIcon(tr("Add an account"), theme.AccountIcon(), func() { u.showAddAccount() })
+	add.Importance = widget.HighImportance
+	buttons := container.NewHBox(add)
+	if u.deps.StartDemo != nil {
+		demo := widget.NewButtonWithIcon(tr("Try the demo"), theme.MediaPlayIcon(), func() { u.startDemo() })
+		buttons.Add(demo)
+	}
+	box := container.NewVBox(container.NewCenter(icon), title, intro, container.NewCenter(buttons))
+	return container.NewCenter(container.NewGridWrap(fyne.NewSize(460, box.MinSize().Height+40), box))
+}
+
+// showAddAccount explains how to add an account until the setup assistant exists.
+func (u *ui) showAddAccount() {
+	cmd := widget.NewLabelWithStyle("postbode account add --discover you@example.org", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	cmd.Selectable = true
+	text := widget.NewLabel(tr("Accounts are added from a terminal for now. This command finds your provider's server settings and prints the command that adds the account; run that one, then start Postbode again:"))
+	text.Wrapping = fyne.TextWrapWord
+	more := widget.NewLabel(tr("Run \"postbode account add --help\" to see every option."))
+	more.Wrapping = fyne.TextWrapWord
+	more.Importance = widget.LowImportance
+	content := container.NewVBox(text, cmd, more)
+	d := dialog.NewCustom(tr("Add an account"), tr("Close"), content, u.win)
+	d.Resize(fyne.NewSize(560, 300))
+	d.Show()
+}
+
+func (u *ui) startDemo() {
+	u.tasks.spawn(func(ctx context.Context) {
+		err := u.deps.StartDemo(ctx)
+		u.exec(func() {
+			if err != nil {
+				dialog.ShowError(err, u.win)
+				return
+			}
+			u.folders.reload()
+		})
+	})
+}
