@@ -189,23 +189,28 @@ func normaliseNewlines(s string) string {
 	return strings.ReplaceAll(s, "\n", "\r\n")
 }
 
-// prefixed adds a reply/forward prefix unless the subject already has one.
-func prefixed(prefix, subject string) string {
+// PrefixSubject adds "Re:" or "Fwd:" unless the subject already starts with it or a common
+// translation of it (Aw:, Antw:, Sv:, Fw:, WG:, Doorst:).
+func PrefixSubject(prefix, subject string) string {
 	s := strings.TrimSpace(subject)
-	for _, p := range []string{"re:", "fw:", "fwd:", "aw:", "wg:", "antw:", "doorst:"} {
-		if strings.HasPrefix(strings.ToLower(s), p) && strings.EqualFold(p, prefix) {
+	lower := strings.ToLower(s)
+	same := map[string][]string{
+		"re:":  {"re:", "aw:", "antw:", "sv:"},
+		"fwd:": {"fwd:", "fw:", "wg:", "doorst:"},
+	}[strings.ToLower(prefix)]
+	for _, p := range same {
+		if strings.HasPrefix(lower, p) {
 			return s
 		}
 	}
-	if strings.HasPrefix(strings.ToLower(s), strings.ToLower(prefix)) {
-		return s
+	if s == "" {
+		return prefix
 	}
 	return prefix + " " + s
 }
 
-// quote renders the original text as a reply quote with an attribution line.
-func quote(orig *Message) string {
-	var sb strings.Builder
+// Attribution is the English line above a quote: "On DATE, NAME wrote:".
+func Attribution(orig *Message) string {
 	name := "someone"
 	if len(orig.From) > 0 {
 		name = orig.From[0].Name
@@ -213,15 +218,24 @@ func quote(orig *Message) string {
 			name = orig.From[0].Email
 		}
 	}
-	if !orig.Date.IsZero() {
-		fmt.Fprintf(&sb, "On %s, %s wrote:\n", orig.Date.Format("Mon, 2 Jan 2006 at 15:04"), name)
-	} else {
-		fmt.Fprintf(&sb, "%s wrote:\n", name)
+	if orig.Date.IsZero() {
+		return name + " wrote:"
 	}
+	return fmt.Sprintf("On %s, %s wrote:", orig.Date.Format("Mon, 2 Jan 2006 at 15:04"), name)
+}
+
+// QuoteText renders the original text as a reply quote under an attribution line: "> " before each line,
+// ">" before an already quoted or empty one.
+func QuoteText(orig *Message, attribution string) string {
+	var sb strings.Builder
+	sb.WriteString(attribution + "\n")
 	for _, line := range strings.Split(strings.TrimRight(strings.ReplaceAll(orig.Text, "\r\n", "\n"), "\n"), "\n") {
-		if strings.HasPrefix(line, ">") {
+		switch {
+		case strings.HasPrefix(line, ">"):
 			sb.WriteString(">" + line + "\n")
-		} else {
+		case line == "":
+			sb.WriteString(">\n")
+		default:
 			sb.WriteString("> " + line + "\n")
 		}
 	}
@@ -237,10 +251,10 @@ func isSelf(a Address, self []string) bool {
 	return false
 }
 
-// Reply prepares a reply from identity to orig. With all set it also addresses every other recipient,
-// leaving out the user's own addresses (self).
+// Reply prepares a reply from identity to orig: the sender (or Reply-To) in To and, with all set, every
+// other recipient in Cc (as Thunderbird does), leaving out the user's own addresses (self).
 func Reply(orig *Message, identity Address, self []string, all bool) Draft {
-	d := Draft{From: identity, Subject: prefixed("Re:", orig.Subject)}
+	d := Draft{From: identity, Subject: PrefixSubject("Re:", orig.Subject)}
 	to := orig.ReplyTo
 	if len(to) == 0 {
 		to = orig.From
@@ -262,21 +276,21 @@ func Reply(orig *Message, identity Address, self []string, all bool) Draft {
 	}
 	add(&d.To, to)
 	if all {
-		add(&d.To, orig.To)
+		add(&d.Cc, orig.To)
 		add(&d.Cc, orig.Cc)
 	}
 	if orig.MessageID != "" {
 		d.InReplyTo = orig.MessageID
 		d.References = append(append([]string{}, orig.References...), orig.MessageID)
 	}
-	d.Text = "\n\n" + quote(orig)
+	d.Text = "\n\n" + QuoteText(orig, Attribution(orig))
 	return d
 }
 
 // Forward prepares a forward of orig. Inline, the original's text is quoted under a header block;
 // as an attachment, the original bytes (raw) go along as message/rfc822.
 func Forward(orig *Message, raw []byte, identity Address, asAttachment bool) Draft {
-	d := Draft{From: identity, Subject: prefixed("Fwd:", orig.Subject)}
+	d := Draft{From: identity, Subject: PrefixSubject("Fwd:", orig.Subject)}
 	if asAttachment {
 		name := SanitizeFilename(orig.Subject)
 		d.Attachments = []Attachment{{Name: name + ".eml", ContentType: "message/rfc822", Data: raw}}

@@ -113,7 +113,7 @@ func TestReplyAndForwardHeaders(t *testing.T) {
 	for _, a := range ra.Cc {
 		cc = append(cc, a.Email)
 	}
-	if strings.Join(to, ",") != "piet@example.test,kees@example.test" || strings.Join(cc, ",") != "lies@example.test" {
+	if strings.Join(to, ",") != "piet@example.test" || strings.Join(cc, ",") != "kees@example.test,lies@example.test" {
 		t.Fatalf("reply all to=%v cc=%v", to, cc)
 	}
 	if again := Reply(&Message{Envelope: Envelope{Subject: "RE: Planning"}}, me, nil, false); again.Subject != "RE: Planning" {

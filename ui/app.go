@@ -47,23 +47,12 @@ type Sender interface {
 	SaveDraft(ctx context.Context, d Draft) error
 }
 
-// Draft is a message being written, as the composer hands it to a Sender.
+// Draft is a message being written, as the composer hands it to a Sender: the message, the account
+// it is sent from, and the saved draft it replaces.
 type Draft struct {
-	Account     string // the sending account's name
-	To, Cc, Bcc []mailfmt.Address
-	Subject     string
-	Text        string
-	InReplyTo   string   // Message-ID of the message replied to, without angle brackets
-	References  []string // Message-IDs, oldest first
-	Attachments []Attachment
-	Replaces    int64 // local id of the saved draft this one replaces (0: none)
-}
-
-// Attachment is a file attached in the composer.
-type Attachment struct {
-	Name        string
-	ContentType string // empty: from the name's extension
-	Data        []byte
+	Account string // the sending account's name
+	mailfmt.Draft
+	Replaces int64 // local id of the saved draft this one replaces (0: none)
 }
 
 // Run opens the main window and blocks until it is closed or ctx ends.
@@ -130,19 +119,9 @@ func Run(ctx context.Context, d Deps) error {
 type ManagerSender struct{ Manager *accounts.Manager }
 
 func (s ManagerSender) Send(ctx context.Context, d Draft) error {
-	return s.Manager.Do(ctx, accounts.Send{Account: d.Account, Draft: d.mail()})
+	return s.Manager.Do(ctx, accounts.Send{Account: d.Account, Draft: d.Draft})
 }
 
 func (s ManagerSender) SaveDraft(ctx context.Context, d Draft) error {
-	return s.Manager.Do(ctx, accounts.SaveDraft{Account: d.Account, Draft: d.mail(), Replaces: d.Replaces})
-}
-
-// mail converts the composer's draft into the message to build.
-func (d Draft) mail() mailfmt.Draft {
-	m := mailfmt.Draft{To: d.To, Cc: d.Cc, Bcc: d.Bcc, Subject: d.Subject, Text: d.Text,
-		InReplyTo: d.InReplyTo, References: d.References}
-	for _, a := range d.Attachments {
-		m.Attachments = append(m.Attachments, mailfmt.Attachment{Name: a.Name, ContentType: a.ContentType, Data: a.Data})
-	}
-	return m
+	return s.Manager.Do(ctx, accounts.SaveDraft{Account: d.Account, Draft: d.Draft, Replaces: d.Replaces})
 }

@@ -42,7 +42,7 @@ type composer struct {
 	save     *widget.Button
 	float    *fyne.Container // layer for the address suggestions
 	base     Draft
-	files    []Attachment
+	files    []mailfmt.Attachment
 	busy     bool
 	initial  string // the fields as opened, to know whether closing loses anything
 	done     bool   // sent: closing loses nothing
@@ -277,14 +277,14 @@ func (c *composer) doAttach() {
 					dialog.ShowError(err, c.win)
 					return
 				}
-				c.addFile(Attachment{Name: rc.URI().Name(), ContentType: rc.URI().MimeType(), Data: data})
+				c.addFile(mailfmt.Attachment{Name: rc.URI().Name(), ContentType: rc.URI().MimeType(), Data: data})
 			})
 		})
 	}, c.win)
 	d.Show()
 }
 
-func (c *composer) addFile(a Attachment) {
+func (c *composer) addFile(a mailfmt.Attachment) {
 	c.files = append(c.files, a)
 	c.refreshAttachments()
 }
@@ -385,6 +385,6 @@ func (c *composer) attachFromPath(path string) error {
 	if err != nil {
 		return err
 	}
-	c.addFile(Attachment{Name: filepath.Base(path), Data: data})
+	c.addFile(mailfmt.Attachment{Name: filepath.Base(path), Data: data})
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"postbode/localcache"
+	"postbode/mailfmt"
 )
 
 // dutchChecks runs in a child process started with a Dutch locale (see TestDutchFromTheSystemLocale).
@@ -51,19 +52,19 @@ func TestEnglishFormats(t *testing.T) {
 		listDate(time.Date(2025, 6, 14, 9, 5, 0, 0, time.Local), now):  "09:05",
 		listDate(time.Date(2025, 1, 2, 9, 5, 0, 0, time.Local), now):   "2 Jan",
 		listDate(time.Date(2023, 12, 24, 9, 5, 0, 0, time.Local), now): "24 Dec 2023",
-		formatCount(12430):             "12,430",
-		formatCount(999):               "999",
-		formatCount(-1000):             "-1,000",
-		formatSize(1):                  "1 byte",
-		formatSize(2048):               "2 KB",
-		formatSize(3 << 20):            "3.0 MB",
-		trN("{{.Count}} messages", 1):  "1 message",
-		trN("{{.Count}} messages", 2):  "2 messages",
-		prefixSubject("Re:", "Hello"):  "Re: Hello",
-		prefixSubject("Re:", "RE: x"):  "RE: x",
-		prefixSubject("Re:", "Aw: x"):  "Aw: x",
-		prefixSubject("Fwd:", "Re: x"): "Fwd: Re: x",
-		prefixSubject("Fwd:", "FW: x"): "FW: x",
+		formatCount(12430):                     "12,430",
+		formatCount(999):                       "999",
+		formatCount(-1000):                     "-1,000",
+		formatSize(1):                          "1 byte",
+		formatSize(2048):                       "2 KB",
+		formatSize(3 << 20):                    "3.0 MB",
+		trN("{{.Count}} messages", 1):          "1 message",
+		trN("{{.Count}} messages", 2):          "2 messages",
+		mailfmt.PrefixSubject("Re:", "Hello"):  "Re: Hello",
+		mailfmt.PrefixSubject("Re:", "RE: x"):  "RE: x",
+		mailfmt.PrefixSubject("Re:", "Aw: x"):  "Aw: x",
+		mailfmt.PrefixSubject("Fwd:", "Re: x"): "Fwd: Re: x",
+		mailfmt.PrefixSubject("Fwd:", "FW: x"): "FW: x",
 	}
 	for got, want := range cases {
 		if got != want {

@@ -9,6 +9,7 @@ import (
 
 	"postbode/accounts"
 	"postbode/localcache"
+	"postbode/mailfmt"
 )
 
 // notifyNewMail sends one desktop notification per batch: the sender and subject of a single new
@@ -57,7 +58,7 @@ func newMailNotification(msgs []localcache.Message) *fyne.Notification {
 func (u *ui) openLink(link *url.URL) {
 	if strings.EqualFold(link.Scheme, "mailto") {
 		to, _ := parseAddresses(link.Opaque)
-		d := Draft{Account: u.defaultAccount(), To: to, Subject: link.Query().Get("subject")}
+		d := Draft{Account: u.defaultAccount(), Draft: mailfmt.Draft{To: to, Subject: link.Query().Get("subject")}}
 		u.openComposer(d)
 		return
 	}

@@ -19,6 +19,7 @@ import (
 
 	"postbode/accounts"
 	"postbode/localcache"
+	"postbode/mailfmt"
 )
 
 // variantTheme is the default theme pinned to light or dark (the test app has no system setting).
@@ -202,7 +203,7 @@ func TestScreenshots(t *testing.T) {
 	h.click(2, 0)
 	h.u.act.doReply(true)
 	c := h.u.composers[len(h.u.composers)-1]
-	c.addFile(Attachment{Name: "lighthouse-notes.pdf", Data: make([]byte, 184_320)})
+	c.addFile(mailfmt.Attachment{Name: "lighthouse-notes.pdf", Data: make([]byte, 184_320)})
 	c.win.Resize(fyne.NewSize(820, 640))
 	test.Type(c.cc, "ma")
 	time.Sleep(200 * time.Millisecond)

@@ -16,6 +16,7 @@ import (
 
 	"postbode/accounts"
 	"postbode/localcache"
+	"postbode/mailfmt"
 )
 
 // seedInbox adds an Inbox with n messages (newest last), every message with a plain-text body.
@@ -410,7 +411,7 @@ func TestComposerSendCallsTheSender(t *testing.T) {
 	test.Type(c.cc, "carol@example.org")
 	test.Type(c.subject, "Lunch")
 	test.Type(c.body, "Shall we meet at noon?")
-	c.addFile(Attachment{Name: "menu.txt", Data: []byte("soup")})
+	c.addFile(mailfmt.Attachment{Name: "menu.txt", Data: []byte("soup")})
 	c.doSend()
 	h.settle()
 	if len(h.sender.sent) != 1 {
