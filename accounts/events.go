@@ -14,6 +14,8 @@ const (
 	StateOnline     State = "online"
 	StateSyncing    State = "syncing"
 	StateError      State = "error"
+	// StateWaiting: a polling account (POP3) checked successfully and is disconnected until the next check.
+	StateWaiting State = "waiting"
 )
 
 // ConnState reports a change of connection state; Err says why for offline and error.

@@ -3,6 +3,7 @@ package ui
 import (
 	"image/color"
 	"slices"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -23,10 +24,12 @@ type statusBar struct {
 	prog     *widget.ProgressBar
 	states   map[string]accounts.ConnState
 	progress map[string]accounts.SyncProgress
+	checked  map[string]time.Time // when a polling account last checked successfully
 }
 
 func newStatusBar(u *ui) *statusBar {
-	s := &statusBar{u: u, states: map[string]accounts.ConnState{}, progress: map[string]accounts.SyncProgress{}}
+	s := &statusBar{u: u, states: map[string]accounts.ConnState{},
+		progress: map[string]accounts.SyncProgress{}, checked: map[string]time.Time{}}
 	s.accounts = container.NewHBox()
 	s.progText = newDimText("", theme.SizeNameText)
 	s.progText.Truncation = fyne.TextTruncateOff
@@ -47,6 +50,9 @@ func (s *statusBar) view() fyne.CanvasObject { return s.box }
 
 func (s *statusBar) setState(e accounts.ConnState) {
 	s.states[e.Account] = e
+	if e.State == accounts.StateWaiting {
+		s.checked[e.Account] = time.Now()
+	}
 	if e.State != accounts.StateSyncing && e.State != accounts.StateOnline {
 		delete(s.progress, e.Account)
 		s.updateProgress()
@@ -55,7 +61,7 @@ func (s *statusBar) setState(e accounts.ConnState) {
 }
 
 // stateText says in words what a connection state means.
-func stateText(e accounts.ConnState) string {
+func stateText(e accounts.ConnState, checked time.Time) string {
 	switch e.State {
 	case accounts.StateOnline:
 		return tr("Connected")
@@ -63,6 +69,8 @@ func stateText(e accounts.ConnState) string {
 		return tr("Connecting…")
 	case accounts.StateSyncing:
 		return tr("Synchronising…")
+	case accounts.StateWaiting:
+		return tr("Checked at {{.Time}}", map[string]any{"Time": checked.Format("15:04")})
 	case accounts.StateOffline:
 		if e.Err != nil {
 			return tr("Offline: {{.Err}}", map[string]any{"Err": e.Err.Error()})
@@ -94,7 +102,7 @@ func (s *statusBar) rebuild() {
 func (s *statusBar) chip(e accounts.ConnState) fyne.CanvasObject {
 	dot := newThemedDot(stateColor(e.State))
 	dotBox := container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(theme.TextSize()*0.6), dot))
-	text := widget.NewLabel(e.Account + ": " + oneLine(stateText(e)))
+	text := widget.NewLabel(e.Account + ": " + oneLine(stateText(e, s.checked[e.Account])))
 	objs := []fyne.CanvasObject{dotBox, text}
 	if e.State == accounts.StateError || e.State == accounts.StateOffline {
 		name := e.Account
@@ -118,7 +126,7 @@ func (s *statusBar) chip(e accounts.ConnState) fyne.CanvasObject {
 
 func stateColor(st accounts.State) fyne.ThemeColorName {
 	switch st {
-	case accounts.StateOnline:
+	case accounts.StateOnline, accounts.StateWaiting:
 		return theme.ColorNameSuccess
 	case accounts.StateSyncing, accounts.StateConnecting:
 		return theme.ColorNameWarning

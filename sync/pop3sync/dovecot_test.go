@@ -129,7 +129,7 @@ func TestDovecotDownloadIsByteIdentical(t *testing.T) {
 			last = e
 		}
 	}
-	if len(states) != 2 || states[0] != accounts.StateOnline || states[1] != accounts.StateOffline {
+	if len(states) != 2 || states[0] != accounts.StateOnline || states[1] != accounts.StateWaiting {
 		t.Errorf("connection states %v", states)
 	}
 	if last.Done != len(msgs) || last.Total != len(msgs) || last.Folder != "Inbox" {

@@ -61,7 +61,11 @@ func (e *Engine) poll(ctx context.Context) (err error) {
 	}
 	e.emit(accounts.ConnState{Account: e.acc.Name, State: accounts.StateOnline})
 	defer func() {
-		e.emit(accounts.ConnState{Account: e.acc.Name, State: accounts.StateOffline, Err: err})
+		if err != nil {
+			e.emit(accounts.ConnState{Account: e.acc.Name, State: accounts.StateOffline, Err: err})
+		} else {
+			e.emit(accounts.ConnState{Account: e.acc.Name, State: accounts.StateWaiting})
+		}
 	}()
 
 	msgs, uidlOK, err := e.listing(ctx, s)
