@@ -172,9 +172,15 @@ func (d *Dovecot) RecreateMailbox(user, folder string) error {
 			return fmt.Errorf("testbed: recreate INBOX of %q: %w", user, err)
 		}
 	}
-	// Let Dovecot build the new index now rather than on first access.
-	_, err := d.Status(user, "INBOX")
-	return err
+	// Let Dovecot build the new index now rather than on first access. A client reconnecting at the
+	// same moment can make the first look see the index half-built (UIDVALIDITY 0): look again.
+	for {
+		_, err := d.Status(user, "INBOX")
+		if err == nil || time.Now().After(deadline.Add(5*time.Second)) {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // SetUIDValidity changes a folder's UIDVALIDITY and keeps its messages and
