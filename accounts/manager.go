@@ -62,6 +62,14 @@ type Manager struct {
 	accounts map[string]Account
 	engines  map[string]Engine
 	wg       sync.WaitGroup
+
+	// configPath is the accounts file that AddAccount, UpdateAccount and RemoveAccount rewrite.
+	configPath string
+	cfgMu      sync.Mutex // one rewrite of the accounts file at a time
+	// runCtx is the context Start was given (nil before Start); running holds each supervised
+	// engine's stop function, so one account can be stopped or restarted alone.
+	runCtx  context.Context
+	running map[string]*runningEngine
 }
 
 // NewManager wires the accounts to their backends.
@@ -70,6 +78,7 @@ func NewManager(cfg *Config, cache *localcache.Cache, secrets PasswordSource, ba
 		cache: cache, secrets: secrets, backends: backends,
 		events:   make(chan Event, 256),
 		accounts: map[string]Account{}, engines: map[string]Engine{},
+		running: map[string]*runningEngine{},
 	}
 	for _, a := range cfg.Accounts {
 		m.accounts[a.Name] = a.WithDefaults()
@@ -127,7 +136,11 @@ func (m *Manager) emit(ctx context.Context, ev Event) {
 }
 
 // Start runs every account's engine, and the outbox, until ctx ends. Wait returns when all have stopped.
+// Accounts added later with AddAccount start at once under the same ctx.
 func (m *Manager) Start(ctx context.Context) {
+	m.mu.Lock()
+	m.runCtx = ctx
+	m.mu.Unlock()
 	if m.sender != nil {
 		m.wg.Add(1)
 		go func() {
@@ -136,16 +149,7 @@ func (m *Manager) Start(ctx context.Context) {
 		}()
 	}
 	for _, acc := range m.Accounts() {
-		e, err := m.engine(ctx, acc)
-		if err != nil {
-			m.emit(ctx, Error{Account: acc.Name, Op: "start", Err: err})
-			continue
-		}
-		m.wg.Add(1)
-		go func() {
-			defer m.wg.Done()
-			m.supervise(ctx, acc.Name, e)
-		}()
+		m.launch(acc)
 	}
 }
 

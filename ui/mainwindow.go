@@ -49,6 +49,8 @@ type ui struct {
 	showingPanes bool
 
 	composers []*composer
+	wizard    *wizard          // the open "Add an account" window, if any
+	accWin    *accountSettings // the open Account settings window, if any
 }
 
 // newUI builds the main window. exec runs a function on the Fyne goroutine (fyne.Do; tests pass a

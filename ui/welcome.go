@@ -39,20 +39,8 @@ func newWelcome(u *ui) fyne.CanvasObject {
 	return container.NewCenter(container.NewGridWrap(fyne.NewSize(460, box.MinSize().Height+40), box))
 }
 
-// showAddAccount explains how to add an account until the setup assistant exists.
-func (u *ui) showAddAccount() {
-	cmd := widget.NewLabelWithStyle("postbode account add --discover you@example.org", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-	cmd.Selectable = true
-	text := widget.NewLabel(tr("Accounts are added from a terminal for now. This command finds your provider's server settings and prints the command that adds the account; run that one, then start Postbode again:"))
-	text.Wrapping = fyne.TextWrapWord
-	more := widget.NewLabel(tr("Run \"postbode account add --help\" to see every option."))
-	more.Wrapping = fyne.TextWrapWord
-	more.Importance = widget.LowImportance
-	content := container.NewVBox(text, cmd, more)
-	d := dialog.NewCustom(tr("Add an account"), tr("Close"), content, u.win)
-	d.Resize(fyne.NewSize(560, 300))
-	d.Show()
-}
+// showAddAccount opens the account setup wizard.
+func (u *ui) showAddAccount() { u.openWizard() }
 
 func (u *ui) startDemo() {
 	u.tasks.spawn(func(ctx context.Context) {

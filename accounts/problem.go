@@ -1,0 +1,128 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"postbode/sync/transport"
+)
+
+// Problem is what a failed connection test means for the user, so that the UI can say what to do
+// without knowing the protocol libraries.
+type Problem string
+
+const (
+	ProblemNone         Problem = ""
+	ProblemCanceled     Problem = "canceled"      // the user stopped it
+	ProblemAuth         Problem = "auth"          // user name or password refused
+	ProblemOAuth        Problem = "oauth"         // the provider refuses passwords: app password or OAuth2 needed
+	ProblemCertificate  Problem = "certificate"   // see CertProblem for the details
+	ProblemNoEncryption Problem = "no-encryption" // STARTTLS missing or refused: nothing was sent
+	ProblemUnknownHost  Problem = "unknown-host"  // the host name does not resolve
+	ProblemUnreachable  Problem = "unreachable"   // connection refused, no route
+	ProblemTimeout      Problem = "timeout"       // no answer in time
+	ProblemOther        Problem = "other"
+)
+
+// CertInfo is a server certificate that was not trusted, as a user needs it to decide.
+type CertInfo struct {
+	Host string
+	// Reason is why it was refused: "expired", "not yet valid", "wrong host", "unknown
+	// authority", "self-signed", "pin mismatch", "no certificate" or "invalid".
+	Reason              string
+	Subject, Issuer     string
+	NotBefore, NotAfter time.Time
+	DNSNames            []string
+	// SHA256 is the certificate's fingerprint in lowercase hex, the value Server.PinSHA256 takes.
+	SHA256 string
+}
+
+// Certificate refusal reasons, as in CertInfo.Reason.
+const (
+	CertExpired          = transport.ReasonExpired
+	CertNotYetValid      = transport.ReasonNotYetValid
+	CertWrongHost        = transport.ReasonWrongHost
+	CertUnknownAuthority = transport.ReasonUnknownAuthority
+	CertSelfSigned       = transport.ReasonSelfSigned
+	CertPinMismatch      = transport.ReasonPinMismatch
+	CertNoCertificate    = transport.ReasonNoCertificate
+)
+
+// CertProblem returns the refused certificate when err is a certificate failure.
+func CertProblem(err error) (*CertInfo, bool) {
+	var ce *transport.CertError
+	if !errors.As(err, &ce) {
+		return nil, false
+	}
+	return &CertInfo{
+		Host: ce.Host, Reason: ce.Reason, Subject: ce.Subject, Issuer: ce.Issuer,
+		NotBefore: ce.NotBefore, NotAfter: ce.NotAfter,
+		DNSNames: append([]string(nil), ce.DNSNames...), SHA256: ce.SHA256,
+	}, true
+}
+
+// Words servers use when they refuse passwords altogether (Microsoft 365's disabled basic
+// authentication, Google's "application-specific password required", web login alerts).
+var oauthHints = []string{
+	"basic authentication is disabled", "basicauthblocked", "basic auth",
+	"application-specific password", "app password", "app-specific password",
+	"webalert", "web login required", "log in via your web browser", "sign in via your web browser",
+	"oauth",
+}
+
+// Words of refused logins: IMAP's AUTHENTICATIONFAILED, POP3's [AUTH], SMTP 535, and the common
+// wordings of each.
+var authHints = []string{
+	"authenticationfailed", "authorizationfailed", "[auth]", "authentication failed",
+	"invalid credentials", "login failed", "logon failure", "incorrect password",
+	"invalid user name or password", "invalid username or password", "bad password",
+	"535 5.7.8", "535 5.7.0", "535 ",
+}
+
+// Diagnose sorts a connection test's error into a Problem.
+func Diagnose(err error) Problem {
+	if err == nil {
+		return ProblemNone
+	}
+	if _, ok := CertProblem(err); ok {
+		return ProblemCertificate
+	}
+	if errors.Is(err, transport.ErrStartTLSUnavailable) || errors.Is(err, transport.ErrStartTLSRefused) ||
+		errors.Is(err, transport.ErrPreauthOnStartTLS) {
+		return ProblemNoEncryption
+	}
+	if errors.Is(err, context.Canceled) {
+		return ProblemCanceled
+	}
+	text := strings.ToLower(err.Error())
+	for _, h := range oauthHints {
+		if strings.Contains(text, h) {
+			return ProblemOAuth
+		}
+	}
+	for _, h := range authHints {
+		if strings.Contains(text, h) {
+			return ProblemAuth
+		}
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) && !dnsErr.IsTimeout {
+		return ProblemUnknownHost
+	}
+	var netErr net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) ||
+		(errors.As(err, &netErr) && netErr.Timeout()) {
+		return ProblemTimeout
+	}
+	var opErr *net.OpError
+	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EHOSTUNREACH) ||
+		errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.ECONNRESET) || errors.As(err, &opErr) {
+		return ProblemUnreachable
+	}
+	return ProblemOther
+}

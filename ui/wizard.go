@@ -1,0 +1,718 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"image/color"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"postbode/accounts"
+	"postbode/accounts/autoconfig"
+)
+
+// discoverTimeout bounds the search for an address's server settings.
+const discoverTimeout = 30 * time.Second
+
+// Wizard pages, in the order a user meets them.
+const (
+	pageIdentity = "identity"
+	pageDiscover = "discover"
+	pageType     = "type"
+	pageManual   = "manual"
+	pageTest     = "test"
+)
+
+// wizard is the "Add an account" window: who you are, the settings found for your address (or
+// typed by hand), the kind of account, and a connection test before anything is saved. No
+// password is sent to a server the user has not seen: settings found by DNS or guessing, or
+// fetched unencrypted, wait for the user's confirmation.
+type wizard struct {
+	u   *ui
+	win fyne.Window
+
+	page  string
+	title *widget.Label
+	step  *widget.RichText
+	body  *fyne.Container
+	bar   *fyne.Container
+
+	nameE, emailE, pwE *widget.Entry
+	remember           *widget.Check
+	idErr              *widget.Label
+
+	results   []autoconfig.Result // from discovery, best first
+	confirmed bool                // the user has seen and accepted settings that need it
+	kind      accounts.Kind       // chosen on the type page
+	pop3      *pop3Policy
+	form      *settingsForm
+	formErr   *widget.Label
+	note      string // shown on the manual page (why it is shown)
+	check     *connCheck
+
+	acc      accounts.Account // the settings being tested and saved
+	password string
+	// caFile is a CA file trusted for the new account (the advanced setting; tests use it).
+	caFile string
+
+	discoverGen    int
+	discoverCancel context.CancelFunc
+	tested         bool // the connection test of acc passed
+	saving         bool
+
+	next, stopBtn, retry *widget.Button
+	saveErr              *widget.Label
+	okMsg                *widget.Label
+}
+
+// openWizard shows the account setup window (one at a time).
+func (u *ui) openWizard() *wizard {
+	if u.wizard != nil {
+		u.wizard.win.RequestFocus()
+		return u.wizard
+	}
+	w := &wizard{u: u, kind: accounts.KindIMAP}
+	u.wizard = w
+	w.win = u.app.NewWindow(tr("Add an account"))
+	w.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	w.title.SizeName = theme.SizeNameSubHeadingText
+	w.step = newDimText("", theme.SizeNameText)
+	w.step.Truncation = fyne.TextTruncateOff
+	w.body = container.NewStack()
+	w.bar = container.NewHBox()
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, w.step, w.title), widget.NewSeparator())
+	bottom := container.NewVBox(widget.NewSeparator(), w.bar)
+	w.win.SetContent(container.NewPadded(container.NewBorder(top, bottom, nil, nil, container.NewVScroll(container.NewPadded(w.body)))))
+
+	w.nameE = widget.NewEntry()
+	w.nameE.SetPlaceHolder(tr("Your name, as others see it"))
+	w.emailE = widget.NewEntry()
+	w.emailE.SetPlaceHolder("you@example.org")
+	w.pwE = widget.NewPasswordEntry()
+	w.remember = widget.NewCheck(tr("Remember password"), nil)
+	w.remember.SetChecked(true)
+	w.idErr = widget.NewLabel("")
+	w.idErr.Importance = widget.DangerImportance
+	w.idErr.Wrapping = fyne.TextWrapWord
+	w.idErr.Hide()
+	w.pop3 = newPOP3Policy()
+	w.form = newSettingsForm()
+	w.formErr = widget.NewLabel("")
+	w.formErr.Importance = widget.DangerImportance
+	w.formErr.Wrapping = fyne.TextWrapWord
+	w.formErr.Hide()
+	w.saveErr = widget.NewLabel("")
+	w.saveErr.Importance = widget.DangerImportance
+	w.saveErr.Wrapping = fyne.TextWrapWord
+	w.saveErr.Hide()
+	w.okMsg = wrapped(tr("Everything works. Choose Finish to add the account; its mail starts to download at once."))
+	w.okMsg.Importance = widget.SuccessImportance
+	w.okMsg.Hide()
+	w.check = newConnCheck(u)
+	w.check.onTrust = w.trust
+	w.check.onPassword = func(pw string) {
+		w.password = pw
+		w.pwE.SetText(pw)
+		w.runTest()
+	}
+	w.check.onEdit = func() { w.showManual("") }
+	w.check.onDone = w.testDone
+	w.check.relayout = func() { w.relayout() }
+
+	w.win.SetCloseIntercept(w.close)
+	w.win.Resize(fyne.NewSize(640, 680))
+	w.showIdentity()
+	w.win.Show()
+	w.win.Canvas().Focus(w.nameE)
+	return w
+}
+
+// close stops whatever is running and closes the window.
+func (w *wizard) close() {
+	w.stopDiscovery()
+	w.check.stop()
+	w.win.Close()
+	if w.u.wizard == w {
+		w.u.wizard = nil
+	}
+}
+
+// show puts a page in the window.
+func (w *wizard) show(page, title, step string, content fyne.CanvasObject, buttons ...fyne.CanvasObject) {
+	w.page = page
+	w.title.SetText(title)
+	setDimText(w.step, step)
+	w.body.Objects = []fyne.CanvasObject{content}
+	w.body.Refresh()
+	w.bar.Objects = buttons
+	w.relayout()
+}
+
+// relayout lays the whole window out again after parts were shown, hidden or replaced.
+func (w *wizard) relayout() { w.win.Content().Refresh() }
+
+func stepText(n int) string {
+	return tr("Step {{.N}} of 3", map[string]any{"N": strconv.Itoa(n)})
+}
+
+// manualLink is the "Configure manually" link every page has.
+func (w *wizard) manualLink() fyne.CanvasObject {
+	l := widget.NewHyperlink(tr("Configure manually"), nil)
+	l.OnTapped = func() {
+		if w.page == pageIdentity && !w.readIdentity() {
+			return
+		}
+		w.showManual("")
+	}
+	return l
+}
+
+func (w *wizard) button(label string, icon fyne.Resource, imp widget.Importance, fn func()) *widget.Button {
+	b := widget.NewButtonWithIcon(label, icon, fn)
+	b.Importance = imp
+	return b
+}
+
+// --- Step 1: who you are ---
+
+func (w *wizard) showIdentity() {
+	w.stopDiscovery()
+	w.check.stop()
+	intro := wrapped(tr("Enter your name, e-mail address and password. Postbode looks up the server settings for you."))
+	form := widget.NewForm(
+		widget.NewFormItem(tr("Your name"), w.nameE),
+		widget.NewFormItem(tr("E-mail address"), w.emailE),
+		widget.NewFormItem(tr("Password"), w.pwE),
+	)
+	hint := dimWrapped(tr("The password is saved in your system's keyring, never in a file. Without a keyring it is kept only until Postbode closes."))
+	w.next = w.button(tr("Continue"), theme.NavigateNextIcon(), widget.HighImportance, w.identityDone)
+	w.pwE.OnSubmitted = func(string) { w.identityDone() }
+	w.emailE.OnSubmitted = func(string) { w.win.Canvas().Focus(w.pwE) }
+	content := container.NewVBox(intro, form, container.NewPadded(w.remember), hint, w.idErr)
+	w.show(pageIdentity, tr("Set up your mail account"), stepText(1), content,
+		w.manualLink(), layout.NewSpacer(),
+		w.button(tr("Cancel"), nil, widget.MediumImportance, w.close), w.next)
+}
+
+// readIdentity checks step 1 and copies it into the account.
+func (w *wizard) readIdentity() bool {
+	email := strings.TrimSpace(w.emailE.Text)
+	addr, err := mail.ParseAddress(email)
+	switch {
+	case err != nil || addr.Address != email || !strings.Contains(email[strings.LastIndex(email, "@")+1:], "."):
+		w.idErr.SetText(tr("Enter your whole e-mail address, such as you@example.org."))
+	case w.pwE.Text == "":
+		w.idErr.SetText(tr("Enter your password."))
+	default:
+		w.idErr.Hide()
+		if w.acc.Email != email {
+			// A new address: what was found or typed for the old one no longer applies.
+			w.results, w.confirmed = nil, false
+			w.acc = accounts.Account{}
+		}
+		w.acc.Email = email
+		w.acc.DisplayName = strings.TrimSpace(w.nameE.Text)
+		if w.password != w.pwE.Text {
+			w.tested = false
+		}
+		w.password = w.pwE.Text
+		return true
+	}
+	w.idErr.Show()
+	w.relayout()
+	return false
+}
+
+func (w *wizard) identityDone() {
+	if !w.readIdentity() {
+		return
+	}
+	if len(w.results) > 0 {
+		w.showType()
+		return
+	}
+	w.startDiscovery()
+}
+
+func (w *wizard) domain() string {
+	return w.acc.Email[strings.LastIndex(w.acc.Email, "@")+1:]
+}
+
+// --- Discovery ---
+
+func (w *wizard) startDiscovery() {
+	w.stopDiscovery()
+	w.discoverGen++
+	gen := w.discoverGen
+	ctx, cancel := context.WithTimeout(w.u.ctx, discoverTimeout)
+	w.discoverCancel = cancel
+	spin := widget.NewProgressBarInfinite()
+	msg := wrapped(tr("Looking up the server settings for {{.Domain}}…", map[string]any{"Domain": w.domain()}))
+	msg.TextStyle.Bold = true
+	how := dimWrapped(tr("Postbode asks your provider's configuration service and the Thunderbird database of providers. Your password is not sent anywhere yet."))
+	room := canvas.NewRectangle(color.Transparent)
+	room.SetMinSize(fyne.NewSize(0, 120))
+	content := container.NewVBox(room, msg, spin, how)
+	w.show(pageDiscover, tr("Finding your settings"), stepText(1), content,
+		w.manualLink(), layout.NewSpacer(),
+		w.button(tr("Back"), theme.NavigateBackIcon(), widget.MediumImportance, w.showIdentity),
+		w.button(tr("Stop"), theme.MediaStopIcon(), widget.MediumImportance, func() { w.showManual("") }))
+
+	email := w.acc.Email
+	discover := w.u.deps.Discover
+	if discover == nil {
+		discover = func(ctx context.Context, email string) ([]autoconfig.Result, error) {
+			return autoconfig.Discover(ctx, email, autoconfig.Options{})
+		}
+	}
+	w.u.tasks.spawn(func(context.Context) {
+		defer cancel()
+		results, err := discover(ctx, email)
+		w.u.exec(func() {
+			if gen != w.discoverGen || w.page != pageDiscover {
+				return
+			}
+			spin.Stop()
+			w.discovered(results, err)
+		})
+	})
+}
+
+func (w *wizard) stopDiscovery() {
+	w.discoverGen++
+	if w.discoverCancel != nil {
+		w.discoverCancel()
+		w.discoverCancel = nil
+	}
+}
+
+func (w *wizard) discovered(results []autoconfig.Result, err error) {
+	var nf *autoconfig.NotFoundError
+	switch {
+	case err == nil && len(results) > 0:
+		w.results, w.confirmed = results, false
+		w.kind = kindsOf(results[0])[0]
+		w.showType()
+	case errors.As(err, &nf) || err == nil:
+		w.showManual(tr("No settings were found for {{.Domain}}. Enter them below; your provider's help pages list them.", map[string]any{"Domain": w.domain()}))
+	case errors.Is(err, context.DeadlineExceeded):
+		w.showManual(tr("Looking up the settings for {{.Domain}} took too long. Enter them below; your provider's help pages list them.", map[string]any{"Domain": w.domain()}))
+	default:
+		w.showManual(tr("The settings could not be looked up ({{.Err}}). Enter them below.", map[string]any{"Err": err.Error()}))
+	}
+}
+
+// kindsOf lists the account kinds a result offers, IMAP first.
+func kindsOf(r autoconfig.Result) []accounts.Kind {
+	var imap, pop bool
+	for _, s := range r.Incoming {
+		imap = imap || s.Protocol == autoconfig.IMAP
+		pop = pop || s.Protocol == autoconfig.POP3
+	}
+	var out []accounts.Kind
+	if imap {
+		out = append(out, accounts.KindIMAP)
+	}
+	if pop {
+		out = append(out, accounts.KindPOP3)
+	}
+	if len(out) == 0 {
+		out = append(out, accounts.KindIMAP)
+	}
+	return out
+}
+
+// needsConfirmation: only the provider's own configuration file fetched over https and the ISPDB
+// are trusted to name servers; anything else (DNS SRV, guessing, plain http, or a source this code
+// does not know) is shown to the user before a password goes to it.
+func needsConfirmation(r autoconfig.Result) bool {
+	if r.InsecureSource {
+		return true
+	}
+	return !strings.HasPrefix(r.Source, "autoconfig (") && !strings.HasPrefix(r.Source, "ISPDB")
+}
+
+// sourceText says in words where settings came from.
+func sourceText(r autoconfig.Result) string {
+	src := map[string]any{"Source": r.Source}
+	switch {
+	case r.InsecureSource:
+		return tr("your provider's configuration file, fetched without encryption: {{.Source}}", src)
+	case strings.HasPrefix(r.Source, "autoconfig"):
+		return tr("your provider's configuration file: {{.Source}}", src)
+	case r.Source == "ISPDB":
+		return tr("the Thunderbird database of mail providers")
+	case strings.HasPrefix(r.Source, "ISPDB"):
+		return tr("the Thunderbird database of mail providers, through your domain's mail server: {{.Source}}", src)
+	case r.Source == "DNS SRV":
+		return tr("your domain's DNS service records (SRV)")
+	case strings.HasPrefix(r.Source, "guess"):
+		return tr("guessing the usual server names and checking which ones answer")
+	}
+	return r.Source
+}
+
+// accountFrom builds the account for a kind from a discovery result.
+func (w *wizard) accountFrom(r autoconfig.Result, kind accounts.Kind) accounts.Account {
+	a := w.acc
+	a.Kind = kind
+	a.Incoming, a.Outgoing = accounts.Server{}, accounts.Server{}
+	pick := func(proto autoconfig.Protocol, list []autoconfig.Server) (accounts.Server, bool) {
+		for _, s := range list {
+			// A plaintext server is never taken from discovery (SECURITY rule 1): only a user
+			// who types it in, for a local host, gets one.
+			if s.Protocol != proto || s.Security == secPlain {
+				continue
+			}
+			out := accounts.Server{Host: s.Host, Port: s.Port, User: s.Username, CAFile: w.caFile}
+			if out.User == "" {
+				out.User = a.Email
+			}
+			setSecurity(&out, string(s.Security))
+			return out, true
+		}
+		return accounts.Server{}, false
+	}
+	proto := autoconfig.IMAP
+	if kind == accounts.KindPOP3 {
+		proto = autoconfig.POP3
+	}
+	a.Incoming, _ = pick(proto, r.Incoming)
+	a.Outgoing, _ = pick(autoconfig.SMTP, r.Outgoing)
+	return a
+}
+
+// --- Step 2: the kind of account ---
+
+func (w *wizard) showType() {
+	w.stopDiscovery()
+	w.check.stop()
+	r := w.results[0]
+	kinds := kindsOf(r)
+	if len(kinds) == 1 {
+		w.kind = kinds[0]
+	}
+	var items []fyne.CanvasObject
+	provider := r.DisplayName
+	if provider == "" {
+		provider = w.domain()
+	}
+	found := wrapped(tr("Settings for {{.Provider}} were found in {{.Where}}.", map[string]any{"Provider": provider, "Where": sourceText(r)}))
+	items = append(items, container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.InfoIcon())), nil, found))
+
+	w.next = w.button(tr("Continue"), theme.NavigateNextIcon(), widget.HighImportance, w.typeDone)
+	needs := needsConfirmation(r)
+	servers := w.serverSummary(w.accountFrom(r, w.kind))
+	if needs {
+		how := tr("These settings were not published by your provider in a way Postbode can verify, so anyone on your network could have changed them. Your password is sent only after you confirm that these servers belong to your mail provider.")
+		ok := widget.NewCheck(tr("These are my provider's servers"), func(on bool) {
+			w.confirmed = on
+			setEnabled(w.next, on)
+		})
+		ok.SetChecked(w.confirmed)
+		title := widget.NewLabelWithStyle(tr("Check these servers before you continue"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		items = append(items, warningBox(title, wrapped(how), servers, ok))
+		setEnabled(w.next, w.confirmed)
+	}
+	if r.NeedsOAuth {
+		items = append(items, warningBox(wrapped(tr("{{.Provider}} normally wants mail programs to sign in through its web page (OAuth2). If your password is refused, create an app password in your account settings there and use it here.", map[string]any{"Provider": provider}))))
+	}
+
+	items = append(items, heading(tr("How should Postbode keep your mail?")))
+	imapText := tr("IMAP keeps your mail, read state, folders and sent mail on the server, in step on every device you use.")
+	popText := tr("POP3 downloads your mail to this computer only: read state, sent mail and folders stay here, and other devices do not see them.")
+	explain := func(s string) fyne.CanvasObject {
+		l := wrapped(s)
+		return container.New(layout.NewCustomPaddedLayout(0, theme.Padding(), 28, 0), l)
+	}
+	pop3Box := container.NewVBox(w.pop3.box)
+	if w.kind != accounts.KindPOP3 {
+		pop3Box.Hide()
+	}
+	if len(kinds) == 2 {
+		var imapR, popR *widget.RadioGroup
+		choose := func(k accounts.Kind) {
+			w.kind = k
+			if k == accounts.KindPOP3 {
+				imapR.SetSelected("")
+				pop3Box.Show()
+			} else {
+				popR.SetSelected("")
+				pop3Box.Hide()
+			}
+			w.refreshSummary(servers, w.accountFrom(r, k))
+			w.relayout()
+		}
+		imapR = widget.NewRadioGroup([]string{tr("IMAP (recommended)")}, func(s string) {
+			if s != "" {
+				choose(accounts.KindIMAP)
+			}
+		})
+		popR = widget.NewRadioGroup([]string{tr("POP3")}, func(s string) {
+			if s != "" {
+				choose(accounts.KindPOP3)
+			}
+		})
+		if w.kind == accounts.KindPOP3 {
+			popR.SetSelected(tr("POP3"))
+		} else {
+			imapR.SetSelected(tr("IMAP (recommended)"))
+		}
+		items = append(items, imapR, explain(imapText), popR, explain(popText))
+	} else if w.kind == accounts.KindPOP3 {
+		items = append(items, wrapped(tr("Your provider offers POP3 only.")), explain(popText))
+	} else {
+		items = append(items, wrapped(tr("Your provider offers IMAP.")), explain(imapText))
+	}
+	items = append(items, pop3Box)
+	if !needs {
+		items = append(items, heading(tr("Servers")), servers)
+	}
+	w.show(pageType, tr("Choose the kind of account"), stepText(2), container.NewVBox(items...),
+		w.button(tr("Edit settings"), theme.DocumentCreateIcon(), widget.LowImportance, func() { w.showManual("") }),
+		layout.NewSpacer(),
+		w.button(tr("Back"), theme.NavigateBackIcon(), widget.MediumImportance, w.showIdentity), w.next)
+}
+
+// serverSummary lists an account's servers in a few lines.
+func (w *wizard) serverSummary(a accounts.Account) *fyne.Container {
+	box := container.NewVBox()
+	w.refreshSummary(box, a)
+	return box
+}
+
+func (w *wizard) refreshSummary(box *fyne.Container, a accounts.Account) {
+	line := func(which string, s accounts.Server) fyne.CanvasObject {
+		title := serverTitle(which, a.Kind, s)
+		if s.Host == "" {
+			title = tr("Outgoing mail (SMTP): none found")
+		}
+		l := widget.NewLabel(title)
+		l.Wrapping = fyne.TextWrapWord
+		if s.User != "" {
+			l.SetText(title + "\n" + tr("User name: {{.User}}", map[string]any{"User": s.User}))
+		}
+		return l
+	}
+	box.Objects = []fyne.CanvasObject{line(serverIncoming, a.Incoming), line(serverOutgoing, a.Outgoing)}
+	box.Refresh()
+}
+
+func (w *wizard) typeDone() {
+	r := w.results[0]
+	if needsConfirmation(r) && !w.confirmed {
+		return
+	}
+	acc := w.accountFrom(r, w.kind)
+	if acc.Incoming.Host == "" {
+		w.showManual(tr("Your provider's settings name no {{.Kind}} server. Enter it below.", map[string]any{"Kind": strings.ToUpper(string(w.kind))}))
+		return
+	}
+	w.setAccount(acc)
+	w.showTest()
+}
+
+// setAccount takes new settings; a test passed for other settings no longer counts.
+func (w *wizard) setAccount(a accounts.Account) {
+	if a.Kind == accounts.KindPOP3 {
+		a.POP3 = w.pop3.read()
+	}
+	if a.Kind != w.acc.Kind || a.Incoming != w.acc.Incoming || a.Outgoing != w.acc.Outgoing {
+		w.tested = false
+	}
+	w.acc = a
+}
+
+// --- Manual settings ---
+
+func (w *wizard) showManual(note string) {
+	w.stopDiscovery()
+	w.check.stop()
+	if w.acc.Incoming.Host == "" && len(w.results) > 0 {
+		w.acc = w.accountFrom(w.results[0], w.kind)
+	}
+	seed := w.acc
+	if seed.Kind == "" {
+		seed.Kind = w.kind
+	}
+	if seed.Incoming.Host == "" {
+		seed.Incoming = accounts.Server{User: w.acc.Email, CAFile: w.caFile}
+		seed.Outgoing = accounts.Server{User: w.acc.Email, CAFile: w.caFile}
+	}
+	w.form.set(seed)
+	pop3Box := container.NewVBox(heading(tr("POP3 options")), w.pop3.box)
+	if seed.Kind != accounts.KindPOP3 {
+		pop3Box.Hide()
+	}
+	w.form.onKind = func(k accounts.Kind) {
+		w.kind = k
+		if k == accounts.KindPOP3 {
+			pop3Box.Show()
+		} else {
+			pop3Box.Hide()
+		}
+		w.relayout()
+	}
+	w.formErr.Hide()
+	var items []fyne.CanvasObject
+	if note != "" {
+		items = append(items, warningBox(wrapped(note)))
+	}
+	items = append(items, w.form.view(), pop3Box, w.formErr)
+	back := w.showIdentity
+	if len(w.results) > 0 {
+		back = w.showType
+	}
+	w.show(pageManual, tr("Server settings"), tr("Manual settings"), container.NewVBox(items...),
+		layout.NewSpacer(),
+		w.button(tr("Back"), theme.NavigateBackIcon(), widget.MediumImportance, back),
+		w.button(tr("Test settings"), theme.NavigateNextIcon(), widget.HighImportance, w.manualDone))
+}
+
+func (w *wizard) manualDone() {
+	acc, err := w.form.read(w.acc)
+	if err != nil {
+		w.formErr.SetText(err.Error())
+		w.formErr.Show()
+		w.relayout()
+		return
+	}
+	w.formErr.Hide()
+	w.kind = acc.Kind
+	// Settings typed by the user are the user's: no further confirmation is needed.
+	w.confirmed = true
+	w.setAccount(acc)
+	w.showTest()
+}
+
+// --- Step 3: the connection test ---
+
+func (w *wizard) showTest() {
+	intro := wrapped(tr("Postbode logs in to your servers to check the settings. Nothing is changed on the server."))
+	w.stopBtn = w.button(tr("Stop"), theme.MediaStopIcon(), widget.MediumImportance, func() {
+		w.check.stop()
+		w.testDone(false)
+	})
+	w.retry = w.button(tr("Try again"), theme.ViewRefreshIcon(), widget.MediumImportance, w.runTest)
+	w.next = w.button(tr("Finish"), theme.ConfirmIcon(), widget.HighImportance, w.finish)
+	w.next.Disable()
+	w.saveErr.Hide()
+	back := w.showIdentity
+	if len(w.results) > 0 {
+		back = w.showType
+	}
+	w.show(pageTest, tr("Checking the connection"), stepText(3), container.NewVBox(intro, w.check.view(), w.okMsg, w.saveErr),
+		w.button(tr("Edit settings"), theme.DocumentCreateIcon(), widget.LowImportance, func() { w.showManual("") }),
+		layout.NewSpacer(),
+		w.button(tr("Back"), theme.NavigateBackIcon(), widget.MediumImportance, back), w.stopBtn, w.retry, w.next)
+	w.runTest()
+}
+
+func (w *wizard) runTest() {
+	w.tested = false
+	w.retry.Hide()
+	w.stopBtn.Show()
+	w.next.Disable()
+	w.saveErr.Hide()
+	w.okMsg.Hide()
+	w.check.run(w.acc, w.password)
+	w.relayout()
+}
+
+func (w *wizard) testDone(ok bool) {
+	if w.page != pageTest {
+		return
+	}
+	w.tested = ok
+	w.stopBtn.Hide()
+	w.retry.Show()
+	setEnabled(w.next, ok)
+	if ok {
+		w.okMsg.Show()
+	}
+	w.relayout()
+}
+
+// trust pins the certificate the user accepted for one server (and for the other one when it
+// showed the same certificate), then tests again.
+func (w *wizard) trust(which, sha string) {
+	pinIf := func(s *accounts.Server, whichS string) {
+		if whichS == which {
+			s.PinSHA256 = sha
+			return
+		}
+		if cert, ok := accounts.CertProblem(w.check.results[whichS]); ok && cert.SHA256 == sha {
+			s.PinSHA256 = sha
+		}
+	}
+	pinIf(&w.acc.Incoming, serverIncoming)
+	pinIf(&w.acc.Outgoing, serverOutgoing)
+	w.runTest()
+}
+
+// --- Finish ---
+
+// accountName is the name the new account is listed under: its address, made unique.
+func (u *ui) accountName(email string) string {
+	base := email
+	if len([]rune(base)) > 60 {
+		base = string([]rune(base)[:60])
+	}
+	name := base
+	for i := 2; ; i++ {
+		if _, taken := u.deps.Manager.Account(name); !taken {
+			return name
+		}
+		name = base + " " + strconv.Itoa(i)
+	}
+}
+
+func (w *wizard) finish() {
+	if !w.tested || w.saving {
+		return
+	}
+	w.saving = true
+	w.next.Disable()
+	acc := w.acc
+	acc.Name = w.u.accountName(acc.Email)
+	if acc.Kind == accounts.KindPOP3 {
+		acc.POP3 = w.pop3.read()
+	}
+	password, remember := w.password, w.remember.Checked
+	w.u.tasks.spawn(func(ctx context.Context) {
+		err := w.u.deps.Manager.AddAccount(ctx, acc, password, remember)
+		w.u.exec(func() {
+			w.saving = false
+			if err != nil && !errors.Is(err, accounts.ErrNoKeyring) {
+				w.saveErr.SetText(tr("The account could not be saved: {{.Err}}", map[string]any{"Err": err.Error()}))
+				w.saveErr.Show()
+				w.next.Enable()
+				w.relayout()
+				return
+			}
+			if w.u.wizard == w { // not closed by the user meanwhile
+				w.close()
+			}
+			w.u.accountAdded(acc.Name, err != nil)
+		})
+	})
+}
+
+// accountAdded shows a new account in the main window; its first sync reports progress in the
+// status bar.
+func (u *ui) accountAdded(name string, sessionOnly bool) {
+	if sessionOnly {
+		u.banners.add(bannerNotice, name, tr("No keyring is available, so your password is kept only until Postbode closes. Start a keyring (such as GNOME Keyring) and enter the password again under Account settings to keep it."))
+	}
+	u.status.setState(accounts.ConnState{Account: name, State: accounts.StateConnecting})
+	u.folders.reload()
+}

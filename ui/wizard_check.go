@@ -1,0 +1,331 @@
+package ui
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"postbode/accounts"
+)
+
+// connTestTimeout bounds one connection test (both servers).
+const connTestTimeout = 60 * time.Second
+
+// Which server a result is about.
+const (
+	serverIncoming = "incoming"
+	serverOutgoing = "outgoing"
+)
+
+// connCheck tests an account's incoming and outgoing servers at once, off the UI goroutine, and
+// turns each failure into what the user can do about it.
+type connCheck struct {
+	u        *ui
+	box      *fyne.Container
+	in, out  *checkRow
+	problems *fyne.Container
+
+	gen     int // counts runs: results of a stopped or older run are dropped
+	cancel  context.CancelFunc
+	running bool
+	results map[string]error // of the current run, per server
+	want    int              // results the current run waits for
+
+	// onTrust pins a certificate for a server and runs the test again.
+	onTrust func(which, sha256 string)
+	// onPassword takes a new password typed after a refusal and runs the test again.
+	onPassword func(password string)
+	// onEdit opens the editable settings.
+	onEdit func()
+	// onDone is told whether the account may be saved (every tested server accepted it).
+	onDone func(ok bool)
+	// relayout lays the window out again after rows or explanations changed.
+	relayout func()
+}
+
+type checkRow struct {
+	icon   *widget.Icon
+	act    *widget.Activity
+	title  *widget.Label
+	status *widget.Label
+	box    *fyne.Container
+}
+
+func newCheckRow() *checkRow {
+	r := &checkRow{icon: widget.NewIcon(nil), act: widget.NewActivity(), title: widget.NewLabel(""), status: widget.NewLabel("")}
+	r.title.TextStyle.Bold = true
+	r.title.Wrapping = fyne.TextWrapWord
+	r.status.Wrapping = fyne.TextWrapWord
+	r.act.Hide()
+	lead := container.NewStack(r.icon, r.act)
+	r.box = container.NewBorder(nil, nil, container.NewCenter(lead), nil, container.NewVBox(r.title, r.status))
+	return r
+}
+
+func (r *checkRow) busy(title string) {
+	r.title.SetText(title)
+	r.status.SetText(tr("Connecting and logging in…"))
+	r.status.Importance = widget.MediumImportance
+	r.icon.Hide()
+	r.act.Show()
+	r.act.Start()
+}
+
+func (r *checkRow) done(icon fyne.Resource, status string, imp widget.Importance) {
+	r.act.Stop()
+	r.act.Hide()
+	r.icon.SetResource(icon)
+	r.icon.Show()
+	r.status.Importance = imp
+	r.status.SetText(status)
+}
+
+func newConnCheck(u *ui) *connCheck {
+	c := &connCheck{u: u, in: newCheckRow(), out: newCheckRow(), problems: container.NewVBox()}
+	c.box = container.NewVBox(c.in.box, c.out.box, c.problems)
+	return c
+}
+
+func (c *connCheck) view() fyne.CanvasObject { return c.box }
+
+func serverTitle(which string, kind accounts.Kind, s accounts.Server) string {
+	proto := "SMTP"
+	if which == serverIncoming {
+		proto = strings.ToUpper(string(kind))
+	}
+	where := s.Host + ":" + strconv.Itoa(s.Port) + ", " + securityLabel(string(s.Security))
+	if which == serverIncoming {
+		return tr("Incoming mail ({{.Proto}}): {{.Where}}", map[string]any{"Proto": proto, "Where": where})
+	}
+	return tr("Outgoing mail ({{.Proto}}): {{.Where}}", map[string]any{"Proto": proto, "Where": where})
+}
+
+// run tests acc with password; results arrive through u.exec.
+func (c *connCheck) run(acc accounts.Account, password string) {
+	c.stop()
+	c.gen++
+	gen := c.gen
+	ctx, cancel := context.WithTimeout(c.u.ctx, connTestTimeout)
+	c.cancel, c.running = cancel, true
+	c.results = map[string]error{}
+	c.problems.Objects = nil
+	c.problems.Refresh()
+
+	c.want = 1
+	c.in.busy(serverTitle(serverIncoming, acc.Kind, acc.Incoming))
+	c.u.tasks.spawn(func(context.Context) {
+		rep, err := c.u.deps.Manager.Test(ctx, acc, password)
+		c.u.exec(func() { c.finished(gen, acc, serverIncoming, rep, err) })
+	})
+	switch {
+	case acc.Outgoing.Host == "":
+		c.out.title.SetText(tr("Outgoing mail (SMTP)"))
+		c.out.done(theme.InfoIcon(), tr("No outgoing server: you can read mail but not send it."), widget.MediumImportance)
+	case c.u.deps.TestSMTP == nil:
+		c.out.title.SetText(serverTitle(serverOutgoing, acc.Kind, acc.Outgoing))
+		c.out.done(theme.InfoIcon(), tr("Not tested here; it is used when you first send a message."), widget.MediumImportance)
+	default:
+		c.want++
+		c.out.busy(serverTitle(serverOutgoing, acc.Kind, acc.Outgoing))
+		c.u.tasks.spawn(func(context.Context) {
+			err := c.u.deps.TestSMTP(ctx, acc, password)
+			c.u.exec(func() { c.finished(gen, acc, serverOutgoing, accounts.TestReport{}, err) })
+		})
+	}
+}
+
+// stop cancels a running test; its results will be dropped.
+func (c *connCheck) stop() {
+	if c.cancel != nil {
+		c.cancel()
+		c.cancel = nil
+	}
+	if c.running {
+		c.gen++
+		c.running = false
+		for _, r := range []*checkRow{c.in, c.out} {
+			if r.act.Visible() {
+				r.done(theme.MediaStopIcon(), tr("Stopped."), widget.MediumImportance)
+			}
+		}
+	}
+}
+
+func (c *connCheck) finished(gen int, acc accounts.Account, which string, rep accounts.TestReport, err error) {
+	if gen != c.gen {
+		return
+	}
+	c.results[which] = err
+	row, srv := c.in, acc.Incoming
+	if which == serverOutgoing {
+		row, srv = c.out, acc.Outgoing
+	}
+	if err == nil {
+		text := tr("Logged in.")
+		if rep.TLS != "" {
+			text = tr("Logged in. Connection: {{.TLS}}", map[string]any{"TLS": rep.TLS})
+		}
+		row.done(theme.NewSuccessThemedResource(theme.ConfirmIcon()), text, widget.SuccessImportance)
+	} else {
+		row.done(theme.NewErrorThemedResource(theme.ErrorIcon()), problemTitle(srv, err), widget.DangerImportance)
+		c.problems.Add(c.problemCard(which, srv, err))
+	}
+	if c.relayout != nil {
+		c.relayout()
+	}
+	if len(c.results) < c.want {
+		return
+	}
+	c.running = false
+	if c.cancel != nil {
+		c.cancel()
+		c.cancel = nil
+	}
+	ok := true
+	for _, e := range c.results {
+		if e != nil {
+			ok = false
+		}
+	}
+	if c.onDone != nil {
+		c.onDone(ok)
+	}
+}
+
+// problemTitle is one line saying what went wrong.
+func problemTitle(s accounts.Server, err error) string {
+	data := map[string]any{"Host": s.Host, "Port": strconv.Itoa(s.Port)}
+	switch accounts.Diagnose(err) {
+	case accounts.ProblemAuth:
+		return tr("The server refused the user name or password.")
+	case accounts.ProblemOAuth:
+		return tr("{{.Host}} does not accept passwords from mail programs.", data)
+	case accounts.ProblemCertificate:
+		return tr("The certificate of {{.Host}} is not trusted.", data)
+	case accounts.ProblemNoEncryption:
+		return tr("{{.Host}} did not offer encryption.", data)
+	case accounts.ProblemUnknownHost:
+		return tr("The server {{.Host}} was not found.", data)
+	case accounts.ProblemUnreachable:
+		return tr("Could not connect to {{.Host}} on port {{.Port}}.", data)
+	case accounts.ProblemTimeout:
+		return tr("{{.Host}} did not answer in time.", data)
+	case accounts.ProblemCanceled:
+		return tr("Stopped.")
+	}
+	return tr("The test of {{.Host}} failed.", data)
+}
+
+// problemAdvice says what to do about a failure; certificate details are in the card itself.
+func problemAdvice(err error) string {
+	switch accounts.Diagnose(err) {
+	case accounts.ProblemAuth:
+		return tr("Check the password, and the user name under Edit settings (often your whole e-mail address). Some providers need an app password for mail programs instead of your usual password.")
+	case accounts.ProblemOAuth:
+		return tr("Your provider requires signing in through its web page (OAuth2), or an app password. Create an app password in your provider's account settings and enter it below instead of your usual password.")
+	case accounts.ProblemNoEncryption:
+		return tr("This server did not offer encryption; Postbode will not send your password. If the server offers SSL/TLS on another port, choose it under Edit settings.")
+	case accounts.ProblemUnknownHost:
+		return tr("Check the server name for typing errors under Edit settings, and that this computer is online.")
+	case accounts.ProblemUnreachable:
+		return tr("The server did not accept a connection. Check the server name and port under Edit settings, and that this computer is online; a firewall may block the port.")
+	case accounts.ProblemTimeout:
+		return tr("Check the server name and port under Edit settings and your internet connection, then try again.")
+	}
+	return tr("The server said: {{.Err}}", map[string]any{"Err": err.Error()})
+}
+
+func (c *connCheck) problemCard(which string, s accounts.Server, err error) fyne.CanvasObject {
+	p := accounts.Diagnose(err)
+	// The row above already names the problem; the box says what to do about it.
+	var items []fyne.CanvasObject
+	if which == serverOutgoing {
+		items = append(items, heading(tr("Outgoing server")))
+	} else if c.want > 1 {
+		items = append(items, heading(tr("Incoming server")))
+	}
+	if cert, ok := accounts.CertProblem(err); ok {
+		items = append(items, c.certDetails(which, cert)...)
+	} else {
+		items = append(items, wrapped(problemAdvice(err)))
+	}
+	if p == accounts.ProblemAuth || p == accounts.ProblemOAuth {
+		pw := widget.NewPasswordEntry()
+		pw.SetPlaceHolder(tr("Password"))
+		retry := widget.NewButtonWithIcon(tr("Try again"), theme.ViewRefreshIcon(), nil)
+		retry.Importance = widget.HighImportance
+		submit := func(string) {
+			if pw.Text != "" && c.onPassword != nil {
+				c.onPassword(pw.Text)
+			}
+		}
+		retry.OnTapped = func() { submit(pw.Text) }
+		pw.OnSubmitted = submit
+		items = append(items, container.NewBorder(nil, nil, nil, retry, pw))
+	}
+	return problemBox(items...)
+}
+
+// problemBox is a tinted box around the explanation of one failure.
+func problemBox(items ...fyne.CanvasObject) fyne.CanvasObject {
+	bg := newThemedRect(theme.ColorNameError, 0x22)
+	return container.NewStack(bg, container.NewPadded(container.NewVBox(items...)))
+}
+
+// warningBox is a tinted box around a warning that needs the user's attention.
+func warningBox(items ...fyne.CanvasObject) fyne.CanvasObject {
+	bg := newThemedRect(theme.ColorNameWarning, 0x30)
+	return container.NewStack(bg, container.NewPadded(container.NewVBox(items...)))
+}
+
+func (c *connCheck) certDetails(which string, cert *accounts.CertInfo) []fyne.CanvasObject {
+	var why string
+	switch cert.Reason {
+	case accounts.CertSelfSigned:
+		why = tr("It is self-signed: it vouches for itself, and no authority this computer knows has confirmed it.")
+	case accounts.CertUnknownAuthority:
+		why = tr("It was issued by an authority this computer does not know.")
+	case accounts.CertWrongHost:
+		why = tr("It was issued for {{.Names}}, not for {{.Host}}.", map[string]any{"Names": strings.Join(cert.DNSNames, ", "), "Host": cert.Host})
+	case accounts.CertExpired:
+		why = tr("It expired on {{.Date}}.", map[string]any{"Date": fullDate(cert.NotAfter)})
+	case accounts.CertNotYetValid:
+		why = tr("It is not valid before {{.Date}}; check this computer's clock.", map[string]any{"Date": fullDate(cert.NotBefore)})
+	case accounts.CertPinMismatch:
+		why = tr("It is not the certificate you chose to trust for this account. The server may have a new certificate, or someone may be intercepting the connection.")
+	case accounts.CertNoCertificate:
+		return []fyne.CanvasObject{wrapped(tr("The server presented no certificate."))}
+	default:
+		why = tr("It could not be verified.")
+	}
+	details := widget.NewForm()
+	val := func(s string) *widget.Label {
+		l := widget.NewLabel(s)
+		l.Wrapping = fyne.TextWrapBreak
+		l.Selectable = true
+		return l
+	}
+	fp := val(fingerprint(cert.SHA256))
+	fp.TextStyle.Monospace = true
+	details.Append(tr("Subject"), val(cert.Subject))
+	details.Append(tr("Issuer"), val(cert.Issuer))
+	details.Append(tr("Valid"), val(tr("{{.From}} to {{.Until}}", map[string]any{"From": fullDate(cert.NotBefore), "Until": fullDate(cert.NotAfter)})))
+	details.Append(tr("SHA-256"), fp)
+	out := []fyne.CanvasObject{wrapped(why), details}
+	if cert.Reason == accounts.CertExpired || cert.Reason == accounts.CertNotYetValid {
+		return append(out, wrapped(tr("An expired certificate cannot be trusted. Ask the server's administrator to renew it.")))
+	}
+	out = append(out, wrapped(tr("Trust it only if you know this server uses such a certificate, for example your own server, and the fingerprint matches the one its administrator gives you.")))
+	trust := widget.NewButtonWithIcon(tr("Trust this certificate for this account"), theme.ConfirmIcon(), func() {
+		if c.onTrust != nil {
+			c.onTrust(which, cert.SHA256)
+		}
+	})
+	return append(out, container.NewHBox(trust))
+}

@@ -1,0 +1,455 @@
+package ui
+
+import (
+	"errors"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"postbode/accounts"
+)
+
+// Security choices as the settings form names them; the values are transport.Security strings,
+// which ui does not import.
+const (
+	secTLS      = "tls"
+	secStartTLS = "starttls"
+	secPlain    = "plain"
+)
+
+func securityLabels() []string {
+	return []string{tr("SSL/TLS (recommended)"), tr("STARTTLS"), tr("None (unencrypted)")}
+}
+
+func securityLabel(sec string) string {
+	l := securityLabels()
+	switch sec {
+	case secStartTLS:
+		return l[1]
+	case secPlain:
+		return l[2]
+	}
+	return l[0]
+}
+
+func securityValue(label string) string {
+	l := securityLabels()
+	switch label {
+	case l[1]:
+		return secStartTLS
+	case l[2]:
+		return secPlain
+	}
+	return secTLS
+}
+
+// defaultPort is the usual port of a protocol with a kind of security (RFC 8314 for implicit TLS).
+func defaultPort(proto, sec string) int {
+	tls := sec == secTLS
+	switch proto {
+	case "imap":
+		if tls {
+			return 993
+		}
+		return 143
+	case "pop3":
+		if tls {
+			return 995
+		}
+		return 110
+	default: // smtp
+		if tls {
+			return 465
+		}
+		return 587
+	}
+}
+
+// localHost reports whether host is this computer or a private network address: the only places
+// an unencrypted connection may go (and then only with a warning).
+func localHost(host string) bool {
+	h := strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") || strings.HasSuffix(h, ".local") ||
+		strings.HasSuffix(h, ".lan") || strings.HasSuffix(h, ".home.arpa") {
+		return true
+	}
+	if ip := net.ParseIP(h); ip != nil {
+		return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast()
+	}
+	return h != "" && !strings.Contains(h, ".") // a bare LAN name such as "nas"
+}
+
+// serverFields edits one server: host, port, security and user name.
+type serverFields struct {
+	proto    string // "imap", "pop3" or "smtp"
+	host     *widget.Entry
+	port     *widget.Entry
+	security *widget.Select
+	user     *widget.Entry
+	warn     *widget.Label // shown while "None" is chosen
+	lastSec  string
+	onChange func()
+}
+
+func newServerFields(proto string) *serverFields {
+	f := &serverFields{proto: proto, lastSec: secTLS}
+	f.host = widget.NewEntry()
+	f.host.SetPlaceHolder("mail.example.org")
+	f.port = widget.NewEntry()
+	f.port.SetText(strconv.Itoa(defaultPort(proto, secTLS)))
+	f.user = widget.NewEntry()
+	f.user.SetPlaceHolder(tr("usually your e-mail address"))
+	f.warn = widget.NewLabel(tr("Without encryption your password and mail cross the network readable by anyone on the way. Choose this only for a server on this computer or your own network."))
+	f.warn.Wrapping = fyne.TextWrapWord
+	f.warn.Importance = widget.WarningImportance
+	f.warn.Hide()
+	f.security = widget.NewSelect(securityLabels(), func(label string) {
+		sec := securityValue(label)
+		// A port still at the old default follows the new security's default.
+		if p, err := strconv.Atoi(strings.TrimSpace(f.port.Text)); err != nil || p == defaultPort(f.proto, f.lastSec) {
+			f.port.SetText(strconv.Itoa(defaultPort(f.proto, sec)))
+		}
+		f.lastSec = sec
+		if sec == secPlain {
+			f.warn.Show()
+		} else {
+			f.warn.Hide()
+		}
+		if f.onChange != nil {
+			f.onChange()
+		}
+	})
+	f.security.SetSelected(securityLabel(secTLS))
+	return f
+}
+
+// setProto changes the protocol (IMAP or POP3) and with it a port still at the old default.
+func (f *serverFields) setProto(proto string) {
+	if proto == f.proto {
+		return
+	}
+	if p, err := strconv.Atoi(strings.TrimSpace(f.port.Text)); err != nil || p == defaultPort(f.proto, f.lastSec) {
+		f.port.SetText(strconv.Itoa(defaultPort(proto, f.lastSec)))
+	}
+	f.proto = proto
+}
+
+func (f *serverFields) set(s accounts.Server) {
+	f.host.SetText(s.Host)
+	sec := string(s.Security)
+	if sec == "" {
+		sec = secTLS
+	}
+	f.lastSec = sec
+	f.security.SetSelected(securityLabel(sec))
+	if s.Port != 0 {
+		f.port.SetText(strconv.Itoa(s.Port))
+	}
+	f.user.SetText(s.User)
+}
+
+// read copies the fields into s (keeping its CA file and pin) or says what is wrong.
+func (f *serverFields) read(s accounts.Server, which string) (accounts.Server, error) {
+	host := strings.TrimSpace(f.host.Text)
+	if host == "" || strings.ContainsAny(host, " /:@") && net.ParseIP(strings.Trim(host, "[]")) == nil {
+		return s, errors.New(tr("Enter the {{.Which}} server's host name, such as mail.example.org.", map[string]any{"Which": which}))
+	}
+	port, err := strconv.Atoi(strings.TrimSpace(f.port.Text))
+	if err != nil || port < 1 || port > 65535 {
+		return s, errors.New(tr("The {{.Which}} server's port must be a number from 1 to 65535.", map[string]any{"Which": which}))
+	}
+	sec := securityValue(f.security.Selected)
+	if sec == secPlain && !localHost(host) {
+		return s, errors.New(tr("Unencrypted connections are allowed only to a server on this computer or your local network; choose SSL/TLS or STARTTLS for {{.Host}}.", map[string]any{"Host": host}))
+	}
+	if s.Host != host || s.Port != port || string(s.Security) != sec {
+		s.PinSHA256 = "" // a pin belongs to the server it was accepted for
+	}
+	s.Host, s.Port, s.User = host, port, strings.TrimSpace(f.user.Text)
+	setSecurity(&s, sec)
+	return s, nil
+}
+
+// setSecurity stores a security choice; the constants are untyped, so ui needs no transport import.
+func setSecurity(s *accounts.Server, sec string) {
+	switch sec {
+	case secStartTLS:
+		s.Security = secStartTLS
+	case secPlain:
+		s.Security = secPlain
+	default:
+		s.Security = secTLS
+	}
+}
+
+func (f *serverFields) rows(form *widget.Form) {
+	portSec := container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(90, f.port.MinSize().Height), f.port), f.security)
+	form.Append(tr("Server"), f.host)
+	form.Append(tr("Security and port"), portSec)
+	form.Append(tr("User name"), f.user)
+}
+
+// settingsForm edits an account's servers: the "Configure manually" page of the wizard and the
+// Account settings window.
+type settingsForm struct {
+	kind     *widget.RadioGroup
+	in, out  *serverFields
+	caFile   *widget.Entry
+	pinIn    *pinRow
+	pinOut   *pinRow
+	advanced *widget.Accordion
+	box      *fyne.Container
+	onKind   func(accounts.Kind)
+}
+
+func newSettingsForm() *settingsForm {
+	f := &settingsForm{in: newServerFields("imap"), out: newServerFields("smtp")}
+	f.kind = widget.NewRadioGroup([]string{"IMAP", "POP3"}, func(s string) {
+		k := kindOfLabel(s)
+		f.in.setProto(string(k))
+		if f.onKind != nil {
+			f.onKind(k)
+		}
+	})
+	f.kind.Horizontal = true
+	f.kind.Required = true
+	f.kind.SetSelected("IMAP")
+	f.caFile = widget.NewEntry()
+	f.caFile.SetPlaceHolder(tr("PEM file, for a server with its own certificate authority"))
+	f.pinIn, f.pinOut = newPinRow(), newPinRow()
+
+	inForm := widget.NewForm()
+	inForm.Append(tr("Protocol"), f.kind)
+	f.in.rows(inForm)
+	outForm := widget.NewForm()
+	f.out.rows(outForm)
+	advForm := widget.NewForm()
+	advForm.Append(tr("Trusted CA file"), f.caFile)
+	advForm.Append(tr("Incoming certificate"), f.pinIn.box)
+	advForm.Append(tr("Outgoing certificate"), f.pinOut.box)
+	f.advanced = widget.NewAccordion(widget.NewAccordionItem(tr("Advanced"), advForm))
+	f.box = container.NewVBox(
+		heading(tr("Incoming mail")), inForm, f.in.warn,
+		heading(tr("Outgoing mail (SMTP)")), outForm, f.out.warn,
+		f.advanced,
+	)
+	return f
+}
+
+func (f *settingsForm) view() fyne.CanvasObject { return f.box }
+
+func kindOfLabel(s string) accounts.Kind {
+	if s == "POP3" {
+		return accounts.KindPOP3
+	}
+	return accounts.KindIMAP
+}
+
+func (f *settingsForm) set(a accounts.Account) {
+	if a.Kind == accounts.KindPOP3 {
+		f.kind.SetSelected("POP3")
+	} else {
+		f.kind.SetSelected("IMAP")
+	}
+	f.in.setProto(string(a.Kind))
+	f.in.set(a.Incoming)
+	f.out.set(a.Outgoing)
+	f.caFile.SetText(a.Incoming.CAFile)
+	f.pinIn.set(a.Incoming.PinSHA256)
+	f.pinOut.set(a.Outgoing.PinSHA256)
+	if a.Incoming.PinSHA256 != "" || a.Outgoing.PinSHA256 != "" || a.Incoming.CAFile != "" {
+		f.advanced.Open(0)
+	}
+}
+
+// read returns base with the form's settings, or the first thing to correct.
+func (f *settingsForm) read(base accounts.Account) (accounts.Account, error) {
+	a := base
+	a.Kind = kindOfLabel(f.kind.Selected)
+	in, out := a.Incoming, a.Outgoing
+	in.PinSHA256, out.PinSHA256 = f.pinIn.pin, f.pinOut.pin
+	var err error
+	if in, err = f.in.read(in, tr("incoming")); err != nil {
+		return base, err
+	}
+	if out, err = f.out.read(out, tr("outgoing")); err != nil {
+		return base, err
+	}
+	ca := strings.TrimSpace(f.caFile.Text)
+	in.CAFile, out.CAFile = ca, ca
+	a.Incoming, a.Outgoing = in, out
+	return a, nil
+}
+
+// pinRow shows a pinned certificate as such, with a button to remove the pin (SECURITY rule 5).
+type pinRow struct {
+	pin    string
+	label  *widget.Label
+	remove *widget.Button
+	box    *fyne.Container
+}
+
+func newPinRow() *pinRow {
+	r := &pinRow{label: widget.NewLabel("")}
+	r.label.Wrapping = fyne.TextWrapBreak
+	r.remove = widget.NewButtonWithIcon(tr("Remove"), theme.DeleteIcon(), func() { r.set("") })
+	r.remove.Importance = widget.LowImportance
+	r.box = container.NewBorder(nil, nil, nil, r.remove, r.label)
+	r.set("")
+	return r
+}
+
+func (r *pinRow) set(pin string) {
+	r.pin = pin
+	if pin == "" {
+		r.label.SetText(tr("Checked against the trusted authorities"))
+		r.remove.Hide()
+		return
+	}
+	r.label.SetText(tr("Pinned: only the certificate with SHA-256 {{.Fingerprint}} is accepted", map[string]any{"Fingerprint": fingerprint(pin)}))
+	r.remove.Show()
+}
+
+// fingerprint writes a hex SHA-256 as colon-separated upper-case pairs, as certificate viewers do.
+func fingerprint(hexSum string) string {
+	h := strings.ToUpper(strings.NewReplacer(":", "", " ", "").Replace(hexSum))
+	var b strings.Builder
+	for i := 0; i < len(h); i += 2 {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		b.WriteString(h[i:min(i+2, len(h))])
+	}
+	return b.String()
+}
+
+// pop3Policy edits how a POP3 account polls and what it leaves on the server.
+type pop3Policy struct {
+	interval *widget.Select
+	keep     *widget.Check
+	keepFor  *widget.Select
+	days     []int // the day counts offered after the first two choices of keepFor
+	box      *fyne.Container
+}
+
+var pollChoices = []time.Duration{2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute, time.Hour}
+
+var keepDayChoices = []int{7, 14, 30, 90, 365}
+
+func pollLabel(d time.Duration) string {
+	if d >= time.Hour {
+		return trN("every {{.Count}} hours", int(d/time.Hour))
+	}
+	return trN("every {{.Count}} minutes", int(d/time.Minute))
+}
+
+func newPOP3Policy() *pop3Policy {
+	p := &pop3Policy{}
+	var labels []string
+	for _, d := range pollChoices {
+		labels = append(labels, pollLabel(d))
+	}
+	p.interval = widget.NewSelect(labels, nil)
+	p.interval.SetSelected(pollLabel(10 * time.Minute))
+	keepLabels := []string{tr("until I delete it here"), tr("for good")}
+	p.days = append([]int(nil), keepDayChoices...)
+	for _, d := range p.days {
+		keepLabels = append(keepLabels, trN("for {{.Count}} days", d))
+	}
+	p.keepFor = widget.NewSelect(keepLabels, nil)
+	p.keepFor.SetSelected(tr("for good"))
+	p.keep = widget.NewCheck(tr("Keep mail on the server"), func(on bool) {
+		if on {
+			p.keepFor.Enable()
+		} else {
+			p.keepFor.Disable()
+		}
+	})
+	p.keep.SetChecked(true)
+	form := widget.NewForm()
+	form.Append(tr("Check for mail"), p.interval)
+	form.Append(tr("After downloading"), container.NewVBox(p.keep, p.keepFor))
+	p.box = container.NewVBox(form)
+	return p
+}
+
+func (p *pop3Policy) set(pol accounts.POP3Policy) {
+	if pol.PollInterval.Duration > 0 {
+		best := pollChoices[0]
+		for _, d := range pollChoices {
+			if d <= pol.PollInterval.Duration {
+				best = d
+			}
+		}
+		p.interval.SetSelected(pollLabel(best))
+	}
+	switch pol.Leave {
+	case accounts.LeaveDelete:
+		p.keep.SetChecked(false)
+	case accounts.LeaveDeleteLocally:
+		p.keep.SetChecked(true)
+		p.keepFor.SetSelected(tr("until I delete it here"))
+	case accounts.LeaveDays:
+		p.keep.SetChecked(true)
+		if !slices.Contains(p.days, pol.Days) {
+			p.days = append(p.days, pol.Days)
+			p.keepFor.Options = append(p.keepFor.Options, trN("for {{.Count}} days", pol.Days))
+		}
+		p.keepFor.SetSelected(trN("for {{.Count}} days", pol.Days))
+	default:
+		p.keep.SetChecked(true)
+		p.keepFor.SetSelected(tr("for good"))
+	}
+}
+
+func (p *pop3Policy) read() accounts.POP3Policy {
+	var pol accounts.POP3Policy
+	pol.PollInterval.Duration = 10 * time.Minute
+	if i := p.interval.SelectedIndex(); i >= 0 && i < len(pollChoices) {
+		pol.PollInterval.Duration = pollChoices[i]
+	}
+	if !p.keep.Checked {
+		pol.Leave = accounts.LeaveDelete
+		return pol
+	}
+	switch i := p.keepFor.SelectedIndex(); {
+	case i == 0:
+		pol.Leave = accounts.LeaveDeleteLocally
+	case i >= 2:
+		pol.Leave = accounts.LeaveDays
+		if i-2 < len(p.days) {
+			pol.Days = p.days[i-2]
+		}
+	default:
+		pol.Leave = accounts.LeaveKeep
+	}
+	return pol
+}
+
+// heading is a bold section title.
+func heading(text string) fyne.CanvasObject {
+	l := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	return l
+}
+
+// wrapped is a label that wraps words, for explanations.
+func wrapped(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// dimWrapped is secondary explanation text: quieter than a label, still easy to read.
+func dimWrapped(text string) *widget.RichText {
+	rt := newDimText(text, theme.SizeNameText)
+	rt.Truncation = fyne.TextTruncateOff
+	rt.Wrapping = fyne.TextWrapWord
+	return rt
+}

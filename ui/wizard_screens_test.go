@@ -1,0 +1,160 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"postbode/accounts"
+	"postbode/accounts/autoconfig"
+	"postbode/sync/transport"
+)
+
+// screenTest fails a connection test by the incoming host's first label, so each screenshot shows
+// one kind of failure; "slow" waits until the test is stopped.
+func screenTest(ctx context.Context, acc accounts.Account, pw string) (accounts.TestReport, error) {
+	host := acc.Incoming.Host
+	switch {
+	case strings.HasPrefix(host, "slow"):
+		<-ctx.Done()
+		return accounts.TestReport{}, ctx.Err()
+	case pw == "wrong":
+		return accounts.TestReport{}, errors.New("imap login as me@example.org: NO [AUTHENTICATIONFAILED] Authentication failed.")
+	case strings.HasPrefix(host, "selfsigned"):
+		nb := time.Date(2025, 3, 1, 9, 0, 0, 0, time.Local)
+		return accounts.TestReport{}, fmt.Errorf("imap connect: %w", &transport.CertError{
+			Host: host, Reason: transport.ReasonSelfSigned,
+			Subject: "CN=" + host + ",O=Home server", Issuer: "CN=" + host + ",O=Home server",
+			NotBefore: nb, NotAfter: nb.AddDate(2, 0, 0), DNSNames: []string{host},
+			SHA256: "3f9a1c07d2e84b6f5a90c3e1d7b2468f0e5c9a7b3d1f2e4c6a8b0d9f1e3c5a7b",
+		})
+	case strings.HasPrefix(host, "plain"):
+		return accounts.TestReport{}, fmt.Errorf("imap connect: %s:143: %w", host, transport.ErrStartTLSUnavailable)
+	case strings.HasPrefix(host, "down"):
+		return accounts.TestReport{}, fmt.Errorf("imap connect: %w", &net.OpError{Op: "dial", Net: "tcp",
+			Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)})
+	}
+	return accounts.TestReport{TLS: "TLS 1.3 TLS_AES_128_GCM_SHA256"}, nil
+}
+
+func screenDiscover(ctx context.Context, email string) ([]autoconfig.Result, error) {
+	domain := email[strings.LastIndex(email, "@")+1:]
+	srv := func(p autoconfig.Protocol, host string, port int) autoconfig.Server {
+		return autoconfig.Server{Protocol: p, Host: host, Port: port, Security: transport.SecurityTLS, Username: email}
+	}
+	switch domain {
+	case "slow.example":
+		<-ctx.Done()
+		return nil, ctx.Err()
+	case "guess.example":
+		return []autoconfig.Result{{Source: "guessed and probed",
+			Incoming: []autoconfig.Server{srv(autoconfig.IMAP, "mail.guess.example", 993)},
+			Outgoing: []autoconfig.Server{srv(autoconfig.SMTP, "mail.guess.example", 465)}}}, nil
+	}
+	return []autoconfig.Result{{Source: "ISPDB", DisplayName: "Example Mail",
+		Incoming: []autoconfig.Server{srv(autoconfig.IMAP, "imap."+domain, 993), srv(autoconfig.POP3, "pop."+domain, 995)},
+		Outgoing: []autoconfig.Server{srv(autoconfig.SMTP, "smtp."+domain, 465)}}}, nil
+}
+
+// TestWizardScreenshots renders every step of the wizard and the Account settings window to PNG
+// files (under the temporary directory's postbode-screenshots; docs/screenshots keeps copies).
+func TestWizardScreenshots(t *testing.T) {
+	backend := accounts.Backend{New: func(d accounts.EngineDeps) accounts.Engine { return &testEngine{deps: d} }, Test: screenTest}
+	backends := map[accounts.Kind]accounts.Backend{accounts.KindIMAP: backend, accounts.KindPOP3: backend}
+	smtpOK := func(context.Context, accounts.Account, string) error { return nil }
+	e := newWizardEnv(t, wizardOpts{backends: backends, discover: screenDiscover, testSMTP: smtpOK})
+	e.app.Settings().SetTheme(variantTheme{theme.DefaultTheme(), theme.VariantLight})
+	shot := func(w fyne.Window, name string) {
+		t.Helper()
+		savePNG(t, w.Canvas().Capture(), "wizard-"+name+".png")
+	}
+
+	w := e.fillIdentity("anna@example.org", "a-secret")
+	test.Type(w.nameE, "")
+	w.nameE.SetText("Anna Bakker")
+	shot(w.win, "1-identity")
+
+	// Discovery in progress: the page is shown until the lookup answers or is stopped.
+	w.emailE.SetText("anna@slow.example")
+	test.Tap(findButton(t, w.win, "Continue"))
+	for i := 0; i < 20 && w.page != pageDiscover; i++ {
+		e.q.runAll()
+		time.Sleep(5 * time.Millisecond)
+	}
+	if w.page != pageDiscover {
+		t.Fatalf("discovery page not shown: %s", w.page)
+	}
+	shot(w.win, "2-discovering")
+	tapButton(t, e.harness, w.win, "Stop")
+	if w.page != pageManual {
+		t.Fatalf("stopping discovery shows %s", w.page)
+	}
+	shot(w.win, "manual")
+
+	w.emailE.SetText("anna@example.org")
+	w.showIdentity()
+	tapButton(t, e.harness, w.win, "Continue")
+	if w.page != pageType {
+		t.Fatalf("wizard shows %s", w.page)
+	}
+	shot(w.win, "2-type")
+	for _, o := range windowObjects(w.win) {
+		if r, ok := o.(*widget.RadioGroup); ok && len(r.Options) == 1 && r.Options[0] == "POP3" {
+			r.SetSelected("POP3")
+		}
+	}
+	e.settle()
+	shot(w.win, "2-type-pop3")
+
+	w.emailE.SetText("anna@guess.example")
+	w.showIdentity()
+	tapButton(t, e.harness, w.win, "Continue")
+	shot(w.win, "2-confirm")
+
+	testPage := func(host, pw, name string) {
+		t.Helper()
+		w.password = pw
+		acc := w.accountFrom(autoconfig.Result{Incoming: []autoconfig.Server{{Protocol: autoconfig.IMAP, Host: host, Port: 993, Security: transport.SecurityTLS, Username: "anna@example.org"}},
+			Outgoing: []autoconfig.Server{{Protocol: autoconfig.SMTP, Host: "smtp.example.org", Port: 465, Security: transport.SecurityTLS, Username: "anna@example.org"}}}, accounts.KindIMAP)
+		w.setAccount(acc)
+		w.showTest()
+		if !strings.HasPrefix(host, "slow") {
+			e.settle()
+		}
+		shot(w.win, name)
+	}
+	testPage("imap.example.org", "a-secret", "3-ok")
+	testPage("imap.example.org", "wrong", "3-auth")
+	testPage("selfsigned.home.example", "a-secret", "3-certificate")
+	testPage("plain.example.org", "a-secret", "3-starttls")
+	testPage("down.example.org", "a-secret", "3-unreachable")
+	testPage("slow.example.org", "a-secret", "3-testing")
+	tapButton(t, e.harness, w.win, "Stop")
+	w.close()
+
+	// Account settings with a POP3 account, and the question before removing it.
+	pop := testAccount("home")
+	pop.Kind, pop.Incoming.Port = accounts.KindPOP3, 995
+	pop.Incoming.Host = "pop.home.example"
+	pop.Incoming.PinSHA256 = "3f9a1c07d2e84b6f5a90c3e1d7b2468f0e5c9a7b3d1f2e4c6a8b0d9f1e3c5a7b"
+	pop.POP3 = accounts.POP3Policy{Leave: accounts.LeaveDays, Days: 30}
+	s := newWizardEnv(t, wizardOpts{backends: backends, testSMTP: smtpOK, accounts: []accounts.Account{pop, testAccount("work")}})
+	s.app.Settings().SetTheme(variantTheme{theme.DefaultTheme(), theme.VariantLight})
+	s.u.openAccountSettings("home")
+	s.settle()
+	tapButton(t, s.harness, s.u.accWin.win, "Test and save")
+	shot(s.u.accWin.win, "settings")
+	tapButton(t, s.harness, s.u.accWin.win, "Remove account…")
+	shot(s.u.accWin.win, "remove")
+}

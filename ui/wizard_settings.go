@@ -1,0 +1,355 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"postbode/accounts"
+)
+
+// accountSettings is the Account settings window: edit an account's settings (saved only after
+// the connection test passes), change its password, or remove it.
+type accountSettings struct {
+	u   *ui
+	win fyne.Window
+
+	acc      accounts.Account
+	pick     *widget.Select
+	nameE    *widget.Entry
+	emailE   *widget.Entry
+	form     *settingsForm
+	pop3     *pop3Policy
+	pop3Box  *fyne.Container
+	check    *connCheck
+	status   *widget.Label
+	pwStatus *widget.Label
+	save     *widget.Button
+	stop     *widget.Button
+
+	// password is a new password typed here, saved with the settings; "" tests with the stored one.
+	password string
+	remember bool
+	busy     bool
+}
+
+// openAccountSettings shows the settings of the named account (or of the account shown in the
+// main window, or the first one). Without accounts it opens the setup wizard.
+func (u *ui) openAccountSettings(name string) {
+	names := u.configuredAccounts()
+	if len(names) == 0 {
+		u.openWizard()
+		return
+	}
+	if name == "" || !slices.Contains(names, name) {
+		name = u.list.scope.account
+	}
+	if !slices.Contains(names, name) {
+		name = names[0]
+	}
+	if u.accWin != nil {
+		u.accWin.load(name)
+		u.accWin.win.RequestFocus()
+		return
+	}
+	s := &accountSettings{u: u}
+	u.accWin = s
+	s.win = u.app.NewWindow(tr("Account settings"))
+	s.pick = widget.NewSelect(names, func(n string) {
+		if n != s.acc.Name {
+			s.load(n)
+		}
+	})
+	s.nameE = widget.NewEntry()
+	s.emailE = widget.NewEntry()
+	s.form = newSettingsForm()
+	s.form.kind.Disable() // changing IMAP to POP3 is a new account
+	s.pop3 = newPOP3Policy()
+	s.pop3Box = container.NewVBox(heading(tr("POP3 options")), s.pop3.box)
+	s.check = newConnCheck(u)
+	s.check.onTrust = func(which, sha string) {
+		if which == serverIncoming {
+			s.form.pinIn.set(sha)
+		} else {
+			s.form.pinOut.set(sha)
+		}
+		s.testAndSave()
+	}
+	s.check.onPassword = func(pw string) {
+		s.password, s.remember = pw, true
+		s.showPasswordState()
+		s.testAndSave()
+	}
+	s.check.onDone = s.tested
+	s.check.relayout = s.relayout
+	s.status = widget.NewLabel("")
+	s.status.Wrapping = fyne.TextWrapWord
+	s.pwStatus = widget.NewLabel("")
+	s.pwStatus.Wrapping = fyne.TextWrapWord
+
+	ident := widget.NewForm(
+		widget.NewFormItem(tr("Your name"), s.nameE),
+		widget.NewFormItem(tr("E-mail address"), s.emailE),
+	)
+	pwRow := container.NewBorder(nil, nil, nil,
+		widget.NewButtonWithIcon(tr("Change password…"), theme.AccountIcon(), s.askPassword), s.pwStatus)
+	body := container.NewVBox(ident, heading(tr("Password")), pwRow, s.form.view(), s.pop3Box,
+		widget.NewSeparator(), s.check.view(), s.status)
+
+	remove := widget.NewButtonWithIcon(tr("Remove account…"), theme.DeleteIcon(), s.confirmRemove)
+	remove.Importance = widget.DangerImportance
+	s.stop = widget.NewButtonWithIcon(tr("Stop"), theme.MediaStopIcon(), func() {
+		s.check.stop()
+		s.tested(false)
+	})
+	s.stop.Hide()
+	s.save = widget.NewButtonWithIcon(tr("Test and save"), theme.DocumentSaveIcon(), s.testAndSave)
+	s.save.Importance = widget.HighImportance
+	closeBtn := widget.NewButton(tr("Close"), s.close)
+	top := container.NewVBox(container.NewBorder(nil, nil, widget.NewLabel(tr("Account")), nil, s.pick), widget.NewSeparator())
+	bar := container.NewHBox(remove, layout.NewSpacer(), closeBtn, s.stop, s.save)
+	s.win.SetContent(container.NewPadded(container.NewBorder(top, container.NewVBox(widget.NewSeparator(), bar), nil, nil,
+		container.NewVScroll(container.NewPadded(body)))))
+	s.win.SetCloseIntercept(s.close)
+	s.win.Resize(fyne.NewSize(660, 780))
+	s.load(name)
+	s.win.Show()
+}
+
+// configuredAccounts lists the Manager's accounts by name.
+func (u *ui) configuredAccounts() []string {
+	var names []string
+	for _, a := range u.deps.Manager.Accounts() {
+		names = append(names, a.Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// relayout lays the window out again after parts were shown, hidden or replaced.
+func (s *accountSettings) relayout() { s.win.Content().Refresh() }
+
+func (s *accountSettings) close() {
+	s.check.stop()
+	s.win.Close()
+	if s.u.accWin == s {
+		s.u.accWin = nil
+	}
+}
+
+// load shows an account's current settings.
+func (s *accountSettings) load(name string) {
+	acc, ok := s.u.deps.Manager.Account(name)
+	if !ok {
+		return
+	}
+	s.check.stop()
+	s.acc, s.password = acc, ""
+	s.pick.Options = s.u.configuredAccounts()
+	s.pick.SetSelected(name)
+	s.nameE.SetText(acc.DisplayName)
+	s.emailE.SetText(acc.Email)
+	s.form.set(acc)
+	s.pop3.set(acc.POP3)
+	if acc.Kind == accounts.KindPOP3 {
+		s.pop3Box.Show()
+	} else {
+		s.pop3Box.Hide()
+	}
+	s.check.problems.Objects = nil
+	s.check.in.box.Hide()
+	s.check.out.box.Hide()
+	s.status.SetText("")
+	s.showPasswordState()
+	s.relayout()
+}
+
+func (s *accountSettings) showPasswordState() {
+	if s.password != "" {
+		s.pwStatus.SetText(tr("A new password is saved together with the settings."))
+		return
+	}
+	s.pwStatus.SetText(tr("Stored in the system keyring, or for this session when there is none."))
+}
+
+// askPassword asks for a new password; it is tested and saved with "Test and save".
+func (s *accountSettings) askPassword() {
+	pw := widget.NewPasswordEntry()
+	remember := widget.NewCheck(tr("Remember password"), nil)
+	remember.SetChecked(true)
+	content := container.NewVBox(widget.NewForm(widget.NewFormItem(tr("New password"), pw)), remember)
+	d := dialog.NewCustomConfirm(tr("Change password"), tr("Use this password"), tr("Cancel"), content, func(ok bool) {
+		if ok && pw.Text != "" {
+			s.password, s.remember = pw.Text, remember.Checked
+			s.showPasswordState()
+			s.status.SetText(tr("Choose Test and save to check and keep the new password."))
+		}
+	}, s.win)
+	d.Resize(fyne.NewSize(420, 220))
+	d.Show()
+	s.win.Canvas().Focus(pw)
+}
+
+// read returns the account as edited, or says what to correct.
+func (s *accountSettings) read() (accounts.Account, error) {
+	acc, err := s.form.read(s.acc)
+	if err != nil {
+		return acc, err
+	}
+	acc.DisplayName = strings.TrimSpace(s.nameE.Text)
+	acc.Email = strings.TrimSpace(s.emailE.Text)
+	if !strings.Contains(acc.Email, "@") {
+		return acc, errors.New(tr("Enter your whole e-mail address, such as you@example.org."))
+	}
+	if acc.Kind == accounts.KindPOP3 {
+		acc.POP3 = s.pop3.read()
+	}
+	return acc, nil
+}
+
+// testAndSave runs the connection test with the edited settings; they are saved when it passes.
+func (s *accountSettings) testAndSave() {
+	acc, err := s.read()
+	if err != nil {
+		s.status.Importance = widget.DangerImportance
+		s.status.SetText(err.Error())
+		return
+	}
+	s.status.Importance = widget.MediumImportance
+	s.status.SetText("")
+	s.busy = true
+	s.save.Disable()
+	s.stop.Show()
+	s.check.in.box.Show()
+	s.check.out.box.Show()
+	s.relayout()
+	if s.password != "" {
+		s.check.run(acc, s.password)
+		return
+	}
+	name := acc.Name
+	s.u.tasks.spawn(func(context.Context) {
+		pw, err := s.u.deps.Manager.Password(name)
+		s.u.exec(func() {
+			if s.acc.Name != name || !s.busy {
+				return
+			}
+			if err != nil {
+				s.tested(false)
+				s.status.Importance = widget.WarningImportance
+				s.status.SetText(tr("No password is known for this account. Choose Change password… and enter it."))
+				return
+			}
+			s.check.run(acc, pw)
+		})
+	})
+}
+
+// tested saves the settings when the test passed.
+func (s *accountSettings) tested(ok bool) {
+	s.stop.Hide()
+	defer s.relayout()
+	if !ok {
+		s.busy = false
+		s.save.Enable()
+		return
+	}
+	acc, err := s.read()
+	if err != nil {
+		s.busy = false
+		s.save.Enable()
+		return
+	}
+	password, remember := s.password, s.remember
+	s.u.tasks.spawn(func(ctx context.Context) {
+		err := s.u.deps.Manager.UpdateAccount(ctx, acc)
+		var warn error
+		if err == nil && password != "" {
+			if warn = s.u.deps.Manager.SetPassword(ctx, acc.Name, password, remember); warn != nil && !errors.Is(warn, accounts.ErrNoKeyring) {
+				err, warn = warn, nil
+			}
+		}
+		s.u.exec(func() {
+			s.busy = false
+			s.save.Enable()
+			if err != nil {
+				s.status.Importance = widget.DangerImportance
+				s.status.SetText(tr("The settings could not be saved: {{.Err}}", map[string]any{"Err": err.Error()}))
+				return
+			}
+			s.acc, s.password = acc, ""
+			s.showPasswordState()
+			s.status.Importance = widget.SuccessImportance
+			s.status.SetText(tr("Saved. Postbode reconnects with the new settings."))
+			if warn != nil {
+				s.u.accountAdded(acc.Name, true)
+			}
+			s.relayout()
+		})
+	})
+}
+
+// confirmRemove asks whether to remove the account and whether to delete its local mail; deleting
+// a POP3 account's mail, which exists nowhere else, takes a second confirmation.
+func (s *accountSettings) confirmRemove() {
+	acc := s.acc
+	var keepText, deleteText string
+	if acc.Kind == accounts.KindPOP3 {
+		keepText = tr("Its downloaded mail stays on this computer and can still be read. It may exist nowhere else.")
+		deleteText = tr("Also delete its downloaded mail from this computer")
+	} else {
+		keepText = tr("Its mail stays on the server. The copies on this computer stay readable until you delete them.")
+		deleteText = tr("Also delete its mail from this computer (the server keeps it)")
+	}
+	del := widget.NewCheck(deleteText, nil)
+	content := container.NewVBox(wrapped(keepText), del)
+	d := dialog.NewCustomConfirm(tr("Remove the account {{.Name}}?", map[string]any{"Name": acc.Name}),
+		tr("Remove account"), tr("Cancel"), content, func(ok bool) {
+			if !ok {
+				return
+			}
+			if del.Checked && acc.Kind == accounts.KindPOP3 {
+				s.confirmDeletePOP3Mail(acc)
+				return
+			}
+			s.remove(acc, del.Checked)
+		}, s.win)
+	d.Resize(fyne.NewSize(460, 240))
+	d.Show()
+}
+
+func (s *accountSettings) confirmDeletePOP3Mail(acc accounts.Account) {
+	text := wrapped(tr("The mail of {{.Name}} was downloaded with POP3: this computer may hold the only copy. Deleting it cannot be undone.", map[string]any{"Name": acc.Name}))
+	d := dialog.NewCustomConfirm(tr("Delete the downloaded mail for good?"), tr("Delete mail for good"), tr("Keep the mail"), text, func(ok bool) {
+		s.remove(acc, ok)
+	}, s.win)
+	d.Resize(fyne.NewSize(460, 220))
+	d.Show()
+}
+
+func (s *accountSettings) remove(acc accounts.Account, deleteMail bool) {
+	s.check.stop()
+	s.u.tasks.spawn(func(ctx context.Context) {
+		err := s.u.deps.Manager.RemoveAccount(ctx, acc.Name, deleteMail)
+		s.u.exec(func() {
+			if err != nil {
+				s.u.showError(acc.Name, err)
+			}
+			s.u.status.setState(accounts.ConnState{Account: acc.Name, State: accounts.StateOffline})
+			s.u.folders.reload()
+			if names := s.u.configuredAccounts(); len(names) > 0 {
+				s.load(names[0])
+				return
+			}
+			s.close()
+		})
+	})
+}

@@ -1,0 +1,839 @@
+package ui
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"postbode/accounts"
+	"postbode/accounts/autoconfig"
+	"postbode/internal/testbed"
+	"postbode/localcache"
+	"postbode/sync/imapsync"
+	"postbode/sync/pop3sync"
+	"postbode/sync/smtpsend"
+)
+
+// memStore is a password store with a pretend keyring that can be switched off.
+type memStore struct {
+	mu        sync.Mutex
+	keyring   map[string]string
+	memory    map[string]string
+	noKeyring bool
+}
+
+func newMemStore() *memStore {
+	return &memStore{keyring: map[string]string{}, memory: map[string]string{}}
+}
+
+func (s *memStore) Get(a string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if pw, ok := s.memory[a]; ok {
+		return pw, nil
+	}
+	if pw, ok := s.keyring[a]; ok {
+		return pw, nil
+	}
+	return "", accounts.ErrNoPassword
+}
+
+func (s *memStore) Set(a, pw string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.noKeyring {
+		s.memory[a] = pw
+		return fmt.Errorf("%w (no secret service in this test)", accounts.ErrNoKeyring)
+	}
+	delete(s.memory, a)
+	s.keyring[a] = pw
+	return nil
+}
+
+func (s *memStore) Remember(a, pw string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.memory[a] = pw
+}
+
+func (s *memStore) Delete(a string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.memory, a)
+	delete(s.keyring, a)
+	return nil
+}
+
+// wizardEnv is a main window over a started Manager with a profile folder of its own.
+type wizardEnv struct {
+	*harness
+	profile string
+	store   *memStore
+	cfgPath string
+}
+
+type wizardOpts struct {
+	backends map[accounts.Kind]accounts.Backend
+	discover func(ctx context.Context, email string) ([]autoconfig.Result, error)
+	testSMTP func(ctx context.Context, acc accounts.Account, password string) error
+	accounts []accounts.Account // configured before the window opens, with password "pw"
+}
+
+func realBackends() map[accounts.Kind]accounts.Backend {
+	return map[accounts.Kind]accounts.Backend{
+		accounts.KindIMAP: {New: imapsync.New, Test: imapsync.Test},
+		accounts.KindPOP3: {New: pop3sync.New, Test: pop3sync.Test},
+	}
+}
+
+func newWizardEnv(t *testing.T, o wizardOpts) *wizardEnv {
+	t.Helper()
+	a := test.NewTempApp(t)
+	profile := t.TempDir()
+	cache, err := localcache.Open(filepath.Join(profile, "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cache.Close() })
+	store := newMemStore()
+	cfgPath := filepath.Join(profile, "config", "accounts.json")
+	cfg := &accounts.Config{}
+	for _, acc := range o.accounts {
+		if err := cfg.Add(acc); err != nil {
+			t.Fatal(err)
+		}
+		store.keyring[acc.Name] = "pw"
+	}
+	if err := cfg.Save(cfgPath); err != nil {
+		t.Fatal(err)
+	}
+	mgr := accounts.NewManager(cfg, cache, store, o.backends)
+	mgr.SetConfigPath(cfgPath)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() { cancel(); mgr.Wait() })
+	mgr.Start(ctx)
+	h := &harness{t: t, app: a, cache: cache, mgr: mgr, q: &execQueue{}, engines: map[string]*testEngine{},
+		now: time.Now()}
+	deps := Deps{Manager: mgr, Cache: cache, Version: "test", MarkReadDelay: -1,
+		Discover: o.discover, TestSMTP: o.testSMTP}
+	h.u = newUI(ctx, a, deps, h.q.exec)
+	h.u.win.Resize(fyne.NewSize(1100, 700))
+	h.startPump()
+	h.settle()
+	return &wizardEnv{harness: h, profile: profile, store: store, cfgPath: cfgPath}
+}
+
+// objects lists what a window shows, dialogs included.
+func windowObjects(w fyne.Window) []fyne.CanvasObject {
+	objs := test.LaidOutObjects(w.Canvas().Content())
+	for _, o := range w.Canvas().Overlays().List() {
+		objs = append(objs, test.LaidOutObjects(o)...)
+	}
+	return objs
+}
+
+// visible reports whether o and every parent shown is visible (LaidOutObjects also walks hidden ones).
+func shown(w fyne.Window, target fyne.CanvasObject) bool {
+	var walk func(o fyne.CanvasObject) (found, vis bool)
+	walk = func(o fyne.CanvasObject) (bool, bool) {
+		if o == target {
+			return true, o.Visible()
+		}
+		var children []fyne.CanvasObject
+		switch c := o.(type) {
+		case *fyne.Container:
+			children = c.Objects
+		case fyne.Widget:
+			children = test.WidgetRenderer(c).Objects()
+		}
+		for _, ch := range children {
+			if f, v := walk(ch); f {
+				return true, v && o.Visible()
+			}
+		}
+		return false, false
+	}
+	roots := []fyne.CanvasObject{w.Canvas().Content()}
+	roots = append(roots, w.Canvas().Overlays().List()...)
+	for _, r := range roots {
+		if f, v := walk(r); f {
+			return v
+		}
+	}
+	return false
+}
+
+func findButton(t *testing.T, w fyne.Window, label string) *widget.Button {
+	t.Helper()
+	for _, o := range windowObjects(w) {
+		if b, ok := o.(*widget.Button); ok && b.Text == label && shown(w, b) {
+			return b
+		}
+	}
+	t.Fatalf("no button %q in %q", label, windowTexts(w))
+	return nil
+}
+
+func tapButton(t *testing.T, h *harness, w fyne.Window, label string) {
+	t.Helper()
+	b := findButton(t, w, label)
+	if b.Disabled() {
+		t.Fatalf("button %q is disabled; window shows %q", label, windowTexts(w))
+	}
+	test.Tap(b)
+	h.settle()
+}
+
+func tapLink(t *testing.T, h *harness, w fyne.Window, label string) {
+	t.Helper()
+	for _, o := range windowObjects(w) {
+		if l, ok := o.(*widget.Hyperlink); ok && l.Text == label && shown(w, l) {
+			// A link reacts only to taps on its text.
+			test.TapAt(l, fyne.NewPos(l.MinSize().Width/2, l.Size().Height/2))
+			h.settle()
+			return
+		}
+	}
+	t.Fatalf("no link %q", label)
+}
+
+func windowTexts(w fyne.Window) []string {
+	var out []string
+	for _, o := range windowObjects(w) {
+		if !shown(w, o) {
+			continue
+		}
+		switch x := o.(type) {
+		case *widget.Label:
+			out = append(out, x.Text)
+		case *widget.Button:
+			out = append(out, x.Text)
+		case *widget.Check:
+			out = append(out, x.Text)
+		case *widget.RichText:
+			out = append(out, x.String())
+		case *canvas.Text:
+			out = append(out, x.Text)
+		}
+	}
+	return out
+}
+
+func windowShows(w fyne.Window, want string) bool {
+	for _, s := range windowTexts(w) {
+		if strings.Contains(s, want) {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *wizardEnv) mustShow(w fyne.Window, want ...string) {
+	e.t.Helper()
+	for _, s := range want {
+		if !windowShows(w, s) {
+			e.t.Fatalf("window does not show %q; it shows %q", s, windowTexts(w))
+		}
+	}
+}
+
+// fillIdentity opens the wizard and fills step 1.
+func (e *wizardEnv) fillIdentity(email, password string) *wizard {
+	e.t.Helper()
+	w := e.u.openWizard()
+	e.settle()
+	test.Type(w.nameE, "Alice Tester")
+	test.Type(w.emailE, email)
+	test.Type(w.pwE, password)
+	return w
+}
+
+// waitUntil runs the UI until cond holds.
+func (e *wizardEnv) waitUntil(what string, d time.Duration, cond func() bool) {
+	e.t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("timed out waiting for %s", what)
+		}
+		e.q.runAll()
+		time.Sleep(20 * time.Millisecond)
+	}
+	e.settle()
+}
+
+// assertNoPasswordInFiles walks the profile: the password is in no file the app wrote.
+func (e *wizardEnv) assertNoPasswordInFiles(password string) {
+	e.t.Helper()
+	n := 0
+	err := filepath.WalkDir(e.profile, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		n++
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if strings.Contains(string(data), password) {
+			e.t.Errorf("%s contains the password", p)
+		}
+		return nil
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if n < 2 {
+		e.t.Fatalf("only %d files in the profile: nothing was written?", n)
+	}
+}
+
+const autoconfigXML = `<?xml version="1.0"?>
+<clientConfig version="1.1">
+ <emailProvider id="mail.test">
+  <domain>mail.test</domain>
+  <displayName>Test Mail</displayName>
+  <incomingServer type="imap"><hostname>localhost</hostname><port>%d</port><socketType>SSL</socketType>
+   <username>%%EMAILLOCALPART%%</username><authentication>password-cleartext</authentication></incomingServer>
+  <incomingServer type="pop3"><hostname>localhost</hostname><port>%d</port><socketType>SSL</socketType>
+   <username>%%EMAILLOCALPART%%</username><authentication>password-cleartext</authentication></incomingServer>
+  <outgoingServer type="smtp"><hostname>localhost</hostname><port>%d</port><socketType>SSL</socketType>
+   <username>%%EMAILLOCALPART%%</username><authentication>password-cleartext</authentication></outgoingServer>
+ </emailProvider>
+</clientConfig>`
+
+// noDNS answers every lookup with "not found", so discovery stays on loopback.
+type noDNS struct{}
+
+func (noDNS) LookupMX(ctx context.Context, name string) ([]*net.MX, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+func (noDNS) LookupSRV(ctx context.Context, service, proto, name string) (string, []*net.SRV, error) {
+	return "", nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
+// autoconfigServer serves the XML for the test bed; tls chooses https (a trusted source) or plain
+// http (an insecure one the user must confirm). It returns the discovery function for Deps.
+func autoconfigServer(t *testing.T, secure bool, xml string) func(ctx context.Context, email string) ([]autoconfig.Result, error) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/mail/config-v1.1.xml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprint(w, xml)
+	})
+	var srv *httptest.Server
+	if secure {
+		srv = httptest.NewTLSServer(mux)
+	} else {
+		srv = httptest.NewServer(mux)
+	}
+	t.Cleanup(srv.Close)
+	return func(ctx context.Context, email string) ([]autoconfig.Result, error) {
+		return autoconfig.Discover(ctx, email, autoconfig.Options{
+			AutoconfigURLs:   func(string) []string { return []string{srv.URL + "/mail/config-v1.1.xml"} },
+			ISPDBURL:         srv.URL + "/ispdb/",
+			Resolver:         noDNS{},
+			HTTPClient:       srv.Client(),
+			NoGuess:          true,
+			PerSourceTimeout: 5 * time.Second,
+		})
+	}
+}
+
+const canaryPW = "canary-pw-4711-secret"
+
+func startMailServers(t *testing.T, smtp bool) (*testbed.Dovecot, *testbed.Postfix) {
+	d := testbed.StartT(t, testbed.Options{Users: []testbed.User{{Name: "alice", Password: canaryPW}}})
+	msgs := testbed.Generate(7, 5, testbed.GenOptions{})
+	if err := d.Deliver("alice", "INBOX", msgs...); err != nil {
+		t.Fatal(err)
+	}
+	var p *testbed.Postfix
+	if smtp {
+		p = testbed.StartPostfixT(t, d, testbed.PostfixOptions{})
+	}
+	return d, p
+}
+
+// waitForMail runs the UI until the account's inbox in the cache holds n messages and the folder
+// pane lists the account.
+func (e *wizardEnv) waitForMail(account string, n int) {
+	e.t.Helper()
+	e.waitUntil("the first sync of "+account, 30*time.Second, func() bool {
+		f, err := e.cache.FolderByRole(context.Background(), account, localcache.RoleInbox)
+		return err == nil && f.Total >= n
+	})
+	found := false
+	for _, en := range e.u.folders.entries {
+		if en.kind == entryAccount && en.account == account {
+			found = true
+		}
+	}
+	if !found {
+		e.t.Fatalf("the folder pane does not list %s", account)
+	}
+}
+
+func TestWizardIMAPEndToEnd(t *testing.T) {
+	d, p := startMailServers(t, true)
+	e := newWizardEnv(t, wizardOpts{
+		backends: realBackends(),
+		discover: autoconfigServer(t, true, fmt.Sprintf(autoconfigXML, d.IMAPSPort, d.POP3SPort, p.SubmissionsPort)),
+		testSMTP: smtpsend.Test,
+	})
+	if e.u.showingPanes {
+		t.Fatal("panes shown without an account")
+	}
+	w := e.fillIdentity("alice@mail.test", canaryPW)
+	w.caFile = d.CAFile // the advanced "trusted CA" setting: the test bed has its own CA
+	tapButton(t, e.harness, w.win, "Continue")
+	if w.page != pageType {
+		t.Fatalf("after discovery the wizard shows %q: %q", w.page, windowTexts(w.win))
+	}
+	e.mustShow(w.win, "your provider's configuration file: autoconfig (127.0.0.1)", "IMAP keeps your mail",
+		"POP3 downloads your mail to this computer only")
+	if findButton(t, w.win, "Continue").Disabled() {
+		t.Fatal("settings from an https autoconfig file need no confirmation")
+	}
+	tapButton(t, e.harness, w.win, "Continue")
+	if w.page != pageTest || !w.tested {
+		t.Fatalf("connection test did not pass: %q", windowTexts(w.win))
+	}
+	e.mustShow(w.win, "Incoming mail (IMAP): localhost:", "Outgoing mail (SMTP): localhost:", "Logged in.")
+	tapButton(t, e.harness, w.win, "Finish")
+	if e.u.wizard != nil {
+		t.Fatalf("wizard still open: %q", windowTexts(w.win))
+	}
+	acc, ok := e.mgr.Account("alice@mail.test")
+	if !ok || acc.Kind != accounts.KindIMAP || acc.Incoming.User != "alice" || acc.DisplayName != "Alice Tester" {
+		t.Fatalf("account = %+v, %v", acc, ok)
+	}
+	if pw := e.store.keyring["alice@mail.test"]; pw != canaryPW {
+		t.Fatal("password not in the keyring")
+	}
+	e.waitForMail("alice@mail.test", 5)
+	if !e.u.showingPanes {
+		t.Fatal("the main window still shows the welcome screen")
+	}
+	if st := e.u.status.states["alice@mail.test"].State; st != accounts.StateOnline && st != accounts.StateSyncing {
+		t.Fatalf("status bar state %q", st)
+	}
+	cfg, err := accounts.LoadConfig(e.cfgPath)
+	if err != nil || len(cfg.Accounts) != 1 {
+		t.Fatalf("config %+v %v", cfg, err)
+	}
+	e.assertNoPasswordInFiles(canaryPW)
+}
+
+func TestWizardPOP3EndToEnd(t *testing.T) {
+	d, p := startMailServers(t, true)
+	// Count connection tests: none may run before the user confirmed the unverified settings.
+	var mu sync.Mutex
+	var tests int
+	backends := realBackends()
+	for k, b := range backends {
+		inner := b.Test
+		b.Test = func(ctx context.Context, acc accounts.Account, pw string) (accounts.TestReport, error) {
+			mu.Lock()
+			tests++
+			mu.Unlock()
+			return inner(ctx, acc, pw)
+		}
+		backends[k] = b
+	}
+	e := newWizardEnv(t, wizardOpts{
+		backends: backends,
+		discover: autoconfigServer(t, false, fmt.Sprintf(autoconfigXML, d.IMAPSPort, d.POP3SPort, p.SubmissionsPort)),
+		testSMTP: smtpsend.Test,
+	})
+	e.store.noKeyring = true
+	w := e.fillIdentity("alice@mail.test", canaryPW)
+	w.caFile = d.CAFile
+	tapButton(t, e.harness, w.win, "Continue")
+	if w.page != pageType {
+		t.Fatalf("wizard shows %q", w.page)
+	}
+	e.mustShow(w.win, "fetched without encryption", "Check these servers before you continue", "Incoming mail (IMAP): localhost:")
+	if !findButton(t, w.win, "Continue").Disabled() {
+		t.Fatal("unverified settings can be used without confirmation")
+	}
+	mu.Lock()
+	if tests != 0 {
+		t.Fatal("a connection was tested before confirmation")
+	}
+	mu.Unlock()
+	// Choose POP3: keep mail on the server for 14 days, check every 5 minutes.
+	for _, o := range windowObjects(w.win) {
+		if r, ok := o.(*widget.RadioGroup); ok && len(r.Options) == 1 && r.Options[0] == "POP3" {
+			r.SetSelected("POP3")
+		}
+	}
+	e.settle()
+	if w.kind != accounts.KindPOP3 {
+		t.Fatal("POP3 not chosen")
+	}
+	e.mustShow(w.win, "Incoming mail (POP3): localhost:", "Keep mail on the server")
+	w.pop3.keepFor.SetSelected("for 14 days")
+	w.pop3.interval.SetSelected("every 5 minutes")
+	for _, o := range windowObjects(w.win) {
+		if c, ok := o.(*widget.Check); ok && c.Text == "These are my provider's servers" {
+			test.Tap(c)
+		}
+	}
+	e.settle()
+	tapButton(t, e.harness, w.win, "Continue")
+	if w.page != pageTest || !w.tested {
+		t.Fatalf("connection test did not pass: %q", windowTexts(w.win))
+	}
+	tapButton(t, e.harness, w.win, "Finish")
+	acc, ok := e.mgr.Account("alice@mail.test")
+	if !ok || acc.Kind != accounts.KindPOP3 || acc.POP3.Leave != accounts.LeaveDays || acc.POP3.Days != 14 ||
+		acc.POP3.PollInterval.Duration != 5*time.Minute {
+		t.Fatalf("account = %+v", acc)
+	}
+	banners := strings.Join(e.u.banners.texts(), "\n")
+	if !strings.Contains(banners, "kept only until Postbode closes") {
+		t.Fatalf("no warning about the missing keyring: %q", banners)
+	}
+	if pw, err := e.store.Get("alice@mail.test"); err != nil || pw != canaryPW {
+		t.Fatal("the password is not kept for the session")
+	}
+	e.waitForMail("alice@mail.test", 5)
+	e.assertNoPasswordInFiles(canaryPW)
+}
+
+// fakeIMAP is a plaintext IMAP server that never offers STARTTLS; it records what it was sent.
+func fakeIMAP(t *testing.T) (port int, received func() string) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	var mu sync.Mutex
+	var got strings.Builder
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(10 * time.Second))
+				fmt.Fprint(c, "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n")
+				sc := bufio.NewScanner(c)
+				for sc.Scan() {
+					line := sc.Text()
+					mu.Lock()
+					got.WriteString(line + "\n")
+					mu.Unlock()
+					tag, _, _ := strings.Cut(line, " ")
+					fmt.Fprintf(c, "* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n%s OK done\r\n", tag)
+				}
+			}()
+		}
+	}()
+	return l.Addr().(*net.TCPAddr).Port, func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return got.String()
+	}
+}
+
+func closedPort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	return port
+}
+
+// manualIMAP fills the manual page with an IMAP server on 127.0.0.1.
+func (e *wizardEnv) manualIMAP(w *wizard, port int, security, caFile, user string) {
+	e.t.Helper()
+	if w.page != pageManual {
+		e.t.Fatalf("wizard shows %q, not the manual settings", w.page)
+	}
+	w.form.kind.SetSelected("IMAP")
+	w.form.in.host.SetText("127.0.0.1")
+	w.form.in.security.SetSelected(securityLabel(security))
+	w.form.in.port.SetText(fmt.Sprint(port))
+	w.form.in.user.SetText(user)
+	w.form.out.host.SetText("127.0.0.1")
+	w.form.out.user.SetText(user)
+	w.form.caFile.SetText(caFile)
+	tapButton(e.t.(*testing.T), e.harness, w.win, "Test settings")
+}
+
+func TestWizardConnectionFailures(t *testing.T) {
+	d, _ := startMailServers(t, false)
+	noDiscovery := func(ctx context.Context, email string) ([]autoconfig.Result, error) {
+		return nil, &autoconfig.NotFoundError{Address: email}
+	}
+	newEnv := func(t *testing.T) *wizardEnv {
+		return newWizardEnv(t, wizardOpts{backends: realBackends(), discover: noDiscovery})
+	}
+
+	t.Run("not found leads to manual settings", func(t *testing.T) {
+		e := newEnv(t)
+		w := e.fillIdentity("alice@mail.test", canaryPW)
+		tapButton(t, e.harness, w.win, "Continue")
+		if w.page != pageManual {
+			t.Fatalf("wizard shows %q", w.page)
+		}
+		e.mustShow(w.win, "No settings were found for mail.test")
+		// Unencrypted connections only to local hosts.
+		w.form.in.host.SetText("mail.example.org")
+		w.form.in.security.SetSelected(securityLabel(secPlain))
+		w.form.out.host.SetText("mail.example.org")
+		tapButton(t, e.harness, w.win, "Test settings")
+		e.mustShow(w.win, "Unencrypted connections are allowed only to a server on this computer or your local network")
+		if w.page != pageManual {
+			t.Fatal("plaintext to a remote host was accepted")
+		}
+	})
+
+	t.Run("wrong password", func(t *testing.T) {
+		e := newEnv(t)
+		w := e.fillIdentity("alice@mail.test", "not-the-password")
+		tapLink(t, e.harness, w.win, "Configure manually")
+		e.manualIMAP(w, d.IMAPSPort, secTLS, d.CAFile, "alice")
+		e.mustShow(w.win, "The server refused the user name or password.", "app password")
+		if w.tested || !findButton(t, w.win, "Finish").Disabled() {
+			t.Fatal("a refused login can be finished")
+		}
+		var pw *widget.Entry
+		for _, o := range windowObjects(w.win) {
+			if en, ok := o.(*widget.Entry); ok && en.Password && en != w.pwE && shown(w.win, en) {
+				pw = en
+			}
+		}
+		if pw == nil {
+			t.Fatal("no password field next to the refusal")
+		}
+		test.Type(pw, canaryPW)
+		tapButton(t, e.harness, w.win, "Try again")
+		if !w.tested {
+			t.Fatalf("the right password did not pass: %q", windowTexts(w.win))
+		}
+		e.mustShow(w.win, "Not tested here")
+	})
+
+	t.Run("untrusted certificate, then pinned", func(t *testing.T) {
+		e := newEnv(t)
+		w := e.fillIdentity("alice@mail.test", canaryPW)
+		tapLink(t, e.harness, w.win, "Configure manually")
+		e.manualIMAP(w, d.IMAPSPort, secTLS, "", "alice") // the test bed's CA is not trusted
+		e.mustShow(w.win, "The certificate of 127.0.0.1 is not trusted.", "issued by an authority this computer does not know",
+			"Postbode testbed CA", "Trust it only if you know this server")
+		cert, ok := accounts.CertProblem(w.check.results[serverIncoming])
+		if !ok {
+			t.Fatal("no certificate problem recorded")
+		}
+		e.mustShow(w.win, fingerprint(cert.SHA256), cert.Subject)
+		tapButton(t, e.harness, w.win, "Trust this certificate for this account")
+		if !w.tested {
+			t.Fatalf("the pinned certificate did not pass: %q", windowTexts(w.win))
+		}
+		tapButton(t, e.harness, w.win, "Finish")
+		acc, ok := e.mgr.Account("alice@mail.test")
+		if !ok || acc.Incoming.PinSHA256 != cert.SHA256 {
+			t.Fatalf("pin not saved: %+v", acc.Incoming)
+		}
+		e.assertNoPasswordInFiles(canaryPW)
+	})
+
+	t.Run("STARTTLS stripped", func(t *testing.T) {
+		e := newEnv(t)
+		port, received := fakeIMAP(t)
+		w := e.fillIdentity("alice@mail.test", canaryPW)
+		tapLink(t, e.harness, w.win, "Configure manually")
+		e.manualIMAP(w, port, secStartTLS, "", "alice")
+		e.mustShow(w.win, "127.0.0.1 did not offer encryption.",
+			"This server did not offer encryption; Postbode will not send your password.")
+		if got := received(); strings.Contains(got, canaryPW) || strings.Contains(strings.ToUpper(got), "LOGIN") {
+			t.Fatalf("credentials sent to a server without encryption: %q", got)
+		}
+	})
+
+	t.Run("unreachable", func(t *testing.T) {
+		e := newEnv(t)
+		port := closedPort(t)
+		w := e.fillIdentity("alice@mail.test", canaryPW)
+		tapLink(t, e.harness, w.win, "Configure manually")
+		e.manualIMAP(w, port, secTLS, "", "alice")
+		e.mustShow(w.win, fmt.Sprintf("Could not connect to 127.0.0.1 on port %d.", port), "a firewall may block the port")
+		// Manual settings stay one click away.
+		tapButton(t, e.harness, w.win, "Edit settings")
+		if w.page != pageManual || w.form.in.port.Text != fmt.Sprint(port) {
+			t.Fatalf("edit settings shows %q with port %q", w.page, w.form.in.port.Text)
+		}
+	})
+}
+
+func TestWizardTrustAndConfirmRules(t *testing.T) {
+	cases := map[string]bool{
+		"autoconfig (autoconfig.example.org)": false,
+		"ISPDB":                               false,
+		"ISPDB via MX (google.com)":           false,
+		"DNS SRV":                             true,
+		"guessed and probed":                  true,
+		"something new":                       true,
+	}
+	for src, want := range cases {
+		if got := needsConfirmation(autoconfig.Result{Source: src}); got != want {
+			t.Errorf("needsConfirmation(%q) = %v", src, got)
+		}
+	}
+	if !needsConfirmation(autoconfig.Result{Source: "autoconfig (autoconfig.example.org, unencrypted http)", InsecureSource: true}) {
+		t.Error("an http source needs no confirmation")
+	}
+	// A plaintext server from a config file is never used.
+	w := &wizard{}
+	w.acc.Email = "me@example.org"
+	r := autoconfig.Result{Incoming: []autoconfig.Server{
+		{Protocol: autoconfig.IMAP, Host: "plain.example.org", Port: 143, Security: secPlain},
+		{Protocol: autoconfig.IMAP, Host: "imap.example.org", Port: 993, Security: secTLS},
+	}}
+	if a := w.accountFrom(r, accounts.KindIMAP); a.Incoming.Host != "imap.example.org" || a.Incoming.User != "me@example.org" {
+		t.Fatalf("accountFrom = %+v", a.Incoming)
+	}
+	r.Incoming = r.Incoming[:1]
+	if a := w.accountFrom(r, accounts.KindIMAP); a.Incoming.Host != "" {
+		t.Fatalf("a plaintext server was taken from discovery: %+v", a.Incoming)
+	}
+	// OAuth-only providers are explained.
+	e := errors.New("imap login as me: NO [AUTHENTICATIONFAILED] AUTHENTICATE failed: basic authentication is disabled")
+	if got := problemTitle(accounts.Server{Host: "outlook.example"}, e); got != "outlook.example does not accept passwords from mail programs." {
+		t.Fatalf("OAuth title %q", got)
+	}
+	if !strings.Contains(problemAdvice(e), "app password") {
+		t.Fatal("OAuth advice does not mention app passwords")
+	}
+	for in, want := range map[string]bool{"127.0.0.1": true, "localhost": true, "192.168.1.10": true, "nas": true,
+		"mail.example.org": false, "8.8.8.8": false} {
+		if localHost(in) != want {
+			t.Errorf("localHost(%q) != %v", in, want)
+		}
+	}
+}
+
+func TestAccountSettingsEditPasswordAndRemove(t *testing.T) {
+	var mu sync.Mutex
+	var tested []accounts.Account
+	var testedPW []string
+	backend := accounts.Backend{
+		New: func(d accounts.EngineDeps) accounts.Engine { return &testEngine{deps: d} },
+		Test: func(ctx context.Context, acc accounts.Account, pw string) (accounts.TestReport, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			tested = append(tested, acc)
+			testedPW = append(testedPW, pw)
+			return accounts.TestReport{TLS: "TLS 1.3"}, nil
+		},
+	}
+	imapAcc := testAccount("work")
+	popAcc := testAccount("home")
+	popAcc.Kind = accounts.KindPOP3
+	popAcc.Incoming.Port = 995
+	e := newWizardEnv(t, wizardOpts{
+		backends: map[accounts.Kind]accounts.Backend{accounts.KindIMAP: backend, accounts.KindPOP3: backend},
+		accounts: []accounts.Account{imapAcc, popAcc},
+	})
+	e.folder("home", "INBOX", localcache.RoleInbox)
+	e.folder("work", "INBOX", localcache.RoleInbox)
+	e.u.openAccountSettings("work")
+	e.settle()
+	s := e.u.accWin
+	if s == nil || s.acc.Name != "work" || s.form.in.host.Text != "mail.work.example" {
+		t.Fatal("settings window does not show the account")
+	}
+	// Edit and save: the test runs with the stored password, then the file is rewritten.
+	s.form.in.host.SetText("imap.work.example")
+	tapButton(t, e.harness, s.win, "Test and save")
+	e.mustShow(s.win, "Saved.")
+	if acc, _ := e.mgr.Account("work"); acc.Incoming.Host != "imap.work.example" {
+		t.Fatalf("not saved: %+v", acc.Incoming)
+	}
+	if cfg, _ := accounts.LoadConfig(e.cfgPath); cfg.Accounts[0].Incoming.Host != "imap.work.example" {
+		t.Fatalf("config not rewritten: %+v", cfg.Accounts[0].Incoming)
+	}
+	mu.Lock()
+	if len(testedPW) != 1 || testedPW[0] != "pw" || tested[0].Incoming.Host != "imap.work.example" {
+		t.Fatalf("tests run: %v", tested)
+	}
+	mu.Unlock()
+
+	// A new password is tested and stored.
+	tapButton(t, e.harness, s.win, "Change password…")
+	for _, o := range windowObjects(s.win) {
+		if en, ok := o.(*widget.Entry); ok && en.Password {
+			test.Type(en, "new-secret")
+		}
+	}
+	tapButton(t, e.harness, s.win, "Use this password")
+	tapButton(t, e.harness, s.win, "Test and save")
+	if pw, _ := e.store.Get("work"); pw != "new-secret" {
+		t.Fatalf("password not changed: %q", pw)
+	}
+
+	// Removing a POP3 account with its mail asks twice; "keep the mail" at the second question
+	// removes the account but keeps the mail.
+	s.pick.SetSelected("home")
+	e.settle()
+	if s.acc.Name != "home" || !s.pop3Box.Visible() {
+		t.Fatal("POP3 account not shown with its options")
+	}
+	tapButton(t, e.harness, s.win, "Remove account…")
+	e.mustShow(s.win, "may exist nowhere else")
+	for _, o := range windowObjects(s.win) {
+		if c, ok := o.(*widget.Check); ok && strings.HasPrefix(c.Text, "Also delete") {
+			test.Tap(c)
+		}
+	}
+	tapButton(t, e.harness, s.win, "Remove account")
+	e.mustShow(s.win, "this computer may hold the only copy")
+	tapButton(t, e.harness, s.win, "Delete mail for good")
+	if _, ok := e.mgr.Account("home"); ok {
+		t.Fatal("account not removed")
+	}
+	if fs, _ := e.cache.Folders(context.Background(), "home"); len(fs) != 0 {
+		t.Fatalf("local mail kept: %v", fs)
+	}
+	if _, err := e.store.Get("home"); err == nil {
+		t.Fatal("password of the removed account kept")
+	}
+
+	// Removing the IMAP account without deleting mail keeps its folders readable.
+	if s.acc.Name != "work" {
+		t.Fatalf("settings show %q after the removal", s.acc.Name)
+	}
+	tapButton(t, e.harness, s.win, "Remove account…")
+	tapButton(t, e.harness, s.win, "Remove account")
+	if fs, _ := e.cache.Folders(context.Background(), "work"); len(fs) != 1 {
+		t.Fatalf("local mail of work deleted: %v", fs)
+	}
+	if e.u.accWin != nil {
+		t.Fatal("the settings window stays open without accounts")
+	}
+	if cfg, _ := accounts.LoadConfig(e.cfgPath); len(cfg.Accounts) != 0 {
+		t.Fatalf("config still lists %+v", cfg.Accounts)
+	}
+}
