@@ -53,6 +53,7 @@ func main() {
 			if err != nil {
 				return err
 			}
+			m.SetConfigPath(env.Profile.AccountsFile()) // the setup wizard and Account settings save here
 			cache, err := env.Cache()
 			if err != nil {
 				return err
@@ -60,8 +61,13 @@ func main() {
 			ctx, cancel := context.WithCancel(ctx)
 			defer func() { cancel(); m.Wait() }()
 			m.Start(ctx)
+			var raise <-chan string // later starts on this profile (none for the demo)
+			if env.Instance != nil {
+				raise = env.Instance.Requests()
+			}
 			return ui.Run(ctx, ui.Deps{Manager: m, Cache: cache, Version: cli.Version,
-				Sender: ui.ManagerSender{Manager: m}, Icon: assets.IconPNG, StartDemo: startDemo})
+				Sender: ui.ManagerSender{Manager: m}, Icon: assets.IconPNG, StartDemo: startDemo, TestSMTP: smtpsend.Test,
+				Mailto: env.Mailto, Raise: raise})
 		},
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 	}

@@ -86,6 +86,7 @@ func accountAdd(ctx context.Context, env *Env, args []string) error {
 	fs.DurationVar(&poll, "poll", 10*time.Minute, "POP3: how often to check for mail")
 	fs.StringVar(&a.POP3.Leave, "leave", accounts.LeaveKeep, "POP3: keep, delete, days or delete-locally")
 	fs.IntVar(&a.POP3.Days, "days", 0, "POP3: with --leave days, how many days to keep mail on the server")
+	fs.IntVar(&a.IMAP.BodyWindowDays, "body-window-days", 0, "IMAP: download bodies of mail newer than this many days while syncing (-1: all; default 30)")
 	fs.String("discover", "", "look up and print the server settings for an e-mail `ADDRESS` and add nothing (with --json: as JSON)")
 	if _, err := parse(fs, args); err != nil {
 		return err

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 
 	"postbode/accounts"
+	"postbode/internal/instance"
+	"postbode/internal/mailto"
 	"postbode/localcache"
 )
 
@@ -40,6 +42,10 @@ type Env struct {
 	Stdout    io.Writer
 	Stderr    io.Writer
 	Log       *slog.Logger
+	// Instance is set while the mail window runs: it delivers what later starts of Postbode on
+	// this profile ask of the window. Mailto is a mailto: URL from the command line.
+	Instance *instance.Server
+	Mailto   string
 
 	cache   *localcache.Cache
 	logFile io.Closer
@@ -104,9 +110,10 @@ func (u usageError) Error() string { return u.msg }
 
 const usage = `Postbode, a desktop e-mail client for IMAP and POP3 accounts.
 
-Usage: postbode [--profile DIR] [COMMAND]
+Usage: postbode [--profile DIR] [COMMAND | mailto:URL]
 
-Without a command, the mail window opens.
+Without a command, the mail window opens; with a mailto: URL, a new message to write. When the
+window is already open on the profile, it comes forward instead.
 
 Commands:
   account add|list|remove|test   manage accounts
@@ -153,12 +160,12 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	}
 	defer env.Close()
 
-	if len(rest) == 0 {
+	if len(rest) == 0 || mailto.IsMailto(rest[0]) {
 		if a.GUI == nil {
 			fmt.Fprint(a.Stderr, usage)
 			return 2
 		}
-		err = a.GUI(ctx, env)
+		err = a.gui(ctx, env, rest)
 	} else {
 		err = a.dispatch(ctx, env, rest[0], rest[1:])
 	}
@@ -221,6 +228,15 @@ func (a *App) dispatch(ctx context.Context, env *Env, cmd string, args []string)
 	case "search":
 		return searchCmd(ctx, env, args)
 	case "sync":
+		// The window syncs the same cache: two writers would fetch and replay everything twice.
+		lock, err := instance.TryLock(env.Profile.DataDir)
+		if errors.Is(err, instance.ErrRunning) {
+			return fmt.Errorf("%w: close the Postbode window (it keeps mail in sync itself) or wait for the other sync to end", err)
+		}
+		if err != nil {
+			return err
+		}
+		defer lock.Close()
 		return syncCmd(ctx, env, args)
 	case "demo":
 		return a.demo(ctx, env, args)
@@ -232,6 +248,33 @@ func (a *App) dispatch(ctx context.Context, env *Env, cmd string, args []string)
 	default:
 		return usageError{fmt.Sprintf("unknown command %q (see postbode --help)", cmd)}
 	}
+}
+
+// gui opens the mail window, or hands the request to the window already open on this profile.
+func (a *App) gui(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 1 {
+		return usageError{"give at most one mailto: URL"}
+	}
+	if len(args) == 1 {
+		if _, err := mailto.Parse(args[0]); err != nil {
+			return usageError{err.Error()}
+		}
+		env.Mailto = args[0]
+	}
+	srv, err := instance.Listen(env.Profile.DataDir)
+	if errors.Is(err, instance.ErrRunning) {
+		if err := instance.Send(ctx, env.Profile.DataDir, env.Mailto); err != nil {
+			return err
+		}
+		fmt.Fprintln(a.Stderr, "postbode: the Postbode window on this profile is already open and takes it from here")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	env.Instance = srv
+	return a.GUI(ctx, env)
 }
 
 // newFlags makes a subcommand's flag set that reports errors as usage errors.

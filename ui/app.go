@@ -13,9 +13,11 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 
 	"postbode/accounts"
+	"postbode/accounts/autoconfig"
 	"postbode/localcache"
 	"postbode/mailfmt"
 )
@@ -39,6 +41,19 @@ type Deps struct {
 	// MarkReadDelay is how long a message stays open before it is marked read: 0 means one
 	// second, a negative value never marks read on opening.
 	MarkReadDelay time.Duration
+
+	// Discover finds the server settings for an address in the account setup wizard; nil uses
+	// autoconfig.Discover with its defaults.
+	Discover func(ctx context.Context, email string) ([]autoconfig.Result, error)
+	// TestSMTP logs in to an account's outgoing server without sending anything (smtpsend.Test);
+	// nil leaves the outgoing server untested in the wizard.
+	TestSMTP func(ctx context.Context, acc accounts.Account, password string) error
+
+	// Mailto is a mailto: URL from the command line: a composer filled from it opens at start.
+	Mailto string
+	// Raise delivers what later starts of Postbode on this profile ask: "" shows the window, a
+	// mailto: URL opens a composer. nil: nothing to listen to.
+	Raise <-chan string
 }
 
 // Sender delivers what the composer produces.
@@ -90,27 +105,56 @@ func Run(ctx context.Context, d Deps) error {
 		u.savePrefs()
 		stopped.Store(true)
 	})
+	quit := func() {
+		u.savePrefs()
+		stopped.Store(true)
+		a.Quit()
+	}
+	var sysTray *tray
+	if host, ok := a.(desktop.App); ok && trayAvailable() {
+		sysTray = u.installTray(host, icon, quit)
+	}
 
 	sub := d.Cache.Subscribe()
 	defer sub.Close()
-	pump := NewPump(d.Manager, sub, u.apply)
+	pump := NewPump(d.Manager, sub, func(b Batch) {
+		u.apply(b)
+		if sysTray != nil && len(b.Changes) > 0 {
+			sysTray.refresh()
+		}
+	})
 	pump.Exec = exec
 	go pump.Run(ctx)
+	if d.Raise != nil {
+		go func() {
+			for {
+				select {
+				case req, ok := <-d.Raise:
+					if !ok {
+						return
+					}
+					exec(func() { u.raise(req) })
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
 
 	closed := make(chan struct{})
 	defer close(closed)
 	go func() {
 		select {
 		case <-ctx.Done():
-			fyne.Do(func() {
-				u.savePrefs()
-				stopped.Store(true)
-				a.Quit()
-			})
+			fyne.Do(quit)
 		case <-closed:
 		}
 	}()
-	u.win.ShowAndRun()
+	u.win.Show()
+	if d.Mailto != "" {
+		u.openMailto(d.Mailto) // over the main window
+	}
+	a.Run()
 	stopped.Store(true)
 	return nil
 }

@@ -9,7 +9,6 @@ import (
 
 	"postbode/accounts"
 	"postbode/localcache"
-	"postbode/mailfmt"
 )
 
 // notifyNewMail sends one desktop notification per batch: the sender and subject of a single new
@@ -57,9 +56,7 @@ func newMailNotification(msgs []localcache.Message) *fyne.Notification {
 // to the browser.
 func (u *ui) openLink(link *url.URL) {
 	if strings.EqualFold(link.Scheme, "mailto") {
-		to, _ := parseAddresses(link.Opaque)
-		d := Draft{Account: u.defaultAccount(), Draft: mailfmt.Draft{To: to, Subject: link.Query().Get("subject")}}
-		u.openComposer(d)
+		u.openMailto(link.String()) // the same RFC 6068 reading as a mailto: link from the desktop
 		return
 	}
 	if err := u.app.OpenURL(link); err != nil {
