@@ -5,6 +5,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -36,11 +37,9 @@ func appVersion() string {
 	return meta.Details.Version
 }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	cli.Version = appVersion()
-	app := &cli.App{
+// newApp wires the engines, the outbox and the window into the command line program.
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
 		Backends: map[accounts.Kind]accounts.Backend{
 			accounts.KindIMAP: {New: imapsync.New, Test: imapsync.Test},
 			accounts.KindPOP3: {New: pop3sync.New, Test: pop3sync.Test},
@@ -69,8 +68,15 @@ func main() {
 				Sender: ui.ManagerSender{Manager: m}, Icon: assets.IconPNG, StartDemo: startDemo, TestSMTP: smtpsend.Test,
 				Mailto: env.Mailto, Raise: raise})
 		},
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Stdin: stdin, Stdout: stdout, Stderr: stderr,
 	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cli.Version = appVersion()
+	app := newApp(os.Stdin, os.Stdout, os.Stderr)
 	// POSTBODE_CPUPROFILE=file writes a CPU profile of this run (make bench uses it to find hot spots).
 	var prof *os.File
 	if path := os.Getenv("POSTBODE_CPUPROFILE"); path != "" {
