@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,6 +35,11 @@ type Cache struct {
 	rebuilt       bool
 	rebuiltReason string
 
+	// The full integrity check of the index runs in the background: it reads every page, which takes
+	// seconds on a large mailbox and must not delay the window.
+	checkCancel context.CancelFunc
+	checkDone   chan struct{}
+
 	subsMu sync.Mutex
 	subs   map[*Subscription]struct{}
 }
@@ -47,6 +53,14 @@ func Open(dir string) (*Cache, error) {
 	}
 	c := &Cache{dir: dir, subs: map[*Subscription]struct{}{}}
 
+	// A damage found by the last run's background check is acted on now, before the index is used.
+	marker := filepath.Join(dir, damagedMarker)
+	markedDamaged := false
+	if why, err := os.ReadFile(marker); err == nil {
+		markedDamaged = true
+		c.rebuiltReason = strings.TrimSpace(string(why))
+	}
+
 	store, err := openDB(filepath.Join(dir, storeFile), storeMigrations)
 	if err != nil {
 		return nil, fmt.Errorf("open message store: %w", err)
@@ -54,6 +68,10 @@ func Open(dir string) (*Cache, error) {
 	c.store = store
 
 	index, err := openDB(filepath.Join(dir, indexFile), indexMigrations)
+	if err == nil && markedDamaged {
+		index.Close()
+		err = errors.New(c.rebuiltReason)
+	}
 	if err != nil {
 		reason := err.Error()
 		if aside, aerr := setAside(filepath.Join(dir, indexFile)); aerr != nil {
@@ -69,9 +87,47 @@ func Open(dir string) (*Cache, error) {
 		}
 		c.rebuilt, c.rebuiltReason = true, reason
 	}
+	if markedDamaged {
+		if err := os.Remove(marker); err != nil {
+			index.Close()
+			store.Close()
+			return nil, fmt.Errorf("clear damage marker: %w", err)
+		}
+	}
 	c.index = index
+	c.startIntegrityCheck()
 	return c, nil
 }
+
+// damagedMarker records, for the next start, that the background check found the index damaged.
+const damagedMarker = "index.damaged"
+
+// startIntegrityCheck runs PRAGMA quick_check on the index in the background. Damage is written to a
+// marker file, so the next Open sets the index aside and rebuilds it (a damaged index being in use now
+// can still be read, and nothing in it exists only there).
+func (c *Cache) startIntegrityCheck() {
+	ctx, cancel := context.WithCancel(context.Background())
+	c.checkCancel, c.checkDone = cancel, make(chan struct{})
+	go func() {
+		defer close(c.checkDone)
+		var res string
+		err := c.index.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&res)
+		if ctx.Err() != nil {
+			return
+		}
+		if err == nil && res == "ok" {
+			return
+		}
+		why := res
+		if err != nil {
+			why = err.Error()
+		}
+		_ = os.WriteFile(filepath.Join(c.dir, damagedMarker), []byte("integrity check: "+why+"\n"), 0o600)
+	}()
+}
+
+// WaitIntegrityCheck blocks until the background integrity check has finished (tests, benchmarks).
+func (c *Cache) WaitIntegrityCheck() { <-c.checkDone }
 
 // Rebuilt reports whether Open had to replace a damaged index, and why.
 func (c *Cache) Rebuilt() (bool, string) { return c.rebuilt, c.rebuiltReason }
@@ -81,6 +137,8 @@ func (c *Cache) Dir() string { return c.dir }
 
 // Close closes both databases.
 func (c *Cache) Close() error {
+	c.checkCancel()
+	<-c.checkDone
 	return errors.Join(c.index.Close(), c.store.Close())
 }
 
@@ -106,7 +164,9 @@ func openDB(path string, migrations []string) (*sql.DB, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := checkIntegrity(ctx, db); err != nil {
+	// Reading the schema fails at once on a file that is not a database or has a damaged header;
+	// the full check of the index runs in the background (startIntegrityCheck).
+	if err := checkReadable(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
@@ -117,13 +177,10 @@ func openDB(path string, migrations []string) (*sql.DB, error) {
 	return db, nil
 }
 
-func checkIntegrity(ctx context.Context, db *sql.DB) error {
-	var res string
-	if err := db.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&res); err != nil {
-		return fmt.Errorf("integrity check: %w", err)
-	}
-	if res != "ok" {
-		return fmt.Errorf("integrity check: %s", res)
+func checkReadable(ctx context.Context, db *sql.DB) error {
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&n); err != nil {
+		return fmt.Errorf("read schema: %w", err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -452,5 +453,63 @@ func TestSubscriptionCoalesces(t *testing.T) {
 	}
 	if len(sub.Take()) != 0 {
 		t.Fatal("changes delivered twice")
+	}
+}
+
+func TestDamageFoundInBackgroundRebuildsAtNextStart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	c, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := c.EnsureFolder(ctx, Folder{Account: "a", Name: "INBOX", Role: RoleInbox})
+	if _, err := c.AddMessages(ctx, genMessages("a", f.ID, 3000, time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	c.Close() // checkpoints the WAL into index.db
+
+	// Damage pages in the middle of the file, past the schema, as a failing disk might.
+	path := filepath.Join(dir, indexFile)
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	garbage := make([]byte, 16384)
+	for i := range garbage {
+		garbage[i] = byte(i*7 + 13)
+	}
+	if _, err := file.WriteAt(garbage, fi.Size()/2); err != nil {
+		t.Fatal(err)
+	}
+	file.Close()
+
+	c, err = Open(dir) // the cheap check passes: the window would open at once
+	if err != nil {
+		t.Fatalf("open with damaged pages: %v", err)
+	}
+	c.WaitIntegrityCheck()
+	c.Close()
+	if _, err := os.Stat(filepath.Join(dir, damagedMarker)); err != nil {
+		t.Fatalf("background check left no marker: %v", err)
+	}
+
+	c, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if rebuilt, why := c.Rebuilt(); !rebuilt || !strings.Contains(why, "integrity check") {
+		t.Fatalf("Rebuilt = %v %q", rebuilt, why)
+	}
+	if _, err := os.Stat(filepath.Join(dir, damagedMarker)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("marker still there: %v", err)
+	}
+	if fs, _ := c.Folders(ctx, ""); len(fs) != 0 {
+		t.Fatalf("new index not empty: %+v", fs)
 	}
 }
