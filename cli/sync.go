@@ -61,6 +61,9 @@ func syncCmd(ctx context.Context, env *Env, args []string) error {
 		progress.finish()
 		return err
 	}
+	if cache, err := env.Cache(); err == nil {
+		cache.StartIntegrityCheck() // staying connected: check the whole index in the background
+	}
 	m.Start(ctx)
 	<-ctx.Done()
 	m.Wait()

@@ -95,17 +95,20 @@ func Open(dir string) (*Cache, error) {
 		}
 	}
 	c.index = index
-	c.startIntegrityCheck()
 	return c, nil
 }
 
 // damagedMarker records, for the next start, that the background check found the index damaged.
 const damagedMarker = "index.damaged"
 
-// startIntegrityCheck runs PRAGMA quick_check on the index in the background. Damage is written to a
-// marker file, so the next Open sets the index aside and rebuilds it (a damaged index being in use now
-// can still be read, and nothing in it exists only there).
-func (c *Cache) startIntegrityCheck() {
+// StartIntegrityCheck runs PRAGMA quick_check on the index in the background; long-running processes
+// (the window, sync without --once) call it once after Open. Damage is written to a marker file, so the
+// next Open sets the index aside and rebuilds it (a damaged index in use now can still be read, and
+// nothing in it exists only there).
+func (c *Cache) StartIntegrityCheck() {
+	if c.checkDone != nil {
+		return
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c.checkCancel, c.checkDone = cancel, make(chan struct{})
 	go func() {
@@ -126,8 +129,12 @@ func (c *Cache) startIntegrityCheck() {
 	}()
 }
 
-// WaitIntegrityCheck blocks until the background integrity check has finished (tests, benchmarks).
-func (c *Cache) WaitIntegrityCheck() { <-c.checkDone }
+// WaitIntegrityCheck blocks until a started integrity check has finished (tests, benchmarks).
+func (c *Cache) WaitIntegrityCheck() {
+	if c.checkDone != nil {
+		<-c.checkDone
+	}
+}
 
 // Rebuilt reports whether Open had to replace a damaged index, and why.
 func (c *Cache) Rebuilt() (bool, string) { return c.rebuilt, c.rebuiltReason }
@@ -137,8 +144,10 @@ func (c *Cache) Dir() string { return c.dir }
 
 // Close closes both databases.
 func (c *Cache) Close() error {
-	c.checkCancel()
-	<-c.checkDone
+	if c.checkDone != nil {
+		c.checkCancel()
+		<-c.checkDone
+	}
 	return errors.Join(c.index.Close(), c.store.Close())
 }
 

@@ -492,6 +492,7 @@ func TestDamageFoundInBackgroundRebuildsAtNextStart(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open with damaged pages: %v", err)
 	}
+	c.StartIntegrityCheck()
 	c.WaitIntegrityCheck()
 	c.Close()
 	if _, err := os.Stat(filepath.Join(dir, damagedMarker)); err != nil {
