@@ -260,6 +260,9 @@ func TestUpsertByUIDAndServerState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if n, err := c.CountUIDs(ctx, f.ID); err != nil || n != len(st) {
+		t.Fatalf("CountUIDs = %d, %v; want %d", n, err, len(st))
+	}
 	got := fmt.Sprint(st)
 	want := fmt.Sprintf("[{%d 1 5 0 false} {%d 2 2 9 false} {%d 4 1 0 false} {%d 5 0 0 false}]", ids[0], ids[1], ids[3], ids[4])
 	if got != want {

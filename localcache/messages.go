@@ -260,6 +260,15 @@ func (c *Cache) FolderUIDs(ctx context.Context, folderID int64) ([]UIDState, err
 	return out, rows.Err()
 }
 
+// CountUIDs counts the folder's cached messages that have a UID (from the index alone).
+func (c *Cache) CountUIDs(ctx context.Context, folderID int64) (int, error) {
+	var n int
+	if err := c.index.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE folder_id = ? AND uid IS NOT NULL`, folderID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count uids of folder %d: %w", folderID, err)
+	}
+	return n, nil
+}
+
 // FlagUpdate is a flag state the server reported for a UID.
 type FlagUpdate struct {
 	UID      uint32

@@ -94,10 +94,6 @@ func (e *Engine) syncFolder(ctx context.Context, cn *conn, folderID int64) error
 	firstSync := f.UIDNext == 0
 	condstore := cn.condstore() && sel.HighestModSeq != 0
 
-	cached, err := e.cache.FolderUIDs(ctx, f.ID)
-	if err != nil {
-		return err
-	}
 	ex, err := e.pendingExclusions(ctx, f.ID)
 	if err != nil {
 		return err
@@ -105,11 +101,21 @@ func (e *Engine) syncFolder(ctx context.Context, cn *conn, folderID int64) error
 	snap := snapshot{uidValidity: sel.UIDValidity, uidNext: uint32(sel.UIDNext), modSeq: sel.HighestModSeq,
 		messages: sel.NumMessages, unseen: -1}
 
-	// Nothing changed since the last complete pass: one SELECT was enough.
-	if !firstSync && condstore && f.HighestModSeq == sel.HighestModSeq && f.UIDNext == uint32(sel.UIDNext) &&
-		len(cached)+len(ex.uids) == int(sel.NumMessages) {
-		e.setSnapshot(f.ID, snap)
-		return nil
+	// Nothing changed since the last complete pass: one SELECT was enough. Counting the cached UIDs
+	// reads the index only; loading them all waits until something did change.
+	if !firstSync && condstore && f.HighestModSeq == sel.HighestModSeq && f.UIDNext == uint32(sel.UIDNext) {
+		n, err := e.cache.CountUIDs(ctx, f.ID)
+		if err != nil {
+			return err
+		}
+		if n+len(ex.uids) == int(sel.NumMessages) {
+			e.setSnapshot(f.ID, snap)
+			return nil
+		}
+	}
+	cached, err := e.cache.FolderUIDs(ctx, f.ID)
+	if err != nil {
+		return err
 	}
 
 	server, err := e.searchAll(cn, sel.NumMessages)
