@@ -26,6 +26,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"postbode/accounts"
+	"postbode/internal/pki"
 	"postbode/sync/transport"
 )
 
@@ -123,7 +124,8 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 
-	p, err := newPKI(time.Now()) // the certificate must be valid now, whatever the mail's dates
+	// The certificate must be valid now, whatever the mail's dates.
+	caPEM, caPool, tlsCfg, err := serverTLS()
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +134,7 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 		return nil, fmt.Errorf("demo: profile folder: %w", err)
 	}
 	caFile := filepath.Join(profile.ConfigDir, CAFileName)
-	if err := os.WriteFile(caFile, p.caPEM, 0o600); err != nil {
+	if err := os.WriteFile(caFile, caPEM, 0o600); err != nil {
 		return nil, fmt.Errorf("demo: write CA file: %w", err)
 	}
 
@@ -142,7 +144,7 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 		Dir:       opts.Dir,
 		Passwords: map[string]string{IMAPAccountName: imapPW, POP3AccountName: popPW},
 		CAFile:    caFile,
-		CertPool:  p.pool,
+		CertPool:  caPool,
 		log:       log,
 		imapUser:  newIMAPUser(IMAPUser, imapPW),
 		drop:      &maildrop{},
@@ -157,7 +159,6 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 			d.Close()
 		}
 	}()
-	tlsCfg := p.serverConfig()
 	listen := func() (net.Listener, error) {
 		ln, err := tls.Listen("tcp", net.JoinHostPort(loopback, "0"), tlsCfg)
 		if err != nil {
@@ -332,6 +333,30 @@ func (d *Demo) tick(ctx context.Context, every time.Duration, seed int64) {
 		_ = d.Deliver(POP3User, popRaw)
 		d.arrived.Add(1)
 	}
+}
+
+// serverTLS makes a throw-away CA and the one server certificate it signs. The demo servers
+// present the certificate; the accounts trust the CA through their CA file, so the client
+// verifies the chain and the host exactly as it would for a real server.
+func serverTLS() (caPEM []byte, pool *x509.CertPool, cfg *tls.Config, err error) {
+	const validity = 30 * 24 * time.Hour
+	ca, err := pki.NewCA("Postbode demo CA", pki.Options{Organization: "Postbode demo", Validity: validity})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("demo: %w", err)
+	}
+	certPEM, keyPEM, err := ca.Issue("127.0.0.1", []string{"localhost"},
+		[]net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		pki.Options{Organization: "Postbode demo", Validity: validity})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("demo: %w", err)
+	}
+	// Send the CA along with the leaf, as a real server sends its intermediates.
+	cert, err := tls.X509KeyPair(append(certPEM, ca.PEM()...), keyPEM)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("demo: server certificate: %w", err)
+	}
+	cfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	return ca.PEM(), ca.Pool(), cfg, nil
 }
 
 // Close stops the ticker and the servers, drops every connection and waits for the demo's

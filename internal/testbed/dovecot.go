@@ -16,9 +16,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"postbode/internal/pki"
 )
 
 // ErrUnavailable is wrapped by Start when this machine cannot run the
@@ -84,21 +85,12 @@ type Dovecot struct {
 	mailUID         int
 	mailGID         int
 
-	mu      sync.Mutex
-	proc    *process // nil while not running
-	stopped bool     // Stop was called: final
+	master daemon
 
 	deliverMu sync.Mutex
 	lastStamp time.Time
 	deliverQ  uint64
 	folderDir map[string]string // user+"\x00"+folder -> maildir folder path
-}
-
-// process is one running dovecot master and its process group.
-type process struct {
-	cmd  *exec.Cmd
-	done chan struct{} // closed once cmd.Wait returned
-	err  error         // cmd.Wait's result, valid after done
 }
 
 // Available reports why the testbed cannot run here, or nil if it can.
@@ -178,6 +170,7 @@ func Start(ctx context.Context, opts Options) (*Dovecot, error) {
 		Separator:  opts.Separator,
 		keepDir:    opts.KeepDir,
 		folderDir:  map[string]string{},
+		master:     daemon{name: "dovecot", termGrace: 10 * time.Second, killAfter: time.Second},
 	}
 	if len(d.Users) == 0 {
 		d.Users = append([]User(nil), DefaultUsers...)
@@ -393,17 +386,33 @@ func (d *Dovecot) removeDirs() {
 	}
 }
 
+// serverNames are the DNS names the server certificate is valid for.
+// mail.test is what security tests should use: Go's net/smtp treats
+// "localhost" as safe for plaintext auth, so it can hide bugs.
+var serverNames = []string{"localhost", "mail.test"}
+
+// serverIPs are the addresses the server certificate is valid for. 127.0.0.2
+// is included so fake servers started next to this one can reuse the CA.
+var serverIPs = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv4(127, 0, 0, 2), net.IPv6loopback}
+
+// writeFiles creates a throw-away CA and a server certificate for the
+// loopback names above, then the password file and mail folders.
 func (d *Dovecot) writeFiles(a accounts) error {
-	p, err := newPKI()
+	ca, err := pki.NewCA("Postbode testbed CA", pki.Options{Organization: "Postbode testbed", Validity: 10 * 24 * time.Hour})
 	if err != nil {
 		return fmt.Errorf("testbed: %w", err)
 	}
-	d.CAPEM, d.CertPool = p.caPEM, p.pool
+	// A day shorter than the CA, so the leaf never outlives its issuer.
+	certPEM, keyPEM, err := ca.Issue("mail.test", serverNames, serverIPs, pki.Options{Validity: 9 * 24 * time.Hour})
+	if err != nil {
+		return fmt.Errorf("testbed: %w", err)
+	}
+	d.CAPEM, d.CertPool = ca.PEM(), ca.Pool()
 	tlsDir := filepath.Join(d.Dir, "tls")
 	if err := os.MkdirAll(tlsDir, 0o755); err != nil {
 		return fmt.Errorf("testbed: create tls dir: %w", err)
 	}
-	for name, data := range map[string][]byte{"ca.pem": p.caPEM, "cert.pem": p.certPEM, "key.pem": p.keyPEM} {
+	for name, data := range map[string][]byte{"ca.pem": d.CAPEM, "cert.pem": certPEM, "key.pem": keyPEM} {
 		mode := os.FileMode(0o644)
 		if name == "key.pem" {
 			mode = 0o600 // read by the config process, which runs as root
@@ -604,7 +613,7 @@ func (d *Dovecot) writeConfig(opts Options, a accounts) error {
 }
 
 // startProcess runs the dovecot master in the foreground and waits until
-// all ports answer. Caller holds d.mu or owns d exclusively.
+// all ports answer. Caller holds d.master.mu or owns d exclusively.
 func (d *Dovecot) startProcess(ctx context.Context) error {
 	stderrPath := filepath.Join(d.Dir, "dovecot.stderr")
 	stderr, err := os.Create(stderrPath)
@@ -617,25 +626,12 @@ func (d *Dovecot) startProcess(ctx context.Context) error {
 	cmd.Stdout = stderr
 	cmd.Stderr = stderr
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "TZ=UTC"}
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		// Own process group so Stop can reap every child and nothing else.
-		Setpgid: true,
-		// A test binary killed by a timeout must not leave a server behind.
-		// (The signal follows the exit of the forking OS thread, which Go
-		// only ends for goroutines that exit while LockOSThread'ed.)
-		Pdeathsig: syscall.SIGTERM,
+	p, err := d.master.launch(cmd)
+	if err != nil {
+		return err
 	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("testbed: run %s: %w", d.bin, err)
-	}
-	p := &process{cmd: cmd, done: make(chan struct{})}
-	go func() {
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
-	d.proc = p
 	if err := d.waitReady(ctx, p); err != nil {
-		_ = d.stopProcess()
+		_ = d.master.stopProcess()
 		return fmt.Errorf("testbed: dovecot did not start: %w\n--- %s ---\n%s", err, d.LogFile, d.LogTail(30))
 	}
 	return nil
@@ -758,127 +754,24 @@ func (d *Dovecot) MaildirPath(user string) string {
 }
 
 // Running reports whether the server's master process is up.
-func (d *Dovecot) Running() bool {
-	d.mu.Lock()
-	p := d.proc
-	d.mu.Unlock()
-	if p == nil {
-		return false
-	}
-	select {
-	case <-p.done:
-		return false
-	default:
-		return true
-	}
-}
+func (d *Dovecot) Running() bool { return d.master.running() }
 
 // Stop stops the server, waits for all its processes and removes a
 // temporary Dir (unless KeepDir). It is idempotent; the instance cannot be
 // restarted afterwards (use Halt for that).
-func (d *Dovecot) Stop() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.stopped {
-		return nil
-	}
-	d.stopped = true
-	err := d.stopProcess()
-	d.removeDirs()
-	return err
-}
+func (d *Dovecot) Stop() error { return d.master.stop(d.removeDirs) }
 
 // Halt stops the server processes but keeps config, mail and port numbers,
 // so Restart can bring it back: for "server offline" tests.
-func (d *Dovecot) Halt() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.stopProcess()
-}
+func (d *Dovecot) Halt() error { return d.master.halt() }
 
 // Restart stops the server if it runs and starts it again on the same ports
 // with the same mail. Connections are dropped; UIDs and UIDVALIDITY stay.
 func (d *Dovecot) Restart(ctx context.Context) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.stopped {
-		return errors.New("testbed: restart after Stop")
-	}
-	if err := d.stopProcess(); err != nil {
-		return err
-	}
-	_ = os.Truncate(d.LogFile, 0) // keep start errors focused on this attempt
-	return d.startProcess(ctx)
-}
-
-// stopProcess terminates the master and every process of its group. Caller
-// holds d.mu.
-func (d *Dovecot) stopProcess() error {
-	p := d.proc
-	if p == nil {
-		return nil
-	}
-	d.proc = nil
-	pgid := p.cmd.Process.Pid
-	// SIGTERM the whole group: signalled alone, the master spends a second
-	// waiting for its children to go.
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		<-p.done
-	}
-	// Children outlive the master briefly and hold the listening sockets;
-	// wait for them so a Restart can bind the same ports.
-	deadline := time.Now().Add(5 * time.Second)
-	signalled := false
-	for groupAlive(pgid) {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("testbed: dovecot processes of group %d did not exit", pgid)
-		}
-		if !signalled && time.Until(deadline) < 4*time.Second {
-			_ = syscall.Kill(-pgid, syscall.SIGKILL)
-			signalled = true
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return nil
-}
-
-// groupAlive reports whether a non-zombie process is left in process group
-// pgid. Zombies are skipped: in containers nobody may reap them, and they
-// hold no sockets.
-func groupAlive(pgid int) bool {
-	if err := syscall.Kill(-pgid, 0); errors.Is(err, syscall.ESRCH) {
-		return false
-	}
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return true
-	}
-	for _, e := range entries {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// Fields after "(comm)": state ppid pgrp ...
-		i := strings.LastIndexByte(string(stat), ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(stat[i+1:]))
-		if len(f) < 3 || f[0] == "Z" {
-			continue
-		}
-		if f[2] == strconv.Itoa(pgid) {
-			return true
-		}
-	}
-	return false
+	return d.master.restart(ctx, func(ctx context.Context) error {
+		_ = os.Truncate(d.LogFile, 0) // keep start errors focused on this attempt
+		return d.startProcess(ctx)
+	})
 }
 
 // LogTail returns the last n lines of the Dovecot log.

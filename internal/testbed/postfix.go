@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -56,9 +54,7 @@ type Postfix struct {
 	dovecot         *Dovecot
 	masterBin       string
 	ownDir, keepDir bool
-	stopped         bool
-	mu              sync.Mutex
-	proc            *process // nil while not running
+	master          daemon
 }
 
 // postfixMaster finds Postfix's master daemon in the package's
@@ -152,6 +148,10 @@ func StartPostfix(ctx context.Context, d *Dovecot, opts PostfixOptions) (*Postfi
 		MessageSizeLimit: opts.MessageSizeLimit,
 		dovecot:          d,
 		keepDir:          opts.KeepDir,
+		// Postfix keeps its queue safe across any kill (a message is
+		// acknowledged only once it is on disk), so after a short grace
+		// period the group is killed outright.
+		master: daemon{name: "postfix", termGrace: 500 * time.Millisecond, killAfter: 500 * time.Millisecond},
 	}
 	if p.MessageSizeLimit <= 0 {
 		p.MessageSizeLimit = 10240000
@@ -442,7 +442,8 @@ func (p *Postfix) makeQueue() error {
 }
 
 // startProcess runs the master in the foreground, in its own process group,
-// and waits until both ports greet. Caller holds p.mu or owns p exclusively.
+// and waits until both ports greet. Caller holds p.master.mu or owns p
+// exclusively.
 func (p *Postfix) startProcess(ctx context.Context) error {
 	stderrPath := filepath.Join(p.Dir, "master.stderr")
 	stderr, err := os.Create(stderrPath)
@@ -456,18 +457,12 @@ func (p *Postfix) startProcess(ctx context.Context) error {
 	cmd.Dir = p.QueueDir
 	cmd.Stdout, cmd.Stderr = stderr, stderr
 	cmd.Env = p.env()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("testbed: run %s: %w", p.masterBin, err)
+	proc, err := p.master.launch(cmd)
+	if err != nil {
+		return err
 	}
-	proc := &process{cmd: cmd, done: make(chan struct{})}
-	go func() {
-		proc.err = cmd.Wait()
-		close(proc.done)
-	}()
-	p.proc = proc
 	if err := p.waitReady(ctx, proc); err != nil {
-		_ = p.stopProcess()
+		_ = p.master.stopProcess()
 		return fmt.Errorf("testbed: postfix did not start: %w\n--- %s ---\n%s", err, p.LogFile, p.LogTail(30))
 	}
 	return nil
@@ -509,88 +504,20 @@ func (p *Postfix) SubmissionAddr() string {
 }
 
 // Running reports whether the master process is up.
-func (p *Postfix) Running() bool {
-	p.mu.Lock()
-	proc := p.proc
-	p.mu.Unlock()
-	if proc == nil {
-		return false
-	}
-	select {
-	case <-proc.done:
-		return false
-	default:
-		return true
-	}
-}
+func (p *Postfix) Running() bool { return p.master.running() }
 
 // Stop stops Postfix, waits for all its processes and removes a temporary
 // Dir (unless KeepDir). It is idempotent and final.
-func (p *Postfix) Stop() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.stopped {
-		return nil
-	}
-	p.stopped = true
-	err := p.stopProcess()
-	p.removeDir()
-	return err
-}
+func (p *Postfix) Stop() error { return p.master.stop(p.removeDir) }
 
 // Halt takes Postfix offline (nothing listens on its ports) but keeps its
 // config, queue and port numbers for Restart.
-func (p *Postfix) Halt() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stopProcess()
-}
+func (p *Postfix) Halt() error { return p.master.halt() }
 
 // Restart stops Postfix if it runs and starts it again on the same ports
 // with the same queue; mail queued before is delivered afterwards.
 func (p *Postfix) Restart(ctx context.Context) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.stopped {
-		return errors.New("testbed: postfix restart after Stop")
-	}
-	if err := p.stopProcess(); err != nil {
-		return err
-	}
-	return p.startProcess(ctx)
-}
-
-// stopProcess ends the master and every daemon of its group. Postfix keeps
-// its queue safe across any kill (a message is acknowledged only once it
-// is on disk), so after a short grace period the group is killed outright.
-// Caller holds p.mu.
-func (p *Postfix) stopProcess() error {
-	proc := p.proc
-	if proc == nil {
-		return nil
-	}
-	p.proc = nil
-	pgid := proc.cmd.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-proc.done:
-	case <-time.After(500 * time.Millisecond):
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		<-proc.done
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	signalled := false
-	for groupAlive(pgid) {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("testbed: postfix processes of group %d did not exit", pgid)
-		}
-		if !signalled && time.Until(deadline) < 4500*time.Millisecond {
-			_ = syscall.Kill(-pgid, syscall.SIGKILL)
-			signalled = true
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return nil
+	return p.master.restart(ctx, p.startProcess)
 }
 
 // LogTail returns the last n lines of the Postfix log.
