@@ -201,17 +201,27 @@ func (c *composer) doSend() {
 			tr("This build of Postbode cannot send mail yet. Your text is still here: use Save draft to keep it."), c.win)
 		return
 	}
-	c.setBusy(true, tr("Sending…"))
+	c.run(tr("Sending…"), tr("The message was not sent"), func(ctx context.Context) error {
+		return c.u.deps.Sender.Send(ctx, d)
+	}, func() {
+		c.done = true
+		c.win.Close()
+	})
+}
+
+// run does a Sender call off the UI goroutine with the composer marked busy, then shows the failure
+// or calls done on the UI goroutine.
+func (c *composer) run(busy, failed string, op func(context.Context) error, done func()) {
+	c.setBusy(true, busy)
 	c.u.tasks.writes.post("", func(ctx context.Context) {
-		err := c.u.deps.Sender.Send(ctx, d)
+		err := op(ctx)
 		c.u.exec(func() {
 			c.setBusy(false, "")
 			if err != nil {
-				dialog.ShowError(fmt.Errorf("%s: %w", tr("The message was not sent"), err), c.win)
+				dialog.ShowError(fmt.Errorf("%s: %w", failed, err), c.win)
 				return
 			}
-			c.done = true
-			c.win.Close()
+			done()
 		})
 	})
 }
@@ -230,18 +240,11 @@ func (c *composer) doSave() {
 			tr("This build of Postbode cannot save drafts yet."), c.win)
 		return
 	}
-	c.setBusy(true, tr("Saving…"))
-	c.u.tasks.writes.post("", func(ctx context.Context) {
-		err := c.u.deps.Sender.SaveDraft(ctx, d)
-		c.u.exec(func() {
-			c.setBusy(false, "")
-			if err != nil {
-				dialog.ShowError(fmt.Errorf("%s: %w", tr("The draft was not saved"), err), c.win)
-				return
-			}
-			c.status.SetText(tr("Draft saved"))
-			c.initial = c.snapshot()
-		})
+	c.run(tr("Saving…"), tr("The draft was not saved"), func(ctx context.Context) error {
+		return c.u.deps.Sender.SaveDraft(ctx, d)
+	}, func() {
+		c.status.SetText(tr("Draft saved"))
+		c.initial = c.snapshot()
 	})
 }
 
