@@ -66,6 +66,12 @@ func (m *Manager) send(ctx context.Context, r Send) error {
 	return nil
 }
 
+// SaveDraftID saves a draft as a SaveDraft request does and returns the local id of the stored copy,
+// so that the composer can name it in Replaces on its next save instead of adding another copy.
+func (m *Manager) SaveDraftID(ctx context.Context, r SaveDraft) (int64, error) {
+	return m.saveDraft(ctx, r)
+}
+
 // saveDraft writes the draft into Drafts locally at once; IMAP accounts queue the APPEND (and the
 // removal of the version it replaces) for the engine.
 func (m *Manager) saveDraft(ctx context.Context, r SaveDraft) (int64, error) {

@@ -59,7 +59,8 @@ type Deps struct {
 // Sender delivers what the composer produces.
 type Sender interface {
 	Send(ctx context.Context, d Draft) error
-	SaveDraft(ctx context.Context, d Draft) error
+	// SaveDraft stores d (replacing d.Replaces) and returns the local id of the stored copy.
+	SaveDraft(ctx context.Context, d Draft) (int64, error)
 }
 
 // Draft is a message being written, as the composer hands it to a Sender: the message, the account
@@ -166,6 +167,6 @@ func (s ManagerSender) Send(ctx context.Context, d Draft) error {
 	return s.Manager.Do(ctx, accounts.Send{Account: d.Account, Draft: d.Draft})
 }
 
-func (s ManagerSender) SaveDraft(ctx context.Context, d Draft) error {
-	return s.Manager.Do(ctx, accounts.SaveDraft{Account: d.Account, Draft: d.Draft, Replaces: d.Replaces})
+func (s ManagerSender) SaveDraft(ctx context.Context, d Draft) (int64, error) {
+	return s.Manager.SaveDraftID(ctx, accounts.SaveDraft{Account: d.Account, Draft: d.Draft, Replaces: d.Replaces})
 }

@@ -240,9 +240,14 @@ func (c *composer) doSave() {
 			tr("This build of Postbode cannot save drafts yet."), c.win)
 		return
 	}
+	var saved int64
 	c.run(tr("Saving…"), tr("The draft was not saved"), func(ctx context.Context) error {
-		return c.u.deps.Sender.SaveDraft(ctx, d)
+		var err error
+		saved, err = c.u.deps.Sender.SaveDraft(ctx, d)
+		return err
 	}, func() {
+		// The next save replaces this copy rather than adding another one to Drafts.
+		c.base.Replaces = saved
 		c.status.SetText(tr("Draft saved"))
 		c.initial = c.snapshot()
 	})

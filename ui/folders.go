@@ -2,12 +2,14 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"image/color"
 	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -64,7 +66,9 @@ func newFolderPane(u *ui) *folderPane {
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(p.entries) {
 				e := p.entries[i]
-				o.(*folderRow).set(e, p.states[e.account])
+				r := o.(*folderRow)
+				r.pane, r.index = p, i
+				r.set(e, p.states[e.account])
 			}
 		})
 	p.list.HideSeparators = true
@@ -333,6 +337,8 @@ type folderRow struct {
 	badge  *canvas.Rectangle
 	count  *canvas.Text
 	state  *widget.Icon
+	pane   *folderPane // for the context menu
+	index  int         // the entry this row shows
 	full   string
 	depth  int
 	header bool
@@ -378,6 +384,19 @@ func (r *folderRow) set(e folderEntry, st accounts.ConnState) {
 		r.state.SetResource(nil)
 	}
 	r.Refresh()
+}
+
+// TappedSecondary opens the folder's context menu.
+func (r *folderRow) TappedSecondary(ev *fyne.PointEvent) {
+	if r.pane == nil {
+		return
+	}
+	m := r.pane.contextMenu(r.index)
+	c := fyne.CurrentApp().Driver().CanvasForObject(r)
+	if m == nil || c == nil {
+		return
+	}
+	widget.ShowPopUpMenuAtPosition(m, c, ev.AbsolutePosition)
 }
 
 func (r *folderRow) CreateRenderer() fyne.WidgetRenderer {
@@ -462,4 +481,120 @@ func (rr *folderRowRenderer) Refresh() {
 	rr.Layout(r.Size())
 	r.badge.Refresh()
 	r.count.Refresh()
+}
+
+// contextMenu is the right-click menu of a folder pane row: new folder (under a folder, or at the top
+// for an account row), rename and delete. Special folders and account rows cannot be renamed or
+// deleted; the Manager refuses that too, the menu just does not offer it.
+func (p *folderPane) contextMenu(i int) *fyne.Menu {
+	if i < 0 || i >= len(p.entries) || p.entries[i].kind == entryAllInboxes {
+		return nil
+	}
+	e := p.entries[i]
+	editable := e.kind == entryFolder && e.folder.Role == ""
+	item := func(label string, icon fyne.Resource, enabled bool, fn func()) *fyne.MenuItem {
+		it := fyne.NewMenuItem(label, fn)
+		it.Icon, it.Disabled = icon, !enabled
+		return it
+	}
+	return fyne.NewMenu("",
+		item(tr("New folder…"), theme.FolderNewIcon(), true, func() { p.askNewFolder(e) }),
+		item(tr("Rename…"), theme.DocumentCreateIcon(), editable, func() { p.askRename(e) }),
+		item(tr("Delete…"), theme.DeleteIcon(), editable, func() { p.askDelete(e) }),
+	)
+}
+
+// askNewFolder asks for a name and creates the folder under e's folder (at the top for an account
+// row, or when the account has no hierarchy delimiter).
+func (p *folderPane) askNewFolder(e folderEntry) {
+	title, prefix, delim := tr("New folder"), "", p.delimiter(e.account)
+	if e.kind == entryFolder && e.folder.Delim != "" {
+		delim = e.folder.Delim
+		prefix = e.folder.Name + delim
+		title = tr("New folder in “{{.Parent}}”", map[string]any{"Parent": e.name})
+	}
+	p.askName(title, tr("Create"), "", e.account, prefix, delim, func(name string) {
+		p.u.do(accounts.CreateFolder{Account: e.account, Name: prefix + name})
+	})
+}
+
+// askRename asks for a folder's new name; it stays where it is in the tree.
+func (p *folderPane) askRename(e folderEntry) {
+	if e.kind != entryFolder || e.folder.Role != "" {
+		return
+	}
+	prefix := ""
+	if path := folderPath(e.folder); len(path) > 1 {
+		prefix = strings.Join(path[:len(path)-1], e.folder.Delim) + e.folder.Delim
+	}
+	p.askName(tr("Rename folder"), tr("Rename"), e.name, e.account, prefix, e.folder.Delim, func(name string) {
+		if prefix+name != e.folder.Name {
+			p.u.do(accounts.RenameFolder{FolderID: e.folder.ID, NewName: prefix + name})
+		}
+	})
+}
+
+// askDelete asks before deleting a folder with the messages in it.
+func (p *folderPane) askDelete(e folderEntry) {
+	if e.kind != entryFolder || e.folder.Role != "" {
+		return
+	}
+	msg := trN("Delete the folder “{{.Name}}” and the {{.Count}} messages in it?", e.total,
+		map[string]any{"Name": e.name, "Count": formatCount(e.total)})
+	d := dialog.NewConfirm(tr("Delete folder"), msg, func(ok bool) {
+		if ok {
+			p.u.do(accounts.DeleteFolder{FolderID: e.folder.ID})
+		}
+	}, p.u.win)
+	d.SetConfirmText(tr("Delete"))
+	d.SetDismissText(tr("Cancel"))
+	d.SetConfirmImportance(widget.DangerImportance)
+	d.Show()
+}
+
+// askName shows a dialog with one name field; done gets the trimmed name once it is valid: not
+// empty, without the hierarchy delimiter, and not the name of another folder of the account.
+func (p *folderPane) askName(title, confirm, initial, account, prefix, delim string, done func(string)) {
+	entry := widget.NewEntry()
+	entry.SetText(initial)
+	entry.Validator = func(s string) error {
+		s = strings.TrimSpace(s)
+		switch {
+		case s == "":
+			return errors.New(tr("Enter a name."))
+		case delim != "" && strings.Contains(s, delim):
+			return errors.New(tr("A folder name cannot contain “{{.Delim}}”.", map[string]any{"Delim": delim}))
+		case s != initial && p.hasFolder(account, prefix+s):
+			return errors.New(tr("There is already a folder with this name."))
+		}
+		return nil
+	}
+	d := dialog.NewForm(title, confirm, tr("Cancel"), []*widget.FormItem{widget.NewFormItem(tr("Name"), entry)},
+		func(ok bool) {
+			if ok && entry.Validate() == nil {
+				done(strings.TrimSpace(entry.Text))
+			}
+		}, p.u.win)
+	d.Resize(fyne.NewSize(380, d.MinSize().Height))
+	d.Show()
+	p.u.win.Canvas().Focus(entry)
+}
+
+func (p *folderPane) hasFolder(account, name string) bool {
+	for _, f := range p.folders {
+		if f.Account == account && f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// delimiter is the hierarchy delimiter the account's folders use ("" when none is known).
+func (p *folderPane) delimiter(account string) string {
+	for _, f := range p.folders {
+		if f.Account == account && f.Delim != "" {
+			return f.Delim
+		}
+	}
+	return ""
 }

@@ -121,11 +121,12 @@ func (s *testSender) Send(ctx context.Context, d Draft) error {
 	return nil
 }
 
-func (s *testSender) SaveDraft(ctx context.Context, d Draft) error {
+// SaveDraft hands out ids 1, 2, 3… as the stored copies' ids.
+func (s *testSender) SaveDraft(ctx context.Context, d Draft) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.drafts = append(s.drafts, d)
-	return nil
+	return int64(len(s.drafts)), nil
 }
 
 type harness struct {
