@@ -637,21 +637,18 @@ func (d *Dovecot) startProcess(ctx context.Context) error {
 	return nil
 }
 
-// waitReady polls until every listener answers with its greeting.
-func (d *Dovecot) waitReady(ctx context.Context, p *process) error {
+// greeting is a listener to wait for and the start of the line it greets with.
+type greeting struct {
+	port  int
+	tls   bool
+	greet string
+}
+
+// waitGreetings polls until every listener answers with its greeting, giving up when the server's
+// process exits (exited says why) or after 20 s.
+func (d *Dovecot) waitGreetings(ctx context.Context, p *process, checks []greeting, exited func() error) error {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	checks := []struct {
-		port  int
-		tls   bool
-		greet string
-	}{
-		{d.IMAPPort, false, "* OK"},
-		{d.IMAPSPort, true, "* OK"},
-		{d.POP3Port, false, "+OK"},
-		{d.POP3SPort, true, "+OK"},
-		{d.LMTPPort, false, "220 "},
-	}
 	for _, c := range checks {
 		for {
 			err := d.probe(ctx, c.port, c.tls, c.greet)
@@ -660,7 +657,7 @@ func (d *Dovecot) waitReady(ctx context.Context, p *process) error {
 			}
 			select {
 			case <-p.done:
-				return fmt.Errorf("dovecot exited (%v)%s", p.err, d.stderrText())
+				return exited()
 			case <-ctx.Done():
 				return fmt.Errorf("port %d: %w (last error: %v)", c.port, ctx.Err(), err)
 			case <-time.After(20 * time.Millisecond):
@@ -668,6 +665,17 @@ func (d *Dovecot) waitReady(ctx context.Context, p *process) error {
 		}
 	}
 	return nil
+}
+
+// waitReady polls until every listener answers with its greeting.
+func (d *Dovecot) waitReady(ctx context.Context, p *process) error {
+	return d.waitGreetings(ctx, p, []greeting{
+		{d.IMAPPort, false, "* OK"},
+		{d.IMAPSPort, true, "* OK"},
+		{d.POP3Port, false, "+OK"},
+		{d.POP3SPort, true, "+OK"},
+		{d.LMTPPort, false, "220 "},
+	}, func() error { return fmt.Errorf("dovecot exited (%v)%s", p.err, d.stderrText()) })
 }
 
 func (d *Dovecot) probe(ctx context.Context, port int, useTLS bool, greet string) error {
@@ -775,8 +783,11 @@ func (d *Dovecot) Restart(ctx context.Context) error {
 }
 
 // LogTail returns the last n lines of the Dovecot log.
-func (d *Dovecot) LogTail(n int) string {
-	b, err := os.ReadFile(d.LogFile)
+func (d *Dovecot) LogTail(n int) string { return logTail(d.LogFile, n) }
+
+// logTail returns the last n lines of a server's log file.
+func logTail(path string, n int) string {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Sprintf("(no log: %v)", err)
 	}

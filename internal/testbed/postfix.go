@@ -469,30 +469,13 @@ func (p *Postfix) startProcess(ctx context.Context) error {
 }
 
 func (p *Postfix) waitReady(ctx context.Context, proc *process) error {
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	d := p.dovecot
-	checks := []struct {
-		port int
-		tls  bool
-	}{{p.SubmissionsPort, true}, {p.SubmissionPort, false}}
-	for _, c := range checks {
-		for {
-			err := d.probe(ctx, c.port, c.tls, "220 ")
-			if err == nil {
-				break
-			}
-			select {
-			case <-proc.done:
-				b, _ := os.ReadFile(filepath.Join(p.Dir, "master.stderr"))
-				return fmt.Errorf("postfix master exited (%v): %s", proc.err, strings.TrimSpace(string(b)))
-			case <-ctx.Done():
-				return fmt.Errorf("port %d: %w (last error: %v)", c.port, ctx.Err(), err)
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	}
-	return nil
+	return p.dovecot.waitGreetings(ctx, proc, []greeting{
+		{p.SubmissionsPort, true, "220 "},
+		{p.SubmissionPort, false, "220 "},
+	}, func() error {
+		b, _ := os.ReadFile(filepath.Join(p.Dir, "master.stderr"))
+		return fmt.Errorf("postfix master exited (%v): %s", proc.err, strings.TrimSpace(string(b)))
+	})
 }
 
 // SubmissionsAddr and SubmissionAddr return "host:port" of each listener.
@@ -521,14 +504,4 @@ func (p *Postfix) Restart(ctx context.Context) error {
 }
 
 // LogTail returns the last n lines of the Postfix log.
-func (p *Postfix) LogTail(n int) string {
-	b, err := os.ReadFile(p.LogFile)
-	if err != nil {
-		return fmt.Sprintf("(no log: %v)", err)
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
+func (p *Postfix) LogTail(n int) string { return logTail(p.LogFile, n) }
