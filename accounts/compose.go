@@ -1,7 +1,6 @@
 package accounts
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -125,13 +124,15 @@ func (m *Manager) FileCopy(ctx context.Context, acc Account, folder localcache.F
 	if err != nil {
 		return 0, err
 	}
-	msg, err := mailfmt.Parse(bytes.NewReader(raw), mailfmt.DefaultLimits)
+	sum, err := mailfmt.Summarize(raw)
 	if err != nil {
 		return 0, fmt.Errorf("file copy: %w", err)
 	}
-	entry := IndexEntry(acc.Name, folder.ID, msg, int64(len(raw)))
-	entry.Flags, entry.BodyKey = flags, keys[0]
-	entry.BodyText = msg.Text
+	entry := localcache.Message{Account: acc.Name, FolderID: folder.ID, Size: int64(len(raw)), Flags: flags, BodyKey: keys[0]}
+	SetSummary(&entry, sum)
+	if entry.Date.IsZero() {
+		entry.Date = time.Now()
+	}
 	if entry.MessageID == "" {
 		entry.MessageID = messageID
 	}
@@ -144,40 +145,6 @@ func (m *Manager) FileCopy(ctx context.Context, acc Account, folder localcache.F
 			FolderName: folder.Name, BodyKey: keys[0], Set: flags, Items: []localcache.OpItem{{MessageID: ids[0]}}})
 	}
 	return ids[0], err
-}
-
-// IndexEntry turns a parsed message into an index entry for a folder.
-func IndexEntry(account string, folderID int64, msg *mailfmt.Message, size int64) localcache.Message {
-	e := localcache.Message{
-		Account: account, FolderID: folderID, MessageID: msg.MessageID, InReplyTo: msg.InReplyTo,
-		ThreadKey: msg.ThreadKey, Subject: msg.Subject, Date: msg.Date, Size: size,
-		HasAttachment: len(msg.Attachments) > 0, Snippet: mailfmt.Snippet(msg.Text, 160),
-	}
-	if e.Date.IsZero() {
-		e.Date = time.Now()
-	}
-	for i, r := range msg.References {
-		if i > 0 {
-			e.References += " "
-		}
-		e.References += r
-	}
-	if len(msg.From) > 0 {
-		e.FromName, e.FromAddr = msg.From[0].Name, msg.From[0].Email
-	}
-	e.To, e.Cc = joinAddrs(msg.To), joinAddrs(msg.Cc)
-	return e
-}
-
-func joinAddrs(as []mailfmt.Address) string {
-	s := ""
-	for i, a := range as {
-		if i > 0 {
-			s += ", "
-		}
-		s += a.String()
-	}
-	return s
 }
 
 // FileSent files the exact sent bytes in the account's Sent folder (created when missing): on the

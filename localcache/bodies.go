@@ -17,6 +17,8 @@ type Body struct {
 	Origin string
 	Folder string
 	Raw    []byte
+	// Key is BodyKey(Account, Raw) when the caller computed it already (off the store's goroutine).
+	Key string
 }
 
 // BodyKey is the content address of a body within an account. Keys never come from server data.
@@ -42,7 +44,10 @@ VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING`)
 		}
 		defer st.Close()
 		for i, b := range bodies {
-			keys[i] = BodyKey(b.Account, b.Raw)
+			keys[i] = b.Key
+			if keys[i] == "" {
+				keys[i] = BodyKey(b.Account, b.Raw)
+			}
 			if _, err := st.ExecContext(ctx, keys[i], b.Account, b.Origin, b.Folder, len(b.Raw), now, b.Raw); err != nil {
 				return err
 			}
@@ -92,23 +97,46 @@ func (c *Cache) LinkBodies(ctx context.Context, links []BodyLink) error {
 		if changes, err = foldersOf(ctx, tx, ids); err != nil {
 			return err
 		}
-		up, err := tx.PrepareContext(ctx,
-			`UPDATE messages SET body_key = ?, snippet = ?, has_attachment = ? WHERE id = ?`)
+		// The old value of indexed says whether a header-only entry is to be replaced: replacing
+		// an entry that is not there would still leave a tombstone for every later merge to read.
+		state, err := tx.PrepareContext(ctx, `SELECT indexed FROM messages WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer state.Close()
+		up, err := tx.PrepareContext(ctx, `UPDATE messages SET body_key = ?, snippet = ?, has_attachment = ?, indexed = 1 WHERE id = ?`)
 		if err != nil {
 			return err
 		}
 		defer up.Close()
-		fts, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO messages_fts(rowid, subject, addresses, body)
-SELECT id, subject, from_name || ' ' || from_addr || ' ' || to_addrs || ' ' || cc_addrs, ? FROM messages WHERE id = ?`)
+		entry := `SELECT id, subject, from_name || ' ' || from_addr || ' ' || to_addrs || ' ' || cc_addrs, ? FROM messages WHERE id = ?`
+		replace, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO messages_fts(rowid, subject, addresses, body) `+entry)
 		if err != nil {
 			return err
 		}
-		defer fts.Close()
+		defer replace.Close()
+		insert, err := tx.PrepareContext(ctx, `INSERT INTO messages_fts(rowid, subject, addresses, body) `+entry)
+		if err != nil {
+			return err
+		}
+		defer insert.Close()
 		for _, l := range links {
+			var wasIndexed bool
+			err := state.QueryRowContext(ctx, l.MessageID).Scan(&wasIndexed)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue // removed meanwhile
+			}
+			if err != nil {
+				return err
+			}
 			if _, err := up.ExecContext(ctx, l.Key, l.Snippet, l.HasAttachment, l.MessageID); err != nil {
 				return err
 			}
-			if _, err := fts.ExecContext(ctx, l.Text, l.MessageID); err != nil {
+			st := insert
+			if wasIndexed {
+				st = replace
+			}
+			if _, err := st.ExecContext(ctx, l.Text, l.MessageID); err != nil {
 				return err
 			}
 		}
@@ -118,6 +146,24 @@ SELECT id, subject, from_name || ' ' || from_addr || ' ' || to_addrs || ' ' || c
 		return fmt.Errorf("link %d bodies: %w", len(links), err)
 	}
 	c.notifyAll(changes)
+	return nil
+}
+
+// IndexPending gives the messages of a folder that were added with DeferIndex and never got a
+// body (too large, fetch failed, interrupted) their header-only full-text entry.
+func (c *Cache) IndexPending(ctx context.Context, folderID int64) error {
+	err := inTx(ctx, c.index, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO messages_fts(rowid, subject, addresses, body)
+SELECT id, subject, from_name || ' ' || from_addr || ' ' || to_addrs || ' ' || cc_addrs, '' FROM messages
+WHERE folder_id = ? AND indexed = 0`, folderID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET indexed = 1 WHERE folder_id = ? AND indexed = 0`, folderID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("index pending messages of folder %d: %w", folderID, err)
+	}
 	return nil
 }
 

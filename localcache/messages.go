@@ -52,6 +52,10 @@ type Message struct {
 
 	// BodyText is written to the full-text index by AddMessages; it is not read back.
 	BodyText string
+	// DeferIndex tells AddMessages that LinkBodies follows soon with the body: the full-text entry
+	// is then written once, whole, instead of headers now and everything again later. Whatever
+	// stays without a body is indexed by its headers by IndexPending.
+	DeferIndex bool
 }
 
 // messageCols are read from "messages m" in every query.
@@ -106,9 +110,10 @@ func (c *Cache) AddMessages(ctx context.Context, msgs []Message) ([]int64, error
 	err := inTx(ctx, c.index, func(tx *sql.Tx) error {
 		ins, err := tx.PrepareContext(ctx, `
 INSERT INTO messages(account, folder_id, uid, uidvalidity, uidl, message_id, in_reply_to, refs, thread_key, subject,
-	from_name, from_addr, to_addrs, cc_addrs, date, size, flags, keywords, has_attachment, snippet, body_key, modseq)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	from_name, from_addr, to_addrs, cc_addrs, date, size, flags, keywords, has_attachment, snippet, body_key, modseq, indexed)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(folder_id, uid) WHERE uid IS NOT NULL DO UPDATE SET
+	indexed = max(indexed, excluded.indexed),
 	flags = excluded.flags, keywords = excluded.keywords, modseq = excluded.modseq,
 	subject = excluded.subject, from_name = excluded.from_name, from_addr = excluded.from_addr,
 	to_addrs = excluded.to_addrs, cc_addrs = excluded.cc_addrs, date = excluded.date, size = excluded.size,
@@ -133,9 +138,12 @@ RETURNING id`)
 			}
 			err := ins.QueryRowContext(ctx, m.Account, m.FolderID, nullUID(m.UID), m.UIDValidity, nullString(m.UIDL),
 				m.MessageID, m.InReplyTo, m.References, m.ThreadKey, m.Subject, m.FromName, m.FromAddr, m.To, m.Cc,
-				m.Date.Unix(), m.Size, m.Flags, m.Keywords, m.HasAttachment, m.Snippet, m.BodyKey, m.ModSeq).Scan(&ids[i])
+				m.Date.Unix(), m.Size, m.Flags, m.Keywords, m.HasAttachment, m.Snippet, m.BodyKey, m.ModSeq, !m.DeferIndex).Scan(&ids[i])
 			if err != nil {
 				return fmt.Errorf("insert message %q: %w", m.Subject, err)
+			}
+			if m.DeferIndex {
+				continue
 			}
 			if _, err := fts.ExecContext(ctx, ids[i], m.Subject, addressText(m), m.BodyText); err != nil {
 				return fmt.Errorf("index message %d: %w", ids[i], err)

@@ -100,6 +100,13 @@ CREATE TABLE pop3_uidls(
 	PRIMARY KEY(account, uidl)
 ) WITHOUT ROWID;
 `,
+	// 2: searches over all folders walk messages newest first (see Search); messages added with
+	// DeferIndex wait for their full-text entry (indexed = 0) until their body is linked.
+	`
+CREATE INDEX messages_date ON messages(date DESC, id DESC);
+ALTER TABLE messages ADD COLUMN indexed INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX messages_unindexed ON messages(folder_id) WHERE indexed = 0;
+`,
 }
 
 var storeMigrations = []string{

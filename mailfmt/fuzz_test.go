@@ -50,7 +50,14 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(nestedMultipart(30)))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := parse(bytes.NewReader(data), fuzzLimits) // parse, not Parse: a panic must fail here
+		m, err := parse(bytes.NewReader(data), fuzzLimits, false) // parse, not Parse: a panic must fail here
+		tm, terr := parse(bytes.NewReader(data), fuzzLimits, true)
+		if (err == nil) != (terr == nil) {
+			t.Fatalf("Parse error %v, ParseText error %v", err, terr)
+		}
+		if err == nil && len(m.Warnings) == 0 && len(tm.Warnings) == 0 && (m.Text != tm.Text || tm.Rich != nil) {
+			t.Fatalf("ParseText differs: text %q, want %q", tm.Text, m.Text)
+		}
 		if err != nil {
 			if m != nil {
 				t.Fatal("error with a message")

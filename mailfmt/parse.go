@@ -172,6 +172,9 @@ type parser struct {
 
 	target string // OpenPart mode: the part number sought
 	found  *found
+
+	// textOnly (ParseText) builds Text only: no Rich, attachments listed without decoding them.
+	textOnly bool
 }
 
 func (p *parser) warn(format string, args ...any) {
@@ -208,10 +211,22 @@ func Parse(r io.Reader, lim Limits) (msg *Message, err error) {
 			msg, err = nil, fmt.Errorf("mailfmt: parse: internal error: %v", rec)
 		}
 	}()
-	return parse(r, lim)
+	return parse(r, lim, false)
 }
 
-func parse(r io.Reader, lim Limits) (*Message, error) {
+// ParseText is Parse for indexing: Text, the envelope and the attachment list are as Parse gives
+// them, but Rich is nil and attachments are not decoded (their Size is -1), which is display work.
+// An HTML alternative after a plain-text one is skipped, since Text comes from the plain one.
+func ParseText(r io.Reader, lim Limits) (msg *Message, err error) {
+	defer func() {
+		if rec := recover(); rec != nil {
+			msg, err = nil, fmt.Errorf("mailfmt: parse: internal error: %v", rec)
+		}
+	}()
+	return parse(r, lim, true)
+}
+
+func parse(r io.Reader, lim Limits, textOnly bool) (*Message, error) {
 	lim = lim.withDefaults()
 	src := &capReader{r: r, n: lim.MaxTotalBytes}
 	br := bufio.NewReaderSize(src, 32<<10)
@@ -232,7 +247,7 @@ func parse(r io.Reader, lim Limits) (*Message, error) {
 		hb.warnings = append(hb.warnings, "message has no header")
 	}
 
-	p := &parser{lim: lim}
+	p := &parser{lim: lim, textOnly: textOnly}
 	for _, w := range hb.warnings {
 		p.warn("%s", w)
 	}
@@ -257,6 +272,9 @@ func parse(r io.Reader, lim Limits) (*Message, error) {
 		RemoteContentBlocked: all.blocked,
 		Attachments:          p.attachments,
 		Warnings:             p.warnings,
+	}
+	if textOnly {
+		msg.Rich = nil // forwarded-message headers bring blocks of their own
 	}
 	return msg, nil
 }
@@ -358,6 +376,8 @@ func (p *parser) walkMultipart(body io.Reader, mt string, params map[string]stri
 	mr := textproto.NewMultipartReader(body, params["boundary"])
 	related := mt == "multipart/related"
 	start := strings.Trim(params["start"], "<> ")
+	alternative := mt == "multipart/alternative"
+	havePlain := false
 	var children [][]segment
 	for i := 1; ; i++ {
 		part, err := mr.NextPart()
@@ -387,6 +407,11 @@ func (p *parser) walkMultipart(body io.Reader, mt string, params map[string]stri
 			continue // NextPart skips the unread body
 		}
 		ph := message.Header{Header: part.Header}
+		if p.textOnly && alternative && havePlain {
+			if cmt, _, _ := contentType(ph); cmt == "text/html" {
+				continue // NextPart skips the unread body
+			}
+		}
 		attach := forceAttach
 		if related {
 			isRoot := i == 1
@@ -400,6 +425,10 @@ func (p *parser) walkMultipart(body io.Reader, mt string, params map[string]stri
 			return nil // leave the stream where the found part starts
 		}
 		children = append(children, segs)
+		if alternative && !havePlain {
+			s := mergeSegments(segs)
+			havePlain = s.plain && !s.empty()
+		}
 		if p.stopped {
 			break
 		}
@@ -408,7 +437,7 @@ func (p *parser) walkMultipart(body io.Reader, mt string, params map[string]stri
 		p.found = &found{err: errors.New("part is a multipart container, not an attachment")}
 		return nil
 	}
-	if mt == "multipart/alternative" {
+	if alternative {
 		return []segment{chooseAlternative(children)}
 	}
 	var out []segment
@@ -545,6 +574,15 @@ func (p *parser) leaf(h message.Header, body io.Reader, path, mt string, params 
 		return nil
 	}
 
+	if !isBody && p.textOnly {
+		part := p.attachmentPart(h, path, mt)
+		part.Size = -1
+		if _, err := io.Copy(io.Discard, body); err != nil {
+			p.readWarning(path, err)
+		}
+		p.attachments = append(p.attachments, part)
+		return nil
+	}
 	if !isBody {
 		part := p.attachmentPart(h, path, mt)
 		e, err := message.New(octetHeader(h), body)
@@ -601,11 +639,18 @@ func (p *parser) leaf(h message.Header, body io.Reader, path, mt string, params 
 	text := cleanBodyText(fixUTF8(string(data)))
 	if mt == "text/html" {
 		blocks, blocked := HTMLToRich(text)
-		return []segment{{text: RichToText(blocks), rich: blocks, html: true, blocked: blocked}}
+		seg := segment{text: RichToText(blocks), rich: blocks, html: true, blocked: blocked}
+		if p.textOnly {
+			seg.rich = nil
+		}
+		return []segment{seg}
 	}
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	if strings.EqualFold(params["format"], "flowed") {
 		text = unflow(text, strings.EqualFold(params["delsp"], "yes"))
+	}
+	if p.textOnly {
+		return []segment{{text: text, plain: true}}
 	}
 	return []segment{{text: text, rich: TextToRich(text), plain: true}}
 }

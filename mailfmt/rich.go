@@ -353,33 +353,33 @@ func linkShown(text, link string) bool {
 }
 
 // Snippet returns the first n runes of text for a message list: quoted lines (and the
-// "... wrote:" line introducing them) are left out and white space is collapsed.
+// "... wrote:" line introducing them) are left out and white space is collapsed. It reads only as
+// many lines as the snippet needs, so a long body costs no more than a short one.
 func Snippet(text string, n int) string {
 	if n <= 0 {
 		return ""
 	}
-	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
-	var kept []string
-	for i, l := range lines {
-		t := strings.TrimSpace(l)
-		if strings.HasPrefix(t, ">") {
-			continue
-		}
-		if strings.HasSuffix(t, "wrote:") && nextNonBlankQuoted(lines[i+1:]) {
-			continue
-		}
-		kept = append(kept, t)
-	}
 	var b strings.Builder
 	count := 0
-	for _, w := range strings.Fields(strings.Join(kept, " ")) {
-		for _, part := range []string{" ", w} {
-			if part == " " && b.Len() == 0 {
-				continue
+	rest := text
+	for rest != "" && count < n {
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, ">") || (strings.HasSuffix(t, "wrote:") && nextNonBlankQuoted(rest)) {
+			continue
+		}
+		for w := range strings.FieldsSeq(t) {
+			if count == n {
+				break
 			}
-			for _, r := range part {
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+				count++
+			}
+			for _, r := range w {
 				if count == n {
-					return strings.TrimRight(b.String(), " ")
+					break
 				}
 				if unicode.IsControl(r) {
 					continue
@@ -389,12 +389,15 @@ func Snippet(text string, n int) string {
 			}
 		}
 	}
-	return b.String()
+	return strings.TrimRight(b.String(), " ")
 }
 
-func nextNonBlankQuoted(lines []string) bool {
-	for _, l := range lines {
-		if t := strings.TrimSpace(l); t != "" {
+// nextNonBlankQuoted reports whether the first non-blank line of text is quoted.
+func nextNonBlankQuoted(text string) bool {
+	for text != "" {
+		var line string
+		line, text, _ = strings.Cut(text, "\n")
+		if t := strings.TrimSpace(line); t != "" {
 			return strings.HasPrefix(t, ">")
 		}
 	}

@@ -24,22 +24,26 @@ var (
 
 // readCapped reads a literal, keeping at most max bytes (the rest is skipped by the client).
 func readCapped(lit imap.LiteralReader, max int64) ([]byte, error) {
-	want := min(lit.Size(), max)
-	buf := bytes.NewBuffer(make([]byte, 0, min(want, 64<<10)))
-	n, err := io.CopyN(buf, lit, want)
-	if n != want {
-		if err == nil || errors.Is(err, io.EOF) {
+	// One allocation of the announced size (callers bound it): growing a buffer doubles and
+	// clears it again and again for every large body.
+	buf := make([]byte, min(lit.Size(), max))
+	n, err := io.ReadFull(lit, buf)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}
 		return nil, fmt.Errorf("%w after %d of %d bytes: %v", errShortLiteral, n, lit.Size(), err)
 	}
-	return buf.Bytes(), nil
+	return buf, nil
 }
+
+// bulkIndexMin is how many bodies make a download bulk work for the full-text index.
+const bulkIndexMin = 1000
 
 // fetchBodies downloads and stores the bodies of messages of folder f, which must belong to the
 // folder's current UIDVALIDITY. Small bodies travel in batches bounded in count and bytes (one
 // group commit each); large ones in partial chunks; those over the limit are skipped for good.
-func (e *Engine) fetchBodies(ctx context.Context, cn *conn, f localcache.Folder, msgs []localcache.Message) error {
+func (e *Engine) fetchBodies(ctx context.Context, cn *conn, f localcache.Folder, msgs []localcache.Message) (err error) {
 	if len(msgs) == 0 {
 		return nil
 	}
@@ -74,17 +78,31 @@ func (e *Engine) fetchBodies(ctx context.Context, cn *conn, f localcache.Folder,
 	if len(batch) > 0 {
 		batches = append(batches, batch)
 	}
+	if len(msgs) >= bulkIndexMin {
+		end, berr := e.cache.BeginBulkIndex(ctx)
+		if berr != nil {
+			return berr
+		}
+		defer func() {
+			if eerr := end(context.WithoutCancel(ctx)); err == nil {
+				err = eerr
+			}
+		}()
+	}
 	type fetched struct {
 		batch []localcache.Message
 		raws  map[uint32][]byte
 	}
-	// The next batch travels while the previous one is parsed and stored.
-	err := pipeline(batches,
-		func(b []localcache.Message) (fetched, error) {
-			raws, err := e.fetchWhole(cn, b)
-			return fetched{b, raws}, err
-		},
-		func(r fetched) error { return e.storeBodies(ctx, f, r.batch, r.raws) })
+	// While a batch travels, the one before is parsed, the one before that written to the store
+	// and the one before that linked in the index (two databases, two writers).
+	stop := make(chan struct{})
+	got := stage(stop, batches, func(b []localcache.Message) (fetched, error) {
+		raws, err := e.fetchWhole(cn, b)
+		return fetched{b, raws}, err
+	})
+	prepared := then(stop, got, func(r fetched) (preparedBodies, error) { return e.prepareBodies(f, r.batch, r.raws), nil })
+	stored := then(stop, prepared, func(p preparedBodies) (preparedBodies, error) { return p, e.putBodies(ctx, p) })
+	err = finish(stop, stored, func(p preparedBodies) error { return e.linkBodies(ctx, p) })
 	if err != nil {
 		return err
 	}
@@ -99,7 +117,11 @@ func (e *Engine) fetchBodies(ctx context.Context, cn *conn, f localcache.Folder,
 			return err
 		}
 		if raw != nil {
-			if err := e.storeBodies(ctx, f, []localcache.Message{m}, map[uint32][]byte{m.UID: raw}); err != nil {
+			p := e.prepareBodies(f, []localcache.Message{m}, map[uint32][]byte{m.UID: raw})
+			if err := e.putBodies(ctx, p); err != nil {
+				return err
+			}
+			if err := e.linkBodies(ctx, p); err != nil {
 				return err
 			}
 		}
@@ -240,47 +262,47 @@ func (e *Engine) fetchChunked(cn *conn, m localcache.Message) ([]byte, error) {
 	}
 }
 
-// storeBodies writes complete bodies durably, then links them to their index entries with the text
-// for search, the list snippet and whether they carry attachments.
-func (e *Engine) storeBodies(ctx context.Context, f localcache.Folder, msgs []localcache.Message, raws map[uint32][]byte) error {
-	var bodies []localcache.Body
-	var owners []localcache.Message
+// preparedBodies are fetched bodies with their content keys and index text, ready to store.
+type preparedBodies struct {
+	bodies []localcache.Body
+	links  []localcache.BodyLink
+}
+
+// prepareBodies does the CPU work of storing bodies (hashing, parsing for the index) outside the
+// store stage, so it runs on another core than the disk writes.
+func (e *Engine) prepareBodies(f localcache.Folder, msgs []localcache.Message, raws map[uint32][]byte) preparedBodies {
+	var p preparedBodies
 	for _, m := range msgs {
 		raw, ok := raws[m.UID]
 		if !ok {
 			continue
 		}
-		bodies = append(bodies, localcache.Body{Account: e.acc.Name, Origin: "imap:" + f.Name, Folder: f.Name, Raw: raw})
-		owners = append(owners, m)
+		b := localcache.Body{Account: e.acc.Name, Origin: "imap:" + f.Name, Folder: f.Name, Raw: raw}
+		b.Key = localcache.BodyKey(b.Account, raw)
+		link := localcache.BodyLink{MessageID: m.ID, Key: b.Key}
+		// A body that cannot be parsed is stored as is; the reader shows it raw.
+		if sum, err := mailfmt.Summarize(raw); err == nil {
+			link.Text, link.Snippet, link.HasAttachment = sum.Text, sum.Snippet, sum.HasAttachment
+		}
+		p.bodies = append(p.bodies, b)
+		p.links = append(p.links, link)
 	}
-	if len(bodies) == 0 {
+	return p
+}
+
+// putBodies writes complete bodies durably (one group commit).
+func (e *Engine) putBodies(ctx context.Context, p preparedBodies) error {
+	if len(p.bodies) == 0 {
 		return nil
 	}
-	keys, err := e.cache.PutBodies(ctx, bodies)
-	if err != nil {
-		return err
-	}
-	links := make([]localcache.BodyLink, len(bodies))
-	for i, b := range bodies {
-		links[i] = localcache.BodyLink{MessageID: owners[i].ID, Key: keys[i]}
-		parsed, err := mailfmt.Parse(bytes.NewReader(b.Raw), mailfmt.DefaultLimits)
-		if err != nil {
-			continue // stored as is; the reader shows it raw
-		}
-		text := parsed.Text
-		if len(text) > e.opt.bodyTextCap {
-			text = text[:e.opt.bodyTextCap]
-		}
-		links[i].Text = text
-		links[i].Snippet = mailfmt.Snippet(parsed.Text, 160) // as the Manager does for local copies
-		for _, a := range parsed.Attachments {
-			if !a.Inline {
-				links[i].HasAttachment = true
-				break
-			}
-		}
-	}
-	return e.cache.LinkBodies(ctx, links)
+	_, err := e.cache.PutBodies(ctx, p.bodies)
+	return err
+}
+
+// linkBodies records durable bodies in the index with the text for search, the list snippet and
+// whether they carry attachments.
+func (e *Engine) linkBodies(ctx context.Context, p preparedBodies) error {
+	return e.cache.LinkBodies(ctx, p.links)
 }
 
 // fetchWindowBodies downloads the bodies still missing in the window (interrupted earlier runs,
@@ -306,7 +328,7 @@ func (e *Engine) fetchWindowBodies(ctx context.Context, cn *conn, folderID int64
 			}
 		}
 		if len(todo) == 0 {
-			return nil
+			return e.cache.IndexPending(ctx, f.ID)
 		}
 		before := len(todo)
 		if err := e.fetchBodies(ctx, cn, f, todo); err != nil {

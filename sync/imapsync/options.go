@@ -32,7 +32,6 @@ type options struct {
 	batchBytes    int64 // body bytes per batch (group commit)
 	batchMessages int   // bodies per batch
 	headerBatches []int // growing batch sizes for header fetches
-	bodyTextCap   int   // body text kept for search
 }
 
 func defaultOptions() *options {
@@ -53,9 +52,8 @@ func defaultOptions() *options {
 		wholeLiteral:   16 << 20,
 		chunkSize:      4 << 20,
 		maxBody:        128 << 20,
-		batchBytes:     8 << 20,
-		batchMessages:  50,
+		batchBytes:     4 << 20,
+		batchMessages:  200,
 		headerBatches:  []int{50, 200, 1000},
-		bodyTextCap:    256 << 10,
 	}
 }

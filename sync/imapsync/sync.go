@@ -190,11 +190,19 @@ func (e *Engine) syncFolder(ctx context.Context, cn *conn, folderID int64) error
 	var want []localcache.Message
 	since := e.windowStart()
 	for _, m := range added {
-		if !bodied[m.ID] && (since.IsZero() || !m.Date.Before(since)) && !e.skipBody(m.ID) {
+		if !bodied[m.ID] && inWindow(m, since) && !e.skipBody(m.ID) {
 			want = append(want, m)
 		}
 	}
-	return e.fetchBodies(ctx, cn, f, want)
+	if err := e.fetchBodies(ctx, cn, f, want); err != nil {
+		return err
+	}
+	return e.cache.IndexPending(ctx, f.ID) // what was deferred but got no body
+}
+
+// inWindow reports whether m's body is downloaded ahead of time, given windowStart.
+func inWindow(m localcache.Message, since time.Time) bool {
+	return since.IsZero() || !m.Date.Before(since)
 }
 
 // windowStart is the oldest date whose bodies are downloaded ahead of time; zero means all.
@@ -417,50 +425,10 @@ func (e *Engine) fetchNew(ctx context.Context, cn *conn, f localcache.Folder, mi
 		}
 		batches = batches[1:]
 	}
-	err = pipeline(batches,
-		func(b []uint32) ([]localcache.Message, error) { return e.fetchHeaders(cn, f, b) },
-		store)
-	return added, bodied, err
-}
-
-// pipeline runs fetch (network, on a goroutine of its own) one job ahead of store (this
-// goroutine), so the connection and the disk work at the same time. At most one fetched result
-// waits for store. It returns once the fetching goroutine has finished.
-func pipeline[J, R any](jobs []J, fetch func(J) (R, error), store func(R) error) error {
-	type result struct {
-		r   R
-		err error
-	}
-	ch := make(chan result)
 	stop := make(chan struct{})
-	go func() {
-		defer close(ch)
-		for _, j := range jobs {
-			r, err := fetch(j)
-			select {
-			case ch <- result{r, err}:
-			case <-stop:
-				return
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
-	defer func() {
-		close(stop)
-		for range ch { // wait for the fetcher: the connection is the caller's again afterwards
-		}
-	}()
-	for res := range ch {
-		if res.err != nil {
-			return res.err
-		}
-		if err := store(res.r); err != nil {
-			return err
-		}
-	}
-	return nil
+	fetched := stage(stop, batches, func(b []uint32) ([]localcache.Message, error) { return e.fetchHeaders(cn, f, b) })
+	err = finish(stop, fetched, store)
+	return added, bodied, err
 }
 
 // headerFields are what the index needs; mailfmt decodes them (all charsets, not just UTF-8).
@@ -478,6 +446,7 @@ func (e *Engine) fetchHeaders(cn *conn, f localcache.Folder, uids []uint32) ([]l
 	defer stop()
 	cmd := cn.cl.Fetch(uidSet(uids), opts)
 	defer cmd.Close()
+	since := e.windowStart()
 	var out []localcache.Message
 	for {
 		m := cmd.Next()
@@ -514,6 +483,8 @@ func (e *Engine) fetchHeaders(cn *conn, f localcache.Folder, uids []uint32) ([]l
 			continue
 		}
 		fillFromHeader(&msg, header, internal)
+		// Its body follows in this pass: the full-text entry is written once, with it.
+		msg.DeferIndex = inWindow(msg, since) && msg.Size <= e.opt.maxBody
 		out = append(out, msg)
 	}
 	if err := cmd.Close(); err != nil {
@@ -524,19 +495,8 @@ func (e *Engine) fetchHeaders(cn *conn, f localcache.Folder, uids []uint32) ([]l
 
 // fillFromHeader sets the envelope fields of msg from a header block.
 func fillFromHeader(msg *localcache.Message, header []byte, internal time.Time) {
-	env, err := mailfmt.ParseEnvelope(header)
-	if err == nil {
-		msg.Subject = env.Subject
-		if len(env.From) > 0 {
-			msg.FromName, msg.FromAddr = env.From[0].Name, env.From[0].Email
-		}
-		msg.To = joinAddrs(env.To)
-		msg.Cc = joinAddrs(env.Cc)
-		msg.Date = env.Date
-		msg.MessageID = env.MessageID
-		msg.InReplyTo = env.InReplyTo
-		msg.References = strings.Join(env.References, " ")
-		msg.ThreadKey = env.ThreadKey
+	if env, err := mailfmt.ParseEnvelope(header); err == nil {
+		accounts.SetEnvelope(msg, env)
 	}
 	if msg.Date.IsZero() {
 		msg.Date = internal
@@ -545,14 +505,6 @@ func fillFromHeader(msg *localcache.Message, header []byte, internal time.Time) 
 		msg.ThreadKey = fmt.Sprintf("nomsgid:%d:%d", msg.FolderID, msg.UID)
 	}
 	msg.HasAttachment = contentTypeSuggestsAttachment(header)
-}
-
-func joinAddrs(as []mailfmt.Address) string {
-	s := make([]string, len(as))
-	for i, a := range as {
-		s[i] = a.String()
-	}
-	return strings.Join(s, ", ")
 }
 
 // contentTypeSuggestsAttachment guesses from the top-level Content-Type alone (the body is not

@@ -1,7 +1,6 @@
 package pop3sync
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,9 +15,6 @@ import (
 )
 
 const (
-	// bodyTextCap bounds the text of one message given to the full-text index.
-	bodyTextCap = 256 << 10
-	snippetLen  = 200
 	// maxMessages bounds the maildrop size believed from STAT, so memory stays bounded.
 	maxMessages = 2_000_000
 	// contentPrefix marks a UIDL record that identifies a message by its content, for
@@ -409,45 +405,13 @@ func (e *Engine) entry(msg serverMsg, raw []byte, now time.Time) localcache.Mess
 	m := localcache.Message{
 		Account: e.acc.Name, FolderID: e.inbox.ID, UIDL: msg.uidl, Size: int64(len(raw)),
 	}
-	parsed, perr := mailfmt.Parse(bytes.NewReader(raw), mailfmt.DefaultLimits)
-	var env mailfmt.Envelope
-	if perr == nil {
-		env = parsed.Envelope
-		m.BodyText = parsed.Text
-		if len(m.BodyText) > bodyTextCap {
-			m.BodyText = m.BodyText[:bodyTextCap]
-		}
-		m.Snippet = mailfmt.Snippet(parsed.Text, snippetLen)
-		for _, a := range parsed.Attachments {
-			if !a.Inline {
-				m.HasAttachment = true
-				break
-			}
-		}
-	} else if env, perr = mailfmt.ParseEnvelope(raw); perr != nil {
-		env = mailfmt.Envelope{}
-	}
-	m.Subject = env.Subject
-	if len(env.From) > 0 {
-		m.FromName, m.FromAddr = env.From[0].Name, env.From[0].Email
-	}
-	m.To, m.Cc = joinAddrs(env.To), joinAddrs(env.Cc)
-	m.Date = env.Date
-	m.MessageID, m.InReplyTo = env.MessageID, env.InReplyTo
-	m.References = strings.Join(env.References, " ")
-	m.ThreadKey = env.ThreadKey
+	// A message whose body cannot be parsed is indexed from its header, or without an envelope.
+	sum, _ := mailfmt.Summarize(raw)
+	accounts.SetSummary(&m, sum)
 	if m.Date.IsZero() {
 		m.Date = now
 	}
 	return m
-}
-
-func joinAddrs(as []mailfmt.Address) string {
-	s := make([]string, len(as))
-	for i, a := range as {
-		s[i] = a.String()
-	}
-	return strings.Join(s, ", ")
 }
 
 // deleteAndQuit sends DELE for what the policy and the queued local deletions allow, then QUIT,

@@ -11,7 +11,9 @@
 // profiled runs; BENCH_POSTBODE names the postbode binary (default bin/postbode, built if missing);
 // BENCH_KEEP=1 keeps the profiles, maildirs and logs of every run in BENCH_DIR/work; BENCH_RENDER=1
 // measures nothing and writes the report again from BENCH_DIR/results.json of the last run;
-// BENCH_FETCHMAIL_MDA=1 has fetchmail deliver through an MDA instead of a BSMTP file.
+// BENCH_FETCHMAIL_MDA=1 has fetchmail deliver through an MDA instead of a BSMTP file; BENCH_ONLY
+// (a comma-separated list of groups: raw floor, IMAP, newest 50, IDLE, POP3, cache, profile) runs
+// only those and prints their table without writing the report or the saved results.
 package main
 
 import (
@@ -54,6 +56,7 @@ type config struct {
 	messages, runs                 int
 	profile, keep, render          bool
 	fetchmailMDA                   bool
+	only                           map[string]bool // empty: every group
 }
 
 // bench holds what the scenarios share.
@@ -140,6 +143,12 @@ func loadConfig() (config, error) {
 	cfg.keep = os.Getenv("BENCH_KEEP") == "1"
 	cfg.render = os.Getenv("BENCH_RENDER") == "1"
 	cfg.fetchmailMDA = os.Getenv("BENCH_FETCHMAIL_MDA") == "1"
+	if only := os.Getenv("BENCH_ONLY"); only != "" {
+		cfg.only = map[string]bool{}
+		for _, g := range strings.Split(only, ",") {
+			cfg.only[strings.TrimSpace(g)] = true
+		}
+	}
 	return cfg, nil
 }
 
@@ -213,6 +222,9 @@ func run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if len(cfg.only) > 0 && !cfg.only[g.name] {
+			continue
+		}
 		b.logf("== %s", g.name)
 		if err := g.fn(ctx); err != nil {
 			b.logf("%s FAILED: %v", g.name, err)
@@ -221,6 +233,13 @@ func run(ctx context.Context) error {
 		}
 	}
 	b.Machine.LoadEnd = loadAvg()
+	if len(cfg.only) > 0 {
+		fmt.Print(markdownTable(b.rows()))
+		if len(b.Failed) > 0 {
+			return fmt.Errorf("failed: %s", strings.Join(b.Failed, ", "))
+		}
+		return nil
+	}
 	data, err := json.MarshalIndent(b.results, "", "  ")
 	if err != nil {
 		return err
