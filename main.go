@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 
@@ -77,6 +78,11 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cli.Version = appVersion()
+	if os.Getenv("GOGC") == "" {
+		// A download keeps a few batches of bodies in flight; collecting at 1.5x the live heap
+		// instead of 2x keeps a 10,000-message sync under 100 MB for no measurable time.
+		debug.SetGCPercent(50)
+	}
 	app := newApp(os.Stdin, os.Stdout, os.Stderr)
 	// POSTBODE_CPUPROFILE=file writes a CPU profile of this run (make bench uses it to find hot spots).
 	var prof *os.File

@@ -37,14 +37,15 @@ type Folder struct {
 	ServerTotal int
 	Total       int
 	Unread      int
+	WithBody    int // messages whose body is stored
 }
 
-const folderCols = `id, account, name, delim, role, attrs, subscribed, uidvalidity, uidnext, highestmodseq, server_total, total, unread`
+const folderCols = `id, account, name, delim, role, attrs, subscribed, uidvalidity, uidnext, highestmodseq, server_total, total, unread, with_body`
 
 func scanFolder(row interface{ Scan(...any) error }) (Folder, error) {
 	var f Folder
 	err := row.Scan(&f.ID, &f.Account, &f.Name, &f.Delim, &f.Role, &f.Attrs, &f.Subscribed,
-		&f.UIDValidity, &f.UIDNext, &f.HighestModSeq, &f.ServerTotal, &f.Total, &f.Unread)
+		&f.UIDValidity, &f.UIDNext, &f.HighestModSeq, &f.ServerTotal, &f.Total, &f.Unread, &f.WithBody)
 	return f, err
 }
 

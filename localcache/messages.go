@@ -431,6 +431,40 @@ func (c *Cache) MessagesByMessageID(ctx context.Context, account, messageID stri
 	return msgs, nil
 }
 
+// IndexedBodyKeys returns the body keys of the account's messages with any of the given
+// Message-IDs: what is in the index already of messages about to be added again.
+func (c *Cache) IndexedBodyKeys(ctx context.Context, account string, messageIDs []string) (map[string]bool, error) {
+	keys := map[string]bool{}
+	const chunk = 500 // bound the number of SQL parameters
+	for len(messageIDs) > 0 {
+		part := messageIDs[:min(chunk, len(messageIDs))]
+		messageIDs = messageIDs[len(part):]
+		args := []any{account}
+		for _, id := range part {
+			args = append(args, id)
+		}
+		rows, err := c.index.QueryContext(ctx, `SELECT body_key FROM messages WHERE account = ? AND body_key != ''
+AND message_id IN (?`+strings.Repeat(", ?", len(part)-1)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("find indexed bodies: %w", err)
+		}
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("find indexed bodies: %w", err)
+			}
+			keys[k] = true
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("find indexed bodies: %w", err)
+		}
+	}
+	return keys, nil
+}
+
 // MessagesWithoutBody lists messages of the folder dated after since that have no stored body,
 // newest first, for downloading a recent window.
 func (c *Cache) MessagesWithoutBody(ctx context.Context, folderID int64, since time.Time, limit int) ([]Message, error) {

@@ -39,6 +39,9 @@ func ftsQuery(text string) string {
 	return strings.Join(parts, " ")
 }
 
+// denseMatches is where a full-text query counts as matching much of the mailbox.
+const denseMatches = 2000
+
 // Search runs a full-text query, newest first.
 func (c *Cache) Search(ctx context.Context, q SearchQuery) (SearchResult, error) {
 	var res SearchResult
@@ -50,9 +53,25 @@ func (c *Cache) Search(ctx context.Context, q SearchQuery) (SearchResult, error)
 		q.Limit = 200
 	}
 	scope, args := searchScope(q)
-	rows, err := c.index.QueryContext(ctx, `SELECT `+messageCols+` FROM messages_fts f JOIN messages m ON m.id = f.rowid
-WHERE messages_fts MATCH ?`+scope+` ORDER BY m.date DESC, m.id DESC LIMIT ?`,
-		append(append([]any{match}, args...), q.Limit)...)
+	// A query matching few messages reads them through the full-text index and sorts them. One
+	// matching most of the mailbox ("version" in 100k messages) would read and sort them all:
+	// walking the messages newest first and stopping at the limit is then far cheaper.
+	var matches int
+	if err := c.index.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)`,
+		match, denseMatches).Scan(&matches); err != nil {
+		return res, fmt.Errorf("search %q: %w", q.Text, err)
+	}
+	query := `SELECT ` + messageCols + ` FROM messages_fts f JOIN messages m ON m.id = f.rowid
+WHERE messages_fts MATCH ?` + scope + ` ORDER BY m.date DESC, m.id DESC LIMIT ?`
+	if matches >= denseMatches {
+		walk := ` INDEXED BY messages_date` // all folders: newest first over the whole index
+		if len(q.FolderIDs) > 0 {
+			walk = "" // the planner walks messages_page of the folders
+		}
+		query = `SELECT ` + messageCols + ` FROM messages m` + walk + `
+WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)` + scope + ` ORDER BY m.date DESC, m.id DESC LIMIT ?`
+	}
+	rows, err := c.index.QueryContext(ctx, query, append(append([]any{match}, args...), q.Limit)...)
 	if err != nil {
 		return res, fmt.Errorf("search %q: %w", q.Text, err)
 	}

@@ -405,28 +405,65 @@ func ValidUIDL(s string) bool {
 // sizeHint (from LIST) only presizes the buffer. A message over MaxMessageBytes fails with
 // ErrTooLarge; a connection lost midway fails. Either way no partial message is returned.
 func (c *Client) Retr(ctx context.Context, num int, sizeHint int64) ([]byte, error) {
-	limit := c.MaxMessageBytes
-	if limit <= 0 {
-		limit = DefaultMaxMessageBytes
-	}
 	var out []byte
-	err := c.run(ctx, "RETR", func() error {
-		if err := c.send("RETR " + strconv.Itoa(num)); err != nil {
-			return err
-		}
-		if _, err := c.status("RETR"); err != nil {
-			return err
-		}
-		hint := max(sizeHint, 0)
-		hint = min(limit, hint+hint/16+64)
-		var err error
-		out, err = readDotted(c.br, make([]byte, 0, hint), limit)
-		return err
+	var msgErr error
+	err := c.RetrEach(ctx, []RetrRequest{{Num: num, SizeHint: sizeHint}}, 1, func(_ int, raw []byte, err error) {
+		out, msgErr = raw, err
 	})
+	if err == nil {
+		err = msgErr
+	}
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// RetrRequest names one message for RetrEach: its number and its size from LIST, which only
+// presizes the buffer.
+type RetrRequest struct {
+	Num      int
+	SizeHint int64
+}
+
+// RetrEach downloads the messages of reqs in order, as Retr does, and calls fn with each; err is
+// a *ServerError when the server refused that message (the session goes on). A failure that ends
+// the session is returned instead: fn has then had every message before the one that failed, so
+// the number of calls tells which one it was (ErrTooLarge: too large). With window > 1, for
+// servers that announce PIPELINING (RFC 2449), up to window commands are sent ahead, so the server
+// streams the messages instead of waiting a round trip for each.
+func (c *Client) RetrEach(ctx context.Context, reqs []RetrRequest, window int, fn func(i int, raw []byte, err error)) error {
+	limit := c.MaxMessageBytes
+	if limit <= 0 {
+		limit = DefaultMaxMessageBytes
+	}
+	window = max(window, 1)
+	return c.run(ctx, "RETR", func() error {
+		sent := 0
+		for i, r := range reqs {
+			for ; sent < len(reqs) && sent < i+window; sent++ {
+				if err := c.send("RETR " + strconv.Itoa(reqs[sent].Num)); err != nil {
+					return err
+				}
+			}
+			if _, err := c.status("RETR"); err != nil {
+				var se *ServerError
+				if !errors.As(err, &se) {
+					return err
+				}
+				fn(i, nil, err) // one answer per command: the stream is still in step
+				continue
+			}
+			hint := max(r.SizeHint, 0)
+			hint = min(limit, hint+hint/16+64)
+			raw, err := readDotted(c.br, make([]byte, 0, hint), limit)
+			if err != nil {
+				return err
+			}
+			fn(i, raw, nil)
+		}
+		return nil
+	})
 }
 
 // readDotted reads a dot-terminated block from br, appending it to dst with dot-stuffing

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -338,5 +339,68 @@ func TestGreetingMustBeOK(t *testing.T) {
 		if _, err := New(ctx(t), conn); err == nil {
 			t.Errorf("greeting %q accepted", g)
 		}
+	}
+}
+
+func TestRetrEachPipelinesAndStaysInStep(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	serverErr := make(chan error, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			serverErr <- err
+			return
+		}
+		defer conn.Close()
+		conn.Write([]byte("+OK hi\r\n"))
+		r := bufio.NewReader(conn)
+		// Nothing is answered before all three commands are in: a client that waits for each
+		// answer would hang here.
+		for i := 1; i <= 3; i++ {
+			l, err := r.ReadString('\n')
+			if err != nil || l != fmt.Sprintf("RETR %d\r\n", i) {
+				serverErr <- fmt.Errorf("command %d: %q, %v", i, l, err)
+				return
+			}
+		}
+		conn.Write([]byte("+OK\r\n..dot\r\n.\r\n-ERR in use\r\n+OK\r\nthird\r\n.\r\n"))
+		if l, err := r.ReadString('\n'); err != nil || l != "NOOP\r\n" {
+			serverErr <- fmt.Errorf("after the messages: %q, %v", l, err)
+			return
+		}
+		conn.Write([]byte("+OK\r\n"))
+		serverErr <- nil
+	}()
+	c := dial(t, ln.Addr().String())
+	short, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var got []string
+	err = c.RetrEach(short, []RetrRequest{{Num: 1}, {Num: 2}, {Num: 3}}, 3, func(i int, raw []byte, err error) {
+		var se *ServerError
+		switch {
+		case errors.As(err, &se):
+			got = append(got, fmt.Sprintf("%d refused", i))
+		case err != nil:
+			got = append(got, fmt.Sprintf("%d %v", i, err))
+		default:
+			got = append(got, fmt.Sprintf("%d %q", i, raw))
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`0 ".dot\r\n"`, "1 refused", `2 "third\r\n"`}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if err := c.Noop(short); err != nil {
+		t.Fatalf("session out of step after pipelined RETRs: %v", err)
+	}
+	if err := <-serverErr; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"postbode/localcache"
 	"postbode/mailfmt"
+	"postbode/sync/internal/pipeline"
 )
 
 var (
@@ -96,13 +97,17 @@ func (e *Engine) fetchBodies(ctx context.Context, cn *conn, f localcache.Folder,
 	// While a batch travels, the one before is parsed, the one before that written to the store
 	// and the one before that linked in the index (two databases, two writers).
 	stop := make(chan struct{})
-	got := stage(stop, batches, func(b []localcache.Message) (fetched, error) {
+	got := pipeline.Stage(stop, batches, func(b []localcache.Message) (fetched, error) {
 		raws, err := e.fetchWhole(cn, b)
 		return fetched{b, raws}, err
 	})
-	prepared := then(stop, got, func(r fetched) (preparedBodies, error) { return e.prepareBodies(f, r.batch, r.raws), nil })
-	stored := then(stop, prepared, func(p preparedBodies) (preparedBodies, error) { return p, e.putBodies(ctx, p) })
-	err = finish(stop, stored, func(p preparedBodies) error { return e.linkBodies(ctx, p) })
+	prepared := pipeline.Then(stop, got, func(r fetched) (preparedBodies, error) { return e.prepareBodies(f, r.batch, r.raws), nil })
+	stored := pipeline.Then(stop, prepared, func(p preparedBodies) (preparedBodies, error) {
+		err := e.putBodies(ctx, p)
+		p.bodies = nil // durable now; linking needs only the links (less memory in flight)
+		return p, err
+	})
+	err = pipeline.Finish(stop, stored, func(p preparedBodies) error { return e.linkBodies(ctx, p) })
 	if err != nil {
 		return err
 	}
@@ -311,6 +316,9 @@ func (e *Engine) fetchWindowBodies(ctx context.Context, cn *conn, folderID int64
 	f, err := e.cache.Folder(ctx, folderID)
 	if err != nil || f.UIDValidity == 0 {
 		return nil //nolint:nilerr // a folder deleted meanwhile has nothing to fetch
+	}
+	if f.WithBody >= f.Total {
+		return e.cache.IndexPending(ctx, f.ID) // every body is here: nothing to look for
 	}
 	since := e.windowStart()
 	if since.IsZero() {

@@ -125,7 +125,7 @@ func (e *Engine) SyncOnce(ctx context.Context) error {
 		return err
 	}
 	defer cn.close()
-	return e.pass(ctx, cn, passFull, nil)
+	return e.pass(ctx, cn, passOnce, nil)
 }
 
 // Run keeps the account in sync until ctx ends or a connection fails.

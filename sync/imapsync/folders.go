@@ -20,6 +20,8 @@ const (
 	passFull passKind = iota
 	// passPoll syncs only folders whose STATUS differs from what the last sync saw.
 	passPoll
+	// passOnce is passFull for SyncOnce, whose connection closes right after.
+	passOnce
 )
 
 // serverFolder is one mailbox from LIST, with its STATUS when the server sent it.
@@ -89,14 +91,14 @@ func (e *Engine) pass(ctx context.Context, cn *conn, kind passKind, dirty []stri
 			}
 			e.noteRefused(f.ID, false)
 		}
-		if kind == passFull {
+		if kind != passPoll {
 			if err := e.fetchWindowBodies(ctx, cn, f.ID); err != nil {
 				return err
 			}
 		}
 	}
 	// Without IDLE, leave INBOX selected: the NOOP of the next poll then reports its changes.
-	if !idling && inbox != "" && cn.selected != inbox {
+	if kind != passOnce && !idling && inbox != "" && cn.selected != inbox {
 		if _, err := cn.selectFolder(inbox); err != nil && !isRefusal(err) {
 			return err
 		}
@@ -346,7 +348,7 @@ func (e *Engine) needsSync(ctx context.Context, cn *conn, f localcache.Folder, s
 	// A full pass SELECTs every folder even when STATUS looks unchanged: STATUS may be answered
 	// from a server-side cache that misses mail dropped into the folder by other means, while
 	// SELECT makes the server look. With CONDSTORE an unchanged folder costs that one SELECT.
-	if forced || kind == passFull || f.UIDValidity == 0 || st == nil || st.NumMessages == nil {
+	if forced || kind != passPoll || f.UIDValidity == 0 || st == nil || st.NumMessages == nil {
 		return true, nil
 	}
 	if st.UIDValidity != f.UIDValidity || uint32(st.UIDNext) != f.UIDNext {

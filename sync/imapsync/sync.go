@@ -15,6 +15,7 @@ import (
 	"postbode/accounts"
 	"postbode/localcache"
 	"postbode/mailfmt"
+	"postbode/sync/internal/pipeline"
 )
 
 // errServerData is a server answer that makes no sense (a dynamic or oversized UID set, ...).
@@ -426,8 +427,8 @@ func (e *Engine) fetchNew(ctx context.Context, cn *conn, f localcache.Folder, mi
 		batches = batches[1:]
 	}
 	stop := make(chan struct{})
-	fetched := stage(stop, batches, func(b []uint32) ([]localcache.Message, error) { return e.fetchHeaders(cn, f, b) })
-	err = finish(stop, fetched, store)
+	fetched := pipeline.Stage(stop, batches, func(b []uint32) ([]localcache.Message, error) { return e.fetchHeaders(cn, f, b) })
+	err = pipeline.Finish(stop, fetched, store)
 	return added, bodied, err
 }
 

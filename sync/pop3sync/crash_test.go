@@ -29,6 +29,9 @@ const (
 // TestHelperProcess is the child of TestCrashAtEachStep: it runs one poll and stops dead at the
 // step named in its environment, where the parent kills it with SIGKILL. Run on its own (no
 // environment) it has nothing to do.
+// Tests use batches of 50 so that their small mailboxes make several.
+func init() { batchMessages = 50 }
+
 func TestHelperProcess(t *testing.T) {
 	step := os.Getenv(envCrashStep)
 	if step == "" {
@@ -132,15 +135,20 @@ func TestCrashAtEachStep(t *testing.T) {
 			}
 			h := newHarness(t, cache, acc, step+"-pw")
 			indexed := len(h.inbox())
-			// What each step has made durable, with batches of batchMessages.
+			// What each step has made durable, with batches of batchMessages. Bodies are stored
+			// on a goroutine of their own, so once the first batch is stored the next may be too.
 			expect := map[string][4]int{ // server, stored, indexed, records
 				"after-retr":  {n, 0, 0, 0},
 				"after-store": {n, batchMessages, 0, 0},
-				"after-index": {n, batchMessages, batchMessages, 0},
-				"after-uidl":  {n, batchMessages, batchMessages, batchMessages},
+				"after-index": {n, -1, batchMessages, 0},
+				"after-uidl":  {n, -1, batchMessages, batchMessages},
 				"after-dele":  {n, n, n, n},
 			}[step]
-			if got := [4]int{len(onServer), len(stored), indexed, len(recs)}; got != expect {
+			got := [4]int{len(onServer), len(stored), indexed, len(recs)}
+			if expect[1] == -1 && got[1] >= batchMessages && got[1] <= n {
+				expect[1] = got[1]
+			}
+			if got != expect {
 				t.Fatalf("after the crash: server, stored, indexed, records = %v, want %v", got, expect)
 			}
 

@@ -22,11 +22,15 @@ import (
 	"postbode/localcache"
 )
 
-// Batch bounds: a durable commit happens at least this often.
-const (
-	batchMessages = 50
-	batchBytes    = 8 << 20
+// Batch bounds: a durable commit happens at least this often. Variables so that tests can make
+// several batches of a small mailbox.
+var (
+	batchMessages       = 200
+	batchBytes    int64 = 4 << 20
 )
+
+// bulkIndexMin is how many new messages make a download bulk work for the full-text index.
+const bulkIndexMin = 1000
 
 // Engine polls one POP3 account. Run and SyncOnce may be called from different goroutines;
 // polls never overlap.

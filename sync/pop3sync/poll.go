@@ -12,6 +12,7 @@ import (
 	"postbode/internal/pop3"
 	"postbode/localcache"
 	"postbode/mailfmt"
+	"postbode/sync/internal/pipeline"
 )
 
 const (
@@ -64,15 +65,19 @@ func (e *Engine) poll(ctx context.Context) (err error) {
 		}
 	}()
 
-	msgs, uidlOK, err := e.listing(ctx, s)
-	if err != nil {
-		return err
-	}
 	known, err := e.deps.Cache.UIDLs(ctx, e.acc.Name)
 	if err != nil {
 		return err
 	}
-	e.checkHandled(msgs)
+	msgs, uidlOK, sized, err := e.listing(ctx, s, known)
+	if err != nil {
+		return err
+	}
+	if sized {
+		e.checkHandled(msgs)
+	} else {
+		e.handled, e.handledSizes = map[int]bool{}, nil // nothing is identified by content now
+	}
 
 	added, dlErr := e.download(ctx, s, msgs, known)
 	if len(added) > 0 {
@@ -84,46 +89,53 @@ func (e *Engine) poll(ctx context.Context) (err error) {
 	return e.deleteAndQuit(ctx, s, msgs, known, uidlOK)
 }
 
-// listing asks STAT, LIST and UIDL and returns the maildrop in message-number order.
-func (e *Engine) listing(ctx context.Context, s *session) ([]serverMsg, bool, error) {
+// listing asks STAT and UIDL and returns the maildrop in message-number order; uidlOK says
+// whether the server gave UIDLs. Sizes (LIST) are asked only when something is to be downloaded
+// or identified by content; sized says whether they were.
+func (e *Engine) listing(ctx context.Context, s *session, known map[string]localcache.UIDLRecord) (msgs []serverMsg, uidlOK, sized bool, err error) {
 	count, _, err := s.c.Stat(ctx)
 	if err != nil {
-		return nil, false, err
+		return nil, false, false, err
 	}
 	if count > maxMessages {
-		return nil, false, fmt.Errorf("server reports %d messages, more than the %d this client handles", count, maxMessages)
+		return nil, false, false, fmt.Errorf("server reports %d messages, more than the %d this client handles", count, maxMessages)
 	}
-	msgs := make([]serverMsg, count)
+	msgs = make([]serverMsg, count)
 	for i := range msgs {
 		msgs[i] = serverMsg{num: i + 1, byContent: true}
 	}
 	if count == 0 {
-		return msgs, true, nil
+		return msgs, true, true, nil
 	}
-	list, err := s.c.List(ctx)
-	if err != nil {
-		return nil, false, err
-	}
-	for _, l := range list {
-		if l.Num <= count {
-			msgs[l.Num-1].size = l.Size
+	addSizes := func() error {
+		list, err := s.c.List(ctx)
+		if err != nil {
+			return err
 		}
+		for _, l := range list {
+			if l.Num <= count {
+				msgs[l.Num-1].size = l.Size
+			}
+		}
+		return nil
 	}
 	// Asked even when CAPA does not list it: a -ERR costs nothing, and some servers list less
 	// than they do.
 	uidls, err := s.c.UIDL(ctx)
 	var se *pop3.ServerError
 	if err != nil && !errors.As(err, &se) {
-		return nil, false, err
+		return nil, false, false, err
 	}
-	uidlOK := err == nil
-	if !uidlOK {
+	if err != nil {
+		if err := addSizes(); err != nil {
+			return nil, false, false, err
+		}
 		e.notice("no-uidl", fmt.Sprintf("The POP3 server of %s does not support UIDL, so Postbode cannot tell "+
 			"which messages it downloaded before. Leaving mail on the server cannot work well: each time "+
 			"Postbode starts it reads the whole mailbox again (messages it already has are recognised and "+
 			"not added twice), and it never deletes anything from this server, whatever the account's "+
 			"policy. Empty the mailbox another way, or use a server that supports UIDL.", e.acc.Name))
-		return msgs, false, nil
+		return msgs, false, true, nil
 	}
 	perUIDL := map[string]int{}
 	perNum := map[int]int{}
@@ -148,7 +160,14 @@ func (e *Engine) listing(ctx context.Context, s *session) ([]serverMsg, bool, er
 		e.notice("dup-uidl", fmt.Sprintf("The POP3 server of %s gives several messages the same UIDL. "+
 			"Postbode downloads them but will never delete them from the server.", e.acc.Name))
 	}
-	return msgs, true, nil
+	for _, m := range msgs {
+		rec, ok := known[m.uidl]
+		if m.byContent || !ok || !rec.DeletedAt.IsZero() {
+			// Something to download: its size bounds it and shapes the batches.
+			return msgs, true, true, addSizes()
+		}
+	}
+	return msgs, true, false, nil
 }
 
 // checkHandled forgets which message numbers were handled by content when the maildrop
@@ -198,53 +217,100 @@ func (e *Engine) download(ctx context.Context, s *session, msgs []serverMsg, kno
 	}
 	total := len(todo)
 	e.emit(accounts.SyncProgress{Account: e.acc.Name, Folder: e.inbox.Name, Done: 0, Total: total})
+	if total >= bulkIndexMin {
+		end, err := e.deps.Cache.BeginBulkIndex(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = end(context.WithoutCancel(ctx)) }() // a failed merge is redone by the next bulk
+	}
 
-	// The fetcher RETRs and parses the next batch while this goroutine commits the previous
-	// one; the order per batch (store, index, record) is unchanged and nothing is deleted
-	// before all of it is done. The fetcher alone uses the session until batches is closed.
+	// While a batch is RETRed, the one before is parsed, the one before that written to the store
+	// and the one before that indexed; the order per batch (store, index, record) is unchanged and
+	// nothing is deleted before all of it is done. The fetch stage alone uses the session.
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := make(chan batch, 1)
-	go e.fetch(fctx, s, todo, batches)
+	failed := func(err error) error {
+		if err != nil {
+			cancel() // stops the fetcher; the session is abandoned without QUIT
+		}
+		return err
+	}
+	var broken bool // fetch stage only: the session failed, fetch no more
+	stop := make(chan struct{})
+	fetched := pipeline.Stage(stop, splitBatches(todo), func(ms []serverMsg) (batch, error) {
+		if broken {
+			return batch{}, errSessionBroken
+		}
+		b := e.retrBatch(fctx, s, ms)
+		broken = b.err != nil
+		return b, nil
+	})
+	prepared := pipeline.Then(stop, fetched, func(b batch) (batch, error) { return e.prepare(b), nil })
+	stored := pipeline.Then(stop, prepared, func(b batch) (batch, error) { return b, failed(e.put(ctx, b)) })
 	var (
 		added []localcache.Message
 		done  int
-		err   error
 	)
-	for b := range batches {
-		for _, r := range b.refused {
-			e.notice("retr "+skipKey(r.msg), fmt.Sprintf("The POP3 server of %s refused to send a message "+
-				"(%v); it stays on the server.", e.acc.Name, r.err))
-		}
-		if m := b.tooBig; m != nil {
-			// LIST understated the size. Skip it from now on in this session.
-			if m.byContent {
-				e.handled[m.num] = true
-			} else {
-				e.skip[m.uidl] = true
-			}
-			e.notice("too-big "+skipKey(*m), fmt.Sprintf("A message on the POP3 server of %s is larger than "+
-				"the %d MB limit; it was not downloaded and stays on the server.", e.acc.Name, limit>>20))
-		}
-		if err == nil && len(b.items) > 0 {
+	err := pipeline.Finish(stop, stored, func(b batch) error {
+		e.noticeBatch(b, limit)
+		if len(b.items) > 0 {
 			// Whole messages fetched before a failure are kept too.
-			var msgs []localcache.Message
-			if msgs, err = e.store(ctx, b.items, known); err != nil {
-				cancel() // stops the fetcher; the session is abandoned without QUIT
-			} else {
-				added = append(added, msgs...)
-				done += len(b.items)
-				e.emit(accounts.SyncProgress{Account: e.acc.Name, Folder: e.inbox.Name, Done: done, Total: total})
+			msgs, err := e.index(ctx, b.items, known)
+			if err != nil {
+				return failed(err)
 			}
+			added = append(added, msgs...)
+			done += len(b.items)
+			e.emit(accounts.SyncProgress{Account: e.acc.Name, Folder: e.inbox.Name, Done: done, Total: total})
 		}
-		if err == nil {
-			err = b.err
-		}
-	}
+		return b.err
+	})
 	return added, err
 }
 
-// batch is what the fetcher hands over: whole messages ready to store, and what went wrong.
+// errSessionBroken stops the fetch stage after a batch that ended with a session error; that
+// batch's own error is what the poll reports.
+var errSessionBroken = errors.New("pop3: session broken")
+
+// splitBatches cuts todo into batches of at most batchMessages messages or batchBytes bytes (by
+// LIST sizes).
+func splitBatches(todo []serverMsg) [][]serverMsg {
+	var out [][]serverMsg
+	var size int64
+	start := 0
+	for i, m := range todo {
+		if i > start && (i-start >= batchMessages || size+m.size > batchBytes) {
+			out = append(out, todo[start:i])
+			start, size = i, 0
+		}
+		size += m.size
+	}
+	if start < len(todo) {
+		out = append(out, todo[start:])
+	}
+	return out
+}
+
+// noticeBatch tells the user about messages the server would not send or that are too large.
+func (e *Engine) noticeBatch(b batch, limit int64) {
+	for _, r := range b.refused {
+		e.notice("retr "+skipKey(r.msg), fmt.Sprintf("The POP3 server of %s refused to send a message "+
+			"(%v); it stays on the server.", e.acc.Name, r.err))
+	}
+	if m := b.tooBig; m != nil {
+		// LIST understated the size. Skip it from now on in this session.
+		if m.byContent {
+			e.handled[m.num] = true
+		} else {
+			e.skip[m.uidl] = true
+		}
+		e.notice("too-big "+skipKey(*m), fmt.Sprintf("A message on the POP3 server of %s is larger than "+
+			"the %d MB limit; it was not downloaded and stays on the server.", e.acc.Name, limit>>20))
+	}
+}
+
+// batch is what the fetch stage hands over: whole messages, and what went wrong.
 type batch struct {
 	items   []fetched
 	refused []refusal  // RETR answered -ERR; the session goes on
@@ -257,101 +323,111 @@ type refusal struct {
 	err error
 }
 
-// fetched is one downloaded message with its index entry prepared (all but the body key,
-// which PutBodies returns).
+// fetched is one downloaded message with its content key and index entry (all but the body
+// key, set once the body is stored).
 type fetched struct {
 	msg   serverMsg
 	raw   []byte
+	key   string
 	entry localcache.Message
 }
 
-// fetch downloads todo in order and sends it in batches of at most batchMessages messages or
-// batchBytes bytes. It closes out when done, after a failure, or when ctx ends. It touches no
-// engine state but the session.
-func (e *Engine) fetch(ctx context.Context, s *session, todo []serverMsg, out chan<- batch) {
-	defer close(out)
-	var (
-		b    batch
-		size int
-	)
-	send := func() bool {
-		select {
-		case out <- b:
-			b, size = batch{}, 0
-			return true
-		case <-ctx.Done():
-			return false
-		}
+// retrWindow is how many RETR commands are sent ahead to a server that announces PIPELINING.
+const retrWindow = 16
+
+// retrBatch downloads ms in order. A refused message is skipped; a session error ends the batch
+// with what was fetched before it.
+func (e *Engine) retrBatch(ctx context.Context, s *session, ms []serverMsg) batch {
+	var b batch
+	reqs := make([]pop3.RetrRequest, len(ms))
+	for i, m := range ms {
+		reqs[i] = pop3.RetrRequest{Num: m.num, SizeHint: m.size}
 	}
-	for _, m := range todo {
-		raw, err := s.c.Retr(ctx, m.num, m.size)
-		var se *pop3.ServerError
-		if errors.As(err, &se) {
-			// The server cannot give this one; go on with the others and try again next poll.
-			b.refused = append(b.refused, refusal{msg: m, err: se})
-			continue
-		}
+	window := 1
+	if pop3.HasCapability(s.caps, "PIPELINING") {
+		window = retrWindow
+	}
+	answered := 0
+	err := s.c.RetrEach(ctx, reqs, window, func(i int, raw []byte, err error) {
+		answered = i + 1
 		if err != nil {
-			if errors.Is(err, pop3.ErrTooLarge) {
-				b.tooBig = &m
-			}
-			b.err = err
-			send()
+			// The server cannot give this one; go on with the others and try again next poll.
+			b.refused = append(b.refused, refusal{msg: ms[i], err: err})
 			return
 		}
-		b.items = append(b.items, fetched{msg: m, raw: raw, entry: e.entry(m, raw, time.Now())})
-		size += len(raw)
-		if len(b.items) >= batchMessages || size >= batchBytes {
-			if !send() {
-				return
-			}
+		b.items = append(b.items, fetched{msg: ms[i], raw: raw})
+	})
+	if err != nil {
+		if errors.Is(err, pop3.ErrTooLarge) && answered < len(ms) {
+			b.tooBig = &ms[answered]
 		}
+		b.err = err
 	}
-	if len(b.items) > 0 || len(b.refused) > 0 {
-		send()
-	}
+	return b
 }
 
-// store makes one batch durable in the order the delete policy relies on: bodies (fsynced),
-// then the index, then the UIDL records. known is updated with the new records.
-func (e *Engine) store(ctx context.Context, items []fetched, known map[string]localcache.UIDLRecord) ([]localcache.Message, error) {
+// prepare does the CPU work of a batch off the session's and the disks' goroutines: content keys
+// and index entries.
+func (e *Engine) prepare(b batch) batch {
+	now := time.Now()
+	for i := range b.items {
+		f := &b.items[i]
+		f.key = localcache.BodyKey(e.acc.Name, f.raw)
+		f.entry = e.entry(f.msg, f.raw, now)
+	}
+	return b
+}
+
+// put makes the bodies of a batch durable: the first step of the order the delete policy relies
+// on (bodies fsynced, then the index, then the UIDL records).
+func (e *Engine) put(ctx context.Context, b batch) error {
+	if len(b.items) == 0 {
+		return nil
+	}
 	hook("after-retr")
-	bodies := make([]localcache.Body, len(items))
-	for i, f := range items {
-		bodies[i] = localcache.Body{Account: e.acc.Name, Origin: "pop3:" + f.msg.uidl, Folder: e.inbox.Name, Raw: f.raw}
+	bodies := make([]localcache.Body, len(b.items))
+	for i, f := range b.items {
+		bodies[i] = localcache.Body{Account: e.acc.Name, Origin: "pop3:" + f.msg.uidl, Folder: e.inbox.Name, Raw: f.raw, Key: f.key}
 	}
-	keys, err := e.deps.Cache.PutBodies(ctx, bodies)
-	if err != nil {
-		return nil, err
+	if _, err := e.deps.Cache.PutBodies(ctx, bodies); err != nil {
+		return err
 	}
-	for i := range items {
-		items[i].entry.BodyKey = keys[i]
-		if items[i].entry.ThreadKey == "" {
-			items[i].entry.ThreadKey = "pop3:" + keys[i]
-		}
+	for i := range b.items {
+		b.items[i].raw = nil // durable now; the index needs only the entry (less memory in flight)
 	}
 	hook("after-store")
+	return nil
+}
 
+// index adds the stored messages of a batch to the index, then records their UIDLs. known is
+// updated with the new records.
+func (e *Engine) index(ctx context.Context, items []fetched, known map[string]localcache.UIDLRecord) ([]localcache.Message, error) {
+	for i := range items {
+		items[i].entry.BodyKey = items[i].key
+		if items[i].entry.ThreadKey == "" {
+			items[i].entry.ThreadKey = "pop3:" + items[i].key
+		}
+	}
 	var (
 		entries []localcache.Message
 		records []string
 		inBatch = map[string]bool{}
 	)
-	for i, f := range items {
+	indexed, err := e.indexedBodies(ctx, items)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range items {
 		id := f.msg.uidl
 		if f.msg.byContent {
-			id = contentPrefix + keys[i]
+			id = contentPrefix + f.key
 			if _, ok := known[id]; ok || inBatch[id] {
 				continue // downloaded before: the same bytes are listed again
 			}
 		}
 		inBatch[id] = true
 		records = append(records, id)
-		dup, err := e.alreadyIndexed(ctx, f.entry)
-		if err != nil {
-			return nil, err
-		}
-		if !dup {
+		if !indexed[f.key] {
 			entries = append(entries, f.entry)
 		}
 	}
@@ -380,23 +456,17 @@ func (e *Engine) store(ctx context.Context, items []fetched, known map[string]lo
 	return entries, nil
 }
 
-// alreadyIndexed reports whether the same bytes are in the account's index already: a crash
+// indexedBodies returns which of the batch's bodies are in the account's index already: a crash
 // after indexing and before the UIDL record was saved makes the next poll fetch them again, and
 // a message whose UIDL stopped being unique is fetched again by content.
-func (e *Engine) alreadyIndexed(ctx context.Context, m localcache.Message) (bool, error) {
-	if m.MessageID == "" {
-		return false, nil
-	}
-	same, err := e.deps.Cache.MessagesByMessageID(ctx, e.acc.Name, m.MessageID)
-	if err != nil {
-		return false, err
-	}
-	for _, o := range same {
-		if o.BodyKey == m.BodyKey {
-			return true, nil
+func (e *Engine) indexedBodies(ctx context.Context, items []fetched) (map[string]bool, error) {
+	var ids []string
+	for _, f := range items {
+		if f.entry.MessageID != "" {
+			ids = append(ids, f.entry.MessageID)
 		}
 	}
-	return false, nil
+	return e.deps.Cache.IndexedBodyKeys(ctx, e.acc.Name, ids)
 }
 
 // entry builds the index entry of a downloaded message. The envelope comes from the full

@@ -1,25 +1,27 @@
-package imapsync
-
-// The fetch pipelines keep the connection, the processor and the disks busy at the same time: each
+// Package pipeline runs the stages of a download on goroutines of their own.
+//
+// Pipelines keep the connection, the processor and the disks busy at the same time: each
 // stage runs on a goroutine of its own, one result at most waits between two stages, and the first
-// error stops them all. finish returns only once every stage's goroutine has ended, so the
+// error stops them all. Finish returns only once every stage's goroutine has ended, so the
 // connection is the caller's again.
+package pipeline
 
-type result[T any] struct {
+// Result is what one stage hands the next.
+type Result[T any] struct {
 	v   T
 	err error
 }
 
-// stage runs fn over jobs, sending each result until the first error or until stop closes. The
+// Stage runs fn over jobs, sending each result until the first error or until stop closes. The
 // channel closes when the goroutine ends.
-func stage[J, R any](stop <-chan struct{}, jobs []J, fn func(J) (R, error)) <-chan result[R] {
-	out := make(chan result[R])
+func Stage[J, R any](stop <-chan struct{}, jobs []J, fn func(J) (R, error)) <-chan Result[R] {
+	out := make(chan Result[R])
 	go func() {
 		defer close(out)
 		for _, j := range jobs {
 			r, err := fn(j)
 			select {
-			case out <- result[R]{r, err}:
+			case out <- Result[R]{r, err}:
 			case <-stop:
 				return
 			}
@@ -31,10 +33,10 @@ func stage[J, R any](stop <-chan struct{}, jobs []J, fn func(J) (R, error)) <-ch
 	return out
 }
 
-// then runs fn over the results of the stage before. Its channel closes only after in has closed,
+// Then runs fn over the results of the stage before. Its channel closes only after in has closed,
 // so waiting for the last channel of a chain waits for every goroutine of it.
-func then[R, P any](stop <-chan struct{}, in <-chan result[R], fn func(R) (P, error)) <-chan result[P] {
-	out := make(chan result[P])
+func Then[R, P any](stop <-chan struct{}, in <-chan Result[R], fn func(R) (P, error)) <-chan Result[P] {
+	out := make(chan Result[P])
 	go func() {
 		defer close(out)
 		defer func() {
@@ -42,7 +44,7 @@ func then[R, P any](stop <-chan struct{}, in <-chan result[R], fn func(R) (P, er
 			}
 		}()
 		for res := range in {
-			next := result[P]{err: res.err}
+			next := Result[P]{err: res.err}
 			if next.err == nil {
 				next.v, next.err = fn(res.v)
 			}
@@ -59,9 +61,9 @@ func then[R, P any](stop <-chan struct{}, in <-chan result[R], fn func(R) (P, er
 	return out
 }
 
-// finish runs fn over the results of the last stage on this goroutine, then stops the chain and
+// Finish runs fn over the results of the last stage on this goroutine, then stops the chain and
 // waits for all of it to end. It returns the first error of any stage.
-func finish[T any](stop chan struct{}, in <-chan result[T], fn func(T) error) error {
+func Finish[T any](stop chan struct{}, in <-chan Result[T], fn func(T) error) error {
 	defer func() {
 		close(stop)
 		for range in {

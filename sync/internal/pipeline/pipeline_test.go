@@ -1,4 +1,4 @@
-package imapsync
+package pipeline
 
 import (
 	"errors"
@@ -22,8 +22,8 @@ func TestPipelineKeepsOrderAndStopsAtTheFirstError(t *testing.T) {
 		}
 		var got []int
 		stop := make(chan struct{})
-		out := then(stop, then(stop, stage(stop, jobs, step("fetch")), step("prepare")), step("put"))
-		err := finish(stop, out, func(v int) error {
+		out := Then(stop, Then(stop, Stage(stop, jobs, step("fetch")), step("prepare")), step("put"))
+		err := Finish(stop, out, func(v int) error {
 			if failAt == "link" && v == at {
 				return errors.New("link failed")
 			}
