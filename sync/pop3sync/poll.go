@@ -48,7 +48,18 @@ func (e *Engine) poll(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("password: %w", err)
 	}
+	// The UIDL records (one row per message on the server) load while the session logs in.
+	type records struct {
+		known map[string]localcache.UIDLRecord
+		err   error
+	}
+	loaded := make(chan records, 1)
+	go func() {
+		known, err := e.deps.Cache.UIDLs(ctx, e.acc.Name)
+		loaded <- records{known, err}
+	}()
 	s, err := connect(ctx, e.acc, password)
+	rec := <-loaded
 	if err != nil {
 		return err
 	}
@@ -65,7 +76,7 @@ func (e *Engine) poll(ctx context.Context) (err error) {
 		}
 	}()
 
-	known, err := e.deps.Cache.UIDLs(ctx, e.acc.Name)
+	known, err := rec.known, rec.err
 	if err != nil {
 		return err
 	}
@@ -606,6 +617,16 @@ func (e *Engine) renumber(deleted []int) {
 // mailbox, and forgetting a message that comes back would download it twice. An empty listing
 // forgets nothing else either, in case the server showed an empty mailbox by mistake.
 func (e *Engine) forget(ctx context.Context, msgs []serverMsg, known map[string]localcache.UIDLRecord) error {
+	// Usually every record is listed still: count before building a set of 10,000 names.
+	stillListed := 0
+	for _, m := range msgs {
+		if _, ok := known[m.uidl]; ok && !m.byContent {
+			stillListed++
+		}
+	}
+	if stillListed == len(known) {
+		return nil
+	}
 	listed := map[string]bool{}
 	for _, m := range msgs {
 		listed[m.uidl] = true
