@@ -2,9 +2,13 @@ package imapsync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
+
+	"postbode/accounts"
 	"postbode/localcache"
 )
 
@@ -40,8 +44,80 @@ func (e *Engine) idleLoop(ctx context.Context, nudge chan<- struct{}) error {
 		if err != nil {
 			return err
 		}
+		if ev&evExists != 0 {
+			if err := e.fetchArrivals(ctx, cn, inbox.ID); err != nil {
+				return fmt.Errorf("imap idle: new mail: %w", err)
+			}
+		}
 		e.nudgeIf(ev, nudge)
 	}
+}
+
+// arrivalsBudget is how many messages the fast path's command timeout allows for.
+const arrivalsBudget = 200
+
+// fetchArrivals adds what arrived in INBOX since its last complete sync (UID uidnext:*) with
+// bodies, before the loop reconciles the whole folder: new mail is in the cache after one FETCH
+// instead of after reading every cached UID and searching the server's. The reconcile then finds
+// these messages cached and only checks flags and expunges.
+func (e *Engine) fetchArrivals(ctx context.Context, cn *conn, folderID int64) error {
+	unlock, err := e.locks.lock(ctx, folderID)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	f, err := e.cache.Folder(ctx, folderID)
+	if err != nil {
+		return err
+	}
+	sel := cn.sel
+	if f.UIDNext == 0 || sel == nil || cn.selected != f.Name || sel.UIDValidity != f.UIDValidity {
+		return nil // not synced yet, or the folder changed identity: the reconcile handles it
+	}
+	set := imap.UIDSet{imap.UIDRange{Start: imap.UID(f.UIDNext), Stop: 0}} // UIDNEXT:*
+	msgs, err := e.fetchHeaderSet(cn, f, set, arrivalsBudget)
+	if err != nil {
+		return err
+	}
+	var fresh []localcache.Message
+	for _, m := range msgs {
+		// "n:*" always names the last message, even below n; one cached by an earlier fast path
+		// waits for the reconcile.
+		if m.UID < f.UIDNext {
+			continue
+		}
+		if _, err := e.cache.MessageByUID(ctx, f.ID, m.UID); err == nil {
+			continue
+		} else if !errors.Is(err, localcache.ErrNotFound) {
+			return err
+		}
+		fresh = append(fresh, m)
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	ids, err := e.cache.AddMessages(ctx, fresh)
+	if err != nil {
+		return err
+	}
+	var unread, want []localcache.Message
+	since := e.windowStart()
+	for i := range fresh {
+		fresh[i].ID = ids[i]
+		if !fresh[i].Flags.Has(localcache.FlagSeen) && !fresh[i].Flags.Has(localcache.FlagDeleted) {
+			unread = append(unread, fresh[i])
+		}
+		if inWindow(fresh[i], since) {
+			want = append(want, fresh[i])
+		}
+	}
+	if len(unread) > 0 {
+		e.emit(accounts.NewMail{Account: e.acc.Name, Folder: f.Name, Messages: unread})
+	}
+	if err := e.fetchBodies(ctx, cn, f, want); err != nil {
+		return err
+	}
+	return e.cache.IndexPending(ctx, f.ID)
 }
 
 func (e *Engine) nudgeIf(ev uint32, nudge chan<- struct{}) {

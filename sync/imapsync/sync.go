@@ -439,13 +439,18 @@ var headerFields = []string{"Date", "From", "Sender", "Reply-To", "To", "Cc", "S
 // fetchHeaders fetches index data for a batch of UIDs of the selected folder. BODYSTRUCTURE is
 // deliberately not asked for: a structure go-imap cannot parse closes the connection.
 func (e *Engine) fetchHeaders(cn *conn, f localcache.Folder, uids []uint32) ([]localcache.Message, error) {
+	return e.fetchHeaderSet(cn, f, uidSet(uids), len(uids))
+}
+
+// fetchHeaderSet is fetchHeaders for a UID set of about n messages (a range may be open).
+func (e *Engine) fetchHeaderSet(cn *conn, f localcache.Folder, set imap.UIDSet, n int) ([]localcache.Message, error) {
 	opts := &imap.FetchOptions{
 		UID: true, Flags: true, RFC822Size: true, InternalDate: true, ModSeq: cn.condstore(),
 		BodySection: []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, HeaderFields: headerFields, Peek: true}},
 	}
-	stop := cn.watch(cn.budget(int64(len(uids)) * 4096))
+	stop := cn.watch(cn.budget(int64(n) * 4096))
 	defer stop()
-	cmd := cn.cl.Fetch(uidSet(uids), opts)
+	cmd := cn.cl.Fetch(set, opts)
 	defer cmd.Close()
 	since := e.windowStart()
 	var out []localcache.Message
