@@ -25,6 +25,9 @@ type Sender interface {
 type Send struct {
 	Account string
 	Draft   mailfmt.Draft
+	// Replaces is the saved draft the message was written from (0: none); it leaves Drafts once
+	// the message is safely in the outbox.
+	Replaces int64
 }
 
 // SaveDraft stores a draft in the account's Drafts folder, replacing the previous version (0: none).
@@ -62,6 +65,12 @@ func (m *Manager) send(ctx context.Context, r Send) error {
 		return err
 	}
 	m.sender.Wake()
+	if r.Replaces != 0 {
+		if err := m.cache.Expunge(ctx, []int64{r.Replaces}, acc.Kind == KindIMAP); err != nil {
+			return fmt.Errorf("sent; the saved draft stays in Drafts: %w", err)
+		}
+		m.wake(acc.Name)
+	}
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"postbode/localcache"
+	"postbode/mailfmt"
 )
 
 // fetchingEngine records the bodies it was asked for.
@@ -58,5 +59,51 @@ func TestFetchBodyReachesTheAccountsEngine(t *testing.T) {
 	}
 	if err := m.FetchBody(ctx, 9999); !errors.Is(err, localcache.ErrNotFound) {
 		t.Fatalf("unknown message: %v", err)
+	}
+}
+
+// queueSender is an outbox that only records what it was given.
+type queueSender struct{ queued []string }
+
+func (q *queueSender) Queue(ctx context.Context, account string, raw []byte, messageID, from string, rcpt []string) error {
+	q.queued = append(q.queued, messageID)
+	return nil
+}
+func (q *queueSender) Run(context.Context)         {}
+func (q *queueSender) Flush(context.Context) error { return nil }
+func (q *queueSender) Wake()                       {}
+
+func TestSendingASavedDraftRemovesItFromDrafts(t *testing.T) {
+	cache, err := localcache.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	cfg := &Config{}
+	cfg.Add(sampleAccount("pop", KindPOP3))
+	m := NewManager(cfg, cache, mapSecrets{}, map[Kind]Backend{KindPOP3: {New: func(EngineDeps) Engine { return &fakeEngine{} }}})
+	out := &queueSender{}
+	m.SetSender(out)
+	ctx := context.Background()
+	draft := mailfmt.Draft{To: []mailfmt.Address{{Email: "bob@example.org"}}, Subject: "Plan", Text: "soon"}
+	id, err := m.SaveDraftID(ctx, SaveDraft{Account: "pop", Draft: draft})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drafts, err := cache.FolderByRole(ctx, "pop", localcache.RoleDrafts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := cache.Folder(ctx, drafts.ID); f.Total != 1 {
+		t.Fatalf("Drafts holds %d after saving", f.Total)
+	}
+	if err := m.Do(ctx, Send{Account: "pop", Draft: draft, Replaces: id}); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.queued) != 1 {
+		t.Fatalf("queued %d messages", len(out.queued))
+	}
+	if f, _ := cache.Folder(ctx, drafts.ID); f.Total != 0 {
+		t.Fatalf("Drafts holds %d after sending the draft", f.Total)
 	}
 }

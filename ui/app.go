@@ -164,7 +164,7 @@ func Run(ctx context.Context, d Deps) error {
 type ManagerSender struct{ Manager *accounts.Manager }
 
 func (s ManagerSender) Send(ctx context.Context, d Draft) error {
-	return s.Manager.Do(ctx, accounts.Send{Account: d.Account, Draft: d.Draft})
+	return s.Manager.Do(ctx, accounts.Send{Account: d.Account, Draft: d.Draft, Replaces: d.Replaces})
 }
 
 func (s ManagerSender) SaveDraft(ctx context.Context, d Draft) (int64, error) {

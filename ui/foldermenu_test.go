@@ -242,4 +242,11 @@ func TestSecondDraftSaveNamesTheFirst(t *testing.T) {
 	if len(h.sender.drafts) != 2 || h.sender.drafts[0].Replaces != 0 || h.sender.drafts[1].Replaces != 1 {
 		t.Fatalf("drafts %+v", h.sender.drafts)
 	}
+	// Sending names the last saved copy, so that it leaves Drafts.
+	test.Type(c.to, "bob@example.org")
+	c.doSend()
+	h.settle()
+	if len(h.sender.sent) != 1 || h.sender.sent[0].Replaces != 2 {
+		t.Fatalf("sent %+v, want one naming draft 2", h.sender.sent)
+	}
 }
