@@ -138,12 +138,7 @@ func TestBulkIndexNestsAndIsRepairedAfterACrash(t *testing.T) {
 	if _, err := c.BeginBulkIndex(ctx); err != nil {
 		t.Fatal(err)
 	}
-	c.Close()
-	c, err = Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c = reopen(t, c, dir)
 	if got := automerge(t, c); got != normalAutomerge {
 		t.Fatalf("automerge after a crash in bulk mode = %d", got)
 	}

@@ -21,6 +21,18 @@ func openTest(t *testing.T) *Cache {
 	return c
 }
 
+// reopen closes c and opens the cache in dir again, as the next start of the program would.
+func reopen(t *testing.T, c *Cache, dir string) *Cache {
+	t.Helper()
+	c.Close()
+	c, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 func mustFolder(t *testing.T, c *Cache, account, name, role string) Folder {
 	t.Helper()
 	f, err := c.EnsureFolder(context.Background(), Folder{Account: account, Name: name, Role: role, Subscribed: true})
@@ -211,12 +223,7 @@ func TestPendingSurvivesReopen(t *testing.T) {
 	if err := c.SetFlags(ctx, ids, FlagSeen, 0, true); err != nil {
 		t.Fatal(err)
 	}
-	c.Close()
-	c, err = Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c = reopen(t, c, dir)
 	ops, err := c.PendingOps(ctx, "a")
 	if err != nil || len(ops) != 1 || ops[0].Set != FlagSeen {
 		t.Fatalf("after reopen: %+v %v", ops, err)

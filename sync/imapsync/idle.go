@@ -61,15 +61,11 @@ const arrivalsBudget = 200
 // instead of after reading every cached UID and searching the server's. The reconcile then finds
 // these messages cached and only checks flags and expunges.
 func (e *Engine) fetchArrivals(ctx context.Context, cn *conn, folderID int64) error {
-	unlock, err := e.locks.lock(ctx, folderID)
+	f, unlock, err := e.lockFolder(ctx, folderID)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	f, err := e.cache.Folder(ctx, folderID)
-	if err != nil {
-		return err
-	}
 	sel := cn.sel
 	if f.UIDNext == 0 || sel == nil || cn.selected != f.Name || sel.UIDValidity != f.UIDValidity {
 		return nil // not synced yet, or the folder changed identity: the reconcile handles it

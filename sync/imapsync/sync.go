@@ -58,15 +58,11 @@ func (e *Engine) pendingExclusions(ctx context.Context, folderID int64) (exclusi
 // (newest first, in growing batches), bodies of new messages within the window; then records the
 // state seen at SELECT time, so a pass cut short is simply done again.
 func (e *Engine) syncFolder(ctx context.Context, cn *conn, folderID int64) error {
-	unlock, err := e.locks.lock(ctx, folderID)
+	f, unlock, err := e.lockFolder(ctx, folderID)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	f, err := e.cache.Folder(ctx, folderID)
-	if err != nil {
-		return err
-	}
 	sel, err := cn.selectFolder(f.Name)
 	if err != nil {
 		return err
@@ -199,6 +195,20 @@ func (e *Engine) syncFolder(ctx context.Context, cn *conn, folderID int64) error
 		return err
 	}
 	return e.cache.IndexPending(ctx, f.ID) // what was deferred but got no body
+}
+
+// lockFolder takes the folder's lock and reads the folder under it.
+func (e *Engine) lockFolder(ctx context.Context, folderID int64) (localcache.Folder, func(), error) {
+	unlock, err := e.locks.lock(ctx, folderID)
+	if err != nil {
+		return localcache.Folder{}, nil, err
+	}
+	f, err := e.cache.Folder(ctx, folderID)
+	if err != nil {
+		unlock()
+		return localcache.Folder{}, nil, err
+	}
+	return f, unlock, nil
 }
 
 // inWindow reports whether m's body is downloaded ahead of time, given windowStart.
