@@ -156,6 +156,9 @@ func (a *actions) doForward() {
 	a.u.openComposer(a.u.forwardDraft(r.msg, r.parsed, r.raw))
 }
 
+// doOpenWindow opens the message shown in the pane in a window of its own.
+func (a *actions) doOpenWindow() { a.u.openMessageWindow(a.u.reader.id) }
+
 func (a *actions) doDelete() {
 	ids := a.u.list.selectedIDs()
 	if len(ids) == 0 {
@@ -274,6 +277,8 @@ func (a *actions) typedKey(ev *fyne.KeyEvent) {
 		a.doDelete()
 	case fyne.KeyF5:
 		a.doGetMail()
+	case fyne.KeyReturn, fyne.KeyEnter:
+		a.doOpenWindow()
 	case fyne.KeyUp, fyne.KeyDown:
 		// Arrow keys walk the message list even before it was clicked.
 		a.u.list.focus()
@@ -330,6 +335,8 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 		),
 		fyne.NewMenu(tr("View"), a.readerRight, a.readerBelow),
 		fyne.NewMenu(tr("Message"),
+			item(tr("Open in new window"), nil, sc(fyne.KeyO, ctrl), a.doOpenWindow),
+			fyne.NewMenuItemSeparator(),
 			item(tr("Reply"), theme.MailReplyIcon(), sc(fyne.KeyR, ctrl), func() { a.doReply(false) }),
 			item(tr("Reply all"), theme.MailReplyAllIcon(), sc(fyne.KeyR, ctrl|fyne.KeyModifierShift), func() { a.doReply(true) }),
 			item(tr("Forward"), theme.MailForwardIcon(), sc(fyne.KeyL, ctrl), a.doForward),
@@ -364,6 +371,8 @@ func (a *actions) contextMenu() *fyne.Menu {
 		return it
 	}
 	return fyne.NewMenu("",
+		item(tr("Open in new window"), nil, one, a.doOpenWindow),
+		fyne.NewMenuItemSeparator(),
 		item(tr("Reply"), theme.MailReplyIcon(), one, func() { a.doReply(false) }),
 		item(tr("Reply all"), theme.MailReplyAllIcon(), one, func() { a.doReply(true) }),
 		item(tr("Forward"), theme.MailForwardIcon(), one, a.doForward),

@@ -49,6 +49,7 @@ type ui struct {
 	showingPanes bool
 
 	composers []*composer
+	popouts   []*messageWindow // messages open in windows of their own
 	wizard    *wizard          // the open "Add an account" window, if any
 	accWin    *accountSettings // the open Account settings window, if any
 }
@@ -195,6 +196,9 @@ func (u *ui) apply(b Batch) {
 		u.folders.reload()
 		u.list.changed(b.Changes)
 		u.reader.changed(b.Changes)
+		for _, mw := range u.popouts {
+			mw.r.changed(b.Changes)
+		}
 	}
 }
 

@@ -54,6 +54,24 @@ type reader struct {
 	stopMark func()
 	fetching int64
 	tmpDir   string
+
+	// win is the window of a message opened on its own (nil: the pane of the main window).
+	win fyne.Window
+}
+
+// window is where the reader's dialogs belong.
+func (r *reader) window() fyne.Window {
+	if r.win != nil {
+		return r.win
+	}
+	return r.u.win
+}
+
+// updateActions refreshes the main window's commands, which follow the pane's message only.
+func (r *reader) updateActions() {
+	if r.win == nil {
+		r.u.act.update()
+	}
 }
 
 func newReader(u *ui) *reader {
@@ -142,7 +160,7 @@ func (r *reader) clear() {
 	r.page.Hide()
 	r.placeholder.Show()
 	r.placeholder.Refresh()
-	r.u.act.update()
+	r.updateActions()
 }
 
 // showMany is the pane while several messages are selected.
@@ -169,7 +187,7 @@ func (r *reader) show(id int64) {
 				r.render(m, raw, nil)
 				r.setStatus(tr("This message could not be read: {{.Err}}", map[string]any{"Err": perr.Error()}), false)
 			case errors.Is(err, localcache.ErrNotFound):
-				r.clear() // deleted meanwhile; the list follows with the change notification
+				r.gone() // deleted meanwhile; the list follows with the change notification
 			case err != nil:
 				r.clear()
 				r.u.showError(m.Account, err)
@@ -178,6 +196,16 @@ func (r *reader) show(id int64) {
 			}
 		})
 	})
+}
+
+// gone is what happens when the message shown is deleted: the pane clears, a window of its own
+// closes.
+func (r *reader) gone() {
+	if r.win != nil {
+		r.win.Close()
+		return
+	}
+	r.clear()
 }
 
 // parseError is a stored message that mailfmt could not read; its headers are still shown.
@@ -224,6 +252,9 @@ func (r *reader) render(m localcache.Message, raw []byte, parsed *mailfmt.Messag
 		subject = tr("(no subject)")
 	}
 	r.subject.SetText(oneLine(subject))
+	if r.win != nil {
+		r.win.SetTitle(oneLine(subject))
+	}
 	r.from.SetText(oneLine(from))
 	setDimText(r.date, fullDate(date))
 	r.to.SetText(to)
@@ -263,7 +294,7 @@ func (r *reader) render(m localcache.Message, raw []byte, parsed *mailfmt.Messag
 	r.showAttachments()
 	r.page.Refresh()
 	r.scheduleMarkRead()
-	r.u.act.update()
+	r.updateActions()
 }
 
 func (r *reader) setStatus(text string, busy bool) {
@@ -347,7 +378,14 @@ func (r *reader) changed(chs []localcache.Change) {
 	r.u.tasks.reads.post("reader-check", func(ctx context.Context) {
 		m, err := r.u.deps.Cache.Message(ctx, id)
 		r.u.exec(func() {
-			if err != nil || gen != r.gen || r.id != id {
+			if gen != r.gen || r.id != id {
+				return
+			}
+			if errors.Is(err, localcache.ErrNotFound) {
+				r.gone()
+				return
+			}
+			if err != nil {
 				return
 			}
 			if r.parsed == nil && m.BodyKey != "" {
@@ -355,7 +393,7 @@ func (r *reader) changed(chs []localcache.Change) {
 				return
 			}
 			r.msg.Flags, r.msg.FolderID = m.Flags, m.FolderID
-			r.u.act.update()
+			r.updateActions()
 		})
 	})
 }
@@ -433,13 +471,13 @@ func (r *reader) saveAttachment(p mailfmt.Part) {
 			path, err := savePart(raw, p, dir.Path())
 			r.u.exec(func() {
 				if err != nil {
-					dialog.ShowError(err, r.u.win)
+					dialog.ShowError(err, r.window())
 					return
 				}
-				dialog.ShowInformation(tr("Attachment saved"), tr("Saved as {{.Path}}", map[string]any{"Path": path}), r.u.win)
+				dialog.ShowInformation(tr("Attachment saved"), tr("Saved as {{.Path}}", map[string]any{"Path": path}), r.window())
 			})
 		})
-	}, r.u.win)
+	}, r.window())
 	if home, err := os.UserHomeDir(); err == nil {
 		for _, dir := range []string{home + "/Downloads", home} {
 			if l, err := storage.ListerForURI(storage.NewFileURI(dir)); err == nil {
@@ -483,7 +521,7 @@ func (r *reader) openAttachment(p mailfmt.Part) {
 				err = r.u.app.OpenURL(&url.URL{Scheme: "file", Path: path})
 			}
 			if err != nil {
-				dialog.ShowError(err, r.u.win)
+				dialog.ShowError(err, r.window())
 			}
 		})
 	})

@@ -199,6 +199,11 @@ func TestScreenshots(t *testing.T) {
 		t.Fatal("remote content note not shown")
 	}
 	savePNG(t, h.u.win.Canvas().Capture(), "reader-html.png")
+	h.u.act.doOpenWindow()
+	h.settle()
+	mw := h.u.popouts[len(h.u.popouts)-1]
+	mw.r.win.Resize(fyne.NewSize(760, 640))
+	savePNG(t, mw.r.win.Canvas().Capture(), "message-window.png")
 
 	h.click(2, 0)
 	h.u.act.doReply(true)
