@@ -251,21 +251,50 @@ type UIDState struct {
 
 // FolderUIDs returns every cached message with a UID in the folder, by UID ascending.
 func (c *Cache) FolderUIDs(ctx context.Context, folderID int64) ([]UIDState, error) {
-	rows, err := c.index.QueryContext(ctx,
-		`SELECT id, uid, flags, modseq, body_key != '' FROM messages WHERE folder_id = ? AND uid IS NOT NULL ORDER BY uid`, folderID)
+	var out []UIDState
+	err := c.scanUIDStates(ctx, folderID, `SELECT id, uid, flags, modseq, body_key != '' FROM messages
+WHERE folder_id = ? AND uid IS NOT NULL ORDER BY uid`, []any{folderID}, func(s UIDState) { out = append(out, s) })
+	return out, err
+}
+
+// UIDStates returns the cached messages of the folder with the given UIDs, by UID; UIDs not
+// cached are left out.
+func (c *Cache) UIDStates(ctx context.Context, folderID int64, uids []uint32) (map[uint32]UIDState, error) {
+	out := make(map[uint32]UIDState, len(uids))
+	const chunk = 500 // bound the number of SQL parameters
+	for len(uids) > 0 {
+		part := uids[:min(chunk, len(uids))]
+		uids = uids[len(part):]
+		args := []any{folderID}
+		for _, u := range part {
+			args = append(args, u)
+		}
+		err := c.scanUIDStates(ctx, folderID, `SELECT id, uid, flags, modseq, body_key != '' FROM messages
+WHERE folder_id = ? AND uid IN (?`+strings.Repeat(", ?", len(part)-1)+`)`, args, func(s UIDState) { out[s.UID] = s })
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (c *Cache) scanUIDStates(ctx context.Context, folderID int64, query string, args []any, fn func(UIDState)) error {
+	rows, err := c.index.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("uids of folder %d: %w", folderID, err)
+		return fmt.Errorf("uids of folder %d: %w", folderID, err)
 	}
 	defer rows.Close()
-	var out []UIDState
 	for rows.Next() {
 		var s UIDState
 		if err := rows.Scan(&s.ID, &s.UID, &s.Flags, &s.ModSeq, &s.HasBody); err != nil {
-			return nil, fmt.Errorf("uids of folder %d: %w", folderID, err)
+			return fmt.Errorf("uids of folder %d: %w", folderID, err)
 		}
-		out = append(out, s)
+		fn(s)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("uids of folder %d: %w", folderID, err)
+	}
+	return nil
 }
 
 // CountUIDs counts the folder's cached messages that have a UID (from the index alone).

@@ -65,3 +65,27 @@ func TestSearchCommonWordNewestFirstInEveryScope(t *testing.T) {
 		}
 	}
 }
+
+func TestUIDStatesLooksUpOnlyTheGivenUIDs(t *testing.T) {
+	c := openTest(t)
+	ctx := context.Background()
+	f := mustFolder(t, c, "a", "INBOX", RoleInbox)
+	ids, err := c.AddMessages(ctx, genMessages("a", f.ID, 1200, time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	uids := []uint32{1, 600, 1200, 5000} // over one chunk of parameters; 5000 is not cached
+	for u := uint32(2); u < 600; u++ {
+		uids = append(uids, u)
+	}
+	got, err := c.UIDStates(ctx, f.ID, uids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 601 || got[600].ID != ids[599] || got[1200].ID != ids[1199] || got[1].Flags != FlagSeen {
+		t.Fatalf("%d states; 600 -> %+v, 1200 -> %+v, 1 -> %+v", len(got), got[600], got[1200], got[1])
+	}
+	if _, ok := got[5000]; ok {
+		t.Fatal("an uncached UID was found")
+	}
+}

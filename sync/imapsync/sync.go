@@ -98,14 +98,24 @@ func (e *Engine) syncFolder(ctx context.Context, cn *conn, folderID int64) error
 	snap := snapshot{uidValidity: sel.UIDValidity, uidNext: uint32(sel.UIDNext), modSeq: sel.HighestModSeq,
 		messages: sel.NumMessages, unseen: -1}
 
-	// Nothing changed since the last complete pass: one SELECT was enough. Counting the cached UIDs
-	// reads the index only; loading them all waits until something did change.
-	if !firstSync && condstore && f.HighestModSeq == sel.HighestModSeq && f.UIDNext == uint32(sel.UIDNext) {
+	// With CONDSTORE, the same UIDNEXT and as many messages as cached, nothing arrived and nothing
+	// left (only new UIDs could have replaced expunged ones). Then either nothing changed since the
+	// last complete pass (one SELECT was enough) or only flags did: fetching those CHANGEDSINCE the
+	// last pass needs neither every cached UID nor the server's list. Counting reads the index only.
+	if !firstSync && condstore && f.HighestModSeq != 0 && f.UIDNext == uint32(sel.UIDNext) {
 		n, err := e.cache.CountUIDs(ctx, f.ID)
 		if err != nil {
 			return err
 		}
 		if n+len(ex.uids) == int(sel.NumMessages) {
+			if f.HighestModSeq != sel.HighestModSeq {
+				if err := e.syncFlags(ctx, cn, f.ID, nil, ex, f.HighestModSeq, true); err != nil {
+					return err
+				}
+				if err := e.cache.SetFolderSyncState(ctx, f.ID, sel.UIDValidity, uint32(sel.UIDNext), sel.HighestModSeq); err != nil {
+					return err
+				}
+			}
 			e.setSnapshot(f.ID, snap)
 			return nil
 		}
@@ -300,16 +310,22 @@ func uidSet(uids []uint32) imap.UIDSet {
 }
 
 // syncFlags fetches flags (only those changed since modseq `since` when non-zero) and stores the
-// ones that differ from the cache.
+// ones that differ from the cache. known is the folder's cached messages by UID; nil looks up only
+// the UIDs the server names.
 func (e *Engine) syncFlags(ctx context.Context, cn *conn, folderID int64, known map[uint32]localcache.UIDState,
 	ex exclusions, since uint64, condstore bool) error {
 	opts := &imap.FetchOptions{UID: true, Flags: true, ModSeq: condstore, ChangedSince: since}
 	all := imap.UIDSet{{Start: 1, Stop: 0}} // 1:*
-	stop := cn.watch(cn.budget(int64(len(known)) * 80))
+	stop := cn.watch(cn.budget(int64(max(len(known), 10_000)) * 80))
 	defer stop()
 	cmd := cn.cl.Fetch(all, opts)
 	defer cmd.Close()
-	var updates []localcache.FlagUpdate
+	type seen struct {
+		uid    uint32
+		flags  []imap.Flag
+		modSeq uint64
+	}
+	var got []seen
 	for {
 		m := cmd.Next()
 		if m == nil {
@@ -331,17 +347,34 @@ func (e *Engine) syncFlags(ctx context.Context, cn *conn, folderID int64, known 
 				modSeq = it.ModSeq
 			}
 		}
-		c, ok := known[uid]
-		if !ok || !gotFl || ex.flagIDs[c.ID] {
-			continue
-		}
-		fl, kw := convertFlags(flags)
-		if since != 0 || fl != c.Flags || (modSeq != 0 && modSeq != c.ModSeq) {
-			updates = append(updates, localcache.FlagUpdate{UID: uid, Flags: fl, Keywords: kw, ModSeq: modSeq})
+		if uid != 0 && gotFl {
+			got = append(got, seen{uid, flags, modSeq})
 		}
 	}
 	if err := cmd.Close(); err != nil {
 		return fmt.Errorf("fetch flags: %w", cn.wrap(err))
+	}
+	if known == nil {
+		// Only what changed was asked for: look just those up.
+		uids := make([]uint32, len(got))
+		for i, g := range got {
+			uids[i] = g.uid
+		}
+		var err error
+		if known, err = e.cache.UIDStates(ctx, folderID, uids); err != nil {
+			return err
+		}
+	}
+	var updates []localcache.FlagUpdate
+	for _, g := range got {
+		c, ok := known[g.uid]
+		if !ok || ex.flagIDs[c.ID] {
+			continue
+		}
+		fl, kw := convertFlags(g.flags)
+		if since != 0 || fl != c.Flags || (g.modSeq != 0 && g.modSeq != c.ModSeq) {
+			updates = append(updates, localcache.FlagUpdate{UID: g.uid, Flags: fl, Keywords: kw, ModSeq: g.modSeq})
+		}
 	}
 	return e.cache.ApplyServerFlags(ctx, folderID, updates)
 }
