@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -261,19 +262,12 @@ WHERE folder_id = ? AND uid IS NOT NULL ORDER BY uid`, []any{folderID}, func(s U
 // cached are left out.
 func (c *Cache) UIDStates(ctx context.Context, folderID int64, uids []uint32) (map[uint32]UIDState, error) {
 	out := make(map[uint32]UIDState, len(uids))
-	const chunk = 500 // bound the number of SQL parameters
-	for len(uids) > 0 {
-		part := uids[:min(chunk, len(uids))]
-		uids = uids[len(part):]
-		args := []any{folderID}
-		for _, u := range part {
-			args = append(args, u)
-		}
-		err := c.scanUIDStates(ctx, folderID, `SELECT id, uid, flags, modseq, body_key != '' FROM messages
-WHERE folder_id = ? AND uid IN (?`+strings.Repeat(", ?", len(part)-1)+`)`, args, func(s UIDState) { out[s.UID] = s })
-		if err != nil {
-			return nil, err
-		}
+	err := forChunks(uids, []any{folderID}, func(in string, args []any) error {
+		return c.scanUIDStates(ctx, folderID, `SELECT id, uid, flags, modseq, body_key != '' FROM messages
+WHERE folder_id = ? AND uid IN (`+in+`)`, args, func(s UIDState) { out[s.UID] = s })
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -464,34 +458,44 @@ func (c *Cache) MessagesByMessageID(ctx context.Context, account, messageID stri
 // Message-IDs: what is in the index already of messages about to be added again.
 func (c *Cache) IndexedBodyKeys(ctx context.Context, account string, messageIDs []string) (map[string]bool, error) {
 	keys := map[string]bool{}
-	const chunk = 500 // bound the number of SQL parameters
-	for len(messageIDs) > 0 {
-		part := messageIDs[:min(chunk, len(messageIDs))]
-		messageIDs = messageIDs[len(part):]
-		args := []any{account}
-		for _, id := range part {
-			args = append(args, id)
-		}
+	err := forChunks(messageIDs, []any{account}, func(in string, args []any) error {
 		rows, err := c.index.QueryContext(ctx, `SELECT body_key FROM messages WHERE account = ? AND body_key != ''
-AND message_id IN (?`+strings.Repeat(", ?", len(part)-1)+`)`, args...)
+AND message_id IN (`+in+`)`, args...)
 		if err != nil {
-			return nil, fmt.Errorf("find indexed bodies: %w", err)
+			return err
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var k string
 			if err := rows.Scan(&k); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("find indexed bodies: %w", err)
+				return err
 			}
 			keys[k] = true
 		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, fmt.Errorf("find indexed bodies: %w", err)
-		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find indexed bodies: %w", err)
 	}
 	return keys, nil
+}
+
+// forChunks calls fn for successive parts of vals with "?, ?, …" for an IN list and the part's
+// values after lead as arguments, so that no statement takes too many parameters.
+func forChunks[T any](vals []T, lead []any, fn func(in string, args []any) error) error {
+	const chunk = 500
+	for len(vals) > 0 {
+		part := vals[:min(chunk, len(vals))]
+		vals = vals[len(part):]
+		args := slices.Clone(lead)
+		for _, v := range part {
+			args = append(args, v)
+		}
+		if err := fn("?"+strings.Repeat(", ?", len(part)-1), args); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // MessagesWithoutBody lists messages of the folder dated after since that have no stored body,
