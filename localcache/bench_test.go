@@ -114,6 +114,19 @@ func BenchmarkNewestPage100k(b *testing.B) {
 	}
 }
 
+// BenchmarkSelectAll100k is what Ctrl+A in a 100k folder reads.
+func BenchmarkSelectAll100k(b *testing.B) {
+	c, f := benchFixture(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ids, err := c.PageIDs(ctx, []int64{f}, nil, benchMessages)
+		if err != nil || len(ids) != benchMessages {
+			b.Fatalf("ids: %d, %v", len(ids), err)
+		}
+	}
+}
+
 func BenchmarkDeepPage100k(b *testing.B) {
 	c, f := benchFixture(b)
 	ctx := context.Background()

@@ -210,23 +210,7 @@ func (c *Cache) Page(ctx context.Context, folderIDs []int64, after *Cursor, limi
 	if len(folderIDs) == 0 {
 		return nil, nil
 	}
-	if limit <= 0 {
-		limit = 50
-	}
-	args := make([]any, 0, len(folderIDs)+4)
-	in := make([]string, len(folderIDs))
-	for i, id := range folderIDs {
-		in[i] = "?"
-		args = append(args, id)
-	}
-	q := `SELECT ` + messageCols + ` FROM messages m WHERE folder_id IN (` + strings.Join(in, ",") + `)`
-	if after != nil {
-		// A row-value comparison lets SQLite seek the (folder_id, date, id) index directly.
-		q += ` AND (date, id) < (?, ?)`
-		args = append(args, after.Date.Unix(), after.ID)
-	}
-	q += ` ORDER BY date DESC, id DESC LIMIT ?`
-	args = append(args, limit)
+	q, args := pageQuery(messageCols, folderIDs, after, limit)
 	rows, err := c.index.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("page folders %v: %w", folderIDs, err)
@@ -236,6 +220,49 @@ func (c *Cache) Page(ctx context.Context, folderIDs []int64, after *Cursor, limi
 		return nil, fmt.Errorf("page folders %v: %w", folderIDs, err)
 	}
 	return msgs, nil
+}
+
+// PageIDs is Page for the ids alone, read from the index without the rows (selecting a range of
+// 100,000 messages).
+func (c *Cache) PageIDs(ctx context.Context, folderIDs []int64, after *Cursor, limit int) ([]int64, error) {
+	if len(folderIDs) == 0 {
+		return nil, nil
+	}
+	q, args := pageQuery("m.id", folderIDs, after, limit)
+	rows, err := c.index.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("page ids of folders %v: %w", folderIDs, err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("page ids of folders %v: %w", folderIDs, err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+func pageQuery(cols string, folderIDs []int64, after *Cursor, limit int) (string, []any) {
+	if limit <= 0 {
+		limit = 50
+	}
+	args := make([]any, 0, len(folderIDs)+4)
+	in := make([]string, len(folderIDs))
+	for i, id := range folderIDs {
+		in[i] = "?"
+		args = append(args, id)
+	}
+	q := `SELECT ` + cols + ` FROM messages m WHERE folder_id IN (` + strings.Join(in, ",") + `)`
+	if after != nil {
+		// A row-value comparison lets SQLite seek the (folder_id, date, id) index directly.
+		q += ` AND (date, id) < (?, ?)`
+		args = append(args, after.Date.Unix(), after.ID)
+	}
+	q += ` ORDER BY date DESC, id DESC LIMIT ?`
+	return q, append(args, limit)
 }
 
 // CursorOf returns the cursor just after m, for the next Page call.

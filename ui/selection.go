@@ -61,26 +61,20 @@ func (ml *messageList) selectRange(a, b int) {
 	}
 	gen, folders, marks := ml.gen, ml.scope.folders, ml.marks
 	ml.u.tasks.reads.post("range", func(ctx context.Context) {
+		// From the page mark before row a, the ids of rows a..b in one read of the index.
+		first := a / pageSize
+		var after *localcache.Cursor
+		if first > 0 && first-1 < len(marks) {
+			c := marks[first-1]
+			after = &c
+		} else if first > 0 {
+			first = 0
+		}
+		skip := a - first*pageSize
+		ids, err := ml.u.deps.Cache.PageIDs(ctx, folders, after, b-first*pageSize+1)
 		var out []int64
-		var err error
-		for p := a / pageSize; p <= b/pageSize; p++ {
-			var after *localcache.Cursor
-			if p > 0 {
-				if p-1 >= len(marks) {
-					break
-				}
-				c := marks[p-1]
-				after = &c
-			}
-			var msgs []localcache.Message
-			if msgs, err = ml.u.deps.Cache.Page(ctx, folders, after, pageSize); err != nil {
-				break
-			}
-			for i, m := range msgs {
-				if row := p*pageSize + i; row >= a && row <= b {
-					out = append(out, m.ID)
-				}
-			}
+		if skip < len(ids) {
+			out = ids[skip:]
 		}
 		ml.u.exec(func() {
 			if err != nil {
