@@ -298,24 +298,32 @@ func lookupAccounts() (accounts, error) {
 	return a, nil
 }
 
+// serverDir returns dir made absolute, or a new temporary directory named prefix… (own) when
+// dir is empty.
+func serverDir(dir, prefix string) (abs string, own bool, err error) {
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", prefix)
+		if err != nil {
+			return "", false, fmt.Errorf("testbed: create temp dir: %w", err)
+		}
+		return tmp, true, nil
+	}
+	if abs, err = filepath.Abs(dir); err != nil {
+		return "", false, fmt.Errorf("testbed: dir %q: %w", dir, err)
+	}
+	return abs, false, nil
+}
+
 // maxBaseDir keeps Dovecot's unix socket paths (base_dir plus up to ~30
 // bytes) within the 108-byte sun_path limit.
 const maxBaseDir = 70
 
 func (d *Dovecot) prepareDir(dir string) error {
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "pbdc-")
-		if err != nil {
-			return fmt.Errorf("testbed: create temp dir: %w", err)
-		}
-		dir, d.ownDir = tmp, true
-	} else {
-		abs, err := filepath.Abs(dir)
-		if err != nil {
-			return fmt.Errorf("testbed: dir %q: %w", dir, err)
-		}
-		dir = abs
+	dir, own, err := serverDir(dir, "pbdc-")
+	if err != nil {
+		return err
 	}
+	d.ownDir = own
 	// The path goes into dovecot.conf unquoted (ssl_cert = <path) and into
 	// mail_home, where % starts a variable.
 	if strings.ContainsAny(dir, " \t\r\n\"'%#<>{}\\") {

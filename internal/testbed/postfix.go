@@ -197,19 +197,11 @@ func StartPostfix(ctx context.Context, d *Dovecot, opts PostfixOptions) (*Postfi
 }
 
 func (p *Postfix) prepareDir(dir string) error {
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "pbpf-")
-		if err != nil {
-			return fmt.Errorf("testbed: create temp dir: %w", err)
-		}
-		dir, p.ownDir = tmp, true
-	} else {
-		abs, err := filepath.Abs(dir)
-		if err != nil {
-			return fmt.Errorf("testbed: dir %q: %w", dir, err)
-		}
-		dir = abs
+	dir, own, err := serverDir(dir, "pbpf-")
+	if err != nil {
+		return err
 	}
+	p.ownDir = own
 	p.Dir = dir
 	// Paths go into main.cf unquoted, and ',' or ' ' split list values.
 	if strings.ContainsAny(dir, " \t\r\n\"'%#<>{}\\,$=") {
