@@ -16,9 +16,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"postbode/internal/fakenet"
 )
 
 // fakePKI is a CA the test account trusts (written to caFile) and certificates for the fake server.
@@ -97,86 +98,24 @@ const (
 // fakeSMTP is an SMTP server on 127.0.0.2 that records every byte the client sends, in clear
 // before TLS and decrypted after it.
 type fakeSMTP struct {
-	t        *testing.T
-	ln       net.Listener
+	*fakenet.Server
 	cert     tls.Certificate
 	implicit bool
 	mode     fakeMode
-	wg       sync.WaitGroup
-
-	mu    sync.Mutex
-	recv  bytes.Buffer
-	conns int
-	open  []net.Conn
 }
 
 func startFakeSMTP(t *testing.T, cert tls.Certificate, implicit bool, mode fakeMode) *fakeSMTP {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.2:0")
-	if err != nil {
-		t.Fatalf("listen on 127.0.0.2: %v", err)
-	}
-	s := &fakeSMTP{t: t, ln: ln, cert: cert, implicit: implicit, mode: mode}
-	s.wg.Add(1)
-	go s.accept()
-	t.Cleanup(s.stop)
+	s := &fakeSMTP{cert: cert, implicit: implicit, mode: mode}
+	s.Server = fakenet.New(t)
+	s.Serve(func(c net.Conn) {
+		_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+		s.session(c)
+	})
 	return s
 }
 
-func (s *fakeSMTP) port() int { return s.ln.Addr().(*net.TCPAddr).Port }
-
-func (s *fakeSMTP) accept() {
-	defer s.wg.Done()
-	for {
-		c, err := s.ln.Accept()
-		if err != nil {
-			return
-		}
-		s.mu.Lock()
-		s.conns++
-		s.open = append(s.open, c)
-		s.mu.Unlock()
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			defer c.Close()
-			_ = c.SetDeadline(time.Now().Add(20 * time.Second))
-			s.session(c)
-		}()
-	}
-}
-
-func (s *fakeSMTP) stop() {
-	_ = s.ln.Close()
-	s.mu.Lock()
-	for _, c := range s.open {
-		_ = c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
-}
-
-// received waits until every session ended and returns what the server got.
-func (s *fakeSMTP) received(t *testing.T) string {
-	t.Helper()
-	_ = s.ln.Close()
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("fake server session still open: the client did not hang up")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.recv.String()
-}
-
-func (s *fakeSMTP) connCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.conns
-}
+func (s *fakeSMTP) port() int { return s.Port() }
 
 // prefixConn lets the TLS server read bytes the line reader already buffered.
 type prefixConn struct {
@@ -203,9 +142,7 @@ func (s *fakeSMTP) session(raw net.Conn) {
 	}
 	readLine := func() (string, bool) {
 		line, err := br.ReadString('\n')
-		s.mu.Lock()
-		s.recv.WriteString(line)
-		s.mu.Unlock()
+		s.Record(line)
 		return strings.TrimRight(line, "\r\n"), err == nil
 	}
 	if !write("220 mail.test ESMTP fake") {

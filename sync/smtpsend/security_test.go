@@ -83,7 +83,7 @@ func TestNoCredentialsWithoutTLS(t *testing.T) {
 			if strings.Contains(err.Error(), fakePassword) {
 				t.Error("the error text holds the password")
 			}
-			got := s.received(t)
+			got := s.Finish(t)
 			for _, bad := range credentialTraces() {
 				if strings.Contains(got, bad) {
 					t.Errorf("server received %q:\n%s", bad, got)
@@ -100,7 +100,7 @@ func TestNoCredentialsWithoutTLS(t *testing.T) {
 		if err := Send(ctx, fakeAccount(s, pki, transport.SecurityStartTLS), fakePassword, "alice@mail.test", []string{"bob@mail.test"}, testRaw(t)); err != nil {
 			t.Fatal(err)
 		}
-		got := s.received(t)
+		got := s.Finish(t)
 		if !strings.Contains(got, "STARTTLS") || !strings.Contains(got, "AUTH PLAIN "+credentialTraces()[2]) {
 			t.Fatalf("server did not get STARTTLS then AUTH:\n%s", got)
 		}
@@ -137,7 +137,7 @@ func TestSecurityFailureIsNotRetried(t *testing.T) {
 	if it.State != localcache.OutboxFailed || it.Attempts != 1 || !strings.Contains(it.LastError, string(ProblemSecurity)) {
 		t.Fatalf("item: state %q, attempts %d, error %q", it.State, it.Attempts, it.LastError)
 	}
-	if n := s.connCount(); n != 1 {
+	if n := s.Conns(); n != 1 {
 		t.Fatalf("%d connections, want 1", n)
 	}
 }
@@ -173,7 +173,7 @@ func TestNoAnswerToEndOfDataIsNotResent(t *testing.T) {
 	if it.State != localcache.OutboxFailed || !strings.Contains(it.LastError, "may have been delivered") {
 		t.Fatalf("item: state %q, error %q", it.State, it.LastError)
 	}
-	if n := s.connCount(); n != 2 { // one for the direct Send, one for the outbox
+	if n := s.Conns(); n != 2 { // one for the direct Send, one for the outbox
 		t.Fatalf("%d connections, want 2: the message was sent again", n)
 	}
 }

@@ -9,9 +9,10 @@ import (
 	"io"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"postbode/internal/fakenet"
 )
 
 // fakeOpts scripts a fake IMAP, POP3 or SMTP server.
@@ -31,91 +32,26 @@ type fakeOpts struct {
 	flood       string           // after raw, written again and again
 }
 
-// fakeServer listens on 127.0.0.2 and records every byte it received from
-// clients, in clear before TLS and decrypted after it.
+// fakeServer is a scripted server on 127.0.0.2 that records every byte it received from clients,
+// in clear before TLS and decrypted after it.
 type fakeServer struct {
+	*fakenet.Server
 	opts fakeOpts
 	cert tls.Certificate
-	ln   net.Listener
-	wg   sync.WaitGroup
-
-	mu    sync.Mutex
-	recv  bytes.Buffer
-	conns int
-	open  []net.Conn
 }
 
 func startFake(t *testing.T, o fakeOpts) *fakeServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.2:0")
-	if err != nil {
-		t.Fatalf("listen on 127.0.0.2: %v", err)
-	}
-	s := &fakeServer{opts: o, ln: ln, cert: getPKI(t).good}
+	s := &fakeServer{opts: o, cert: getPKI(t).good}
 	if o.cert != nil {
 		s.cert = *o.cert
 	}
-	s.wg.Add(1)
-	go s.acceptLoop()
-	t.Cleanup(s.stop)
+	s.Server = fakenet.New(t)
+	s.Serve(s.handle)
 	return s
 }
 
-func (s *fakeServer) acceptLoop() {
-	defer s.wg.Done()
-	for {
-		c, err := s.ln.Accept()
-		if err != nil {
-			return
-		}
-		s.mu.Lock()
-		s.conns++
-		s.open = append(s.open, c)
-		s.mu.Unlock()
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			defer c.Close()
-			s.handle(c)
-		}()
-	}
-}
-
-// stop ends every session and waits for its goroutine.
-func (s *fakeServer) stop() {
-	_ = s.ln.Close()
-	s.mu.Lock()
-	for _, c := range s.open {
-		_ = c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
-}
-
-// finish waits until every session ended on its own (the client hung up) and
-// returns everything the server received.
-func (s *fakeServer) finish(t *testing.T) string {
-	t.Helper()
-	_ = s.ln.Close()
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("fake server session still open: client did not hang up")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.recv.String()
-}
-
-func (s *fakeServer) connCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.conns
-}
-
-func (s *fakeServer) port() int { return s.ln.Addr().(*net.TCPAddr).Port }
+func (s *fakeServer) port() int { return s.Port() }
 
 // config returns a Config that reaches this server under the name mail.test.
 func (s *fakeServer) config(t *testing.T, sec Security) Config {
@@ -148,11 +84,7 @@ func testDialer(t *testing.T) func(ctx context.Context, network, addr string) (n
 	}
 }
 
-func (s *fakeServer) record(b string) {
-	s.mu.Lock()
-	s.recv.WriteString(b)
-	s.mu.Unlock()
-}
+func (s *fakeServer) record(b string) { s.Record(b) }
 
 // session is one client connection on the fake server.
 type session struct {

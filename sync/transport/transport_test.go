@@ -151,8 +151,8 @@ func TestDialRefuses(t *testing.T) {
 			if tc.wantReason != "" {
 				checkCertError(t, err, tc.wantReason, srv.cert)
 			}
-			assertNoCredentials(t, srv.finish(t))
-			if n := srv.connCount(); n != 1 {
+			assertNoCredentials(t, srv.Finish(t))
+			if n := srv.Conns(); n != 1 {
 				t.Errorf("server saw %d connections, want 1 (no retry, no fallback)", n)
 			}
 		})
@@ -331,7 +331,7 @@ func TestLateInjection(t *testing.T) {
 				c.Close()
 			}
 			engineStep(proto, nil, err)
-			recv := srv.finish(t)
+			recv := srv.Finish(t)
 			if err != nil {
 				assertNoCredentials(t, recv)
 			}
@@ -384,7 +384,7 @@ func TestPlaintextLimits(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Dial: %v", err)
 				}
-				srv.finish(t)
+				srv.Finish(t)
 				return
 			}
 			if err == nil {
@@ -399,7 +399,7 @@ func TestPlaintextLimits(t *testing.T) {
 			if strings.Contains(err.Error(), "spam") || strings.Contains(err.Error(), "AAAA") {
 				t.Errorf("server text leaked into the error: %.200s", err)
 			}
-			assertNoCredentials(t, srv.finish(t))
+			assertNoCredentials(t, srv.Finish(t))
 		})
 	}
 }
@@ -498,7 +498,7 @@ func TestDialContextCancel(t *testing.T) {
 	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("Dial returned %v after cancel", took)
 	}
-	assertNoCredentials(t, srv.finish(t))
+	assertNoCredentials(t, srv.Finish(t))
 }
 
 func TestProbe(t *testing.T) {
@@ -536,7 +536,7 @@ func TestProbe(t *testing.T) {
 				if !res.TLS.HandshakeComplete || res.TLS.Version < tls.VersionTLS12 {
 					t.Errorf("TLS state not reported: %+v", res.TLS)
 				}
-				assertNoCredentials(t, srv.finish(t))
+				assertNoCredentials(t, srv.Finish(t))
 			})
 		}
 	}
@@ -545,8 +545,8 @@ func TestProbe(t *testing.T) {
 		srv := startFake(t, fakeOpts{proto: IMAP, implicit: true, cert: &p.selfSigned})
 		_, err := Probe(context.Background(), srv.config(t, SecurityTLS))
 		checkCertError(t, err, ReasonSelfSigned, p.selfSigned)
-		assertNoCredentials(t, srv.finish(t))
-		if n := srv.connCount(); n != 1 {
+		assertNoCredentials(t, srv.Finish(t))
+		if n := srv.Conns(); n != 1 {
 			t.Errorf("probe made %d connections, want 1", n)
 		}
 	})
