@@ -145,15 +145,21 @@ func StartT(t testing.TB, opts Options) *Dovecot {
 	if err != nil {
 		t.Fatalf("start dovecot: %v", err)
 	}
+	stopWithTest(t, "dovecot", d.LogFile, d.LogTail, d.Stop)
+	return d
+}
+
+// stopWithTest stops a server when the test ends, showing its log's tail when the test failed
+// (or TESTBED_LOG is set).
+func stopWithTest(t testing.TB, name, logFile string, tail func(int) string, stop func() error) {
 	t.Cleanup(func() {
 		if t.Failed() || os.Getenv("TESTBED_LOG") != "" {
-			t.Logf("dovecot log tail (%s):\n%s", d.LogFile, d.LogTail(40))
+			t.Logf("%s log tail (%s):\n%s", name, logFile, tail(40))
 		}
-		if err := d.Stop(); err != nil {
-			t.Errorf("stop dovecot: %v", err)
+		if err := stop(); err != nil {
+			t.Errorf("stop %s: %v", name, err)
 		}
 	})
-	return d
 }
 
 // Start prepares a directory, generates a CA and server certificate, writes

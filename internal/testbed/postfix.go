@@ -120,14 +120,7 @@ func StartPostfixT(t testing.TB, d *Dovecot, opts PostfixOptions) *Postfix {
 	if err != nil {
 		t.Fatalf("start postfix: %v", err)
 	}
-	t.Cleanup(func() {
-		if t.Failed() || os.Getenv("TESTBED_LOG") != "" {
-			t.Logf("postfix log tail (%s):\n%s", p.LogFile, p.LogTail(40))
-		}
-		if err := p.Stop(); err != nil {
-			t.Errorf("stop postfix: %v", err)
-		}
-	})
+	stopWithTest(t, "postfix", p.LogFile, p.LogTail, p.Stop)
 	return p
 }
 
