@@ -8,23 +8,12 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"postbode/internal/pop3/pop3test"
 )
 
-// stuff is what a server sends for data: a leading "." doubled on every line, then ".\r\n".
-// Line ends are left as they are; data must end with a line end.
-func stuff(data []byte) []byte {
-	var b bytes.Buffer
-	start := true
-	for _, c := range data {
-		if start && c == '.' {
-			b.WriteByte('.')
-		}
-		b.WriteByte(c)
-		start = c == '\n'
-	}
-	b.WriteString(".\r\n")
-	return b.Bytes()
-}
+// stuff is what a server sends for data (which ends with a line end): dot-stuffed, then ".\r\n".
+func stuff(data []byte) []byte { return append(pop3test.DotStuff(data), ".\r\n"...) }
 
 func read(t *testing.T, wire []byte, limit int64) ([]byte, error) {
 	t.Helper()

@@ -328,7 +328,7 @@ func (s *Server) session(c net.Conn) {
 				continue
 			}
 			retrs++
-			data := dotStuff(view[n-1].Data)
+			data := DotStuff(view[n-1].Data)
 			if opts.DropAfterRetr == retrs {
 				w.WriteString("+OK\r\n")
 				w.Write(data[:len(data)/2])
@@ -376,9 +376,9 @@ func (s *Server) commit(view []Message, deleted map[int]bool) {
 	s.msgs = keep
 }
 
-// dotStuff doubles a leading "." on every line and makes sure the data ends with a line end,
+// DotStuff doubles a leading "." on every line and makes sure the data ends with a line end,
 // as a server sends a message before the terminating ".". Line ends are left as they are.
-func dotStuff(data []byte) []byte {
+func DotStuff(data []byte) []byte {
 	var b bytes.Buffer
 	start := true
 	for _, c := range data {
