@@ -152,6 +152,15 @@ func (c *Cache) LinkBodies(ctx context.Context, links []BodyLink) error {
 // IndexPending gives the messages of a folder that were added with DeferIndex and never got a
 // body (too large, fetch failed, interrupted) their header-only full-text entry.
 func (c *Cache) IndexPending(ctx context.Context, folderID int64) error {
+	// Called after every folder sync: look (partial index, no write lock) before writing.
+	var pending bool
+	if err := c.index.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM messages WHERE folder_id = ? AND indexed = 0)`,
+		folderID).Scan(&pending); err != nil {
+		return fmt.Errorf("index pending messages of folder %d: %w", folderID, err)
+	}
+	if !pending {
+		return nil
+	}
 	err := inTx(ctx, c.index, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO messages_fts(rowid, subject, addresses, body)
 SELECT id, subject, from_name || ' ' || from_addr || ' ' || to_addrs || ' ' || cc_addrs, '' FROM messages

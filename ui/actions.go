@@ -140,20 +140,22 @@ func (a *actions) doWrite() {
 	a.u.openComposer(Draft{Account: a.u.defaultAccount()})
 }
 
-func (a *actions) doReply(all bool) {
-	r := a.u.reader
-	if r.id == 0 {
-		return
+func (a *actions) doReply(all bool) { a.u.replyTo(a.u.reader, all) }
+
+func (a *actions) doForward() { a.u.forwardFrom(a.u.reader) }
+
+// replyTo opens a composer answering the message r shows (the pane or a message window).
+func (u *ui) replyTo(r *reader, all bool) {
+	if r.id != 0 {
+		u.openComposer(u.replyDraft(r.msg, r.parsed, all))
 	}
-	a.u.openComposer(a.u.replyDraft(r.msg, r.parsed, all))
 }
 
-func (a *actions) doForward() {
-	r := a.u.reader
-	if r.id == 0 {
-		return
+// forwardFrom opens a composer forwarding the message r shows.
+func (u *ui) forwardFrom(r *reader) {
+	if r.id != 0 {
+		u.openComposer(u.forwardDraft(r.msg, r.parsed, r.raw))
 	}
-	a.u.openComposer(a.u.forwardDraft(r.msg, r.parsed, r.raw))
 }
 
 // doOpenWindow opens the message shown in the pane in a window of its own.

@@ -29,19 +29,17 @@ func (u *ui) openMessageWindow(id int64) {
 	r.win = w
 	mw := &messageWindow{r: r}
 	btn := func(label string, icon fyne.Resource, fn func()) *widget.Button {
-		b := widget.NewButtonWithIcon(label, icon, func() {
-			if r.msg.ID != 0 {
-				fn()
-			}
-		})
+		b := widget.NewButtonWithIcon(label, icon, fn)
 		b.Importance = widget.LowImportance
 		return b
 	}
-	mw.reply = btn(tr("Reply"), theme.MailReplyIcon(), func() { u.openComposer(u.replyDraft(r.msg, r.parsed, false)) })
-	mw.replyAll = btn(tr("Reply all"), theme.MailReplyAllIcon(), func() { u.openComposer(u.replyDraft(r.msg, r.parsed, true)) })
-	mw.forward = btn(tr("Forward"), theme.MailForwardIcon(), func() { u.openComposer(u.forwardDraft(r.msg, r.parsed, r.raw)) })
+	mw.reply = btn(tr("Reply"), theme.MailReplyIcon(), func() { u.replyTo(r, false) })
+	mw.replyAll = btn(tr("Reply all"), theme.MailReplyAllIcon(), func() { u.replyTo(r, true) })
+	mw.forward = btn(tr("Forward"), theme.MailForwardIcon(), func() { u.forwardFrom(r) })
 	mw.del = btn(tr("Delete"), theme.DeleteIcon(), func() {
-		u.do(accounts.Delete{IDs: []int64{r.msg.ID}})
+		if r.id != 0 {
+			u.do(accounts.Delete{IDs: []int64{r.id}})
+		}
 		w.Close()
 	})
 	bar := container.NewHBox(mw.reply, mw.replyAll, mw.forward, newToolbarSep(), mw.del)

@@ -2,7 +2,6 @@ package imapsync
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -75,19 +74,21 @@ func (e *Engine) fetchArrivals(ctx context.Context, cn *conn, folderID int64) er
 	if err != nil {
 		return err
 	}
+	uids := make([]uint32, len(msgs))
+	for i, m := range msgs {
+		uids[i] = m.UID
+	}
+	cached, err := e.cache.UIDStates(ctx, f.ID, uids)
+	if err != nil {
+		return err
+	}
 	var fresh []localcache.Message
 	for _, m := range msgs {
 		// "n:*" always names the last message, even below n; one cached by an earlier fast path
 		// waits for the reconcile.
-		if m.UID < f.UIDNext {
-			continue
+		if _, ok := cached[m.UID]; !ok && m.UID >= f.UIDNext {
+			fresh = append(fresh, m)
 		}
-		if _, err := e.cache.MessageByUID(ctx, f.ID, m.UID); err == nil {
-			continue
-		} else if !errors.Is(err, localcache.ErrNotFound) {
-			return err
-		}
-		fresh = append(fresh, m)
 	}
 	if len(fresh) == 0 {
 		return nil
