@@ -49,7 +49,7 @@ func (e folderEntry) key() string {
 // folderPane is the left pane: "All inboxes", then each account with its folders.
 type folderPane struct {
 	u        *ui
-	list     *widget.List
+	list     *folderList
 	entries  []folderEntry
 	folders  []localcache.Folder
 	states   map[string]accounts.ConnState
@@ -60,20 +60,68 @@ type folderPane struct {
 
 func newFolderPane(u *ui) *folderPane {
 	p := &folderPane{u: u, states: map[string]accounts.ConnState{}}
-	p.list = widget.NewList(
-		func() int { return len(p.entries) },
-		func() fyne.CanvasObject { return newFolderRow() },
-		func(i widget.ListItemID, o fyne.CanvasObject) {
-			if i < len(p.entries) {
-				e := p.entries[i]
-				r := o.(*folderRow)
-				r.pane, r.index = p, i
-				r.set(e, p.states[e.account])
-			}
-		})
+	p.list = &folderList{pane: p}
+	p.list.Length = func() int { return len(p.entries) }
+	p.list.CreateItem = func() fyne.CanvasObject { return newFolderRow() }
+	p.list.UpdateItem = func(i widget.ListItemID, o fyne.CanvasObject) {
+		if i < len(p.entries) {
+			e := p.entries[i]
+			r := o.(*folderRow)
+			r.pane, r.index = p, i
+			r.set(e, p.states[e.account])
+		}
+	}
 	p.list.HideSeparators = true
 	p.list.OnSelected = p.onSelected
+	p.list.ExtendBaseWidget(p.list)
 	return p
+}
+
+// folderList is widget.List with the folder pane's keyboard handling: as in Thunderbird, the arrow
+// keys open the folder above or below at once (widget.List would only move a focus mark).
+type folderList struct {
+	widget.List
+	pane *folderPane
+}
+
+func (l *folderList) TypedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyUp:
+		l.step(-1)
+	case fyne.KeyDown:
+		l.step(1)
+	case fyne.KeyHome:
+		l.step(-len(l.pane.entries))
+	case fyne.KeyEnd:
+		l.step(len(l.pane.entries))
+	default:
+		l.List.TypedKey(ev)
+	}
+}
+
+// step selects the row delta rows away from the selected one, skipping account rows (which only
+// lead to their inbox) so that Up can pass over them.
+func (l *folderList) step(delta int) {
+	p := l.pane
+	i := p.indexOf(p.selected)
+	dir := 1
+	if delta < 0 {
+		dir = -1
+	}
+	target := -1
+	for j, n := i+dir, 0; j >= 0 && j < len(p.entries); j += dir {
+		if p.entries[j].kind == entryAccount {
+			continue
+		}
+		target = j
+		if n++; n >= max(delta, -delta) {
+			break
+		}
+	}
+	if target >= 0 {
+		l.Select(target)
+		l.ScrollTo(target)
+	}
 }
 
 func (p *folderPane) view() fyne.CanvasObject { return p.list }
@@ -384,6 +432,19 @@ func (r *folderRow) set(e folderEntry, st accounts.ConnState) {
 		r.state.SetResource(nil)
 	}
 	r.Refresh()
+}
+
+// Tapped opens the folder. Without it a left click would stop at this row, which takes right
+// clicks, and never reach the list item below it.
+func (r *folderRow) Tapped(*fyne.PointEvent) {
+	if r.pane == nil {
+		return
+	}
+	l := r.pane.list
+	l.Select(r.index)
+	if c := fyne.CurrentApp().Driver().CanvasForObject(l); c != nil {
+		c.Focus(l)
+	}
 }
 
 // TappedSecondary opens the folder's context menu.
