@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -26,6 +27,8 @@ const (
 	ProblemUnknownHost  Problem = "unknown-host"  // the host name does not resolve
 	ProblemUnreachable  Problem = "unreachable"   // connection refused, no route
 	ProblemTimeout      Problem = "timeout"       // no answer in time
+	ProblemLost         Problem = "lost"          // an open connection broke (reset, closed, cut short)
+	ProblemDiskFull     Problem = "disk-full"     // this computer has no room to store mail
 	ProblemOther        Problem = "other"
 )
 
@@ -84,7 +87,7 @@ var authHints = []string{
 	"535 5.7.8", "535 5.7.0", "535 ",
 }
 
-// Diagnose sorts a connection test's error into a Problem.
+// Diagnose sorts an error of a connection test or of a running engine into a Problem.
 func Diagnose(err error) Problem {
 	if err == nil {
 		return ProblemNone
@@ -119,10 +122,23 @@ func Diagnose(err error) Problem {
 		(errors.As(err, &netErr) && netErr.Timeout()) {
 		return ProblemTimeout
 	}
-	var opErr *net.OpError
+	if errors.Is(err, syscall.ENOSPC) || strings.Contains(text, "database or disk is full") ||
+		strings.Contains(text, "no space left on device") {
+		return ProblemDiskFull
+	}
 	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EHOSTUNREACH) ||
-		errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.ECONNRESET) || errors.As(err, &opErr) {
+		errors.Is(err, syscall.ENETUNREACH) {
 		return ProblemUnreachable
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return ProblemUnreachable
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED) ||
+		opErr != nil || strings.Contains(text, "use of closed network connection") ||
+		strings.Contains(text, "connection reset by peer") || strings.Contains(text, "broken pipe") {
+		return ProblemLost
 	}
 	return ProblemOther
 }
