@@ -3,6 +3,9 @@ package accounts
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -28,10 +31,40 @@ type Secrets struct {
 // NewSecrets returns a password store backed by the OS keyring.
 func NewSecrets() *Secrets { return &Secrets{memory: map[string]string{}} }
 
+// errNoSessionBus is why there is no keyring on Linux and the BSDs without a D-Bus session.
+var errNoSessionBus = errors.New("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
+
+// keyringReachable says whether go-keyring can be asked at all. On Linux and the BSDs the keyring
+// is the Secret Service on the D-Bus session bus. Without a bus address godbus would run
+// dbus-launch, which needs X11 and leaves a dbus-daemon running after every command, so then there
+// is no keyring: the caller keeps the password in memory. A variable so that tests using go-keyring's
+// mock (which needs no bus) can say yes.
+var keyringReachable = func() error {
+	switch runtime.GOOS {
+	case "linux", "freebsd", "openbsd", "netbsd", "dragonfly":
+	default:
+		return nil
+	}
+	if addr := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); addr != "" && addr != "autolaunch:" {
+		return nil
+	}
+	// godbus also finds a session without the variable where systemd or dbus-launch left it.
+	run := filepath.Join("/run/user", fmt.Sprint(os.Getuid()))
+	for _, name := range []string{"bus", "dbus-session"} {
+		if _, err := os.Stat(filepath.Join(run, name)); err == nil {
+			return nil
+		}
+	}
+	return errNoSessionBus
+}
+
 // Set stores the account's password. It returns ErrNoKeyring (with the cause) when the keyring is
 // unavailable; the password is then usable for this session only.
 func (s *Secrets) Set(account, password string) error {
-	err := keyring.Set(keyringService, account, password)
+	err := keyringReachable()
+	if err == nil {
+		err = keyring.Set(keyringService, account, password)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
@@ -50,6 +83,9 @@ func (s *Secrets) Get(account string) (string, error) {
 	if ok {
 		return pw, nil
 	}
+	if err := keyringReachable(); err != nil {
+		return "", fmt.Errorf("account %s: %w (%v)", account, ErrNoPassword, err)
+	}
 	pw, err := keyring.Get(keyringService, account)
 	if errors.Is(err, keyring.ErrNotFound) {
 		return "", fmt.Errorf("account %s: %w", account, ErrNoPassword)
@@ -65,6 +101,9 @@ func (s *Secrets) Delete(account string) error {
 	s.mu.Lock()
 	delete(s.memory, account)
 	s.mu.Unlock()
+	if keyringReachable() != nil {
+		return nil // no keyring in this session: nothing to remove
+	}
 	err := keyring.Delete(keyringService, account)
 	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
 		return fmt.Errorf("remove password of %s from keyring: %w", account, err)
