@@ -224,13 +224,13 @@ func (a *actions) doMove() {
 	if account == "" {
 		return
 	}
-	a.u.pickFolder(account, func(f localcache.Folder) {
+	a.u.pickFolder(a.u.win, account, func(f localcache.Folder) {
 		a.u.do(accounts.Move{IDs: ids, To: f.ID})
 	})
 }
 
 // pickFolder shows a dialog listing an account's folders and calls picked with the chosen one.
-func (u *ui) pickFolder(account string, picked func(localcache.Folder)) {
+func (u *ui) pickFolder(parent fyne.Window, account string, picked func(localcache.Folder)) {
 	entries := u.folders.accountFolders(account)
 	var shown []folderEntry
 	filter := widget.NewEntry()
@@ -266,10 +266,10 @@ func (u *ui) pickFolder(account string, picked func(localcache.Folder)) {
 		if ok && chosen >= 0 && chosen < len(shown) {
 			picked(shown[chosen].folder)
 		}
-	}, u.win)
+	}, parent)
 	d.Resize(fyne.NewSize(380, 460))
 	d.Show()
-	u.win.Canvas().Focus(filter)
+	parent.Canvas().Focus(filter)
 }
 
 // typedKey handles the single keys of the main window (when no text field has the focus).
@@ -331,6 +331,8 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 			fyne.NewMenuItemSeparator(),
 			item(tr("Add account…"), theme.ContentAddIcon(), nil, func() { a.u.openWizard() }),
 			item(tr("Account settings…"), theme.SettingsIcon(), nil, func() { a.u.openAccountSettings("") }),
+			fyne.NewMenuItemSeparator(),
+			a.quitItem(sc(fyne.KeyQ, ctrl)),
 		),
 		fyne.NewMenu(tr("Edit"),
 			item(tr("Search"), theme.SearchIcon(), sc(fyne.KeyF, ctrl), func() { a.u.search.focus() }),
@@ -353,6 +355,13 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 	)
 	a.refreshMenu()
 	return a.menu
+}
+
+// quitItem ends Postbode (Fyne would add a Quit item without a shortcut by itself).
+func (a *actions) quitItem(s fyne.Shortcut) *fyne.MenuItem {
+	it := fyne.NewMenuItem(tr("Quit"), a.u.app.Quit)
+	it.IsQuit, it.Shortcut = true, s
+	return it
 }
 
 func (a *actions) refreshMenu() {

@@ -24,7 +24,7 @@ const maxSuggestions = 6
 // suggestions float in a layer of the composer window rather than a pop-up, so the field keeps the
 // keyboard: Up and Down choose, Enter or Tab take one, Escape closes them.
 type addressEntry struct {
-	widget.Entry
+	composerEntry
 	c       *composer
 	matches []mailfmt.Address
 	active  int
@@ -35,6 +35,7 @@ type addressEntry struct {
 
 func newAddressEntry(c *composer, initial []mailfmt.Address) *addressEntry {
 	e := &addressEntry{c: c}
+	e.composerEntry.c = c
 	e.ExtendBaseWidget(e)
 	e.SetText(formatAddresses(initial))
 	e.OnChanged = e.changed
@@ -215,7 +216,7 @@ func (e *addressEntry) TypedKey(ev *fyne.KeyEvent) {
 			return
 		}
 	}
-	e.Entry.TypedKey(ev)
+	e.composerEntry.TypedKey(ev)
 }
 
 // FocusLost closes the suggestions a moment later, so that a click on one still lands.

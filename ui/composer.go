@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -34,8 +35,8 @@ type composer struct {
 	to       *addressEntry
 	cc       *addressEntry
 	bcc      *addressEntry
-	subject  *widget.Entry
-	body     *widget.Entry
+	subject  *composerEntry
+	body     *composerEntry
 	attachBx *fyne.Container
 	status   *widget.Label
 	send     *widget.Button
@@ -44,8 +45,9 @@ type composer struct {
 	base     Draft
 	files    []mailfmt.Attachment
 	busy     bool
-	initial  string // the fields as opened, to know whether closing loses anything
-	done     bool   // sent: closing loses nothing
+	initial  string               // the fields as opened, to know whether closing loses anything
+	done     bool                 // sent: closing loses nothing
+	asking   *dialog.CustomDialog // the close prompt, while it is shown
 }
 
 // openComposer opens a composer window prefilled with d.
@@ -73,7 +75,7 @@ func (u *ui) openComposer(d Draft) *composer {
 	c.to = newAddressEntry(c, d.To)
 	c.cc = newAddressEntry(c, d.Cc)
 	c.bcc = newAddressEntry(c, d.Bcc)
-	c.subject = widget.NewEntry()
+	c.subject = newComposerEntry(c, false)
 	c.subject.SetText(d.Subject)
 	c.subject.OnChanged = func(s string) {
 		if s == "" {
@@ -82,7 +84,7 @@ func (u *ui) openComposer(d Draft) *composer {
 			c.win.SetTitle(tr("Write: {{.Subject}}", map[string]any{"Subject": s}))
 		}
 	}
-	c.body = widget.NewMultiLineEntry()
+	c.body = newComposerEntry(c, true)
 	c.body.Wrapping = fyne.TextWrapWord
 	c.body.SetText(d.Text)
 	c.body.SetPlaceHolder(tr("Write your message here"))
@@ -126,6 +128,7 @@ func (u *ui) openComposer(d Draft) *composer {
 	u.composers = append(u.composers, c)
 	c.initial = c.snapshot()
 	c.win.SetCloseIntercept(c.close)
+	c.installShortcuts()
 	c.win.Show()
 	if len(d.To) == 0 {
 		c.win.Canvas().Focus(c.to)
@@ -141,19 +144,106 @@ func (c *composer) snapshot() string {
 		fmt.Sprint(len(c.files))}, "\x00")
 }
 
-// close asks before throwing away what was written since the window opened or was last saved.
+// installShortcuts: Ctrl+Enter sends, Ctrl+S saves the draft, Ctrl+W and Esc close (asking
+// first when something would be lost), as in Thunderbird's composer. The text fields hand these
+// to the composer themselves (composerEntry); the canvas gets them when no field has the focus.
+func (c *composer) installShortcuts() {
+	cv := c.win.Canvas()
+	for _, k := range []fyne.KeyName{fyne.KeyReturn, fyne.KeyEnter, fyne.KeyS, fyne.KeyW} {
+		cv.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault},
+			func(s fyne.Shortcut) { c.shortcut(s) })
+	}
+	cv.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyEscape {
+			c.close()
+		}
+	})
+}
+
+// shortcut runs the composer's action for s and tells whether there was one.
+func (c *composer) shortcut(s fyne.Shortcut) bool {
+	cs, ok := s.(*desktop.CustomShortcut)
+	if !ok || cs.Modifier != fyne.KeyModifierShortcutDefault {
+		return false
+	}
+	switch cs.KeyName {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		c.doSend()
+	case fyne.KeyS:
+		c.doSave()
+	case fyne.KeyW:
+		c.close()
+	default:
+		return false
+	}
+	return true
+}
+
+// composerEntry is a text field of the composer. A focused widget.Entry keeps every shortcut and
+// Esc to itself, so the field passes the composer's own on.
+type composerEntry struct {
+	widget.Entry
+	c *composer
+}
+
+func newComposerEntry(c *composer, multiLine bool) *composerEntry {
+	e := &composerEntry{c: c}
+	e.MultiLine = multiLine
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+func (e *composerEntry) TypedShortcut(s fyne.Shortcut) {
+	if !e.c.shortcut(s) {
+		e.Entry.TypedShortcut(s)
+	}
+}
+
+func (e *composerEntry) TypedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyEscape {
+		e.c.close()
+		return
+	}
+	e.Entry.TypedKey(ev)
+}
+
+// close asks before throwing away what was written since the window opened or was last saved, and
+// offers to save it as a draft.
 func (c *composer) close() {
 	if c.done || c.snapshot() == c.initial {
 		c.win.Close()
 		return
 	}
-	dialog.ShowCustomConfirm(tr("Discard this message?"), tr("Discard"), tr("Keep writing"),
-		widget.NewLabel(tr("What you wrote has not been sent or saved as a draft.")), func(discard bool) {
-			if discard {
-				c.done = true
-				c.win.Close()
-			}
-		}, c.win)
+	if c.asking != nil {
+		return
+	}
+	var d *dialog.CustomDialog
+	closeAfter := func(fn func()) func() {
+		return func() {
+			d.Hide()
+			c.asking = nil
+			fn()
+		}
+	}
+	save := widget.NewButtonWithIcon(tr("Save draft"), theme.DocumentSaveIcon(), closeAfter(func() {
+		c.saveThen(func() {
+			c.done = true
+			c.win.Close()
+		})
+	}))
+	save.Importance = widget.HighImportance
+	discard := widget.NewButtonWithIcon(tr("Discard"), theme.DeleteIcon(), closeAfter(func() {
+		c.done = true
+		c.win.Close()
+	}))
+	discard.Importance = widget.DangerImportance
+	keep := widget.NewButton(tr("Keep writing"), closeAfter(func() {}))
+	d = dialog.NewCustomWithoutButtons(tr("Save this message as a draft?"),
+		widget.NewLabel(tr("What you wrote has not been sent or saved as a draft.")), c.win)
+	d.SetButtons([]fyne.CanvasObject{keep, discard, save})
+	d.SetOnClosed(func() { c.asking = nil })
+	c.asking = d
+	d.Show()
 }
 
 // draft collects the fields; an address that cannot be parsed is an error naming it.
@@ -226,7 +316,10 @@ func (c *composer) run(busy, failed string, op func(context.Context) error, done
 	})
 }
 
-func (c *composer) doSave() {
+func (c *composer) doSave() { c.saveThen(func() {}) }
+
+// saveThen saves the draft and, once it is stored, calls then on the UI goroutine.
+func (c *composer) saveThen(then func()) {
 	if c.busy {
 		return
 	}
@@ -250,6 +343,7 @@ func (c *composer) doSave() {
 		c.base.Replaces = saved
 		c.status.SetText(tr("Draft saved"))
 		c.initial = c.snapshot()
+		then()
 	})
 }
 

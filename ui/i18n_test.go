@@ -34,6 +34,7 @@ func dutchChecks() []string {
 	now := time.Date(2025, 6, 14, 12, 0, 0, 0, time.Local)
 	check(listDate(time.Date(2025, 3, 2, 9, 0, 0, 0, time.Local), now), "2 mrt")
 	check(tr("Cancel"), "Annuleren") // Fyne's own dialog buttons follow the app's language
+	dutchProblemChecks(check)
 	return fails
 }
 

@@ -184,7 +184,7 @@ func (u *ui) apply(b Batch) {
 		case accounts.NewMail:
 			newMail = append(newMail, e)
 		case accounts.Error:
-			u.banners.add(bannerError, e.Account, errorText(e))
+			u.banners.addProblem(e.Account, errorText(e, u.accountProblem(e.Account, e.Err)))
 		case accounts.Notice:
 			u.banners.add(bannerNotice, e.Account, e.Text)
 		}
@@ -202,15 +202,18 @@ func (u *ui) apply(b Batch) {
 	}
 }
 
-func errorText(e accounts.Error) string {
-	msg := ""
-	if e.Err != nil {
-		msg = e.Err.Error()
+// errorText words an engine's failed operation: the problem's sentence when the error is of a
+// known kind, else what the server or the cache said.
+func errorText(e accounts.Error, p problem) problem {
+	msg := p.sentence
+	if p.kind == accounts.ProblemOther {
+		msg = p.detail
 	}
-	if e.Op == "" {
-		return msg
+	if e.Op != "" {
+		msg = tr("{{.Op}} failed: {{.Err}}", map[string]any{"Op": e.Op, "Err": msg})
 	}
-	return tr("{{.Op}} failed: {{.Err}}", map[string]any{"Op": e.Op, "Err": msg})
+	p.sentence = msg
+	return p
 }
 
 // showError reports a failed user action in a banner (never only in a log).
@@ -218,7 +221,14 @@ func (u *ui) showError(account string, err error) {
 	if err == nil || u.ctx.Err() != nil {
 		return
 	}
-	u.banners.add(bannerError, account, err.Error())
+	p := describeProblem(err, "")
+	if account != "" {
+		p = u.accountProblem(account, err)
+	}
+	if p.kind == accounts.ProblemOther {
+		p.sentence = p.detail
+	}
+	u.banners.addProblem(account, p)
 }
 
 // do posts a request to the Manager off the UI goroutine; failures are shown in a banner.

@@ -3,17 +3,19 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"postbode/accounts"
+	"postbode/localcache"
 )
 
 // messageWindow is a message open in a window of its own.
 type messageWindow struct {
 	r                        *reader
 	reply, replyAll, forward *widget.Button
-	del                      *widget.Button
+	unread, flag, move, del  *widget.Button
 }
 
 // openMessageWindow shows a message in a window of its own (Enter, or "Open in new window"), with
@@ -36,13 +38,31 @@ func (u *ui) openMessageWindow(id int64) {
 	mw.reply = btn(tr("Reply"), theme.MailReplyIcon(), func() { u.replyTo(r, false) })
 	mw.replyAll = btn(tr("Reply all"), theme.MailReplyAllIcon(), func() { u.replyTo(r, true) })
 	mw.forward = btn(tr("Forward"), theme.MailForwardIcon(), func() { u.forwardFrom(r) })
+	mw.unread = btn(tr("Mark as unread"), iconMailUnread, func() {
+		if r.id != 0 {
+			r.stopTimer() // else the read timer would mark it read again
+			u.do(accounts.MarkRead{IDs: []int64{r.id}, Read: false})
+		}
+	})
+	mw.flag = btn(tr("Flag / unflag"), iconStarOutline, func() {
+		if r.id != 0 {
+			u.do(accounts.SetFlag{IDs: []int64{r.id}, Flag: localcache.FlagFlagged, On: !r.msg.Flags.Has(localcache.FlagFlagged)})
+		}
+	})
+	mw.move = btn(tr("Move to…"), iconMoveTo, func() {
+		if id, account := r.id, r.msg.Account; id != 0 {
+			u.pickFolder(w, account, func(f localcache.Folder) { u.do(accounts.Move{IDs: []int64{id}, To: f.ID}) })
+		}
+	})
 	mw.del = btn(tr("Delete"), theme.DeleteIcon(), func() {
 		if r.id != 0 {
 			u.do(accounts.Delete{IDs: []int64{r.id}})
 		}
 		w.Close()
 	})
-	bar := container.NewHBox(mw.reply, mw.replyAll, mw.forward, newToolbarSep(), mw.del)
+	bar := container.NewHBox(mw.reply, mw.replyAll, mw.forward, newToolbarSep(), mw.unread, mw.flag, mw.move,
+		newToolbarSep(), mw.del)
+	mw.installShortcuts(w)
 	w.SetContent(container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), nil, nil, nil, r.view()))
 	w.Resize(fyne.NewSize(760, 640))
 	u.popouts = append(u.popouts, mw)
@@ -57,4 +77,26 @@ func (u *ui) openMessageWindow(id int64) {
 	})
 	r.show(id)
 	w.Show()
+}
+
+// installShortcuts gives the window the main window's keys for one message: Esc and Ctrl+W close
+// it, Ctrl+R, Ctrl+Shift+R and Ctrl+L reply, reply to all and forward, Delete deletes.
+func (mw *messageWindow) installShortcuts(w fyne.Window) {
+	c := w.Canvas()
+	ctrl := fyne.KeyModifierShortcutDefault
+	add := func(k fyne.KeyName, m fyne.KeyModifier, fn func()) {
+		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: m}, func(fyne.Shortcut) { fn() })
+	}
+	add(fyne.KeyW, ctrl, w.Close)
+	add(fyne.KeyR, ctrl, mw.reply.OnTapped)
+	add(fyne.KeyR, ctrl|fyne.KeyModifierShift, mw.replyAll.OnTapped)
+	add(fyne.KeyL, ctrl, mw.forward.OnTapped)
+	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		switch ev.Name {
+		case fyne.KeyEscape:
+			w.Close()
+		case fyne.KeyDelete:
+			mw.del.OnTapped()
+		}
+	})
 }

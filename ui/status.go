@@ -60,8 +60,9 @@ func (s *statusBar) setState(e accounts.ConnState) {
 	s.rebuild()
 }
 
-// stateText says in words what a connection state means.
-func stateText(e accounts.ConnState, checked time.Time) string {
+// stateText says in words what a connection state means; an error is told by its problem's
+// sentence (the raw text is behind the Details button).
+func stateText(e accounts.ConnState, checked time.Time, p problem) string {
 	switch e.State {
 	case accounts.StateOnline:
 		return tr("Connected")
@@ -73,12 +74,12 @@ func stateText(e accounts.ConnState, checked time.Time) string {
 		return tr("Checked at {{.Time}}", map[string]any{"Time": checked.Format("15:04")})
 	case accounts.StateOffline:
 		if e.Err != nil {
-			return tr("Offline: {{.Err}}", map[string]any{"Err": e.Err.Error()})
+			return tr("Offline: {{.Err}}", map[string]any{"Err": p.sentence})
 		}
 		return tr("Offline")
 	case accounts.StateError:
 		if e.Err != nil {
-			return tr("Error: {{.Err}}", map[string]any{"Err": e.Err.Error()})
+			return p.sentence
 		}
 		return tr("Error")
 	}
@@ -102,26 +103,36 @@ func (s *statusBar) rebuild() {
 func (s *statusBar) chip(e accounts.ConnState) fyne.CanvasObject {
 	dot := newThemedDot(stateColor(e.State))
 	dotBox := container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(theme.TextSize()*0.6), dot))
-	text := widget.NewLabel(e.Account + ": " + oneLine(stateText(e, s.checked[e.Account])))
-	objs := []fyne.CanvasObject{dotBox, text}
-	if e.State == accounts.StateError || e.State == accounts.StateOffline {
-		name := e.Account
-		retry := widget.NewButtonWithIcon(tr("Retry"), theme.ViewRefreshIcon(), func() {
-			s.u.do(accounts.CheckNow{Account: name})
-		})
-		retry.Importance = widget.LowImportance
-		objs = append(objs, retry)
-		text.Importance = widget.DangerImportance
-		if e.State == accounts.StateOffline {
-			text.Importance = widget.LowImportance
-		}
-		// Long reasons would push everything else out of the line: keep them readable but bounded.
-		if text.MinSize().Width > 420 {
-			text.Truncation = fyne.TextTruncateEllipsis
-			return container.NewHBox(dotBox, container.NewGridWrap(fyne.NewSize(420, text.MinSize().Height), text), retry)
-		}
+	var p problem
+	if e.Err != nil {
+		p = s.u.accountProblem(e.Account, e.Err)
 	}
-	return container.NewHBox(objs...)
+	text := widget.NewLabel(e.Account + ": " + oneLine(stateText(e, s.checked[e.Account], p)))
+	if e.State != accounts.StateError && e.State != accounts.StateOffline {
+		return container.NewHBox(dotBox, text)
+	}
+	name := e.Account
+	retry := widget.NewButtonWithIcon(tr("Retry"), theme.ViewRefreshIcon(), func() {
+		s.u.do(accounts.CheckNow{Account: name})
+	})
+	retry.Importance = widget.LowImportance
+	buttons := container.NewHBox(retry)
+	if e.Err != nil {
+		details := widget.NewButtonWithIcon(tr("Details"), theme.InfoIcon(), func() { s.u.showProblemDetails(name, p) })
+		details.Importance = widget.LowImportance
+		buttons.Add(details)
+	}
+	text.Importance = widget.DangerImportance
+	if e.State == accounts.StateOffline {
+		text.Importance = widget.LowImportance
+	}
+	// Long names of servers would push everything else out of the line: keep the sentence bounded;
+	// the whole text is behind Details.
+	if text.MinSize().Width > 420 {
+		text.Truncation = fyne.TextTruncateEllipsis
+		return container.NewHBox(dotBox, container.NewGridWrap(fyne.NewSize(420, text.MinSize().Height), text), buttons)
+	}
+	return container.NewHBox(dotBox, text, buttons)
 }
 
 func stateColor(st accounts.State) fyne.ThemeColorName {
@@ -192,6 +203,7 @@ type banner struct {
 	account string
 	text    string
 	count   int
+	problem *problem // an error's whole story, behind a Details button
 }
 
 const maxBanners = 3
@@ -204,14 +216,27 @@ func (b *bannerStack) view() fyne.CanvasObject { return b.box }
 
 // add shows a message; the same message again bumps a counter instead of stacking.
 func (b *bannerStack) add(kind bannerKind, account, text string) {
+	b.push(&banner{kind: kind, account: account, text: text, count: 1})
+}
+
+// addProblem shows an error by its sentence, with the whole text behind Details when it says more.
+func (b *bannerStack) addProblem(account string, p problem) {
+	it := &banner{kind: bannerError, account: account, text: oneLine(p.sentence), count: 1}
+	if p.detail != "" && p.detail != p.sentence {
+		it.problem = &p
+	}
+	b.push(it)
+}
+
+func (b *bannerStack) push(n *banner) {
 	for _, it := range b.items {
-		if it.kind == kind && it.account == account && it.text == text {
+		if it.kind == n.kind && it.account == n.account && it.text == n.text {
 			it.count++
 			b.rebuild()
 			return
 		}
 	}
-	b.items = append(b.items, &banner{kind: kind, account: account, text: text, count: 1})
+	b.items = append(b.items, n)
 	if len(b.items) > maxBanners {
 		b.items = b.items[len(b.items)-maxBanners:]
 	}
@@ -271,6 +296,12 @@ func (b *bannerStack) row(it *banner) fyne.CanvasObject {
 		})
 		retry.Importance = widget.LowImportance
 		right.Add(retry)
+	}
+	if it.problem != nil {
+		p, acc := *it.problem, it.account
+		details := widget.NewButton(tr("Details"), func() { b.u.showProblemDetails(acc, p) })
+		details.Importance = widget.LowImportance
+		right.Add(details)
 	}
 	right.Add(close)
 	bg := newThemedRect(bgName, 0x30)

@@ -547,14 +547,15 @@ func TestStatusLineBannersAndNotifications(t *testing.T) {
 	}
 	u.apply(Batch{Events: []accounts.Event{
 		accounts.SyncProgress{Account: "work", Folder: "INBOX", Done: 10000, Total: 10000},
-		accounts.ConnState{Account: "work", State: accounts.StateError, Err: errors.New("connection refused")},
+		accounts.ConnState{Account: "work", State: accounts.StateError, Err: errors.New("server said no")},
 		accounts.Error{Account: "work", Op: "move", Err: errors.New("mailbox is read-only")},
 		accounts.Notice{Account: "work", Text: "This POP3 server has no UIDL"},
 	}})
 	if u.status.prog.Visible() {
 		t.Fatal("progress still shown after the sync")
 	}
-	if !containsText(u.status.view(), "work: Error: connection refused") || !containsText(u.status.view(), "Retry") {
+	if !containsText(u.status.view(), "work: Something went wrong with mail.work.example.") ||
+		!containsText(u.status.view(), "Retry") || !containsText(u.status.view(), "Details") {
 		t.Fatalf("status %q", texts(u.status.view()))
 	}
 	if got := u.banners.texts(); len(got) != 2 || got[0] != "move failed: mailbox is read-only" || got[1] != "This POP3 server has no UIDL" {

@@ -1,0 +1,121 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"postbode/accounts"
+)
+
+// problem is what the status line and the banners say about an engine's error: one translated
+// sentence, what to do about it, and the full technical text one click away.
+type problem struct {
+	kind     accounts.Problem
+	sentence string // what went wrong, in one line
+	advice   string // what the user can do
+	detail   string // the error's whole text, as the engine reported it (already redacted)
+}
+
+// describeProblem sorts err into the failure taxonomy and words it for the account whose server
+// is host.
+func describeProblem(err error, host string) problem {
+	p := problem{kind: accounts.Diagnose(err)}
+	if err != nil {
+		p.detail = err.Error()
+	}
+	data := map[string]any{"Host": host}
+	if host == "" {
+		data["Host"] = tr("the server")
+	}
+	switch p.kind {
+	case accounts.ProblemAuth:
+		p.sentence = tr("The server refused the user name or password.")
+		p.advice = tr("Enter the password again under Account settings. Some providers need an app password for mail programs.")
+	case accounts.ProblemOAuth:
+		p.sentence = tr("{{.Host}} does not accept passwords from mail programs.", data)
+		p.advice = tr("Your provider requires signing in through its web page (OAuth2), or an app password.")
+	case accounts.ProblemCertificate:
+		p.sentence = tr("The certificate of {{.Host}} is not trusted.", data)
+		p.advice = tr("Postbode did not log in. If you expect a new certificate, check it under Account settings.")
+	case accounts.ProblemNoEncryption:
+		p.sentence = tr("{{.Host}} did not offer encryption.", data)
+		p.advice = tr("Postbode did not send your password. Ask your provider, or choose SSL/TLS under Account settings.")
+	case accounts.ProblemUnknownHost:
+		p.sentence = tr("The server {{.Host}} was not found.", data)
+		p.advice = tr("Check that this computer is online and the server name under Account settings.")
+	case accounts.ProblemUnreachable:
+		p.sentence = tr("Cannot connect to {{.Host}}.", data)
+		p.advice = tr("The server may be down, or this computer offline. Postbode tries again by itself; Retry tries now.")
+	case accounts.ProblemTimeout:
+		p.sentence = tr("{{.Host}} did not answer in time.", data)
+		p.advice = tr("The connection is slow or the server is busy. Postbode tries again by itself; Retry tries now.")
+	case accounts.ProblemLost:
+		p.sentence = tr("The connection to {{.Host}} was lost.", data)
+		p.advice = tr("Postbode reconnects by itself; Retry tries now.")
+	case accounts.ProblemDiskFull:
+		p.sentence = tr("The disk is full: new mail cannot be stored.")
+		p.advice = tr("Make room on this computer's disk; nothing already stored is lost.")
+	case accounts.ProblemCanceled:
+		p.sentence = tr("Stopped.")
+	default:
+		p.sentence = tr("Something went wrong with {{.Host}}.", data)
+		p.advice = tr("The details below say what the server or this computer reported.")
+	}
+	return p
+}
+
+// needsSettings tells whether the fix is in the account's settings rather than in trying again.
+func (p problem) needsSettings() bool {
+	switch p.kind {
+	case accounts.ProblemAuth, accounts.ProblemOAuth, accounts.ProblemCertificate, accounts.ProblemNoEncryption,
+		accounts.ProblemUnknownHost:
+		return true
+	}
+	return false
+}
+
+// accountProblem describes an error of an account's engine, naming its incoming server.
+func (u *ui) accountProblem(account string, err error) problem {
+	host := ""
+	if acc, ok := u.deps.Manager.Account(account); ok {
+		host = acc.Incoming.Host
+	}
+	return describeProblem(err, host)
+}
+
+// showProblemDetails shows the whole story of an error: the sentence, the advice and the text the
+// engine reported, selectable and with a Copy button for a bug report or a help desk.
+func (u *ui) showProblemDetails(account string, p problem) {
+	title := tr("Problem")
+	if account != "" {
+		title = tr("Problem with {{.Account}}", map[string]any{"Account": account})
+	}
+	detail := widget.NewLabel(p.detail)
+	detail.Wrapping = fyne.TextWrapBreak
+	detail.Selectable = true
+	copyButton := widget.NewButtonWithIcon(tr("Copy"), theme.ContentCopyIcon(), func() {
+		u.app.Clipboard().SetContent(p.detail)
+	})
+	copyButton.Importance = widget.LowImportance
+	items := []fyne.CanvasObject{heading(p.sentence)}
+	if p.advice != "" {
+		items = append(items, wrapped(p.advice))
+	}
+	items = append(items, widget.NewSeparator(), dimWrapped(tr("What was reported:")), detail,
+		container.NewHBox(copyButton))
+	d := dialog.NewCustom(title, tr("Close"), container.NewVBox(items...), u.win)
+	if account != "" && p.needsSettings() {
+		d.SetButtons([]fyne.CanvasObject{
+			widget.NewButton(tr("Close"), d.Hide),
+			widget.NewButtonWithIcon(tr("Account settings…"), theme.SettingsIcon(), func() {
+				d.Hide()
+				u.openAccountSettings(account)
+			}),
+		})
+	}
+	d.Resize(fyne.NewSize(min(560, u.win.Canvas().Size().Width-40), d.MinSize().Height))
+	d.Show()
+}

@@ -1,0 +1,97 @@
+package ui
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"postbode/accounts"
+)
+
+// refusedErr is what an engine reports when nothing listens on the server's port: long, English
+// and technical, as the status line used to show it (cut off).
+func refusedErr() error {
+	return fmt.Errorf("imap connect: imap mail.work.example:993: %w", &net.OpError{Op: "dial", Net: "tcp",
+		Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 993}, Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)})
+}
+
+func TestStatusLineSaysWhatWentWrongWithDetailsOneClickAway(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	u := h.u
+	err := refusedErr()
+	u.apply(Batch{Events: []accounts.Event{accounts.ConnState{Account: "work", State: accounts.StateError, Err: err}}})
+	if !containsText(u.status.view(), "work: Cannot connect to mail.work.example.") {
+		t.Fatalf("status %q", texts(u.status.view()))
+	}
+	if containsText(u.status.view(), "imap connect") {
+		t.Fatalf("status shows the raw error: %q", texts(u.status.view()))
+	}
+	tapButtonIn(t, u.status.view(), "Details")
+	top := u.win.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("Details opened nothing")
+	}
+	if !containsText(top, err.Error()) || !containsText(top, "Cannot connect to mail.work.example.") {
+		t.Fatalf("details dialog shows %q", texts(top))
+	}
+	// The whole text fits the window: the dialog is not wider than the window.
+	if w := top.Size().Width; w > u.win.Canvas().Size().Width {
+		t.Fatalf("details dialog %v wider than the window", w)
+	}
+	tapButtonIn(t, top, "Copy")
+	if got := u.app.Clipboard().Content(); got != err.Error() {
+		t.Fatalf("clipboard %q", got)
+	}
+
+	// A wrong password leads to the account's settings.
+	tapButtonIn(t, top, "Close")
+	auth := fmt.Errorf("imap login as me: NO [AUTHENTICATIONFAILED] Authentication failed.")
+	u.apply(Batch{Events: []accounts.Event{accounts.ConnState{Account: "work", State: accounts.StateError, Err: auth}}})
+	if !containsText(u.status.view(), "work: The server refused the user name or password.") {
+		t.Fatalf("status %q", texts(u.status.view()))
+	}
+	tapButtonIn(t, u.status.view(), "Details")
+	if top := u.win.Canvas().Overlays().Top(); top == nil || !containsText(top, "Account settings…") {
+		t.Fatal("no way from an authentication problem to the account's settings")
+	}
+}
+
+func TestErrorBannerUsesTheProblemSentence(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	u := h.u
+	u.apply(Batch{Events: []accounts.Event{accounts.Error{Account: "work", Op: "sync", Err: refusedErr()}}})
+	got := u.banners.texts()
+	if len(got) != 1 || got[0] != "sync failed: Cannot connect to mail.work.example." {
+		t.Fatalf("banners %q", got)
+	}
+	if !containsText(u.banners.view(), "Details") {
+		t.Fatal("no Details on the banner")
+	}
+}
+
+func dutchProblemChecks(check func(got, want string)) {
+	p := describeProblem(refusedErr(), "mail.example.nl")
+	check(p.sentence, "Kan geen verbinding maken met mail.example.nl.")
+	check(stateText(accounts.ConnState{State: accounts.StateOffline, Err: refusedErr()}, time.Time{}, p),
+		"Offline: Kan geen verbinding maken met mail.example.nl.")
+}
+
+// tapButtonIn taps the first button under o whose text contains label.
+func tapButtonIn(t *testing.T, o fyne.CanvasObject, label string) {
+	t.Helper()
+	for _, obj := range test.LaidOutObjects(o) {
+		if b, ok := obj.(*widget.Button); ok && strings.Contains(b.Text, label) {
+			test.Tap(b)
+			return
+		}
+	}
+	t.Fatalf("no button %q in %q", label, texts(o))
+}
