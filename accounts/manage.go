@@ -22,7 +22,21 @@ type PasswordStore interface {
 type runningEngine struct {
 	cancel context.CancelFunc
 	done   chan struct{}
+	kick   chan struct{} // ends a reconnect wait early; filled only while phase is waiting
+
+	// Guarded by Manager.mu.
+	phase         supervisorPhase
+	cancelAttempt context.CancelFunc // ends the current Run; nil between runs
+	loginsAtStart uint64             // Manager.logins of the account when the current Run began
+	abandoned     bool               // the current Run was cancelled by a Retry
 }
+
+type supervisorPhase int
+
+const (
+	phaseRunning supervisorPhase = iota // in Run, or about to be
+	phaseWaiting                        // waiting to reconnect after a failure
+)
 
 // SetConfigPath names the accounts file that AddAccount, UpdateAccount and RemoveAccount rewrite.
 func (m *Manager) SetConfigPath(path string) {
@@ -48,7 +62,7 @@ func (m *Manager) launch(acc Account) {
 		m.emit(parent, Error{Account: acc.Name, Op: "start", Err: err})
 		return
 	}
-	rn := &runningEngine{cancel: cancel, done: make(chan struct{})}
+	rn := &runningEngine{cancel: cancel, done: make(chan struct{}), kick: make(chan struct{}, 1)}
 	m.mu.Lock()
 	if _, already := m.running[acc.Name]; already {
 		m.mu.Unlock()
@@ -61,7 +75,7 @@ func (m *Manager) launch(acc Account) {
 	go func() {
 		defer m.wg.Done()
 		defer close(rn.done)
-		m.supervise(ctx, acc.Name, e)
+		m.supervise(ctx, acc.Name, e, rn)
 	}()
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -70,15 +71,67 @@ type Manager struct {
 	// engine's stop function, so one account can be stopped or restarted alone.
 	runCtx  context.Context
 	running map[string]*runningEngine
+	// logins counts, per account, the times an engine reported a working connection (online,
+	// syncing or waiting); the supervisor compares it across a run to reset its backoff.
+	logins map[string]uint64
+
+	opt Options
 }
 
-// NewManager wires the accounts to their backends.
-func NewManager(cfg *Config, cache *localcache.Cache, secrets PasswordSource, backends map[Kind]Backend) *Manager {
+// Options tune the Manager; the zero value is what the program uses. Tests replace the clock and
+// the network watcher so that they need not sleep.
+type Options struct {
+	// MinBackoff and MaxBackoff bound the wait before a failed engine is started again (defaults
+	// DefaultMinBackoff and DefaultMaxBackoff). The wait doubles after each failed attempt, gets up
+	// to a quarter more at random, and starts again from MinBackoff once an engine has logged in.
+	MinBackoff, MaxBackoff time.Duration
+	// After is the clock of those waits (time.After when nil).
+	After func(time.Duration) <-chan time.Time
+	// WatchNetwork calls changed whenever the machine's network may have changed, until ctx ends;
+	// each call restarts every engine waiting to reconnect. Nil polls the addresses of the network
+	// interfaces every NetworkPollInterval (WatchInterfaces).
+	WatchNetwork func(ctx context.Context, changed func())
+}
+
+// Reconnect defaults.
+const (
+	DefaultMinBackoff   = time.Second
+	DefaultMaxBackoff   = 30 * time.Second
+	NetworkPollInterval = 3 * time.Second
+)
+
+func (o Options) withDefaults() Options {
+	if o.MinBackoff <= 0 {
+		o.MinBackoff = DefaultMinBackoff
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = DefaultMaxBackoff
+	}
+	o.MaxBackoff = max(o.MaxBackoff, o.MinBackoff)
+	if o.After == nil {
+		o.After = time.After
+	}
+	if o.WatchNetwork == nil {
+		o.WatchNetwork = func(ctx context.Context, changed func()) {
+			WatchInterfaces(ctx, NetworkPollInterval, changed)
+		}
+	}
+	return o
+}
+
+// NewManager wires the accounts to their backends. At most one Options may be given.
+func NewManager(cfg *Config, cache *localcache.Cache, secrets PasswordSource, backends map[Kind]Backend, opts ...Options) *Manager {
+	var opt Options
+	if len(opts) > 0 {
+		opt = opts[0]
+	}
 	m := &Manager{
 		cache: cache, secrets: secrets, backends: backends,
 		events:   make(chan Event, 256),
 		accounts: map[string]Account{}, engines: map[string]Engine{},
 		running: map[string]*runningEngine{},
+		logins:  map[string]uint64{},
+		opt:     opt.withDefaults(),
 	}
 	for _, a := range cfg.Accounts {
 		m.accounts[a.Name] = a.WithDefaults()
@@ -122,7 +175,10 @@ func (m *Manager) engine(ctx context.Context, acc Account) (Engine, error) {
 		Account:  acc,
 		Cache:    m.cache,
 		Password: func() (string, error) { return m.secrets.Get(acc.Name) },
-		Emit:     func(ev Event) { m.emit(ctx, ev) },
+		Emit: func(ev Event) {
+			m.observe(ev)
+			m.emit(ctx, ev)
+		},
 	})
 	m.engines[acc.Name] = e
 	return e, nil
@@ -148,6 +204,11 @@ func (m *Manager) Start(ctx context.Context) {
 			m.sender.Run(ctx)
 		}()
 	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		m.opt.WatchNetwork(ctx, m.networkChanged)
+	}()
 	for _, acc := range m.Accounts() {
 		m.launch(acc)
 	}
@@ -156,34 +217,122 @@ func (m *Manager) Start(ctx context.Context) {
 // Wait blocks until every engine started by Start has returned.
 func (m *Manager) Wait() { m.wg.Wait() }
 
-// Backoff bounds for reconnecting after a failed run.
-const (
-	minBackoff = time.Second
-	maxBackoff = 5 * time.Minute
-)
-
-// supervise restarts an engine after each failure, waiting longer each time up to maxBackoff; a run
-// that stayed up for a while resets the wait.
-func (m *Manager) supervise(ctx context.Context, name string, e Engine) {
-	backoff := minBackoff
+// supervise restarts an engine after each failure. The wait doubles from MinBackoff up to
+// MaxBackoff (with jitter, so that many clients do not return to a server at the same moment) and
+// starts again from MinBackoff once the engine has logged in. A Retry or Get mail (CheckNow) and
+// a change of the machine's network end the wait at once; a Retry also abandons an attempt that
+// has not got through connecting yet.
+func (m *Manager) supervise(ctx context.Context, name string, e Engine, rn *runningEngine) {
+	backoff := m.opt.MinBackoff
 	for ctx.Err() == nil {
-		started := time.Now()
+		attempt, cancelAttempt := context.WithCancel(ctx)
+		m.mu.Lock()
+		rn.phase, rn.cancelAttempt, rn.abandoned, rn.loginsAtStart = phaseRunning, cancelAttempt, false, m.logins[name]
+		select { // a kick that came with the end of the last wait belongs to that wait
+		case <-rn.kick:
+		default:
+		}
+		m.mu.Unlock()
 		m.emit(ctx, ConnState{Account: name, State: StateConnecting})
-		err := e.Run(ctx)
+		err := e.Run(attempt)
+		m.mu.Lock()
+		loggedIn := m.logins[name] != rn.loginsAtStart
+		abandoned := rn.abandoned
+		// Waiting from here on: a Retry from now until the wait begins still cuts it short.
+		rn.cancelAttempt, rn.phase = nil, phaseWaiting
+		m.mu.Unlock()
+		cancelAttempt()
 		if ctx.Err() != nil {
 			m.emit(context.Background(), ConnState{Account: name, State: StateOffline})
 			return
 		}
-		if time.Since(started) > 2*time.Minute {
-			backoff = minBackoff
+		if abandoned { // a Retry while connecting: start over now
+			backoff = m.opt.MinBackoff
+			continue
+		}
+		if loggedIn {
+			backoff = m.opt.MinBackoff
+		}
+		if err == nil {
+			err = errors.New("the connection ended")
 		}
 		m.emit(ctx, ConnState{Account: name, State: StateError, Err: err})
-		select {
-		case <-ctx.Done():
+		woken, ok := m.backoffWait(ctx, rn, jitter(backoff))
+		if !ok {
 			return
-		case <-time.After(backoff):
 		}
-		backoff = min(backoff*2, maxBackoff)
+		if woken {
+			backoff = m.opt.MinBackoff
+		} else {
+			backoff = min(backoff*2, m.opt.MaxBackoff)
+		}
+	}
+}
+
+// jitter adds up to a quarter of d at random.
+func jitter(d time.Duration) time.Duration {
+	if d < 4 {
+		return d
+	}
+	return d + rand.N(d/4+1)
+}
+
+// backoffWait waits d before the next attempt (rn.phase is already phaseWaiting); woken says a kick
+// ended it early, ok is false once ctx has ended.
+func (m *Manager) backoffWait(ctx context.Context, rn *runningEngine, d time.Duration) (woken, ok bool) {
+	select {
+	case <-ctx.Done():
+		return false, false
+	case <-rn.kick:
+		return true, true
+	case <-m.opt.After(d):
+		return false, true
+	}
+}
+
+// kick ends the reconnect wait of the account's engine ("" for every account). With retry (the
+// user asked) an attempt that has not logged in yet is abandoned and started again.
+func (m *Manager) kick(account string, retry bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for name, rn := range m.running {
+		if account != "" && name != account {
+			continue
+		}
+		switch {
+		case rn.phase == phaseWaiting:
+			select {
+			case rn.kick <- struct{}{}:
+			default:
+			}
+		case retry && rn.cancelAttempt != nil && m.logins[name] == rn.loginsAtStart:
+			rn.abandoned = true
+			rn.cancelAttempt()
+		}
+	}
+}
+
+// observe notes an engine's working connection, which resets its reconnect backoff.
+func (m *Manager) observe(ev Event) {
+	cs, ok := ev.(ConnState)
+	if !ok {
+		return
+	}
+	switch cs.State {
+	case StateOnline, StateSyncing, StateWaiting:
+		m.mu.Lock()
+		m.logins[cs.Account]++
+		m.mu.Unlock()
+	}
+}
+
+// networkChanged restarts every engine waiting to reconnect, wakes the connected ones so that a
+// connection left dead by the change is noticed by their next command, and the outbox.
+func (m *Manager) networkChanged() {
+	m.kick("", false)
+	m.wake("")
+	if m.sender != nil {
+		m.sender.Wake()
 	}
 }
 
@@ -264,6 +413,8 @@ func (m *Manager) Do(ctx context.Context, req Request) error {
 	case Delete:
 		return m.eachAccount(ctx, r.IDs, func(acc Account, ids []int64) error { return m.delete(ctx, acc, ids) })
 	case CheckNow:
+		// Retry and Get mail: an engine waiting to reconnect (or stuck connecting) starts over now.
+		m.kick(r.Account, true)
 		m.wake(r.Account)
 		if m.sender != nil {
 			m.sender.Wake()
