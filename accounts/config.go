@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -163,11 +164,48 @@ func (s Server) validate(which string) error {
 		errs = append(errs, fmt.Errorf("%s server port %d is not valid", which, s.Port))
 	}
 	switch s.Security {
-	case transport.SecurityTLS, transport.SecurityStartTLS, transport.SecurityPlain:
+	case transport.SecurityTLS, transport.SecurityStartTLS:
+	case transport.SecurityPlain:
+		if s.Host != "" && !PlainAllowed(s.Host) {
+			errs = append(errs, fmt.Errorf("%s server %s: %w", which, s.Host, ErrPlainRemote))
+		}
 	default:
 		errs = append(errs, fmt.Errorf("%s server security %q: must be tls, starttls or plain", which, s.Security))
 	}
 	return errors.Join(errs...)
+}
+
+// ErrPlainRemote is Validate's refusal of an unencrypted connection to a host that is not on this
+// computer or the local network.
+var ErrPlainRemote = errors.New("unencrypted (plain) connections are allowed only to a server on this computer or your local network; use tls or starttls")
+
+// PlainAllowed is the one rule for unencrypted connections (SECURITY.md rule 1), kept by Validate
+// and so by the setup wizard, the settings window and the command line: they may go only to this
+// computer or the user's own network, and only when the user chose them (with a warning). Such a
+// host is a loopback, private (RFC 1918, fc00::/7) or link-local address, "localhost" or a name
+// under .localhost, .local (mDNS), .lan or .home.arpa, or a bare name such as "nas" (resolved
+// by the LAN's own search domain).
+func PlainAllowed(host string) bool {
+	h := strings.ToLower(strings.TrimSuffix(strings.Trim(strings.TrimSpace(host), "[]"), "."))
+	if h == "" {
+		return false
+	}
+	if ip, err := netip.ParseAddr(h); err == nil {
+		ip = ip.Unmap()
+		return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast()
+	}
+	if strings.ContainsAny(h, ":/ ") { // not a host name (an IP with a port, a URL)
+		return false
+	}
+	if h == "localhost" {
+		return true
+	}
+	for _, suffix := range []string{".localhost", ".local", ".lan", ".home.arpa"} {
+		if strings.HasSuffix(h, suffix) && len(h) > len(suffix) {
+			return true
+		}
+	}
+	return !strings.Contains(h, ".")
 }
 
 // Transport returns the dialing configuration for this server.

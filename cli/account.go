@@ -81,7 +81,7 @@ func accountAdd(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&a.Incoming.CAFile, "ca-file", "", "PEM file of CAs trusted for this account only")
 	fs.StringVar(&a.Outgoing.Host, "smtp-host", "", "SMTP server host (default: the incoming host)")
 	fs.IntVar(&a.Outgoing.Port, "smtp-port", 0, "SMTP server port (default 465 for tls, 587 for starttls)")
-	fs.StringVar(&smtpSecurity, "smtp-security", "", "tls, starttls or plain (default: as --security)")
+	fs.StringVar(&smtpSecurity, "smtp-security", "", "tls, starttls or plain (default: starttls when --security is starttls, else tls)")
 	fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password from stdin")
 	fs.DurationVar(&poll, "poll", 10*time.Minute, "POP3: how often to check for mail")
 	fs.StringVar(&a.POP3.Leave, "leave", accounts.LeaveKeep, "POP3: keep, delete, days or delete-locally")
@@ -104,7 +104,11 @@ func accountAdd(ctx context.Context, env *Env, args []string) error {
 	}
 	a.Outgoing.Security = transport.Security(smtpSecurity)
 	if smtpSecurity == "" {
-		a.Outgoing.Security = a.Incoming.Security
+		// Never plain by default: unencrypted SMTP is a choice of its own.
+		a.Outgoing.Security = transport.SecurityTLS
+		if a.Incoming.Security == transport.SecurityStartTLS {
+			a.Outgoing.Security = transport.SecurityStartTLS
+		}
 	}
 	if a.Outgoing.Port == 0 {
 		a.Outgoing.Port = map[transport.Security]int{transport.SecurityTLS: 465, transport.SecurityStartTLS: 587}[a.Outgoing.Security]
@@ -114,16 +118,24 @@ func accountAdd(ctx context.Context, env *Env, args []string) error {
 	}
 	a.Outgoing.User, a.Outgoing.CAFile = a.Incoming.User, a.Incoming.CAFile
 	a.POP3.PollInterval.Duration = poll
-	if a.Incoming.Security == transport.SecurityPlain {
-		fmt.Fprintln(env.Stderr, "postbode: warning: plain connections send your password and mail unencrypted; use them only on this computer or a network you trust")
-	}
 
 	cfg, err := env.Config()
 	if err != nil {
 		return err
 	}
+	// Validate refuses plain connections to hosts outside this computer and the local network
+	// (accounts.PlainAllowed, the wizard's rule too); the ones it allows are warned about.
 	if err := cfg.Add(a); err != nil {
 		return usageError{err.Error()}
+	}
+	for _, s := range []struct {
+		which  string
+		server accounts.Server
+	}{{"incoming", a.Incoming}, {"SMTP", a.Outgoing}} {
+		if s.server.Security == transport.SecurityPlain {
+			fmt.Fprintf(env.Stderr, "postbode: warning: the %s server %s is unencrypted: your password and mail cross the network readable by anyone on the way\n",
+				s.which, serverString(s.server))
+		}
 	}
 	var password string
 	if passwordStdin {

@@ -73,18 +73,8 @@ func defaultPort(proto, sec string) int {
 }
 
 // localHost reports whether host is this computer or a private network address: the only places
-// an unencrypted connection may go (and then only with a warning).
-func localHost(host string) bool {
-	h := strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") || strings.HasSuffix(h, ".local") ||
-		strings.HasSuffix(h, ".lan") || strings.HasSuffix(h, ".home.arpa") {
-		return true
-	}
-	if ip := net.ParseIP(h); ip != nil {
-		return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast()
-	}
-	return h != "" && !strings.Contains(h, ".") // a bare LAN name such as "nas"
-}
+// an unencrypted connection may go (and then only with a warning). The rule is accounts'.
+func localHost(host string) bool { return accounts.PlainAllowed(host) }
 
 // serverFields edits one server: host, port, security and user name.
 type serverFields struct {
