@@ -185,6 +185,7 @@ func (m *Manager) engine(ctx context.Context, acc Account) (Engine, error) {
 }
 
 func (m *Manager) emit(ctx context.Context, ev Event) {
+	ev = m.Redact(ev)
 	select {
 	case m.events <- ev:
 	case <-ctx.Done():

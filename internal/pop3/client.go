@@ -28,6 +28,8 @@ import (
 	"time"
 
 	gopop3 "github.com/knadh/go-pop3"
+
+	"postbode/internal/redact"
 )
 
 // Limits on what a server may send.
@@ -54,7 +56,10 @@ var (
 // ServerError is a -ERR answer. The session stays usable.
 type ServerError struct {
 	Cmd  string // the command verb, e.g. "PASS"
-	Text string // the server's text, reduced to printable ASCII and shortened
+	Text string // the server's text without credentials, reduced to printable ASCII and shortened
+	// raw is the whole text until run has redacted it with the session's credentials: shortening
+	// first could cut an echoed credential into a piece that is no longer recognised.
+	raw string
 }
 
 func (e *ServerError) Error() string {
@@ -74,6 +79,8 @@ type Client struct {
 	feed     *lineFeed
 	lib      *gopop3.Conn
 	greeting string
+	// secrets are the credentials given to Login or AuthPlain, kept out of every error text.
+	secrets redact.Secrets
 	// broken is set once the byte stream may be out of step (I/O error, protocol error,
 	// cancelled command); every later command returns it.
 	broken error
@@ -123,7 +130,7 @@ func (c *Client) run(ctx context.Context, cmd string, fn func() error) error {
 	}
 	c.feed.reset()
 	stop := context.AfterFunc(ctx, func() { _ = c.conn.SetDeadline(time.Unix(1, 0)) })
-	err := fn()
+	err := c.redacted(fn())
 	if !stop() {
 		// ctx ended during the exchange: the deadline is poisoned and the answer may be half read.
 		if err == nil {
@@ -131,7 +138,7 @@ func (c *Client) run(ctx context.Context, cmd string, fn func() error) error {
 		} else {
 			err = fmt.Errorf("%w (%w)", ctx.Err(), err)
 		}
-		c.broken = fmt.Errorf("pop3 %s: %w", cmd, err)
+		c.broken = redact.Error(fmt.Errorf("pop3 %s: %w", cmd, err), c.secrets)
 		return c.broken
 	}
 	if err == nil {
@@ -143,13 +150,25 @@ func (c *Client) run(ctx context.Context, cmd string, fn func() error) error {
 	}
 	if c.feed.errLine != "" && c.feed.err == nil {
 		// go-pop3 turned a -ERR line into a plain error; the feed saw the line.
-		return &ServerError{Cmd: cmd, Text: clean(strings.TrimSpace(strings.TrimPrefix(c.feed.errLine, "-ERR")))}
+		return c.redacted(&ServerError{Cmd: cmd, raw: strings.TrimSpace(strings.TrimPrefix(c.feed.errLine, "-ERR"))})
 	}
 	if c.feed.err != nil {
 		err = c.feed.err
 	}
-	c.broken = fmt.Errorf("pop3 %s: %w", cmd, err)
+	c.broken = redact.Error(fmt.Errorf("pop3 %s: %w", cmd, err), c.secrets)
 	return c.broken
+}
+
+// redacted gives a *ServerError in err its final text: the server's words without the session's
+// credentials (servers echo a wrong password, or the AUTH string they were sent), then made
+// printable and short.
+func (c *Client) redacted(err error) error {
+	var se *ServerError
+	if errors.As(err, &se) && se.raw != "" {
+		se.Text = clean(redact.Text(se.raw, c.secrets))
+		se.raw = ""
+	}
+	return err
 }
 
 func checkArg(s string) error {
@@ -198,7 +217,8 @@ func parseStatus(cmd, line string) (string, error) {
 	case strings.HasPrefix(line, "+OK "):
 		return line[4:], nil
 	case line == "-ERR" || strings.HasPrefix(line, "-ERR "):
-		return "", &ServerError{Cmd: cmd, Text: clean(strings.TrimSpace(line[4:]))}
+		raw := strings.TrimSpace(line[4:])
+		return "", &ServerError{Cmd: cmd, Text: clean(redact.Text(raw, redact.Secrets{})), raw: raw}
 	}
 	return "", fmt.Errorf("%w: %q is not a status line", ErrProtocol, clip(line))
 }
@@ -286,6 +306,7 @@ func (c *Client) Login(ctx context.Context, user, password string) error {
 	if checkArg(user) != nil || checkArg(password) != nil {
 		return fmt.Errorf("pop3 login: %w", ErrBadArgument)
 	}
+	c.secrets = redact.Secrets{User: user, Password: password}
 	if err := c.run(ctx, "USER", func() error { return c.lib.User(user) }); err != nil {
 		return err
 	}
@@ -298,6 +319,7 @@ func (c *Client) AuthPlain(ctx context.Context, user, password string) error {
 	if strings.ContainsRune(user, 0) || strings.ContainsRune(password, 0) {
 		return fmt.Errorf("pop3 auth: %w", ErrBadArgument)
 	}
+	c.secrets = redact.Secrets{User: user, Password: password}
 	resp := base64.StdEncoding.EncodeToString([]byte("\x00" + user + "\x00" + password))
 	return c.run(ctx, "AUTH", func() error {
 		if err := c.send("AUTH PLAIN " + resp); err != nil {
@@ -318,6 +340,16 @@ func (c *Client) AuthPlain(ctx context.Context, user, password string) error {
 		_, err = parseStatus("AUTH", line)
 		return err
 	})
+}
+
+// UTF8 switches the session to UTF-8 mode (RFC 6856), for servers that list UTF8 in CAPA. Without
+// it such a server may serve a message with raw UTF-8 headers as a substitute: Courier sends a
+// "Cannot display Unicode content" wrapper instead of the message itself. RFC 6856 allows the
+// command before authentication; Courier also takes it after, as Outlook sends it. A refusal is a
+// *ServerError and leaves the session usable.
+func (c *Client) UTF8(ctx context.Context) error {
+	_, err := c.command(ctx, "UTF8", "UTF8")
+	return err
 }
 
 // Stat returns the number of messages and their total size.

@@ -17,6 +17,7 @@ import (
 	"github.com/emersion/go-sasl"
 
 	"postbode/accounts"
+	"postbode/internal/redact"
 	"postbode/sync/transport"
 )
 
@@ -220,7 +221,8 @@ func (cn *conn) login(acc accounts.Account, password string) error {
 			err = cn.cl.Login(user, password).Wait()
 		}
 		if err != nil {
-			return fmt.Errorf("imap login as %s: %w", user, cn.wrap(err))
+			// Servers may quote what they were sent: keep the credentials out of the error.
+			return redact.Error(fmt.Errorf("imap login as %s: %w", user, cn.wrap(err)), redact.Secrets{User: user, Password: password})
 		}
 	default:
 		return fmt.Errorf("imap: server refused the session")

@@ -493,7 +493,7 @@ func TestRunReturnsOnFailure(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	err := eng.Run(ctx)
-	if err == nil || !strings.Contains(err.Error(), "no such password: <password>") || strings.Contains(err.Error(), "wrong") {
+	if err == nil || !strings.Contains(err.Error(), "no such password: [redacted]") || strings.Contains(err.Error(), "wrong") {
 		t.Fatalf("Run: %v", err)
 	}
 }

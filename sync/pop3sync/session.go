@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"strings"
 
 	"postbode/accounts"
 	"postbode/internal/pop3"
+	"postbode/internal/redact"
 	"postbode/sync/transport"
 )
 
@@ -64,6 +64,16 @@ func (s *session) login(ctx context.Context, acc accounts.Account, password stri
 	if user == "" {
 		user = acc.Email
 	}
+	// UTF-8 mode (RFC 6856) where offered: a server such as Courier otherwise serves messages
+	// with raw UTF-8 headers as a "Cannot display Unicode content" substitute, and with a delete
+	// policy the original would then be gone. The RFC has the command before authentication;
+	// a server that refuses it there is asked again after (Courier takes both).
+	utf8Later := false
+	if pop3.HasCapability(s.caps, "UTF8") {
+		if utf8Later, err = s.utf8(ctx); err != nil {
+			return err
+		}
+	}
 	// USER/PASS when offered (or when capabilities are unknown), else SASL PLAIN; both run
 	// only over the connection transport has secured.
 	if !s.capa || pop3.HasCapability(s.caps, "USER") || !pop3.HasSASL(s.caps, "PLAIN") {
@@ -72,13 +82,26 @@ func (s *session) login(ctx context.Context, acc accounts.Account, password stri
 		err = s.c.AuthPlain(ctx, user, password)
 	}
 	if err != nil {
-		if password != "" && strings.Contains(err.Error(), password) {
-			// A server that repeats the password in its answer must not get it into a log.
-			return fmt.Errorf("log in as %s: %s", user, strings.ReplaceAll(err.Error(), password, "<password>"))
+		// A server that repeats the password, or the AUTH string, must not get it into a log
+		// (the client has already taken it out of the server's words; this covers the rest).
+		return redact.Error(fmt.Errorf("log in as %s: %w", user, err), redact.Secrets{User: user, Password: password})
+	}
+	if utf8Later {
+		if _, err := s.utf8(ctx); err != nil {
+			return err
 		}
-		return fmt.Errorf("log in as %s: %w", user, err)
 	}
 	return nil
+}
+
+// utf8 sends UTF8; refused reports a -ERR answer, which leaves the session usable.
+func (s *session) utf8(ctx context.Context) (refused bool, err error) {
+	err = s.c.UTF8(ctx)
+	var se *pop3.ServerError
+	if errors.As(err, &se) {
+		return true, nil
+	}
+	return false, err
 }
 
 // Test connects, logs in, asks CAPA and STAT, and quits without changing anything.

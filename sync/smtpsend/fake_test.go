@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/pem"
 	"io"
 	"math/big"
@@ -93,6 +94,13 @@ const (
 	fakeNoStartTLS                   // no STARTTLS in EHLO, but AUTH offered in the clear
 	fakeRefuseTLS                    // STARTTLS offered, answered 454
 	fakeDropAfterDot                 // reads the whole message, then hangs up without an answer
+	// Refusals that echo the credentials, as careless servers do.
+	fakeEchoAuthBase64 // AUTH answered "535 5.7.8 Error: authentication failed: <the base64 it received>"
+	fakeEchoPassword   // AUTH answered "535 ... password <the decoded password> is wrong"
+	fakeEchoLogin      // only AUTH LOGIN offered; refused with both base64 strings it received
+	// Servers that cannot complete a TLS handshake (with implicit set where TLS is spoken at all).
+	fakeOldTLS      // TLS 1.1 at most
+	fakeSilentClose // plaintext: sends no greeting, reads the client's first bytes and hangs up
 )
 
 // fakeSMTP is an SMTP server on 127.0.0.2 that records every byte the client sends, in clear
@@ -128,8 +136,16 @@ func (p prefixConn) Read(b []byte) (int, error) { return p.r.Read(b) }
 func (s *fakeSMTP) session(raw net.Conn) {
 	var c net.Conn = raw
 	secure := false
+	if s.mode == fakeSilentClose {
+		s.Record(readSome(raw))
+		return
+	}
 	if s.implicit {
-		tc := tls.Server(raw, &tls.Config{Certificates: []tls.Certificate{s.cert}})
+		cfg := &tls.Config{Certificates: []tls.Certificate{s.cert}}
+		if s.mode == fakeOldTLS {
+			cfg.MinVersion, cfg.MaxVersion = tls.VersionTLS10, tls.VersionTLS11
+		}
+		tc := tls.Server(raw, cfg)
 		if err := tc.Handshake(); err != nil {
 			return
 		}
@@ -160,7 +176,10 @@ func (s *fakeSMTP) session(raw net.Conn) {
 			if !secure && s.mode != fakeNoStartTLS {
 				ext = append(ext, "250-STARTTLS")
 			}
-			if secure || s.mode == fakeNoStartTLS {
+			switch {
+			case s.mode == fakeEchoLogin && secure:
+				ext = append(ext, "250-AUTH LOGIN")
+			case secure || s.mode == fakeNoStartTLS:
 				ext = append(ext, "250-AUTH PLAIN LOGIN")
 			}
 			ext = append(ext, "250 8BITMIME")
@@ -180,7 +199,24 @@ func (s *fakeSMTP) session(raw net.Conn) {
 			c, secure = tc, true
 			br = bufio.NewReader(c)
 		case "AUTH":
-			write("235 2.7.0 Authentication successful")
+			f := strings.Fields(line)
+			switch {
+			case s.mode == fakeEchoAuthBase64 && len(f) == 3:
+				write("535 5.7.8 Error: authentication failed: " + f[2])
+			case s.mode == fakeEchoPassword && len(f) == 3:
+				dec, _ := base64.StdEncoding.DecodeString(f[2])
+				parts := strings.Split(string(dec), "\x00")
+				write("535 5.7.8 Error: authentication failed: password " + parts[len(parts)-1] + " is wrong for " + parts[1])
+			case s.mode == fakeEchoLogin && len(f) == 3:
+				write("334 UGFzc3dvcmQ6")
+				pw, ok := readLine()
+				if !ok {
+					return
+				}
+				write("535 5.7.8 Error: authentication failed: " + f[2] + " " + pw)
+			default:
+				write("235 2.7.0 Authentication successful")
+			}
 		case "MAIL", "RCPT", "RSET", "NOOP":
 			write("250 2.0.0 OK")
 		case "DATA":
@@ -205,4 +241,11 @@ func (s *fakeSMTP) session(raw net.Conn) {
 			write("502 5.5.2 Error: command not recognized")
 		}
 	}
+}
+
+// readSome reads what the client sends first (a TLS ClientHello, on a port it takes for TLS).
+func readSome(c net.Conn) string {
+	buf := make([]byte, 512)
+	n, _ := c.Read(buf)
+	return string(buf[:n])
 }

@@ -38,7 +38,8 @@ type Outbox struct {
 // NewOutbox wires the outbox to the Manager (accounts, Sent filing, events) and the password store.
 func NewOutbox(cache *localcache.Cache, m *accounts.Manager, passwords accounts.PasswordSource) *Outbox {
 	return &Outbox{
-		cache: cache, accounts: m.Account, password: passwords.Get, filer: m, emit: m.Emit,
+		cache: cache, accounts: m.Account, password: passwords.Get, filer: m,
+		emit: func(ev accounts.Event) { m.Emit(m.Redact(ev)) },
 		wake: make(chan struct{}, 1), send: Send, now: time.Now,
 	}
 }

@@ -6,15 +6,19 @@ package smtpsend
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
 	"postbode/accounts"
+	"postbode/internal/redact"
 	"postbode/sync/transport"
 )
 
@@ -60,6 +64,10 @@ func classify(err error, stage, detail string) *SendError {
 		errors.Is(err, transport.ErrStartTLSRefused) || errors.Is(err, transport.ErrProtocol) {
 		return &SendError{Problem: ProblemSecurity, Permanent: true, Err: err}
 	}
+	if stage == "dial" && handshakeFailed(err) {
+		return &SendError{Problem: ProblemSecurity, Permanent: true, Detail: "TLS handshake",
+			Err: fmt.Errorf("%w: %w", errHandshake, err)}
+	}
 	var smtpErr *smtp.SMTPError
 	if errors.As(err, &smtpErr) {
 		code := smtpErr.Code
@@ -85,6 +93,34 @@ func classify(err error, stage, detail string) *SendError {
 	return &SendError{Problem: ProblemTemporary, Err: err}
 }
 
+// errHandshake explains a TLS handshake that failed for another reason than the certificate.
+var errHandshake = errors.New("the server did not complete a TLS handshake: it may not speak TLS on this port " +
+	"(implicit TLS is usually port 465, STARTTLS port 587) or offer only outdated TLS versions")
+
+// handshakeFailed reports whether a dial error is a failed TLS handshake: a plaintext server on an
+// implicit-TLS port (its greeting is no TLS record, or it hangs up on the ClientHello), a TLS alert
+// such as "protocol version not supported", or any other error transport reports from the
+// handshake. None of these goes away by trying again; a timeout or a refused connection does.
+func handshakeFailed(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
+		return false
+	}
+	var rh tls.RecordHeaderError
+	var alert tls.AlertError
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &rh), errors.As(err, &alert):
+		return true
+	case errors.As(err, &opErr) && (opErr.Op == "remote error" || opErr.Op == "local error"):
+		// crypto/tls reports a TLS alert received from (or sent to) the server this way.
+		return true
+	}
+	// transport wraps every failure of the handshake itself so; crypto/tls's own errors
+	// ("tls: server selected unsupported protocol version") carry no type.
+	msg := err.Error()
+	return strings.Contains(msg, "tls handshake: ") || strings.Contains(msg, "tls: ")
+}
+
 func prefix(detail string) string {
 	if detail == "" {
 		return ""
@@ -102,7 +138,34 @@ var errMaybeDelivered = errors.New("the connection broke after the whole message
 	"it may have been delivered. Check with the recipient or send it again")
 
 // Send makes one attempt to deliver raw to the recipients through the account's outgoing server.
+// Whatever the server said is in the error with the credentials of the attempt removed.
 func Send(ctx context.Context, acc accounts.Account, password, from string, rcpt []string, raw []byte) error {
+	return scrub(send(ctx, acc, password, from, rcpt, raw), acc.Outgoing.User, password)
+}
+
+// scrub removes credentials a server echoed (SMTP 535 replies that quote the AUTH string they were
+// sent) from err's text, its Detail and the go-smtp reply inside it, keeping the error's chain.
+func scrub(err error, user, password string) error {
+	if err == nil {
+		return nil
+	}
+	sec := redact.Secrets{User: user, Password: password}
+	var smtpErr *smtp.SMTPError
+	if errors.As(err, &smtpErr) {
+		smtpErr.Message = redact.Text(smtpErr.Message, sec)
+	}
+	var se *SendError
+	if errors.As(err, &se) {
+		se.Detail = redact.Text(se.Detail, sec)
+		se.Err = redact.Error(se.Err, sec)
+		if se == err {
+			return se
+		}
+	}
+	return redact.Error(err, sec)
+}
+
+func send(ctx context.Context, acc accounts.Account, password, from string, rcpt []string, raw []byte) error {
 	srv := acc.Outgoing
 	if srv.Host == "" {
 		return &SendError{Problem: ProblemRefused, Permanent: true, Err: errors.New("the account has no outgoing (SMTP) server")}
@@ -185,6 +248,10 @@ func localName(acc accounts.Account) string {
 
 // Test authenticates to the outgoing server and quits without sending.
 func Test(ctx context.Context, acc accounts.Account, password string) error {
+	return scrub(testLogin(ctx, acc, password), acc.Outgoing.User, password)
+}
+
+func testLogin(ctx context.Context, acc accounts.Account, password string) error {
 	cfg, err := acc.Outgoing.Transport(transport.SMTP)
 	if err != nil {
 		return err

@@ -42,8 +42,14 @@ type Options struct {
 	// Greeting replaces the default "+OK fake POP3 ready".
 	Greeting string
 	// AuthFail replaces the text of a failed PASS or AUTH; "{pass}" in it is replaced by the
-	// password tried, as a careless server might echo it.
+	// password tried, as a careless server might echo it, "{auth}" by the AUTH PLAIN response.
 	AuthFail string
+	// UTF8 behaves like Courier with ENABLE_UTF8_COMPLIANCE: CAPA lists "UTF8 USER", the UTF8
+	// command (RFC 6856) is taken before and after login, and until it is given a message with
+	// raw UTF-8 in its header is served as a "Cannot display Unicode content" wrapper.
+	UTF8 bool
+	// UTF8AfterLoginOnly refuses UTF8 before login (with UTF8 set).
+	UTF8AfterLoginOnly bool
 }
 
 // Server is a running fake. Its methods are safe for concurrent use.
@@ -184,6 +190,7 @@ func (s *Server) session(c net.Conn) {
 	s.mu.Unlock()
 	deleted := map[int]bool{}
 	authed := false
+	utf8 := false
 	user := ""
 	retrs := 0
 	if !reply(opts.Greeting) {
@@ -242,9 +249,15 @@ func (s *Server) session(c net.Conn) {
 			if opts.OfferSTLS {
 				caps = append(caps, "STLS")
 			}
+			if opts.UTF8 {
+				caps = append(caps, "UTF8 USER")
+			}
 			reply(append(caps, ".")...)
 		case verb == "STLS":
 			reply(opts.STLSAnswer)
+		case verb == "UTF8" && opts.UTF8 && (authed || !opts.UTF8AfterLoginOnly):
+			utf8 = true
+			reply("+OK UTF8 enabled")
 		case !authed && verb == "USER":
 			if opts.NoUSER || len(args) != 1 {
 				reply("-ERR USER not allowed")
@@ -286,7 +299,7 @@ func (s *Server) session(c net.Conn) {
 				if len(parts) == 3 {
 					pass = parts[2]
 				}
-				reply("-ERR " + strings.ReplaceAll(opts.AuthFail, "{pass}", pass))
+				reply("-ERR " + strings.NewReplacer("{pass}", pass, "{auth}", resp).Replace(opts.AuthFail))
 			}
 		case !authed:
 			reply("-ERR log in first")
@@ -328,14 +341,18 @@ func (s *Server) session(c net.Conn) {
 				continue
 			}
 			retrs++
-			data := DotStuff(view[n-1].Data)
+			msg := view[n-1].Data
+			if opts.UTF8 && !utf8 && unicodeHeader(msg) {
+				msg = courierWrap(msg)
+			}
+			data := DotStuff(msg)
 			if opts.DropAfterRetr == retrs {
 				w.WriteString("+OK\r\n")
 				w.Write(data[:len(data)/2])
 				w.Flush()
 				return
 			}
-			w.WriteString(fmt.Sprintf("+OK %d octets\r\n", len(view[n-1].Data)))
+			w.WriteString(fmt.Sprintf("+OK %d octets\r\n", len(msg)))
 			w.Write(data)
 			if !reply(".") {
 				return
@@ -391,5 +408,37 @@ func DotStuff(data []byte) []byte {
 	if !start {
 		b.WriteString("\r\n")
 	}
+	return b.Bytes()
+}
+
+// unicodeHeader reports whether a message's header holds raw UTF-8 (any byte above 0x7f).
+func unicodeHeader(msg []byte) bool {
+	end := bytes.Index(msg, []byte("\r\n\r\n"))
+	if end < 0 {
+		end = len(msg)
+	}
+	for _, c := range msg[:end] {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// courierWrap is what Courier's pop3d serves instead of a Unicode message to a client that did not
+// send UTF8: a notice, with the original attached as message/global.
+func courierWrap(msg []byte) []byte {
+	const boundary = "=_fake-1"
+	var b bytes.Buffer
+	b.WriteString("From: Mail Delivery Subsystem <postmaster>\r\n" +
+		"Subject: Cannot display Unicode content\r\n" +
+		"Mime-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n\r\n\r\n" +
+		"--" + boundary + "\r\nContent-Type: text/plain\r\n\r\n" +
+		"This E-mail message was determined to be Unicode-formatted\r\n" +
+		"but your E-mail reader does not support Unicode E-mail.\r\n\r\n" +
+		"--" + boundary + "\r\nContent-Type: message/global\r\n\r\n")
+	b.Write(msg)
+	b.WriteString("\r\n--" + boundary + "--\r\n")
 	return b.Bytes()
 }
