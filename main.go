@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
@@ -68,7 +69,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			}
 			return ui.Run(ctx, ui.Deps{Manager: m, Cache: cache, Version: cli.Version,
 				Sender: ui.ManagerSender{Manager: m}, Icon: assets.IconPNG, StartDemo: startDemo, TestSMTP: smtpsend.Test,
-				Mailto: env.Mailto, Raise: raise})
+				Mailto: env.Mailto, Raise: raise, SettingsFile: filepath.Join(env.Profile.ConfigDir, "ui.json")})
 		},
 		Stdin: stdin, Stdout: stdout, Stderr: stderr,
 	}

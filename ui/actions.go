@@ -336,6 +336,8 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 		),
 		fyne.NewMenu(tr("Edit"),
 			item(tr("Search"), theme.SearchIcon(), sc(fyne.KeyF, ctrl), func() { a.u.search.focus() }),
+			fyne.NewMenuItemSeparator(),
+			item(tr("Preferences…"), theme.SettingsIcon(), sc(fyne.KeyComma, ctrl), a.u.openPreferences),
 		),
 		fyne.NewMenu(tr("View"), a.readerRight, a.readerBelow),
 		fyne.NewMenu(tr("Message"),

@@ -49,6 +49,10 @@ type Deps struct {
 	// nil leaves the outgoing server untested in the wizard.
 	TestSMTP func(ctx context.Context, acc accounts.Account, password string) error
 
+	// SettingsFile keeps the window's choices and state (theme, splits, last folder) for this
+	// profile; "" keeps them for the session only.
+	SettingsFile string
+
 	// Mailto is a mailto: URL from the command line: a composer filled from it opens at start.
 	Mailto string
 	// Raise delivers what later starts of Postbode on this profile ask: "" shows the window, a

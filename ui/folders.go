@@ -258,8 +258,8 @@ func (p *folderPane) indexOf(key string) int {
 
 // selectInitial opens the folder of the last session, else "All inboxes" or the first inbox.
 func (p *folderPane) selectInitial() {
-	if id := p.u.app.Preferences().Int(prefLastFolder); id != 0 {
-		if i := p.indexOf("folder:" + itoa(int64(id))); i >= 0 {
+	if id := p.u.prefs.LastFolder; id != 0 {
+		if i := p.indexOf("folder:" + itoa(id)); i >= 0 {
 			p.list.Select(i)
 			return
 		}
@@ -316,7 +316,7 @@ func (p *folderPane) onSelected(i widget.ListItemID) {
 	}
 	p.selected = e.key()
 	if e.kind == entryFolder {
-		p.u.app.Preferences().SetInt(prefLastFolder, int(e.folder.ID))
+		p.u.prefs.LastFolder = e.folder.ID
 	}
 	p.u.search.clear()
 	p.u.list.setScope(p.scopeOf(e))

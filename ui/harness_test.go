@@ -149,6 +149,7 @@ type harnessOpts struct {
 	noSender      bool
 	startDemo     func(context.Context) error
 	icon          []byte
+	settingsFile  string
 }
 
 func testAccount(name string) accounts.Account {
@@ -191,7 +192,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	deps := Deps{Manager: h.mgr, Cache: cache, Version: "0.1.0-test", MarkReadDelay: o.markReadDelay,
-		StartDemo: o.startDemo, Icon: o.icon}
+		StartDemo: o.startDemo, Icon: o.icon, SettingsFile: o.settingsFile}
 	if deps.MarkReadDelay == 0 {
 		deps.MarkReadDelay = -1 // tests that want it set it
 	}

@@ -13,16 +13,6 @@ import (
 	"postbode/localcache"
 )
 
-// Preference keys (fyne.App.Preferences; app.NewWithID gives them a home).
-const (
-	prefWidth        = "window.width"
-	prefHeight       = "window.height"
-	prefSplitFolders = "split.folders"
-	prefSplitList    = "split.list"
-	prefReaderBelow  = "reader.below"
-	prefLastFolder   = "folder.last"
-)
-
 // ui is the main window and everything in it. Its fields are used on the Fyne goroutine only.
 type ui struct {
 	ctx   context.Context
@@ -32,6 +22,7 @@ type ui struct {
 	exec  func(func())
 	tasks *tasks
 	now   func() time.Time
+	prefs *settings // saved in the profile
 
 	folders *folderPane
 	list    *messageList
@@ -52,6 +43,7 @@ type ui struct {
 	popouts   []*messageWindow // messages open in windows of their own
 	wizard    *wizard          // the open "Add an account" window, if any
 	accWin    *accountSettings // the open Account settings window, if any
+	prefsWin  *preferences     // the open Preferences window, if any
 }
 
 // newUI builds the main window. exec runs a function on the Fyne goroutine (fyne.Do; tests pass a
@@ -60,8 +52,10 @@ func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
 	loadTranslations()
 	u := &ui{ctx: ctx, app: a, deps: d, exec: exec, tasks: newTasks(ctx), now: time.Now}
 	u.win = a.NewWindow("Postbode")
-	prefs := a.Preferences()
-	u.readerBelow = prefs.Bool(prefReaderBelow)
+	prefs, prefsErr := loadSettings(d.SettingsFile)
+	u.prefs = prefs
+	u.readerBelow = prefs.ReaderBelow
+	u.applyTheme()
 
 	u.banners = newBannerStack(u)
 	u.status = newStatusBar(u)
@@ -76,34 +70,31 @@ func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
 	u.win.SetContent(u.root)
 	u.win.SetMainMenu(u.act.mainMenu())
 	u.act.installShortcuts(u.win.Canvas())
-	u.win.Resize(fyne.NewSize(
-		float32(prefs.FloatWithFallback(prefWidth, 1200)),
-		float32(prefs.FloatWithFallback(prefHeight, 760))))
+	u.win.Resize(fyne.NewSize(orDefault(prefs.Width, 1200), orDefault(prefs.Height, 760)))
 	u.win.SetOnClosed(u.savePrefs)
 	u.showPanes(len(u.deps.Manager.Accounts()) > 0)
 	u.folders.reload()
+	u.showError("", prefsErr)
 	return u
 }
 
 func (u *ui) buildMainView() fyne.CanvasObject {
-	prefs := u.app.Preferences()
 	u.innerSplit = u.newInnerSplit()
 	u.outerSplit = container.NewHSplit(u.folders.view(), u.innerSplit)
-	u.outerSplit.SetOffset(prefs.FloatWithFallback(prefSplitFolders, 0.2))
+	u.outerSplit.SetOffset(orDefault(u.prefs.SplitFolders, 0.2))
 	top := container.NewVBox(u.act.toolbar(), widget.NewSeparator(), u.banners.view())
 	bottom := container.NewVBox(widget.NewSeparator(), u.status.view())
 	return container.NewBorder(top, bottom, nil, nil, u.outerSplit)
 }
 
 func (u *ui) newInnerSplit() *container.Split {
-	prefs := u.app.Preferences()
 	var s *container.Split
 	if u.readerBelow {
 		s = container.NewVSplit(u.list.view(), u.reader.view())
-		s.SetOffset(prefs.FloatWithFallback(prefSplitList+".below", 0.4))
+		s.SetOffset(orDefault(u.prefs.SplitBelow, 0.4))
 	} else {
 		s = container.NewHSplit(u.list.view(), u.reader.view())
-		s.SetOffset(prefs.FloatWithFallback(prefSplitList, 0.42))
+		s.SetOffset(orDefault(u.prefs.SplitList, 0.42))
 	}
 	return s
 }
@@ -115,7 +106,7 @@ func (u *ui) setReaderBelow(below bool) {
 	}
 	u.saveSplits()
 	u.readerBelow = below
-	u.app.Preferences().SetBool(prefReaderBelow, below)
+	u.prefs.ReaderBelow = below
 	u.innerSplit = u.newInnerSplit()
 	u.outerSplit.Trailing = u.innerSplit
 	u.outerSplit.Refresh()
@@ -137,23 +128,29 @@ func (u *ui) showPanes(panes bool) {
 }
 
 func (u *ui) saveSplits() {
-	prefs := u.app.Preferences()
-	prefs.SetFloat(prefSplitFolders, u.outerSplit.Offset)
+	u.prefs.SplitFolders = u.outerSplit.Offset
 	if u.readerBelow {
-		prefs.SetFloat(prefSplitList+".below", u.innerSplit.Offset)
+		u.prefs.SplitBelow = u.innerSplit.Offset
 	} else {
-		prefs.SetFloat(prefSplitList, u.innerSplit.Offset)
+		u.prefs.SplitList = u.innerSplit.Offset
 	}
 }
 
+// savePrefs records the window's size and splits and writes the settings file.
 func (u *ui) savePrefs() {
-	prefs := u.app.Preferences()
 	size := u.win.Canvas().Size()
 	if size.Width > 100 && size.Height > 100 {
-		prefs.SetFloat(prefWidth, float64(size.Width))
-		prefs.SetFloat(prefHeight, float64(size.Height))
+		u.prefs.Width, u.prefs.Height = size.Width, size.Height
 	}
 	u.saveSplits()
+	u.storePrefs()
+}
+
+// storePrefs writes the settings file; a failure is shown, the choices stay for this session.
+func (u *ui) storePrefs() {
+	if err := u.prefs.save(); err != nil {
+		u.showError("", err)
+	}
 }
 
 // accountNames lists the accounts to show: the configured ones and any the cache holds mail for.

@@ -279,7 +279,9 @@ func (r *reader) render(m localcache.Message, raw []byte, parsed *mailfmt.Messag
 		if len(blocks) == 0 && parsed.Text != "" {
 			blocks = mailfmt.TextToRich(parsed.Text)
 		}
-		r.body.Objects = renderBlocks(blocks, r.u.openLink)
+		// Receipts and tables in plain text line up only in a fixed-width font.
+		base := fyne.TextStyle{Monospace: !parsed.HasHTML && r.u.prefs.PlainFixed}
+		r.body.Objects = renderBlocks(blocks, base, r.u.openLink)
 		if parsed.RemoteContentBlocked > 0 {
 			r.remote.Show()
 		}
@@ -521,7 +523,7 @@ func (r *reader) openAttachment(p mailfmt.Part) {
 				err = r.u.app.OpenURL(&url.URL{Scheme: "file", Path: path})
 			}
 			if err != nil {
-				dialog.ShowError(err, r.window())
+				showOpenFailed(err, r.window())
 			}
 		})
 	})

@@ -20,8 +20,9 @@ const maxBlockWidgets = 1500
 // or mixed styles become selectable labels (so text can be copied); paragraphs with links become
 // RichText with hyperlink segments that call openLink. Quotes are grouped with a bar per level, as
 // mail clients draw them. No image segment is ever created: mailfmt has already dropped every
-// image, and nothing here turns a URL into anything but a link the user may click.
-func renderBlocks(blocks []mailfmt.Block, openLink func(*url.URL)) []fyne.CanvasObject {
+// image, and nothing here turns a URL into anything but a link the user may click. base is the
+// style of ordinary text (monospace for plain-text mail when the user chose a fixed-width font).
+func renderBlocks(blocks []mailfmt.Block, base fyne.TextStyle, openLink func(*url.URL)) []fyne.CanvasObject {
 	var out []fyne.CanvasObject
 	var group []fyne.CanvasObject
 	groupLevel := 0
@@ -39,7 +40,7 @@ func renderBlocks(blocks []mailfmt.Block, openLink func(*url.URL)) []fyne.Canvas
 	for i, b := range blocks {
 		if i >= maxBlockWidgets {
 			flush()
-			out = append(out, plainLabel(mailfmt.RichToText(blocks[i:]), fyne.TextStyle{}))
+			out = append(out, plainLabel(mailfmt.RichToText(blocks[i:]), base))
 			return out
 		}
 		level := 0
@@ -50,7 +51,7 @@ func renderBlocks(blocks []mailfmt.Block, openLink func(*url.URL)) []fyne.Canvas
 			flush()
 			groupLevel = level
 		}
-		w := blockWidget(b, openLink)
+		w := blockWidget(b, base, openLink)
 		// Consecutive list items sit closer together than paragraphs.
 		if b.Kind == mailfmt.ListItem && len(group) > 0 && i > 0 && blocks[i-1].Kind == mailfmt.ListItem {
 			if list, ok := group[len(group)-1].(*fyne.Container); ok && list.Layout == listItemsLayout {
@@ -67,7 +68,7 @@ func renderBlocks(blocks []mailfmt.Block, openLink func(*url.URL)) []fyne.Canvas
 	return out
 }
 
-func blockWidget(b mailfmt.Block, openLink func(*url.URL)) fyne.CanvasObject {
+func blockWidget(b mailfmt.Block, base fyne.TextStyle, openLink func(*url.URL)) fyne.CanvasObject {
 	switch b.Kind {
 	case mailfmt.Rule:
 		return widget.NewSeparator()
@@ -91,9 +92,9 @@ func blockWidget(b mailfmt.Block, openLink func(*url.URL)) fyne.CanvasObject {
 		}
 		indent := float32(max(b.Level-1, 0)) * 20
 		return container.New(&hangingIndent{indent: indent},
-			widget.NewLabel(marker), spansWidget(b.Spans, fyne.TextStyle{}, openLink))
+			widget.NewLabel(marker), spansWidget(b.Spans, base, openLink))
 	default:
-		return spansWidget(b.Spans, fyne.TextStyle{}, openLink)
+		return spansWidget(b.Spans, base, openLink)
 	}
 }
 
@@ -124,7 +125,8 @@ func spansWidget(spans []mailfmt.Span, base fyne.TextStyle, openLink func(*url.U
 			}
 		}
 		style := widget.RichTextStyleInline
-		style.TextStyle = fyne.TextStyle{Bold: s.Bold || base.Bold, Italic: s.Italic || base.Italic, Monospace: s.Code}
+		style.TextStyle = fyne.TextStyle{Bold: s.Bold || base.Bold, Italic: s.Italic || base.Italic,
+			Monospace: s.Code || base.Monospace}
 		segs = append(segs, &widget.TextSegment{Text: s.Text, Style: style})
 	}
 	rt := widget.NewRichText(segs...)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -21,16 +20,6 @@ import (
 	"postbode/localcache"
 	"postbode/mailfmt"
 )
-
-// variantTheme is the default theme pinned to light or dark (the test app has no system setting).
-type variantTheme struct {
-	fyne.Theme
-	v fyne.ThemeVariant
-}
-
-func (t variantTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
-	return t.Theme.Color(n, t.v)
-}
 
 type demoMsg struct {
 	from, addr, subject, snippet string
@@ -166,7 +155,7 @@ func savePNG(t *testing.T, img image.Image, name string) {
 
 func demoHarness(t *testing.T, v fyne.ThemeVariant) *harness {
 	h := newHarness(t, harnessOpts{accounts: []string{"work", "personal"}})
-	h.app.Settings().SetTheme(variantTheme{theme.DefaultTheme(), v})
+	h.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), v})
 	if icon, err := os.ReadFile("../assets/icon.png"); err == nil {
 		h.app.SetIcon(fyne.NewStaticResource("postbode.png", icon))
 	}
@@ -226,7 +215,7 @@ func TestScreenshotsMore(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := newHarness(t, harnessOpts{accounts: []string{}, icon: icon, startDemo: func(context.Context) error { return nil }})
-	w.app.Settings().SetTheme(variantTheme{theme.DefaultTheme(), theme.VariantLight})
+	w.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), theme.VariantLight})
 	w.u.showingPanes = true
 	w.u.showPanes(false)
 	w.u.win.Resize(fyne.NewSize(1024, 640))

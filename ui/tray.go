@@ -16,8 +16,6 @@ import (
 	"postbode/mailfmt"
 )
 
-// prefKeepInTray: closing the main window hides it and Postbode keeps running in the system tray.
-const prefKeepInTray = "tray.keep"
 
 // trayHost is the part of desktop.App the tray needs (the test app has no tray).
 type trayHost interface {
@@ -89,7 +87,7 @@ func (u *ui) installTray(host trayHost, icon fyne.Resource, quit func()) *tray {
 	t.setUnread(0)
 
 	t.keep = fyne.NewMenuItem(tr("Keep running in the tray when closed"), nil)
-	t.keep.Checked = u.app.Preferences().Bool(prefKeepInTray)
+	t.keep.Checked = u.prefs.KeepInTray
 	t.keep.Action = func() { t.setKeep(!t.keep.Checked) }
 	if m := u.act.menu; m != nil {
 		for _, menu := range m.Items {
@@ -108,7 +106,8 @@ func (u *ui) installTray(host trayHost, icon fyne.Resource, quit func()) *tray {
 // setKeep switches "keep running in the tray" and remembers it.
 func (t *tray) setKeep(on bool) {
 	t.keep.Checked = on
-	t.u.app.Preferences().SetBool(prefKeepInTray, on)
+	t.u.prefs.KeepInTray = on
+	t.u.storePrefs()
 	if m := t.u.act.menu; m != nil {
 		m.Refresh()
 	}

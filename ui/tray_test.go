@@ -137,11 +137,11 @@ func TestKeepRunningInTheTray(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	tr := h.u.installTray(&fakeTray{}, nil, func() {})
 	keep := viewMenuItem(t, h.u, "Keep running in the tray when closed")
-	if keep.Checked || h.app.Preferences().Bool(prefKeepInTray) {
+	if keep.Checked || h.u.prefs.KeepInTray {
 		t.Fatal("keeping running in the tray must be off by default")
 	}
 	keep.Action()
-	if !keep.Checked || !h.app.Preferences().Bool(prefKeepInTray) {
+	if !keep.Checked || !h.u.prefs.KeepInTray {
 		t.Fatal("the check item did not switch the setting on")
 	}
 	tr.closeWindow()
@@ -155,11 +155,11 @@ func TestKeepRunningInTheTray(t *testing.T) {
 
 	// A new window reads the setting back; switched off, closing closes.
 	keep.Action()
-	if h.app.Preferences().Bool(prefKeepInTray) {
+	if h.u.prefs.KeepInTray {
 		t.Fatal("the setting did not switch off")
 	}
 	h2 := newHarness(t, harnessOpts{})
-	h2.app.Preferences().SetBool(prefKeepInTray, true)
+	h2.u.prefs.KeepInTray = true
 	h2.u.installTray(&fakeTray{}, nil, func() {})
 	if !viewMenuItem(t, h2.u, "Keep running in the tray when closed").Checked {
 		t.Error("the saved setting is not shown checked")

@@ -631,10 +631,10 @@ func TestReaderBelowAndPreferences(t *testing.T) {
 	}
 	h.u.innerSplit.SetOffset(0.3)
 	h.u.savePrefs()
-	if !h.app.Preferences().Bool(prefReaderBelow) || h.app.Preferences().Float(prefSplitList+".below") != 0.3 {
+	if !h.u.prefs.ReaderBelow || h.u.prefs.SplitBelow != 0.3 {
 		t.Fatal("layout not remembered")
 	}
-	if w := h.app.Preferences().Float(prefWidth); w != 1200 {
+	if w := h.u.prefs.Width; w != 1200 {
 		t.Fatalf("window width remembered as %v", w)
 	}
 }

@@ -1,0 +1,86 @@
+package ui
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Theme choices of the preferences window.
+const (
+	themeSystem = ""      // follow the desktop; light when it says nothing
+	themeLight  = "light" // always light
+	themeDark   = "dark"  // always dark
+)
+
+// settings are the window's choices and state. They live in one file of the profile (beside
+// accounts.json), so the demo, each --profile and the real profile keep their own instead of all
+// sharing Fyne's one preferences file per application.
+type settings struct {
+	Theme         string `json:"theme,omitempty"`
+	NoNotify      bool   `json:"no_notifications,omitempty"`
+	ReaderBelow   bool   `json:"reader_below,omitempty"`
+	PlainFixed    bool   `json:"plain_text_fixed_width,omitempty"`
+	KeepInTray    bool   `json:"keep_in_tray,omitempty"`
+	LastFolder    int64  `json:"last_folder,omitempty"`
+	Width, Height float32
+	SplitFolders  float64 `json:"split_folders,omitempty"`
+	SplitList     float64 `json:"split_list,omitempty"`
+	SplitBelow    float64 `json:"split_list_below,omitempty"`
+
+	path string // "" keeps them in memory only (tests)
+}
+
+// loadSettings reads the settings file; a missing file gives the defaults, a damaged one too (it
+// holds nothing that cannot be chosen again) but is reported.
+func loadSettings(path string) (*settings, error) {
+	s := &settings{path: path}
+	if path == "" {
+		return s, nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err == nil {
+		err = json.Unmarshal(data, s)
+	}
+	if err != nil {
+		*s = settings{path: path}
+		return s, fmt.Errorf("read window settings %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// save writes the settings atomically (a crash leaves the old or the new file, never half).
+func (s *settings) save() error {
+	if s.path == "" {
+		return nil
+	}
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
+		return fmt.Errorf("save window settings: %w", err)
+	}
+	tmp := s.path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return fmt.Errorf("save window settings: %w", err)
+	}
+	if err := os.Rename(tmp, s.path); err != nil {
+		return fmt.Errorf("save window settings: %w", err)
+	}
+	return nil
+}
+
+// orDefault is v, or def when v was never set.
+func orDefault[T float32 | float64](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
+}
