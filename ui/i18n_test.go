@@ -2,16 +2,22 @@ package ui
 
 import (
 	"encoding/json"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 
 	"postbode/localcache"
 	"postbode/mailfmt"
@@ -30,7 +36,17 @@ func dutchChecks() []string {
 	check(trN("{{.Count}} messages", 12430), "12.430 berichten")
 	check(formatCount(1234567), "1.234.567")
 	check(coverageLine(&searchResults{limit: 500, result: localcache.SearchResult{Searched: 12430, WithoutBody: 310}}),
-		"0 gevonden · 12.430 berichten doorzocht; 310 niet gedownload (alleen kopregels)")
+		"0 gevonden · 12.430 doorzocht; 310 alleen op kopregels")
+	// The line above the results is cut off where it is wider than the message list, which is
+	// about 400 wide in the first window (1200 wide, folders 20%, list 42% of the rest), less padding.
+	test.NewApp()
+	full := coverageLine(&searchResults{limit: 500, result: localcache.SearchResult{
+		Messages: make([]localcache.Message, 500), Searched: 12430, WithoutBody: 310}})
+	if w := fyne.MeasureText(full, theme.Size(theme.SizeNameCaptionText), fyne.TextStyle{}).Width; w > 390 {
+		fails = append(fails, fmt.Sprintf("search line %q is %.0f wide, more than the message list", full, w))
+	}
+	check(trN("Delete the folder “{{.Name}}” and the {{.Count}} messages in it?", 1,
+		map[string]any{"Name": "Oud", "Count": formatCount(1)}), "De map “Oud” en het bericht erin verwijderen?")
 	now := time.Date(2025, 6, 14, 12, 0, 0, 0, time.Local)
 	check(listDate(time.Date(2025, 3, 2, 9, 0, 0, 0, time.Local), now), "2 mrt")
 	check(tr("Cancel"), "Annuleren") // Fyne's own dialog buttons follow the app's language
@@ -44,6 +60,42 @@ func TestDutchFromTheSystemLocale(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "dutch ok") {
 		t.Fatalf("Dutch checks: %v\n%s", err, out)
+	}
+}
+
+// TestDutchWords keeps the Dutch words consistent: "sleutelbos" (as GNOME calls the keyring), not
+// "sleutelhanger"; and "e-mail" for mail, never "mail" or "post" on its own.
+func TestDutchWords(t *testing.T) {
+	data, err := translations.ReadFile("translations/nl.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nl := map[string]json.RawMessage{}
+	if err := json.Unmarshal(data, &nl); err != nil {
+		t.Fatal(err)
+	}
+	allowed := strings.NewReplacer("e-mail", "", "mailto:", "", "mail.voorbeeld.nl", "")
+	bareMail := regexp.MustCompile(`mail|\bpost\b`)
+	for key, raw := range nl {
+		var texts []string
+		var forms map[string]string
+		if json.Unmarshal(raw, &forms) == nil {
+			for _, f := range forms {
+				texts = append(texts, f)
+			}
+		} else {
+			var s string
+			_ = json.Unmarshal(raw, &s)
+			texts = append(texts, s)
+		}
+		for _, s := range texts {
+			if strings.Contains(strings.ToLower(s), "sleutelhanger") {
+				t.Errorf("%q: %q says sleutelhanger; the keyring is the sleutelbos", key, s)
+			}
+			if m := bareMail.FindString(allowed.Replace(strings.ToLower(s))); m != "" {
+				t.Errorf("%q: %q says %q on its own; write e-mail", key, s, m)
+			}
+		}
 	}
 }
 
