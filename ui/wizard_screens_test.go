@@ -74,7 +74,7 @@ func TestWizardScreenshots(t *testing.T) {
 	backends := map[accounts.Kind]accounts.Backend{accounts.KindIMAP: backend, accounts.KindPOP3: backend}
 	smtpOK := func(context.Context, accounts.Account, string) error { return nil }
 	e := newWizardEnv(t, wizardOpts{backends: backends, discover: screenDiscover, testSMTP: smtpOK})
-	e.app.Settings().SetTheme(variantTheme{theme.DefaultTheme(), theme.VariantLight})
+	e.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), theme.VariantLight})
 	shot := func(w fyne.Window, name string) {
 		t.Helper()
 		savePNG(t, w.Canvas().Capture(), "wizard-"+name+".png")
@@ -150,7 +150,7 @@ func TestWizardScreenshots(t *testing.T) {
 	pop.Incoming.PinSHA256 = "3f9a1c07d2e84b6f5a90c3e1d7b2468f0e5c9a7b3d1f2e4c6a8b0d9f1e3c5a7b"
 	pop.POP3 = accounts.POP3Policy{Leave: accounts.LeaveDays, Days: 30}
 	s := newWizardEnv(t, wizardOpts{backends: backends, testSMTP: smtpOK, accounts: []accounts.Account{pop, testAccount("work")}})
-	s.app.Settings().SetTheme(variantTheme{theme.DefaultTheme(), theme.VariantLight})
+	s.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), theme.VariantLight})
 	s.u.openAccountSettings("home")
 	s.settle()
 	tapButton(t, s.harness, s.u.accWin.win, "Test and save")
