@@ -174,9 +174,10 @@ func buildEntries(accountNames []string, folders []localcache.Folder) []folderEn
 		out = append(out, folderEntry{kind: entryAccount, account: name, name: name})
 		fs := byAccount[name]
 		sortFolders(fs)
+		prefix := namespacePrefix(fs)
 		for _, f := range fs {
 			e := folderEntry{kind: entryFolder, account: name, folder: f, unread: f.Unread, total: f.Total}
-			e.name, e.depth = folderDisplay(f)
+			e.name, e.depth = folderDisplay(f, prefix)
 			out = append(out, e)
 		}
 	}
@@ -238,10 +239,35 @@ func roleName(role string) string {
 	return ""
 }
 
-// folderDisplay gives the name shown for a folder and how deep it is indented.
-func folderDisplay(f localcache.Folder) (string, int) {
+// namespacePrefix is "INBOX" and the delimiter when every folder of an account but the inbox lies
+// below INBOX: the personal namespace of servers such as Courier is "INBOX.", and its folders are
+// shown without it, as Thunderbird does.
+func namespacePrefix(fs []localcache.Folder) string {
+	prefix, others := "", 0
+	for _, f := range fs {
+		if f.Role == localcache.RoleInbox || strings.EqualFold(f.Name, "INBOX") {
+			continue
+		}
+		if f.Delim == "" || !strings.HasPrefix(f.Name, "INBOX"+f.Delim) || (prefix != "" && prefix != "INBOX"+f.Delim) {
+			return ""
+		}
+		prefix = "INBOX" + f.Delim
+		others++
+	}
+	if others == 0 {
+		return ""
+	}
+	return prefix
+}
+
+// folderDisplay gives the name shown for a folder and how deep it is indented; prefix is the
+// account's namespace prefix, not shown.
+func folderDisplay(f localcache.Folder, prefix string) (string, int) {
 	if n := roleName(f.Role); n != "" {
 		return n, 0
+	}
+	if prefix != "" {
+		f.Name = strings.TrimPrefix(f.Name, prefix)
 	}
 	path := folderPath(f)
 	return path[len(path)-1], min(len(path)-1, 6)

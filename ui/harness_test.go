@@ -29,8 +29,11 @@ func TestMain(m *testing.M) {
 		fmt.Println("dutch ok")
 		os.Exit(0)
 	}
-	os.Setenv("LC_ALL", "en_GB.UTF-8")
-	os.Unsetenv("LANGUAGE")
+	// nl-screens: the screenshots of a test run again in Dutch (TestPreferencesScreenshotInDutch).
+	if os.Getenv("POSTBODE_TEST_LANG") != "nl-screens" {
+		os.Setenv("LC_ALL", "en_GB.UTF-8")
+		os.Unsetenv("LANGUAGE")
+	}
 	os.Exit(m.Run())
 }
 

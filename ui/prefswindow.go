@@ -5,6 +5,8 @@ import (
 	"image/color"
 	"os"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 
 	"fyne.io/fyne/v2"
@@ -101,7 +103,6 @@ func (u *ui) openPreferences() {
 			}
 		}
 	})
-	p.themeRadio.Horizontal = true
 	for i, v := range themeValues {
 		if v == u.prefs.Theme {
 			p.themeRadio.SetSelected(themes[i])
@@ -115,7 +116,6 @@ func (u *ui) openPreferences() {
 			u.storePrefs()
 		}
 	})
-	p.position.Horizontal = true
 	p.position.SetSelected(map[bool]string{false: right, true: below}[u.readerBelow])
 
 	p.fixed = widget.NewCheck(tr("Show plain-text messages in a fixed-width font"), func(on bool) {
@@ -149,8 +149,9 @@ func (u *ui) openPreferences() {
 			widget.NewForm(accs...))
 	}
 	closeButton := widget.NewButton(tr("Close"), p.win.Close)
-	content := container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), closeButton), nil, nil,
-		container.NewVScroll(container.NewVBox(items...)))
+	body := container.NewVBox(items...)
+	buttons := container.NewHBox(layout.NewSpacer(), closeButton)
+	content := container.NewBorder(nil, buttons, nil, nil, container.NewVScroll(body))
 	p.win.SetContent(container.NewPadded(content))
 	p.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		if ev.Name == fyne.KeyEscape {
@@ -158,8 +159,10 @@ func (u *ui) openPreferences() {
 		}
 	})
 	p.win.SetOnClosed(func() { u.prefsWin = nil })
-	// Fits a 1366×768 screen with room for the desktop's panels.
-	p.win.Resize(fyne.NewSize(620, min(560, content.MinSize().Height+40)))
+	// As tall as its content, up to what fits a 1366×768 screen with room for the desktop's panels
+	// (it scrolls beyond that).
+	pad := theme.Padding()*4 + theme.TextSize()*2 // the wrapped note may take a second line
+	p.win.Resize(fyne.NewSize(620, min(640, body.MinSize().Height+buttons.MinSize().Height+pad)))
 	p.win.Show()
 }
 
@@ -167,7 +170,9 @@ func (u *ui) openPreferences() {
 // which restarts the engine with it.
 func (p *preferences) accountItems() []*widget.FormItem {
 	var out []*widget.FormItem
-	for _, acc := range p.u.deps.Manager.Accounts() {
+	accs := p.u.deps.Manager.Accounts()
+	slices.SortFunc(accs, func(a, b accounts.Account) int { return strings.Compare(a.Name, b.Name) })
+	for _, acc := range accs {
 		if acc.Kind != accounts.KindIMAP { // POP3 downloads every message
 			continue
 		}

@@ -93,7 +93,7 @@ func TestPreferencesReadingAndNotifications(t *testing.T) {
 		t.Fatal("reading pane not below the list")
 	}
 
-	test.Tap(p.notify) // off
+	test.Tap(p.notify)                           // off
 	test.AssertNotificationSent(t, nil, func() { // nil: none is sent
 		h.u.apply(Batch{Events: []accounts.Event{accounts.NewMail{Account: "work", Folder: "INBOX",
 			Messages: []localcache.Message{{FromName: "Ann", Subject: "Hi"}}}}})

@@ -16,7 +16,6 @@ import (
 	"postbode/mailfmt"
 )
 
-
 // trayHost is the part of desktop.App the tray needs (the test app has no tray).
 type trayHost interface {
 	SetSystemTrayMenu(menu *fyne.Menu)

@@ -1,0 +1,51 @@
+package ui
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/theme"
+
+	"postbode/accounts"
+)
+
+// TestStatusErrorScreenshot renders the status line with a connection error told in words, and the
+// Details dialog with the whole text.
+func TestStatusErrorScreenshot(t *testing.T) {
+	h := demoHarness(t, theme.VariantLight)
+	h.u.apply(Batch{Events: []accounts.Event{
+		accounts.ConnState{Account: "personal", State: accounts.StateError, Err: refusedErr()},
+	}})
+	h.click(0, 0)
+	savePNG(t, h.u.win.Canvas().Capture(), "status-error.png")
+	tapButtonIn(t, h.u.status.view(), "Details")
+	savePNG(t, h.u.win.Canvas().Capture(), "status-error-details.png")
+}
+
+// TestPreferencesScreenshot renders the Preferences window in the language of the process
+// (English here; TestPreferencesScreenshotInDutch runs it again in Dutch).
+func TestPreferencesScreenshot(t *testing.T) {
+	h := demoHarness(t, theme.VariantLight)
+	p := h.openPreferences()
+	lang := "en"
+	if tr("Preferences") != "Preferences" {
+		lang = "nl"
+	}
+	savePNG(t, p.win.Canvas().Capture(), "preferences-"+lang+".png")
+}
+
+func TestPreferencesScreenshotInDutch(t *testing.T) {
+	out := filepath.Join(screenshotDir(t), "preferences-nl.png")
+	os.Remove(out)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestPreferencesScreenshot$")
+	cmd.Env = append(os.Environ(), "POSTBODE_TEST_LANG=nl-screens", "LC_ALL=nl_NL.UTF-8", "LANGUAGE=")
+	if b, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(b), "PASS") {
+		t.Fatalf("Dutch run: %v\n%s", err, b)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Fatalf("no Dutch screenshot: %v", err)
+	}
+}
