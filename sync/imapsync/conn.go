@@ -106,6 +106,12 @@ func (cn *conn) budget(n int64) time.Duration {
 	return cn.opt.cmdTimeout + time.Duration(float64(n)/float64(cn.opt.minRate)*float64(time.Second))
 }
 
+// lineBudget is the watchdog time for a one-line answer the server says is about n bytes: no
+// line is longer than the guard allows, whatever count the estimate came from.
+func (cn *conn) lineBudget(n int64) time.Duration {
+	return cn.budget(min(n, int64(cn.opt.maxLine)))
+}
+
 func (cn *conn) note(ev uint32) {
 	cn.events.Or(ev)
 	select {

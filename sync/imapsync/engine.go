@@ -17,6 +17,10 @@
 // connection when the server is too slow (a trickling server defeats per-read timeouts), a guard
 // under the client bounds line length and literal size (the decoder would otherwise buffer them
 // whole), bodies are read in full or not stored, and large bodies come in partial fetches.
+// Nothing is sized from a count the server announces (EXISTS, STATUS, UIDNEXT): UID sets are kept
+// as ranges and walked batch by batch, a LIST beyond maxFolders is refused, at most statusWindow
+// STATUS commands are in flight, and the guard repairs mailbox names that are not valid modified
+// UTF-7 so that one such folder does not fail the whole LIST.
 package imapsync
 
 import (

@@ -24,6 +24,16 @@ const (
 	passOnce
 )
 
+const (
+	// maxFolders is the most folders an account may list: a server listing more is refused
+	// rather than followed into unbounded memory and a STATUS per folder.
+	maxFolders = 10_000
+	// statusWindow is the most STATUS commands in flight at once on a connection.
+	statusWindow = 32
+)
+
+var errTooManyFolders = fmt.Errorf("imap: the server lists more than %d folders", maxFolders)
+
 // serverFolder is one mailbox from LIST, with its STATUS when the server sent it.
 type serverFolder struct {
 	name       string
@@ -32,6 +42,7 @@ type serverFolder struct {
 	role       string
 	subscribed bool
 	status     *imap.StatusData
+	rawName    bool // listed under a name the client cannot send back (errRawName)
 }
 
 // pass is the main connection's unit of work: replay, folder list, then the folders that need it.
@@ -60,6 +71,12 @@ func (e *Engine) pass(ctx context.Context, cn *conn, kind passKind, dirty []stri
 	for _, sf := range list {
 		f, ok := folders[sf.name]
 		if !ok {
+			continue
+		}
+		if sf.rawName {
+			if e.noteRefused(f.ID, true) {
+				e.emitError("sync "+f.Name, fmt.Errorf("folder %q: %w", f.Name, errRawName))
+			}
 			continue
 		}
 		if f.Role == localcache.RoleInbox {
@@ -109,6 +126,23 @@ func (e *Engine) pass(ctx context.Context, cn *conn, kind passKind, dirty []stri
 // listFolders lists every mailbox with its special use and, where the server can, its STATUS in
 // the same command; otherwise STATUS commands are pipelined.
 func (e *Engine) listFolders(cn *conn) ([]serverFolder, error) {
+	opts, statusOpts := listOptions(cn)
+	out, err := readList(cn, opts)
+	if err != nil {
+		return nil, err
+	}
+	assignRoles(out)
+	if opts.ReturnStatus == nil {
+		if err := statusFolders(cn, out, statusOpts); err != nil {
+			return nil, err
+		}
+	}
+	sortFolders(out)
+	return out, nil
+}
+
+// listOptions are the LIST options the server supports, and the STATUS items wanted.
+func listOptions(cn *conn) (*imap.ListOptions, *imap.StatusOptions) {
 	opts := &imap.ListOptions{}
 	if cn.caps.Has(imap.CapSpecialUse) {
 		opts.ReturnSpecialUse = true
@@ -118,55 +152,98 @@ func (e *Engine) listFolders(cn *conn) ([]serverFolder, error) {
 	}
 	statusOpts := &imap.StatusOptions{NumMessages: true, UIDNext: true, UIDValidity: true, NumUnseen: true,
 		HighestModSeq: cn.condstore()}
-	listStatus := cn.caps.Has(imap.CapListStatus) || cn.caps.Has(imap.CapIMAP4rev2)
-	if listStatus {
+	if cn.caps.Has(imap.CapListStatus) || cn.caps.Has(imap.CapIMAP4rev2) {
 		opts.ReturnStatus = statusOpts
 	}
+	return opts, statusOpts
+}
+
+// readList runs LIST and reads its answers one at a time. Past maxFolders it stops reading and
+// drops the connection: the rest of the answer is never held.
+func readList(cn *conn, opts *imap.ListOptions) ([]serverFolder, error) {
 	stop := cn.watch(cn.opt.cmdTimeout)
-	data, err := cn.cl.List("", "*", opts).Collect()
-	stop()
-	if err != nil {
+	defer stop()
+	cmd := cn.cl.List("", "*", opts)
+	var out []serverFolder
+	n := 0
+	for d := cmd.Next(); d != nil; d = cmd.Next() {
+		if n++; n > maxFolders {
+			cn.kill(errTooManyFolders)
+			_ = cmd.Close() // unblocks the decoder, which then finds the connection closed
+			return nil, errTooManyFolders
+		}
+		if sf, ok := listedFolder(d, opts.ReturnSubscribed); ok {
+			out = append(out, sf)
+		}
+	}
+	if err := cmd.Close(); err != nil {
 		return nil, fmt.Errorf("imap list: %w", cn.wrap(err))
 	}
-	var out []serverFolder
-	for _, d := range data {
-		if hasAttr(d.Attrs, imap.MailboxAttrNoSelect) || hasAttr(d.Attrs, imap.MailboxAttrNonExistent) {
-			continue
-		}
-		sf := serverFolder{name: d.Mailbox, attrs: d.Attrs, status: d.Status,
-			subscribed: !opts.ReturnSubscribed || hasAttr(d.Attrs, imap.MailboxAttrSubscribed)}
-		if d.Delim != 0 {
-			sf.delim = string(d.Delim)
-		}
-		if strings.EqualFold(d.Mailbox, "INBOX") {
-			sf.name = "INBOX"
-			sf.subscribed = true
-		}
-		out = append(out, sf)
-	}
-	assignRoles(out)
-	if !listStatus {
-		// Pipelined: all commands go out before the first answer is awaited.
-		cmds := make([]*imapclient.StatusCommand, len(out))
-		stop := cn.watch(cn.budget(int64(len(out)) * 200))
-		for i := range out {
-			cmds[i] = cn.cl.Status(out[i].name, statusOpts)
-		}
-		for i, c := range cmds {
-			st, err := c.Wait()
-			if err != nil {
-				if isRefusal(err) {
-					continue
-				}
-				stop()
-				return nil, fmt.Errorf("imap status %q: %w", out[i].name, cn.wrap(err))
-			}
-			out[i].status = st
-		}
-		stop()
-	}
-	sortFolders(out)
 	return out, nil
+}
+
+// listedFolder turns one LIST answer into a folder; ok is false for a name that cannot be selected.
+func listedFolder(d *imap.ListData, returnSubscribed bool) (sf serverFolder, ok bool) {
+	if hasAttr(d.Attrs, imap.MailboxAttrNoSelect) || hasAttr(d.Attrs, imap.MailboxAttrNonExistent) {
+		return sf, false
+	}
+	sf = serverFolder{name: d.Mailbox, status: d.Status,
+		subscribed: !returnSubscribed || hasAttr(d.Attrs, imap.MailboxAttrSubscribed)}
+	for _, a := range d.Attrs {
+		if strings.EqualFold(string(a), string(attrRawName)) {
+			sf.rawName = true
+		} else {
+			sf.attrs = append(sf.attrs, a)
+		}
+	}
+	if d.Delim != 0 {
+		sf.delim = string(d.Delim)
+	}
+	if strings.EqualFold(d.Mailbox, "INBOX") {
+		sf.name = "INBOX"
+		sf.subscribed = true
+	}
+	return sf, true
+}
+
+// statusFolders asks each folder's STATUS, pipelined, with at most statusWindow commands in
+// flight. A folder whose STATUS is refused keeps none.
+func statusFolders(cn *conn, fs []serverFolder, opts *imap.StatusOptions) error {
+	stop := cn.watch(cn.budget(int64(len(fs)) * 200)) // len(fs) is at most maxFolders
+	defer stop()
+	type asked struct {
+		i   int
+		cmd *imapclient.StatusCommand
+	}
+	var queue []asked
+	wait := func(a asked) error {
+		st, err := a.cmd.Wait()
+		switch {
+		case err == nil:
+			fs[a.i].status = st
+		case !isRefusal(err):
+			return fmt.Errorf("imap status %q: %w", fs[a.i].name, cn.wrap(err))
+		}
+		return nil
+	}
+	for i := range fs {
+		if fs[i].rawName {
+			continue // the client cannot name it to the server
+		}
+		if len(queue) == statusWindow {
+			if err := wait(queue[0]); err != nil {
+				return err
+			}
+			queue = queue[1:]
+		}
+		queue = append(queue, asked{i, cn.cl.Status(fs[i].name, opts)})
+	}
+	for _, a := range queue {
+		if err := wait(a); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func hasAttr(attrs []imap.MailboxAttr, want imap.MailboxAttr) bool {

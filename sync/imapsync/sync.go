@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -109,7 +110,7 @@ func (e *Engine) syncFolder(ctx context.Context, cn *conn, folderID int64) error
 		}
 		if n+len(ex.uids) == int(sel.NumMessages) {
 			if f.HighestModSeq != sel.HighestModSeq {
-				if err := e.syncFlags(ctx, cn, f.ID, nil, ex, f.HighestModSeq, true); err != nil {
+				if err := e.syncFlags(ctx, cn, f.ID, nil, n+len(ex.uids), ex, f.HighestModSeq, true); err != nil {
 					return err
 				}
 				if err := e.cache.SetFolderSyncState(ctx, f.ID, sel.UIDValidity, uint32(sel.UIDNext), sel.HighestModSeq); err != nil {
@@ -125,25 +126,22 @@ func (e *Engine) syncFolder(ctx context.Context, cn *conn, folderID int64) error
 		return err
 	}
 
-	server, err := e.searchAll(cn, sel.NumMessages)
+	server, err := e.searchAll(cn, f.Name, sel.NumMessages)
 	if err != nil {
 		return err
 	}
 	uidNext := uint32(sel.UIDNext)
-	if uidNext == 0 && len(server) > 0 {
-		uidNext = server[len(server)-1] + 1 // servers may omit UIDNEXT (RFC 2060)
+	if last := server.last(); uidNext == 0 && last != 0 && last < math.MaxUint32 {
+		uidNext = last + 1 // servers may omit UIDNEXT (RFC 2060)
 	}
 
-	// Expunged elsewhere: cached but no longer on the server.
+	// Expunged elsewhere: cached but no longer on the server. The server's set is compared range
+	// by range; it is never expanded.
 	var gone []uint32
-	inServer := func(uid uint32) bool {
-		_, ok := slices.BinarySearch(server, uid)
-		return ok
-	}
 	known := make(map[uint32]localcache.UIDState, len(cached))
 	for _, c := range cached {
 		known[c.UID] = c
-		if !inServer(c.UID) {
+		if !server.contains(c.UID) {
 			gone = append(gone, c.UID)
 		}
 	}
@@ -157,20 +155,17 @@ func (e *Engine) syncFolder(ctx context.Context, cn *conn, folderID int64) error
 		if condstore && !firstSync && f.HighestModSeq != 0 {
 			since = f.HighestModSeq
 		}
-		if err := e.syncFlags(ctx, cn, f.ID, known, ex, since, condstore); err != nil {
+		if err := e.syncFlags(ctx, cn, f.ID, known, 0, ex, since, condstore); err != nil {
 			return err
 		}
 	}
 
-	// New to us: on the server, not cached, not moved away locally.
-	var missing []uint32
-	for _, uid := range server {
-		if _, ok := known[uid]; !ok && !ex.uids[uid] {
-			missing = append(missing, uid)
-		}
+	// New to us: on the server, not cached, not moved away locally; walked newest first.
+	seen := func(uid uint32) bool {
+		_, ok := known[uid]
+		return ok || ex.uids[uid]
 	}
-	slices.Reverse(missing) // newest first
-	added, bodied, err := e.fetchNew(ctx, cn, f, missing)
+	added, bodied, err := e.fetchNew(ctx, cn, f, server.newestFirst(seen), newCount(server, len(cached)-len(gone), known, ex))
 	if err != nil {
 		return err
 	}
@@ -238,8 +233,20 @@ func (e *Engine) windowStart() time.Time {
 	return time.Now().AddDate(0, 0, -days)
 }
 
-// searchAll returns the folder's UIDs, ascending. ESEARCH keeps the answer compact.
-func (e *Engine) searchAll(cn *conn, exists uint32) ([]uint32, error) {
+// newCount is how many UIDs of server are new to the cache: neither among the inServer cached
+// messages still on the server nor moved away locally.
+func newCount(server uidRanges, inServer int, known map[uint32]localcache.UIDState, ex exclusions) int {
+	n := server.count() - uint64(inServer)
+	for uid := range ex.uids {
+		if _, ok := known[uid]; !ok && server.contains(uid) {
+			n--
+		}
+	}
+	return int(n)
+}
+
+// searchAll returns the folder's UIDs as ranges. ESEARCH keeps the answer compact.
+func (e *Engine) searchAll(cn *conn, folder string, exists uint32) (uidRanges, error) {
 	if exists == 0 {
 		return nil, nil
 	}
@@ -247,24 +254,40 @@ func (e *Engine) searchAll(cn *conn, exists uint32) ([]uint32, error) {
 	if cn.caps.Has(imap.CapESearch) || cn.caps.Has(imap.CapIMAP4rev2) {
 		opts = &imap.SearchOptions{ReturnAll: true}
 	}
-	stop := cn.watch(cn.budget(int64(exists) * 8))
+	stop := cn.watch(cn.lineBudget(int64(exists) * 8))
 	data, err := cn.cl.UIDSearch(&imap.SearchCriteria{}, opts).Wait()
 	stop()
 	if err != nil {
-		return nil, fmt.Errorf("uid search all: %w", cn.wrap(err))
+		return nil, fmt.Errorf("uid search all in %q: %w", folder, cn.wrap(err))
 	}
 	set, _ := data.All.(imap.UIDSet)
-	// Allow for mail arriving between SELECT and SEARCH, but refuse sets a hostile server could
-	// inflate to billions of numbers.
-	uids, err := expandUIDSet(set, int(exists)+100000)
+	uids, err := rangesOf(set)
+	if err == nil {
+		err = checkUIDCount(uids.count(), exists)
+	}
 	if err != nil {
 		cn.kill(err)
-		return nil, err
+		return nil, fmt.Errorf("uid search all in %q: %w", folder, err)
 	}
 	return uids, nil
 }
 
+// checkUIDCount refuses a search answer of n UIDs that no folder of exists messages can give:
+// more than mail arriving between SELECT and SEARCH explains, or more than any folder holds.
+func checkUIDCount(n uint64, exists uint32) error {
+	if n > maxFolderUIDs {
+		return fmt.Errorf("%w: the server claims %d messages in one folder, more than the %d allowed",
+			errServerData, n, maxFolderUIDs)
+	}
+	if n > uint64(exists)+100000 {
+		return fmt.Errorf("%w: %d UIDs listed for %d messages", errServerData, n, exists)
+	}
+	return nil
+}
+
 // expandUIDSet lists a static UID set in ascending order, refusing one with more than max members.
+// max must come from what the client knows (such as the UIDs it asked about), never from a count
+// the server announced.
 func expandUIDSet(set imap.UIDSet, max int) ([]uint32, error) {
 	if set.Dynamic() {
 		return nil, fmt.Errorf("%w: dynamic UID set", errServerData)
@@ -309,50 +332,30 @@ func uidSet(uids []uint32) imap.UIDSet {
 	return set
 }
 
+// flagsSeen is one message's flags as a FETCH reported them.
+type flagsSeen struct {
+	uid    uint32
+	flags  []imap.Flag
+	modSeq uint64
+}
+
 // syncFlags fetches flags (only those changed since modseq `since` when non-zero) and stores the
 // ones that differ from the cache. known is the folder's cached messages by UID; nil looks up only
-// the UIDs the server names.
+// the UIDs the server names, of which there may be at most expect (the folder's message count as
+// the cache knows it).
 func (e *Engine) syncFlags(ctx context.Context, cn *conn, folderID int64, known map[uint32]localcache.UIDState,
-	ex exclusions, since uint64, condstore bool) error {
-	opts := &imap.FetchOptions{UID: true, Flags: true, ModSeq: condstore, ChangedSince: since}
-	all := imap.UIDSet{{Start: 1, Stop: 0}} // 1:*
-	stop := cn.watch(cn.budget(int64(max(len(known), 10_000)) * 80))
-	defer stop()
-	cmd := cn.cl.Fetch(all, opts)
-	defer cmd.Close()
-	type seen struct {
-		uid    uint32
-		flags  []imap.Flag
-		modSeq uint64
+	expect int, ex exclusions, since uint64, condstore bool) error {
+	limit := len(known)
+	if known == nil {
+		limit = expect + 100000 // mail may arrive meanwhile
 	}
-	var got []seen
-	for {
-		m := cmd.Next()
-		if m == nil {
-			break
-		}
-		var (
-			uid    uint32
-			flags  []imap.Flag
-			gotFl  bool
-			modSeq uint64
-		)
-		for item := m.Next(); item != nil; item = m.Next() {
-			switch it := item.(type) {
-			case imapclient.FetchItemDataUID:
-				uid = uint32(it.UID)
-			case imapclient.FetchItemDataFlags:
-				flags, gotFl = it.Flags, true
-			case imapclient.FetchItemDataModSeq:
-				modSeq = it.ModSeq
-			}
-		}
-		if uid != 0 && gotFl {
-			got = append(got, seen{uid, flags, modSeq})
-		}
-	}
-	if err := cmd.Close(); err != nil {
-		return fmt.Errorf("fetch flags: %w", cn.wrap(err))
+	watch := cn.budget(int64(max(len(known), 10_000)) * 80)
+	got, err := fetchFlags(cn, watch, since, condstore, limit, func(uid uint32) bool {
+		_, ok := known[uid]
+		return ok || known == nil
+	})
+	if err != nil {
+		return err
 	}
 	if known == nil {
 		// Only what changed was asked for: look just those up.
@@ -360,7 +363,6 @@ func (e *Engine) syncFlags(ctx context.Context, cn *conn, folderID int64, known 
 		for i, g := range got {
 			uids[i] = g.uid
 		}
-		var err error
 		if known, err = e.cache.UIDStates(ctx, folderID, uids); err != nil {
 			return err
 		}
@@ -377,6 +379,57 @@ func (e *Engine) syncFlags(ctx context.Context, cn *conn, folderID int64, known 
 		}
 	}
 	return e.cache.ApplyServerFlags(ctx, folderID, updates)
+}
+
+// fetchFlags runs UID FETCH 1:* FLAGS under a watchdog of d and returns the answers for the
+// UIDs wanted says it keeps, one per UID. A server answering for more than limit UIDs is refused:
+// what it sends is kept only as far as the client has room for.
+func fetchFlags(cn *conn, d time.Duration, since uint64, condstore bool, limit int, wanted func(uint32) bool) ([]flagsSeen, error) {
+	opts := &imap.FetchOptions{UID: true, Flags: true, ModSeq: condstore, ChangedSince: since}
+	all := imap.UIDSet{{Start: 1, Stop: 0}} // 1:*
+	stop := cn.watch(d)
+	defer stop()
+	cmd := cn.cl.Fetch(all, opts)
+	defer cmd.Close()
+	var got []flagsSeen
+	at := map[uint32]int{}
+	for m := cmd.Next(); m != nil; m = cmd.Next() {
+		g, ok := readFlags(m)
+		if !ok || !wanted(g.uid) {
+			continue
+		}
+		if i, dup := at[g.uid]; dup {
+			got[i] = g
+			continue
+		}
+		if len(got) >= limit {
+			err := fmt.Errorf("%w: flags of more than %d messages", errServerData, limit)
+			cn.kill(err)
+			return nil, fmt.Errorf("fetch flags: %w", err)
+		}
+		at[g.uid] = len(got)
+		got = append(got, g)
+	}
+	if err := cmd.Close(); err != nil {
+		return nil, fmt.Errorf("fetch flags: %w", cn.wrap(err))
+	}
+	return got, nil
+}
+
+// readFlags reads one FETCH answer; ok is false without a UID or flags.
+func readFlags(m *imapclient.FetchMessageData) (g flagsSeen, ok bool) {
+	gotFl := false
+	for item := m.Next(); item != nil; item = m.Next() {
+		switch it := item.(type) {
+		case imapclient.FetchItemDataUID:
+			g.uid = uint32(it.UID)
+		case imapclient.FetchItemDataFlags:
+			g.flags, gotFl = it.Flags, true
+		case imapclient.FetchItemDataModSeq:
+			g.modSeq = it.ModSeq
+		}
+	}
+	return g, g.uid != 0 && gotFl
 }
 
 // convertFlags splits IMAP flags into the cache's system flag bits and a keyword list.
@@ -424,22 +477,16 @@ func imapFlags(f localcache.Flags) []imap.Flag {
 	return out
 }
 
-// fetchNew downloads the headers of missing UIDs (given newest first) in growing batches and adds
-// them to the cache. In INBOX the first batch gets its bodies at once, so the newest mail is
-// readable before anything else is fetched. After that the next batch is fetched while the
-// previous one is written to the cache.
-func (e *Engine) fetchNew(ctx context.Context, cn *conn, f localcache.Folder, missing []uint32) (added []localcache.Message, bodied map[int64]bool, err error) {
+// fetchNew downloads the headers of the total UIDs missing walks over (newest first) in growing
+// batches and adds them to the cache. In INBOX the first batch gets its bodies at once, so the
+// newest mail is readable before anything else is fetched. After that the next batch is fetched
+// while the previous one is written to the cache. Only one batch of UIDs exists at a time.
+func (e *Engine) fetchNew(ctx context.Context, cn *conn, f localcache.Folder, missing *uidWalker, total int) (added []localcache.Message, bodied map[int64]bool, err error) {
 	bodied = map[int64]bool{}
-	if len(missing) == 0 {
+	if total <= 0 {
 		return nil, bodied, nil
 	}
-	total := len(missing)
-	var batches [][]uint32
-	for i := 0; len(missing) > 0; i++ {
-		size := e.opt.headerBatches[min(i, len(e.opt.headerBatches)-1)]
-		batches = append(batches, missing[:min(size, len(missing))])
-		missing = missing[len(batches[i]):]
-	}
+	batches := e.batchSizes(total)
 	e.emit(accounts.SyncProgress{Account: e.acc.Name, Folder: f.Name, Done: 0, Total: total})
 	store := func(msgs []localcache.Message) error {
 		ids, err := e.cache.AddMessages(ctx, msgs)
@@ -454,7 +501,7 @@ func (e *Engine) fetchNew(ctx context.Context, cn *conn, f localcache.Folder, mi
 		return nil
 	}
 	if f.Role == localcache.RoleInbox {
-		msgs, err := e.fetchHeaders(cn, f, batches[0])
+		msgs, err := e.fetchHeaders(cn, f, missing.take(batches[0]))
 		if err != nil {
 			return added, bodied, err
 		}
@@ -470,9 +517,23 @@ func (e *Engine) fetchNew(ctx context.Context, cn *conn, f localcache.Folder, mi
 		batches = batches[1:]
 	}
 	stop := make(chan struct{})
-	fetched := pipeline.Stage(stop, batches, func(b []uint32) ([]localcache.Message, error) { return e.fetchHeaders(cn, f, b) })
+	// Stage calls its function on one goroutine, in order: the walk is never shared.
+	fetched := pipeline.Stage(stop, batches, func(n int) ([]localcache.Message, error) {
+		return e.fetchHeaders(cn, f, missing.take(n))
+	})
 	err = pipeline.Finish(stop, fetched, store)
 	return added, bodied, err
+}
+
+// batchSizes splits total messages into the growing header batches.
+func (e *Engine) batchSizes(total int) []int {
+	var sizes []int
+	for i := 0; total > 0; i++ {
+		n := min(e.opt.headerBatches[min(i, len(e.opt.headerBatches)-1)], total)
+		sizes = append(sizes, n)
+		total -= n
+	}
+	return sizes
 }
 
 // headerFields are what the index needs; mailfmt decodes them (all charsets, not just UTF-8).
@@ -482,10 +543,14 @@ var headerFields = []string{"Date", "From", "Sender", "Reply-To", "To", "Cc", "S
 // fetchHeaders fetches index data for a batch of UIDs of the selected folder. BODYSTRUCTURE is
 // deliberately not asked for: a structure go-imap cannot parse closes the connection.
 func (e *Engine) fetchHeaders(cn *conn, f localcache.Folder, uids []uint32) ([]localcache.Message, error) {
+	if len(uids) == 0 {
+		return nil, nil
+	}
 	return e.fetchHeaderSet(cn, f, uidSet(uids), len(uids))
 }
 
-// fetchHeaderSet is fetchHeaders for a UID set of about n messages (a range may be open).
+// fetchHeaderSet is fetchHeaders for a UID set of at most n messages (a range may be open: then
+// the first n answers are kept).
 func (e *Engine) fetchHeaderSet(cn *conn, f localcache.Folder, set imap.UIDSet, n int) ([]localcache.Message, error) {
 	opts := &imap.FetchOptions{
 		UID: true, Flags: true, RFC822Size: true, InternalDate: true, ModSeq: cn.condstore(),
@@ -528,7 +593,9 @@ func (e *Engine) fetchHeaderSet(cn *conn, f localcache.Folder, set imap.UIDSet, 
 				return nil, fmt.Errorf("fetch headers: %w", cn.wrap(readErr))
 			}
 		}
-		if msg.UID == 0 {
+		if msg.UID == 0 || len(out) >= n {
+			// More answers than messages asked for are read and dropped, not kept: the
+			// watchdog bounds how long a server may go on sending them.
 			continue
 		}
 		fillFromHeader(&msg, header, internal)

@@ -1,0 +1,195 @@
+package imapsync
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"postbode/accounts"
+	"postbode/localcache"
+	"postbode/sync/transport"
+)
+
+// scriptFake is a fake IMAP server on 127.0.0.2 (mail.test) whose answers a test scripts. It
+// greets, logs in and logs out by itself; every other command goes to answer, which returns false
+// to end the session.
+type scriptFake struct {
+	ln     net.Listener
+	wg     sync.WaitGroup
+	done   chan struct{}
+	caps   string
+	answer func(s *fakeSession, tag, cmd string) bool
+}
+
+// fakeSession is one client connection of a scriptFake.
+type fakeSession struct {
+	conn     net.Conn
+	r        *bufio.Reader
+	w        *bufio.Writer
+	selected string
+}
+
+// send writes lines, each ended by CRLF, and flushes them.
+func (s *fakeSession) send(lines ...string) bool {
+	for _, l := range lines {
+		s.w.WriteString(l + "\r\n")
+	}
+	return s.w.Flush() == nil
+}
+
+func startScripted(t *testing.T, caps string, answer func(s *fakeSession, tag, cmd string) bool) *scriptFake {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Fatalf("cannot listen on 127.0.0.2: %v", err)
+	}
+	f := &scriptFake{ln: ln, done: make(chan struct{}), caps: caps, answer: answer}
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			f.wg.Add(1)
+			go func() {
+				defer f.wg.Done()
+				defer c.Close()
+				f.serve(c)
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		close(f.done)
+		ln.Close()
+		f.wg.Wait()
+	})
+	return f
+}
+
+func (f *scriptFake) port() int { return f.ln.Addr().(*net.TCPAddr).Port }
+
+func (f *scriptFake) serve(c net.Conn) {
+	go func() {
+		<-f.done
+		c.Close()
+	}()
+	s := &fakeSession{conn: c, r: bufio.NewReader(c), w: bufio.NewWriter(c)}
+	if !s.send("* OK [CAPABILITY " + f.caps + "] fake ready") {
+		return
+	}
+	for {
+		line, err := s.r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		tag, cmd, _ := strings.Cut(strings.TrimRight(line, "\r\n"), " ")
+		up := strings.ToUpper(cmd)
+		switch {
+		case strings.HasPrefix(up, "CAPABILITY"):
+			s.send("* CAPABILITY "+f.caps, tag+" OK done")
+		case strings.HasPrefix(up, "LOGIN"):
+			s.send(tag + " OK [CAPABILITY " + f.caps + "] logged in")
+		case strings.HasPrefix(up, "LOGOUT"):
+			s.send("* BYE bye", tag+" OK done")
+			return
+		default:
+			if !f.answer(s, tag, cmd) {
+				return
+			}
+		}
+	}
+}
+
+// mailboxArg returns the mailbox named by a command such as `SELECT "Projects"`, unquoted.
+func mailboxArg(cmd string) string {
+	_, rest, _ := strings.Cut(cmd, " ")
+	if strings.HasPrefix(rest, `"`) {
+		var b strings.Builder
+		for i := 1; i < len(rest); i++ {
+			switch rest[i] {
+			case '\\':
+				i++
+				if i < len(rest) {
+					b.WriteByte(rest[i])
+				}
+			case '"':
+				return b.String()
+			default:
+				b.WriteByte(rest[i])
+			}
+		}
+		return b.String()
+	}
+	name, _, _ := strings.Cut(rest, " ")
+	return name
+}
+
+// serveOneMessage answers SELECT, SEARCH and FETCH for folders that hold one message (UID 1) each;
+// a folder not in folders is refused. It returns false when it does not know the command.
+func serveOneMessage(s *fakeSession, tag, cmd string, folders map[string]bool) bool {
+	up := strings.ToUpper(cmd)
+	ok := tag + " OK done"
+	switch {
+	case strings.HasPrefix(up, "SELECT"), strings.HasPrefix(up, "EXAMINE"):
+		name := mailboxArg(cmd)
+		if !folders[name] {
+			s.selected = ""
+			s.send(tag + " NO no such mailbox")
+			return true
+		}
+		s.selected = name
+		s.send("* 1 EXISTS", "* OK [UIDVALIDITY 7] v", "* OK [UIDNEXT 2] n", `* FLAGS (\Seen \Deleted)`,
+			tag+" OK [READ-WRITE] selected")
+	case strings.HasPrefix(up, "UID SEARCH"):
+		s.send("* SEARCH 1", ok)
+	case strings.HasPrefix(up, "UID FETCH") && strings.Contains(up, "HEADER.FIELDS"):
+		section := up[strings.Index(up, "BODY.PEEK[")+len("BODY.PEEK") : strings.LastIndex(up, "]")+1]
+		s.send(fmt.Sprintf(`* 1 FETCH (UID 1 FLAGS () RFC822.SIZE 1000 INTERNALDATE "01-Jan-2024 10:00:00 +0000" BODY%s {%d}`,
+			section, len(fakeHeader)))
+		s.w.WriteString(fakeHeader)
+		s.send(")", ok)
+	case strings.HasPrefix(up, "UID FETCH") && strings.Contains(up, "BODY.PEEK[]"):
+		body := fakeHeader + "hi from " + s.selected + "\r\n"
+		s.send(fmt.Sprintf("* 1 FETCH (UID 1 BODY[] {%d}\r\n%s)", len(body), body), ok)
+	case strings.HasPrefix(up, "UID FETCH"):
+		s.send(`* 1 FETCH (UID 1 FLAGS ())`, ok)
+	case strings.HasPrefix(up, "NOOP"), strings.HasPrefix(up, "CLOSE"), strings.HasPrefix(up, "UNSELECT"):
+		s.send(ok)
+	default:
+		return false
+	}
+	return true
+}
+
+// scriptedHarness is an engine pointed at a scripted fake over plain TCP, with short timeouts, that
+// records its events.
+func scriptedHarness(t *testing.T, f *scriptFake) (*Engine, *localcache.Cache, *recorder) {
+	t.Helper()
+	cache, err := localcache.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cache.Close() })
+	acc := accounts.Account{Name: "alice", Kind: accounts.KindIMAP, Email: "alice@mail.test",
+		Incoming: accounts.Server{Host: "mail.test", Port: f.port(), Security: transport.SecurityPlain, User: "alice"},
+		IMAP:     accounts.IMAPPolicy{BodyWindowDays: -1}}
+	o := defaultOptions()
+	o.ioTimeout = 2 * time.Second
+	o.cmdTimeout = 5 * time.Second
+	o.minRate = 1 << 20
+	o.dialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, net.JoinHostPort("127.0.0.2", fmt.Sprint(f.port())))
+	}
+	rec := &recorder{}
+	e := newEngine(accounts.EngineDeps{Account: acc, Cache: cache, Emit: rec.emit,
+		Password: func() (string, error) { return "pw", nil }}, o)
+	return e, cache, rec
+}
