@@ -74,6 +74,9 @@ func newMessageList(u *ui) *messageList {
 	ml.title.Truncation = fyne.TextTruncateEllipsis
 	ml.title.SizeName = theme.SizeNameSubHeadingText
 	ml.info = newDimText("", theme.SizeNameCaptionText)
+	// A search's coverage line says what was and was not searched: it wraps rather than loses that.
+	ml.info.Truncation = fyne.TextTruncateOff
+	ml.info.Wrapping = fyne.TextWrapWord
 	ml.empty = newDimText(tr("No messages"), theme.SizeNameText)
 	ml.empty.Truncation = fyne.TextTruncateOff
 	ml.empty.Hide()
