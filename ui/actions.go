@@ -20,8 +20,8 @@ import (
 type actions struct {
 	u *ui
 
-	getMail, write, reply, replyAll, forward *widget.Button
-	del, markRead, flag, move                *widget.Button
+	getMail, write, reply, replyAll, forward *tipButton
+	del, markRead, flag, move                *tipButton
 	markAsRead                               bool // what the read button does now
 	row                                      *adaptiveRow
 
@@ -33,8 +33,8 @@ type actions struct {
 
 func newActions(u *ui) *actions {
 	a := &actions{u: u}
-	btn := func(label string, icon fyne.Resource, fn func()) *widget.Button {
-		b := widget.NewButtonWithIcon(label, icon, fn)
+	btn := func(label string, icon fyne.Resource, fn func()) *tipButton {
+		b := newTipButton(u.tips, label, label, icon, fn)
 		b.Importance = widget.LowImportance
 		return b
 	}
@@ -55,7 +55,7 @@ func newActions(u *ui) *actions {
 // toolbar is the row of buttons over the panes, with the search field at the end. Labels are
 // dropped, right to left, when the window is too narrow for them.
 func (a *actions) toolbar() fyne.CanvasObject {
-	buttons := []*widget.Button{a.getMail, a.write, a.reply, a.replyAll, a.forward, a.del,
+	buttons := []*tipButton{a.getMail, a.write, a.reply, a.replyAll, a.forward, a.del,
 		a.markRead, a.flag, a.move}
 	objs := make([]fyne.CanvasObject, 0, len(buttons)+3)
 	for i, b := range buttons {
@@ -76,10 +76,10 @@ func (a *actions) update() {
 	}
 	one := a.u.reader.id != 0
 	some := len(a.u.list.selectedIDs()) > 0
-	for _, b := range []*widget.Button{a.reply, a.replyAll, a.forward} {
+	for _, b := range []*tipButton{a.reply, a.replyAll, a.forward} {
 		setEnabled(b, one)
 	}
-	for _, b := range []*widget.Button{a.del, a.markRead, a.flag, a.move} {
+	for _, b := range []*tipButton{a.del, a.markRead, a.flag, a.move} {
 		setEnabled(b, some)
 	}
 	msgs := a.u.list.selectedMessages()
@@ -113,7 +113,8 @@ func (a *actions) update() {
 
 // setButton changes a toolbar button's label and icon; a label the toolbar has hidden for lack of
 // room stays hidden (the toolbar puts the new one back when there is room).
-func (a *actions) setButton(b *widget.Button, label string, icon fyne.Resource) {
+func (a *actions) setButton(b *tipButton, label string, icon fyne.Resource) {
+	b.tip = label
 	if b.Icon != icon {
 		b.Icon = icon
 		b.Refresh()
@@ -126,7 +127,7 @@ func (a *actions) setButton(b *widget.Button, label string, icon fyne.Resource) 
 	}
 }
 
-func setEnabled(b *widget.Button, on bool) {
+func setEnabled(b fyne.Disableable, on bool) {
 	if on && b.Disabled() {
 		b.Enable()
 	} else if !on && !b.Disabled() {
@@ -414,11 +415,11 @@ func newToolbarSep() fyne.CanvasObject {
 // adaptiveRow lays buttons out in a row; when they do not fit it drops their labels, last first,
 // so that the toolbar stays whole in a narrow window.
 type adaptiveRow struct {
-	buttons []*widget.Button
+	buttons []*tipButton
 	labels  []string
 }
 
-func newAdaptiveRow(buttons []*widget.Button) *adaptiveRow {
+func newAdaptiveRow(buttons []*tipButton) *adaptiveRow {
 	r := &adaptiveRow{buttons: buttons}
 	for _, b := range buttons {
 		r.labels = append(r.labels, b.Text)
@@ -426,7 +427,7 @@ func newAdaptiveRow(buttons []*widget.Button) *adaptiveRow {
 	return r
 }
 
-func (r *adaptiveRow) want(b *widget.Button, label string) {
+func (r *adaptiveRow) want(b *tipButton, label string) {
 	for i, x := range r.buttons {
 		if x == b {
 			r.labels[i] = label

@@ -23,6 +23,7 @@ type ui struct {
 	tasks *tasks
 	now   func() time.Time
 	prefs *settings // saved in the profile
+	tips  *tipLayer // the main window's tooltips
 
 	folders *folderPane
 	list    *messageList
@@ -50,7 +51,7 @@ type ui struct {
 // queue they drain themselves).
 func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
 	loadTranslations()
-	u := &ui{ctx: ctx, app: a, deps: d, exec: exec, tasks: newTasks(ctx), now: time.Now}
+	u := &ui{ctx: ctx, app: a, deps: d, exec: exec, tasks: newTasks(ctx), now: time.Now, tips: newTipLayer()}
 	u.win = a.NewWindow("Postbode")
 	prefs, prefsErr := loadSettings(d.SettingsFile)
 	u.prefs = prefs
@@ -67,7 +68,7 @@ func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
 
 	u.mainView = u.buildMainView()
 	u.root = container.NewStack()
-	u.win.SetContent(u.root)
+	u.win.SetContent(u.tips.over(u.root))
 	u.win.SetMainMenu(u.act.mainMenu())
 	u.act.installShortcuts(u.win.Canvas())
 	u.win.Resize(fyne.NewSize(orDefault(prefs.Width, 1200), orDefault(prefs.Height, 760)))
@@ -184,6 +185,8 @@ func (u *ui) apply(b Batch) {
 			u.banners.addProblem(e.Account, errorText(e, u.accountProblem(e.Account, e.Err)))
 		case accounts.Notice:
 			u.banners.add(bannerNotice, e.Account, e.Text)
+		case accounts.Sent:
+			u.showSent(e)
 		}
 	}
 	if len(newMail) > 0 {

@@ -14,8 +14,8 @@ import (
 // messageWindow is a message open in a window of its own.
 type messageWindow struct {
 	r                        *reader
-	reply, replyAll, forward *widget.Button
-	unread, flag, move, del  *widget.Button
+	reply, replyAll, forward *tipButton
+	unread, flag, move, del  *tipButton
 }
 
 // openMessageWindow shows a message in a window of its own (Enter, or "Open in new window"), with
@@ -30,8 +30,9 @@ func (u *ui) openMessageWindow(id int64) {
 	r := newReader(u)
 	r.win = w
 	mw := &messageWindow{r: r}
-	btn := func(label string, icon fyne.Resource, fn func()) *widget.Button {
-		b := widget.NewButtonWithIcon(label, icon, fn)
+	tips := newTipLayer()
+	btn := func(label string, icon fyne.Resource, fn func()) *tipButton {
+		b := newTipButton(tips, label, label, icon, fn)
 		b.Importance = widget.LowImportance
 		return b
 	}
@@ -63,7 +64,7 @@ func (u *ui) openMessageWindow(id int64) {
 	bar := container.NewHBox(mw.reply, mw.replyAll, mw.forward, newToolbarSep(), mw.unread, mw.flag, mw.move,
 		newToolbarSep(), mw.del)
 	mw.installShortcuts(w)
-	w.SetContent(container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), nil, nil, nil, r.view()))
+	w.SetContent(tips.over(container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), nil, nil, nil, r.view())))
 	w.Resize(fyne.NewSize(760, 640))
 	u.popouts = append(u.popouts, mw)
 	w.SetOnClosed(func() {

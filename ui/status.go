@@ -189,6 +189,7 @@ type bannerKind int
 const (
 	bannerError bannerKind = iota
 	bannerNotice
+	bannerSuccess // good news that goes away by itself (see flash)
 )
 
 // bannerStack shows errors and notices under the toolbar until dismissed (never only logged).
@@ -243,6 +244,23 @@ func (b *bannerStack) push(n *banner) {
 	b.rebuild()
 }
 
+// flash shows a banner that goes away by itself after d; the same text again restarts the wait.
+func (b *bannerStack) flash(kind bannerKind, account, text string, d time.Duration) {
+	b.push(&banner{kind: kind, account: account, text: text, count: 1})
+	i := slices.IndexFunc(b.items, func(x *banner) bool { return x.kind == kind && x.account == account && x.text == text })
+	if i < 0 {
+		return
+	}
+	it, count := b.items[i], b.items[i].count
+	b.u.tasks.after(d, func() {
+		b.u.exec(func() {
+			if it.count == count && slices.Contains(b.items, it) {
+				b.dismiss(it)
+			}
+		})
+	})
+}
+
 func (b *bannerStack) dismiss(it *banner) {
 	b.items = slices.DeleteFunc(b.items, func(x *banner) bool { return x == it })
 	b.rebuild()
@@ -284,8 +302,11 @@ func (b *bannerStack) row(it *banner) fyne.CanvasObject {
 	if it.kind == bannerError {
 		icon = theme.NewErrorThemedResource(theme.ErrorIcon())
 		bgName = theme.ColorNameError
+	} else if it.kind == bannerSuccess {
+		icon = theme.NewSuccessThemedResource(theme.ConfirmIcon())
+		bgName = theme.ColorNameSuccess
 	}
-	close := widget.NewButtonWithIcon("", theme.CancelIcon(), func() { b.dismiss(it) })
+	close := newTipButton(b.u.tips, "", tr("Dismiss"), theme.CancelIcon(), func() { b.dismiss(it) })
 	close.Importance = widget.LowImportance
 	right := container.NewHBox()
 	if it.kind == bannerError && it.account != "" {
