@@ -35,8 +35,13 @@ vet:
 
 test: deps vet test-core test-ui
 
+# Courier's POP3 server, extracted (not installed: it conflicts with Dovecot) for the tests that
+# run it next to Dovecot.
+COURIER_DIR ?= $(CURDIR)/bin/courier
+
 test-core:
-	$(GO) test -race -timeout 15m $(CORE_PKGS)
+	POSTBODE_COURIER_ROOT=$$(./scripts/courier-root.sh $(COURIER_DIR)) && export POSTBODE_COURIER_ROOT && \
+		$(GO) test -race -timeout 15m $(CORE_PKGS)
 
 test-ui: build
 	$(GO) test -timeout 10m $(UI_PKGS)
