@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -40,11 +41,15 @@ type wizard struct {
 	u   *ui
 	win fyne.Window
 
-	page  string
-	title *widget.Label
-	step  *widget.RichText
-	body  *fyne.Container
-	bar   *fyne.Container
+	page   string
+	title  *widget.Label
+	step   *widget.RichText
+	body   *fyne.Container
+	scroll *container.Scroll
+	bar    *fyne.Container
+	// notice sits above the buttons, always in view: what went wrong on this page, or what to do
+	// next. Errors shown only at the end of a long page went unseen.
+	notice *widget.Label
 
 	nameE, emailE, pwE *widget.Entry
 	remember           *widget.Check
@@ -55,9 +60,8 @@ type wizard struct {
 	kind      accounts.Kind       // chosen on the type page
 	pop3      *pop3Policy
 	form      *settingsForm
-	formErr   *widget.Label
-	note      string // shown on the manual page (why it is shown)
 	check     *connCheck
+	spin      *widget.ProgressBarInfinite // runs while discovery does
 
 	acc      accounts.Account // the settings being tested and saved
 	password string
@@ -66,12 +70,17 @@ type wizard struct {
 
 	discoverGen    int
 	discoverCancel context.CancelFunc
-	tested         bool // the connection test of acc passed
-	saving         bool
+	// tested: the incoming server of acc accepted the login, so the account may be saved. Whether
+	// sending works too decides between Finish and Finish anyway.
+	tested bool
+	saving bool
 
-	next, stopBtn, retry *widget.Button
-	saveErr              *widget.Label
-	okMsg                *widget.Label
+	// accNameE is the name the account is listed under; accNameDefault is what the wizard filled
+	// in (the address), replaced when the address changes unless the user typed a name.
+	accNameE       *widget.Entry
+	accNameDefault string
+
+	next, anyway, stopBtn, retry *widget.Button
 }
 
 // openWizard shows the account setup window (one at a time).
@@ -89,9 +98,13 @@ func (u *ui) openWizard() *wizard {
 	w.step.Truncation = fyne.TextTruncateOff
 	w.body = container.NewStack()
 	w.bar = container.NewHBox()
+	w.notice = widget.NewLabel("")
+	w.notice.Wrapping = fyne.TextWrapWord
+	w.notice.Hide()
+	w.scroll = container.NewVScroll(container.NewPadded(w.body))
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, w.step, w.title), widget.NewSeparator())
-	bottom := container.NewVBox(widget.NewSeparator(), w.bar)
-	w.win.SetContent(container.NewPadded(container.NewBorder(top, bottom, nil, nil, container.NewVScroll(container.NewPadded(w.body)))))
+	bottom := container.NewVBox(widget.NewSeparator(), w.notice, w.bar)
+	w.win.SetContent(container.NewPadded(container.NewBorder(top, bottom, nil, nil, w.scroll)))
 
 	w.nameE = widget.NewEntry()
 	w.nameE.SetPlaceHolder(tr("Your name, as others see it"))
@@ -106,17 +119,8 @@ func (u *ui) openWizard() *wizard {
 	w.idErr.Hide()
 	w.pop3 = newPOP3Policy()
 	w.form = newSettingsForm()
-	w.formErr = widget.NewLabel("")
-	w.formErr.Importance = widget.DangerImportance
-	w.formErr.Wrapping = fyne.TextWrapWord
-	w.formErr.Hide()
-	w.saveErr = widget.NewLabel("")
-	w.saveErr.Importance = widget.DangerImportance
-	w.saveErr.Wrapping = fyne.TextWrapWord
-	w.saveErr.Hide()
-	w.okMsg = wrapped(tr("Everything works. Choose Finish to add the account; its mail starts to download at once."))
-	w.okMsg.Importance = widget.SuccessImportance
-	w.okMsg.Hide()
+	w.form.win = w.win
+	w.accNameE = widget.NewEntry()
 	w.check = newConnCheck(u)
 	w.check.onTrust = w.trust
 	w.check.onPassword = func(pw string) {
@@ -146,19 +150,67 @@ func (w *wizard) close() {
 	}
 }
 
-// show puts a page in the window.
+// show puts a page in the window, scrolled to its top, with no notice.
 func (w *wizard) show(page, title, step string, content fyne.CanvasObject, buttons ...fyne.CanvasObject) {
 	w.page = page
 	w.title.SetText(title)
 	setDimText(w.step, step)
+	w.notice.Hide()
 	w.body.Objects = []fyne.CanvasObject{content}
 	w.body.Refresh()
 	w.bar.Objects = buttons
+	w.bar.Refresh()
+	w.scroll.Offset = fyne.Position{}
 	w.relayout()
 }
 
 // relayout lays the whole window out again after parts were shown, hidden or replaced.
 func (w *wizard) relayout() { w.win.Content().Refresh() }
+
+// setNotice shows text above the buttons ("" hides it).
+func (w *wizard) setNotice(text string, imp widget.Importance) {
+	if text == "" {
+		w.notice.Hide()
+	} else {
+		w.notice.Importance = imp
+		w.notice.SetText(text)
+		w.notice.Show()
+	}
+	w.relayout()
+}
+
+// scrollIntoView scrolls the page so that as much of o as fits is in view, its top first.
+func (w *wizard) scrollIntoView(o fyne.CanvasObject) {
+	pos, ok := positionIn(w.scroll.Content, o)
+	if !ok || !o.Visible() {
+		return
+	}
+	view := w.scroll.Size().Height
+	top, bottom := pos.Y, pos.Y+o.Size().Height
+	off := w.scroll.Offset.Y
+	switch {
+	case bottom-top > view || top < off:
+		off = top
+	case bottom > off+view:
+		off = bottom - view
+	}
+	w.scroll.ScrollToOffset(fyne.NewPos(0, off))
+}
+
+// positionIn finds target among root's containers and returns its position relative to root.
+func positionIn(root, target fyne.CanvasObject) (fyne.Position, bool) {
+	if root == target {
+		return fyne.Position{}, true
+	}
+	if c, ok := root.(*fyne.Container); ok {
+		for _, o := range c.Objects {
+			if p, ok := positionIn(o, target); ok {
+				return o.Position().Add(p), true
+			}
+		}
+	}
+	return fyne.Position{}, false
+}
 
 func stepText(n int) string {
 	return tr("Step {{.N}} of 3", map[string]any{"N": strconv.Itoa(n)})
@@ -208,7 +260,8 @@ func (w *wizard) readIdentity() bool {
 	email := strings.TrimSpace(w.emailE.Text)
 	addr, err := mail.ParseAddress(email)
 	switch {
-	case err != nil || addr.Address != email || !strings.Contains(email[strings.LastIndex(email, "@")+1:], "."):
+	// A domain without a dot is fine: alice@localhost, or a name on the local network.
+	case err != nil || addr.Address != email:
 		w.idErr.SetText(tr("Enter your whole e-mail address, such as you@example.org."))
 	case w.pwE.Text == "":
 		w.idErr.SetText(tr("Enter your password."))
@@ -240,6 +293,12 @@ func (w *wizard) identityDone() {
 		w.showType()
 		return
 	}
+	if localHost(w.domain()) {
+		// Nothing is published for a name on this computer or the local network: asking DNS or
+		// the providers' database about it only waits for nothing.
+		w.showManual(tr("{{.Domain}} is a name on this computer or your local network, so there are no published settings to look up. Enter them below.", map[string]any{"Domain": w.domain()}))
+		return
+	}
 	w.startDiscovery()
 }
 
@@ -256,6 +315,7 @@ func (w *wizard) startDiscovery() {
 	ctx, cancel := context.WithTimeout(w.u.ctx, discoverTimeout)
 	w.discoverCancel = cancel
 	spin := widget.NewProgressBarInfinite()
+	w.spin = spin
 	msg := wrapped(tr("Looking up the server settings for {{.Domain}}…", map[string]any{"Domain": w.domain()}))
 	msg.TextStyle.Bold = true
 	how := dimWrapped(tr("Postbode asks your provider's configuration service and the Thunderbird database of providers. Your password is not sent anywhere yet."))
@@ -281,17 +341,22 @@ func (w *wizard) startDiscovery() {
 			if gen != w.discoverGen || w.page != pageDiscover {
 				return
 			}
-			spin.Stop()
 			w.discovered(results, err)
 		})
 	})
 }
 
+// stopDiscovery drops a running lookup's answer and stops its animation (an animation left running
+// on a page no longer shown keeps asking the window to redraw an object it does not show).
 func (w *wizard) stopDiscovery() {
 	w.discoverGen++
 	if w.discoverCancel != nil {
 		w.discoverCancel()
 		w.discoverCancel = nil
+	}
+	if w.spin != nil {
+		w.spin.Stop()
+		w.spin = nil
 	}
 }
 
@@ -547,6 +612,9 @@ func (w *wizard) showManual(note string) {
 	if seed.Incoming.Host == "" {
 		seed.Incoming = accounts.Server{User: w.acc.Email, CAFile: w.caFile}
 		seed.Outgoing = accounts.Server{User: w.acc.Email, CAFile: w.caFile}
+		if d := w.domain(); w.acc.Email != "" && localHost(d) {
+			seed.Incoming.Host, seed.Outgoing.Host = d, d
+		}
 	}
 	w.form.set(seed)
 	pop3Box := container.NewVBox(heading(tr("POP3 options")), w.pop3.box)
@@ -562,12 +630,11 @@ func (w *wizard) showManual(note string) {
 		}
 		w.relayout()
 	}
-	w.formErr.Hide()
 	var items []fyne.CanvasObject
 	if note != "" {
 		items = append(items, warningBox(wrapped(note)))
 	}
-	items = append(items, w.form.view(), pop3Box, w.formErr)
+	items = append(items, w.form.view(), pop3Box)
 	back := w.showIdentity
 	if len(w.results) > 0 {
 		back = w.showType
@@ -581,12 +648,9 @@ func (w *wizard) showManual(note string) {
 func (w *wizard) manualDone() {
 	acc, err := w.form.read(w.acc)
 	if err != nil {
-		w.formErr.SetText(err.Error())
-		w.formErr.Show()
-		w.relayout()
+		w.setNotice(err.Error(), widget.DangerImportance)
 		return
 	}
-	w.formErr.Hide()
 	w.kind = acc.Kind
 	// Settings typed by the user are the user's: no further confirmation is needed.
 	w.confirmed = true
@@ -597,6 +661,12 @@ func (w *wizard) manualDone() {
 // --- Step 3: the connection test ---
 
 func (w *wizard) showTest() {
+	// The account is listed under its address unless the user names it.
+	if def := w.u.accountName(w.acc.Email); w.accNameE.Text == "" || w.accNameE.Text == w.accNameDefault {
+		w.accNameE.SetText(def)
+		w.accNameDefault = def
+	}
+	nameForm := widget.NewForm(widget.NewFormItem(tr("Account name"), w.accNameE))
 	intro := wrapped(tr("Postbode logs in to your servers to check the settings. Nothing is changed on the server."))
 	w.stopBtn = w.button(tr("Stop"), theme.MediaStopIcon(), widget.MediumImportance, func() {
 		w.check.stop()
@@ -605,15 +675,16 @@ func (w *wizard) showTest() {
 	w.retry = w.button(tr("Try again"), theme.ViewRefreshIcon(), widget.MediumImportance, w.runTest)
 	w.next = w.button(tr("Finish"), theme.ConfirmIcon(), widget.HighImportance, w.finish)
 	w.next.Disable()
-	w.saveErr.Hide()
+	w.anyway = w.button(tr("Finish anyway"), theme.ConfirmIcon(), widget.HighImportance, w.finish)
+	w.anyway.Hide()
 	back := w.showIdentity
 	if len(w.results) > 0 {
 		back = w.showType
 	}
-	w.show(pageTest, tr("Checking the connection"), stepText(3), container.NewVBox(intro, w.check.view(), w.okMsg, w.saveErr),
+	w.show(pageTest, tr("Checking the connection"), stepText(3), container.NewVBox(nameForm, intro, w.check.view()),
 		w.button(tr("Edit settings"), theme.DocumentCreateIcon(), widget.LowImportance, func() { w.showManual("") }),
 		layout.NewSpacer(),
-		w.button(tr("Back"), theme.NavigateBackIcon(), widget.MediumImportance, back), w.stopBtn, w.retry, w.next)
+		w.button(tr("Back"), theme.NavigateBackIcon(), widget.MediumImportance, back), w.stopBtn, w.retry, w.anyway, w.next)
 	w.runTest()
 }
 
@@ -622,24 +693,52 @@ func (w *wizard) runTest() {
 	w.retry.Hide()
 	w.stopBtn.Show()
 	w.next.Disable()
-	w.saveErr.Hide()
-	w.okMsg.Hide()
+	w.next.Show()
+	w.anyway.Hide()
+	w.notice.Hide()
 	w.check.run(w.acc, w.password)
 	w.relayout()
 }
 
+// testDone offers Finish when everything works, and Finish anyway when mail can be received but
+// sending is not set up or did not answer: a working incoming server is all an account needs, and
+// sending is tested again when it is used. What went wrong stays in view.
 func (w *wizard) testDone(ok bool) {
 	if w.page != pageTest {
 		return
 	}
-	w.tested = ok
+	inErr, inDone := w.check.results[serverIncoming]
+	outErr, outTested := w.check.results[serverOutgoing]
+	w.tested = inDone && inErr == nil
 	w.stopBtn.Hide()
 	w.retry.Show()
-	setEnabled(w.next, ok)
-	if ok {
-		w.okMsg.Show()
+	anyway := false
+	switch {
+	case ok && w.acc.Outgoing.Host == "":
+		anyway = true
+		w.setNotice(tr("Receiving mail works. No outgoing (SMTP) server is set, so you cannot send mail from this account yet. Choose Finish anyway to add the account now and set up sending later under Account settings, or Edit settings to enter the server."), widget.WarningImportance)
+	case ok:
+		w.setNotice(tr("Everything works. Choose Finish to add the account; its mail starts to download at once."), widget.SuccessImportance)
+	case w.tested && outTested && outErr != nil:
+		anyway = true
+		w.setNotice(tr("Receiving mail works, but the outgoing server could not be checked: {{.Problem}} Choose Finish anyway to add the account with these settings; sending is tested again when you send a message.", map[string]any{"Problem": problemTitle(w.acc.Outgoing, outErr)}), widget.WarningImportance)
+	case inDone && inErr != nil:
+		w.setNotice(tr("The incoming server did not accept the settings: {{.Problem}} The box above says what to do.", map[string]any{"Problem": problemTitle(w.acc.Incoming, inErr)}), widget.DangerImportance)
+	default:
+		w.setNotice("", widget.MediumImportance)
+	}
+	if anyway {
+		w.next.Hide()
+		w.anyway.Show()
+	} else {
+		w.anyway.Hide()
+		w.next.Show()
+		setEnabled(w.next, ok)
 	}
 	w.relayout()
+	if len(w.check.problems.Objects) > 0 {
+		w.scrollIntoView(w.check.problems)
+	}
 }
 
 // trust pins the certificate the user accepted for one server (and for the other one when it
@@ -676,14 +775,44 @@ func (u *ui) accountName(email string) string {
 	}
 }
 
+// validAccountName is the config's rule for account names: 1–64 letters, digits, spaces and
+// . _ @ + -, starting with a letter or digit.
+func validAccountName(name string) bool {
+	n := 0
+	for i, r := range name {
+		n++
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+		case i > 0 && strings.ContainsRune(" ._@+-", r):
+		default:
+			return false
+		}
+	}
+	return n >= 1 && n <= 64
+}
+
 func (w *wizard) finish() {
 	if !w.tested || w.saving {
 		return
 	}
+	acc := w.acc
+	acc.Name = strings.TrimSpace(w.accNameE.Text)
+	if acc.Name == "" {
+		acc.Name = w.u.accountName(acc.Email)
+	}
+	if !validAccountName(acc.Name) {
+		w.setNotice(tr("Use 1 to 64 letters, digits, spaces or . _ @ + - for the account name, starting with a letter or digit."), widget.DangerImportance)
+		w.win.Canvas().Focus(w.accNameE)
+		return
+	}
+	if _, taken := w.u.deps.Manager.Account(acc.Name); taken {
+		w.setNotice(tr("You already have an account named {{.Name}}: choose another account name.", map[string]any{"Name": acc.Name}), widget.DangerImportance)
+		w.win.Canvas().Focus(w.accNameE)
+		return
+	}
 	w.saving = true
 	w.next.Disable()
-	acc := w.acc
-	acc.Name = w.u.accountName(acc.Email)
+	w.anyway.Disable()
 	if acc.Kind == accounts.KindPOP3 {
 		acc.POP3 = w.pop3.read()
 	}
@@ -693,16 +822,18 @@ func (w *wizard) finish() {
 		w.u.exec(func() {
 			w.saving = false
 			if err != nil && !errors.Is(err, accounts.ErrNoKeyring) {
-				w.saveErr.SetText(tr("The account could not be saved: {{.Err}}", map[string]any{"Err": err.Error()}))
-				w.saveErr.Show()
+				w.setNotice(tr("The account could not be saved: {{.Err}}", map[string]any{"Err": err.Error()}), widget.DangerImportance)
 				w.next.Enable()
-				w.relayout()
+				w.anyway.Enable()
 				return
 			}
 			if w.u.wizard == w { // not closed by the user meanwhile
 				w.close()
 			}
 			w.u.accountAdded(acc.Name, err != nil)
+			if acc.Outgoing.Host == "" {
+				w.u.banners.add(bannerNotice, acc.Name, tr("Sending is not set up: add an outgoing (SMTP) server under Account settings to send mail from this account."))
+			}
 		})
 	})
 }

@@ -198,6 +198,17 @@ func (c *connCheck) finished(gen int, acc accounts.Account, which string, rep ac
 	}
 }
 
+// failure is one line about the first server that failed in the last run (incoming first), or "".
+func (c *connCheck) failure(acc accounts.Account) string {
+	if err := c.results[serverIncoming]; err != nil {
+		return problemTitle(acc.Incoming, err)
+	}
+	if err := c.results[serverOutgoing]; err != nil {
+		return problemTitle(acc.Outgoing, err)
+	}
+	return ""
+}
+
 // problemTitle is one line saying what went wrong.
 func problemTitle(s accounts.Server, err error) string {
 	data := map[string]any{"Host": s.Host, "Port": strconv.Itoa(s.Port)}

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"net"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,6 +11,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -192,15 +195,35 @@ type settingsForm struct {
 	kind     *widget.RadioGroup
 	in, out  *serverFields
 	caFile   *widget.Entry
+	browse   *widget.Button
 	pinIn    *pinRow
 	pinOut   *pinRow
 	advanced *widget.Accordion
 	box      *fyne.Container
 	onKind   func(accounts.Kind)
+	// win is the window the file dialog opens in.
+	win fyne.Window
+
+	// The outgoing user name follows the incoming one until the user makes it differ.
+	outUserOwn bool
+	copying    bool
 }
 
 func newSettingsForm() *settingsForm {
 	f := &settingsForm{in: newServerFields("imap"), out: newServerFields("smtp")}
+	f.out.host.SetPlaceHolder(tr("mail.example.org, or empty to only receive mail"))
+	f.in.user.OnChanged = func(s string) {
+		if !f.outUserOwn {
+			f.copying = true
+			f.out.user.SetText(s)
+			f.copying = false
+		}
+	}
+	f.out.user.OnChanged = func(s string) {
+		if !f.copying {
+			f.outUserOwn = s != f.in.user.Text
+		}
+	}
 	f.kind = widget.NewRadioGroup([]string{"IMAP", "POP3"}, func(s string) {
 		k := kindOfLabel(s)
 		f.in.setProto(string(k))
@@ -213,6 +236,7 @@ func newSettingsForm() *settingsForm {
 	f.kind.SetSelected("IMAP")
 	f.caFile = widget.NewEntry()
 	f.caFile.SetPlaceHolder(tr("PEM file, for a server with its own certificate authority"))
+	f.browse = widget.NewButtonWithIcon(tr("Browse…"), theme.FolderOpenIcon(), f.browseCAFile)
 	f.pinIn, f.pinOut = newPinRow(), newPinRow()
 
 	inForm := widget.NewForm()
@@ -221,7 +245,7 @@ func newSettingsForm() *settingsForm {
 	outForm := widget.NewForm()
 	f.out.rows(outForm)
 	advForm := widget.NewForm()
-	advForm.Append(tr("Trusted CA file"), f.caFile)
+	advForm.Append(tr("Trusted CA file"), container.NewBorder(nil, nil, nil, f.browse, f.caFile))
 	advForm.Append(tr("Incoming certificate"), f.pinIn.box)
 	advForm.Append(tr("Outgoing certificate"), f.pinOut.box)
 	f.advanced = widget.NewAccordion(widget.NewAccordionItem(tr("Advanced"), advForm))
@@ -234,6 +258,36 @@ func newSettingsForm() *settingsForm {
 }
 
 func (f *settingsForm) view() fyne.CanvasObject { return f.box }
+
+// caFileFilter shows the files a CA certificate usually comes in.
+func caFileFilter() storage.FileFilter {
+	return storage.NewExtensionFileFilter([]string{".pem", ".crt"})
+}
+
+// browseCAFile picks the trusted CA file with a file dialog, starting in the current file's folder.
+func (f *settingsForm) browseCAFile() {
+	if f.win == nil {
+		return
+	}
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		r.Close()
+		f.chooseCAFile(r.URI())
+	}, f.win)
+	d.SetFilter(caFileFilter())
+	if cur := strings.TrimSpace(f.caFile.Text); cur != "" {
+		if dir, err := storage.ListerForURI(storage.NewFileURI(filepath.Dir(cur))); err == nil {
+			d.SetLocation(dir)
+		}
+	}
+	d.Show()
+}
+
+func (f *settingsForm) chooseCAFile(u fyne.URI) {
+	f.caFile.SetText(u.Path())
+}
 
 func kindOfLabel(s string) accounts.Kind {
 	if s == "POP3" {
@@ -251,6 +305,10 @@ func (f *settingsForm) set(a accounts.Account) {
 	f.in.setProto(string(a.Kind))
 	f.in.set(a.Incoming)
 	f.out.set(a.Outgoing)
+	f.outUserOwn = a.Outgoing.User != "" && a.Outgoing.User != a.Incoming.User
+	if !f.outUserOwn {
+		f.out.user.SetText(a.Incoming.User)
+	}
 	f.caFile.SetText(a.Incoming.CAFile)
 	f.pinIn.set(a.Incoming.PinSHA256)
 	f.pinOut.set(a.Outgoing.PinSHA256)
@@ -269,11 +327,17 @@ func (f *settingsForm) read(base accounts.Account) (accounts.Account, error) {
 	if in, err = f.in.read(in, tr("incoming")); err != nil {
 		return base, err
 	}
-	if out, err = f.out.read(out, tr("outgoing")); err != nil {
-		return base, err
-	}
 	ca := strings.TrimSpace(f.caFile.Text)
-	in.CAFile, out.CAFile = ca, ca
+	if strings.TrimSpace(f.out.host.Text) == "" {
+		// No outgoing server: the account receives mail; sending can be set up later.
+		out = accounts.Server{}
+	} else {
+		if out, err = f.out.read(out, tr("outgoing")); err != nil {
+			return base, err
+		}
+		out.CAFile = ca
+	}
+	in.CAFile = ca
 	a.Incoming, a.Outgoing = in, out
 	return a, nil
 }

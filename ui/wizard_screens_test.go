@@ -48,6 +48,14 @@ func screenTest(ctx context.Context, acc accounts.Account, pw string) (accounts.
 	return accounts.TestReport{TLS: "TLS 1.3 TLS_AES_128_GCM_SHA256"}, nil
 }
 
+// screenSMTP fails an outgoing server the way screenTest fails an incoming one with that name.
+func screenSMTP(ctx context.Context, acc accounts.Account, pw string) error {
+	a := acc
+	a.Incoming = acc.Outgoing
+	_, err := screenTest(ctx, a, pw)
+	return err
+}
+
 func screenDiscover(ctx context.Context, email string) ([]autoconfig.Result, error) {
 	domain := email[strings.LastIndex(email, "@")+1:]
 	srv := func(p autoconfig.Protocol, host string, port int) autoconfig.Server {
@@ -73,7 +81,7 @@ func TestWizardScreenshots(t *testing.T) {
 	backend := accounts.Backend{New: func(d accounts.EngineDeps) accounts.Engine { return &testEngine{deps: d} }, Test: screenTest}
 	backends := map[accounts.Kind]accounts.Backend{accounts.KindIMAP: backend, accounts.KindPOP3: backend}
 	smtpOK := func(context.Context, accounts.Account, string) error { return nil }
-	e := newWizardEnv(t, wizardOpts{backends: backends, discover: screenDiscover, testSMTP: smtpOK})
+	e := newWizardEnv(t, wizardOpts{backends: backends, discover: screenDiscover, testSMTP: screenSMTP})
 	e.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), theme.VariantLight})
 	shot := func(w fyne.Window, name string) {
 		t.Helper()
@@ -122,11 +130,13 @@ func TestWizardScreenshots(t *testing.T) {
 	tapButton(t, e.harness, w.win, "Continue")
 	shot(w.win, "2-confirm")
 
+	w.acc.Email = "anna@example.org" // the address the test pages are for
+	outHost := "smtp.example.org"
 	testPage := func(host, pw, name string) {
 		t.Helper()
 		w.password = pw
 		acc := w.accountFrom(autoconfig.Result{Incoming: []autoconfig.Server{{Protocol: autoconfig.IMAP, Host: host, Port: 993, Security: transport.SecurityTLS, Username: "anna@example.org"}},
-			Outgoing: []autoconfig.Server{{Protocol: autoconfig.SMTP, Host: "smtp.example.org", Port: 465, Security: transport.SecurityTLS, Username: "anna@example.org"}}}, accounts.KindIMAP)
+			Outgoing: []autoconfig.Server{{Protocol: autoconfig.SMTP, Host: outHost, Port: 465, Security: transport.SecurityTLS, Username: "anna@example.org"}}}, accounts.KindIMAP)
 		w.setAccount(acc)
 		w.showTest()
 		if !strings.HasPrefix(host, "slow") {
@@ -139,6 +149,13 @@ func TestWizardScreenshots(t *testing.T) {
 	testPage("selfsigned.home.example", "a-secret", "3-certificate")
 	testPage("plain.example.org", "a-secret", "3-starttls")
 	testPage("down.example.org", "a-secret", "3-unreachable")
+	// Receiving works, the outgoing server does not answer: Finish anyway.
+	outHost = "down.smtp.example.org"
+	testPage("imap.example.org", "a-secret", "smtp-down")
+	if !hasButton(w.win, "Finish anyway") {
+		t.Fatalf("no Finish anyway: %q", windowTexts(w.win))
+	}
+	outHost = "smtp.example.org"
 	testPage("slow.example.org", "a-secret", "3-testing")
 	tapButton(t, e.harness, w.win, "Stop")
 	w.close()

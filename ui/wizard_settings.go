@@ -71,6 +71,7 @@ func (u *ui) openAccountSettings(name string) {
 	s.nameE = widget.NewEntry()
 	s.emailE = widget.NewEntry()
 	s.form = newSettingsForm()
+	s.form.win = s.win
 	s.form.kind.Disable() // changing IMAP to POP3 is a new account
 	s.pop3 = newPOP3Policy()
 	s.pop3Box = container.NewVBox(heading(tr("POP3 options")), s.pop3.box)
@@ -102,7 +103,7 @@ func (u *ui) openAccountSettings(name string) {
 	pwRow := container.NewBorder(nil, nil, nil,
 		widget.NewButtonWithIcon(tr("Change password…"), theme.AccountIcon(), s.askPassword), s.pwStatus)
 	body := container.NewVBox(ident, heading(tr("Password")), pwRow, s.form.view(), s.pop3Box,
-		widget.NewSeparator(), s.check.view(), s.status)
+		widget.NewSeparator(), s.check.view())
 
 	remove := widget.NewButtonWithIcon(tr("Remove account…"), theme.DeleteIcon(), s.confirmRemove)
 	remove.Importance = widget.DangerImportance
@@ -116,10 +117,12 @@ func (u *ui) openAccountSettings(name string) {
 	closeBtn := widget.NewButton(tr("Close"), s.close)
 	top := container.NewVBox(container.NewBorder(nil, nil, widget.NewLabel(tr("Account")), nil, s.pick), widget.NewSeparator())
 	bar := container.NewHBox(remove, layout.NewSpacer(), closeBtn, s.stop, s.save)
-	s.win.SetContent(container.NewPadded(container.NewBorder(top, container.NewVBox(widget.NewSeparator(), bar), nil, nil,
+	// The status (errors included) sits above the buttons, in view however long the form is.
+	s.win.SetContent(container.NewPadded(container.NewBorder(top, container.NewVBox(widget.NewSeparator(), s.status, bar), nil, nil,
 		container.NewVScroll(container.NewPadded(body)))))
 	s.win.SetCloseIntercept(s.close)
-	s.win.Resize(fyne.NewSize(660, 780))
+	// 700 pixels high fits a 768-pixel screen with a panel; the form scrolls.
+	s.win.Resize(fyne.NewSize(660, 700))
 	s.load(name)
 	s.win.Show()
 }
@@ -136,6 +139,18 @@ func (u *ui) configuredAccounts() []string {
 
 // relayout lays the window out again after parts were shown, hidden or replaced.
 func (s *accountSettings) relayout() { s.win.Content().Refresh() }
+
+// setStatus shows text above the buttons ("" hides it).
+func (s *accountSettings) setStatus(text string, imp widget.Importance) {
+	s.status.Importance = imp
+	s.status.SetText(text)
+	if text == "" {
+		s.status.Hide()
+	} else {
+		s.status.Show()
+	}
+	s.relayout()
+}
 
 func (s *accountSettings) close() {
 	s.check.stop()
@@ -164,10 +179,10 @@ func (s *accountSettings) load(name string) {
 	} else {
 		s.pop3Box.Hide()
 	}
-	s.check.problems.Objects = nil
+	s.check.problems.RemoveAll()
 	s.check.in.box.Hide()
 	s.check.out.box.Hide()
-	s.status.SetText("")
+	s.setStatus("", widget.MediumImportance)
 	s.showPasswordState()
 	s.relayout()
 }
@@ -190,7 +205,7 @@ func (s *accountSettings) askPassword() {
 		if ok && pw.Text != "" {
 			s.password, s.remember = pw.Text, remember.Checked
 			s.showPasswordState()
-			s.status.SetText(tr("Choose Test and save to check and keep the new password."))
+			s.setStatus(tr("Choose Test and save to check and keep the new password."), widget.MediumImportance)
 		}
 	}, s.win)
 	d.Resize(fyne.NewSize(420, 220))
@@ -219,12 +234,10 @@ func (s *accountSettings) read() (accounts.Account, error) {
 func (s *accountSettings) testAndSave() {
 	acc, err := s.read()
 	if err != nil {
-		s.status.Importance = widget.DangerImportance
-		s.status.SetText(err.Error())
+		s.setStatus(err.Error(), widget.DangerImportance)
 		return
 	}
-	s.status.Importance = widget.MediumImportance
-	s.status.SetText("")
+	s.setStatus("", widget.MediumImportance)
 	s.busy = true
 	s.save.Disable()
 	s.stop.Show()
@@ -244,8 +257,7 @@ func (s *accountSettings) testAndSave() {
 			}
 			if err != nil {
 				s.tested(false)
-				s.status.Importance = widget.WarningImportance
-				s.status.SetText(tr("No password is known for this account. Choose Change password… and enter it."))
+				s.setStatus(tr("No password is known for this account. Choose Change password… and enter it."), widget.WarningImportance)
 				return
 			}
 			s.check.run(acc, pw)
@@ -260,6 +272,11 @@ func (s *accountSettings) tested(ok bool) {
 	if !ok {
 		s.busy = false
 		s.save.Enable()
+		if acc, err := s.read(); err == nil {
+			if p := s.check.failure(acc); p != "" {
+				s.setStatus(tr("Not saved: {{.Problem}} The box above says what to do.", map[string]any{"Problem": p}), widget.DangerImportance)
+			}
+		}
 		return
 	}
 	acc, err := s.read()
@@ -281,14 +298,12 @@ func (s *accountSettings) tested(ok bool) {
 			s.busy = false
 			s.save.Enable()
 			if err != nil {
-				s.status.Importance = widget.DangerImportance
-				s.status.SetText(tr("The settings could not be saved: {{.Err}}", map[string]any{"Err": err.Error()}))
+				s.setStatus(tr("The settings could not be saved: {{.Err}}", map[string]any{"Err": err.Error()}), widget.DangerImportance)
 				return
 			}
 			s.acc, s.password = acc, ""
 			s.showPasswordState()
-			s.status.Importance = widget.SuccessImportance
-			s.status.SetText(tr("Saved. Postbode reconnects with the new settings."))
+			s.setStatus(tr("Saved. Postbode reconnects with the new settings."), widget.SuccessImportance)
 			if warn != nil {
 				s.u.accountAdded(acc.Name, true)
 			}

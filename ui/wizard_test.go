@@ -18,6 +18,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -836,4 +838,319 @@ func TestAccountSettingsEditPasswordAndRemove(t *testing.T) {
 	if cfg, _ := accounts.LoadConfig(e.cfgPath); len(cfg.Accounts) != 0 {
 		t.Fatalf("config still lists %+v", cfg.Accounts)
 	}
+}
+
+// fakeBackends accept every login unless screenTest says otherwise (by the incoming host's first
+// label: "selfsigned", "down", …), and run engines that do nothing.
+func fakeBackends() map[accounts.Kind]accounts.Backend {
+	b := accounts.Backend{New: func(d accounts.EngineDeps) accounts.Engine { return &testEngine{deps: d} }, Test: screenTest}
+	return map[accounts.Kind]accounts.Backend{accounts.KindIMAP: b, accounts.KindPOP3: b}
+}
+
+func notFoundDiscovery(ctx context.Context, email string) ([]autoconfig.Result, error) {
+	return nil, &autoconfig.NotFoundError{Address: email}
+}
+
+// inView reports whether target is drawn whole inside the window: shown, inside the canvas, and
+// inside every scroll container around it (not scrolled out of sight).
+func inView(w fyne.Window, target fyne.CanvasObject) bool {
+	type rect struct{ min, max fyne.Position }
+	inside := func(p, end fyne.Position, c rect) bool {
+		const slack = 0.5
+		return p.X >= c.min.X-slack && p.Y >= c.min.Y-slack && end.X <= c.max.X+slack && end.Y <= c.max.Y+slack
+	}
+	var walk func(o fyne.CanvasObject, origin fyne.Position, clip rect) (found, ok bool)
+	walk = func(o fyne.CanvasObject, origin fyne.Position, clip rect) (bool, bool) {
+		pos := origin.Add(o.Position())
+		end := pos.Add(o.Size())
+		if o == target {
+			return true, o.Visible() && o.Size().Height > 0 && inside(pos, end, clip)
+		}
+		if _, ok := o.(*container.Scroll); ok {
+			clip = rect{
+				fyne.NewPos(max(clip.min.X, pos.X), max(clip.min.Y, pos.Y)),
+				fyne.NewPos(min(clip.max.X, end.X), min(clip.max.Y, end.Y)),
+			}
+		}
+		var children []fyne.CanvasObject
+		switch c := o.(type) {
+		case *fyne.Container:
+			children = c.Objects
+		case fyne.Widget:
+			children = test.WidgetRenderer(c).Objects()
+		}
+		for _, ch := range children {
+			if f, v := walk(ch, pos, clip); f {
+				return true, v && o.Visible()
+			}
+		}
+		return false, false
+	}
+	size := w.Canvas().Size()
+	found, ok := walk(w.Canvas().Content(), fyne.Position{}, rect{max: fyne.NewPos(size.Width, size.Height)})
+	return found && ok
+}
+
+// labelWith finds the shown label whose text contains want.
+func labelWith(t *testing.T, w fyne.Window, want string) *widget.Label {
+	t.Helper()
+	for _, o := range windowObjects(w) {
+		if l, ok := o.(*widget.Label); ok && strings.Contains(l.Text, want) && shown(w, l) {
+			return l
+		}
+	}
+	t.Fatalf("no label with %q in %q", want, windowTexts(w))
+	return nil
+}
+
+func hasButton(w fyne.Window, label string) bool {
+	for _, o := range windowObjects(w) {
+		if b, ok := o.(*widget.Button); ok && b.Text == label && shown(w, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// manualServers fills the manual page: incoming IMAP over TLS, outgoing SMTP (host "" for none).
+func (e *wizardEnv) manualServers(w *wizard, inHost string, inPort int, outHost string, outPort int) {
+	e.t.Helper()
+	if w.page != pageManual {
+		e.t.Fatalf("wizard shows %q, not the manual settings", w.page)
+	}
+	w.form.kind.SetSelected("IMAP")
+	w.form.in.host.SetText(inHost)
+	w.form.in.security.SetSelected(securityLabel(secTLS))
+	w.form.in.port.SetText(fmt.Sprint(inPort))
+	w.form.out.host.SetText(outHost)
+	w.form.out.security.SetSelected(securityLabel(secTLS))
+	w.form.out.port.SetText(fmt.Sprint(outPort))
+}
+
+// An outgoing server that does not answer does not keep the user from adding an account whose
+// incoming server works: "Finish anyway" saves it with the settings as typed.
+func TestWizardSMTPDownFinishAnyway(t *testing.T) {
+	e := newWizardEnv(t, wizardOpts{backends: fakeBackends(), discover: notFoundDiscovery, testSMTP: smtpsend.Test})
+	w := e.fillIdentity("alice@mail.test", canaryPW)
+	tapButton(t, e.harness, w.win, "Continue")
+	port := closedPort(t)
+	e.manualServers(w, "127.0.0.1", 993, "127.0.0.1", port)
+	tapButton(t, e.harness, w.win, "Test settings")
+	if w.page != pageTest {
+		t.Fatalf("wizard shows %q: %q", w.page, windowTexts(w.win))
+	}
+	e.mustShow(w.win, fmt.Sprintf("Could not connect to 127.0.0.1 on port %d.", port))
+	if hasButton(w.win, "Finish") && !findButton(t, w.win, "Finish").Disabled() {
+		t.Fatal("Finish is offered as if everything worked")
+	}
+	anyway := findButton(t, w.win, "Finish anyway")
+	if anyway.Disabled() {
+		t.Fatal("Finish anyway is disabled")
+	}
+	note := labelWith(t, w.win, "sending is tested again")
+	if !inView(w.win, note) || !inView(w.win, anyway) {
+		t.Fatalf("the explanation or the button is out of view: %v %v", note.Position(), w.win.Canvas().Size())
+	}
+	tapButton(t, e.harness, w.win, "Finish anyway")
+	if e.u.wizard != nil {
+		t.Fatalf("wizard still open: %q", windowTexts(w.win))
+	}
+	acc, ok := e.mgr.Account("alice@mail.test")
+	if !ok || acc.Outgoing.Host != "127.0.0.1" || acc.Outgoing.Port != port || acc.Incoming.Host != "127.0.0.1" {
+		t.Fatalf("account = %+v, %v", acc, ok)
+	}
+}
+
+// An empty outgoing server is no reason to refuse the settings: the account can receive mail, and
+// the user is told, next to the buttons, that sending is not set up.
+func TestWizardBlankSMTP(t *testing.T) {
+	e := newWizardEnv(t, wizardOpts{backends: fakeBackends(), discover: notFoundDiscovery, testSMTP: smtpsend.Test})
+	w := e.fillIdentity("alice@mail.test", canaryPW)
+	tapButton(t, e.harness, w.win, "Continue")
+	w.form.advanced.Open(0) // a long form: the end of it is out of view
+	e.settle()
+	e.manualServers(w, "127.0.0.1", 99999, "", 465)
+	// A mistake is shown where the user looks: next to the button, not below the form.
+	tapButton(t, e.harness, w.win, "Test settings")
+	if w.page != pageManual {
+		t.Fatal("a wrong port was accepted")
+	}
+	if l := labelWith(t, w.win, "port must be a number"); !inView(w.win, l) {
+		t.Fatalf("the error is out of view at %v in a %v window", l.Position(), w.win.Canvas().Size())
+	}
+	w.form.in.port.SetText("993")
+	tapButton(t, e.harness, w.win, "Test settings")
+	if w.page != pageTest {
+		t.Fatalf("a blank outgoing server was refused: %q", windowTexts(w.win))
+	}
+	if l := labelWith(t, w.win, "No outgoing (SMTP) server"); !inView(w.win, l) {
+		t.Fatal("the note about sending is out of view")
+	}
+	tapButton(t, e.harness, w.win, "Finish anyway")
+	acc, ok := e.mgr.Account("alice@mail.test")
+	if !ok || acc.Outgoing != (accounts.Server{}) {
+		t.Fatalf("account = %+v, %v", acc, ok)
+	}
+	if b := strings.Join(e.u.banners.texts(), "\n"); !strings.Contains(b, "Account settings") {
+		t.Fatalf("the main window does not say how to set up sending: %q", b)
+	}
+}
+
+// Edit settings after a long test page shows the settings from the top, laid out in the window.
+func TestWizardEditSettingsShowsForm(t *testing.T) {
+	e := newWizardEnv(t, wizardOpts{backends: fakeBackends(), discover: notFoundDiscovery, testSMTP: screenSMTP})
+	w := e.fillIdentity("alice@mail.test", canaryPW)
+	tapButton(t, e.harness, w.win, "Continue")
+	e.manualServers(w, "selfsigned.home.example", 993, "selfsigned.home.example", 465)
+	w.form.kind.SetSelected("POP3")
+	w.form.in.port.SetText("995")
+	w.form.caFile.SetText("/etc/ssl/home-ca.pem") // the settings open with Advanced shown: a long form
+	tapButton(t, e.harness, w.win, "Test settings")
+	e.mustShow(w.win, "is not trusted")
+	root := w.win.Content()
+	var scroll *container.Scroll // the page's, not an entry's
+	for _, o := range windowObjects(w.win) {
+		if s, ok := o.(*container.Scroll); ok && (scroll == nil || s.Size().Height > scroll.Size().Height) {
+			scroll = s
+		}
+	}
+	if scroll == nil {
+		t.Fatal("no scroll container")
+	}
+	scroll.ScrollToOffset(fyne.NewPos(0, 10000))
+	e.settle()
+	if scroll.Offset.Y <= 0 {
+		t.Fatalf("the test page does not scroll (content %v in %v)", scroll.Content.MinSize(), scroll.Size())
+	}
+	tapButton(t, e.harness, w.win, "Edit settings")
+	if w.page != pageManual || w.win.Content() != root {
+		t.Fatalf("edit settings shows %q", w.page)
+	}
+	if size := w.win.Canvas().Size(); size.Width != 640 || size.Height != 680 {
+		t.Fatalf("the window grew to %v", size)
+	}
+	if !inView(w.win, w.form.kind) || !inView(w.win, w.form.in.host) {
+		t.Fatalf("the settings are not shown from the top (offset %v)", scroll.Offset)
+	}
+	if !inView(w.win, findButton(t, w.win, "Test settings")) {
+		t.Fatal("Test settings is out of view")
+	}
+}
+
+func TestWizardSmallThings(t *testing.T) {
+	t.Run("a local address", func(t *testing.T) {
+		e := newWizardEnv(t, wizardOpts{backends: fakeBackends(), discover: notFoundDiscovery})
+		w := e.fillIdentity("alice@localhost", canaryPW)
+		tapButton(t, e.harness, w.win, "Continue")
+		if w.page != pageManual {
+			t.Fatalf("alice@localhost was refused: %q", windowTexts(w.win))
+		}
+		w.showIdentity()
+		w.emailE.SetText("alice")
+		tapButton(t, e.harness, w.win, "Continue")
+		if w.page != pageIdentity {
+			t.Fatal("an address without a domain was accepted")
+		}
+	})
+
+	t.Run("outgoing user name follows until edited", func(t *testing.T) {
+		e := newWizardEnv(t, wizardOpts{backends: fakeBackends(), discover: notFoundDiscovery})
+		w := e.fillIdentity("alice@mail.test", canaryPW)
+		tapButton(t, e.harness, w.win, "Continue")
+		test.Type(w.form.in.user, "x")
+		if w.form.in.user.Text == "alice@mail.test" || w.form.out.user.Text != w.form.in.user.Text {
+			t.Fatalf("outgoing user %q, incoming %q", w.form.out.user.Text, w.form.in.user.Text)
+		}
+		w.form.in.user.SetText("alice")
+		if w.form.out.user.Text != "alice" {
+			t.Fatalf("outgoing user %q", w.form.out.user.Text)
+		}
+		test.Type(w.form.out.user, "smtp-")
+		w.form.in.user.SetText("bob")
+		if w.form.out.user.Text != "smtp-alice" {
+			t.Fatalf("an edited outgoing user name was overwritten: %q", w.form.out.user.Text)
+		}
+	})
+
+	t.Run("browse for a CA file", func(t *testing.T) {
+		e := newWizardEnv(t, wizardOpts{backends: fakeBackends(), discover: notFoundDiscovery})
+		w := e.fillIdentity("alice@mail.test", canaryPW)
+		tapButton(t, e.harness, w.win, "Continue")
+		w.form.advanced.Open(0)
+		e.settle()
+		before := len(w.win.Canvas().Overlays().List())
+		tapButton(t, e.harness, w.win, "Browse…")
+		if len(w.win.Canvas().Overlays().List()) != before+1 {
+			t.Fatal("no file dialog")
+		}
+		f := caFileFilter()
+		for name, want := range map[string]bool{"/etc/ssl/ca.pem": true, "/x/ROOT.CRT": true, "/x/key.txt": false} {
+			if f.Matches(storage.NewFileURI(name)) != want {
+				t.Errorf("filter(%s) != %v", name, want)
+			}
+		}
+		w.form.chooseCAFile(storage.NewFileURI("/etc/ssl/my ca.pem"))
+		if w.form.caFile.Text != "/etc/ssl/my ca.pem" {
+			t.Fatalf("CA file %q", w.form.caFile.Text)
+		}
+	})
+
+	t.Run("account name", func(t *testing.T) {
+		e := newWizardEnv(t, wizardOpts{backends: fakeBackends(), discover: notFoundDiscovery})
+		w := e.fillIdentity("alice@mail.test", canaryPW)
+		tapButton(t, e.harness, w.win, "Continue")
+		e.manualServers(w, "imap.mail.test", 993, "smtp.mail.test", 465)
+		tapButton(t, e.harness, w.win, "Test settings")
+		if w.accNameE.Text != "alice@mail.test" || !shown(w.win, w.accNameE) {
+			t.Fatalf("account name %q", w.accNameE.Text)
+		}
+		w.accNameE.SetText("Work/mail")
+		tapButton(t, e.harness, w.win, "Finish")
+		if l := labelWith(t, w.win, "account name"); !inView(w.win, l) {
+			t.Fatal("the error is out of view")
+		}
+		w.accNameE.SetText("Work mail")
+		tapButton(t, e.harness, w.win, "Finish")
+		if acc, ok := e.mgr.Account("Work mail"); !ok || acc.Email != "alice@mail.test" {
+			t.Fatalf("account = %+v, %v", acc, ok)
+		}
+	})
+
+	t.Run("trust button at 768 pixels", func(t *testing.T) {
+		e := newWizardEnv(t, wizardOpts{backends: fakeBackends(), discover: notFoundDiscovery,
+			testSMTP: func(context.Context, accounts.Account, string) error { return nil }})
+		w := e.fillIdentity("alice@mail.test", canaryPW)
+		tapButton(t, e.harness, w.win, "Continue")
+		e.manualServers(w, "selfsigned.home.example", 993, "smtp.home.example", 465)
+		w.win.Resize(fyne.NewSize(1024, 768))
+		tapButton(t, e.harness, w.win, "Test settings")
+		e.settle()
+		if size := w.win.Canvas().Size(); size.Height > 768 {
+			t.Fatalf("window %v", size)
+		}
+		if b := findButton(t, w.win, "Trust this certificate for this account"); !inView(w.win, b) {
+			t.Fatalf("the Trust button is out of view at %v", b.Position())
+		}
+	})
+
+	t.Run("settings window fits 768 pixels", func(t *testing.T) {
+		acc := testAccount("work")
+		e := newWizardEnv(t, wizardOpts{backends: fakeBackends(), accounts: []accounts.Account{acc}})
+		e.u.openAccountSettings("work")
+		e.settle()
+		s := e.u.accWin
+		if size := s.win.Canvas().Size(); size.Height > 700 {
+			t.Fatalf("the settings window opens %v", size)
+		}
+		s.win.Resize(fyne.NewSize(1024, 768))
+		e.settle()
+		if size := s.win.Canvas().Size(); size.Height > 768 {
+			t.Fatalf("window %v", size)
+		}
+		for _, label := range []string{"Test and save", "Close", "Remove account…"} {
+			if !inView(s.win, findButton(t, s.win, label)) {
+				t.Fatalf("%s is out of view", label)
+			}
+		}
+	})
 }
