@@ -53,6 +53,11 @@ type Notice struct {
 	Account, Text string
 }
 
+// Sent reports that a message left the outbox: the server accepted it and its Sent copy is filed.
+type Sent struct {
+	Account, Subject string
+}
+
 // Redact returns ev with the account's credentials, and whatever looks like an encoded credential,
 // removed from the text of its error: the last line of defence for server replies that echo a
 // password or an AUTH string, whichever engine let them through. Errors keep their chain, so
@@ -102,6 +107,7 @@ func (e SyncProgress) AccountName() string { return e.Account }
 func (e NewMail) AccountName() string      { return e.Account }
 func (e Error) AccountName() string        { return e.Account }
 func (e Notice) AccountName() string       { return e.Account }
+func (e Sent) AccountName() string         { return e.Account }
 
 // Request is a user intent posted to the Manager. Each returns once the local change is made.
 type Request interface{ isRequest() }

@@ -31,24 +31,59 @@ type addressEntry struct {
 	card    *fyne.Container
 	gen     int
 	stop    func()
+
+	// problem is what cannot be read as an address, shown by the field's error state and by hint
+	// under it; view holds the field and the hint.
+	problem error
+	hint    *widget.Label
+	view    *fyne.Container
 }
 
 func newAddressEntry(c *composer, initial []mailfmt.Address) *addressEntry {
 	e := &addressEntry{c: c}
 	e.composerEntry.c = c
+	e.AlwaysShowValidationError = true // the state is set by check, not by a Validator
 	e.ExtendBaseWidget(e)
+	e.hint = widget.NewLabel("")
+	e.hint.Importance = widget.DangerImportance
+	e.hint.Truncation = fyne.TextTruncateEllipsis // a long mistyped token must not widen the window
+	e.hint.Hide()
+	e.view = container.NewVBox(e, e.hint)
 	e.SetText(formatAddresses(initial))
 	e.OnChanged = e.changed
+	e.check(true)
 	return e
 }
 
 // currentToken is the address being typed: the text after the last separator.
 func currentToken(text string) string {
-	i := strings.LastIndexAny(text, ",;")
-	return strings.TrimSpace(text[i+1:])
+	_, last := splitAddressField(text)
+	return strings.TrimSpace(text[last:])
+}
+
+// check marks the addresses that cannot be read. While the field is being typed in (final false)
+// only the finished addresses count, those followed by a comma or semicolon, so that the address
+// being typed is not called wrong at every keystroke; when the field loses the focus, or the
+// message is sent, the whole field counts.
+func (e *addressEntry) check(final bool) {
+	parts, _ := splitAddressField(e.Text)
+	if !final {
+		parts = parts[:len(parts)-1]
+	}
+	_, err := parseAddresses(strings.Join(parts, ","))
+	e.problem = err
+	e.SetValidationError(err)
+	if err == nil {
+		e.hint.Hide()
+	} else {
+		e.hint.SetText(oneLine(err.Error()))
+		e.hint.Show()
+	}
+	e.view.Refresh()
 }
 
 func (e *addressEntry) changed(text string) {
+	e.check(false)
 	if e.stop != nil {
 		e.stop()
 		e.stop = nil
@@ -178,8 +213,8 @@ func (e *addressEntry) hide() {
 func (e *addressEntry) accept(a mailfmt.Address) {
 	text := e.Text
 	prefix := ""
-	if i := strings.LastIndexAny(text, ",;"); i >= 0 {
-		prefix = strings.TrimRight(text[:i+1], " ") + " "
+	if _, last := splitAddressField(text); last > 0 {
+		prefix = strings.TrimRight(text[:last], " ") + " "
 	}
 	e.gen++
 	e.hide()
@@ -188,6 +223,7 @@ func (e *addressEntry) accept(a mailfmt.Address) {
 	e.SetText(prefix + formatAddresses([]mailfmt.Address{a}) + ", ")
 	e.OnChanged = on
 	e.CursorRow, e.CursorColumn = 0, len([]rune(e.Text))
+	e.check(false)
 	e.Refresh()
 	if c := fyne.CurrentApp().Driver().CanvasForObject(e); c != nil {
 		c.Focus(e)
@@ -222,6 +258,7 @@ func (e *addressEntry) TypedKey(ev *fyne.KeyEvent) {
 // FocusLost closes the suggestions a moment later, so that a click on one still lands.
 func (e *addressEntry) FocusLost() {
 	e.Entry.FocusLost()
+	e.check(true)
 	e.c.u.tasks.after(250*time.Millisecond, func() {
 		e.c.u.exec(func() {
 			if c := fyne.CurrentApp().Driver().CanvasForObject(e); c == nil || c.Focused() != e {

@@ -103,9 +103,9 @@ func (u *ui) openComposer(d Draft) *composer {
 	}
 	form := container.New(layout.NewFormLayout(),
 		key(tr("From")), c.from,
-		key(tr("To")), c.to,
-		key(tr("Cc")), c.cc,
-		key(tr("Bcc")), c.bcc,
+		key(tr("To")), c.to.view,
+		key(tr("Cc")), c.cc.view,
+		key(tr("Bcc")), c.bcc.view,
 		key(tr("Subject")), c.subject)
 	c.attachBx = container.NewVBox()
 	c.refreshAttachments()
@@ -275,6 +275,9 @@ func (c *composer) doSend() {
 	}
 	d, err := c.draft()
 	if err != nil {
+		for _, e := range []*addressEntry{c.to, c.cc, c.bcc} {
+			e.check(true)
+		}
 		dialog.ShowError(err, c.win)
 		return
 	}
@@ -426,7 +429,8 @@ func parseAddresses(s string) ([]mailfmt.Address, error) {
 	}
 	var out []mailfmt.Address
 	var bad []string
-	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' }) {
+	parts, _ := splitAddressField(s)
+	for _, part := range parts {
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue
@@ -442,6 +446,42 @@ func parseAddresses(s string) ([]mailfmt.Address, error) {
 		return out, fmt.Errorf("%s: %s", tr("Not an e-mail address"), strings.Join(bad, ", "))
 	}
 	return out, nil
+}
+
+// splitAddressField cuts an address field at the commas and semicolons between addresses, not at
+// those inside a quoted name ("Doe, Jane" <jane@example.org>), a comment or angle brackets. The
+// last part is what follows the last separator (the address being typed); last is where it starts.
+func splitAddressField(s string) (parts []string, last int) {
+	var quoted, escaped, angle bool
+	comment := 0
+	for i, r := range s {
+		switch {
+		case escaped:
+			escaped = false
+		case r == '\\' && (quoted || comment > 0):
+			escaped = true
+		case quoted:
+			quoted = r != '"'
+		case comment > 0:
+			if r == '(' {
+				comment++
+			} else if r == ')' {
+				comment--
+			}
+		case angle:
+			angle = r != '>'
+		case r == '"':
+			quoted = true
+		case r == '(':
+			comment++
+		case r == '<':
+			angle = true
+		case r == ',' || r == ';':
+			parts = append(parts, s[last:i])
+			last = i + 1
+		}
+	}
+	return append(parts, s[last:]), last
 }
 
 // parseAddressList reads an address header kept in the index ("Name <a@b>, c@d").

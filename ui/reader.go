@@ -455,31 +455,31 @@ func fileIcon(contentType string) fyne.Resource {
 	return theme.FileIcon()
 }
 
-// saveAttachment asks for a folder and saves there under the attachment's sanitised name. A folder
-// dialog rather than Fyne's file-save dialog: that one creates and truncates the chosen file itself,
-// following symlinks, before the app sees the name; mailfmt.SaveAttachment never overwrites and
-// never follows a symlink.
+// saveAttachment asks where to save with a file-save dialog, its name field filled in with the
+// attachment's sanitised name (mailfmt.SanitizeFilename: a message never picks a path). The user
+// may change the name; choosing an existing file makes the dialog ask before replacing it, and a
+// failed write leaves no partial file (writePart). Fyne's dialog opens the chosen file itself
+// (os.Create), so a symlink the user picks is followed, as in other programs' save dialogs.
 func (r *reader) saveAttachment(p mailfmt.Part) {
 	raw := r.raw
-	d := dialog.NewFolderOpen(func(dir fyne.ListableURI, err error) {
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil {
 			r.u.showError(r.msg.Account, err)
 			return
 		}
-		if dir == nil {
+		if w == nil {
 			return
 		}
 		r.u.tasks.spawn(func(ctx context.Context) {
-			path, err := savePart(raw, p, dir.Path())
+			err := writePart(raw, p, w)
 			r.u.exec(func() {
 				if err != nil {
 					dialog.ShowError(err, r.window())
-					return
 				}
-				dialog.ShowInformation(tr("Attachment saved"), tr("Saved as {{.Path}}", map[string]any{"Path": path}), r.window())
 			})
 		})
 	}, r.window())
+	d.SetFileName(mailfmt.SanitizeFilename(p.Filename))
 	if home, err := os.UserHomeDir(); err == nil {
 		for _, dir := range []string{home + "/Downloads", home} {
 			if l, err := storage.ListerForURI(storage.NewFileURI(dir)); err == nil {
@@ -488,7 +488,6 @@ func (r *reader) saveAttachment(p mailfmt.Part) {
 			}
 		}
 	}
-	d.SetConfirmText(tr("Save here"))
 	d.Show()
 }
 

@@ -142,7 +142,11 @@ func (o *Outbox) deliver(ctx context.Context, it localcache.OutboxItem) error {
 			return errors.Join(err, o.cache.OutboxSetState(ctx, it.ID, localcache.OutboxFailed, time.Time{},
 				fmt.Errorf("sent, but the copy for Sent could not be stored: %w", err)))
 		}
-		return o.cache.OutboxRemove(ctx, it.ID)
+		if err := o.cache.OutboxRemove(ctx, it.ID); err != nil {
+			return err
+		}
+		o.emit(accounts.Sent{Account: acc.Name, Subject: sentSubject(it.Raw)})
+		return nil
 	}
 	var se *SendError
 	if errors.As(sendErr, &se) && se.Permanent {
