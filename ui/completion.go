@@ -73,13 +73,17 @@ func (e *addressEntry) check(final bool) {
 	_, err := parseAddresses(strings.Join(parts, ","))
 	e.problem = err
 	e.SetValidationError(err)
+	was := e.hint.Visible()
 	if err == nil {
 		e.hint.Hide()
 	} else {
 		e.hint.SetText(oneLine(err.Error()))
 		e.hint.Show()
 	}
-	e.view.Refresh()
+	// The hint changes the height of the form: lay the window out again.
+	if was != e.hint.Visible() && e.c.win != nil && e.c.win.Content() != nil {
+		e.c.win.Content().Refresh()
+	}
 }
 
 func (e *addressEntry) changed(text string) {

@@ -139,6 +139,17 @@ func TestComposerMarksBadAddresses(t *testing.T) {
 	if !showsText(win, "Not an e-mail address: bob@") {
 		t.Fatalf("a finished bad address is not shown: %q", shownStrings(win))
 	}
+	// The hint has room of its own under the field.
+	drv := fyne.CurrentApp().Driver()
+	for _, txt := range shownTexts(win) {
+		if strings.HasPrefix(txt.Text, "Not an e-mail address") {
+			pos, to := drv.AbsolutePositionForObject(txt), drv.AbsolutePositionForObject(c.to)
+			if txt.Size().Height <= 0 || pos.Y < to.Y+c.to.Size().Height-1 ||
+				pos.Y > drv.AbsolutePositionForObject(c.cc).Y {
+				t.Fatalf("hint at %v size %v; To at %v size %v", pos, txt.Size(), to, c.to.Size())
+			}
+		}
+	}
 	for _, s := range shownStrings(win) {
 		if strings.Contains(s, "Not an e-mail address") && strings.Contains(s, "car") {
 			t.Fatalf("the address being typed was judged: %q", s)
