@@ -90,9 +90,9 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// validName accepts 1–64 letters, digits, spaces and . _ @ + -, starting with a letter or digit. (A
+// ValidName accepts 1–64 letters, digits, spaces and . _ @ + -, starting with a letter or digit. (A
 // regexp with Unicode classes cost 11 ms to compile at every start of the program.)
-func validName(name string) bool {
+func ValidName(name string) bool {
 	n := 0
 	for i, r := range name {
 		n++
@@ -126,7 +126,7 @@ func (a Account) WithDefaults() Account {
 // Validate says what is wrong with the settings, in words a user can act on.
 func (a Account) Validate() error {
 	var errs []error
-	if !validName(a.Name) {
+	if !ValidName(a.Name) {
 		errs = append(errs, fmt.Errorf("account name %q: use 1–64 letters, digits, spaces or . _ @ + -", a.Name))
 	}
 	if a.Kind != KindIMAP && a.Kind != KindPOP3 {

@@ -84,7 +84,7 @@ func uiAfter(d time.Duration, fn func()) func() {
 // shows no label of its own (the toolbar drops labels in a narrow window; some buttons are icons).
 type tipButton struct {
 	widget.Button
-	tip   string
+	tip     string
 	layer   *tipLayer
 	pending func() // cancels the tooltip that is waiting to show
 }

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -775,22 +774,6 @@ func (u *ui) accountName(email string) string {
 	}
 }
 
-// validAccountName is the config's rule for account names: 1–64 letters, digits, spaces and
-// . _ @ + -, starting with a letter or digit.
-func validAccountName(name string) bool {
-	n := 0
-	for i, r := range name {
-		n++
-		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-		case i > 0 && strings.ContainsRune(" ._@+-", r):
-		default:
-			return false
-		}
-	}
-	return n >= 1 && n <= 64
-}
-
 func (w *wizard) finish() {
 	if !w.tested || w.saving {
 		return
@@ -800,7 +783,7 @@ func (w *wizard) finish() {
 	if acc.Name == "" {
 		acc.Name = w.u.accountName(acc.Email)
 	}
-	if !validAccountName(acc.Name) {
+	if !accounts.ValidName(acc.Name) {
 		w.setNotice(tr("Use 1 to 64 letters, digits, spaces or . _ @ + - for the account name, starting with a letter or digit."), widget.DangerImportance)
 		w.win.Canvas().Focus(w.accNameE)
 		return

@@ -7,12 +7,12 @@ import (
 	"net"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"postbode/accounts"
+	"postbode/internal/fakenet"
 	"postbode/localcache"
 	"postbode/sync/transport"
 )
@@ -21,10 +21,9 @@ import (
 // that serves one message in INBOX and misbehaves when asked for its body, per mode.
 type fakeIMAP struct {
 	t    testing.TB
-	ln   net.Listener
+	srv  *fakenet.Server
 	mode string
-	wg   sync.WaitGroup
-	done chan struct{}
+	done chan struct{} // closed when the test ends, so that trickling sessions stop
 }
 
 const fakeHeader = "From: Mallory <m@mail.test>\r\nTo: alice@mail.test\r\nSubject: hello\r\n" +
@@ -32,43 +31,15 @@ const fakeHeader = "From: Mallory <m@mail.test>\r\nTo: alice@mail.test\r\nSubjec
 
 func startFake(t testing.TB, mode string) *fakeIMAP {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.2:0")
-	if err != nil {
-		t.Skipf("cannot listen on 127.0.0.2: %v", err)
-	}
-	f := &fakeIMAP{t: t, ln: ln, mode: mode, done: make(chan struct{})}
-	f.wg.Add(1)
-	go func() {
-		defer f.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			f.wg.Add(1)
-			go func() {
-				defer f.wg.Done()
-				defer c.Close()
-				f.serve(c)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		close(f.done)
-		ln.Close()
-		f.wg.Wait()
-	})
+	f := &fakeIMAP{t: t, srv: fakenet.New(t), mode: mode, done: make(chan struct{})}
+	t.Cleanup(func() { close(f.done) }) // runs before the server stops and closes the sessions
+	f.srv.Serve(f.serve)
 	return f
 }
 
-func (f *fakeIMAP) port() int { return f.ln.Addr().(*net.TCPAddr).Port }
+func (f *fakeIMAP) port() int { return f.srv.Port() }
 
 func (f *fakeIMAP) serve(c net.Conn) {
-	// Whatever a test leaves behind ends with the test.
-	go func() {
-		<-f.done
-		c.Close()
-	}()
 	r := bufio.NewReader(c)
 	w := bufio.NewWriter(c)
 	send := func(lines ...string) bool {

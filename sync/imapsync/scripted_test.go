@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"postbode/accounts"
+	"postbode/internal/fakenet"
 	"postbode/localcache"
 	"postbode/sync/transport"
 )
@@ -19,9 +19,7 @@ import (
 // greets, logs in and logs out by itself; every other command goes to answer, which returns false
 // to end the session.
 type scriptFake struct {
-	ln     net.Listener
-	wg     sync.WaitGroup
-	done   chan struct{}
+	srv    *fakenet.Server
 	caps   string
 	answer func(s *fakeSession, tag, cmd string) bool
 }
@@ -44,42 +42,14 @@ func (s *fakeSession) send(lines ...string) bool {
 
 func startScripted(t *testing.T, caps string, answer func(s *fakeSession, tag, cmd string) bool) *scriptFake {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.2:0")
-	if err != nil {
-		t.Fatalf("cannot listen on 127.0.0.2: %v", err)
-	}
-	f := &scriptFake{ln: ln, done: make(chan struct{}), caps: caps, answer: answer}
-	f.wg.Add(1)
-	go func() {
-		defer f.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			f.wg.Add(1)
-			go func() {
-				defer f.wg.Done()
-				defer c.Close()
-				f.serve(c)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		close(f.done)
-		ln.Close()
-		f.wg.Wait()
-	})
+	f := &scriptFake{srv: fakenet.New(t), caps: caps, answer: answer}
+	f.srv.Serve(f.serve)
 	return f
 }
 
-func (f *scriptFake) port() int { return f.ln.Addr().(*net.TCPAddr).Port }
+func (f *scriptFake) port() int { return f.srv.Port() }
 
 func (f *scriptFake) serve(c net.Conn) {
-	go func() {
-		<-f.done
-		c.Close()
-	}()
 	s := &fakeSession{conn: c, r: bufio.NewReader(c), w: bufio.NewWriter(c)}
 	if !s.send("* OK [CAPABILITY " + f.caps + "] fake ready") {
 		return
