@@ -86,17 +86,7 @@ func TestSendErrorMapping(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		r := newRig(t, passwords{"alice": "not-alices-password"}, alice)
-		if err := r.m.Do(ctx, accounts.Send{Account: "alice", Draft: draftTo("bob@mail.test", "refused")}); err != nil {
-			t.Fatal(err)
-		}
-		if err := r.ob.Flush(ctx); err == nil {
-			t.Fatal("flush reported success with a wrong password")
-		}
-		r.clock.Advance(24 * time.Hour)
-		if err := r.ob.Flush(ctx); err != nil {
-			t.Fatal(err)
-		}
-		it := r.onlyItem(t, "alice")
+		it := r.heldAfterFailure(t, ctx, "refused")
 		if it.State != localcache.OutboxFailed || it.Attempts != 1 || !strings.Contains(it.LastError, string(ProblemAuth)) {
 			t.Fatalf("item: state %q, attempts %d, error %q", it.State, it.Attempts, it.LastError)
 		}

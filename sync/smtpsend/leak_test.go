@@ -162,17 +162,7 @@ func TestTLSHandshakeFailureIsPermanent(t *testing.T) {
 			}
 
 			r := newRig(t, passwords{"alice": fakePassword}, acc)
-			if err := r.m.Do(ctx, accounts.Send{Account: "alice", Draft: draftTo("bob@mail.test", "handshake")}); err != nil {
-				t.Fatal(err)
-			}
-			if err := r.ob.Flush(ctx); err == nil {
-				t.Fatal("flush reported success")
-			}
-			r.clock.Advance(time.Hour)
-			if err := r.ob.Flush(ctx); err != nil {
-				t.Fatal(err)
-			}
-			it := r.onlyItem(t, "alice")
+			it := r.heldAfterFailure(t, ctx, "handshake")
 			if it.State != localcache.OutboxFailed || it.Attempts != 1 || !strings.Contains(it.LastError, string(ProblemSecurity)) {
 				t.Fatalf("item: state %q, attempts %d, error %q", it.State, it.Attempts, it.LastError)
 			}

@@ -263,3 +263,20 @@ func sendErr(t *testing.T, err error) *SendError {
 	}
 	return se
 }
+
+// heldAfterFailure queues a message from alice, makes one delivery round that must fail and, a day
+// later, another that must leave the held message alone; it returns the outbox item.
+func (r *rig) heldAfterFailure(t *testing.T, ctx context.Context, subject string) localcache.OutboxItem {
+	t.Helper()
+	if err := r.m.Do(ctx, accounts.Send{Account: "alice", Draft: draftTo("bob@mail.test", subject)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ob.Flush(ctx); err == nil {
+		t.Fatal("the first delivery round reported success")
+	}
+	r.clock.Advance(24 * time.Hour)
+	if err := r.ob.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return r.onlyItem(t, "alice")
+}

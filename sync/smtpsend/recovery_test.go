@@ -172,17 +172,7 @@ func TestSentButNotFiledIsHeld(t *testing.T) {
 	rec := &recorder{}
 	r.ob.send = rec.send
 	r.ob.filer = failingFiler{}
-	if err := r.m.Do(ctx, accounts.Send{Account: "alice", Draft: draftTo("bob@mail.test", "not filed")}); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.ob.Flush(ctx); err == nil {
-		t.Fatal("flush hid the filing failure")
-	}
-	r.clock.Advance(time.Hour)
-	if err := r.ob.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	it := r.onlyItem(t, "alice")
+	it := r.heldAfterFailure(t, ctx, "not filed")
 	if rec.count() != 1 || it.State != localcache.OutboxFailed {
 		t.Fatalf("sent %d times, item %+v; want one send and a held item", rec.count(), it)
 	}

@@ -123,17 +123,7 @@ func TestSecurityFailureIsNotRetried(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	r := newRig(t, passwords{"alice": fakePassword}, fakeAccount(s, pki, transport.SecurityTLS))
-	if err := r.m.Do(ctx, accounts.Send{Account: "alice", Draft: draftTo("bob@mail.test", "bad cert")}); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.ob.Flush(ctx); err == nil {
-		t.Fatal("flush reported success against a bad certificate")
-	}
-	r.clock.Advance(time.Hour)
-	if err := r.ob.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	it := r.onlyItem(t, "alice")
+	it := r.heldAfterFailure(t, ctx, "bad cert")
 	if it.State != localcache.OutboxFailed || it.Attempts != 1 || !strings.Contains(it.LastError, string(ProblemSecurity)) {
 		t.Fatalf("item: state %q, attempts %d, error %q", it.State, it.Attempts, it.LastError)
 	}
@@ -159,17 +149,7 @@ func TestNoAnswerToEndOfDataIsNotResent(t *testing.T) {
 	}
 
 	r := newRig(t, passwords{"alice": fakePassword}, acc)
-	if err := r.m.Do(ctx, accounts.Send{Account: "alice", Draft: draftTo("bob@mail.test", "dropped")}); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.ob.Flush(ctx); err == nil {
-		t.Fatal("flush reported success")
-	}
-	r.clock.Advance(time.Hour)
-	if err := r.ob.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	it := r.onlyItem(t, "alice")
+	it := r.heldAfterFailure(t, ctx, "dropped")
 	if it.State != localcache.OutboxFailed || !strings.Contains(it.LastError, "may have been delivered") {
 		t.Fatalf("item: state %q, error %q", it.State, it.LastError)
 	}
