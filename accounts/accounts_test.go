@@ -122,6 +122,13 @@ func (m mapSecrets) Get(a string) (string, error) { return m[a], nil }
 
 func newTestManager(t *testing.T, engines map[string]*fakeEngine) (*Manager, *localcache.Cache) {
 	t.Helper()
+	return managerWith(t, Backend{New: func(d EngineDeps) Engine { return engines[d.Account.Name] }})
+}
+
+// managerWith is a Manager of two accounts, "imap" and "pop", whose engines backend makes, on a
+// cache of its own.
+func managerWith(t *testing.T, backend Backend, opt ...Options) (*Manager, *localcache.Cache) {
+	t.Helper()
 	cache, err := localcache.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -130,8 +137,7 @@ func newTestManager(t *testing.T, engines map[string]*fakeEngine) (*Manager, *lo
 	cfg := &Config{}
 	cfg.Add(sampleAccount("imap", KindIMAP))
 	cfg.Add(sampleAccount("pop", KindPOP3))
-	backend := Backend{New: func(d EngineDeps) Engine { return engines[d.Account.Name] }}
-	return NewManager(cfg, cache, mapSecrets{}, map[Kind]Backend{KindIMAP: backend, KindPOP3: backend}), cache
+	return NewManager(cfg, cache, mapSecrets{}, map[Kind]Backend{KindIMAP: backend, KindPOP3: backend}, opt...), cache
 }
 
 func TestRequestsAreLocalFirstAndQueuedOnlyForIMAP(t *testing.T) {

@@ -6,8 +6,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"postbode/localcache"
 )
 
 // step is what one Run of a scriptEngine does.
@@ -112,15 +110,7 @@ func newScriptManager(t *testing.T, opt Options, scripts map[string][]step) (*Ma
 		engines[d.Account.Name] = e
 		return e
 	}}
-	cache, err := localcache.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cache.Close() })
-	cfg := &Config{}
-	cfg.Add(sampleAccount("imap", KindIMAP))
-	cfg.Add(sampleAccount("pop", KindPOP3))
-	m := NewManager(cfg, cache, mapSecrets{}, map[Kind]Backend{KindIMAP: backend, KindPOP3: backend}, opt)
+	m, _ := managerWith(t, backend, opt)
 	log := drainEvents(m)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(func() { cancel(); m.Wait() })

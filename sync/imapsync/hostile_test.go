@@ -11,10 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"postbode/accounts"
 	"postbode/internal/fakenet"
 	"postbode/localcache"
-	"postbode/sync/transport"
 )
 
 // fakeIMAP is a scripted IMAP server on 127.0.0.2 (under the name mail.test, SECURITY.md rule 6)
@@ -166,25 +164,7 @@ func (f *fakeIMAP) body(w *bufio.Writer, tag string) bool {
 // fakeHarness is an engine pointed at a fake server over plain TCP, with short timeouts.
 func fakeHarness(t *testing.T, f *fakeIMAP) (*Engine, *localcache.Cache) {
 	t.Helper()
-	cache, err := localcache.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cache.Close() })
-	acc := accounts.Account{Name: "alice", Kind: accounts.KindIMAP, Email: "alice@mail.test",
-		Incoming: accounts.Server{Host: "mail.test", Port: f.port(), Security: transport.SecurityPlain, User: "alice"},
-		IMAP:     accounts.IMAPPolicy{BodyWindowDays: -1}}
-	o := defaultOptions()
-	o.ioTimeout = time.Second
-	o.cmdTimeout = 2 * time.Second
-	o.minRate = 1 << 20
-	o.dialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, network, net.JoinHostPort("127.0.0.2", fmt.Sprint(f.port())))
-	}
-	e := newEngine(accounts.EngineDeps{Account: acc, Cache: cache,
-		Password: func() (string, error) { return "pw", nil }}, o)
-	return e, cache
+	return engineOnFake(t, f.port(), time.Second, 2*time.Second, nil)
 }
 
 // peakHeap samples the heap until stop is called and returns the largest HeapAlloc seen.

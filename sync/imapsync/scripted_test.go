@@ -142,24 +142,31 @@ func serveOneMessage(s *fakeSession, tag, cmd string, folders map[string]bool) b
 // records its events.
 func scriptedHarness(t *testing.T, f *scriptFake) (*Engine, *localcache.Cache, *recorder) {
 	t.Helper()
+	rec := &recorder{}
+	e, cache := engineOnFake(t, f.port(), 2*time.Second, 5*time.Second, rec.emit)
+	return e, cache, rec
+}
+
+// engineOnFake is alice's engine, with a cache of its own, talking plain TCP to a fake server on
+// 127.0.0.2:port (as mail.test) with the given read and command timeouts; emit may be nil.
+func engineOnFake(t *testing.T, port int, ioTimeout, cmdTimeout time.Duration, emit func(accounts.Event)) (*Engine, *localcache.Cache) {
+	t.Helper()
 	cache, err := localcache.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cache.Close() })
 	acc := accounts.Account{Name: "alice", Kind: accounts.KindIMAP, Email: "alice@mail.test",
-		Incoming: accounts.Server{Host: "mail.test", Port: f.port(), Security: transport.SecurityPlain, User: "alice"},
+		Incoming: accounts.Server{Host: "mail.test", Port: port, Security: transport.SecurityPlain, User: "alice"},
 		IMAP:     accounts.IMAPPolicy{BodyWindowDays: -1}}
 	o := defaultOptions()
-	o.ioTimeout = 2 * time.Second
-	o.cmdTimeout = 5 * time.Second
+	o.ioTimeout, o.cmdTimeout = ioTimeout, cmdTimeout
 	o.minRate = 1 << 20
 	o.dialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		var d net.Dialer
-		return d.DialContext(ctx, network, net.JoinHostPort("127.0.0.2", fmt.Sprint(f.port())))
+		return d.DialContext(ctx, network, net.JoinHostPort("127.0.0.2", fmt.Sprint(port)))
 	}
-	rec := &recorder{}
-	e := newEngine(accounts.EngineDeps{Account: acc, Cache: cache, Emit: rec.emit,
+	e := newEngine(accounts.EngineDeps{Account: acc, Cache: cache, Emit: emit,
 		Password: func() (string, error) { return "pw", nil }}, o)
-	return e, cache, rec
+	return e, cache
 }
