@@ -427,9 +427,12 @@ func newPOP3Policy() *pop3Policy {
 		}
 	})
 	p.keep.SetChecked(true)
+	// Leaving mail on the server does not leave it unread everywhere: RETR marks it read on servers
+	// such as Courier, and webmail or a phone then shows it as read.
+	note := dimWrapped(tr("Some servers (Courier, for one) mark mail as read once Postbode has downloaded it, so webmail and other devices show it as read."))
 	form := widget.NewForm()
 	form.Append(tr("Check for mail"), p.interval)
-	form.Append(tr("After downloading"), container.NewVBox(p.keep, p.keepFor))
+	form.Append(tr("After downloading"), container.NewVBox(p.keep, p.keepFor, note))
 	p.box = container.NewVBox(form)
 	return p
 }
