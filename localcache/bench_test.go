@@ -175,3 +175,29 @@ func BenchmarkSearchCommonWord100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMarkRead100k is Ctrl+A then "mark read" on an IMAP folder of 100k: the ids, the local
+// change and the queued operation. Each round marks all read and then all unread again.
+func BenchmarkMarkRead100k(b *testing.B) {
+	c, f := benchFixture(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ids, err := c.PageIDs(ctx, []int64{f}, nil, benchMessages)
+		if err != nil {
+			b.Fatal(err)
+		}
+		set, clear := FlagSeen, Flags(0)
+		if i%2 == 1 {
+			set, clear = 0, FlagSeen
+		}
+		if err := c.SetFlags(ctx, ids, set, clear, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	ops, _ := c.PendingOps(ctx, "a")
+	for _, op := range ops {
+		c.CompletePending(ctx, op.ID)
+	}
+}

@@ -22,7 +22,7 @@ const (
 
 // cacheResults are the medians' inputs for the 100k-message cache rows.
 type cacheResults struct {
-	Open, First, Scroll, Jump, SearchRare, SearchCommon, Unread series
+	Open, First, Scroll, Jump, SearchRare, SearchCommon, Unread, MarkRead series
 	RareWord, CommonWord                                        string
 	Pages                                                       int
 }
@@ -230,11 +230,52 @@ func cacheBench(ctx context.Context, dir string, iterations int, logf func(strin
 			if n == 0 {
 				return errors.New("unread count is 0")
 			}
-			return nil
+			d, err := markAllRead(ctx, c, id)
+			res.MarkRead = append(res.MarkRead, secs(d))
+			return err
 		}()
 		if err != nil {
 			return res, fmt.Errorf("cache benchmark: %w", err)
 		}
 	}
 	return res, nil
+}
+
+// markAllRead times Ctrl+A then "mark read" on the folder as an IMAP account does it (the ids, the
+// local change and the queued operation), then puts the cache back as it was: the unread messages
+// unread again, nothing queued.
+func markAllRead(ctx context.Context, c *localcache.Cache, folderID int64) (time.Duration, error) {
+	uids := make([]uint32, cacheMessages)
+	for i := range uids {
+		uids[i] = uint32(i + 1)
+	}
+	states, err := c.UIDStates(ctx, folderID, uids)
+	if err != nil {
+		return 0, err
+	}
+	var unread []int64
+	for _, st := range states {
+		if !st.Flags.Has(localcache.FlagSeen) {
+			unread = append(unread, st.ID)
+		}
+	}
+	start := time.Now()
+	ids, err := c.PageIDs(ctx, []int64{folderID}, nil, cacheMessages)
+	if err == nil {
+		err = c.SetFlags(ctx, ids, localcache.FlagSeen, 0, true)
+	}
+	took := time.Since(start)
+	if err != nil {
+		return took, fmt.Errorf("mark all read: %w", err)
+	}
+	if err := c.SetFlags(ctx, unread, 0, localcache.FlagSeen, false); err != nil {
+		return took, fmt.Errorf("mark unread again: %w", err)
+	}
+	ops, err := c.PendingOps(ctx, cacheAccount)
+	for _, op := range ops {
+		if err == nil {
+			err = c.CompletePending(ctx, op.ID)
+		}
+	}
+	return took, err
 }

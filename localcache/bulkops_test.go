@@ -1,0 +1,56 @@
+package localcache
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// TestBulkChangesSpanFolders: one change over thousands of messages in two folders is applied to
+// all of them, counted right, queued as one operation per folder in the order given, and ids that
+// no longer exist are left out.
+func TestBulkChangesSpanFolders(t *testing.T) {
+	c := openTest(t)
+	ctx := context.Background()
+	inbox := mustFolder(t, c, "a", "INBOX", RoleInbox)
+	other := mustFolder(t, c, "a", "Lists", "")
+	trash := mustFolder(t, c, "a", "Trash", RoleTrash)
+	ids1, err := c.AddMessages(ctx, genMessages("a", inbox.ID, 3000, time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids2, err := c.AddMessages(ctx, genMessages("a", other.ID, 2000, time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := append(append([]int64{}, ids1...), ids2...)
+	all = append(all, 999_999) // gone meanwhile
+	if err := c.SetFlags(ctx, all, FlagSeen, 0, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []Folder{inbox, other} {
+		if n, _ := c.UnreadCount(ctx, f.ID); n != 0 {
+			t.Fatalf("folder %s: %d unread after marking all read", f.Name, n)
+		}
+	}
+	ops, err := c.PendingOps(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ops) != 2 || len(ops[0].Items) != 3000 || len(ops[1].Items) != 2000 ||
+		ops[0].Items[0].MessageID != ids1[0] || ops[0].Items[2999].MessageID != ids1[2999] {
+		t.Fatalf("queued %d operations", len(ops))
+	}
+	if err := c.Move(ctx, ids2, trash.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := c.Folder(ctx, trash.ID); f.Total != 2000 {
+		t.Fatalf("Trash holds %d after moving 2000", f.Total)
+	}
+	if err := c.Expunge(ctx, ids1, false); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := c.Folder(ctx, inbox.ID); f.Total != 0 {
+		t.Fatalf("INBOX holds %d after deleting all", f.Total)
+	}
+}
