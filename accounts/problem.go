@@ -29,8 +29,20 @@ const (
 	ProblemTimeout      Problem = "timeout"       // no answer in time
 	ProblemLost         Problem = "lost"          // an open connection broke (reset, closed, cut short)
 	ProblemDiskFull     Problem = "disk-full"     // this computer has no room to store mail
+	ProblemSecurity     Problem = "security"      // the TLS handshake failed (not the certificate)
+	ProblemRecipient    Problem = "recipient"     // SMTP: a recipient was refused
+	ProblemTooLarge     Problem = "too-large"     // SMTP: the message is larger than the server takes
+	ProblemRefused      Problem = "refused"       // the server refused the request for good
+	ProblemBusy         Problem = "busy"          // a temporary refusal: tried again later
 	ProblemOther        Problem = "other"
 )
+
+// Diagnosed is an error that knows its Problem (the outbox's send errors), so that Diagnose need
+// not guess from its text.
+type Diagnosed interface {
+	error
+	Problem() Problem
+}
 
 // CertInfo is a server certificate that was not trusted, as a user needs it to decide.
 type CertInfo struct {
@@ -91,6 +103,9 @@ var authHints = []string{
 func Diagnose(err error) Problem {
 	if err == nil {
 		return ProblemNone
+	}
+	if d, ok := errors.AsType[Diagnosed](err); ok {
+		return d.Problem()
 	}
 	if _, ok := CertProblem(err); ok {
 		return ProblemCertificate

@@ -58,6 +58,21 @@ func describeProblem(err error, host string) problem {
 	case accounts.ProblemDiskFull:
 		p.sentence = tr("The disk is full: new mail cannot be stored.")
 		p.advice = tr("Make room on this computer's disk; nothing already stored is lost.")
+	case accounts.ProblemSecurity:
+		p.sentence = tr("No secure connection to {{.Host}} could be made.", data)
+		p.advice = tr("Postbode did not send your password. The server may not offer SSL/TLS on this port: check the port and security under Account settings.")
+	case accounts.ProblemRecipient:
+		p.sentence = tr("The server refused a recipient.")
+		p.advice = tr("Check the addresses; the details below name the one refused. The message waits in the outbox.")
+	case accounts.ProblemTooLarge:
+		p.sentence = tr("The message is too large for the server.")
+		p.advice = tr("Remove or shrink attachments and send it again.")
+	case accounts.ProblemRefused:
+		p.sentence = tr("The server refused the message.")
+		p.advice = tr("The details below give the server's reason.")
+	case accounts.ProblemBusy:
+		p.sentence = tr("The server is busy; Postbode tries again later.")
+		p.advice = tr("Nothing is lost: the message waits in the outbox.")
 	case accounts.ProblemCanceled:
 		p.sentence = tr("Stopped.")
 	default:

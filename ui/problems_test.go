@@ -95,3 +95,18 @@ func tapButtonIn(t *testing.T, o fyne.CanvasObject, label string) {
 	}
 	t.Fatalf("no button %q in %q", label, texts(o))
 }
+
+// kindError is an error that knows its problem, as the outbox's send errors do.
+type kindError struct{ kind accounts.Problem }
+
+func (e kindError) Error() string             { return "message too large (552): 552 5.3.4 too big" }
+func (e kindError) Problem() accounts.Problem { return e.kind }
+
+func TestSendErrorsAreWordedByTheirKind(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	h.u.apply(Batch{Events: []accounts.Event{accounts.Error{Account: "work", Op: "send",
+		Err: fmt.Errorf("outbox: %w", kindError{accounts.ProblemTooLarge})}}})
+	if got := h.u.banners.texts(); len(got) != 1 || got[0] != "send failed: The message is too large for the server." {
+		t.Fatalf("banners %q", got)
+	}
+}

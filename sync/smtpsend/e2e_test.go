@@ -331,11 +331,11 @@ func TestSendOffline(t *testing.T) {
 		t.Fatal("flush with the server down reported success")
 	}
 	se := sendErr(t, err)
-	if se.Problem != ProblemUnreachable || se.Permanent {
-		t.Fatalf("got %+v, want a temporary %q", se, ProblemUnreachable)
+	if se.Kind != accounts.ProblemUnreachable || se.Permanent {
+		t.Fatalf("got %+v, want a temporary %q", se, accounts.ProblemUnreachable)
 	}
 	item := r.onlyItem(t, "alice")
-	if item.State != localcache.OutboxQueued || item.Attempts != 1 || !strings.Contains(item.LastError, string(ProblemUnreachable)) {
+	if item.State != localcache.OutboxQueued || item.Attempts != 1 || !strings.Contains(item.LastError, problemText[accounts.ProblemUnreachable]) {
 		t.Fatalf("after the failed attempt: state %q, attempts %d, last error %q", item.State, item.Attempts, item.LastError)
 	}
 	if wait := item.NextAttempt.Sub(r.clock.Now()); wait < 28*time.Second || wait > 31*time.Second {

@@ -44,15 +44,15 @@ func TestSendErrorMapping(t *testing.T) {
 		password  string
 		rcpt      string
 		raw       []byte
-		problem   Problem
+		problem   accounts.Problem
 		permanent bool
 		detail    string
 	}{
-		{"wrong password", alice, "not-alices-password", "bob@mail.test", small, ProblemAuth, true, "535"},
-		{"wrong password over STARTTLS", startTLS, "not-alices-password", "bob@mail.test", small, ProblemAuth, true, "535"},
-		{"unknown recipient", alice, d.Password("alice"), "unknown@mail.test", small, ProblemRecipient, true, "unknown@mail.test: 550"},
-		{"message too large", alice, d.Password("alice"), "bob@mail.test", big, ProblemTooLarge, true, "552"},
-		{"nothing listening", down, d.Password("alice"), "bob@mail.test", small, ProblemUnreachable, false, ""},
+		{"wrong password", alice, "not-alices-password", "bob@mail.test", small, accounts.ProblemAuth, true, "535"},
+		{"wrong password over STARTTLS", startTLS, "not-alices-password", "bob@mail.test", small, accounts.ProblemAuth, true, "535"},
+		{"unknown recipient", alice, d.Password("alice"), "unknown@mail.test", small, accounts.ProblemRecipient, true, "unknown@mail.test: 550"},
+		{"message too large", alice, d.Password("alice"), "bob@mail.test", big, accounts.ProblemTooLarge, true, "552"},
+		{"nothing listening", down, d.Password("alice"), "bob@mail.test", small, accounts.ProblemUnreachable, false, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -60,9 +60,9 @@ func TestSendErrorMapping(t *testing.T) {
 			defer cancel()
 			err := Send(ctx, tc.acc, tc.password, "alice@mail.test", []string{tc.rcpt}, tc.raw)
 			se := sendErr(t, err)
-			if se.Problem != tc.problem || se.Permanent != tc.permanent || !strings.Contains(se.Detail, tc.detail) {
+			if se.Kind != tc.problem || se.Permanent != tc.permanent || !strings.Contains(se.Detail, tc.detail) {
 				t.Fatalf("got problem %q, permanent %v, detail %q (%v); want %q, %v, %q",
-					se.Problem, se.Permanent, se.Detail, err, tc.problem, tc.permanent, tc.detail)
+					se.Kind, se.Permanent, se.Detail, err, tc.problem, tc.permanent, tc.detail)
 			}
 			if strings.Contains(err.Error(), tc.password) {
 				t.Error("the error text holds the password")
@@ -76,7 +76,7 @@ func TestSendErrorMapping(t *testing.T) {
 		if err := Test(ctx, startTLS, d.Password("alice")); err != nil {
 			t.Errorf("test with the right password: %v", err)
 		}
-		if se := sendErr(t, Test(ctx, alice, "nope")); se.Problem != ProblemAuth {
+		if se := sendErr(t, Test(ctx, alice, "nope")); se.Kind != accounts.ProblemAuth {
 			t.Errorf("test with a wrong password: %v", se)
 		}
 	})
@@ -87,7 +87,7 @@ func TestSendErrorMapping(t *testing.T) {
 		defer cancel()
 		r := newRig(t, passwords{"alice": "not-alices-password"}, alice)
 		it := r.heldAfterFailure(t, ctx, "refused")
-		if it.State != localcache.OutboxFailed || it.Attempts != 1 || !strings.Contains(it.LastError, string(ProblemAuth)) {
+		if it.State != localcache.OutboxFailed || it.Attempts != 1 || !strings.Contains(it.LastError, problemText[accounts.ProblemAuth]) {
 			t.Fatalf("item: state %q, attempts %d, error %q", it.State, it.Attempts, it.LastError)
 		}
 	})

@@ -83,8 +83,8 @@ func TestEchoedCredentialsAreRedacted(t *testing.T) {
 
 			err := Send(ctx, acc, fakePassword, "alice@mail.test", []string{"bob@mail.test"}, testRaw(t))
 			se := sendErr(t, err)
-			if se.Problem != ProblemAuth || !se.Permanent {
-				t.Fatalf("got %v (problem %q, permanent %v)", err, se.Problem, se.Permanent)
+			if se.Kind != accounts.ProblemAuth || !se.Permanent {
+				t.Fatalf("got %v (problem %q, permanent %v)", err, se.Kind, se.Permanent)
 			}
 			if !strings.Contains(err.Error(), tc.proof) {
 				t.Errorf("the server's reply is not shown: %v", err)
@@ -106,7 +106,7 @@ func TestEchoedCredentialsAreRedacted(t *testing.T) {
 			}
 			checkNoSecrets(t, "the flush error", flushErr.Error())
 			it := r.onlyItem(t, "alice")
-			if it.State != localcache.OutboxFailed || !strings.Contains(it.LastError, string(ProblemAuth)) {
+			if it.State != localcache.OutboxFailed || !strings.Contains(it.LastError, problemText[accounts.ProblemAuth]) {
 				t.Fatalf("item: state %q, error %q", it.State, it.LastError)
 			}
 			checkNoSecrets(t, "the outbox's last_error", it.LastError)
@@ -136,11 +136,12 @@ func TestTLSHandshakeFailureIsPermanent(t *testing.T) {
 		cert     bool // serve pki.selfSigned instead of pki.good
 		implicit bool
 		mode     fakeMode
+		kind     accounts.Problem
 	}{
-		{"plaintext SMTP on the TLS port", false, false, fakeNormal},
-		{"plaintext server hangs up on the ClientHello", false, false, fakeSilentClose},
-		{"TLS 1.1 at most", false, true, fakeOldTLS},
-		{"untrusted certificate", true, true, fakeNormal},
+		{"plaintext SMTP on the TLS port", false, false, fakeNormal, accounts.ProblemSecurity},
+		{"plaintext server hangs up on the ClientHello", false, false, fakeSilentClose, accounts.ProblemSecurity},
+		{"TLS 1.1 at most", false, true, fakeOldTLS, accounts.ProblemSecurity},
+		{"untrusted certificate", true, true, fakeNormal, accounts.ProblemCertificate},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cert := pki.good
@@ -154,16 +155,16 @@ func TestTLSHandshakeFailureIsPermanent(t *testing.T) {
 
 			err := Send(ctx, acc, fakePassword, "alice@mail.test", []string{"bob@mail.test"}, testRaw(t))
 			se := sendErr(t, err)
-			if se.Problem != ProblemSecurity || !se.Permanent {
-				t.Fatalf("got %v (problem %q, permanent %v), want a permanent %q", err, se.Problem, se.Permanent, ProblemSecurity)
+			if se.Kind != tc.kind || !se.Permanent {
+				t.Fatalf("got %v (problem %q, permanent %v), want a permanent %q", err, se.Kind, se.Permanent, tc.kind)
 			}
-			if se := sendErr(t, Test(ctx, acc, fakePassword)); se.Problem != ProblemSecurity {
+			if se := sendErr(t, Test(ctx, acc, fakePassword)); se.Kind != tc.kind {
 				t.Errorf("connection test: %v", se)
 			}
 
 			r := newRig(t, passwords{"alice": fakePassword}, acc)
 			it := r.heldAfterFailure(t, ctx, "handshake")
-			if it.State != localcache.OutboxFailed || it.Attempts != 1 || !strings.Contains(it.LastError, string(ProblemSecurity)) {
+			if it.State != localcache.OutboxFailed || it.Attempts != 1 || !strings.Contains(it.LastError, problemText[tc.kind]) {
 				t.Fatalf("item: state %q, attempts %d, error %q", it.State, it.Attempts, it.LastError)
 			}
 			if n := s.Conns(); n != 3 { // Send, Test and one outbox attempt
@@ -191,8 +192,8 @@ func TestCLISendFailures(t *testing.T) {
 		mode     fakeMode
 		want     string
 	}{
-		{"login refused with the credentials echoed", true, fakeEchoAuthBase64, string(ProblemAuth)},
-		{"plaintext server on the TLS port", false, fakeNormal, string(ProblemSecurity)},
+		{"login refused with the credentials echoed", true, fakeEchoAuthBase64, problemText[accounts.ProblemAuth]},
+		{"plaintext server on the TLS port", false, fakeNormal, problemText[accounts.ProblemSecurity]},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := startFakeSMTP(t, pki.good, tc.implicit, tc.mode)

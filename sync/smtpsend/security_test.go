@@ -60,15 +60,16 @@ func TestNoCredentialsWithoutTLS(t *testing.T) {
 		mode     fakeMode
 		sec      transport.Security
 		check    func(error) bool
+		kind     accounts.Problem
 	}{
 		{"STARTTLS not offered", pki.good, false, fakeNoStartTLS, transport.SecurityStartTLS,
-			func(err error) bool { return errors.Is(err, transport.ErrStartTLSUnavailable) }},
+			func(err error) bool { return errors.Is(err, transport.ErrStartTLSUnavailable) }, accounts.ProblemNoEncryption},
 		{"STARTTLS refused", pki.good, false, fakeRefuseTLS, transport.SecurityStartTLS,
-			func(err error) bool { return errors.Is(err, transport.ErrStartTLSRefused) }},
-		{"self-signed certificate, implicit TLS", pki.selfSigned, true, fakeNormal, transport.SecurityTLS, isCertError},
-		{"self-signed certificate, STARTTLS", pki.selfSigned, false, fakeNormal, transport.SecurityStartTLS, isCertError},
-		{"wrong host name, implicit TLS", pki.wrongName, true, fakeNormal, transport.SecurityTLS, isCertError},
-		{"wrong host name, STARTTLS", pki.wrongName, false, fakeNormal, transport.SecurityStartTLS, isCertError},
+			func(err error) bool { return errors.Is(err, transport.ErrStartTLSRefused) }, accounts.ProblemNoEncryption},
+		{"self-signed certificate, implicit TLS", pki.selfSigned, true, fakeNormal, transport.SecurityTLS, isCertError, accounts.ProblemCertificate},
+		{"self-signed certificate, STARTTLS", pki.selfSigned, false, fakeNormal, transport.SecurityStartTLS, isCertError, accounts.ProblemCertificate},
+		{"wrong host name, implicit TLS", pki.wrongName, true, fakeNormal, transport.SecurityTLS, isCertError, accounts.ProblemCertificate},
+		{"wrong host name, STARTTLS", pki.wrongName, false, fakeNormal, transport.SecurityStartTLS, isCertError, accounts.ProblemCertificate},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -77,8 +78,8 @@ func TestNoCredentialsWithoutTLS(t *testing.T) {
 			defer cancel()
 			err := Send(ctx, fakeAccount(s, pki, tc.sec), fakePassword, "alice@mail.test", []string{"bob@mail.test"}, testRaw(t))
 			se := sendErr(t, err)
-			if se.Problem != ProblemSecurity || !se.Permanent || !tc.check(err) {
-				t.Errorf("got %v (problem %q, permanent %v)", err, se.Problem, se.Permanent)
+			if se.Kind != tc.kind || accounts.Diagnose(err) != tc.kind || !se.Permanent || !tc.check(err) {
+				t.Errorf("got %v (problem %q, permanent %v)", err, se.Kind, se.Permanent)
 			}
 			if strings.Contains(err.Error(), fakePassword) {
 				t.Error("the error text holds the password")
@@ -124,7 +125,7 @@ func TestSecurityFailureIsNotRetried(t *testing.T) {
 	defer cancel()
 	r := newRig(t, passwords{"alice": fakePassword}, fakeAccount(s, pki, transport.SecurityTLS))
 	it := r.heldAfterFailure(t, ctx, "bad cert")
-	if it.State != localcache.OutboxFailed || it.Attempts != 1 || !strings.Contains(it.LastError, string(ProblemSecurity)) {
+	if it.State != localcache.OutboxFailed || it.Attempts != 1 || !strings.Contains(it.LastError, problemText[accounts.ProblemCertificate]) {
 		t.Fatalf("item: state %q, attempts %d, error %q", it.State, it.Attempts, it.LastError)
 	}
 	if n := s.Conns(); n != 1 {

@@ -22,23 +22,23 @@ import (
 	"postbode/sync/transport"
 )
 
-// Problem is what went wrong with an attempt, in terms a user can act on.
-type Problem string
-
-const (
-	ProblemAuth        Problem = "authentication failed"
-	ProblemRecipient   Problem = "recipient refused"
-	ProblemTooLarge    Problem = "message too large"
-	ProblemUnreachable Problem = "server unreachable"
-	ProblemSecurity    Problem = "secure connection failed"
-	ProblemRefused     Problem = "message refused"
-	ProblemTemporary   Problem = "server busy, will retry"
-)
+// problemText is how an attempt's failure reads in its error (and in the outbox's last error).
+var problemText = map[accounts.Problem]string{
+	accounts.ProblemAuth:         "authentication failed",
+	accounts.ProblemRecipient:    "recipient refused",
+	accounts.ProblemTooLarge:     "message too large",
+	accounts.ProblemUnreachable:  "server unreachable",
+	accounts.ProblemSecurity:     "secure connection failed",
+	accounts.ProblemCertificate:  "secure connection failed: certificate not trusted",
+	accounts.ProblemNoEncryption: "secure connection failed: no encryption offered",
+	accounts.ProblemRefused:      "message refused",
+	accounts.ProblemBusy:         "server busy, will retry",
+}
 
 // SendError is one failed attempt. Permanent errors need the user (wrong password, bad address); the
 // others are retried.
 type SendError struct {
-	Problem   Problem
+	Kind      accounts.Problem // one of the kinds in problemText
 	Permanent bool
 	Detail    string // e.g. the recipient, or the server's reply code
 	Err       error
@@ -46,10 +46,13 @@ type SendError struct {
 
 func (e *SendError) Error() string {
 	if e.Detail != "" {
-		return fmt.Sprintf("%s (%s): %v", e.Problem, e.Detail, e.Err)
+		return fmt.Sprintf("%s (%s): %v", problemText[e.Kind], e.Detail, e.Err)
 	}
-	return fmt.Sprintf("%s: %v", e.Problem, e.Err)
+	return fmt.Sprintf("%s: %v", problemText[e.Kind], e.Err)
 }
+
+// Problem makes a SendError an accounts.Diagnosed error: the UI words it without guessing.
+func (e *SendError) Problem() accounts.Problem { return e.Kind }
 
 func (e *SendError) Unwrap() error { return e.Err }
 
@@ -59,13 +62,18 @@ func classify(err error, stage, detail string) *SendError {
 	if errors.As(err, &se) {
 		return se
 	}
-	var ce *transport.CertError
-	if errors.As(err, &ce) || errors.Is(err, transport.ErrStartTLSUnavailable) ||
-		errors.Is(err, transport.ErrStartTLSRefused) || errors.Is(err, transport.ErrProtocol) {
-		return &SendError{Problem: ProblemSecurity, Permanent: true, Err: err}
+	// Certificate and STARTTLS failures keep their own kinds (the wizard shows the certificate).
+	if _, ok := accounts.CertProblem(err); ok {
+		return &SendError{Kind: accounts.ProblemCertificate, Permanent: true, Err: err}
+	}
+	if errors.Is(err, transport.ErrStartTLSUnavailable) || errors.Is(err, transport.ErrStartTLSRefused) {
+		return &SendError{Kind: accounts.ProblemNoEncryption, Permanent: true, Err: err}
+	}
+	if errors.Is(err, transport.ErrProtocol) {
+		return &SendError{Kind: accounts.ProblemSecurity, Permanent: true, Err: err}
 	}
 	if stage == "dial" && handshakeFailed(err) {
-		return &SendError{Problem: ProblemSecurity, Permanent: true, Detail: "TLS handshake",
+		return &SendError{Kind: accounts.ProblemSecurity, Permanent: true, Detail: "TLS handshake",
 			Err: fmt.Errorf("%w: %w", errHandshake, err)}
 	}
 	var smtpErr *smtp.SMTPError
@@ -74,23 +82,23 @@ func classify(err error, stage, detail string) *SendError {
 		detail := fmt.Sprintf("%s%d", prefix(detail), code)
 		switch {
 		case code == 535 || code == 534 || code == 530 || (stage == "auth" && code >= 500):
-			return &SendError{Problem: ProblemAuth, Permanent: true, Detail: detail, Err: err}
+			return &SendError{Kind: accounts.ProblemAuth, Permanent: true, Detail: detail, Err: err}
 		case code == 552 || smtpErr.EnhancedCode == smtp.EnhancedCode{5, 3, 4}:
-			return &SendError{Problem: ProblemTooLarge, Permanent: true, Detail: detail, Err: err}
+			return &SendError{Kind: accounts.ProblemTooLarge, Permanent: true, Detail: detail, Err: err}
 		case stage == "rcpt" && code >= 500:
-			return &SendError{Problem: ProblemRecipient, Permanent: true, Detail: detail, Err: err}
+			return &SendError{Kind: accounts.ProblemRecipient, Permanent: true, Detail: detail, Err: err}
 		case code >= 500:
-			return &SendError{Problem: ProblemRefused, Permanent: true, Detail: detail, Err: err}
+			return &SendError{Kind: accounts.ProblemRefused, Permanent: true, Detail: detail, Err: err}
 		default:
-			return &SendError{Problem: ProblemTemporary, Detail: detail, Err: err}
+			return &SendError{Kind: accounts.ProblemBusy, Detail: detail, Err: err}
 		}
 	}
 	var netErr net.Error
 	var opErr *net.OpError
 	if errors.As(err, &netErr) || errors.As(err, &opErr) || errors.Is(err, context.DeadlineExceeded) {
-		return &SendError{Problem: ProblemUnreachable, Err: err}
+		return &SendError{Kind: accounts.ProblemUnreachable, Err: err}
 	}
-	return &SendError{Problem: ProblemTemporary, Err: err}
+	return &SendError{Kind: accounts.ProblemBusy, Err: err}
 }
 
 // errHandshake explains a TLS handshake that failed for another reason than the certificate.
@@ -168,11 +176,11 @@ func scrub(err error, user, password string) error {
 func send(ctx context.Context, acc accounts.Account, password, from string, rcpt []string, raw []byte) error {
 	srv := acc.Outgoing
 	if srv.Host == "" {
-		return &SendError{Problem: ProblemRefused, Permanent: true, Err: errors.New("the account has no outgoing (SMTP) server")}
+		return &SendError{Kind: accounts.ProblemRefused, Permanent: true, Err: errors.New("the account has no outgoing (SMTP) server")}
 	}
 	cfg, err := srv.Transport(transport.SMTP)
 	if err != nil {
-		return &SendError{Problem: ProblemSecurity, Permanent: true, Err: err}
+		return &SendError{Kind: accounts.ProblemSecurity, Permanent: true, Err: err}
 	}
 	cfg.DialContext = dialContext
 	conn, err := transport.Dial(ctx, cfg)
@@ -213,7 +221,7 @@ func send(ctx context.Context, acc accounts.Account, password, from string, rcpt
 		var smtpErr *smtp.SMTPError
 		if !errors.As(err, &smtpErr) {
 			// No answer to the final dot: a retry could deliver the message twice.
-			return &SendError{Problem: ProblemUnreachable, Permanent: true, Detail: "end of DATA",
+			return &SendError{Kind: accounts.ProblemUnreachable, Permanent: true, Detail: "end of DATA",
 				Err: fmt.Errorf("%w: %v", errMaybeDelivered, err)}
 		}
 		return classify(fmt.Errorf("smtp end of DATA: %w", err), "data", "")
@@ -227,7 +235,7 @@ func send(ctx context.Context, acc accounts.Account, password, from string, rcpt
 func authenticate(c *smtp.Client, user, password string) error {
 	ok, _ := c.Extension("AUTH")
 	if !ok {
-		return &SendError{Problem: ProblemAuth, Permanent: true, Err: errors.New("the server offers no authentication")}
+		return &SendError{Kind: accounts.ProblemAuth, Permanent: true, Err: errors.New("the server offers no authentication")}
 	}
 	if c.SupportsAuth("PLAIN") {
 		return c.Auth(sasl.NewPlainClient("", user, password))
@@ -235,7 +243,7 @@ func authenticate(c *smtp.Client, user, password string) error {
 	if c.SupportsAuth("LOGIN") {
 		return c.Auth(sasl.NewLoginClient(user, password))
 	}
-	return &SendError{Problem: ProblemAuth, Permanent: true, Err: errors.New("the server offers neither AUTH PLAIN nor AUTH LOGIN")}
+	return &SendError{Kind: accounts.ProblemAuth, Permanent: true, Err: errors.New("the server offers neither AUTH PLAIN nor AUTH LOGIN")}
 }
 
 // localName is the EHLO name: the sender's domain says no more than the From header already does.
