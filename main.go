@@ -41,7 +41,9 @@ func appVersion() string {
 
 // newApp wires the engines, the outbox and the window into the command line program.
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
+	version := appVersion()
 	return &cli.App{
+		Version: version,
 		Backends: map[accounts.Kind]accounts.Backend{
 			accounts.KindIMAP: {New: imapsync.New, Test: imapsync.Test},
 			accounts.KindPOP3: {New: pop3sync.New, Test: pop3sync.Test},
@@ -54,7 +56,6 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			if err != nil {
 				return err
 			}
-			m.SetConfigPath(env.Profile.AccountsFile()) // the setup wizard and Account settings save here
 			cache, err := env.Cache()
 			if err != nil {
 				return err
@@ -67,7 +68,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			if env.Instance != nil {
 				raise = env.Instance.Requests()
 			}
-			return ui.Run(ctx, ui.Deps{Manager: m, Cache: cache, Version: cli.Version,
+			return ui.Run(ctx, ui.Deps{Manager: m, Cache: cache, Version: version,
 				Sender: ui.ManagerSender{Manager: m}, Icon: assets.IconPNG, StartDemo: startDemo, TestSMTP: smtpsend.Test,
 				Mailto: env.Mailto, Raise: raise, SettingsFile: filepath.Join(env.Profile.ConfigDir, "ui.json")})
 		},
@@ -78,7 +79,6 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cli.Version = appVersion()
 	if os.Getenv("GOGC") == "" {
 		// A download keeps a few batches of bodies in flight; collecting at 1.5x the live heap
 		// instead of 2x keeps a 10,000-message sync under 100 MB for no measurable time.

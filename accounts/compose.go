@@ -40,9 +40,6 @@ type SaveDraft struct {
 func (Send) isRequest()      {}
 func (SaveDraft) isRequest() {}
 
-// SetSender plugs in the outbox; without one, Send requests fail with a clear error.
-func (m *Manager) SetSender(s Sender) { m.sender = s }
-
 // Identity is the account's From address.
 func (a Account) Identity() mailfmt.Address {
 	return mailfmt.Address{Name: a.DisplayName, Email: a.Email}

@@ -81,9 +81,9 @@ func TestSendingASavedDraftRemovesItFromDrafts(t *testing.T) {
 	defer cache.Close()
 	cfg := &Config{}
 	cfg.Add(sampleAccount("pop", KindPOP3))
-	m := NewManager(cfg, cache, mapSecrets{}, map[Kind]Backend{KindPOP3: {New: func(EngineDeps) Engine { return &fakeEngine{} }}})
 	out := &queueSender{}
-	m.SetSender(out)
+	m := NewManager(cfg, cache, mapSecrets{}, map[Kind]Backend{KindPOP3: {New: func(EngineDeps) Engine { return &fakeEngine{} }}},
+		Options{Sender: func(*Manager) Sender { return out }})
 	ctx := context.Background()
 	draft := mailfmt.Draft{To: []mailfmt.Address{{Email: "bob@example.org"}}, Subject: "Plan", Text: "soon"}
 	id, err := m.SaveDraftID(ctx, SaveDraft{Account: "pop", Draft: draft})

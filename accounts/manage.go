@@ -38,13 +38,6 @@ const (
 	phaseWaiting                        // waiting to reconnect after a failure
 )
 
-// SetConfigPath names the accounts file that AddAccount, UpdateAccount and RemoveAccount rewrite.
-func (m *Manager) SetConfigPath(path string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.configPath = path
-}
-
 // launch supervises the account's engine under the context Start was given; before Start (or
 // after it ended) it does nothing, and an engine already running is left alone.
 func (m *Manager) launch(acc Account) {

@@ -86,19 +86,18 @@ func TestAddUpdateRemoveAccount(t *testing.T) {
 		return es[len(es)-1]
 	}
 	secrets := NewSecrets()
-	m := NewManager(&Config{}, cache, secrets, map[Kind]Backend{KindIMAP: backend, KindPOP3: backend})
+	backends := map[Kind]Backend{KindIMAP: backend, KindPOP3: backend}
 	path := filepath.Join(dir, "config", "accounts.json")
 	ctx, cancel := context.WithCancel(context.Background())
+	if err := NewManager(&Config{}, cache, secrets, backends).AddAccount(ctx, sampleAccount("work", KindIMAP), "pw-canary-1", true); err == nil {
+		t.Fatal("AddAccount without a config path succeeded")
+	}
+	m := NewManager(&Config{}, cache, secrets, backends, Options{ConfigPath: path})
 	defer func() { cancel(); m.Wait() }()
 	go func() { // the UI's pump: drain events
 		for range m.Events() {
 		}
 	}()
-
-	if err := m.AddAccount(ctx, sampleAccount("work", KindIMAP), "pw-canary-1", true); err == nil {
-		t.Fatal("AddAccount without a config path succeeded")
-	}
-	m.SetConfigPath(path)
 	m.Start(ctx)
 
 	const canary = "pw-canary-1"
@@ -208,8 +207,8 @@ func TestAddAccountWithoutKeyringKeepsPasswordInMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cache.Close()
-	m := NewManager(&Config{}, cache, NewSecrets(), map[Kind]Backend{})
-	m.SetConfigPath(filepath.Join(dir, "config", "accounts.json"))
+	m := NewManager(&Config{}, cache, NewSecrets(), map[Kind]Backend{},
+		Options{ConfigPath: filepath.Join(dir, "config", "accounts.json")})
 	err = m.AddAccount(context.Background(), sampleAccount("work", KindIMAP), "pw-canary-mem", true)
 	if !errors.Is(err, ErrNoKeyring) {
 		t.Fatalf("AddAccount = %v, want a warning wrapping ErrNoKeyring", err)

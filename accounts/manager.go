@@ -91,6 +91,12 @@ type Options struct {
 	// each call restarts every engine waiting to reconnect. Nil polls the addresses of the network
 	// interfaces every NetworkPollInterval (WatchInterfaces).
 	WatchNetwork func(ctx context.Context, changed func())
+	// ConfigPath is the accounts file that AddAccount, UpdateAccount and RemoveAccount rewrite
+	// ("": they refuse).
+	ConfigPath string
+	// Sender builds the outbox once the Manager exists (it files Sent copies and reports through
+	// it); nil leaves Send requests failing with a clear error.
+	Sender func(*Manager) Sender
 }
 
 // Reconnect defaults.
@@ -131,10 +137,14 @@ func NewManager(cfg *Config, cache *localcache.Cache, secrets PasswordSource, ba
 		accounts: map[string]Account{}, engines: map[string]Engine{},
 		running: map[string]*runningEngine{},
 		logins:  map[string]uint64{},
-		opt:     opt.withDefaults(),
+		opt:        opt.withDefaults(),
+		configPath: opt.ConfigPath,
 	}
 	for _, a := range cfg.Accounts {
 		m.accounts[a.Name] = a.WithDefaults()
+	}
+	if opt.Sender != nil {
+		m.sender = opt.Sender(m)
 	}
 	return m
 }

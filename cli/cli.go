@@ -17,12 +17,10 @@ import (
 	"postbode/localcache"
 )
 
-// Version is set at build time (-ldflags "-X postbode/cli.Version=...") or from FyneApp.toml by main.
-var Version = "dev"
-
 // App is the command line program. GUI runs when no subcommand is given; main injects it so that this
 // package never imports the UI toolkit.
 type App struct {
+	Version  string // what --version prints
 	Backends map[accounts.Kind]accounts.Backend
 	// NewSender builds the outbox for a Manager (nil: sending is unavailable).
 	NewSender func(*localcache.Cache, *accounts.Manager, accounts.PasswordSource) accounts.Sender
@@ -96,11 +94,11 @@ func (e *Env) Manager() (*accounts.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := accounts.NewManager(cfg, cache, e.Secrets, e.Backends)
+	opt := accounts.Options{ConfigPath: e.Profile.AccountsFile()}
 	if e.NewSender != nil {
-		m.SetSender(e.NewSender(cache, m, e.Secrets))
+		opt.Sender = func(m *accounts.Manager) accounts.Sender { return e.NewSender(cache, m, e.Secrets) }
 	}
-	return m, nil
+	return accounts.NewManager(cfg, cache, e.Secrets, e.Backends, opt), nil
 }
 
 // usageError is printed with the command's usage and exits 2.
@@ -145,7 +143,7 @@ func (a *App) Run(ctx context.Context, args []string) int {
 		return 2
 	}
 	if *version {
-		fmt.Fprintf(a.Stdout, "postbode %s\n", Version)
+		fmt.Fprintf(a.Stdout, "postbode %s\n", a.Version)
 		return 0
 	}
 	rest := fs.Args()

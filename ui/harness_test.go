@@ -153,6 +153,7 @@ type harnessOpts struct {
 	startDemo     func(context.Context) error
 	icon          []byte
 	settingsFile  string
+	configPath    string // the accounts file the Manager rewrites ("": it refuses)
 }
 
 func testAccount(name string) accounts.Account {
@@ -191,7 +192,8 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		h.engines[d.Account.Name] = e
 		return e
 	}}
-	h.mgr = accounts.NewManager(cfg, cache, mapSecrets{}, map[accounts.Kind]accounts.Backend{accounts.KindIMAP: backend})
+	h.mgr = accounts.NewManager(cfg, cache, mapSecrets{}, map[accounts.Kind]accounts.Backend{accounts.KindIMAP: backend},
+		accounts.Options{ConfigPath: o.configPath})
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	deps := Deps{Manager: h.mgr, Cache: cache, Version: "0.1.0-test", MarkReadDelay: o.markReadDelay,

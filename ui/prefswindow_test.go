@@ -101,8 +101,7 @@ func TestPreferencesReadingAndNotifications(t *testing.T) {
 }
 
 func TestPreferencesBodyWindowPerIMAPAccount(t *testing.T) {
-	h := newHarness(t, harnessOpts{})
-	h.mgr.SetConfigPath(filepath.Join(t.TempDir(), "accounts.json"))
+	h := newHarness(t, harnessOpts{configPath: filepath.Join(t.TempDir(), "accounts.json")})
 	p := h.openPreferences()
 	sel := p.windows["work"]
 	if sel == nil || sel.Selected != "The last 30 days" {

@@ -125,8 +125,7 @@ func newWizardEnv(t *testing.T, o wizardOpts) *wizardEnv {
 	if err := cfg.Save(cfgPath); err != nil {
 		t.Fatal(err)
 	}
-	mgr := accounts.NewManager(cfg, cache, store, o.backends)
-	mgr.SetConfigPath(cfgPath)
+	mgr := accounts.NewManager(cfg, cache, store, o.backends, accounts.Options{ConfigPath: cfgPath})
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(func() { cancel(); mgr.Wait() })
 	mgr.Start(ctx)

@@ -164,12 +164,12 @@ func newRig(t *testing.T, pw passwords, accs ...accounts.Account) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cache.Close() })
+	var ob *Outbox
 	m := accounts.NewManager(&accounts.Config{Accounts: accs}, cache, pw,
-		map[accounts.Kind]accounts.Backend{accounts.KindIMAP: {New: imapsync.New, Test: imapsync.Test}})
-	ob := NewOutbox(cache, m, pw)
+		map[accounts.Kind]accounts.Backend{accounts.KindIMAP: {New: imapsync.New, Test: imapsync.Test}},
+		accounts.Options{Sender: func(m *accounts.Manager) accounts.Sender { ob = NewOutbox(cache, m, pw); return ob }})
 	c := &clock{now: time.Now()}
 	ob.now = c.Now
-	m.SetSender(ob)
 	return &rig{cache: cache, m: m, ob: ob, clock: c, pw: pw}
 }
 
