@@ -57,7 +57,8 @@ func (e *Engine) pendingExclusions(ctx context.Context, folderID int64) (exclusi
 
 // syncFolder brings one folder in step: UIDVALIDITY, expunged messages, flag changes, new messages
 // (newest first, in growing batches), bodies of new messages within the window; then records the
-// state seen at SELECT time, so a pass cut short is simply done again.
+// state seen at SELECT time, so a pass cut short is simply done again. Each phase is a method of
+// folderPass, in the order they run.
 func (e *Engine) syncFolder(ctx context.Context, cn *conn, folderID int64) error {
 	f, unlock, err := e.lockFolder(ctx, folderID)
 	if err != nil {
@@ -68,6 +69,66 @@ func (e *Engine) syncFolder(ctx context.Context, cn *conn, folderID int64) error
 	if err != nil {
 		return err
 	}
+	p := &folderPass{e: e, cn: cn, f: f, sel: sel}
+	if err := p.checkIdentity(ctx); err != nil {
+		return err
+	}
+	if err := p.prepare(ctx); err != nil {
+		return err
+	}
+	if done, err := p.condstoreFastPath(ctx); done || err != nil {
+		return err
+	}
+	for _, phase := range []func(context.Context) error{
+		p.listUIDs,
+		p.removeExpunged,
+		p.syncFlagChanges,
+		p.addNewMessages,
+		p.record,
+	} {
+		if err := phase(ctx); err != nil {
+			return err
+		}
+	}
+	p.announce()
+	return p.fetchNewBodies(ctx)
+}
+
+// folderPass is one sync of one folder, handed from phase to phase: the folder as cached, what the
+// server said at SELECT, and what the phases found so far.
+type folderPass struct {
+	e  *Engine
+	cn *conn
+
+	// f is the folder as cached. Its UIDNext and HighestModSeq are those of the last complete
+	// pass (zero after a UIDVALIDITY change); its UIDValidity is the server's once checked.
+	f         localcache.Folder
+	sel       *imap.SelectData
+	condstore bool       // the server reports modseqs for this folder
+	ex        exclusions // local changes not yet replayed
+
+	cached  []localcache.UIDState          // the cache's UIDs before this pass
+	known   map[uint32]localcache.UIDState // cached, by UID
+	server  uidRanges                      // the server's UIDs, as ranges
+	uidNext uint32                         // the UIDNEXT to record
+	gone    []uint32                       // cached UIDs no longer on the server
+	added   []localcache.Message           // new messages, stored with their local ids
+	bodied  map[int64]bool                 // of added, those whose body came with the headers
+}
+
+// firstSync reports that the folder was never synced completely (or was reset).
+func (p *folderPass) firstSync() bool { return p.f.UIDNext == 0 }
+
+// snapshot is the server's state at SELECT, with uidNext as the UIDNEXT recorded.
+func (p *folderPass) snapshot(uidNext uint32) snapshot {
+	return snapshot{uidValidity: p.sel.UIDValidity, uidNext: uidNext, modSeq: p.sel.HighestModSeq,
+		messages: p.sel.NumMessages, unseen: -1}
+}
+
+// checkIdentity compares UIDVALIDITY with the cached one (resetting the folder when it changed)
+// and records the server's message count.
+func (p *folderPass) checkIdentity(ctx context.Context) error {
+	e, f, sel := p.e, &p.f, p.sel
 	if sel.UIDValidity == 0 {
 		return fmt.Errorf("select %q: %w: no UIDVALIDITY", f.Name, errServerData)
 	}
@@ -89,117 +150,143 @@ func (e *Engine) syncFolder(ctx context.Context, cn *conn, folderID int64) error
 			return err
 		}
 	}
-	firstSync := f.UIDNext == 0
-	condstore := cn.condstore() && sel.HighestModSeq != 0
+	return nil
+}
 
-	ex, err := e.pendingExclusions(ctx, f.ID)
+// prepare reads the local changes not yet replayed, which the server's state must not overwrite.
+func (p *folderPass) prepare(ctx context.Context) error {
+	p.condstore = p.cn.condstore() && p.sel.HighestModSeq != 0
+	ex, err := p.e.pendingExclusions(ctx, p.f.ID)
+	p.ex = ex
+	return err
+}
+
+// condstoreFastPath settles a folder where nothing arrived or left; done reports it did.
+//
+// With CONDSTORE, the same UIDNEXT and as many messages as cached, nothing arrived and nothing
+// left (only new UIDs could have replaced expunged ones). Then either nothing changed since the
+// last complete pass (one SELECT was enough) or only flags did: fetching those CHANGEDSINCE the
+// last pass needs neither every cached UID nor the server's list. Counting reads the index only.
+func (p *folderPass) condstoreFastPath(ctx context.Context) (done bool, err error) {
+	e, f, sel := p.e, p.f, p.sel
+	if p.firstSync() || !p.condstore || f.HighestModSeq == 0 || f.UIDNext != uint32(sel.UIDNext) {
+		return false, nil
+	}
+	n, err := e.cache.CountUIDs(ctx, f.ID)
 	if err != nil {
+		return false, err
+	}
+	if n+len(p.ex.uids) != int(sel.NumMessages) {
+		return false, nil
+	}
+	if f.HighestModSeq != sel.HighestModSeq {
+		if err := e.syncFlags(ctx, p.cn, f.ID, nil, n+len(p.ex.uids), p.ex, f.HighestModSeq, true); err != nil {
+			return false, err
+		}
+		if err := e.cache.SetFolderSyncState(ctx, f.ID, sel.UIDValidity, uint32(sel.UIDNext), sel.HighestModSeq); err != nil {
+			return false, err
+		}
+	}
+	e.setSnapshot(f.ID, p.snapshot(uint32(sel.UIDNext)))
+	return true, nil
+}
+
+// listUIDs reads the cached UIDs and the server's (as ranges; never expanded).
+func (p *folderPass) listUIDs(ctx context.Context) error {
+	var err error
+	if p.cached, err = p.e.cache.FolderUIDs(ctx, p.f.ID); err != nil {
 		return err
 	}
-	snap := snapshot{uidValidity: sel.UIDValidity, uidNext: uint32(sel.UIDNext), modSeq: sel.HighestModSeq,
-		messages: sel.NumMessages, unseen: -1}
-
-	// With CONDSTORE, the same UIDNEXT and as many messages as cached, nothing arrived and nothing
-	// left (only new UIDs could have replaced expunged ones). Then either nothing changed since the
-	// last complete pass (one SELECT was enough) or only flags did: fetching those CHANGEDSINCE the
-	// last pass needs neither every cached UID nor the server's list. Counting reads the index only.
-	if !firstSync && condstore && f.HighestModSeq != 0 && f.UIDNext == uint32(sel.UIDNext) {
-		n, err := e.cache.CountUIDs(ctx, f.ID)
-		if err != nil {
-			return err
-		}
-		if n+len(ex.uids) == int(sel.NumMessages) {
-			if f.HighestModSeq != sel.HighestModSeq {
-				if err := e.syncFlags(ctx, cn, f.ID, nil, n+len(ex.uids), ex, f.HighestModSeq, true); err != nil {
-					return err
-				}
-				if err := e.cache.SetFolderSyncState(ctx, f.ID, sel.UIDValidity, uint32(sel.UIDNext), sel.HighestModSeq); err != nil {
-					return err
-				}
-			}
-			e.setSnapshot(f.ID, snap)
-			return nil
-		}
+	p.known = make(map[uint32]localcache.UIDState, len(p.cached))
+	for _, c := range p.cached {
+		p.known[c.UID] = c
 	}
-	cached, err := e.cache.FolderUIDs(ctx, f.ID)
-	if err != nil {
+	if p.server, err = p.e.searchAll(p.cn, p.f.Name, p.sel.NumMessages); err != nil {
 		return err
 	}
-
-	server, err := e.searchAll(cn, f.Name, sel.NumMessages)
-	if err != nil {
-		return err
+	p.uidNext = uint32(p.sel.UIDNext)
+	if last := p.server.last(); p.uidNext == 0 && last != 0 && last < math.MaxUint32 {
+		p.uidNext = last + 1 // servers may omit UIDNEXT (RFC 2060)
 	}
-	uidNext := uint32(sel.UIDNext)
-	if last := server.last(); uidNext == 0 && last != 0 && last < math.MaxUint32 {
-		uidNext = last + 1 // servers may omit UIDNEXT (RFC 2060)
-	}
+	return nil
+}
 
-	// Expunged elsewhere: cached but no longer on the server. The server's set is compared range
-	// by range; it is never expanded.
-	var gone []uint32
-	known := make(map[uint32]localcache.UIDState, len(cached))
-	for _, c := range cached {
-		known[c.UID] = c
-		if !server.contains(c.UID) {
-			gone = append(gone, c.UID)
+// removeExpunged drops what was expunged elsewhere: cached but no longer on the server. The
+// server's set is compared range by range; it is never expanded.
+func (p *folderPass) removeExpunged(ctx context.Context) error {
+	for _, c := range p.cached {
+		if !p.server.contains(c.UID) {
+			p.gone = append(p.gone, c.UID)
 		}
 	}
-	if err := e.cache.RemoveUIDs(ctx, f.ID, gone); err != nil {
-		return err
-	}
+	return p.e.cache.RemoveUIDs(ctx, p.f.ID, p.gone)
+}
 
-	// Flag changes of the messages we already have.
-	if len(cached) > len(gone) {
-		var since uint64
-		if condstore && !firstSync && f.HighestModSeq != 0 {
-			since = f.HighestModSeq
-		}
-		if err := e.syncFlags(ctx, cn, f.ID, known, 0, ex, since, condstore); err != nil {
-			return err
-		}
+// syncFlagChanges applies flag changes of the messages we already have.
+func (p *folderPass) syncFlagChanges(ctx context.Context) error {
+	if len(p.cached) <= len(p.gone) {
+		return nil
 	}
+	var since uint64
+	if p.condstore && !p.firstSync() && p.f.HighestModSeq != 0 {
+		since = p.f.HighestModSeq
+	}
+	return p.e.syncFlags(ctx, p.cn, p.f.ID, p.known, 0, p.ex, since, p.condstore)
+}
 
-	// New to us: on the server, not cached, not moved away locally; walked newest first.
+// addNewMessages fetches what is new to us: on the server, not cached, not moved away locally;
+// walked newest first.
+func (p *folderPass) addNewMessages(ctx context.Context) error {
 	seen := func(uid uint32) bool {
-		_, ok := known[uid]
-		return ok || ex.uids[uid]
+		_, ok := p.known[uid]
+		return ok || p.ex.uids[uid]
 	}
-	added, bodied, err := e.fetchNew(ctx, cn, f, server.newestFirst(seen), newCount(server, len(cached)-len(gone), known, ex))
-	if err != nil {
+	var err error
+	p.added, p.bodied, err = p.e.fetchNew(ctx, p.cn, p.f, p.server.newestFirst(seen),
+		newCount(p.server, len(p.cached)-len(p.gone), p.known, p.ex))
+	return err
+}
+
+// record stores the state seen at SELECT time as the folder's last complete pass.
+func (p *folderPass) record(ctx context.Context) error {
+	if err := p.e.cache.SetFolderSyncState(ctx, p.f.ID, p.sel.UIDValidity, p.uidNext, p.sel.HighestModSeq); err != nil {
 		return err
 	}
+	p.e.setSnapshot(p.f.ID, p.snapshot(p.uidNext))
+	return nil
+}
 
-	if err := e.cache.SetFolderSyncState(ctx, f.ID, sel.UIDValidity, uidNext, sel.HighestModSeq); err != nil {
-		return err
+// announce tells of the unread messages that arrived in INBOX since its last complete pass.
+func (p *folderPass) announce() {
+	f := p.f
+	if f.Role != localcache.RoleInbox || p.firstSync() {
+		return
 	}
-	snap.uidNext = uidNext
-	e.setSnapshot(f.ID, snap)
-
-	if f.Role == localcache.RoleInbox && !firstSync {
-		var fresh []localcache.Message
-		for _, m := range added {
-			if m.UID >= f.UIDNext && !m.Flags.Has(localcache.FlagSeen) && !m.Flags.Has(localcache.FlagDeleted) {
-				fresh = append(fresh, m)
-			}
-		}
-		if len(fresh) > 0 {
-			e.emit(accounts.NewMail{Account: e.acc.Name, Folder: f.Name, Messages: fresh})
+	var fresh []localcache.Message
+	for _, m := range p.added {
+		if m.UID >= f.UIDNext && !m.Flags.Has(localcache.FlagSeen) && !m.Flags.Has(localcache.FlagDeleted) {
+			fresh = append(fresh, m)
 		}
 	}
+	if len(fresh) > 0 {
+		p.e.emit(accounts.NewMail{Account: p.e.acc.Name, Folder: f.Name, Messages: fresh})
+	}
+}
 
-	// Bodies of the new messages within the window (the header pass already fetched INBOX's newest).
+// fetchNewBodies downloads the bodies of the new messages within the window (the header pass
+// already fetched INBOX's newest), then indexes what was deferred but got no body.
+func (p *folderPass) fetchNewBodies(ctx context.Context) error {
 	var want []localcache.Message
-	since := e.windowStart()
-	for _, m := range added {
-		if !bodied[m.ID] && inWindow(m, since) && !e.skipBody(m.ID) {
+	since := p.e.windowStart()
+	for _, m := range p.added {
+		if !p.bodied[m.ID] && inWindow(m, since) && !p.e.skipBody(m.ID) {
 			want = append(want, m)
 		}
 	}
-	if err := e.fetchBodies(ctx, cn, f, want); err != nil {
+	if err := p.e.fetchBodies(ctx, p.cn, p.f, want); err != nil {
 		return err
 	}
-	return e.cache.IndexPending(ctx, f.ID) // what was deferred but got no body
+	return p.e.cache.IndexPending(ctx, p.f.ID)
 }
 
 // lockFolder takes the folder's lock and reads the folder under it.
