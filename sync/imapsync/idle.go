@@ -7,7 +7,6 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 
-	"postbode/accounts"
 	"postbode/localcache"
 )
 
@@ -97,20 +96,15 @@ func (e *Engine) fetchArrivals(ctx context.Context, cn *conn, folderID int64) er
 	if err != nil {
 		return err
 	}
-	var unread, want []localcache.Message
+	var want []localcache.Message
 	since := e.windowStart()
 	for i := range fresh {
 		fresh[i].ID = ids[i]
-		if !fresh[i].Flags.Has(localcache.FlagSeen) && !fresh[i].Flags.Has(localcache.FlagDeleted) {
-			unread = append(unread, fresh[i])
-		}
 		if inWindow(fresh[i], since) {
 			want = append(want, fresh[i])
 		}
 	}
-	if len(unread) > 0 {
-		e.emit(accounts.NewMail{Account: e.acc.Name, Folder: f.Name, Messages: unread})
-	}
+	e.announceNewMail(f, fresh)
 	if err := e.fetchBodies(ctx, cn, f, want); err != nil {
 		return err
 	}

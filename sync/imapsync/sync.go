@@ -58,7 +58,8 @@ func (e *Engine) pendingExclusions(ctx context.Context, folderID int64) (exclusi
 // syncFolder brings one folder in step: UIDVALIDITY, expunged messages, flag changes, new messages
 // (newest first, in growing batches), bodies of new messages within the window; then records the
 // state seen at SELECT time, so a pass cut short is simply done again. Each phase is a method of
-// folderPass, in the order they run.
+// folderPass, in the order they run; what counts as new mail is decided by announceNewMail, which
+// IDLE's fast path shares.
 func (e *Engine) syncFolder(ctx context.Context, cn *conn, folderID int64) error {
 	f, unlock, err := e.lockFolder(ctx, folderID)
 	if err != nil {
@@ -90,7 +91,7 @@ func (e *Engine) syncFolder(ctx context.Context, cn *conn, folderID int64) error
 			return err
 		}
 	}
-	p.announce()
+	e.announceNewMail(p.f, p.added)
 	return p.fetchNewBodies(ctx)
 }
 
@@ -256,20 +257,23 @@ func (p *folderPass) record(ctx context.Context) error {
 	return nil
 }
 
-// announce tells of the unread messages that arrived in INBOX since its last complete pass.
-func (p *folderPass) announce() {
-	f := p.f
-	if f.Role != localcache.RoleInbox || p.firstSync() {
+// announceNewMail emits NewMail for the messages of msgs, just added to folder f, that count as
+// new mail: unread (and not deleted) messages that arrived in INBOX since its last complete pass
+// (UID at least f.UIDNext). A first pass (f.UIDNext zero) announces nothing: the whole folder is
+// new to the cache, not new mail. Other folders are never announced, as in Thunderbird by default.
+// The full sync and IDLE's fast path both decide through here.
+func (e *Engine) announceNewMail(f localcache.Folder, msgs []localcache.Message) {
+	if f.Role != localcache.RoleInbox || f.UIDNext == 0 {
 		return
 	}
 	var fresh []localcache.Message
-	for _, m := range p.added {
+	for _, m := range msgs {
 		if m.UID >= f.UIDNext && !m.Flags.Has(localcache.FlagSeen) && !m.Flags.Has(localcache.FlagDeleted) {
 			fresh = append(fresh, m)
 		}
 	}
 	if len(fresh) > 0 {
-		p.e.emit(accounts.NewMail{Account: p.e.acc.Name, Folder: f.Name, Messages: fresh})
+		e.emit(accounts.NewMail{Account: e.acc.Name, Folder: f.Name, Messages: fresh})
 	}
 }
 
