@@ -58,12 +58,12 @@ type Engine struct {
 	skip    map[int64]bool // messages whose body cannot be downloaded (too large), not retried
 	refused map[int64]bool // folders whose last sync the server refused (reported once)
 
-	idleActive atomic.Bool // an IDLE connection watches INBOX
-	replayMu   sync.Mutex  // one replay at a time (Run and SyncOnce may overlap)
+	// idleActive is the hand-off between Run and the passes: Run sets it while an idler watches
+	// INBOX, and the passes then leave INBOX to it.
+	idleActive atomic.Bool
+	replayMu   sync.Mutex // one replay at a time (Run and SyncOnce may overlap)
 
-	fetchMu   sync.Mutex
-	fetchConn *conn
-	fetchStop *time.Timer
+	fetcher *bodyFetcher // FetchBody's on-demand connection
 }
 
 var (
@@ -90,6 +90,7 @@ func newEngine(d accounts.EngineDeps, opt *options) *Engine {
 		refused: map[int64]bool{},
 		listed:  map[string]bool{},
 		orphans: map[string]bool{},
+		fetcher: newBodyFetcher(d.Account.WithDefaults(), opt, d.Password),
 	}
 }
 
@@ -138,7 +139,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	defer e.closeFetchConn()
+	defer e.fetcher.close()
 
 	cn, err := e.connect(ctx)
 	if err != nil {

@@ -157,7 +157,7 @@ func TestFirstSync(t *testing.T) {
 	if !chunked {
 		t.Errorf("no large message found for the partial-fetch path")
 	}
-	h.eng.closeFetchConn()
+	h.eng.fetcher.close()
 
 	// A resync with no change is one LIST (with STATUS) and changes nothing.
 	start = time.Now()
