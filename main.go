@@ -51,6 +51,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		NewSender: func(c *localcache.Cache, m *accounts.Manager, p accounts.PasswordSource) accounts.Sender {
 			return smtpsend.NewOutbox(c, m, p)
 		},
+		TestOutgoing: smtpsend.Test,
 		GUI: func(ctx context.Context, env *cli.Env) error {
 			m, err := env.Manager()
 			if err != nil {
@@ -69,7 +70,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 				raise = env.Instance.Requests()
 			}
 			return ui.Run(ctx, ui.Deps{Manager: m, Cache: cache, Version: version,
-				Sender: ui.ManagerSender{Manager: m}, Icon: assets.IconPNG, StartDemo: startDemo, TestSMTP: smtpsend.Test,
+				Sender: ui.ManagerSender{Manager: m}, Icon: assets.IconPNG, StartDemo: startDemo,
 				Mailto: env.Mailto, Raise: raise, SettingsFile: filepath.Join(env.Profile.ConfigDir, "ui.json")})
 		},
 		Stdin: stdin, Stdout: stdout, Stderr: stderr,

@@ -97,6 +97,12 @@ type Options struct {
 	// Sender builds the outbox once the Manager exists (it files Sent copies and reports through
 	// it); nil leaves Send requests failing with a clear error.
 	Sender func(*Manager) Sender
+	// Discover looks up the server settings for an address (Manager.Discover); nil uses
+	// autoconfig.Discover with its defaults. Tests keep it on loopback.
+	Discover func(ctx context.Context, email string) ([]DiscoveryResult, error)
+	// TestOutgoing logs in to an account's outgoing server without sending anything
+	// (Manager.TestOutgoing; main passes smtpsend.Test); nil leaves outgoing servers untested.
+	TestOutgoing func(ctx context.Context, acc Account, password string) error
 }
 
 // Reconnect defaults.
@@ -117,6 +123,9 @@ func (o Options) withDefaults() Options {
 	if o.After == nil {
 		o.After = time.After
 	}
+	if o.Discover == nil {
+		o.Discover = defaultDiscover
+	}
 	if o.WatchNetwork == nil {
 		o.WatchNetwork = func(ctx context.Context, changed func()) {
 			WatchInterfaces(ctx, NetworkPollInterval, changed)
@@ -135,8 +144,8 @@ func NewManager(cfg *Config, cache *localcache.Cache, secrets PasswordSource, ba
 		cache: cache, secrets: secrets, backends: backends,
 		events:   make(chan Event, 256),
 		accounts: map[string]Account{}, engines: map[string]Engine{},
-		running: map[string]*runningEngine{},
-		logins:  map[string]uint64{},
+		running:    map[string]*runningEngine{},
+		logins:     map[string]uint64{},
 		opt:        opt.withDefaults(),
 		configPath: opt.ConfigPath,
 	}
@@ -379,7 +388,8 @@ func (m *Manager) SyncOnce(ctx context.Context, names ...string) error {
 	return errors.Join(errs...)
 }
 
-// Test checks that an account's server accepts its settings and password, changing nothing.
+// Test checks that an account's incoming server accepts its settings and password, changing
+// nothing; TestOutgoing does the same for its outgoing server.
 func (m *Manager) Test(ctx context.Context, acc Account, password string) (TestReport, error) {
 	b, ok := m.backends[acc.Kind]
 	if !ok || b.Test == nil {

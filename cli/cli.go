@@ -24,10 +24,14 @@ type App struct {
 	Backends map[accounts.Kind]accounts.Backend
 	// NewSender builds the outbox for a Manager (nil: sending is unavailable).
 	NewSender func(*localcache.Cache, *accounts.Manager, accounts.PasswordSource) accounts.Sender
-	GUI       func(ctx context.Context, env *Env) error
-	Stdin     io.Reader
-	Stdout    io.Writer
-	Stderr    io.Writer
+	// TestOutgoing logs in to an outgoing server without sending anything (accounts.Options).
+	TestOutgoing func(ctx context.Context, acc accounts.Account, password string) error
+	// Discover looks up server settings (accounts.Options); nil uses the Manager's default.
+	Discover func(ctx context.Context, email string) ([]accounts.DiscoveryResult, error)
+	GUI      func(ctx context.Context, env *Env) error
+	Stdin    io.Reader
+	Stdout   io.Writer
+	Stderr   io.Writer
 }
 
 // Env is what a command works with: the profile and, opened on demand, the config, cache and secrets.
@@ -35,11 +39,14 @@ type Env struct {
 	Profile   accounts.Profile
 	Backends  map[accounts.Kind]accounts.Backend
 	NewSender func(*localcache.Cache, *accounts.Manager, accounts.PasswordSource) accounts.Sender
-	Secrets   *accounts.Secrets
-	Stdin     io.Reader
-	Stdout    io.Writer
-	Stderr    io.Writer
-	Log       *slog.Logger
+	// TestOutgoing and Discover go to the Manager's Options (see App).
+	TestOutgoing func(ctx context.Context, acc accounts.Account, password string) error
+	Discover     func(ctx context.Context, email string) ([]accounts.DiscoveryResult, error)
+	Secrets      *accounts.Secrets
+	Stdin        io.Reader
+	Stdout       io.Writer
+	Stderr       io.Writer
+	Log          *slog.Logger
 	// Instance is set while the mail window runs: it delivers what later starts of Postbode on
 	// this profile ask of the window. Mailto is a mailto: URL from the command line.
 	Instance *instance.Server
@@ -94,7 +101,7 @@ func (e *Env) Manager() (*accounts.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	opt := accounts.Options{ConfigPath: e.Profile.AccountsFile()}
+	opt := accounts.Options{ConfigPath: e.Profile.AccountsFile(), TestOutgoing: e.TestOutgoing, Discover: e.Discover}
 	if e.NewSender != nil {
 		opt.Sender = func(m *accounts.Manager) accounts.Sender { return e.NewSender(cache, m, e.Secrets) }
 	}
@@ -208,6 +215,7 @@ func (a *App) envFor(p accounts.Profile) (*Env, error) {
 	}
 	return &Env{
 		Profile: p, Backends: a.Backends, NewSender: a.NewSender, Secrets: accounts.NewSecrets(),
+		TestOutgoing: a.TestOutgoing, Discover: a.Discover,
 		Stdin: a.Stdin, Stdout: a.Stdout, Stderr: a.Stderr,
 		Log: slog.New(slog.NewTextHandler(logFile, nil)), logFile: logFile,
 	}, nil

@@ -20,7 +20,7 @@ import (
 func run(t *testing.T, profile, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	app := &App{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut}
+	app := &App{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut, Discover: testDiscover}
 	code := app.Run(context.Background(), append([]string{"--profile", profile}, args...))
 	return code, out.String(), errOut.String()
 }

@@ -9,13 +9,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"postbode/accounts/autoconfig"
+	"postbode/accounts"
 	"postbode/sync/transport"
 )
-
-// discoverOptions builds the options for settings discovery; tests replace
-// it to keep every lookup on loopback.
-var discoverOptions = func() autoconfig.Options { return autoconfig.Options{} }
 
 // discoverRequested reports whether account add was given --discover, which
 // turns it into a lookup that adds nothing.
@@ -46,16 +42,20 @@ func accountDiscover(ctx context.Context, env *Env, args []string) error {
 	if len(pos) > 0 || *addr == "" {
 		return usageError{"usage: postbode account add --discover ADDRESS [--json]"}
 	}
+	m, err := env.Manager()
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	results, err := autoconfig.Discover(ctx, *addr, discoverOptions())
-	var nf *autoconfig.NotFoundError
+	results, err := m.Discover(ctx, *addr)
+	var nf *accounts.NoSettingsFoundError
 	switch {
-	case errors.Is(err, autoconfig.ErrInvalidAddress):
+	case errors.Is(err, accounts.ErrInvalidAddress):
 		return usageError{err.Error()}
 	case errors.As(err, &nf):
 		if *asJSON {
-			if werr := writeJSON(env, []autoconfig.Result{}); werr != nil {
+			if werr := writeJSON(env, []accounts.DiscoveryResult{}); werr != nil {
 				return werr
 			}
 		}
@@ -71,7 +71,7 @@ func accountDiscover(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-func printDiscovery(w io.Writer, addr string, results []autoconfig.Result) {
+func printDiscovery(w io.Writer, addr string, results []accounts.DiscoveryResult) {
 	if len(results) == 1 {
 		fmt.Fprintf(w, "Server settings for %s:\n", addr)
 	} else {
@@ -106,7 +106,7 @@ func printDiscovery(w io.Writer, addr string, results []autoconfig.Result) {
 	}
 }
 
-func printServer(w io.Writer, dir string, s autoconfig.Server) {
+func printServer(w io.Writer, dir string, s accounts.DiscoveredServer) {
 	sec := string(s.Security)
 	if s.Security == transport.SecurityPlain {
 		sec += " (UNENCRYPTED)"
@@ -123,7 +123,7 @@ func printServer(w io.Writer, dir string, s autoconfig.Server) {
 
 // addCommand is the account add command line for r's first incoming and
 // outgoing servers, quoted for a POSIX shell.
-func addCommand(addr string, r autoconfig.Result) string {
+func addCommand(addr string, r accounts.DiscoveryResult) string {
 	if len(r.Incoming) == 0 {
 		return ""
 	}

@@ -48,10 +48,10 @@ func useLoopbackDiscovery(t *testing.T) {
 		http.NotFound(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	saved := discoverOptions
-	t.Cleanup(func() { discoverOptions = saved })
-	discoverOptions = func() autoconfig.Options {
-		return autoconfig.Options{
+	saved := testDiscover
+	t.Cleanup(func() { testDiscover = saved })
+	testDiscover = func(ctx context.Context, email string) ([]accounts.DiscoveryResult, error) {
+		return autoconfig.Discover(ctx, email, autoconfig.Options{
 			AutoconfigURLs:   func(string) []string { return nil },
 			ISPDBURL:         srv.URL + "/v1.1/",
 			Resolver:         emptyResolver{},
@@ -60,9 +60,12 @@ func useLoopbackDiscovery(t *testing.T) {
 			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 				return nil, errors.New("refused (test)")
 			},
-		}
+		})
 	}
 }
+
+// testDiscover is the settings lookup of the Manager that run builds (nil: the Manager's default).
+var testDiscover func(ctx context.Context, email string) ([]accounts.DiscoveryResult, error)
 
 type emptyResolver struct{}
 
@@ -96,7 +99,7 @@ func TestAccountAddDiscover(t *testing.T) {
 	assertNoAccounts(t, profile)
 
 	code, out, errOut = run(t, profile, "", "account", "add", "--json", "--discover=jan@example.test")
-	var results []autoconfig.Result
+	var results []accounts.DiscoveryResult
 	if code != 0 || json.Unmarshal([]byte(out), &results) != nil {
 		t.Fatalf("--json: exit %d, %q %s", code, out, errOut)
 	}

@@ -17,7 +17,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"postbode/accounts"
-	"postbode/accounts/autoconfig"
 	"postbode/localcache"
 	"postbode/mailfmt"
 )
@@ -41,13 +40,6 @@ type Deps struct {
 	// MarkReadDelay is how long a message stays open before it is marked read: 0 means one
 	// second, a negative value never marks read on opening.
 	MarkReadDelay time.Duration
-
-	// Discover finds the server settings for an address in the account setup wizard; nil uses
-	// autoconfig.Discover with its defaults.
-	Discover func(ctx context.Context, email string) ([]autoconfig.Result, error)
-	// TestSMTP logs in to an account's outgoing server without sending anything (smtpsend.Test);
-	// nil leaves the outgoing server untested in the wizard.
-	TestSMTP func(ctx context.Context, acc accounts.Account, password string) error
 
 	// SettingsFile keeps the window's choices and state (theme, splits, last folder) for this
 	// profile; "" keeps them for the session only.

@@ -17,7 +17,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"postbode/accounts"
-	"postbode/accounts/autoconfig"
 )
 
 // discoverTimeout bounds the search for an address's server settings.
@@ -54,9 +53,9 @@ type wizard struct {
 	remember           *widget.Check
 	idErr              *widget.Label
 
-	results   []autoconfig.Result // from discovery, best first
-	confirmed bool                // the user has seen and accepted settings that need it
-	kind      accounts.Kind       // chosen on the type page
+	results   []accounts.DiscoveryResult // from discovery, best first
+	confirmed bool                       // the user has seen and accepted settings that need it
+	kind      accounts.Kind              // chosen on the type page
 	pop3      *pop3Policy
 	form      *settingsForm
 	check     *connCheck
@@ -327,15 +326,9 @@ func (w *wizard) startDiscovery() {
 		w.button(tr("Stop"), theme.MediaStopIcon(), widget.MediumImportance, func() { w.showManual("") }))
 
 	email := w.acc.Email
-	discover := w.u.deps.Discover
-	if discover == nil {
-		discover = func(ctx context.Context, email string) ([]autoconfig.Result, error) {
-			return autoconfig.Discover(ctx, email, autoconfig.Options{})
-		}
-	}
 	w.u.tasks.spawn(func(context.Context) {
 		defer cancel()
-		results, err := discover(ctx, email)
+		results, err := w.u.deps.Manager.Discover(ctx, email)
 		w.u.exec(func() {
 			if gen != w.discoverGen || w.page != pageDiscover {
 				return
@@ -359,8 +352,8 @@ func (w *wizard) stopDiscovery() {
 	}
 }
 
-func (w *wizard) discovered(results []autoconfig.Result, err error) {
-	var nf *autoconfig.NotFoundError
+func (w *wizard) discovered(results []accounts.DiscoveryResult, err error) {
+	var nf *accounts.NoSettingsFoundError
 	switch {
 	case err == nil && len(results) > 0:
 		w.results, w.confirmed = results, false
@@ -376,11 +369,11 @@ func (w *wizard) discovered(results []autoconfig.Result, err error) {
 }
 
 // kindsOf lists the account kinds a result offers, IMAP first.
-func kindsOf(r autoconfig.Result) []accounts.Kind {
+func kindsOf(r accounts.DiscoveryResult) []accounts.Kind {
 	var imap, pop bool
 	for _, s := range r.Incoming {
-		imap = imap || s.Protocol == autoconfig.IMAP
-		pop = pop || s.Protocol == autoconfig.POP3
+		imap = imap || s.Protocol == accounts.DiscoveredIMAP
+		pop = pop || s.Protocol == accounts.DiscoveredPOP3
 	}
 	var out []accounts.Kind
 	if imap {
@@ -398,7 +391,7 @@ func kindsOf(r autoconfig.Result) []accounts.Kind {
 // needsConfirmation: only the provider's own configuration file fetched over https and the ISPDB
 // are trusted to name servers; anything else (DNS SRV, guessing, plain http, or a source this code
 // does not know) is shown to the user before a password goes to it.
-func needsConfirmation(r autoconfig.Result) bool {
+func needsConfirmation(r accounts.DiscoveryResult) bool {
 	if r.InsecureSource {
 		return true
 	}
@@ -406,7 +399,7 @@ func needsConfirmation(r autoconfig.Result) bool {
 }
 
 // sourceText says in words where settings came from.
-func sourceText(r autoconfig.Result) string {
+func sourceText(r accounts.DiscoveryResult) string {
 	src := map[string]any{"Source": r.Source}
 	switch {
 	case r.InsecureSource:
@@ -426,11 +419,11 @@ func sourceText(r autoconfig.Result) string {
 }
 
 // accountFrom builds the account for a kind from a discovery result.
-func (w *wizard) accountFrom(r autoconfig.Result, kind accounts.Kind) accounts.Account {
+func (w *wizard) accountFrom(r accounts.DiscoveryResult, kind accounts.Kind) accounts.Account {
 	a := w.acc
 	a.Kind = kind
 	a.Incoming, a.Outgoing = accounts.Server{}, accounts.Server{}
-	pick := func(proto autoconfig.Protocol, list []autoconfig.Server) (accounts.Server, bool) {
+	pick := func(proto accounts.DiscoveredProtocol, list []accounts.DiscoveredServer) (accounts.Server, bool) {
 		for _, s := range list {
 			// A plaintext server is never taken from discovery (SECURITY rule 1): only a user
 			// who types it in, for a local host, gets one.
@@ -446,12 +439,12 @@ func (w *wizard) accountFrom(r autoconfig.Result, kind accounts.Kind) accounts.A
 		}
 		return accounts.Server{}, false
 	}
-	proto := autoconfig.IMAP
+	proto := accounts.DiscoveredIMAP
 	if kind == accounts.KindPOP3 {
-		proto = autoconfig.POP3
+		proto = accounts.DiscoveredPOP3
 	}
 	a.Incoming, _ = pick(proto, r.Incoming)
-	a.Outgoing, _ = pick(autoconfig.SMTP, r.Outgoing)
+	a.Outgoing, _ = pick(accounts.DiscoveredSMTP, r.Outgoing)
 	return a
 }
 

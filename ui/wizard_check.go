@@ -127,14 +127,14 @@ func (c *connCheck) run(acc accounts.Account, password string) {
 	case acc.Outgoing.Host == "":
 		c.out.title.SetText(tr("Outgoing mail (SMTP)"))
 		c.out.done(theme.InfoIcon(), tr("No outgoing server: you can read mail but not send it."), widget.MediumImportance)
-	case c.u.deps.TestSMTP == nil:
+	case !c.u.deps.Manager.CanTestOutgoing():
 		c.out.title.SetText(serverTitle(serverOutgoing, acc.Kind, acc.Outgoing))
 		c.out.done(theme.InfoIcon(), tr("Not tested here; it is used when you first send a message."), widget.MediumImportance)
 	default:
 		c.want++
 		c.out.busy(serverTitle(serverOutgoing, acc.Kind, acc.Outgoing))
 		c.u.tasks.spawn(func(context.Context) {
-			err := c.u.deps.TestSMTP(ctx, acc, password)
+			err := c.u.deps.Manager.TestOutgoing(ctx, acc, password)
 			c.u.exec(func() { c.finished(gen, acc, serverOutgoing, accounts.TestReport{}, err) })
 		})
 	}

@@ -17,7 +17,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"postbode/accounts"
-	"postbode/accounts/autoconfig"
 	"postbode/sync/transport"
 )
 
@@ -56,23 +55,23 @@ func screenSMTP(ctx context.Context, acc accounts.Account, pw string) error {
 	return err
 }
 
-func screenDiscover(ctx context.Context, email string) ([]autoconfig.Result, error) {
+func screenDiscover(ctx context.Context, email string) ([]accounts.DiscoveryResult, error) {
 	domain := email[strings.LastIndex(email, "@")+1:]
-	srv := func(p autoconfig.Protocol, host string, port int) autoconfig.Server {
-		return autoconfig.Server{Protocol: p, Host: host, Port: port, Security: transport.SecurityTLS, Username: email}
+	srv := func(p accounts.DiscoveredProtocol, host string, port int) accounts.DiscoveredServer {
+		return accounts.DiscoveredServer{Protocol: p, Host: host, Port: port, Security: transport.SecurityTLS, Username: email}
 	}
 	switch domain {
 	case "slow.example":
 		<-ctx.Done()
 		return nil, ctx.Err()
 	case "guess.example":
-		return []autoconfig.Result{{Source: "guessed and probed",
-			Incoming: []autoconfig.Server{srv(autoconfig.IMAP, "mail.guess.example", 993)},
-			Outgoing: []autoconfig.Server{srv(autoconfig.SMTP, "mail.guess.example", 465)}}}, nil
+		return []accounts.DiscoveryResult{{Source: "guessed and probed",
+			Incoming: []accounts.DiscoveredServer{srv(accounts.DiscoveredIMAP, "mail.guess.example", 993)},
+			Outgoing: []accounts.DiscoveredServer{srv(accounts.DiscoveredSMTP, "mail.guess.example", 465)}}}, nil
 	}
-	return []autoconfig.Result{{Source: "ISPDB", DisplayName: "Example Mail",
-		Incoming: []autoconfig.Server{srv(autoconfig.IMAP, "imap."+domain, 993), srv(autoconfig.POP3, "pop."+domain, 995)},
-		Outgoing: []autoconfig.Server{srv(autoconfig.SMTP, "smtp."+domain, 465)}}}, nil
+	return []accounts.DiscoveryResult{{Source: "ISPDB", DisplayName: "Example Mail",
+		Incoming: []accounts.DiscoveredServer{srv(accounts.DiscoveredIMAP, "imap."+domain, 993), srv(accounts.DiscoveredPOP3, "pop."+domain, 995)},
+		Outgoing: []accounts.DiscoveredServer{srv(accounts.DiscoveredSMTP, "smtp."+domain, 465)}}}, nil
 }
 
 // TestWizardScreenshots renders every step of the wizard and the Account settings window to PNG
@@ -135,8 +134,8 @@ func TestWizardScreenshots(t *testing.T) {
 	testPage := func(host, pw, name string) {
 		t.Helper()
 		w.password = pw
-		acc := w.accountFrom(autoconfig.Result{Incoming: []autoconfig.Server{{Protocol: autoconfig.IMAP, Host: host, Port: 993, Security: transport.SecurityTLS, Username: "anna@example.org"}},
-			Outgoing: []autoconfig.Server{{Protocol: autoconfig.SMTP, Host: outHost, Port: 465, Security: transport.SecurityTLS, Username: "anna@example.org"}}}, accounts.KindIMAP)
+		acc := w.accountFrom(accounts.DiscoveryResult{Incoming: []accounts.DiscoveredServer{{Protocol: accounts.DiscoveredIMAP, Host: host, Port: 993, Security: transport.SecurityTLS, Username: "anna@example.org"}},
+			Outgoing: []accounts.DiscoveredServer{{Protocol: accounts.DiscoveredSMTP, Host: outHost, Port: 465, Security: transport.SecurityTLS, Username: "anna@example.org"}}}, accounts.KindIMAP)
 		w.setAccount(acc)
 		w.showTest()
 		if !strings.HasPrefix(host, "slow") {

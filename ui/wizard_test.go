@@ -92,7 +92,7 @@ type wizardEnv struct {
 
 type wizardOpts struct {
 	backends map[accounts.Kind]accounts.Backend
-	discover func(ctx context.Context, email string) ([]autoconfig.Result, error)
+	discover func(ctx context.Context, email string) ([]accounts.DiscoveryResult, error)
 	testSMTP func(ctx context.Context, acc accounts.Account, password string) error
 	accounts []accounts.Account // configured before the window opens, with password "pw"
 }
@@ -125,14 +125,14 @@ func newWizardEnv(t *testing.T, o wizardOpts) *wizardEnv {
 	if err := cfg.Save(cfgPath); err != nil {
 		t.Fatal(err)
 	}
-	mgr := accounts.NewManager(cfg, cache, store, o.backends, accounts.Options{ConfigPath: cfgPath})
+	mgr := accounts.NewManager(cfg, cache, store, o.backends, accounts.Options{ConfigPath: cfgPath,
+		Discover: o.discover, TestOutgoing: o.testSMTP})
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(func() { cancel(); mgr.Wait() })
 	mgr.Start(ctx)
 	h := &harness{t: t, app: a, cache: cache, mgr: mgr, q: &execQueue{}, engines: map[string]*testEngine{},
 		now: time.Now()}
-	deps := Deps{Manager: mgr, Cache: cache, Version: "test", MarkReadDelay: -1,
-		Discover: o.discover, TestSMTP: o.testSMTP}
+	deps := Deps{Manager: mgr, Cache: cache, Version: "test", MarkReadDelay: -1}
 	h.u = newUI(ctx, a, deps, h.q.exec)
 	h.u.win.Resize(fyne.NewSize(1100, 700))
 	h.startPump()
@@ -331,7 +331,7 @@ func (noDNS) LookupSRV(ctx context.Context, service, proto, name string) (string
 
 // autoconfigServer serves the XML for the test bed; tls chooses https (a trusted source) or plain
 // http (an insecure one the user must confirm). It returns the discovery function for Deps.
-func autoconfigServer(t *testing.T, secure bool, xml string) func(ctx context.Context, email string) ([]autoconfig.Result, error) {
+func autoconfigServer(t *testing.T, secure bool, xml string) func(ctx context.Context, email string) ([]accounts.DiscoveryResult, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/mail/config-v1.1.xml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/xml")
@@ -344,7 +344,7 @@ func autoconfigServer(t *testing.T, secure bool, xml string) func(ctx context.Co
 		srv = httptest.NewServer(mux)
 	}
 	t.Cleanup(srv.Close)
-	return func(ctx context.Context, email string) ([]autoconfig.Result, error) {
+	return func(ctx context.Context, email string) ([]accounts.DiscoveryResult, error) {
 		return autoconfig.Discover(ctx, email, autoconfig.Options{
 			AutoconfigURLs:   func(string) []string { return []string{srv.URL + "/mail/config-v1.1.xml"} },
 			ISPDBURL:         srv.URL + "/ispdb/",
@@ -585,8 +585,8 @@ func (e *wizardEnv) manualIMAP(w *wizard, port int, security, caFile, user strin
 
 func TestWizardConnectionFailures(t *testing.T) {
 	d, _ := startMailServers(t, false)
-	noDiscovery := func(ctx context.Context, email string) ([]autoconfig.Result, error) {
-		return nil, &autoconfig.NotFoundError{Address: email}
+	noDiscovery := func(ctx context.Context, email string) ([]accounts.DiscoveryResult, error) {
+		return nil, &accounts.NoSettingsFoundError{Address: email}
 	}
 	newEnv := func(t *testing.T) *wizardEnv {
 		return newWizardEnv(t, wizardOpts{backends: realBackends(), discover: noDiscovery})
@@ -699,19 +699,19 @@ func TestWizardTrustAndConfirmRules(t *testing.T) {
 		"something new":                       true,
 	}
 	for src, want := range cases {
-		if got := needsConfirmation(autoconfig.Result{Source: src}); got != want {
+		if got := needsConfirmation(accounts.DiscoveryResult{Source: src}); got != want {
 			t.Errorf("needsConfirmation(%q) = %v", src, got)
 		}
 	}
-	if !needsConfirmation(autoconfig.Result{Source: "autoconfig (autoconfig.example.org, unencrypted http)", InsecureSource: true}) {
+	if !needsConfirmation(accounts.DiscoveryResult{Source: "autoconfig (autoconfig.example.org, unencrypted http)", InsecureSource: true}) {
 		t.Error("an http source needs no confirmation")
 	}
 	// A plaintext server from a config file is never used.
 	w := &wizard{}
 	w.acc.Email = "me@example.org"
-	r := autoconfig.Result{Incoming: []autoconfig.Server{
-		{Protocol: autoconfig.IMAP, Host: "plain.example.org", Port: 143, Security: secPlain},
-		{Protocol: autoconfig.IMAP, Host: "imap.example.org", Port: 993, Security: secTLS},
+	r := accounts.DiscoveryResult{Incoming: []accounts.DiscoveredServer{
+		{Protocol: accounts.DiscoveredIMAP, Host: "plain.example.org", Port: 143, Security: secPlain},
+		{Protocol: accounts.DiscoveredIMAP, Host: "imap.example.org", Port: 993, Security: secTLS},
 	}}
 	if a := w.accountFrom(r, accounts.KindIMAP); a.Incoming.Host != "imap.example.org" || a.Incoming.User != "me@example.org" {
 		t.Fatalf("accountFrom = %+v", a.Incoming)
@@ -846,8 +846,8 @@ func fakeBackends() map[accounts.Kind]accounts.Backend {
 	return map[accounts.Kind]accounts.Backend{accounts.KindIMAP: b, accounts.KindPOP3: b}
 }
 
-func notFoundDiscovery(ctx context.Context, email string) ([]autoconfig.Result, error) {
-	return nil, &autoconfig.NotFoundError{Address: email}
+func notFoundDiscovery(ctx context.Context, email string) ([]accounts.DiscoveryResult, error) {
+	return nil, &accounts.NoSettingsFoundError{Address: email}
 }
 
 // inView reports whether target is drawn whole inside the window: shown, inside the canvas, and
