@@ -162,7 +162,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			idleErr <- e.idleLoop(ctx, nudge)
+			idleErr <- (&idler{e: e, nudge: nudge}).run(ctx)
 		}()
 	}
 	if canIdle {

@@ -10,12 +10,22 @@ import (
 	"postbode/localcache"
 )
 
-// idleLoop keeps a connection of its own IDLEing on INBOX. When the server reports a change it
-// stops IDLE, syncs INBOX on this same connection (under the folder lock) and IDLEs again. IDLE is
-// re-issued every idleRestart, well before the 30-minute limit servers enforce. When messages
-// leave INBOX (moved by another client, most likely) it nudges the main loop to poll the other
-// folders at once. It returns the connection's error; the caller restarts the engine.
-func (e *Engine) idleLoop(ctx context.Context, nudge chan<- struct{}) error {
+// idler is the IDLE side of Run: a connection of its own IDLEing on INBOX. When the server reports
+// a change it stops IDLE, syncs INBOX on this same connection (under the folder lock) and IDLEs
+// again. IDLE is re-issued every idleRestart, well before the 30-minute limit servers enforce.
+// When messages leave INBOX (moved by another client, most likely) it nudges the main loop to poll
+// the other folders at once. Its hand-off points with Run are nudge and the error run returns.
+type idler struct {
+	e     *Engine
+	nudge chan<- struct{}
+	cn    *conn // set by run
+	inbox int64 // INBOX's folder id, set by run
+}
+
+// run dials and keeps IDLEing until ctx ends or the connection fails. It returns the connection's
+// error (an *idleSetupError when it could not start at all); the caller restarts the engine.
+func (d *idler) run(ctx context.Context) error {
+	e := d.e
 	cn, err := e.connect(ctx)
 	if err != nil {
 		return &idleSetupError{fmt.Errorf("imap idle connection: %w", err)}
@@ -25,29 +35,30 @@ func (e *Engine) idleLoop(ctx context.Context, nudge chan<- struct{}) error {
 	if err != nil {
 		return &idleSetupError{fmt.Errorf("imap idle: %w", err)}
 	}
+	d.cn, d.inbox = cn, inbox.ID
 	for {
 		if err := e.syncFolder(ctx, cn, inbox.ID); err != nil {
 			return fmt.Errorf("imap idle: sync INBOX: %w", err)
 		}
 		if ev := cn.takeEvents(); ev != 0 {
 			// Changes arrived while syncing; look again before idling.
-			e.nudgeIf(ev, nudge)
+			d.nudgeIf(ev)
 			continue
 		}
 		select {
 		case <-cn.notify: // stale token: its events were taken above
 		default:
 		}
-		ev, err := e.idleOnce(ctx, cn)
+		ev, err := d.idleOnce(ctx)
 		if err != nil {
 			return err
 		}
 		if ev&evExists != 0 {
-			if err := e.fetchArrivals(ctx, cn, inbox.ID); err != nil {
+			if err := d.fetchArrivals(ctx); err != nil {
 				return fmt.Errorf("imap idle: new mail: %w", err)
 			}
 		}
-		e.nudgeIf(ev, nudge)
+		d.nudgeIf(ev)
 	}
 }
 
@@ -58,8 +69,9 @@ const arrivalsBudget = 200
 // bodies, before the loop reconciles the whole folder: new mail is in the cache after one FETCH
 // instead of after reading every cached UID and searching the server's. The reconcile then finds
 // these messages cached and only checks flags and expunges.
-func (e *Engine) fetchArrivals(ctx context.Context, cn *conn, folderID int64) error {
-	f, unlock, err := e.lockFolder(ctx, folderID)
+func (d *idler) fetchArrivals(ctx context.Context) error {
+	e, cn := d.e, d.cn
+	f, unlock, err := e.lockFolder(ctx, d.inbox)
 	if err != nil {
 		return err
 	}
@@ -111,19 +123,21 @@ func (e *Engine) fetchArrivals(ctx context.Context, cn *conn, folderID int64) er
 	return e.cache.IndexPending(ctx, f.ID)
 }
 
-func (e *Engine) nudgeIf(ev uint32, nudge chan<- struct{}) {
+// nudgeIf nudges the main loop when messages left INBOX.
+func (d *idler) nudgeIf(ev uint32) {
 	if ev&evExpunge == 0 {
 		return
 	}
 	select {
-	case nudge <- struct{}{}:
+	case d.nudge <- struct{}{}:
 	default:
 	}
 }
 
 // idleOnce runs one IDLE command until the server reports something, the restart interval
 // passes or ctx ends, and returns the events seen.
-func (e *Engine) idleOnce(ctx context.Context, cn *conn) (uint32, error) {
+func (d *idler) idleOnce(ctx context.Context) (uint32, error) {
+	e, cn := d.e, d.cn
 	// Only unilateral data (and Dovecot's keepalives) arrive while idling: allow long silences.
 	cn.tc.SetIOTimeout(e.opt.idleIOTimeout)
 	defer cn.tc.SetIOTimeout(e.opt.ioTimeout)
