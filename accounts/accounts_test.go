@@ -193,7 +193,7 @@ func TestRequestsAreLocalFirstAndQueuedOnlyForIMAP(t *testing.T) {
 	}
 	imapOps, _ := cache.PendingOps(ctx, "imap")
 	popOps, _ := cache.PendingOps(ctx, "pop")
-	if len(imapOps) != 3 || imapOps[2].Kind != localcache.OpExpunge {
+	if len(imapOps) != 3 || imapOps[2].Kind() != localcache.OpExpunge {
 		t.Fatalf("imap pending = %+v", imapOps)
 	}
 	if len(popOps) != 0 {
@@ -222,7 +222,7 @@ func TestRequestsAreLocalFirstAndQueuedOnlyForIMAP(t *testing.T) {
 	imapOps, _ = cache.PendingOps(ctx, "imap")
 	kinds := []localcache.OpKind{}
 	for _, op := range imapOps[3:] {
-		kinds = append(kinds, op.Kind)
+		kinds = append(kinds, op.Kind())
 	}
 	if len(kinds) != 3 || kinds[0] != localcache.OpCreateFolder || kinds[1] != localcache.OpRenameFolder || kinds[2] != localcache.OpDeleteFolder {
 		t.Fatalf("folder ops = %v", kinds)

@@ -118,7 +118,7 @@ func (m *Manager) specialFolder(ctx context.Context, acc Account, role, name str
 		return f, err
 	}
 	if acc.Kind == KindIMAP {
-		err = m.cache.Enqueue(ctx, localcache.PendingOp{Account: acc.Name, Kind: localcache.OpCreateFolder, Name: name})
+		err = m.cache.Enqueue(ctx, localcache.PendingOp{Account: acc.Name, Op: localcache.CreateFolderOp{Name: name}})
 	}
 	return f, err
 }
@@ -147,8 +147,8 @@ func (m *Manager) FileCopy(ctx context.Context, acc Account, folder localcache.F
 		return 0, err
 	}
 	if acc.Kind == KindIMAP {
-		err = m.cache.Enqueue(ctx, localcache.PendingOp{Account: acc.Name, Kind: localcache.OpAppend, FolderID: folder.ID,
-			FolderName: folder.Name, BodyKey: keys[0], Set: flags, Items: []localcache.OpItem{{MessageID: ids[0]}}})
+		err = m.cache.Enqueue(ctx, localcache.PendingOp{Account: acc.Name, FolderID: folder.ID, FolderName: folder.Name,
+			Op: localcache.AppendOp{BodyKey: keys[0], Flags: flags, Items: []localcache.OpItem{{MessageID: ids[0]}}}})
 	}
 	return ids[0], err
 }

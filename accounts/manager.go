@@ -530,7 +530,7 @@ func (m *Manager) createFolder(ctx context.Context, r CreateFolder) error {
 		return err
 	}
 	if acc.Kind == KindIMAP {
-		if err := m.cache.Enqueue(ctx, localcache.PendingOp{Account: acc.Name, Kind: localcache.OpCreateFolder, Name: r.Name}); err != nil {
+		if err := m.cache.Enqueue(ctx, localcache.PendingOp{Account: acc.Name, Op: localcache.CreateFolderOp{Name: r.Name}}); err != nil {
 			return err
 		}
 		m.wake(acc.Name)
@@ -551,8 +551,8 @@ func (m *Manager) renameFolder(ctx context.Context, r RenameFolder) error {
 		return err
 	}
 	if acc.Kind == KindIMAP {
-		if err := m.cache.Enqueue(ctx, localcache.PendingOp{Account: f.Account, Kind: localcache.OpRenameFolder,
-			FolderID: f.ID, Name: f.Name, NewName: r.NewName}); err != nil {
+		if err := m.cache.Enqueue(ctx, localcache.PendingOp{Account: f.Account, FolderID: f.ID,
+			Op: localcache.RenameFolderOp{Name: f.Name, NewName: r.NewName}}); err != nil {
 			return err
 		}
 		m.wake(f.Account)
@@ -570,8 +570,8 @@ func (m *Manager) deleteFolder(ctx context.Context, r DeleteFolder) error {
 	}
 	acc, _ := m.Account(f.Account)
 	if acc.Kind == KindIMAP {
-		if err := m.cache.Enqueue(ctx, localcache.PendingOp{Account: f.Account, Kind: localcache.OpDeleteFolder,
-			FolderID: f.ID, Name: f.Name}); err != nil {
+		if err := m.cache.Enqueue(ctx, localcache.PendingOp{Account: f.Account, FolderID: f.ID,
+			Op: localcache.DeleteFolderOp{Name: f.Name}}); err != nil {
 			return err
 		}
 	}

@@ -37,8 +37,8 @@ func TestBulkChangesSpanFolders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ops) != 2 || len(ops[0].Items) != 3000 || len(ops[1].Items) != 2000 ||
-		ops[0].Items[0].MessageID != ids1[0] || ops[0].Items[2999].MessageID != ids1[2999] {
+	if len(ops) != 2 || len(ops[0].Items()) != 3000 || len(ops[1].Items()) != 2000 ||
+		ops[0].Items()[0].MessageID != ids1[0] || ops[0].Items()[2999].MessageID != ids1[2999] {
 		t.Fatalf("queued %d operations", len(ops))
 	}
 	if err := c.Move(ctx, ids2, trash.ID, false); err != nil {

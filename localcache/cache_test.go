@@ -174,10 +174,10 @@ func TestCountsFollowFlagsMovesAndDeletes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ops) != 3 || ops[0].Kind != OpFlags || ops[1].Kind != OpMove || ops[2].Kind != OpExpunge {
+	if len(ops) != 3 || ops[0].Kind() != OpFlags || ops[1].Kind() != OpMove || ops[2].Kind() != OpExpunge {
 		t.Fatalf("pending ops = %+v", ops)
 	}
-	if ops[1].ToFolderID != arch.ID || len(ops[1].Items) != 2 || ops[1].Items[0].UID != 5 {
+	if ops[1].Op.(MoveOp).ToFolderID != arch.ID || len(ops[1].Items()) != 2 || ops[1].Items()[0].UID != 5 {
 		t.Fatalf("move op = %+v", ops[1])
 	}
 }
@@ -225,7 +225,7 @@ func TestPendingSurvivesReopen(t *testing.T) {
 	}
 	c = reopen(t, c, dir)
 	ops, err := c.PendingOps(ctx, "a")
-	if err != nil || len(ops) != 1 || ops[0].Set != FlagSeen {
+	if err != nil || len(ops) != 1 || ops[0].Op.(FlagsOp).Set != FlagSeen {
 		t.Fatalf("after reopen: %+v %v", ops, err)
 	}
 	if err := c.RetryPending(ctx, ops[0].ID, errors.New("connection reset")); err != nil {

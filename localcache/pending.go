@@ -4,22 +4,47 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
 
-// OpKind names a change made locally that an engine must replay to the server.
+// OpKind names a change made locally that an engine must replay to the server. It is stored
+// with the operation and picks the decoder of its payload.
 type OpKind string
 
-const (
-	OpFlags        OpKind = "flags"         // set/clear flags on messages
-	OpMove         OpKind = "move"          // move messages to ToFolderID
-	OpExpunge      OpKind = "expunge"       // delete messages permanently
-	OpCreateFolder OpKind = "create-folder" // Name
-	OpRenameFolder OpKind = "rename-folder" // Name → NewName
-	OpDeleteFolder OpKind = "delete-folder" // Name
-	OpAppend       OpKind = "append"        // store BodyKey into FolderID (drafts)
-)
+// Op is one kind of queued local change: its own small payload type, in a file of its own
+// (op_*.go) that registers its kind. Ops that change the cache at once also implement localOp.
+type Op interface {
+	Kind() OpKind
+}
+
+// localOp is an Op with a local effect: apply makes it in the cache, undo takes it back when the
+// server refuses the change for good. Ops without it are corrected by the next resync.
+type localOp interface {
+	Op
+	apply(ctx context.Context, tx *sql.Tx) error
+	// undo reverts the op, which was queued for messages of folderID, and names the other folders
+	// it changed.
+	undo(ctx context.Context, tx *sql.Tx, account string, folderID int64) ([]Change, error)
+}
+
+// opDecoders is the one registry from a stored kind to its payload type.
+var opDecoders = map[OpKind]func([]byte) (Op, error){}
+
+// registerOp makes kind loadable as T; each op_*.go calls it from init.
+func registerOp[T Op](kind OpKind) {
+	opDecoders[kind] = func(payload []byte) (Op, error) {
+		var op T
+		err := json.Unmarshal(payload, &op)
+		return op, err
+	}
+}
+
+// UnknownOp is a stored operation of a kind this build does not know; no engine can replay it.
+type UnknownOp struct{ Stored OpKind }
+
+func (o UnknownOp) Kind() OpKind { return o.Stored }
 
 // OpItem is one message an operation touches, with what undoing the operation needs.
 type OpItem struct {
@@ -29,38 +54,104 @@ type OpItem struct {
 	PrevFlags Flags
 }
 
-// PendingOp is a queued local change. It survives restarts until the engine completes or refuses it.
+// PendingOp is a queued local change: where it applies and what it is. It survives restarts until
+// the engine completes or refuses it.
 type PendingOp struct {
-	ID         int64  `json:"-"`
-	Account    string `json:"-"`
-	Kind       OpKind `json:"-"`
+	ID         int64
+	Account    string
+	FolderID   int64  // the folder whose messages the op touches (zero for folder ops by name)
+	FolderName string // that folder's name when queued, for when it is gone locally
+	Op         Op
+	Attempts   int
+	LastError  string
+	Created    time.Time
+}
+
+// Kind is the kind of the queued operation.
+func (p PendingOp) Kind() OpKind {
+	if p.Op == nil {
+		return ""
+	}
+	return p.Op.Kind()
+}
+
+// Items lists the messages the operation touches, if it touches messages.
+func (p PendingOp) Items() []OpItem {
+	if m, ok := p.Op.(interface{ Messages() []OpItem }); ok {
+		return m.Messages()
+	}
+	return nil
+}
+
+// payloadVersion is the layout of the stored payload: one JSON object holding the envelope's
+// fields (V, FolderID, FolderName) next to the op's own. Records without V (version 1, written
+// before ops had types of their own) use the same field names and load alike.
+const payloadVersion = 2
+
+type payloadHeader struct {
+	V          int
 	FolderID   int64
-	FolderName string    `json:",omitempty"`
-	Items      []OpItem  `json:",omitempty"`
-	Set, Clear Flags     `json:",omitempty"`
-	ToFolderID int64     `json:",omitempty"`
-	Name       string    `json:",omitempty"`
-	NewName    string    `json:",omitempty"`
-	BodyKey    string    `json:",omitempty"`
-	Attempts   int       `json:"-"`
-	LastError  string    `json:"-"`
-	Created    time.Time `json:"-"`
+	FolderName string `json:",omitempty"`
+}
+
+func encodeOp(op PendingOp) ([]byte, error) {
+	if op.Op == nil {
+		return nil, errors.New("no operation")
+	}
+	head, err := json.Marshal(payloadHeader{V: payloadVersion, FolderID: op.FolderID, FolderName: op.FolderName})
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(op.Op)
+	if err != nil {
+		return nil, err
+	}
+	if len(body) < 2 || body[0] != '{' {
+		return nil, fmt.Errorf("%s: payload is not an object", op.Kind())
+	}
+	if string(body) == "{}" {
+		return head, nil
+	}
+	// Both are objects: splice the op's fields after the header's.
+	out := make([]byte, 0, len(head)+len(body))
+	out = append(out, head[:len(head)-1]...)
+	out = append(out, ',')
+	return append(out, body[1:]...), nil
+}
+
+func decodeOp(kind OpKind, payload []byte, into *PendingOp) error {
+	var head payloadHeader
+	if err := json.Unmarshal(payload, &head); err != nil {
+		return err
+	}
+	if head.V > payloadVersion {
+		return fmt.Errorf("stored by a newer version (payload version %d)", head.V)
+	}
+	into.FolderID, into.FolderName = head.FolderID, head.FolderName
+	decode, ok := opDecoders[kind]
+	if !ok {
+		into.Op = UnknownOp{Stored: kind}
+		return nil
+	}
+	op, err := decode(payload)
+	into.Op = op
+	return err
 }
 
 func enqueue(ctx context.Context, tx *sql.Tx, op PendingOp) error {
-	payload, err := json.Marshal(op)
+	payload, err := encodeOp(op)
 	if err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO pending(account, kind, payload, created) VALUES (?, ?, ?, ?)`,
-		op.Account, string(op.Kind), payload, time.Now().Unix())
+		op.Account, string(op.Kind()), payload, time.Now().Unix())
 	return err
 }
 
 // Enqueue records an operation that needs no local change beyond what the caller already did.
 func (c *Cache) Enqueue(ctx context.Context, op PendingOp) error {
 	if err := inTx(ctx, c.index, func(tx *sql.Tx) error { return enqueue(ctx, tx, op) }); err != nil {
-		return fmt.Errorf("queue %s for %s: %w", op.Kind, op.Account, err)
+		return fmt.Errorf("queue %s for %s: %w", op.Kind(), op.Account, err)
 	}
 	return nil
 }
@@ -76,19 +167,18 @@ func (c *Cache) PendingOps(ctx context.Context, account string) ([]PendingOp, er
 	var out []PendingOp
 	for rows.Next() {
 		var (
-			row     PendingOp
+			op      PendingOp
 			payload []byte
 			created int64
 			kind    string
 		)
-		if err := rows.Scan(&row.ID, &row.Account, &kind, &payload, &created, &row.Attempts, &row.LastError); err != nil {
+		if err := rows.Scan(&op.ID, &op.Account, &kind, &payload, &created, &op.Attempts, &op.LastError); err != nil {
 			return nil, fmt.Errorf("pending operations of %s: %w", account, err)
 		}
-		op := row
-		if err := json.Unmarshal(payload, &op); err != nil {
-			return nil, fmt.Errorf("pending operation %d of %s: %w", row.ID, account, err)
+		if err := decodeOp(OpKind(kind), payload, &op); err != nil {
+			return nil, fmt.Errorf("pending operation %d of %s: %w", op.ID, account, err)
 		}
-		op.Kind, op.Created = OpKind(kind), time.Unix(created, 0)
+		op.Created = time.Unix(created, 0)
 		out = append(out, op)
 	}
 	return out, rows.Err()
@@ -112,40 +202,57 @@ func (c *Cache) RetryPending(ctx context.Context, id int64, cause error) error {
 }
 
 // RefusePending undoes the local effect of an operation the server refused for good, then drops it.
-// Flag changes and moves are undone here; folder operations and expunges are corrected by the next
-// resync, which fetches the server's state again.
+// Ops with a local effect (localOp) undo it here; folder operations and expunges are corrected by
+// the next resync, which fetches the server's state again.
 func (c *Cache) RefusePending(ctx context.Context, op PendingOp) error {
 	var changes []Change
 	err := inTx(ctx, c.index, func(tx *sql.Tx) error {
-		// One statement per operation: the items (id, flags and UID before the change) are handed
-		// over as one JSON array.
-		items, err := json.Marshal(op.Items)
-		if err != nil {
-			return err
-		}
-		const prev = `(SELECT json_extract(value, '$.MessageID') AS id, json_extract(value, '$.PrevFlags') AS flags,
-nullif(json_extract(value, '$.UID'), 0) AS uid FROM json_each(?)) AS p`
-		switch op.Kind {
-		case OpFlags:
-			if _, err := tx.ExecContext(ctx, `UPDATE messages SET flags = p.flags FROM `+prev+` WHERE messages.id = p.id`,
-				string(items)); err != nil {
+		if l, ok := op.Op.(localOp); ok {
+			var err error
+			if changes, err = l.undo(ctx, tx, op.Account, op.FolderID); err != nil {
 				return err
 			}
-		case OpMove:
-			if _, err := tx.ExecContext(ctx, `UPDATE messages SET folder_id = ?, uid = p.uid FROM `+prev+` WHERE messages.id = p.id`,
-				op.FolderID, string(items)); err != nil {
-				return err
-			}
-			changes = append(changes, Change{Account: op.Account, FolderID: op.ToFolderID})
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM pending WHERE id = ?`, op.ID)
+		_, err := tx.ExecContext(ctx, `DELETE FROM pending WHERE id = ?`, op.ID)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("undo refused %s: %w", op.Kind, err)
+		return fmt.Errorf("undo refused %s: %w", op.Kind(), err)
 	}
 	c.notifyAll(append(changes, Change{Account: op.Account, FolderID: op.FolderID, Folders: true}))
 	return nil
+}
+
+// undoPrev is the FROM clause that hands an op's items (id, flags and UID before the change) to
+// one UPDATE as one JSON array: one statement per undo, however many messages.
+const undoPrev = `(SELECT json_extract(value, '$.MessageID') AS id, json_extract(value, '$.PrevFlags') AS flags,
+nullif(json_extract(value, '$.UID'), 0) AS uid FROM json_each(?)) AS p`
+
+func itemList(items []OpItem) (string, error) {
+	b, err := json.Marshal(items)
+	return string(b), err
+}
+
+// applyPerFolder applies one local op per folder group and, when queue is set, records it for the
+// engine to replay; it returns the folders changed.
+func applyPerFolder(ctx context.Context, tx *sql.Tx, groups []group, queue bool, build func(group) localOp) ([]Change, error) {
+	var changes []Change
+	for _, g := range groups {
+		op := build(g)
+		if op == nil {
+			continue
+		}
+		if err := op.apply(ctx, tx); err != nil {
+			return nil, err
+		}
+		changes = append(changes, Change{Account: g.account, FolderID: g.folderID})
+		if queue {
+			if err := enqueue(ctx, tx, PendingOp{Account: g.account, FolderID: g.folderID, Op: op}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return changes, nil
 }
 
 // group is the messages of one folder among the ids of a local change.
@@ -200,19 +307,19 @@ func idList(ids []int64) (string, error) {
 	return string(b), nil
 }
 
-// ids lists the message ids of the group, for idList.
-func (g group) ids() []int64 {
-	out := make([]int64, len(g.items))
-	for i, it := range g.items {
-		out[i] = it.MessageID
+// itemIDs lists the message ids of items as one JSON array, for `json_each(?)`.
+func itemIDs(items []OpItem) (string, error) {
+	ids := make([]int64, len(items))
+	for i, it := range items {
+		ids[i] = it.MessageID
 	}
-	return out
+	return idList(ids)
 }
 
-// execForGroup runs one statement for all the messages of a group; query takes the group's ids
-// as its last parameter, a JSON array for json_each.
-func execForGroup(ctx context.Context, tx *sql.Tx, g group, query string, args ...any) error {
-	list, err := idList(g.ids())
+// execForItems runs one statement for all the messages of items; query takes their ids as its last
+// parameter, a JSON array for json_each.
+func execForItems(ctx context.Context, tx *sql.Tx, items []OpItem, query string, args ...any) error {
+	list, err := itemIDs(items)
 	if err != nil {
 		return err
 	}
@@ -229,21 +336,10 @@ func (c *Cache) SetFlags(ctx context.Context, ids []int64, set, clear Flags, que
 		if err != nil {
 			return err
 		}
-		for _, g := range groups {
-			if err := execForGroup(ctx, tx, g,
-				`UPDATE messages SET flags = (flags | ?) & ~? WHERE id IN (SELECT value FROM json_each(?))`,
-				set, clear); err != nil {
-				return err
-			}
-			changes = append(changes, Change{Account: g.account, FolderID: g.folderID})
-			if queue {
-				if err := enqueue(ctx, tx, PendingOp{Account: g.account, Kind: OpFlags, FolderID: g.folderID,
-					Items: g.items, Set: set, Clear: clear}); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		changes, err = applyPerFolder(ctx, tx, groups, queue, func(g group) localOp {
+			return FlagsOp{Items: g.items, Set: set, Clear: clear}
+		})
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("set flags: %w", err)
@@ -269,24 +365,15 @@ func (c *Cache) Move(ctx context.Context, ids []int64, toFolderID int64, queue b
 			if g.account != toAccount {
 				return fmt.Errorf("cannot move between accounts (%s to %s)", g.account, toAccount)
 			}
-			if g.folderID == toFolderID {
-				continue
-			}
-			if err := execForGroup(ctx, tx, g,
-				`UPDATE messages SET folder_id = ?, uid = NULL WHERE id IN (SELECT value FROM json_each(?))`,
-				toFolderID); err != nil {
-				return err
-			}
-			changes = append(changes, Change{Account: g.account, FolderID: g.folderID})
-			if queue {
-				if err := enqueue(ctx, tx, PendingOp{Account: g.account, Kind: OpMove, FolderID: g.folderID,
-					Items: g.items, ToFolderID: toFolderID}); err != nil {
-					return err
-				}
-			}
 		}
+		changes, err = applyPerFolder(ctx, tx, groups, queue, func(g group) localOp {
+			if g.folderID == toFolderID {
+				return nil
+			}
+			return MoveOp{Items: g.items, ToFolderID: toFolderID}
+		})
 		changes = append(changes, Change{Account: toAccount, FolderID: toFolderID})
-		return nil
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("move messages: %w", err)
@@ -304,19 +391,10 @@ func (c *Cache) Expunge(ctx context.Context, ids []int64, queue bool) error {
 		if err != nil {
 			return err
 		}
-		for _, g := range groups {
-			if err := execForGroup(ctx, tx, g, `DELETE FROM messages WHERE id IN (SELECT value FROM json_each(?))`); err != nil {
-				return err
-			}
-			changes = append(changes, Change{Account: g.account, FolderID: g.folderID})
-			if queue {
-				if err := enqueue(ctx, tx, PendingOp{Account: g.account, Kind: OpExpunge, FolderID: g.folderID,
-					Items: g.items}); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		changes, err = applyPerFolder(ctx, tx, groups, queue, func(g group) localOp {
+			return ExpungeOp{Items: g.items}
+		})
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("delete messages: %w", err)

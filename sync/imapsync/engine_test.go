@@ -367,7 +367,7 @@ func testOfflineReplay(t *testing.T, dropCaps []string) {
 	must(h.cache.Expunge(ctx, toTrash, true)) // deleted for good from Trash before any replay
 	newFolder, err := h.cache.EnsureFolder(ctx, localcache.Folder{Account: "alice", Name: "Offline/New", Subscribed: true})
 	must(err)
-	must(h.cache.Enqueue(ctx, localcache.PendingOp{Account: "alice", Kind: localcache.OpCreateFolder, Name: "Offline/New"}))
+	must(h.cache.Enqueue(ctx, localcache.PendingOp{Account: "alice", Op: localcache.CreateFolderOp{Name: "Offline/New"}}))
 	must(h.cache.Move(ctx, uidsToIDs(t, h, "INBOX", 9), newFolder.ID, true))
 	// A folder that exists only locally, with no queued creation: the server refuses the move.
 	nowhere, err := h.cache.EnsureFolder(ctx, localcache.Folder{Account: "alice", Name: "Nowhere", Subscribed: true})
@@ -582,7 +582,7 @@ func TestFolderChanges(t *testing.T) {
 	if _, err := h.cache.EnsureFolder(ctx, localcache.Folder{Account: "alice", Name: "Local/One", Subscribed: true}); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.cache.Enqueue(ctx, localcache.PendingOp{Account: "alice", Kind: localcache.OpCreateFolder, Name: "Local/One"}); err != nil {
+	if err := h.cache.Enqueue(ctx, localcache.PendingOp{Account: "alice", Op: localcache.CreateFolderOp{Name: "Local/One"}}); err != nil {
 		t.Fatal(err)
 	}
 	h.eng.Wake()
@@ -592,8 +592,8 @@ func TestFolderChanges(t *testing.T) {
 	if err := h.cache.RenameFolder(ctx, made.ID, "Server/Renamed"); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.cache.Enqueue(ctx, localcache.PendingOp{Account: "alice", Kind: localcache.OpRenameFolder,
-		FolderID: made.ID, Name: "Server/Made", NewName: "Server/Renamed"}); err != nil {
+	if err := h.cache.Enqueue(ctx, localcache.PendingOp{Account: "alice",
+		FolderID: made.ID, Op: localcache.RenameFolderOp{Name: "Server/Made", NewName: "Server/Renamed"}}); err != nil {
 		t.Fatal(err)
 	}
 	h.eng.Wake()
@@ -603,8 +603,8 @@ func TestFolderChanges(t *testing.T) {
 	}
 
 	one := folderByName(t, h.cache, "alice", "Local/One")
-	if err := h.cache.Enqueue(ctx, localcache.PendingOp{Account: "alice", Kind: localcache.OpDeleteFolder,
-		FolderID: one.ID, Name: one.Name}); err != nil {
+	if err := h.cache.Enqueue(ctx, localcache.PendingOp{Account: "alice",
+		FolderID: one.ID, Op: localcache.DeleteFolderOp{Name: one.Name}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.cache.DeleteFolder(ctx, one.ID); err != nil {

@@ -357,14 +357,14 @@ func (e *Engine) reconcileFolders(ctx context.Context, list []serverFolder) (map
 	}
 	keepLocal, keepAway := map[string]bool{}, map[string]bool{}
 	for _, op := range ops {
-		switch op.Kind {
-		case localcache.OpCreateFolder:
-			keepLocal[op.Name] = true
-		case localcache.OpRenameFolder:
-			keepLocal[op.NewName] = true
-			keepAway[op.Name] = true
-		case localcache.OpDeleteFolder:
-			keepAway[op.Name] = true
+		switch o := op.Op.(type) {
+		case localcache.CreateFolderOp:
+			keepLocal[o.Name] = true
+		case localcache.RenameFolderOp:
+			keepLocal[o.NewName] = true
+			keepAway[o.Name] = true
+		case localcache.DeleteFolderOp:
+			keepAway[o.Name] = true
 		}
 	}
 	byName := map[string]localcache.Folder{}

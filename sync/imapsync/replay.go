@@ -44,9 +44,9 @@ func (e *Engine) replay(ctx context.Context, cn *conn) error {
 	}
 	st := &replayState{serverName: map[int64]string{}, moved: map[int64]movedTo{}}
 	for _, op := range ops {
-		if op.Kind == localcache.OpRenameFolder {
+		if r, ok := op.Op.(localcache.RenameFolderOp); ok {
 			if _, ok := st.serverName[op.FolderID]; !ok {
-				st.serverName[op.FolderID] = op.Name
+				st.serverName[op.FolderID] = r.Name
 			}
 		}
 	}
@@ -61,42 +61,61 @@ func (e *Engine) replay(ctx context.Context, cn *conn) error {
 			if err := e.cache.RefusePending(ctx, op); err != nil {
 				return err
 			}
-			if op.Kind == localcache.OpCreateFolder {
+			if c, ok := op.Op.(localcache.CreateFolderOp); ok {
 				// The folder exists only here; without the server it cannot hold mail.
-				if f, ferr := e.cache.FolderByName(ctx, e.acc.Name, op.Name); ferr == nil && f.UIDValidity == 0 {
+				if f, ferr := e.cache.FolderByName(ctx, e.acc.Name, c.Name); ferr == nil && f.UIDValidity == 0 {
 					_ = e.cache.DeleteFolder(ctx, f.ID)
 				}
 			}
-			e.emitError("replay "+string(op.Kind), fmt.Errorf("the server refused the change: %w", err))
+			e.emitError("replay "+string(op.Kind()), fmt.Errorf("the server refused the change: %w", err))
 		default:
 			if rerr := e.cache.RetryPending(ctx, op.ID, err); rerr != nil {
 				return errors.Join(err, rerr)
 			}
-			return fmt.Errorf("replay %s: %w", op.Kind, err)
+			return fmt.Errorf("replay %s: %w", op.Kind(), err)
 		}
 	}
 	return nil
 }
 
+// replayFunc sends one queued operation to the server.
+type replayFunc func(e *Engine, ctx context.Context, cn *conn, st *replayState, p localcache.PendingOp) error
+
+// replayer is how this engine replays one kind of operation.
+type replayer struct {
+	run replayFunc
+	// uidBound: the op names messages by UID in its folder, so a new UIDVALIDITY there voids it.
+	uidBound bool
+}
+
+// replayAs adapts a replay method for op type T.
+func replayAs[T localcache.Op](f func(e *Engine, ctx context.Context, cn *conn, st *replayState, p localcache.PendingOp, op T) error) replayFunc {
+	return func(e *Engine, ctx context.Context, cn *conn, st *replayState, p localcache.PendingOp) error {
+		op, ok := p.Op.(T)
+		if !ok {
+			return errDropOp
+		}
+		return f(e, ctx, cn, st, p, op)
+	}
+}
+
+// replayers is the one table from a kind of local change to its replay on the server.
+var replayers = map[localcache.OpKind]replayer{
+	localcache.OpFlags:        {run: replayAs((*Engine).replayFlags), uidBound: true},
+	localcache.OpMove:         {run: replayAs((*Engine).replayMove), uidBound: true},
+	localcache.OpExpunge:      {run: replayAs((*Engine).replayExpunge), uidBound: true},
+	localcache.OpCreateFolder: {run: replayAs((*Engine).replayCreate)},
+	localcache.OpRenameFolder: {run: replayAs((*Engine).replayRename)},
+	localcache.OpDeleteFolder: {run: replayAs((*Engine).replayDelete)},
+	localcache.OpAppend:       {run: replayAs((*Engine).replayAppend)},
+}
+
 func (e *Engine) replayOne(ctx context.Context, cn *conn, st *replayState, op localcache.PendingOp) error {
-	switch op.Kind {
-	case localcache.OpFlags:
-		return e.replayFlags(ctx, cn, st, op)
-	case localcache.OpMove:
-		return e.replayMove(ctx, cn, st, op)
-	case localcache.OpExpunge:
-		return e.replayExpunge(ctx, cn, st, op)
-	case localcache.OpCreateFolder:
-		return e.replayCreate(cn, op)
-	case localcache.OpRenameFolder:
-		return e.replayRename(cn, st, op)
-	case localcache.OpDeleteFolder:
-		return e.replayDelete(cn, op)
-	case localcache.OpAppend:
-		return e.replayAppend(ctx, cn, st, op)
-	default:
+	r, ok := replayers[op.Kind()]
+	if !ok {
 		return errDropOp // an operation this engine does not know cannot ever succeed
 	}
+	return r.run(e, ctx, cn, st, op)
 }
 
 // folderName is the server's current name of a local folder.
@@ -140,21 +159,21 @@ func (e *Engine) itemUIDs(st *replayState, folderID int64, items []localcache.Op
 	return uids, byUID, unknown
 }
 
-func (e *Engine) replayFlags(ctx context.Context, cn *conn, st *replayState, op localcache.PendingOp) error {
-	name, _, err := e.folderName(ctx, st, op.FolderID, op.FolderName)
+func (e *Engine) replayFlags(ctx context.Context, cn *conn, st *replayState, p localcache.PendingOp, op localcache.FlagsOp) error {
+	name, _, err := e.folderName(ctx, st, p.FolderID, p.FolderName)
 	if err != nil {
 		return err
 	}
-	uids, _, _ := e.itemUIDs(st, op.FolderID, op.Items)
+	uids, _, _ := e.itemUIDs(st, p.FolderID, op.Items)
 	if len(uids) == 0 || (op.Set == 0 && op.Clear == 0) {
 		return errDropOp
 	}
-	unlock, err := e.locks.lock(ctx, op.FolderID)
+	unlock, err := e.locks.lock(ctx, p.FolderID)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if err := e.selectForOp(ctx, cn, op, op.FolderID, name); err != nil {
+	if err := e.selectForOp(ctx, cn, p, p.FolderID, name); err != nil {
 		return err
 	}
 	set := uidSet(uids)
@@ -217,8 +236,8 @@ func (cn *conn) expunge(uids []uint32) error {
 	return nil
 }
 
-func (e *Engine) replayMove(ctx context.Context, cn *conn, st *replayState, op localcache.PendingOp) error {
-	src, _, err := e.folderName(ctx, st, op.FolderID, op.FolderName)
+func (e *Engine) replayMove(ctx context.Context, cn *conn, st *replayState, p localcache.PendingOp, op localcache.MoveOp) error {
+	src, _, err := e.folderName(ctx, st, p.FolderID, p.FolderName)
 	if err != nil {
 		return e.dropLocalCopies(ctx, op.ToFolderID, op.Items, err)
 	}
@@ -226,14 +245,14 @@ func (e *Engine) replayMove(ctx context.Context, cn *conn, st *replayState, op l
 	if err != nil {
 		return err // the target is gone locally, and its rows with it; the source sync restores them
 	}
-	uids, byUID, unknown := e.itemUIDs(st, op.FolderID, op.Items)
-	unlock, err := e.locks.lock(ctx, op.FolderID, op.ToFolderID)
+	uids, byUID, unknown := e.itemUIDs(st, p.FolderID, op.Items)
+	unlock, err := e.locks.lock(ctx, p.FolderID, op.ToFolderID)
 	if err != nil {
 		return err
 	}
 	defer unlock()
 	if len(uids) > 0 {
-		if err := e.selectForOp(ctx, cn, op, op.FolderID, src); err != nil {
+		if err := e.selectForOp(ctx, cn, p, p.FolderID, src); err != nil {
 			return err
 		}
 		if dstFolder, err = e.cache.Folder(ctx, op.ToFolderID); err != nil {
@@ -348,21 +367,21 @@ func (cn *conn) move(uids []uint32, dst string) (validity uint32, src, dest []ui
 	return validity, src, dest, nil
 }
 
-func (e *Engine) replayExpunge(ctx context.Context, cn *conn, st *replayState, op localcache.PendingOp) error {
-	name, _, err := e.folderName(ctx, st, op.FolderID, op.FolderName)
+func (e *Engine) replayExpunge(ctx context.Context, cn *conn, st *replayState, p localcache.PendingOp, op localcache.ExpungeOp) error {
+	name, _, err := e.folderName(ctx, st, p.FolderID, p.FolderName)
 	if err != nil {
 		return err
 	}
-	uids, _, _ := e.itemUIDs(st, op.FolderID, op.Items)
+	uids, _, _ := e.itemUIDs(st, p.FolderID, op.Items)
 	if len(uids) == 0 {
 		return errDropOp
 	}
-	unlock, err := e.locks.lock(ctx, op.FolderID)
+	unlock, err := e.locks.lock(ctx, p.FolderID)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if err := e.selectForOp(ctx, cn, op, op.FolderID, name); err != nil {
+	if err := e.selectForOp(ctx, cn, p, p.FolderID, name); err != nil {
 		return err
 	}
 	if err := cn.store(uidSet(uids), imap.StoreFlagsAdd, []imap.Flag{imap.FlagDeleted}); err != nil {
@@ -371,7 +390,7 @@ func (e *Engine) replayExpunge(ctx context.Context, cn *conn, st *replayState, o
 	return cn.expunge(uids)
 }
 
-func (e *Engine) replayCreate(cn *conn, op localcache.PendingOp) error {
+func (e *Engine) replayCreate(_ context.Context, cn *conn, _ *replayState, _ localcache.PendingOp, op localcache.CreateFolderOp) error {
 	stop := cn.watch(cn.opt.cmdTimeout)
 	defer stop()
 	if err := cn.cl.Create(op.Name, nil).Wait(); err != nil && !hasCode(err, imap.ResponseCodeAlreadyExists) {
@@ -383,7 +402,7 @@ func (e *Engine) replayCreate(cn *conn, op localcache.PendingOp) error {
 	return nil
 }
 
-func (e *Engine) replayRename(cn *conn, st *replayState, op localcache.PendingOp) error {
+func (e *Engine) replayRename(_ context.Context, cn *conn, st *replayState, p localcache.PendingOp, op localcache.RenameFolderOp) error {
 	if strings.EqualFold(op.Name, "INBOX") {
 		return errDropOp // renaming INBOX moves its mail on most servers; never replayed
 	}
@@ -395,12 +414,12 @@ func (e *Engine) replayRename(cn *conn, st *replayState, op localcache.PendingOp
 	if err := cn.cl.Rename(op.Name, op.NewName, nil).Wait(); err != nil {
 		return fmt.Errorf("rename %q: %w", op.Name, cn.wrap(err))
 	}
-	st.serverName[op.FolderID] = op.NewName
+	st.serverName[p.FolderID] = op.NewName
 	_ = cn.cl.Subscribe(op.NewName).Wait()
 	return nil
 }
 
-func (e *Engine) replayDelete(cn *conn, op localcache.PendingOp) error {
+func (e *Engine) replayDelete(_ context.Context, cn *conn, _ *replayState, _ localcache.PendingOp, op localcache.DeleteFolderOp) error {
 	if strings.EqualFold(op.Name, "INBOX") {
 		return errDropOp
 	}
@@ -438,8 +457,8 @@ func (cn *conn) leave(name string) error {
 	return nil
 }
 
-func (e *Engine) replayAppend(ctx context.Context, cn *conn, st *replayState, op localcache.PendingOp) error {
-	name, f, err := e.folderName(ctx, st, op.FolderID, op.FolderName)
+func (e *Engine) replayAppend(ctx context.Context, cn *conn, st *replayState, p localcache.PendingOp, op localcache.AppendOp) error {
+	name, f, err := e.folderName(ctx, st, p.FolderID, p.FolderName)
 	if err != nil {
 		return err
 	}
@@ -450,13 +469,13 @@ func (e *Engine) replayAppend(ctx context.Context, cn *conn, st *replayState, op
 	if err != nil {
 		return err
 	}
-	unlock, err := e.locks.lock(ctx, op.FolderID)
+	unlock, err := e.locks.lock(ctx, p.FolderID)
 	if err != nil {
 		return err
 	}
 	defer unlock()
 	stop := cn.watch(cn.budget(int64(len(raw))))
-	cmd := cn.cl.Append(name, int64(len(raw)), &imap.AppendOptions{Flags: imapFlags(op.Set)})
+	cmd := cn.cl.Append(name, int64(len(raw)), &imap.AppendOptions{Flags: imapFlags(op.Flags)})
 	_, werr := cmd.Write(raw)
 	cerr := cmd.Close()
 	data, err := cmd.Wait()
@@ -470,11 +489,11 @@ func (e *Engine) replayAppend(ctx context.Context, cn *conn, st *replayState, op
 	usable := data.UID != 0 && data.UIDValidity != 0 && (f.UIDValidity == 0 || f.UIDValidity == data.UIDValidity)
 	for _, it := range op.Items {
 		m, err := e.cache.Message(ctx, it.MessageID)
-		if err != nil || m.FolderID != op.FolderID || m.UID != 0 {
+		if err != nil || m.FolderID != p.FolderID || m.UID != 0 {
 			continue
 		}
 		if usable && len(op.Items) == 1 {
-			st.moved[it.MessageID] = movedTo{folderID: op.FolderID, uid: uint32(data.UID)}
+			st.moved[it.MessageID] = movedTo{folderID: p.FolderID, uid: uint32(data.UID)}
 			if err := e.cache.SetUID(ctx, it.MessageID, uint32(data.UID), data.UIDValidity); err != nil {
 				return err
 			}
@@ -484,7 +503,7 @@ func (e *Engine) replayAppend(ctx context.Context, cn *conn, st *replayState, op
 			return err
 		}
 	}
-	e.dropSnapshot(op.FolderID)
+	e.dropSnapshot(p.FolderID)
 	return nil
 }
 
@@ -523,18 +542,13 @@ func (e *Engine) refuseStaleOps(ctx context.Context, folderID int64) error {
 		return err
 	}
 	for _, op := range ops {
-		switch op.Kind {
-		case localcache.OpFlags, localcache.OpMove, localcache.OpExpunge:
-		default:
-			continue
-		}
-		if op.FolderID != folderID {
+		if !replayers[op.Kind()].uidBound || op.FolderID != folderID {
 			continue
 		}
 		if err := e.cache.RefusePending(ctx, op); err != nil {
 			return err
 		}
-		e.emitError("replay "+string(op.Kind), fmt.Errorf("change not applied: %w", errStaleOp))
+		e.emitError("replay "+string(op.Kind()), fmt.Errorf("change not applied: %w", errStaleOp))
 	}
 	return nil
 }

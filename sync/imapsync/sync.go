@@ -36,18 +36,18 @@ func (e *Engine) pendingExclusions(ctx context.Context, folderID int64) (exclusi
 		return ex, err
 	}
 	for _, op := range ops {
-		switch op.Kind {
+		switch op.Kind() {
 		case localcache.OpMove, localcache.OpExpunge:
 			if op.FolderID != folderID {
 				continue
 			}
-			for _, it := range op.Items {
+			for _, it := range op.Items() {
 				if it.UID != 0 {
 					ex.uids[it.UID] = true
 				}
 			}
 		case localcache.OpFlags:
-			for _, it := range op.Items {
+			for _, it := range op.Items() {
 				ex.flagIDs[it.MessageID] = true
 			}
 		}

@@ -534,10 +534,10 @@ func (e *Engine) deleteAndQuit(ctx context.Context, s *session, msgs []serverMsg
 			return err
 		}
 		for _, op := range pending {
-			if op.Kind != localcache.OpExpunge {
+			if op.Kind() != localcache.OpExpunge {
 				continue
 			}
-			for _, it := range op.Items {
+			for _, it := range op.Items() {
 				if num, ok := numOf[it.UIDL]; ok && durable(it.UIDL) {
 					marked[num] = it.UIDL
 				}

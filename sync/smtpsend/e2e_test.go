@@ -207,7 +207,7 @@ func TestSendIMAPEndToEnd(t *testing.T) {
 	}
 	appends := 0
 	for _, op := range ops {
-		if op.Kind == localcache.OpAppend && op.FolderID == sentFolder.ID && op.BodyKey == local[0].BodyKey {
+		if a, ok := op.Op.(localcache.AppendOp); ok && op.FolderID == sentFolder.ID && a.BodyKey == local[0].BodyKey {
 			appends++
 		}
 	}

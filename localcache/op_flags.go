@@ -1,0 +1,37 @@
+package localcache
+
+import (
+	"context"
+	"database/sql"
+)
+
+// OpFlags sets and clears flags on messages.
+const OpFlags OpKind = "flags"
+
+func init() { registerOp[FlagsOp](OpFlags) }
+
+// FlagsOp sets Set and clears Clear on its messages.
+type FlagsOp struct {
+	Items      []OpItem `json:",omitempty"`
+	Set, Clear Flags    `json:",omitempty"`
+}
+
+// Messages lists the messages the op touches.
+func (o FlagsOp) Messages() []OpItem { return o.Items }
+
+func (FlagsOp) Kind() OpKind { return OpFlags }
+
+func (o FlagsOp) apply(ctx context.Context, tx *sql.Tx) error {
+	return execForItems(ctx, tx, o.Items,
+		`UPDATE messages SET flags = (flags | ?) & ~? WHERE id IN (SELECT value FROM json_each(?))`, o.Set, o.Clear)
+}
+
+// undo puts back each message's flags from before the change.
+func (o FlagsOp) undo(ctx context.Context, tx *sql.Tx, _ string, _ int64) ([]Change, error) {
+	items, err := itemList(o.Items)
+	if err != nil {
+		return nil, err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE messages SET flags = p.flags FROM `+undoPrev+` WHERE messages.id = p.id`, items)
+	return nil, err
+}
