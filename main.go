@@ -45,7 +45,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	return &cli.App{
 		Version: version,
 		Backends: map[accounts.Kind]accounts.Backend{
-			accounts.KindIMAP: {New: imapsync.New, Test: imapsync.Test},
+			accounts.KindIMAP: imapsync.Backend,
 			accounts.KindPOP3: {New: pop3sync.New, Test: pop3sync.Test},
 		},
 		NewSender: func(c *localcache.Cache, m *accounts.Manager, p accounts.PasswordSource) accounts.Sender {

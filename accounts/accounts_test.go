@@ -137,7 +137,9 @@ func managerWith(t *testing.T, backend Backend, opt ...Options) (*Manager, *loca
 	cfg := &Config{}
 	cfg.Add(sampleAccount("imap", KindIMAP))
 	cfg.Add(sampleAccount("pop", KindPOP3))
-	return NewManager(cfg, cache, mapSecrets{}, map[Kind]Backend{KindIMAP: backend, KindPOP3: backend}, opt...), cache
+	imap := backend
+	imap.KeepsMailOnServer = true // as the IMAP engine declares
+	return NewManager(cfg, cache, mapSecrets{}, map[Kind]Backend{KindIMAP: imap, KindPOP3: backend}, opt...), cache
 }
 
 func TestRequestsAreLocalFirstAndQueuedOnlyForIMAP(t *testing.T) {

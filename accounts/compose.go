@@ -63,7 +63,7 @@ func (m *Manager) send(ctx context.Context, r Send) error {
 	}
 	m.sender.Wake()
 	if r.Replaces != 0 {
-		if err := m.cache.Expunge(ctx, []int64{r.Replaces}, acc.Kind == KindIMAP); err != nil {
+		if err := m.cache.Expunge(ctx, []int64{r.Replaces}, m.keepsMailOnServer(acc)); err != nil {
 			return fmt.Errorf("sent; the saved draft stays in Drafts: %w", err)
 		}
 		m.wake(acc.Name)
@@ -98,7 +98,7 @@ func (m *Manager) saveDraft(ctx context.Context, r SaveDraft) (int64, error) {
 		return 0, err
 	}
 	if r.Replaces != 0 {
-		if err := m.cache.Expunge(ctx, []int64{r.Replaces}, acc.Kind == KindIMAP); err != nil {
+		if err := m.cache.Expunge(ctx, []int64{r.Replaces}, m.keepsMailOnServer(acc)); err != nil {
 			return newID, err
 		}
 	}
@@ -117,7 +117,7 @@ func (m *Manager) specialFolder(ctx context.Context, acc Account, role, name str
 	if err != nil {
 		return f, err
 	}
-	if acc.Kind == KindIMAP {
+	if m.keepsMailOnServer(acc) {
 		err = m.cache.Enqueue(ctx, localcache.PendingOp{Account: acc.Name, Op: localcache.CreateFolderOp{Name: name}})
 	}
 	return f, err
@@ -146,7 +146,7 @@ func (m *Manager) FileCopy(ctx context.Context, acc Account, folder localcache.F
 	if err != nil {
 		return 0, err
 	}
-	if acc.Kind == KindIMAP {
+	if m.keepsMailOnServer(acc) {
 		err = m.cache.Enqueue(ctx, localcache.PendingOp{Account: acc.Name, FolderID: folder.ID, FolderName: folder.Name,
 			Op: localcache.AppendOp{BodyKey: keys[0], Flags: flags, Items: []localcache.OpItem{{MessageID: ids[0]}}}})
 	}

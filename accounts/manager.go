@@ -43,6 +43,10 @@ type TestReport struct {
 type Backend struct {
 	New  func(EngineDeps) Engine
 	Test func(ctx context.Context, acc Account, password string) (TestReport, error)
+	// KeepsMailOnServer: the account's mail lives on the server (IMAP), so the Manager queues every
+	// local change for the engine to replay there. Without it changes stay on this computer (POP3),
+	// except deletions under the delete-when-deleted-locally policy.
+	KeepsMailOnServer bool
 }
 
 // PasswordSource gives an account's password.
@@ -408,28 +412,33 @@ func (m *Manager) wake(account string) {
 	}
 }
 
+// keepsMailOnServer says whether acc's local changes are queued for its engine to replay.
+func (m *Manager) keepsMailOnServer(acc Account) bool {
+	return m.backends[acc.Kind].KeepsMailOnServer
+}
+
 // Do applies a request to the cache at once and tells the engines; it never waits on the network.
 func (m *Manager) Do(ctx context.Context, req Request) error {
 	switch r := req.(type) {
 	case MarkRead:
 		if r.Read {
 			return m.eachAccount(ctx, r.IDs, func(acc Account, ids []int64) error {
-				return m.cache.SetFlags(ctx, ids, localcache.FlagSeen, 0, acc.Kind == KindIMAP)
+				return m.cache.SetFlags(ctx, ids, localcache.FlagSeen, 0, m.keepsMailOnServer(acc))
 			})
 		}
 		return m.eachAccount(ctx, r.IDs, func(acc Account, ids []int64) error {
-			return m.cache.SetFlags(ctx, ids, 0, localcache.FlagSeen, acc.Kind == KindIMAP)
+			return m.cache.SetFlags(ctx, ids, 0, localcache.FlagSeen, m.keepsMailOnServer(acc))
 		})
 	case SetFlag:
 		return m.eachAccount(ctx, r.IDs, func(acc Account, ids []int64) error {
 			if r.On {
-				return m.cache.SetFlags(ctx, ids, r.Flag, 0, acc.Kind == KindIMAP)
+				return m.cache.SetFlags(ctx, ids, r.Flag, 0, m.keepsMailOnServer(acc))
 			}
-			return m.cache.SetFlags(ctx, ids, 0, r.Flag, acc.Kind == KindIMAP)
+			return m.cache.SetFlags(ctx, ids, 0, r.Flag, m.keepsMailOnServer(acc))
 		})
 	case Move:
 		return m.eachAccount(ctx, r.IDs, func(acc Account, ids []int64) error {
-			return m.cache.Move(ctx, ids, r.To, acc.Kind == KindIMAP)
+			return m.cache.Move(ctx, ids, r.To, m.keepsMailOnServer(acc))
 		})
 	case Delete:
 		return m.eachAccount(ctx, r.IDs, func(acc Account, ids []int64) error { return m.delete(ctx, acc, ids) })
@@ -504,13 +513,13 @@ func (m *Manager) delete(ctx context.Context, acc Account, ids []int64) error {
 		}
 	}
 	if len(toTrash) > 0 {
-		if err := m.cache.Move(ctx, toTrash, trash.ID, acc.Kind == KindIMAP); err != nil {
+		if err := m.cache.Move(ctx, toTrash, trash.ID, m.keepsMailOnServer(acc)); err != nil {
 			return err
 		}
 	}
 	if len(forGood) > 0 {
 		// POP3 mail deleted here leaves the server only under the "delete when deleted locally" policy.
-		queue := acc.Kind == KindIMAP || acc.POP3.Leave == LeaveDeleteLocally
+		queue := m.keepsMailOnServer(acc) || acc.POP3.Leave == LeaveDeleteLocally
 		if err := m.cache.Expunge(ctx, forGood, queue); err != nil {
 			return err
 		}
@@ -529,7 +538,7 @@ func (m *Manager) createFolder(ctx context.Context, r CreateFolder) error {
 	if _, err := m.cache.EnsureFolder(ctx, localcache.Folder{Account: acc.Name, Name: r.Name, Subscribed: true}); err != nil {
 		return err
 	}
-	if acc.Kind == KindIMAP {
+	if m.keepsMailOnServer(acc) {
 		if err := m.cache.Enqueue(ctx, localcache.PendingOp{Account: acc.Name, Op: localcache.CreateFolderOp{Name: r.Name}}); err != nil {
 			return err
 		}
@@ -550,7 +559,7 @@ func (m *Manager) renameFolder(ctx context.Context, r RenameFolder) error {
 	if err := m.cache.RenameFolder(ctx, f.ID, r.NewName); err != nil {
 		return err
 	}
-	if acc.Kind == KindIMAP {
+	if m.keepsMailOnServer(acc) {
 		if err := m.cache.Enqueue(ctx, localcache.PendingOp{Account: f.Account, FolderID: f.ID,
 			Op: localcache.RenameFolderOp{Name: f.Name, NewName: r.NewName}}); err != nil {
 			return err
@@ -569,7 +578,7 @@ func (m *Manager) deleteFolder(ctx context.Context, r DeleteFolder) error {
 		return fmt.Errorf("folder %q is a special folder and cannot be deleted", f.Name)
 	}
 	acc, _ := m.Account(f.Account)
-	if acc.Kind == KindIMAP {
+	if m.keepsMailOnServer(acc) {
 		if err := m.cache.Enqueue(ctx, localcache.PendingOp{Account: f.Account, FolderID: f.ID,
 			Op: localcache.DeleteFolderOp{Name: f.Name}}); err != nil {
 			return err

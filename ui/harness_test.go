@@ -191,7 +191,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		e := &testEngine{deps: d, bodies: map[int64][]byte{}}
 		h.engines[d.Account.Name] = e
 		return e
-	}}
+	}, KeepsMailOnServer: true}
 	h.mgr = accounts.NewManager(cfg, cache, mapSecrets{}, map[accounts.Kind]accounts.Backend{accounts.KindIMAP: backend},
 		accounts.Options{ConfigPath: o.configPath})
 	ctx, cancel := context.WithCancel(context.Background())

@@ -72,7 +72,7 @@ var (
 )
 
 // Backend is the IMAP engine and connection test for the Manager.
-var Backend = accounts.Backend{New: New, Test: Test}
+var Backend = accounts.Backend{New: New, Test: Test, KeepsMailOnServer: true}
 
 // New returns the engine for an account.
 func New(d accounts.EngineDeps) accounts.Engine { return newEngine(d, defaultOptions()) }

@@ -454,7 +454,8 @@ func TestReconnect(t *testing.T) {
 		a.IMAP.BodyWindowDays = -1
 	})
 	backends := map[accounts.Kind]accounts.Backend{accounts.KindIMAP: {
-		New: func(deps accounts.EngineDeps) accounts.Engine { return newEngine(deps, h.opt) },
+		New:               func(deps accounts.EngineDeps) accounts.Engine { return newEngine(deps, h.opt) },
+		KeepsMailOnServer: true,
 	}}
 	m := accounts.NewManager(&accounts.Config{Accounts: []accounts.Account{h.acc}}, h.cache,
 		staticSecrets{"alice": d.Password("alice")}, backends)

@@ -201,7 +201,7 @@ func TestCLISendFailures(t *testing.T) {
 			app := func(stdin string, args ...string) (int, string, string) {
 				var out, errOut bytes.Buffer
 				a := &cli.App{
-					Backends: map[accounts.Kind]accounts.Backend{accounts.KindIMAP: {New: imapsync.New, Test: imapsync.Test}},
+					Backends: map[accounts.Kind]accounts.Backend{accounts.KindIMAP: imapsync.Backend},
 					NewSender: func(c *localcache.Cache, m *accounts.Manager, p accounts.PasswordSource) accounts.Sender {
 						return NewOutbox(c, m, p)
 					},

@@ -166,7 +166,7 @@ func newRig(t *testing.T, pw passwords, accs ...accounts.Account) *rig {
 	t.Cleanup(func() { cache.Close() })
 	var ob *Outbox
 	m := accounts.NewManager(&accounts.Config{Accounts: accs}, cache, pw,
-		map[accounts.Kind]accounts.Backend{accounts.KindIMAP: {New: imapsync.New, Test: imapsync.Test}},
+		map[accounts.Kind]accounts.Backend{accounts.KindIMAP: imapsync.Backend},
 		accounts.Options{Sender: func(m *accounts.Manager) accounts.Sender { ob = NewOutbox(cache, m, pw); return ob }})
 	c := &clock{now: time.Now()}
 	ob.now = c.Now
