@@ -1,11 +1,8 @@
 package ui
 
 import (
-	"bufio"
 	"context"
 	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -219,31 +216,7 @@ func TestTrayOnlyWhereTheDesktopShowsIt(t *testing.T) {
 		t.Fatal("a tray without a session bus")
 	}
 
-	daemon, err := exec.LookPath("dbus-daemon")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("dbus-daemon is required under CI (make deps installs it): %v", err)
-		}
-		t.Skipf("dbus-daemon not installed (make deps installs it)")
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	bus := exec.CommandContext(ctx, daemon, "--session", "--nofork", "--nopidfile", "--print-address=1",
-		"--address=unix:path="+filepath.Join(t.TempDir(), "bus"))
-	out, err := bus.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := bus.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer bus.Wait()
-	defer cancel()
-	addr, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("dbus-daemon: %v", err)
-	}
-	addr = strings.TrimSpace(addr)
+	addr := startTestBus(t)
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
 	// A bus, but no panel that shows tray icons (GNOME without an extension).
 	if trayAvailable() {
