@@ -101,7 +101,7 @@ func TestSmokeRealWindow(t *testing.T) {
 	profile := t.TempDir()
 	cmd := exec.CommandContext(ctx, bin, "--profile", profile, "demo")
 	cmd.Env = append(os.Environ(), "DISPLAY="+display, "LANG=en_US.UTF-8")
-	var logs bytes.Buffer
+	var logs lockedBuffer // the app writes to it while the test reads it
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -144,3 +144,4 @@ func TestSmokeRealWindow(t *testing.T) {
 	}
 	t.Logf("screenshot: %s", shot)
 }
+
