@@ -144,4 +144,3 @@ func TestSmokeRealWindow(t *testing.T) {
 	}
 	t.Logf("screenshot: %s", shot)
 }
-

@@ -23,8 +23,8 @@ const (
 // cacheResults are the medians' inputs for the 100k-message cache rows.
 type cacheResults struct {
 	Open, First, Scroll, Jump, SearchRare, SearchCommon, Unread, MarkRead series
-	RareWord, CommonWord                                        string
-	Pages                                                       int
+	RareWord, CommonWord                                                  string
+	Pages                                                                 int
 }
 
 // benchVocabulary is a deterministic vocabulary; words are drawn with a Zipf law, so a low index is a
