@@ -209,28 +209,18 @@ func (c *connCheck) failure(acc accounts.Account) string {
 	return ""
 }
 
-// problemTitle is one line saying what went wrong.
+// problemTitle is one line saying what went wrong: the status line's sentence, except that a test
+// names the port it could not reach and says which test failed.
 func problemTitle(s accounts.Server, err error) string {
 	data := map[string]any{"Host": s.Host, "Port": strconv.Itoa(s.Port)}
-	switch accounts.Diagnose(err) {
-	case accounts.ProblemAuth:
-		return tr("The server refused the user name or password.")
-	case accounts.ProblemOAuth:
-		return tr("{{.Host}} does not accept passwords from mail programs.", data)
-	case accounts.ProblemCertificate:
-		return tr("The certificate of {{.Host}} is not trusted.", data)
-	case accounts.ProblemNoEncryption:
-		return tr("{{.Host}} did not offer encryption.", data)
-	case accounts.ProblemUnknownHost:
-		return tr("The server {{.Host}} was not found.", data)
+	switch p := describeProblem(err, s.Host); p.kind {
 	case accounts.ProblemUnreachable:
 		return tr("Could not connect to {{.Host}} on port {{.Port}}.", data)
-	case accounts.ProblemTimeout:
-		return tr("{{.Host}} did not answer in time.", data)
-	case accounts.ProblemCanceled:
-		return tr("Stopped.")
+	case accounts.ProblemOther:
+		return tr("The test of {{.Host}} failed.", data)
+	default:
+		return p.sentence
 	}
-	return tr("The test of {{.Host}} failed.", data)
 }
 
 // problemAdvice says what to do about a failure; certificate details are in the card itself.
