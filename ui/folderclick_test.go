@@ -121,14 +121,18 @@ func walkVisible(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
 		return
 	}
 	fn(o)
+	for _, c := range childrenOf(o) {
+		walkVisible(c, fn)
+	}
+}
+
+// childrenOf lists the objects directly below o: a container's, or those its widget renderer draws.
+func childrenOf(o fyne.CanvasObject) []fyne.CanvasObject {
 	switch v := o.(type) {
 	case *fyne.Container:
-		for _, c := range v.Objects {
-			walkVisible(c, fn)
-		}
+		return v.Objects
 	case fyne.Widget:
-		for _, c := range test.WidgetRenderer(v).Objects() {
-			walkVisible(c, fn)
-		}
+		return test.WidgetRenderer(v).Objects()
 	}
+	return nil
 }

@@ -156,14 +156,7 @@ func shown(w fyne.Window, target fyne.CanvasObject) bool {
 		if o == target {
 			return true, o.Visible()
 		}
-		var children []fyne.CanvasObject
-		switch c := o.(type) {
-		case *fyne.Container:
-			children = c.Objects
-		case fyne.Widget:
-			children = test.WidgetRenderer(c).Objects()
-		}
-		for _, ch := range children {
+		for _, ch := range childrenOf(o) {
 			if f, v := walk(ch); f {
 				return true, v && o.Visible()
 			}
@@ -871,14 +864,7 @@ func inView(w fyne.Window, target fyne.CanvasObject) bool {
 				fyne.NewPos(min(clip.max.X, end.X), min(clip.max.Y, end.Y)),
 			}
 		}
-		var children []fyne.CanvasObject
-		switch c := o.(type) {
-		case *fyne.Container:
-			children = c.Objects
-		case fyne.Widget:
-			children = test.WidgetRenderer(c).Objects()
-		}
-		for _, ch := range children {
+		for _, ch := range childrenOf(o) {
 			if f, v := walk(ch, pos, clip); f {
 				return true, v && o.Visible()
 			}
