@@ -229,29 +229,26 @@ func (b *bannerStack) addProblem(account string, p problem) {
 	b.push(it)
 }
 
-func (b *bannerStack) push(n *banner) {
+// push shows n, or bumps the counter of the same message already shown; it returns the banner shown.
+func (b *bannerStack) push(n *banner) *banner {
+	defer b.rebuild()
 	for _, it := range b.items {
 		if it.kind == n.kind && it.account == n.account && it.text == n.text {
 			it.count++
-			b.rebuild()
-			return
+			return it
 		}
 	}
 	b.items = append(b.items, n)
 	if len(b.items) > maxBanners {
 		b.items = b.items[len(b.items)-maxBanners:]
 	}
-	b.rebuild()
+	return n
 }
 
 // flash shows a banner that goes away by itself after d; the same text again restarts the wait.
 func (b *bannerStack) flash(kind bannerKind, account, text string, d time.Duration) {
-	b.push(&banner{kind: kind, account: account, text: text, count: 1})
-	i := slices.IndexFunc(b.items, func(x *banner) bool { return x.kind == kind && x.account == account && x.text == text })
-	if i < 0 {
-		return
-	}
-	it, count := b.items[i], b.items[i].count
+	it := b.push(&banner{kind: kind, account: account, text: text, count: 1})
+	count := it.count
 	b.u.tasks.after(d, func() {
 		b.u.exec(func() {
 			if it.count == count && slices.Contains(b.items, it) {
