@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"postbode/types"
 	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
@@ -44,9 +45,9 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	version := appVersion()
 	return &cli.App{
 		Version: version,
-		Backends: map[accounts.Kind]accounts.Backend{
-			accounts.KindIMAP: imapsync.Backend,
-			accounts.KindPOP3: {New: pop3sync.New, Test: pop3sync.Test},
+		Backends: map[types.Protocol]types.Backend{
+			types.IMAP: imapsync.Backend,
+			types.POP3: {New: pop3sync.New, Test: pop3sync.Test},
 		},
 		NewSender: func(c *localcache.Cache, m *accounts.Manager, p accounts.PasswordSource) accounts.Sender {
 			return smtpsend.NewOutbox(c, m, p)

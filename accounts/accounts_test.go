@@ -13,24 +13,24 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"postbode/localcache"
-	"postbode/sync/transport"
+	"postbode/types"
 )
 
-func sampleAccount(name string, kind Kind) Account {
-	return Account{
+func sampleAccount(name string, kind types.Protocol) types.Account {
+	return types.Account{
 		Name: name, Kind: kind, Email: name + "@example.org",
-		Incoming: Server{Host: "mail.example.org", Port: 993, Security: transport.SecurityTLS, User: name},
-		Outgoing: Server{Host: "mail.example.org", Port: 465, Security: transport.SecurityTLS, User: name},
+		Incoming: types.Server{Host: "mail.example.org", Port: 993, Security: types.SecurityTLS, User: name},
+		Outgoing: types.Server{Host: "mail.example.org", Port: 465, Security: types.SecurityTLS, User: name},
 	}
 }
 
 func TestConfigRoundTripAndValidation(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config", "accounts.json")
 	var c Config
-	if err := c.Add(sampleAccount("work", KindIMAP)); err != nil {
+	if err := c.Add(sampleAccount("work", types.IMAP)); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Add(sampleAccount("work", KindPOP3)); err == nil {
+	if err := c.Add(sampleAccount("work", types.POP3)); err == nil {
 		t.Fatal("duplicate name accepted")
 	}
 	bad := sampleAccount("../etc", "smtp")
@@ -122,12 +122,12 @@ func (m mapSecrets) Get(a string) (string, error) { return m[a], nil }
 
 func newTestManager(t *testing.T, engines map[string]*fakeEngine) (*Manager, *localcache.Cache) {
 	t.Helper()
-	return managerWith(t, Backend{New: func(d EngineDeps) Engine { return engines[d.Account.Name] }})
+	return managerWith(t, types.Backend{New: func(d types.EngineDeps) types.Engine { return engines[d.Account.Name] }})
 }
 
 // managerWith is a Manager of two accounts, "imap" and "pop", whose engines backend makes, on a
 // cache of its own.
-func managerWith(t *testing.T, backend Backend, opt ...Options) (*Manager, *localcache.Cache) {
+func managerWith(t *testing.T, backend types.Backend, opt ...Options) (*Manager, *localcache.Cache) {
 	t.Helper()
 	cache, err := localcache.Open(t.TempDir())
 	if err != nil {
@@ -135,11 +135,11 @@ func managerWith(t *testing.T, backend Backend, opt ...Options) (*Manager, *loca
 	}
 	t.Cleanup(func() { cache.Close() })
 	cfg := &Config{}
-	cfg.Add(sampleAccount("imap", KindIMAP))
-	cfg.Add(sampleAccount("pop", KindPOP3))
+	cfg.Add(sampleAccount("imap", types.IMAP))
+	cfg.Add(sampleAccount("pop", types.POP3))
 	imap := backend
 	imap.KeepsMailOnServer = true // as the IMAP engine declares
-	return NewManager(cfg, cache, mapSecrets{}, map[Kind]Backend{KindIMAP: imap, KindPOP3: backend}, opt...), cache
+	return NewManager(cfg, cache, mapSecrets{}, map[types.Protocol]types.Backend{types.IMAP: imap, types.POP3: backend}, opt...), cache
 }
 
 func TestRequestsAreLocalFirstAndQueuedOnlyForIMAP(t *testing.T) {
@@ -170,7 +170,7 @@ func TestRequestsAreLocalFirstAndQueuedOnlyForIMAP(t *testing.T) {
 		ids[name] = got
 	}
 	all := append(append([]int64{}, ids["imap"]...), ids["pop"]...)
-	if err := m.Do(ctx, MarkRead{IDs: all, Read: true}); err != nil {
+	if err := m.Do(ctx, types.MarkRead{IDs: all, Read: true}); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range all {
@@ -178,7 +178,7 @@ func TestRequestsAreLocalFirstAndQueuedOnlyForIMAP(t *testing.T) {
 			t.Fatalf("message %d not marked read at once", id)
 		}
 	}
-	if err := m.Do(ctx, Delete{IDs: all}); err != nil {
+	if err := m.Do(ctx, types.Delete{IDs: all}); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"imap", "pop"} {
@@ -187,7 +187,7 @@ func TestRequestsAreLocalFirstAndQueuedOnlyForIMAP(t *testing.T) {
 			t.Fatalf("%s: delete did not move to Trash", name)
 		}
 	}
-	if err := m.Do(ctx, Delete{IDs: all}); err != nil { // from Trash: for good
+	if err := m.Do(ctx, types.Delete{IDs: all}); err != nil { // from Trash: for good
 		t.Fatal(err)
 	}
 	if _, err := cache.Message(ctx, ids["imap"][0]); !errors.Is(err, localcache.ErrNotFound) {
@@ -204,21 +204,21 @@ func TestRequestsAreLocalFirstAndQueuedOnlyForIMAP(t *testing.T) {
 	if engines["imap"].wakes.Load() < 3 {
 		t.Fatalf("imap engine woken %d times", engines["imap"].wakes.Load())
 	}
-	if err := m.Do(ctx, CreateFolder{Account: "imap", Name: "Projects"}); err != nil {
+	if err := m.Do(ctx, types.CreateFolder{Account: "imap", Name: "Projects"}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := cache.FolderByName(ctx, "imap", "Projects")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Do(ctx, RenameFolder{FolderID: f.ID, NewName: "Projecten"}); err != nil {
+	if err := m.Do(ctx, types.RenameFolder{FolderID: f.ID, NewName: "Projecten"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Do(ctx, DeleteFolder{FolderID: f.ID}); err != nil {
+	if err := m.Do(ctx, types.DeleteFolder{FolderID: f.ID}); err != nil {
 		t.Fatal(err)
 	}
 	trash, _ := cache.FolderByRole(ctx, "imap", localcache.RoleTrash)
-	if err := m.Do(ctx, DeleteFolder{FolderID: trash.ID}); err == nil {
+	if err := m.Do(ctx, types.DeleteFolder{FolderID: trash.ID}); err == nil {
 		t.Fatal("deleting Trash was allowed")
 	}
 	imapOps, _ = cache.PendingOps(ctx, "imap")
@@ -236,14 +236,14 @@ func TestManagerRestartsFailedEngine(t *testing.T) {
 	m, _ := newTestManager(t, engines)
 	ctx, cancel := context.WithCancel(context.Background())
 	m.Start(ctx)
-	var states []State
+	var states []types.State
 	deadline := time.After(10 * time.Second)
 	for engines["imap"].runs.Load() < 3 {
 		select {
 		case ev := <-m.Events():
-			if cs, ok := ev.(ConnState); ok && cs.Account == "imap" {
+			if cs, ok := ev.(types.ConnState); ok && cs.Account == "imap" {
 				states = append(states, cs.State)
-				if cs.State == StateError && cs.Err == nil {
+				if cs.State == types.StateError && cs.Err == nil {
 					t.Fatal("error state without a reason")
 				}
 			}
@@ -258,7 +258,7 @@ func TestManagerRestartsFailedEngine(t *testing.T) {
 		}
 	}()
 	m.Wait()
-	if len(states) < 4 || states[0] != StateConnecting || states[1] != StateError {
+	if len(states) < 4 || states[0] != types.StateConnecting || states[1] != types.StateError {
 		t.Fatalf("states = %v", states)
 	}
 }
@@ -273,28 +273,28 @@ func TestPlaintextOnlyToLocalHosts(t *testing.T) {
 		"mail.example.org": false, "8.8.8.8": false, "203.0.113.7": false, "2001:db8::1": false, "": false,
 		"local": true, ".local": false, "mail.test": false, "172.32.0.1": false, "127.0.0.1:25": false,
 	} {
-		if got := PlainAllowed(host); got != want {
+		if got := types.PlainAllowed(host); got != want {
 			t.Errorf("PlainAllowed(%q) = %v, want %v", host, got, want)
 		}
 	}
 	for _, tc := range []struct {
 		name string
-		edit func(*Account)
+		edit func(*types.Account)
 		ok   bool
 	}{
-		{"remote incoming", func(a *Account) { a.Incoming.Security = transport.SecurityPlain }, false},
-		{"remote outgoing", func(a *Account) { a.Outgoing.Security = transport.SecurityPlain }, false},
-		{"loopback incoming", func(a *Account) {
-			a.Incoming.Host, a.Incoming.Security = "127.0.0.1", transport.SecurityPlain
+		{"remote incoming", func(a *types.Account) { a.Incoming.Security = types.SecurityPlain }, false},
+		{"remote outgoing", func(a *types.Account) { a.Outgoing.Security = types.SecurityPlain }, false},
+		{"loopback incoming", func(a *types.Account) {
+			a.Incoming.Host, a.Incoming.Security = "127.0.0.1", types.SecurityPlain
 		}, true},
-		{"LAN outgoing", func(a *Account) {
-			a.Outgoing.Host, a.Outgoing.Security = "192.168.1.2", transport.SecurityPlain
+		{"LAN outgoing", func(a *types.Account) {
+			a.Outgoing.Host, a.Outgoing.Security = "192.168.1.2", types.SecurityPlain
 		}, true},
 	} {
-		a := sampleAccount("work", KindIMAP)
+		a := sampleAccount("work", types.IMAP)
 		tc.edit(&a)
 		err := a.Validate()
-		if (err == nil) != tc.ok || (err != nil && !errors.Is(err, ErrPlainRemote)) {
+		if (err == nil) != tc.ok || (err != nil && !errors.Is(err, types.ErrPlainRemote)) {
 			t.Errorf("%s: Validate = %v", tc.name, err)
 		}
 		var c Config

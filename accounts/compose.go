@@ -7,6 +7,7 @@ import (
 
 	"postbode/localcache"
 	"postbode/mailfmt"
+	"postbode/types"
 )
 
 // Sender queues and delivers outgoing mail (the SMTP outbox), injected from main.go.
@@ -21,31 +22,7 @@ type Sender interface {
 	Wake()
 }
 
-// Send queues a message for sending from an account.
-type Send struct {
-	Account string
-	Draft   mailfmt.Draft
-	// Replaces is the saved draft the message was written from (0: none); it leaves Drafts once
-	// the message is safely in the outbox.
-	Replaces int64
-}
-
-// SaveDraft stores a draft in the account's Drafts folder, replacing the previous version (0: none).
-type SaveDraft struct {
-	Account  string
-	Draft    mailfmt.Draft
-	Replaces int64
-}
-
-func (Send) isRequest()      {}
-func (SaveDraft) isRequest() {}
-
-// Identity is the account's From address.
-func (a Account) Identity() mailfmt.Address {
-	return mailfmt.Address{Name: a.DisplayName, Email: a.Email}
-}
-
-func (m *Manager) send(ctx context.Context, r Send) error {
+func (m *Manager) send(ctx context.Context, r types.Send) error {
 	if m.sender == nil {
 		return fmt.Errorf("sending is not available")
 	}
@@ -63,7 +40,7 @@ func (m *Manager) send(ctx context.Context, r Send) error {
 	}
 	m.sender.Wake()
 	if r.Replaces != 0 {
-		if err := m.cache.Expunge(ctx, []int64{r.Replaces}, m.keepsMailOnServer(acc)); err != nil {
+		if err := m.cache.Expunge(ctx, []int64{r.Replaces}, m.KeepsMailOnServer(acc.Kind)); err != nil {
 			return fmt.Errorf("sent; the saved draft stays in Drafts: %w", err)
 		}
 		m.wake(acc.Name)
@@ -73,13 +50,13 @@ func (m *Manager) send(ctx context.Context, r Send) error {
 
 // SaveDraftID saves a draft as a SaveDraft request does and returns the local id of the stored copy,
 // so that the composer can name it in Replaces on its next save instead of adding another copy.
-func (m *Manager) SaveDraftID(ctx context.Context, r SaveDraft) (int64, error) {
+func (m *Manager) SaveDraftID(ctx context.Context, r types.SaveDraft) (int64, error) {
 	return m.saveDraft(ctx, r)
 }
 
 // saveDraft writes the draft into Drafts locally at once; IMAP accounts queue the APPEND (and the
 // removal of the version it replaces) for the engine.
-func (m *Manager) saveDraft(ctx context.Context, r SaveDraft) (int64, error) {
+func (m *Manager) saveDraft(ctx context.Context, r types.SaveDraft) (int64, error) {
 	acc, ok := m.Account(r.Account)
 	if !ok {
 		return 0, fmt.Errorf("no account named %q", r.Account)
@@ -98,7 +75,7 @@ func (m *Manager) saveDraft(ctx context.Context, r SaveDraft) (int64, error) {
 		return 0, err
 	}
 	if r.Replaces != 0 {
-		if err := m.cache.Expunge(ctx, []int64{r.Replaces}, m.keepsMailOnServer(acc)); err != nil {
+		if err := m.cache.Expunge(ctx, []int64{r.Replaces}, m.KeepsMailOnServer(acc.Kind)); err != nil {
 			return newID, err
 		}
 	}
@@ -108,7 +85,7 @@ func (m *Manager) saveDraft(ctx context.Context, r SaveDraft) (int64, error) {
 
 // specialFolder finds the account's folder with a role, creating it (locally, and queued for the
 // server on IMAP) when missing.
-func (m *Manager) specialFolder(ctx context.Context, acc Account, role, name string) (localcache.Folder, error) {
+func (m *Manager) specialFolder(ctx context.Context, acc types.Account, role, name string) (localcache.Folder, error) {
 	f, err := m.cache.FolderByRole(ctx, acc.Name, role)
 	if err == nil {
 		return f, nil
@@ -117,7 +94,7 @@ func (m *Manager) specialFolder(ctx context.Context, acc Account, role, name str
 	if err != nil {
 		return f, err
 	}
-	if m.keepsMailOnServer(acc) {
+	if m.KeepsMailOnServer(acc.Kind) {
 		err = m.cache.Enqueue(ctx, localcache.PendingOp{Account: acc.Name, Op: localcache.CreateFolderOp{Name: name}})
 	}
 	return f, err
@@ -125,7 +102,7 @@ func (m *Manager) specialFolder(ctx context.Context, acc Account, role, name str
 
 // FileCopy stores raw as a message in folder: the body durably, an index entry at once, and for IMAP
 // accounts a queued APPEND of the exact bytes. It is how sent mail reaches Sent and drafts reach Drafts.
-func (m *Manager) FileCopy(ctx context.Context, acc Account, folder localcache.Folder, raw []byte, messageID string, flags localcache.Flags) (int64, error) {
+func (m *Manager) FileCopy(ctx context.Context, acc types.Account, folder localcache.Folder, raw []byte, messageID string, flags localcache.Flags) (int64, error) {
 	keys, err := m.cache.PutBodies(ctx, []localcache.Body{{Account: acc.Name, Origin: "local", Folder: folder.Name, Raw: raw}})
 	if err != nil {
 		return 0, err
@@ -135,7 +112,7 @@ func (m *Manager) FileCopy(ctx context.Context, acc Account, folder localcache.F
 		return 0, fmt.Errorf("file copy: %w", err)
 	}
 	entry := localcache.Message{Account: acc.Name, FolderID: folder.ID, Size: int64(len(raw)), Flags: flags, BodyKey: keys[0]}
-	SetSummary(&entry, sum)
+	entry.SetSummary(sum)
 	if entry.Date.IsZero() {
 		entry.Date = time.Now()
 	}
@@ -146,7 +123,7 @@ func (m *Manager) FileCopy(ctx context.Context, acc Account, folder localcache.F
 	if err != nil {
 		return 0, err
 	}
-	if m.keepsMailOnServer(acc) {
+	if m.KeepsMailOnServer(acc.Kind) {
 		err = m.cache.Enqueue(ctx, localcache.PendingOp{Account: acc.Name, FolderID: folder.ID, FolderName: folder.Name,
 			Op: localcache.AppendOp{BodyKey: keys[0], Flags: flags, Items: []localcache.OpItem{{MessageID: ids[0]}}}})
 	}
@@ -173,7 +150,7 @@ func (m *Manager) FileSent(ctx context.Context, account string, raw []byte, mess
 
 // Emit posts an event from a part the Manager does not run itself (the outbox). It never blocks: when
 // nobody reads events the event is dropped.
-func (m *Manager) Emit(ev Event) {
+func (m *Manager) Emit(ev types.Event) {
 	select {
 	case m.events <- ev:
 	default:

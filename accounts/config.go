@@ -4,239 +4,27 @@ package accounts
 
 import (
 	"bytes"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"path/filepath"
-	"strings"
-	"time"
-	"unicode"
-
-	"postbode/sync/transport"
+	"postbode/types"
 )
-
-// Kind is the protocol family of an account.
-type Kind string
-
-const (
-	KindIMAP Kind = "imap"
-	KindPOP3 Kind = "pop3"
-)
-
-// Server is how to reach one server. No password: that lives in the keyring.
-type Server struct {
-	Host     string             `json:"host"`
-	Port     int                `json:"port"`
-	Security transport.Security `json:"security"`
-	User     string             `json:"user,omitempty"`
-	// CAFile is a PEM file of CAs trusted for this account only (self-hosted servers, tests).
-	CAFile string `json:"ca_file,omitempty"`
-	// PinSHA256 is a certificate the user chose to trust for this account during setup.
-	PinSHA256 string `json:"pin_sha256,omitempty"`
-}
-
-// POP3 server policies for downloaded mail.
-const (
-	LeaveKeep          = "keep"           // keep on the server (default)
-	LeaveDelete        = "delete"         // delete once the local copy is durable
-	LeaveDays          = "days"           // delete N days after download
-	LeaveDeleteLocally = "delete-locally" // delete from the server when deleted here
-)
-
-// POP3Policy is how a POP3 account polls and what it leaves on the server.
-type POP3Policy struct {
-	PollInterval Duration `json:"poll_interval"`
-	Leave        string   `json:"leave"`
-	Days         int      `json:"days,omitempty"`
-}
-
-// IMAPPolicy is how much an IMAP account downloads ahead of time.
-type IMAPPolicy struct {
-	// BodyWindowDays: bodies of messages newer than this are downloaded during sync; older ones
-	// when opened. 0 means the default (30); -1 means every body.
-	BodyWindowDays int `json:"body_window_days,omitempty"`
-}
-
-// Account is one configured mail account.
-type Account struct {
-	Name        string     `json:"name"`
-	Kind        Kind       `json:"kind"`
-	DisplayName string     `json:"display_name,omitempty"`
-	Email       string     `json:"email"`
-	Incoming    Server     `json:"incoming"`
-	Outgoing    Server     `json:"outgoing,omitempty"`
-	POP3        POP3Policy `json:"pop3,omitempty"`
-	IMAP        IMAPPolicy `json:"imap,omitempty"`
-}
-
-// Duration is a time.Duration written as "10m0s" in the config file.
-type Duration struct{ time.Duration }
-
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
-
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("duration: %w", err)
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("duration %q: %w", s, err)
-	}
-	d.Duration = v
-	return nil
-}
-
-// ValidName accepts 1–64 letters, digits, spaces and . _ @ + -, starting with a letter or digit. (A
-// regexp with Unicode classes cost 11 ms to compile at every start of the program.)
-func ValidName(name string) bool {
-	n := 0
-	for i, r := range name {
-		n++
-		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-		case i > 0 && strings.ContainsRune(" ._@+-", r):
-		default:
-			return false
-		}
-	}
-	return n >= 1 && n <= 64
-}
-
-// WithDefaults fills unset policy fields.
-func (a Account) WithDefaults() Account {
-	if a.POP3.PollInterval.Duration == 0 {
-		a.POP3.PollInterval.Duration = 10 * time.Minute
-	}
-	if a.POP3.Leave == "" {
-		a.POP3.Leave = LeaveKeep
-	}
-	if a.IMAP.BodyWindowDays == 0 {
-		a.IMAP.BodyWindowDays = 30
-	}
-	if a.DisplayName == "" {
-		a.DisplayName = a.Name
-	}
-	return a
-}
-
-// Validate says what is wrong with the settings, in words a user can act on.
-func (a Account) Validate() error {
-	var errs []error
-	if !ValidName(a.Name) {
-		errs = append(errs, fmt.Errorf("account name %q: use 1–64 letters, digits, spaces or . _ @ + -", a.Name))
-	}
-	if a.Kind != KindIMAP && a.Kind != KindPOP3 {
-		errs = append(errs, fmt.Errorf("account kind %q: must be imap or pop3", a.Kind))
-	}
-	if !strings.Contains(a.Email, "@") {
-		errs = append(errs, fmt.Errorf("e-mail address %q is not valid", a.Email))
-	}
-	if err := a.Incoming.validate("incoming"); err != nil {
-		errs = append(errs, err)
-	}
-	if a.Outgoing.Host != "" {
-		if err := a.Outgoing.validate("outgoing"); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	switch a.POP3.Leave {
-	case "", LeaveKeep, LeaveDelete, LeaveDeleteLocally:
-	case LeaveDays:
-		if a.POP3.Days < 1 {
-			errs = append(errs, errors.New("delete after N days needs N of at least 1"))
-		}
-	default:
-		errs = append(errs, fmt.Errorf("unknown POP3 policy %q", a.POP3.Leave))
-	}
-	return errors.Join(errs...)
-}
-
-func (s Server) validate(which string) error {
-	var errs []error
-	if s.Host == "" || strings.ContainsAny(s.Host, " /") {
-		errs = append(errs, fmt.Errorf("%s server host %q is not valid", which, s.Host))
-	}
-	if s.Port < 1 || s.Port > 65535 {
-		errs = append(errs, fmt.Errorf("%s server port %d is not valid", which, s.Port))
-	}
-	switch s.Security {
-	case transport.SecurityTLS, transport.SecurityStartTLS:
-	case transport.SecurityPlain:
-		if s.Host != "" && !PlainAllowed(s.Host) {
-			errs = append(errs, fmt.Errorf("%s server %s: %w", which, s.Host, ErrPlainRemote))
-		}
-	default:
-		errs = append(errs, fmt.Errorf("%s server security %q: must be tls, starttls or plain", which, s.Security))
-	}
-	return errors.Join(errs...)
-}
-
-// ErrPlainRemote is Validate's refusal of an unencrypted connection to a host that is not on this
-// computer or the local network.
-var ErrPlainRemote = errors.New("unencrypted (plain) connections are allowed only to a server on this computer or your local network; use tls or starttls")
-
-// PlainAllowed is the one rule for unencrypted connections (SECURITY.md rule 1), kept by Validate
-// and so by the setup wizard, the settings window and the command line: they may go only to this
-// computer or the user's own network, and only when the user chose them (with a warning). Such a
-// host is a loopback, private (RFC 1918, fc00::/7) or link-local address, "localhost" or a name
-// under .localhost, .local (mDNS), .lan or .home.arpa, or a bare name such as "nas" (resolved
-// by the LAN's own search domain).
-func PlainAllowed(host string) bool {
-	h := strings.ToLower(strings.TrimSuffix(strings.Trim(strings.TrimSpace(host), "[]"), "."))
-	if h == "" {
-		return false
-	}
-	if ip, err := netip.ParseAddr(h); err == nil {
-		ip = ip.Unmap()
-		return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast()
-	}
-	if strings.ContainsAny(h, ":/ ") { // not a host name (an IP with a port, a URL)
-		return false
-	}
-	if h == "localhost" {
-		return true
-	}
-	for _, suffix := range []string{".localhost", ".local", ".lan", ".home.arpa"} {
-		if strings.HasSuffix(h, suffix) && len(h) > len(suffix) {
-			return true
-		}
-	}
-	return !strings.Contains(h, ".")
-}
-
-// Transport returns the dialing configuration for this server.
-func (s Server) Transport(proto transport.Protocol) (transport.Config, error) {
-	cfg := transport.Config{Protocol: proto, Host: s.Host, Port: s.Port, Security: s.Security, PinSHA256: s.PinSHA256}
-	if s.CAFile != "" {
-		pem, err := os.ReadFile(s.CAFile)
-		if err != nil {
-			return cfg, fmt.Errorf("read CA file: %w", err)
-		}
-		cfg.ExtraRoots = x509.NewCertPool()
-		if !cfg.ExtraRoots.AppendCertsFromPEM(pem) {
-			return cfg, fmt.Errorf("CA file %s holds no PEM certificate", s.CAFile)
-		}
-	}
-	return cfg, nil
-}
 
 // Config is the set of accounts, stored as JSON in the profile's config folder.
 type Config struct {
-	Accounts []Account `json:"accounts"`
+	Accounts []types.Account `json:"accounts"`
 }
 
 // Find returns the account with that name.
-func (c *Config) Find(name string) (Account, bool) {
+func (c *Config) Find(name string) (types.Account, bool) {
 	for _, a := range c.Accounts {
 		if a.Name == name {
 			return a, true
 		}
 	}
-	return Account{}, false
+	return types.Account{}, false
 }
 
 // LoadConfig reads the config file; a missing file is an empty config.
@@ -273,7 +61,7 @@ func (c *Config) Save(path string) error {
 }
 
 // Add appends a new account after validating it.
-func (c *Config) Add(a Account) error {
+func (c *Config) Add(a types.Account) error {
 	a = a.WithDefaults()
 	if err := a.Validate(); err != nil {
 		return err

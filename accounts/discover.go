@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"postbode/accounts/autoconfig"
+	"postbode/types"
 )
 
 // The settings discovery types, so that callers of Manager.Discover need not import
@@ -14,17 +15,8 @@ type (
 	DiscoveryResult = autoconfig.Result
 	// DiscoveredServer is one server of a proposal.
 	DiscoveredServer = autoconfig.Server
-	// DiscoveredProtocol is the protocol of a discovered server.
-	DiscoveredProtocol = autoconfig.Protocol
 	// NoSettingsFoundError is what Discover returns when no source knew the address's domain.
 	NoSettingsFoundError = autoconfig.NotFoundError
-)
-
-// The protocols of discovered servers.
-const (
-	DiscoveredIMAP = autoconfig.IMAP
-	DiscoveredPOP3 = autoconfig.POP3
-	DiscoveredSMTP = autoconfig.SMTP
 )
 
 // ErrInvalidAddress is what Discover returns for an address it cannot look up.
@@ -45,7 +37,7 @@ func (m *Manager) CanTestOutgoing() bool { return m.opt.TestOutgoing != nil }
 
 // TestOutgoing logs in to an account's outgoing server with password without sending anything
 // (Options.TestOutgoing); without one it returns ErrNoOutgoingTest.
-func (m *Manager) TestOutgoing(ctx context.Context, acc Account, password string) error {
+func (m *Manager) TestOutgoing(ctx context.Context, acc types.Account, password string) error {
 	if m.opt.TestOutgoing == nil {
 		return ErrNoOutgoingTest
 	}

@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"errors"
+	"postbode/types"
 	"testing"
 )
 
@@ -12,9 +13,9 @@ func TestManagerDiscoverAndTestOutgoingUseOptions(t *testing.T) {
 	m := NewManager(&Config{}, nil, mapSecrets{}, nil, Options{
 		Discover: func(ctx context.Context, email string) ([]DiscoveryResult, error) {
 			asked = email
-			return []DiscoveryResult{{Source: "ISPDB", Incoming: []DiscoveredServer{{Protocol: DiscoveredIMAP, Host: "imap.example.org"}}}}, nil
+			return []DiscoveryResult{{Source: "ISPDB", Incoming: []DiscoveredServer{{Protocol: types.IMAP, Host: "imap.example.org"}}}}, nil
 		},
-		TestOutgoing: func(ctx context.Context, acc Account, password string) error {
+		TestOutgoing: func(ctx context.Context, acc types.Account, password string) error {
 			if acc.Outgoing.Host != "smtp.example.org" || password != "pw" {
 				t.Errorf("TestOutgoing(%+v, %q)", acc.Outgoing, password)
 			}
@@ -28,7 +29,7 @@ func TestManagerDiscoverAndTestOutgoingUseOptions(t *testing.T) {
 	if !m.CanTestOutgoing() {
 		t.Fatal("CanTestOutgoing = false with a test given")
 	}
-	acc := Account{Name: "a", Outgoing: Server{Host: "smtp.example.org", Port: 465}}
+	acc := types.Account{Name: "a", Outgoing: types.Server{Host: "smtp.example.org", Port: 465}}
 	if err := m.TestOutgoing(context.Background(), acc, "pw"); !errors.Is(err, out) {
 		t.Fatalf("TestOutgoing = %v", err)
 	}
@@ -39,7 +40,7 @@ func TestManagerWithoutOutgoingTest(t *testing.T) {
 	if m.CanTestOutgoing() {
 		t.Fatal("CanTestOutgoing = true without a test")
 	}
-	if err := m.TestOutgoing(context.Background(), Account{}, "pw"); !errors.Is(err, ErrNoOutgoingTest) {
+	if err := m.TestOutgoing(context.Background(), types.Account{}, "pw"); !errors.Is(err, ErrNoOutgoingTest) {
 		t.Fatalf("TestOutgoing = %v", err)
 	}
 	// The default lookup is autoconfig's: an address without a domain is refused before any network.

@@ -2,18 +2,9 @@ package accounts
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"postbode/types"
 )
-
-// BodyFetcher is implemented by engines that can download one message's body on demand (an IMAP
-// message older than the body window, opened by the user).
-type BodyFetcher interface {
-	FetchBody(ctx context.Context, messageID int64) error
-}
-
-// ErrBodyFetchUnsupported means the account's engine cannot download a single body on demand.
-var ErrBodyFetchUnsupported = errors.New("this account cannot download a message on demand")
 
 // FetchBody asks the engine of the message's account to download and store its body now. The body
 // arrives in the cache, whose change notification tells the UI.
@@ -30,9 +21,9 @@ func (m *Manager) FetchBody(ctx context.Context, messageID int64) error {
 	if err != nil {
 		return fmt.Errorf("fetch body: %w", err)
 	}
-	f, ok := e.(BodyFetcher)
+	f, ok := e.(types.BodyFetcher)
 	if !ok {
-		return fmt.Errorf("fetch body of message %d (%s): %w", messageID, acc.Name, ErrBodyFetchUnsupported)
+		return fmt.Errorf("fetch body of message %d (%s): %w", messageID, acc.Name, types.ErrBodyFetchUnsupported)
 	}
 	if err := f.FetchBody(ctx, messageID); err != nil {
 		return fmt.Errorf("fetch body of message %d (%s): %w", messageID, acc.Name, err)

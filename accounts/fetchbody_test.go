@@ -8,6 +8,7 @@ import (
 
 	"postbode/localcache"
 	"postbode/mailfmt"
+	"postbode/types"
 )
 
 // fetchingEngine records the bodies it was asked for.
@@ -28,12 +29,12 @@ func TestFetchBodyReachesTheAccountsEngine(t *testing.T) {
 	}
 	defer cache.Close()
 	cfg := &Config{}
-	cfg.Add(sampleAccount("imap", KindIMAP))
-	cfg.Add(sampleAccount("pop", KindPOP3))
+	cfg.Add(sampleAccount("imap", types.IMAP))
+	cfg.Add(sampleAccount("pop", types.POP3))
 	imap := &fetchingEngine{}
-	m := NewManager(cfg, cache, mapSecrets{}, map[Kind]Backend{
-		KindIMAP: {New: func(EngineDeps) Engine { return imap }},
-		KindPOP3: {New: func(EngineDeps) Engine { return &fakeEngine{} }},
+	m := NewManager(cfg, cache, mapSecrets{}, map[types.Protocol]types.Backend{
+		types.IMAP: {New: func(types.EngineDeps) types.Engine { return imap }},
+		types.POP3: {New: func(types.EngineDeps) types.Engine { return &fakeEngine{} }},
 	})
 	ctx := context.Background()
 	ids := map[string]int64{}
@@ -54,7 +55,7 @@ func TestFetchBodyReachesTheAccountsEngine(t *testing.T) {
 	if len(imap.asked) != 1 || imap.asked[0] != ids["imap"] {
 		t.Fatalf("engine asked for %v, want [%d]", imap.asked, ids["imap"])
 	}
-	if err := m.FetchBody(ctx, ids["pop"]); !errors.Is(err, ErrBodyFetchUnsupported) {
+	if err := m.FetchBody(ctx, ids["pop"]); !errors.Is(err, types.ErrBodyFetchUnsupported) {
 		t.Fatalf("engine without FetchBody: %v", err)
 	}
 	if err := m.FetchBody(ctx, 9999); !errors.Is(err, localcache.ErrNotFound) {
@@ -80,13 +81,13 @@ func TestSendingASavedDraftRemovesItFromDrafts(t *testing.T) {
 	}
 	defer cache.Close()
 	cfg := &Config{}
-	cfg.Add(sampleAccount("pop", KindPOP3))
+	cfg.Add(sampleAccount("pop", types.POP3))
 	out := &queueSender{}
-	m := NewManager(cfg, cache, mapSecrets{}, map[Kind]Backend{KindPOP3: {New: func(EngineDeps) Engine { return &fakeEngine{} }}},
+	m := NewManager(cfg, cache, mapSecrets{}, map[types.Protocol]types.Backend{types.POP3: {New: func(types.EngineDeps) types.Engine { return &fakeEngine{} }}},
 		Options{Sender: func(*Manager) Sender { return out }})
 	ctx := context.Background()
 	draft := mailfmt.Draft{To: []mailfmt.Address{{Email: "bob@example.org"}}, Subject: "Plan", Text: "soon"}
-	id, err := m.SaveDraftID(ctx, SaveDraft{Account: "pop", Draft: draft})
+	id, err := m.SaveDraftID(ctx, types.SaveDraft{Account: "pop", Draft: draft})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +98,7 @@ func TestSendingASavedDraftRemovesItFromDrafts(t *testing.T) {
 	if f, _ := cache.Folder(ctx, drafts.ID); f.Total != 1 {
 		t.Fatalf("Drafts holds %d after saving", f.Total)
 	}
-	if err := m.Do(ctx, Send{Account: "pop", Draft: draft, Replaces: id}); err != nil {
+	if err := m.Do(ctx, types.Send{Account: "pop", Draft: draft, Replaces: id}); err != nil {
 		t.Fatal(err)
 	}
 	if len(out.queued) != 1 {

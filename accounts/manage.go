@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"postbode/types"
 )
 
 // PasswordStore is a PasswordSource that can also save and forget passwords; *Secrets is one.
@@ -40,7 +41,7 @@ const (
 
 // launch supervises the account's engine under the context Start was given; before Start (or
 // after it ended) it does nothing, and an engine already running is left alone.
-func (m *Manager) launch(acc Account) {
+func (m *Manager) launch(acc types.Account) {
 	m.mu.Lock()
 	parent := m.runCtx
 	_, already := m.running[acc.Name]
@@ -52,7 +53,7 @@ func (m *Manager) launch(acc Account) {
 	e, err := m.engine(ctx, acc)
 	if err != nil {
 		cancel()
-		m.emit(parent, Error{Account: acc.Name, Op: "start", Err: err})
+		m.emit(parent, types.Error{Account: acc.Name, Op: "start", Err: err})
 		return
 	}
 	rn := &runningEngine{cancel: cancel, done: make(chan struct{}), kick: make(chan struct{}, 1)}
@@ -129,7 +130,7 @@ func storePassword(s PasswordStore, name, password string, remember bool) error 
 // When the keyring is not available the account is added all the same, the password is kept in
 // memory for this session, and the returned error wraps ErrNoKeyring: a warning to show, not a
 // failure.
-func (m *Manager) AddAccount(ctx context.Context, acc Account, password string, remember bool) error {
+func (m *Manager) AddAccount(ctx context.Context, acc types.Account, password string, remember bool) error {
 	acc = acc.WithDefaults()
 	if err := acc.Validate(); err != nil {
 		return err
@@ -170,7 +171,7 @@ func (m *Manager) AddAccount(ctx context.Context, acc Account, password string, 
 
 // UpdateAccount replaces an account's settings (found by name) in the accounts file and restarts
 // its engine with them.
-func (m *Manager) UpdateAccount(ctx context.Context, acc Account) error {
+func (m *Manager) UpdateAccount(ctx context.Context, acc types.Account) error {
 	acc = acc.WithDefaults()
 	if err := acc.Validate(); err != nil {
 		return err

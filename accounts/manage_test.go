@@ -17,11 +17,12 @@ import (
 
 	"postbode/localcache"
 	"postbode/sync/transport"
+	"postbode/types"
 )
 
 // runEngine counts its runs and reports which password it was given.
 type runEngine struct {
-	deps    EngineDeps
+	deps    types.EngineDeps
 	mu      sync.Mutex
 	runs    int
 	stopped int
@@ -69,7 +70,7 @@ func TestAddUpdateRemoveAccount(t *testing.T) {
 	defer cache.Close()
 	var mu sync.Mutex
 	engines := map[string][]*runEngine{}
-	backend := Backend{New: func(d EngineDeps) Engine {
+	backend := types.Backend{New: func(d types.EngineDeps) types.Engine {
 		e := &runEngine{deps: d}
 		mu.Lock()
 		engines[d.Account.Name] = append(engines[d.Account.Name], e)
@@ -86,10 +87,10 @@ func TestAddUpdateRemoveAccount(t *testing.T) {
 		return es[len(es)-1]
 	}
 	secrets := NewSecrets()
-	backends := map[Kind]Backend{KindIMAP: backend, KindPOP3: backend}
+	backends := map[types.Protocol]types.Backend{types.IMAP: backend, types.POP3: backend}
 	path := filepath.Join(dir, "config", "accounts.json")
 	ctx, cancel := context.WithCancel(context.Background())
-	if err := NewManager(&Config{}, cache, secrets, backends).AddAccount(ctx, sampleAccount("work", KindIMAP), "pw-canary-1", true); err == nil {
+	if err := NewManager(&Config{}, cache, secrets, backends).AddAccount(ctx, sampleAccount("work", types.IMAP), "pw-canary-1", true); err == nil {
 		t.Fatal("AddAccount without a config path succeeded")
 	}
 	m := NewManager(&Config{}, cache, secrets, backends, Options{ConfigPath: path})
@@ -101,7 +102,7 @@ func TestAddUpdateRemoveAccount(t *testing.T) {
 	m.Start(ctx)
 
 	const canary = "pw-canary-1"
-	if err := m.AddAccount(ctx, sampleAccount("work", KindIMAP), canary, true); err != nil {
+	if err := m.AddAccount(ctx, sampleAccount("work", types.IMAP), canary, true); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the new account's engine to run", func() bool {
@@ -119,10 +120,10 @@ func TestAddUpdateRemoveAccount(t *testing.T) {
 	if err != nil || len(cfg.Accounts) != 1 || cfg.Accounts[0].Name != "work" {
 		t.Fatalf("config = %+v, %v", cfg, err)
 	}
-	if err := m.AddAccount(ctx, sampleAccount("work", KindIMAP), canary, true); err == nil {
+	if err := m.AddAccount(ctx, sampleAccount("work", types.IMAP), canary, true); err == nil {
 		t.Fatal("a second account with the same name was added")
 	}
-	bad := sampleAccount("bad", KindIMAP)
+	bad := sampleAccount("bad", types.IMAP)
 	bad.Incoming.Port = 0
 	if err := m.AddAccount(ctx, bad, canary, true); err == nil {
 		t.Fatal("an invalid account was added")
@@ -130,7 +131,7 @@ func TestAddUpdateRemoveAccount(t *testing.T) {
 
 	// Settings change: the old engine stops, a new one runs with the new settings.
 	first := latest("work")
-	upd := sampleAccount("work", KindIMAP)
+	upd := sampleAccount("work", types.IMAP)
 	upd.Incoming.Host = "imap.example.net"
 	if err := m.UpdateAccount(ctx, upd); err != nil {
 		t.Fatal(err)
@@ -163,7 +164,7 @@ func TestAddUpdateRemoveAccount(t *testing.T) {
 	if _, err := cache.EnsureFolder(ctx, localcache.Folder{Account: "work", Name: "INBOX", Role: localcache.RoleInbox}); err != nil {
 		t.Fatal(err)
 	}
-	pop := sampleAccount("home", KindPOP3)
+	pop := sampleAccount("home", types.POP3)
 	if err := m.AddAccount(ctx, pop, "pw-canary-3", true); err != nil {
 		t.Fatal(err)
 	}
@@ -207,9 +208,9 @@ func TestAddAccountWithoutKeyringKeepsPasswordInMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cache.Close()
-	m := NewManager(&Config{}, cache, NewSecrets(), map[Kind]Backend{},
+	m := NewManager(&Config{}, cache, NewSecrets(), map[types.Protocol]types.Backend{},
 		Options{ConfigPath: filepath.Join(dir, "config", "accounts.json")})
-	err = m.AddAccount(context.Background(), sampleAccount("work", KindIMAP), "pw-canary-mem", true)
+	err = m.AddAccount(context.Background(), sampleAccount("work", types.IMAP), "pw-canary-mem", true)
 	if !errors.Is(err, ErrNoKeyring) {
 		t.Fatalf("AddAccount = %v, want a warning wrapping ErrNoKeyring", err)
 	}
@@ -249,22 +250,22 @@ func TestDiagnose(t *testing.T) {
 		Issuer: "CN=mail.test", SHA256: "ab12"}
 	cases := []struct {
 		err  error
-		want Problem
+		want types.Problem
 	}{
-		{nil, ProblemNone},
-		{fmt.Errorf("imap connect: %w", ce), ProblemCertificate},
-		{fmt.Errorf("pop3: %w", transport.ErrStartTLSUnavailable), ProblemNoEncryption},
-		{fmt.Errorf("smtp: %w", transport.ErrStartTLSRefused), ProblemNoEncryption},
-		{errors.New("imap login as me: NO [AUTHENTICATIONFAILED] Authentication failed."), ProblemAuth},
-		{errors.New("log in as me: -ERR [AUTH] Authentication failed."), ProblemAuth},
-		{errors.New("authentication failed (535): 535 5.7.8 Error: authentication failed"), ProblemAuth},
-		{errors.New("imap login: NO AUTHENTICATE failed: basic authentication is disabled"), ProblemOAuth},
-		{errors.New("NO [ALERT] Application-specific password required"), ProblemOAuth},
-		{fmt.Errorf("connect: %w", refused), ProblemUnreachable},
-		{fmt.Errorf("connect: %w", &net.DNSError{Err: "no such host", Name: "x.invalid", IsNotFound: true}), ProblemUnknownHost},
-		{fmt.Errorf("connect: %w", context.DeadlineExceeded), ProblemTimeout},
-		{fmt.Errorf("connect: %w", context.Canceled), ProblemCanceled},
-		{errors.New("something odd"), ProblemOther},
+		{nil, types.ProblemNone},
+		{fmt.Errorf("imap connect: %w", ce), types.ProblemCertificate},
+		{fmt.Errorf("pop3: %w", transport.ErrStartTLSUnavailable), types.ProblemNoEncryption},
+		{fmt.Errorf("smtp: %w", transport.ErrStartTLSRefused), types.ProblemNoEncryption},
+		{errors.New("imap login as me: NO [AUTHENTICATIONFAILED] Authentication failed."), types.ProblemAuth},
+		{errors.New("log in as me: -ERR [AUTH] Authentication failed."), types.ProblemAuth},
+		{errors.New("authentication failed (535): 535 5.7.8 Error: authentication failed"), types.ProblemAuth},
+		{errors.New("imap login: NO AUTHENTICATE failed: basic authentication is disabled"), types.ProblemOAuth},
+		{errors.New("NO [ALERT] Application-specific password required"), types.ProblemOAuth},
+		{fmt.Errorf("connect: %w", refused), types.ProblemUnreachable},
+		{fmt.Errorf("connect: %w", &net.DNSError{Err: "no such host", Name: "x.invalid", IsNotFound: true}), types.ProblemUnknownHost},
+		{fmt.Errorf("connect: %w", context.DeadlineExceeded), types.ProblemTimeout},
+		{fmt.Errorf("connect: %w", context.Canceled), types.ProblemCanceled},
+		{errors.New("something odd"), types.ProblemOther},
 	}
 	for _, c := range cases {
 		if got := Diagnose(c.err); got != c.want {

@@ -9,45 +9,8 @@ import (
 	"time"
 
 	"postbode/localcache"
+	"postbode/types"
 )
-
-// Engine keeps one account in step with its server. Engines are the only writers of server-derived
-// state in the cache; they never touch the UI.
-type Engine interface {
-	// Run keeps the account in sync until ctx ends. It returns when the connection fails; the Manager
-	// restarts it after a capped backoff.
-	Run(ctx context.Context) error
-	// SyncOnce does one complete pass (replay pending operations, fetch what is new) and returns.
-	SyncOnce(ctx context.Context) error
-	// Wake asks a running engine to replay pending operations and check for new mail now. It never blocks.
-	Wake()
-}
-
-// EngineDeps is what an engine is given.
-type EngineDeps struct {
-	Account  Account
-	Cache    *localcache.Cache
-	Password func() (string, error)
-	Emit     func(Event)
-}
-
-// TestReport is what a connection test found.
-type TestReport struct {
-	Server       string
-	Greeting     string
-	Capabilities []string
-	TLS          string
-}
-
-// Backend is one protocol's engine and connection test, injected from main.go.
-type Backend struct {
-	New  func(EngineDeps) Engine
-	Test func(ctx context.Context, acc Account, password string) (TestReport, error)
-	// KeepsMailOnServer: the account's mail lives on the server (IMAP), so the Manager queues every
-	// local change for the engine to replay there. Without it changes stay on this computer (POP3),
-	// except deletions under the delete-when-deleted-locally policy.
-	KeepsMailOnServer bool
-}
 
 // PasswordSource gives an account's password.
 type PasswordSource interface {
@@ -59,13 +22,13 @@ type PasswordSource interface {
 type Manager struct {
 	cache    *localcache.Cache
 	secrets  PasswordSource
-	backends map[Kind]Backend
-	events   chan Event
+	backends map[types.Protocol]types.Backend
+	events   chan types.Event
 	sender   Sender
 
 	mu       sync.Mutex
-	accounts map[string]Account
-	engines  map[string]Engine
+	accounts map[string]types.Account
+	engines  map[string]types.Engine
 	wg       sync.WaitGroup
 
 	// configPath is the accounts file that AddAccount, UpdateAccount and RemoveAccount rewrite.
@@ -106,7 +69,7 @@ type Options struct {
 	Discover func(ctx context.Context, email string) ([]DiscoveryResult, error)
 	// TestOutgoing logs in to an account's outgoing server without sending anything
 	// (Manager.TestOutgoing; main passes smtpsend.Test); nil leaves outgoing servers untested.
-	TestOutgoing func(ctx context.Context, acc Account, password string) error
+	TestOutgoing func(ctx context.Context, acc types.Account, password string) error
 }
 
 // Reconnect defaults.
@@ -139,15 +102,15 @@ func (o Options) withDefaults() Options {
 }
 
 // NewManager wires the accounts to their backends. At most one Options may be given.
-func NewManager(cfg *Config, cache *localcache.Cache, secrets PasswordSource, backends map[Kind]Backend, opts ...Options) *Manager {
+func NewManager(cfg *Config, cache *localcache.Cache, secrets PasswordSource, backends map[types.Protocol]types.Backend, opts ...Options) *Manager {
 	var opt Options
 	if len(opts) > 0 {
 		opt = opts[0]
 	}
 	m := &Manager{
 		cache: cache, secrets: secrets, backends: backends,
-		events:   make(chan Event, 256),
-		accounts: map[string]Account{}, engines: map[string]Engine{},
+		events:   make(chan types.Event, 256),
+		accounts: map[string]types.Account{}, engines: map[string]types.Engine{},
 		running:    map[string]*runningEngine{},
 		logins:     map[string]uint64{},
 		opt:        opt.withDefaults(),
@@ -163,13 +126,13 @@ func NewManager(cfg *Config, cache *localcache.Cache, secrets PasswordSource, ba
 }
 
 // Events is the one stream of every engine's events.
-func (m *Manager) Events() <-chan Event { return m.events }
+func (m *Manager) Events() <-chan types.Event { return m.events }
 
 // Accounts returns the configured accounts.
-func (m *Manager) Accounts() []Account {
+func (m *Manager) Accounts() []types.Account {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := make([]Account, 0, len(m.accounts))
+	out := make([]types.Account, 0, len(m.accounts))
 	for _, a := range m.accounts {
 		out = append(out, a)
 	}
@@ -177,14 +140,14 @@ func (m *Manager) Accounts() []Account {
 }
 
 // Account returns one account by name.
-func (m *Manager) Account(name string) (Account, bool) {
+func (m *Manager) Account(name string) (types.Account, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	a, ok := m.accounts[name]
 	return a, ok
 }
 
-func (m *Manager) engine(ctx context.Context, acc Account) (Engine, error) {
+func (m *Manager) engine(ctx context.Context, acc types.Account) (types.Engine, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if e, ok := m.engines[acc.Name]; ok {
@@ -194,11 +157,11 @@ func (m *Manager) engine(ctx context.Context, acc Account) (Engine, error) {
 	if !ok || b.New == nil {
 		return nil, fmt.Errorf("account %s: no engine for %s", acc.Name, acc.Kind)
 	}
-	e := b.New(EngineDeps{
+	e := b.New(types.EngineDeps{
 		Account:  acc,
 		Cache:    m.cache,
 		Password: func() (string, error) { return m.secrets.Get(acc.Name) },
-		Emit: func(ev Event) {
+		Emit: func(ev types.Event) {
 			m.observe(ev)
 			m.emit(ctx, ev)
 		},
@@ -207,7 +170,7 @@ func (m *Manager) engine(ctx context.Context, acc Account) (Engine, error) {
 	return e, nil
 }
 
-func (m *Manager) emit(ctx context.Context, ev Event) {
+func (m *Manager) emit(ctx context.Context, ev types.Event) {
 	ev = m.Redact(ev)
 	select {
 	case m.events <- ev:
@@ -246,7 +209,7 @@ func (m *Manager) Wait() { m.wg.Wait() }
 // starts again from MinBackoff once the engine has logged in. A Retry or Get mail (CheckNow) and
 // a change of the machine's network end the wait at once; a Retry also abandons an attempt that
 // has not got through connecting yet.
-func (m *Manager) supervise(ctx context.Context, name string, e Engine, rn *runningEngine) {
+func (m *Manager) supervise(ctx context.Context, name string, e types.Engine, rn *runningEngine) {
 	backoff := m.opt.MinBackoff
 	for ctx.Err() == nil {
 		attempt, cancelAttempt := context.WithCancel(ctx)
@@ -257,7 +220,7 @@ func (m *Manager) supervise(ctx context.Context, name string, e Engine, rn *runn
 		default:
 		}
 		m.mu.Unlock()
-		m.emit(ctx, ConnState{Account: name, State: StateConnecting})
+		m.emit(ctx, types.ConnState{Account: name, State: types.StateConnecting})
 		err := e.Run(attempt)
 		m.mu.Lock()
 		loggedIn := m.logins[name] != rn.loginsAtStart
@@ -267,7 +230,7 @@ func (m *Manager) supervise(ctx context.Context, name string, e Engine, rn *runn
 		m.mu.Unlock()
 		cancelAttempt()
 		if ctx.Err() != nil {
-			m.emit(context.Background(), ConnState{Account: name, State: StateOffline})
+			m.emit(context.Background(), types.ConnState{Account: name, State: types.StateOffline})
 			return
 		}
 		if abandoned { // a Retry while connecting: start over now
@@ -280,7 +243,7 @@ func (m *Manager) supervise(ctx context.Context, name string, e Engine, rn *runn
 		if err == nil {
 			err = errors.New("the connection ended")
 		}
-		m.emit(ctx, ConnState{Account: name, State: StateError, Err: err})
+		m.emit(ctx, types.ConnState{Account: name, State: types.StateError, Err: err})
 		woken, ok := m.backoffWait(ctx, rn, jitter(backoff))
 		if !ok {
 			return
@@ -337,13 +300,13 @@ func (m *Manager) kick(account string, retry bool) {
 }
 
 // observe notes an engine's working connection, which resets its reconnect backoff.
-func (m *Manager) observe(ev Event) {
-	cs, ok := ev.(ConnState)
+func (m *Manager) observe(ev types.Event) {
+	cs, ok := ev.(types.ConnState)
 	if !ok {
 		return
 	}
 	switch cs.State {
-	case StateOnline, StateSyncing, StateWaiting:
+	case types.StateOnline, types.StateSyncing, types.StateWaiting:
 		m.mu.Lock()
 		m.logins[cs.Account]++
 		m.mu.Unlock()
@@ -362,7 +325,7 @@ func (m *Manager) networkChanged() {
 
 // SyncOnce runs one complete pass for the named accounts (all when none are named).
 func (m *Manager) SyncOnce(ctx context.Context, names ...string) error {
-	var accs []Account
+	var accs []types.Account
 	if len(names) == 0 {
 		accs = m.Accounts()
 	}
@@ -394,10 +357,10 @@ func (m *Manager) SyncOnce(ctx context.Context, names ...string) error {
 
 // Test checks that an account's incoming server accepts its settings and password, changing
 // nothing; TestOutgoing does the same for its outgoing server.
-func (m *Manager) Test(ctx context.Context, acc Account, password string) (TestReport, error) {
+func (m *Manager) Test(ctx context.Context, acc types.Account, password string) (types.TestReport, error) {
 	b, ok := m.backends[acc.Kind]
 	if !ok || b.Test == nil {
-		return TestReport{}, fmt.Errorf("no connection test for %s", acc.Kind)
+		return types.TestReport{}, fmt.Errorf("no connection test for %s", acc.Kind)
 	}
 	return b.Test(ctx, acc, password)
 }
@@ -412,37 +375,39 @@ func (m *Manager) wake(account string) {
 	}
 }
 
-// keepsMailOnServer says whether acc's local changes are queued for its engine to replay.
-func (m *Manager) keepsMailOnServer(acc Account) bool {
-	return m.backends[acc.Kind].KeepsMailOnServer
+// KeepsMailOnServer says whether accounts of this kind keep their mail on the server (IMAP: local
+// changes are queued for the engine to replay there) or on this computer (POP3), as the kind's
+// engine declares. The UI asks this instead of comparing protocols.
+func (m *Manager) KeepsMailOnServer(kind types.Protocol) bool {
+	return m.backends[kind].KeepsMailOnServer
 }
 
 // Do applies a request to the cache at once and tells the engines; it never waits on the network.
-func (m *Manager) Do(ctx context.Context, req Request) error {
+func (m *Manager) Do(ctx context.Context, req types.Request) error {
 	switch r := req.(type) {
-	case MarkRead:
+	case types.MarkRead:
 		if r.Read {
-			return m.eachAccount(ctx, r.IDs, func(acc Account, ids []int64) error {
-				return m.cache.SetFlags(ctx, ids, localcache.FlagSeen, 0, m.keepsMailOnServer(acc))
+			return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error {
+				return m.cache.SetFlags(ctx, ids, localcache.FlagSeen, 0, m.KeepsMailOnServer(acc.Kind))
 			})
 		}
-		return m.eachAccount(ctx, r.IDs, func(acc Account, ids []int64) error {
-			return m.cache.SetFlags(ctx, ids, 0, localcache.FlagSeen, m.keepsMailOnServer(acc))
+		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error {
+			return m.cache.SetFlags(ctx, ids, 0, localcache.FlagSeen, m.KeepsMailOnServer(acc.Kind))
 		})
-	case SetFlag:
-		return m.eachAccount(ctx, r.IDs, func(acc Account, ids []int64) error {
+	case types.SetFlag:
+		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error {
 			if r.On {
-				return m.cache.SetFlags(ctx, ids, r.Flag, 0, m.keepsMailOnServer(acc))
+				return m.cache.SetFlags(ctx, ids, r.Flag, 0, m.KeepsMailOnServer(acc.Kind))
 			}
-			return m.cache.SetFlags(ctx, ids, 0, r.Flag, m.keepsMailOnServer(acc))
+			return m.cache.SetFlags(ctx, ids, 0, r.Flag, m.KeepsMailOnServer(acc.Kind))
 		})
-	case Move:
-		return m.eachAccount(ctx, r.IDs, func(acc Account, ids []int64) error {
-			return m.cache.Move(ctx, ids, r.To, m.keepsMailOnServer(acc))
+	case types.Move:
+		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error {
+			return m.cache.Move(ctx, ids, r.To, m.KeepsMailOnServer(acc.Kind))
 		})
-	case Delete:
-		return m.eachAccount(ctx, r.IDs, func(acc Account, ids []int64) error { return m.delete(ctx, acc, ids) })
-	case CheckNow:
+	case types.Delete:
+		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error { return m.delete(ctx, acc, ids) })
+	case types.CheckNow:
 		// Retry and Get mail: an engine waiting to reconnect (or stuck connecting) starts over now.
 		m.kick(r.Account, true)
 		m.wake(r.Account)
@@ -450,15 +415,15 @@ func (m *Manager) Do(ctx context.Context, req Request) error {
 			m.sender.Wake()
 		}
 		return nil
-	case CreateFolder:
+	case types.CreateFolder:
 		return m.createFolder(ctx, r)
-	case RenameFolder:
+	case types.RenameFolder:
 		return m.renameFolder(ctx, r)
-	case DeleteFolder:
+	case types.DeleteFolder:
 		return m.deleteFolder(ctx, r)
-	case Send:
+	case types.Send:
 		return m.send(ctx, r)
-	case SaveDraft:
+	case types.SaveDraft:
 		_, err := m.saveDraft(ctx, r)
 		return err
 	default:
@@ -467,7 +432,7 @@ func (m *Manager) Do(ctx context.Context, req Request) error {
 }
 
 // eachAccount splits message ids by account, runs fn for each and wakes that account's engine.
-func (m *Manager) eachAccount(ctx context.Context, ids []int64, fn func(Account, []int64) error) error {
+func (m *Manager) eachAccount(ctx context.Context, ids []int64, fn func(types.Account, []int64) error) error {
 	byAccount := map[string][]int64{}
 	var order []string
 	for _, id := range ids {
@@ -494,7 +459,7 @@ func (m *Manager) eachAccount(ctx context.Context, ids []int64, fn func(Account,
 }
 
 // delete moves to Trash, or deletes for good what is already in Trash (or when there is no Trash).
-func (m *Manager) delete(ctx context.Context, acc Account, ids []int64) error {
+func (m *Manager) delete(ctx context.Context, acc types.Account, ids []int64) error {
 	trash, err := m.cache.FolderByRole(ctx, acc.Name, localcache.RoleTrash)
 	hasTrash := err == nil
 	if err != nil && !errors.Is(err, localcache.ErrNotFound) {
@@ -513,13 +478,13 @@ func (m *Manager) delete(ctx context.Context, acc Account, ids []int64) error {
 		}
 	}
 	if len(toTrash) > 0 {
-		if err := m.cache.Move(ctx, toTrash, trash.ID, m.keepsMailOnServer(acc)); err != nil {
+		if err := m.cache.Move(ctx, toTrash, trash.ID, m.KeepsMailOnServer(acc.Kind)); err != nil {
 			return err
 		}
 	}
 	if len(forGood) > 0 {
 		// POP3 mail deleted here leaves the server only under the "delete when deleted locally" policy.
-		queue := m.keepsMailOnServer(acc) || acc.POP3.Leave == LeaveDeleteLocally
+		queue := m.KeepsMailOnServer(acc.Kind) || acc.POP3.Leave == types.LeaveDeleteLocally
 		if err := m.cache.Expunge(ctx, forGood, queue); err != nil {
 			return err
 		}
@@ -527,7 +492,7 @@ func (m *Manager) delete(ctx context.Context, acc Account, ids []int64) error {
 	return nil
 }
 
-func (m *Manager) createFolder(ctx context.Context, r CreateFolder) error {
+func (m *Manager) createFolder(ctx context.Context, r types.CreateFolder) error {
 	acc, ok := m.Account(r.Account)
 	if !ok {
 		return fmt.Errorf("no account named %q", r.Account)
@@ -538,7 +503,7 @@ func (m *Manager) createFolder(ctx context.Context, r CreateFolder) error {
 	if _, err := m.cache.EnsureFolder(ctx, localcache.Folder{Account: acc.Name, Name: r.Name, Subscribed: true}); err != nil {
 		return err
 	}
-	if m.keepsMailOnServer(acc) {
+	if m.KeepsMailOnServer(acc.Kind) {
 		if err := m.cache.Enqueue(ctx, localcache.PendingOp{Account: acc.Name, Op: localcache.CreateFolderOp{Name: r.Name}}); err != nil {
 			return err
 		}
@@ -547,7 +512,7 @@ func (m *Manager) createFolder(ctx context.Context, r CreateFolder) error {
 	return nil
 }
 
-func (m *Manager) renameFolder(ctx context.Context, r RenameFolder) error {
+func (m *Manager) renameFolder(ctx context.Context, r types.RenameFolder) error {
 	f, err := m.cache.Folder(ctx, r.FolderID)
 	if err != nil {
 		return err
@@ -559,7 +524,7 @@ func (m *Manager) renameFolder(ctx context.Context, r RenameFolder) error {
 	if err := m.cache.RenameFolder(ctx, f.ID, r.NewName); err != nil {
 		return err
 	}
-	if m.keepsMailOnServer(acc) {
+	if m.KeepsMailOnServer(acc.Kind) {
 		if err := m.cache.Enqueue(ctx, localcache.PendingOp{Account: f.Account, FolderID: f.ID,
 			Op: localcache.RenameFolderOp{Name: f.Name, NewName: r.NewName}}); err != nil {
 			return err
@@ -569,7 +534,7 @@ func (m *Manager) renameFolder(ctx context.Context, r RenameFolder) error {
 	return nil
 }
 
-func (m *Manager) deleteFolder(ctx context.Context, r DeleteFolder) error {
+func (m *Manager) deleteFolder(ctx context.Context, r types.DeleteFolder) error {
 	f, err := m.cache.Folder(ctx, r.FolderID)
 	if err != nil {
 		return err
@@ -578,7 +543,7 @@ func (m *Manager) deleteFolder(ctx context.Context, r DeleteFolder) error {
 		return fmt.Errorf("folder %q is a special folder and cannot be deleted", f.Name)
 	}
 	acc, _ := m.Account(f.Account)
-	if m.keepsMailOnServer(acc) {
+	if m.KeepsMailOnServer(acc.Kind) {
 		if err := m.cache.Enqueue(ctx, localcache.PendingOp{Account: f.Account, FolderID: f.ID,
 			Op: localcache.DeleteFolderOp{Name: f.Name}}); err != nil {
 			return err

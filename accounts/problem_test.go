@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"postbode/types"
 	"syscall"
 	"testing"
 )
@@ -17,17 +18,17 @@ func TestDiagnoseEngineErrors(t *testing.T) {
 	set := &net.OpError{Op: "set", Net: "tcp", Err: net.ErrClosed}
 	cases := []struct {
 		err  error
-		want Problem
+		want types.Problem
 	}{
-		{fmt.Errorf("imap idle done: %w", set), ProblemLost},
-		{fmt.Errorf("imap fetch: %w", read), ProblemLost},
-		{fmt.Errorf("imap fetch: %w", io.ErrUnexpectedEOF), ProblemLost},
-		{fmt.Errorf("pop3 retr: %w", io.EOF), ProblemLost},
-		{fmt.Errorf("write: %w", os.NewSyscallError("write", syscall.EPIPE)), ProblemLost},
-		{errors.New("imap select: read tcp 127.0.0.1:1->127.0.0.1:2: use of closed network connection"), ProblemLost},
-		{fmt.Errorf("store bodies: %w", &os.PathError{Op: "write", Path: "store.db", Err: syscall.ENOSPC}), ProblemDiskFull},
-		{errors.New("store bodies: database or disk is full (13)"), ProblemDiskFull},
-		{fmt.Errorf("imap connect: %w", &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("i/o refused")}), ProblemUnreachable},
+		{fmt.Errorf("imap idle done: %w", set), types.ProblemLost},
+		{fmt.Errorf("imap fetch: %w", read), types.ProblemLost},
+		{fmt.Errorf("imap fetch: %w", io.ErrUnexpectedEOF), types.ProblemLost},
+		{fmt.Errorf("pop3 retr: %w", io.EOF), types.ProblemLost},
+		{fmt.Errorf("write: %w", os.NewSyscallError("write", syscall.EPIPE)), types.ProblemLost},
+		{errors.New("imap select: read tcp 127.0.0.1:1->127.0.0.1:2: use of closed network connection"), types.ProblemLost},
+		{fmt.Errorf("store bodies: %w", &os.PathError{Op: "write", Path: "store.db", Err: syscall.ENOSPC}), types.ProblemDiskFull},
+		{errors.New("store bodies: database or disk is full (13)"), types.ProblemDiskFull},
+		{fmt.Errorf("imap connect: %w", &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("i/o refused")}), types.ProblemUnreachable},
 	}
 	for _, c := range cases {
 		if got := Diagnose(c.err); got != c.want {

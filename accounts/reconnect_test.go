@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"errors"
+	"postbode/types"
 	"sync"
 	"testing"
 	"time"
@@ -20,7 +21,7 @@ const (
 
 // scriptEngine runs its script, one step per Run (the last step repeats).
 type scriptEngine struct {
-	deps   EngineDeps
+	deps   types.EngineDeps
 	script []step
 
 	mu        sync.Mutex
@@ -34,7 +35,7 @@ func (e *scriptEngine) Run(ctx context.Context) error {
 	st := e.script[min(e.runs, len(e.script)-1)]
 	e.runs++
 	e.mu.Unlock()
-	online := func() { e.deps.Emit(ConnState{Account: e.deps.Account.Name, State: StateOnline}) }
+	online := func() { e.deps.Emit(types.ConnState{Account: e.deps.Account.Name, State: types.StateOnline}) }
 	switch st {
 	case failNow:
 		return errors.New("dial tcp: connection refused")
@@ -67,7 +68,7 @@ func (e *scriptEngine) counts() (runs, wakes, cancelled int) {
 // eventLog keeps every event of a Manager (it is the UI's pump in these tests).
 type eventLog struct {
 	mu  sync.Mutex
-	evs []Event
+	evs []types.Event
 }
 
 func drainEvents(m *Manager) *eventLog {
@@ -83,12 +84,12 @@ func drainEvents(m *Manager) *eventLog {
 }
 
 // count is how many times account entered state.
-func (l *eventLog) count(account string, state State) int {
+func (l *eventLog) count(account string, state types.State) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	n := 0
 	for _, ev := range l.evs {
-		if cs, ok := ev.(ConnState); ok && cs.Account == account && cs.State == state {
+		if cs, ok := ev.(types.ConnState); ok && cs.Account == account && cs.State == state {
 			n++
 		}
 	}
@@ -100,7 +101,7 @@ func newScriptManager(t *testing.T, opt Options, scripts map[string][]step) (*Ma
 	t.Helper()
 	engines := map[string]*scriptEngine{}
 	var mu sync.Mutex
-	backend := Backend{New: func(d EngineDeps) Engine {
+	backend := types.Backend{New: func(d types.EngineDeps) types.Engine {
 		mu.Lock()
 		defer mu.Unlock()
 		e := &scriptEngine{deps: d, script: scripts[d.Account.Name]}
@@ -137,8 +138,8 @@ func TestRetryCutsReconnectWaitShort(t *testing.T) {
 	})
 	e := engines["imap"]
 	ctx := context.Background()
-	for i, req := range []CheckNow{{Account: "imap"}, {}, {Account: "imap"}} {
-		waitFor(t, "the engine to fail and wait", func() bool { return log.count("imap", StateError) == i+1 })
+	for i, req := range []types.CheckNow{{Account: "imap"}, {}, {Account: "imap"}} {
+		waitFor(t, "the engine to fail and wait", func() bool { return log.count("imap", types.StateError) == i+1 })
 		if runs, _, _ := e.counts(); runs != i+1 {
 			t.Fatalf("before request %d the engine ran %d times", i, runs)
 		}
@@ -149,9 +150,9 @@ func TestRetryCutsReconnectWaitShort(t *testing.T) {
 		waitFor(t, "the engine to run again", func() bool { runs, _, _ := e.counts(); return runs == i+2 })
 		t.Logf("%+v restarted the engine after %v", req, time.Since(start))
 	}
-	waitFor(t, "the engine to be online", func() bool { return log.count("imap", StateOnline) == 1 })
+	waitFor(t, "the engine to be online", func() bool { return log.count("imap", types.StateOnline) == 1 })
 	// Once connected, a check only wakes the engine: it is not restarted.
-	if err := m.Do(ctx, CheckNow{Account: "imap"}); err != nil {
+	if err := m.Do(ctx, types.CheckNow{Account: "imap"}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the wake", func() bool { _, wakes, _ := e.counts(); return wakes >= 4 })
@@ -171,7 +172,7 @@ func TestRetryRestartsHangingConnect(t *testing.T) {
 	m, engines, _ := newScriptManager(t, opt, map[string][]step{"imap": {hang, stayUp}})
 	e := engines["imap"]
 	waitFor(t, "the first run", func() bool { runs, _, _ := e.counts(); return runs == 1 })
-	if err := m.Do(context.Background(), CheckNow{Account: "imap"}); err != nil {
+	if err := m.Do(context.Background(), types.CheckNow{Account: "imap"}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "a second run", func() bool { runs, _, cancelled := e.counts(); return runs == 2 && cancelled == 1 })
@@ -250,11 +251,11 @@ func TestNetworkChangeRestartsWaitingEngines(t *testing.T) {
 		t.Fatal("the Manager does not watch the network")
 	}
 	waitFor(t, "both engines to wait", func() bool {
-		return log.count("imap", StateError) == 1 && log.count("pop", StateError) == 1
+		return log.count("imap", types.StateError) == 1 && log.count("pop", types.StateError) == 1
 	})
 	changed()
 	waitFor(t, "both engines online", func() bool {
-		return log.count("imap", StateOnline) == 1 && log.count("pop", StateOnline) == 1
+		return log.count("imap", types.StateOnline) == 1 && log.count("pop", types.StateOnline) == 1
 	})
 	for name, e := range engines {
 		if runs, _, _ := e.counts(); runs != 2 {

@@ -11,7 +11,7 @@ import (
 	"postbode/internal/testbed"
 	"postbode/localcache"
 	"postbode/sync/imapsync"
-	"postbode/sync/transport"
+	"postbode/types"
 )
 
 type onePassword string
@@ -21,10 +21,10 @@ func (p onePassword) Get(string) (string, error) { return string(p), nil }
 // connLog keeps the connection states the Manager reported for the account.
 type connLog struct {
 	mu     sync.Mutex
-	states []accounts.ConnState
+	states []types.ConnState
 }
 
-func (l *connLog) count(state accounts.State) int {
+func (l *connLog) count(state types.State) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	n := 0
@@ -68,15 +68,15 @@ func startRecoveryRig(t *testing.T, opt accounts.Options) *recoveryRig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cache.Close() })
-	acc := accounts.Account{Name: "alice", Kind: accounts.KindIMAP, Email: "alice@mail.test",
-		Incoming: accounts.Server{Host: d.Host, Port: d.IMAPSPort, Security: transport.SecurityTLS,
+	acc := types.Account{Name: "alice", Kind: types.IMAP, Email: "alice@mail.test",
+		Incoming: types.Server{Host: d.Host, Port: d.IMAPSPort, Security: types.SecurityTLS,
 			User: "alice", CAFile: d.CAFile}}
-	m := accounts.NewManager(&accounts.Config{Accounts: []accounts.Account{acc}}, cache,
-		onePassword(d.Password("alice")), map[accounts.Kind]accounts.Backend{accounts.KindIMAP: imapsync.Backend}, opt)
+	m := accounts.NewManager(&accounts.Config{Accounts: []types.Account{acc}}, cache,
+		onePassword(d.Password("alice")), map[types.Protocol]types.Backend{types.IMAP: imapsync.Backend}, opt)
 	r := &recoveryRig{d: d, m: m, cache: cache, log: &connLog{}}
 	go func() {
 		for ev := range m.Events() {
-			if cs, ok := ev.(accounts.ConnState); ok {
+			if cs, ok := ev.(types.ConnState); ok {
 				r.log.mu.Lock()
 				r.log.states = append(r.log.states, cs)
 				r.log.mu.Unlock()
@@ -86,7 +86,7 @@ func startRecoveryRig(t *testing.T, opt accounts.Options) *recoveryRig {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(func() { cancel(); m.Wait() })
 	m.Start(ctx)
-	until(t, 60*time.Second, "first sync", func() bool { return r.log.count(accounts.StateOnline) == 1 })
+	until(t, 60*time.Second, "first sync", func() bool { return r.log.count(types.StateOnline) == 1 })
 	inbox, err := cache.FolderByRole(ctx, "alice", localcache.RoleInbox)
 	if err != nil {
 		t.Fatal(err)
@@ -99,12 +99,12 @@ func startRecoveryRig(t *testing.T, opt accounts.Options) *recoveryRig {
 // brings the server back; it returns the new message's subject.
 func (r *recoveryRig) outage(t *testing.T, down time.Duration) string {
 	t.Helper()
-	errorsBefore := r.log.count(accounts.StateError)
+	errorsBefore := r.log.count(types.StateError)
 	if err := r.d.Halt(); err != nil {
 		t.Fatal(err)
 	}
 	until(t, 30*time.Second, "the engine to report the outage", func() bool {
-		return r.log.count(accounts.StateError) > errorsBefore
+		return r.log.count(types.StateError) > errorsBefore
 	})
 	subject := fmt.Sprintf("Delivered during the outage %d", time.Now().UnixNano())
 	msg := fmt.Sprintf("From: bob@mail.test\r\nTo: alice@mail.test\r\nSubject: %s\r\nDate: %s\r\n"+
@@ -138,13 +138,13 @@ func TestRetryRecoversFromServerOutage(t *testing.T) {
 	r := startRecoveryRig(t, accounts.Options{MinBackoff: time.Minute, MaxBackoff: time.Minute,
 		WatchNetwork: func(ctx context.Context, _ func()) { <-ctx.Done() }})
 	subject := r.outage(t, 0)
-	onlineBefore := r.log.count(accounts.StateOnline)
+	onlineBefore := r.log.count(types.StateOnline)
 	start := time.Now()
-	if err := r.m.Do(context.Background(), accounts.CheckNow{Account: "alice"}); err != nil {
+	if err := r.m.Do(context.Background(), types.CheckNow{Account: "alice"}); err != nil {
 		t.Fatal(err)
 	}
 	online := until(t, 5*time.Second, "online again after Retry", func() bool {
-		return r.log.count(accounts.StateOnline) > onlineBefore
+		return r.log.count(types.StateOnline) > onlineBefore
 	})
 	until(t, 5*time.Second-online, "the mail delivered during the outage in the cache", func() bool {
 		return r.cached(t, subject)

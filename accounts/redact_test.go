@@ -10,17 +10,18 @@ import (
 	"time"
 
 	"postbode/localcache"
+	"postbode/types"
 )
 
 // leakyEngine fails the way an engine would that let a server's echo of the credentials through:
 // its Error event and its Run error quote the password and the AUTH PLAIN string.
 type leakyEngine struct {
-	deps  EngineDeps
+	deps  types.EngineDeps
 	cause error
 }
 
 func (e *leakyEngine) Run(ctx context.Context) error {
-	e.deps.Emit(Error{Account: e.deps.Account.Name, Op: "sync", Err: fmt.Errorf("replay: %w", e.cause)})
+	e.deps.Emit(types.Error{Account: e.deps.Account.Name, Op: "sync", Err: fmt.Errorf("replay: %w", e.cause)})
 	return fmt.Errorf("login: %w", e.cause)
 }
 func (e *leakyEngine) SyncOnce(ctx context.Context) error { return nil }
@@ -30,7 +31,7 @@ func (e *leakyEngine) Wake()                              {}
 // account's password nor the base64 forms of its login; the error chain is kept.
 func TestEventsAreRedacted(t *testing.T) {
 	const pw = "Tr0ub4dor&3-horse"
-	acc := sampleAccount("leaky", KindIMAP)
+	acc := sampleAccount("leaky", types.IMAP)
 	plain := base64.StdEncoding.EncodeToString([]byte("\x00" + acc.Incoming.User + "\x00" + pw))
 	cause := errors.New("NO [AUTHENTICATIONFAILED] bad credentials " + plain + " (password " + pw + ")")
 	cache, err := localcache.Open(t.TempDir())
@@ -42,8 +43,8 @@ func TestEventsAreRedacted(t *testing.T) {
 	if err := cfg.Add(acc); err != nil {
 		t.Fatal(err)
 	}
-	backend := Backend{New: func(d EngineDeps) Engine { return &leakyEngine{deps: d, cause: cause} }}
-	m := NewManager(cfg, cache, mapSecrets{"leaky": pw}, map[Kind]Backend{KindIMAP: backend})
+	backend := types.Backend{New: func(d types.EngineDeps) types.Engine { return &leakyEngine{deps: d, cause: cause} }}
+	m := NewManager(cfg, cache, mapSecrets{"leaky": pw}, map[types.Protocol]types.Backend{types.IMAP: backend})
 	ctx, cancel := context.WithCancel(context.Background())
 	m.Start(ctx)
 	defer func() {
@@ -62,9 +63,9 @@ func TestEventsAreRedacted(t *testing.T) {
 		select {
 		case ev := <-m.Events():
 			switch e := ev.(type) {
-			case Error:
+			case types.Error:
 				got, sawError = e.Err, true
-			case ConnState:
+			case types.ConnState:
 				if e.Err != nil {
 					got, sawState = e.Err, true
 				}

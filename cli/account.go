@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"postbode/types"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"postbode/accounts"
-	"postbode/sync/transport"
 )
 
 func accountCmd(ctx context.Context, env *Env, args []string) error {
@@ -45,27 +45,13 @@ func readPassword(env *Env) (string, error) {
 	return pw, nil
 }
 
-func defaultPort(kind accounts.Kind, sec transport.Security) int {
-	implicit := sec == transport.SecurityTLS
-	switch {
-	case kind == accounts.KindIMAP && implicit:
-		return 993
-	case kind == accounts.KindIMAP:
-		return 143
-	case kind == accounts.KindPOP3 && implicit:
-		return 995
-	default:
-		return 110
-	}
-}
-
 func accountAdd(ctx context.Context, env *Env, args []string) error {
 	if discoverRequested(args) {
 		return accountDiscover(ctx, env, args)
 	}
 	fs := newFlags(env, "account add")
 	var (
-		a                            accounts.Account
+		a                            types.Account
 		kind, security, smtpSecurity string
 		passwordStdin                bool
 		poll                         time.Duration
@@ -80,21 +66,21 @@ func accountAdd(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&a.Incoming.User, "user", "", "user name (default: the e-mail address)")
 	fs.StringVar(&a.Incoming.CAFile, "ca-file", "", "PEM file of CAs trusted for this account only")
 	fs.StringVar(&a.Outgoing.Host, "smtp-host", "", "SMTP server host (default: the incoming host)")
-	fs.IntVar(&a.Outgoing.Port, "smtp-port", 0, "SMTP server port (default 465 for tls, 587 for starttls)")
+	fs.IntVar(&a.Outgoing.Port, "smtp-port", 0, "SMTP server port (default 465 for tls, 587 for starttls or plain)")
 	fs.StringVar(&smtpSecurity, "smtp-security", "", "tls, starttls or plain (default: starttls when --security is starttls, else tls)")
 	fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password from stdin")
 	fs.DurationVar(&poll, "poll", 10*time.Minute, "POP3: how often to check for mail")
-	fs.StringVar(&a.POP3.Leave, "leave", accounts.LeaveKeep, "POP3: keep, delete, days or delete-locally")
+	fs.StringVar(&a.POP3.Leave, "leave", types.LeaveKeep, "POP3: keep, delete, days or delete-locally")
 	fs.IntVar(&a.POP3.Days, "days", 0, "POP3: with --leave days, how many days to keep mail on the server")
 	fs.IntVar(&a.IMAP.BodyWindowDays, "body-window-days", 0, "IMAP: download bodies of mail newer than this many days while syncing (-1: all; default 30)")
 	fs.String("discover", "", "look up and print the server settings for an e-mail `ADDRESS` and add nothing (with --json: as JSON)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	a.Kind = accounts.Kind(kind)
-	a.Incoming.Security = transport.Security(security)
+	a.Kind = types.Protocol(kind)
+	a.Incoming.Security = types.Security(security)
 	if a.Incoming.Port == 0 {
-		a.Incoming.Port = defaultPort(a.Kind, a.Incoming.Security)
+		a.Incoming.Port = types.DefaultPort(a.Kind, a.Incoming.Security)
 	}
 	if a.Incoming.User == "" {
 		a.Incoming.User = a.Email
@@ -102,19 +88,16 @@ func accountAdd(ctx context.Context, env *Env, args []string) error {
 	if a.Outgoing.Host == "" {
 		a.Outgoing.Host = a.Incoming.Host
 	}
-	a.Outgoing.Security = transport.Security(smtpSecurity)
+	a.Outgoing.Security = types.Security(smtpSecurity)
 	if smtpSecurity == "" {
 		// Never plain by default: unencrypted SMTP is a choice of its own.
-		a.Outgoing.Security = transport.SecurityTLS
-		if a.Incoming.Security == transport.SecurityStartTLS {
-			a.Outgoing.Security = transport.SecurityStartTLS
+		a.Outgoing.Security = types.SecurityTLS
+		if a.Incoming.Security == types.SecurityStartTLS {
+			a.Outgoing.Security = types.SecurityStartTLS
 		}
 	}
 	if a.Outgoing.Port == 0 {
-		a.Outgoing.Port = map[transport.Security]int{transport.SecurityTLS: 465, transport.SecurityStartTLS: 587}[a.Outgoing.Security]
-		if a.Outgoing.Port == 0 {
-			a.Outgoing.Port = 25
-		}
+		a.Outgoing.Port = types.DefaultPort(types.SMTP, a.Outgoing.Security)
 	}
 	a.Outgoing.User, a.Outgoing.CAFile = a.Incoming.User, a.Incoming.CAFile
 	a.POP3.PollInterval.Duration = poll
@@ -124,15 +107,15 @@ func accountAdd(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	// Validate refuses plain connections to hosts outside this computer and the local network
-	// (accounts.PlainAllowed, the wizard's rule too); the ones it allows are warned about.
+	// (types.PlainAllowed, the wizard's rule too); the ones it allows are warned about.
 	if err := cfg.Add(a); err != nil {
 		return usageError{err.Error()}
 	}
 	for _, s := range []struct {
 		which  string
-		server accounts.Server
+		server types.Server
 	}{{"incoming", a.Incoming}, {"SMTP", a.Outgoing}} {
-		if s.server.Security == transport.SecurityPlain {
+		if s.server.Security == types.SecurityPlain {
 			fmt.Fprintf(env.Stderr, "postbode: warning: the %s server %s is unencrypted: your password and mail cross the network readable by anyone on the way\n",
 				s.which, serverString(s.server))
 		}
@@ -169,7 +152,7 @@ type accountJSON struct {
 	Outgoing string `json:"outgoing"`
 }
 
-func serverString(s accounts.Server) string {
+func serverString(s types.Server) string {
 	if s.Host == "" {
 		return ""
 	}

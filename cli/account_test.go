@@ -53,7 +53,7 @@ func TestAccountAddPlaintextRule(t *testing.T) {
 	// A LAN host, both servers plain by explicit choice: allowed, both warned about.
 	code, errOut = add(profile, "nas", "--host", "192.168.1.20", "--security", "plain", "--smtp-security", "plain")
 	if code != 0 || !strings.Contains(errOut, "incoming server 192.168.1.20:143 (plain)") ||
-		!strings.Contains(errOut, "SMTP server 192.168.1.20:25 (plain)") {
+		!strings.Contains(errOut, "SMTP server 192.168.1.20:587 (plain)") {
 		t.Fatalf("LAN plain: exit %d, %q", code, errOut)
 	}
 	// STARTTLS incoming keeps STARTTLS for SMTP, on the submission port.
@@ -62,7 +62,7 @@ func TestAccountAddPlaintextRule(t *testing.T) {
 	}
 	want := map[string][2]string{
 		"local": {"127.0.0.1:143 (plain)", "127.0.0.1:465 (tls)"},
-		"nas":   {"192.168.1.20:143 (plain)", "192.168.1.20:25 (plain)"},
+		"nas":   {"192.168.1.20:143 (plain)", "192.168.1.20:587 (plain)"},
 		"st":    {"mail.example.org:143 (starttls)", "mail.example.org:587 (starttls)"},
 	}
 	list := listAccounts(t, profile)

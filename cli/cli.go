@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"postbode/types"
 
 	"postbode/accounts"
 	"postbode/internal/instance"
@@ -21,11 +22,11 @@ import (
 // package never imports the UI toolkit.
 type App struct {
 	Version  string // what --version prints
-	Backends map[accounts.Kind]accounts.Backend
+	Backends map[types.Protocol]types.Backend
 	// NewSender builds the outbox for a Manager (nil: sending is unavailable).
 	NewSender func(*localcache.Cache, *accounts.Manager, accounts.PasswordSource) accounts.Sender
 	// TestOutgoing logs in to an outgoing server without sending anything (accounts.Options).
-	TestOutgoing func(ctx context.Context, acc accounts.Account, password string) error
+	TestOutgoing func(ctx context.Context, acc types.Account, password string) error
 	// Discover looks up server settings (accounts.Options); nil uses the Manager's default.
 	Discover func(ctx context.Context, email string) ([]accounts.DiscoveryResult, error)
 	GUI      func(ctx context.Context, env *Env) error
@@ -37,10 +38,10 @@ type App struct {
 // Env is what a command works with: the profile and, opened on demand, the config, cache and secrets.
 type Env struct {
 	Profile   accounts.Profile
-	Backends  map[accounts.Kind]accounts.Backend
+	Backends  map[types.Protocol]types.Backend
 	NewSender func(*localcache.Cache, *accounts.Manager, accounts.PasswordSource) accounts.Sender
 	// TestOutgoing and Discover go to the Manager's Options (see App).
-	TestOutgoing func(ctx context.Context, acc accounts.Account, password string) error
+	TestOutgoing func(ctx context.Context, acc types.Account, password string) error
 	Discover     func(ctx context.Context, email string) ([]accounts.DiscoveryResult, error)
 	Secrets      *accounts.Secrets
 	Stdin        io.Reader

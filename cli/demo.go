@@ -60,9 +60,7 @@ func (a *App) demo(ctx context.Context, env *Env, args []string) error {
 
 	cfg := &accounts.Config{}
 	for _, acc := range d.Accounts {
-		if acc.Kind == accounts.KindPOP3 {
-			acc.POP3.PollInterval.Duration = time.Minute
-		}
+		acc.POP3.PollInterval.Duration = time.Minute // used by the POP3 account only
 		if err := cfg.Add(acc); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}

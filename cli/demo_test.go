@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"postbode/types"
 	"strings"
 	"sync"
 	"testing"
@@ -54,12 +55,12 @@ func TestDemoRunsTheGUIOnATemporaryProfile(t *testing.T) {
 			if !strings.HasPrefix(acc.Incoming.CAFile, root) {
 				t.Errorf("%s: CA file %s outside the demo profile", acc.Name, acc.Incoming.CAFile)
 			}
-			if acc.Kind == accounts.KindPOP3 && acc.POP3.PollInterval.Duration != time.Minute {
+			if acc.Kind == types.POP3 && acc.POP3.PollInterval.Duration != time.Minute {
 				t.Errorf("POP3 poll interval %v", acc.POP3.PollInterval.Duration)
 			}
-			if acc.Kind == accounts.KindIMAP {
+			if acc.Kind == types.IMAP {
 				// The servers are up while the window is open, and the account settings reach them.
-				tc, err := acc.Incoming.Transport(transport.IMAP)
+				tc, err := transport.ForServer(acc.Incoming, types.IMAP)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -144,12 +145,12 @@ func TestDemoRunsTheGUIOnATemporaryProfile(t *testing.T) {
 
 // onlineEngine reports itself online and then waits, like an engine with a live connection.
 type onlineEngine struct {
-	deps    accounts.EngineDeps
+	deps    types.EngineDeps
 	started func(string)
 }
 
 func (e *onlineEngine) Run(ctx context.Context) error {
-	e.deps.Emit(accounts.ConnState{Account: e.deps.Account.Name, State: accounts.StateOnline})
+	e.deps.Emit(types.ConnState{Account: e.deps.Account.Name, State: types.StateOnline})
 	e.started(e.deps.Account.Name)
 	<-ctx.Done()
 	return ctx.Err()
@@ -172,12 +173,12 @@ func TestDemoWithoutGUISyncsAndPrintsEvents(t *testing.T) {
 			time.AfterFunc(200*time.Millisecond, cancel)
 		}
 	}
-	backend := accounts.Backend{New: func(d accounts.EngineDeps) accounts.Engine {
+	backend := types.Backend{New: func(d types.EngineDeps) types.Engine {
 		return &onlineEngine{deps: d, started: started}
 	}}
 	var out, errOut bytes.Buffer
 	app := &App{
-		Backends: map[accounts.Kind]accounts.Backend{accounts.KindIMAP: backend, accounts.KindPOP3: backend},
+		Backends: map[types.Protocol]types.Backend{types.IMAP: backend, types.POP3: backend},
 		Stdin:    strings.NewReader(""), Stdout: &out, Stderr: &errOut,
 	}
 	code := app.Run(ctx, []string{"--profile", t.TempDir(), "demo"})

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"postbode/types"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"postbode/accounts"
-	"postbode/sync/transport"
 )
 
 // discoverRequested reports whether account add was given --discover, which
@@ -108,7 +108,7 @@ func printDiscovery(w io.Writer, addr string, results []accounts.DiscoveryResult
 
 func printServer(w io.Writer, dir string, s accounts.DiscoveredServer) {
 	sec := string(s.Security)
-	if s.Security == transport.SecurityPlain {
+	if s.Security == types.SecurityPlain {
 		sec += " (UNENCRYPTED)"
 	}
 	fmt.Fprintf(w, "   %s\t%s\t%s:%d\t%s", dir, strings.ToUpper(string(s.Protocol)), s.Host, s.Port, sec)

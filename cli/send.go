@@ -7,9 +7,9 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"postbode/types"
 	"strings"
 
-	"postbode/accounts"
 	"postbode/localcache"
 	"postbode/mailfmt"
 )
@@ -76,7 +76,7 @@ func sendCmd(ctx context.Context, env *Env, args []string) error {
 	if _, ok := m.Account(*account); !ok {
 		return fmt.Errorf("no account named %q", *account)
 	}
-	if err := m.Do(ctx, accounts.Send{Account: *account, Draft: d}); err != nil {
+	if err := m.Do(ctx, types.Send{Account: *account, Draft: d}); err != nil {
 		return err
 	}
 	// Deliver now, then let the account's engine file the Sent copy on the server (IMAP).

@@ -5,8 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-
-	"postbode/accounts"
+	"postbode/types"
 )
 
 func syncCmd(ctx context.Context, env *Env, args []string) error {
@@ -88,16 +87,16 @@ func newProgressPrinter(env *Env) *progressPrinter {
 	return p
 }
 
-func (p *progressPrinter) show(ev accounts.Event, verbose bool) {
+func (p *progressPrinter) show(ev types.Event, verbose bool) {
 	w := p.env.Stderr
 	switch e := ev.(type) {
-	case accounts.SyncProgress:
+	case types.SyncProgress:
 		if p.terminal {
 			fmt.Fprintf(w, "\r\033[K%s %s: %d/%d", e.Account, e.Folder, e.Done, e.Total)
 			p.open = true
 		}
 		return
-	case accounts.ConnState:
+	case types.ConnState:
 		if !verbose && e.Err == nil {
 			return
 		}
@@ -107,13 +106,13 @@ func (p *progressPrinter) show(ev accounts.Event, verbose bool) {
 		} else {
 			fmt.Fprintf(w, "%s: %s\n", e.Account, e.State)
 		}
-	case accounts.NewMail:
+	case types.NewMail:
 		p.finish()
 		fmt.Fprintf(p.env.Stdout, "%s: %d new in %s\n", e.Account, len(e.Messages), e.Folder)
-	case accounts.Error:
+	case types.Error:
 		p.finish()
 		fmt.Fprintf(w, "%s: %s failed: %v\n", e.Account, e.Op, e.Err)
-	case accounts.Notice:
+	case types.Notice:
 		p.finish()
 		fmt.Fprintf(w, "%s: %s\n", e.Account, e.Text)
 	}

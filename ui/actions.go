@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"postbode/types"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -12,7 +13,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"postbode/accounts"
 	"postbode/localcache"
 )
 
@@ -135,7 +135,7 @@ func setEnabled(b fyne.Disableable, on bool) {
 	}
 }
 
-func (a *actions) doGetMail() { a.u.do(accounts.CheckNow{}) }
+func (a *actions) doGetMail() { a.u.do(types.CheckNow{}) }
 
 func (a *actions) doWrite() {
 	a.u.openComposer(Draft{Account: a.u.defaultAccount()})
@@ -167,12 +167,12 @@ func (a *actions) doDelete() {
 	if len(ids) == 0 {
 		return
 	}
-	a.u.do(accounts.Delete{IDs: ids})
+	a.u.do(types.Delete{IDs: ids})
 }
 
 func (a *actions) doMarkRead(read bool) {
 	if ids := a.u.list.selectedIDs(); len(ids) > 0 {
-		a.u.do(accounts.MarkRead{IDs: ids, Read: read})
+		a.u.do(types.MarkRead{IDs: ids, Read: read})
 	}
 }
 
@@ -204,7 +204,7 @@ func (a *actions) doToggleFlag() {
 			on = true
 		}
 	}
-	a.u.do(accounts.SetFlag{IDs: ids, Flag: localcache.FlagFlagged, On: on})
+	a.u.do(types.SetFlag{IDs: ids, Flag: localcache.FlagFlagged, On: on})
 }
 
 // doMove asks for a folder of the selection's account and moves the messages there.
@@ -226,7 +226,7 @@ func (a *actions) doMove() {
 		return
 	}
 	a.u.pickFolder(a.u.win, account, func(f localcache.Folder) {
-		a.u.do(accounts.Move{IDs: ids, To: f.ID})
+		a.u.do(types.Move{IDs: ids, To: f.ID})
 	})
 }
 

@@ -8,6 +8,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"postbode/types"
 	"sync/atomic"
 	"time"
 
@@ -160,9 +161,9 @@ func Run(ctx context.Context, d Deps) error {
 type ManagerSender struct{ Manager *accounts.Manager }
 
 func (s ManagerSender) Send(ctx context.Context, d Draft) error {
-	return s.Manager.Do(ctx, accounts.Send{Account: d.Account, Draft: d.Draft, Replaces: d.Replaces})
+	return s.Manager.Do(ctx, types.Send{Account: d.Account, Draft: d.Draft, Replaces: d.Replaces})
 }
 
 func (s ManagerSender) SaveDraft(ctx context.Context, d Draft) (int64, error) {
-	return s.Manager.SaveDraftID(ctx, accounts.SaveDraft{Account: d.Account, Draft: d.Draft, Replaces: d.Replaces})
+	return s.Manager.SaveDraftID(ctx, types.SaveDraft{Account: d.Account, Draft: d.Draft, Replaces: d.Replaces})
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"postbode/types"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"postbode/accounts"
 	"postbode/localcache"
 	"postbode/mailfmt"
 )
@@ -216,7 +216,7 @@ func TestSentMessagesAreAnnounced(t *testing.T) {
 	sentBannerTime = 100 * time.Millisecond
 	defer func() { sentBannerTime = 5 * time.Second }()
 	h := newHarness(t, harnessOpts{})
-	h.u.apply(Batch{Events: []accounts.Event{accounts.Sent{Account: "work", Subject: "Lunch"}}})
+	h.u.apply(Batch{Events: []types.Event{types.Sent{Account: "work", Subject: "Lunch"}}})
 	if got := h.u.banners.texts(); len(got) != 1 || got[0] != "Message sent: Lunch" {
 		t.Fatalf("banners %q", got)
 	}
@@ -228,8 +228,8 @@ func TestSentMessagesAreAnnounced(t *testing.T) {
 		t.Fatalf("banners after a while: %q", got)
 	}
 	// An error stays.
-	h.u.apply(Batch{Events: []accounts.Event{accounts.Sent{Account: "work"},
-		accounts.Error{Account: "work", Op: "send", Err: errors.New("mailbox full")}}})
+	h.u.apply(Batch{Events: []types.Event{types.Sent{Account: "work"},
+		types.Error{Account: "work", Op: "send", Err: errors.New("mailbox full")}}})
 	if got := h.u.banners.texts(); len(got) != 2 || got[0] != "Message sent" {
 		t.Fatalf("banners %q", got)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"image/color"
+	"postbode/types"
 	"slices"
 	"strings"
 
@@ -13,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"postbode/accounts"
 	"postbode/localcache"
 )
 
@@ -52,14 +52,14 @@ type folderPane struct {
 	list     *folderList
 	entries  []folderEntry
 	folders  []localcache.Folder
-	states   map[string]accounts.ConnState
+	states   map[string]types.ConnState
 	selected string // key of the selected entry
 	loaded   bool
 	quiet    bool // selecting programmatically: do not reopen the scope
 }
 
 func newFolderPane(u *ui) *folderPane {
-	p := &folderPane{u: u, states: map[string]accounts.ConnState{}}
+	p := &folderPane{u: u, states: map[string]types.ConnState{}}
 	p.list = &folderList{pane: p}
 	p.list.Length = func() int { return len(p.entries) }
 	p.list.CreateItem = func() fyne.CanvasObject { return newFolderRow() }
@@ -394,7 +394,7 @@ func (p *folderPane) accountFolders(account string) []folderEntry {
 	return out
 }
 
-func (p *folderPane) setState(s accounts.ConnState) {
+func (p *folderPane) setState(s types.ConnState) {
 	p.states[s.Account] = s
 	for i, e := range p.entries {
 		if e.kind == entryAccount && e.account == s.Account {
@@ -432,7 +432,7 @@ func newFolderRow() *folderRow {
 	return r
 }
 
-func (r *folderRow) set(e folderEntry, st accounts.ConnState) {
+func (r *folderRow) set(e folderEntry, st types.ConnState) {
 	r.depth = e.depth
 	r.header = e.kind == entryAccount
 	r.full = e.name
@@ -450,9 +450,9 @@ func (r *folderRow) set(e folderEntry, st accounts.ConnState) {
 		r.count.Text = formatCount(e.unread)
 	}
 	switch {
-	case r.header && st.State == accounts.StateError:
+	case r.header && st.State == types.StateError:
 		r.state.SetResource(theme.NewErrorThemedResource(theme.ErrorIcon()))
-	case r.header && st.State == accounts.StateOffline:
+	case r.header && st.State == types.StateOffline:
 		r.state.SetResource(theme.NewDisabledResource(theme.VisibilityOffIcon()))
 	default:
 		r.state.SetResource(nil)
@@ -601,7 +601,7 @@ func (p *folderPane) askNewFolder(e folderEntry) {
 		title = tr("New folder in “{{.Parent}}”", map[string]any{"Parent": e.name})
 	}
 	p.askName(title, tr("Create"), "", e.account, prefix, delim, func(name string) {
-		p.u.do(accounts.CreateFolder{Account: e.account, Name: prefix + name})
+		p.u.do(types.CreateFolder{Account: e.account, Name: prefix + name})
 	})
 }
 
@@ -616,7 +616,7 @@ func (p *folderPane) askRename(e folderEntry) {
 	}
 	p.askName(tr("Rename folder"), tr("Rename"), e.name, e.account, prefix, e.folder.Delim, func(name string) {
 		if prefix+name != e.folder.Name {
-			p.u.do(accounts.RenameFolder{FolderID: e.folder.ID, NewName: prefix + name})
+			p.u.do(types.RenameFolder{FolderID: e.folder.ID, NewName: prefix + name})
 		}
 	})
 }
@@ -630,7 +630,7 @@ func (p *folderPane) askDelete(e folderEntry) {
 		map[string]any{"Name": e.name, "Count": formatCount(e.total)})
 	d := dialog.NewConfirm(tr("Delete folder"), msg, func(ok bool) {
 		if ok {
-			p.u.do(accounts.DeleteFolder{FolderID: e.folder.ID})
+			p.u.do(types.DeleteFolder{FolderID: e.folder.ID})
 		}
 	}, p.u.win)
 	d.SetConfirmText(tr("Delete"))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"postbode/types"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +16,6 @@ import (
 
 	"postbode/accounts"
 	"postbode/localcache"
-	"postbode/sync/transport"
 )
 
 func TestMain(m *testing.M) {
@@ -69,7 +69,7 @@ func (q *execQueue) empty() bool {
 
 // testEngine is an account engine that downloads bodies on request from a map.
 type testEngine struct {
-	deps   accounts.EngineDeps
+	deps   types.EngineDeps
 	mu     sync.Mutex
 	wakes  int
 	bodies map[int64][]byte
@@ -156,11 +156,11 @@ type harnessOpts struct {
 	configPath    string // the accounts file the Manager rewrites ("": it refuses)
 }
 
-func testAccount(name string) accounts.Account {
-	return accounts.Account{
-		Name: name, Kind: accounts.KindIMAP, Email: "me@" + name + ".example", DisplayName: "Me Myself",
-		Incoming: accounts.Server{Host: "mail." + name + ".example", Port: 993, Security: transport.SecurityTLS, User: "me"},
-		Outgoing: accounts.Server{Host: "mail." + name + ".example", Port: 465, Security: transport.SecurityTLS, User: "me"},
+func testAccount(name string) types.Account {
+	return types.Account{
+		Name: name, Kind: types.IMAP, Email: "me@" + name + ".example", DisplayName: "Me Myself",
+		Incoming: types.Server{Host: "mail." + name + ".example", Port: 993, Security: types.SecurityTLS, User: "me"},
+		Outgoing: types.Server{Host: "mail." + name + ".example", Port: 465, Security: types.SecurityTLS, User: "me"},
 	}
 }
 
@@ -187,12 +187,12 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	}
 	h := &harness{t: t, app: a, cache: cache, q: &execQueue{}, engines: map[string]*testEngine{},
 		now: time.Date(2025, 6, 14, 15, 30, 0, 0, time.Local)}
-	backend := accounts.Backend{New: func(d accounts.EngineDeps) accounts.Engine {
+	backend := types.Backend{New: func(d types.EngineDeps) types.Engine {
 		e := &testEngine{deps: d, bodies: map[int64][]byte{}}
 		h.engines[d.Account.Name] = e
 		return e
 	}, KeepsMailOnServer: true}
-	h.mgr = accounts.NewManager(cfg, cache, mapSecrets{}, map[accounts.Kind]accounts.Backend{accounts.KindIMAP: backend},
+	h.mgr = accounts.NewManager(cfg, cache, mapSecrets{}, map[types.Protocol]types.Backend{types.IMAP: backend},
 		accounts.Options{ConfigPath: o.configPath})
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"postbode/types"
 	"slices"
 	"time"
 
@@ -9,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
-	"postbode/accounts"
 	"postbode/localcache"
 )
 
@@ -171,21 +171,21 @@ func (u *ui) accountNames(folders []localcache.Folder) []string {
 
 // apply is the pump's sink: one call per batch of events and cache changes.
 func (u *ui) apply(b Batch) {
-	var newMail []accounts.NewMail
+	var newMail []types.NewMail
 	for _, ev := range b.Events {
 		switch e := ev.(type) {
-		case accounts.ConnState:
+		case types.ConnState:
 			u.status.setState(e)
 			u.folders.setState(e)
-		case accounts.SyncProgress:
+		case types.SyncProgress:
 			u.status.setProgress(e)
-		case accounts.NewMail:
+		case types.NewMail:
 			newMail = append(newMail, e)
-		case accounts.Error:
+		case types.Error:
 			u.banners.addProblem(e.Account, errorText(e, u.accountProblem(e.Account, e.Err)))
-		case accounts.Notice:
+		case types.Notice:
 			u.banners.add(bannerNotice, e.Account, e.Text)
-		case accounts.Sent:
+		case types.Sent:
 			u.showSent(e)
 		}
 	}
@@ -204,9 +204,9 @@ func (u *ui) apply(b Batch) {
 
 // errorText words an engine's failed operation: the problem's sentence when the error is of a
 // known kind, else what the server or the cache said.
-func errorText(e accounts.Error, p problem) problem {
+func errorText(e types.Error, p problem) problem {
 	msg := p.sentence
-	if p.kind == accounts.ProblemOther {
+	if p.kind == types.ProblemOther {
 		msg = p.detail
 	}
 	if e.Op != "" {
@@ -225,14 +225,14 @@ func (u *ui) showError(account string, err error) {
 	if account != "" {
 		p = u.accountProblem(account, err)
 	}
-	if p.kind == accounts.ProblemOther {
+	if p.kind == types.ProblemOther {
 		p.sentence = p.detail
 	}
 	u.banners.addProblem(account, p)
 }
 
 // do posts a request to the Manager off the UI goroutine; failures are shown in a banner.
-func (u *ui) do(req accounts.Request) {
+func (u *ui) do(req types.Request) {
 	u.tasks.writes.post("", func(ctx context.Context) {
 		if err := u.deps.Manager.Do(ctx, req); err != nil {
 			u.exec(func() { u.showError("", err) })

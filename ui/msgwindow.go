@@ -1,13 +1,14 @@
 package ui
 
 import (
+	"postbode/types"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"postbode/accounts"
 	"postbode/localcache"
 )
 
@@ -42,22 +43,22 @@ func (u *ui) openMessageWindow(id int64) {
 	mw.unread = btn(tr("Mark as unread"), iconMailUnread, func() {
 		if r.id != 0 {
 			r.stopTimer() // else the read timer would mark it read again
-			u.do(accounts.MarkRead{IDs: []int64{r.id}, Read: false})
+			u.do(types.MarkRead{IDs: []int64{r.id}, Read: false})
 		}
 	})
 	mw.flag = btn(tr("Flag / unflag"), iconStarOutline, func() {
 		if r.id != 0 {
-			u.do(accounts.SetFlag{IDs: []int64{r.id}, Flag: localcache.FlagFlagged, On: !r.msg.Flags.Has(localcache.FlagFlagged)})
+			u.do(types.SetFlag{IDs: []int64{r.id}, Flag: localcache.FlagFlagged, On: !r.msg.Flags.Has(localcache.FlagFlagged)})
 		}
 	})
 	mw.move = btn(tr("Move to…"), iconMoveTo, func() {
 		if id, account := r.id, r.msg.Account; id != 0 {
-			u.pickFolder(w, account, func(f localcache.Folder) { u.do(accounts.Move{IDs: []int64{id}, To: f.ID}) })
+			u.pickFolder(w, account, func(f localcache.Folder) { u.do(types.Move{IDs: []int64{id}, To: f.ID}) })
 		}
 	})
 	mw.del = btn(tr("Delete"), theme.DeleteIcon(), func() {
 		if r.id != 0 {
-			u.do(accounts.Delete{IDs: []int64{r.id}})
+			u.do(types.Delete{IDs: []int64{r.id}})
 		}
 		w.Close()
 	})

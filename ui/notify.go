@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"postbode/types"
 	"runtime"
 	"slices"
 	"strings"
@@ -17,14 +18,13 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"github.com/godbus/dbus/v5"
 
-	"postbode/accounts"
 	"postbode/localcache"
 )
 
 // notifyNewMail sends one desktop notification per batch: the sender and subject of a single new
 // message, or a summary when several arrived. A desktop without a notification service gets none
 // (Fyne would log "Failed to send message to bus" for every batch).
-func (u *ui) notifyNewMail(events []accounts.NewMail) {
+func (u *ui) notifyNewMail(events []types.NewMail) {
 	var msgs []localcache.Message
 	for _, e := range events {
 		for _, m := range e.Messages {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"postbode/types"
 	"runtime"
 	"strings"
 	"sync"
@@ -15,7 +16,6 @@ import (
 	"fyne.io/fyne/v2"
 	"github.com/godbus/dbus/v5"
 
-	"postbode/accounts"
 	"postbode/localcache"
 )
 
@@ -51,7 +51,7 @@ func TestNoNotificationWithoutANotificationService(t *testing.T) {
 	app := &desktopTestApp{App: h.app}
 	h.u.app = app
 	for range 3 {
-		h.u.apply(Batch{Events: []accounts.Event{accounts.NewMail{Account: "work", Folder: "INBOX",
+		h.u.apply(Batch{Events: []types.Event{types.NewMail{Account: "work", Folder: "INBOX",
 			Messages: []localcache.Message{{FromName: "Ann", Subject: "Hello there"}}}}})
 	}
 	if len(app.sent) != 0 {

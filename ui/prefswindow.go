@@ -4,6 +4,7 @@ import (
 	"context"
 	"image/color"
 	"os"
+	"postbode/types"
 	"runtime"
 	"slices"
 	"strings"
@@ -15,8 +16,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/rymdport/portal/settings/appearance"
-
-	"postbode/accounts"
 )
 
 // fixedVariantTheme draws the default theme in one variant, whatever the desktop says.
@@ -171,9 +170,9 @@ func (u *ui) openPreferences() {
 func (p *preferences) accountItems() []*widget.FormItem {
 	var out []*widget.FormItem
 	accs := p.u.deps.Manager.Accounts()
-	slices.SortFunc(accs, func(a, b accounts.Account) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(accs, func(a, b types.Account) int { return strings.Compare(a.Name, b.Name) })
 	for _, acc := range accs {
-		if acc.Kind != accounts.KindIMAP { // POP3 downloads every message
+		if !p.u.deps.Manager.KeepsMailOnServer(acc.Kind) { // POP3 downloads every message
 			continue
 		}
 		acc := acc.WithDefaults()

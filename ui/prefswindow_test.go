@@ -2,6 +2,7 @@ package ui
 
 import (
 	"path/filepath"
+	"postbode/types"
 	"testing"
 	"time"
 
@@ -10,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"postbode/accounts"
 	"postbode/localcache"
 )
 
@@ -95,7 +95,7 @@ func TestPreferencesReadingAndNotifications(t *testing.T) {
 
 	test.Tap(p.notify)                           // off
 	test.AssertNotificationSent(t, nil, func() { // nil: none is sent
-		h.u.apply(Batch{Events: []accounts.Event{accounts.NewMail{Account: "work", Folder: "INBOX",
+		h.u.apply(Batch{Events: []types.Event{types.NewMail{Account: "work", Folder: "INBOX",
 			Messages: []localcache.Message{{FromName: "Ann", Subject: "Hi"}}}}})
 	})
 }

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"postbode/types"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
@@ -13,7 +15,7 @@ import (
 // problem is what the status line and the banners say about an engine's error: one translated
 // sentence, what to do about it, and the full technical text one click away.
 type problem struct {
-	kind     accounts.Problem
+	kind     types.Problem
 	sentence string // what went wrong, in one line
 	advice   string // what the user can do
 	detail   string // the error's whole text, as the engine reported it (already redacted)
@@ -31,49 +33,49 @@ func describeProblem(err error, host string) problem {
 		data["Host"] = tr("the server")
 	}
 	switch p.kind {
-	case accounts.ProblemAuth:
+	case types.ProblemAuth:
 		p.sentence = tr("The server refused the user name or password.")
 		p.advice = tr("Enter the password again under Account settings. Some providers need an app password for mail programs.")
-	case accounts.ProblemOAuth:
+	case types.ProblemOAuth:
 		p.sentence = tr("{{.Host}} does not accept passwords from mail programs.", data)
 		p.advice = tr("Your provider requires signing in through its web page (OAuth2), or an app password.")
-	case accounts.ProblemCertificate:
+	case types.ProblemCertificate:
 		p.sentence = tr("The certificate of {{.Host}} is not trusted.", data)
 		p.advice = tr("Postbode did not log in. If you expect a new certificate, check it under Account settings.")
-	case accounts.ProblemNoEncryption:
+	case types.ProblemNoEncryption:
 		p.sentence = tr("{{.Host}} did not offer encryption.", data)
 		p.advice = tr("Postbode did not send your password. Ask your provider, or choose SSL/TLS under Account settings.")
-	case accounts.ProblemUnknownHost:
+	case types.ProblemUnknownHost:
 		p.sentence = tr("The server {{.Host}} was not found.", data)
 		p.advice = tr("Check that this computer is online and the server name under Account settings.")
-	case accounts.ProblemUnreachable:
+	case types.ProblemUnreachable:
 		p.sentence = tr("Cannot connect to {{.Host}}.", data)
 		p.advice = tr("The server may be down, or this computer offline. Postbode tries again by itself; Retry tries now.")
-	case accounts.ProblemTimeout:
+	case types.ProblemTimeout:
 		p.sentence = tr("{{.Host}} did not answer in time.", data)
 		p.advice = tr("The connection is slow or the server is busy. Postbode tries again by itself; Retry tries now.")
-	case accounts.ProblemLost:
+	case types.ProblemLost:
 		p.sentence = tr("The connection to {{.Host}} was lost.", data)
 		p.advice = tr("Postbode reconnects by itself; Retry tries now.")
-	case accounts.ProblemDiskFull:
+	case types.ProblemDiskFull:
 		p.sentence = tr("The disk is full: new mail cannot be stored.")
 		p.advice = tr("Make room on this computer's disk; nothing already stored is lost.")
-	case accounts.ProblemSecurity:
+	case types.ProblemSecurity:
 		p.sentence = tr("No secure connection to {{.Host}} could be made.", data)
 		p.advice = tr("Postbode did not send your password. The server may not offer SSL/TLS on this port: check the port and security under Account settings.")
-	case accounts.ProblemRecipient:
+	case types.ProblemRecipient:
 		p.sentence = tr("The server refused a recipient.")
 		p.advice = tr("Check the addresses; the details below name the one refused. The message waits in the outbox.")
-	case accounts.ProblemTooLarge:
+	case types.ProblemTooLarge:
 		p.sentence = tr("The message is too large for the server.")
 		p.advice = tr("Remove or shrink attachments and send it again.")
-	case accounts.ProblemRefused:
+	case types.ProblemRefused:
 		p.sentence = tr("The server refused the message.")
 		p.advice = tr("The details below give the server's reason.")
-	case accounts.ProblemBusy:
+	case types.ProblemBusy:
 		p.sentence = tr("The server is busy; Postbode tries again later.")
 		p.advice = tr("Nothing is lost: the message waits in the outbox.")
-	case accounts.ProblemCanceled:
+	case types.ProblemCanceled:
 		p.sentence = tr("Stopped.")
 	default:
 		p.sentence = tr("Something went wrong with {{.Host}}.", data)
@@ -85,8 +87,8 @@ func describeProblem(err error, host string) problem {
 // needsSettings tells whether the fix is in the account's settings rather than in trying again.
 func (p problem) needsSettings() bool {
 	switch p.kind {
-	case accounts.ProblemAuth, accounts.ProblemOAuth, accounts.ProblemCertificate, accounts.ProblemNoEncryption,
-		accounts.ProblemUnknownHost:
+	case types.ProblemAuth, types.ProblemOAuth, types.ProblemCertificate, types.ProblemNoEncryption,
+		types.ProblemUnknownHost:
 		return true
 	}
 	return false

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"postbode/types"
 	"strings"
 	"syscall"
 	"testing"
@@ -12,8 +13,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
-
-	"postbode/accounts"
 )
 
 // refusedErr is what an engine reports when nothing listens on the server's port: long, English
@@ -27,7 +26,7 @@ func TestStatusLineSaysWhatWentWrongWithDetailsOneClickAway(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	u := h.u
 	err := refusedErr()
-	u.apply(Batch{Events: []accounts.Event{accounts.ConnState{Account: "work", State: accounts.StateError, Err: err}}})
+	u.apply(Batch{Events: []types.Event{types.ConnState{Account: "work", State: types.StateError, Err: err}}})
 	if !containsText(u.status.view(), "work: Cannot connect to mail.work.example.") {
 		t.Fatalf("status %q", texts(u.status.view()))
 	}
@@ -54,7 +53,7 @@ func TestStatusLineSaysWhatWentWrongWithDetailsOneClickAway(t *testing.T) {
 	// A wrong password leads to the account's settings.
 	tapButtonIn(t, top, "Close")
 	auth := fmt.Errorf("imap login as me: NO [AUTHENTICATIONFAILED] Authentication failed.")
-	u.apply(Batch{Events: []accounts.Event{accounts.ConnState{Account: "work", State: accounts.StateError, Err: auth}}})
+	u.apply(Batch{Events: []types.Event{types.ConnState{Account: "work", State: types.StateError, Err: auth}}})
 	if !containsText(u.status.view(), "work: The server refused the user name or password.") {
 		t.Fatalf("status %q", texts(u.status.view()))
 	}
@@ -67,7 +66,7 @@ func TestStatusLineSaysWhatWentWrongWithDetailsOneClickAway(t *testing.T) {
 func TestErrorBannerUsesTheProblemSentence(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	u := h.u
-	u.apply(Batch{Events: []accounts.Event{accounts.Error{Account: "work", Op: "sync", Err: refusedErr()}}})
+	u.apply(Batch{Events: []types.Event{types.Error{Account: "work", Op: "sync", Err: refusedErr()}}})
 	got := u.banners.texts()
 	if len(got) != 1 || got[0] != "sync failed: Cannot connect to mail.work.example." {
 		t.Fatalf("banners %q", got)
@@ -80,7 +79,7 @@ func TestErrorBannerUsesTheProblemSentence(t *testing.T) {
 func dutchProblemChecks(check func(got, want string)) {
 	p := describeProblem(refusedErr(), "mail.example.nl")
 	check(p.sentence, "Kan geen verbinding maken met mail.example.nl.")
-	check(stateText(accounts.ConnState{State: accounts.StateOffline, Err: refusedErr()}, time.Time{}, p),
+	check(stateText(types.ConnState{State: types.StateOffline, Err: refusedErr()}, time.Time{}, p),
 		"Offline: Kan geen verbinding maken met mail.example.nl.")
 }
 
@@ -97,15 +96,15 @@ func tapButtonIn(t *testing.T, o fyne.CanvasObject, label string) {
 }
 
 // kindError is an error that knows its problem, as the outbox's send errors do.
-type kindError struct{ kind accounts.Problem }
+type kindError struct{ kind types.Problem }
 
-func (e kindError) Error() string             { return "message too large (552): 552 5.3.4 too big" }
-func (e kindError) Problem() accounts.Problem { return e.kind }
+func (e kindError) Error() string          { return "message too large (552): 552 5.3.4 too big" }
+func (e kindError) Problem() types.Problem { return e.kind }
 
 func TestSendErrorsAreWordedByTheirKind(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
-	h.u.apply(Batch{Events: []accounts.Event{accounts.Error{Account: "work", Op: "send",
-		Err: fmt.Errorf("outbox: %w", kindError{accounts.ProblemTooLarge})}}})
+	h.u.apply(Batch{Events: []types.Event{types.Error{Account: "work", Op: "send",
+		Err: fmt.Errorf("outbox: %w", kindError{types.ProblemTooLarge})}}})
 	if got := h.u.banners.texts(); len(got) != 1 || got[0] != "send failed: The message is too large for the server." {
 		t.Fatalf("banners %q", got)
 	}

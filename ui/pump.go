@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"postbode/types"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -13,16 +14,16 @@ import (
 // Batch is what the pump hands to the UI at once: engine events in arrival order (progress reports
 // coalesced to the latest per folder) and the folders whose cached contents changed.
 type Batch struct {
-	Events  []accounts.Event
+	Events  []types.Event
 	Changes []localcache.Change
 }
 
 func (b *Batch) empty() bool { return len(b.Events) == 0 && len(b.Changes) == 0 }
 
-func (b *Batch) addEvent(ev accounts.Event) {
-	if p, ok := ev.(accounts.SyncProgress); ok {
+func (b *Batch) addEvent(ev types.Event) {
+	if p, ok := ev.(types.SyncProgress); ok {
 		for i, old := range b.Events {
-			if q, ok := old.(accounts.SyncProgress); ok && q.Account == p.Account && q.Folder == p.Folder {
+			if q, ok := old.(types.SyncProgress); ok && q.Account == p.Account && q.Folder == p.Folder {
 				b.Events[i] = p
 				return
 			}
@@ -47,7 +48,7 @@ next:
 // in batches: one Exec call per batch, at most one batch per Interval, each applied before the next
 // is gathered (so a busy UI slows the pump, never the engines: events keep being drained and merged).
 type Pump struct {
-	Events <-chan accounts.Event
+	Events <-chan types.Event
 	// Changed signals waiting cache changes and Take collects them (a localcache.Subscription).
 	Changed <-chan struct{}
 	Take    func() []localcache.Change

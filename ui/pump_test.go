@@ -2,11 +2,11 @@ package ui
 
 import (
 	"context"
+	"postbode/types"
 	"sync"
 	"testing"
 	"time"
 
-	"postbode/accounts"
 	"postbode/localcache"
 )
 
@@ -14,7 +14,7 @@ import (
 // apply happens inside an executor call, events keep their order, progress is coalesced, and a
 // burst becomes a few batches rather than one call per event.
 func TestPumpAppliesBatchesThroughTheExecutor(t *testing.T) {
-	events := make(chan accounts.Event, 512)
+	events := make(chan types.Event, 512)
 	changed := make(chan struct{}, 1)
 	var mu sync.Mutex
 	pendingChanges := []localcache.Change{}
@@ -60,12 +60,12 @@ func TestPumpAppliesBatchesThroughTheExecutor(t *testing.T) {
 	}()
 
 	// A burst: 300 progress reports for one folder, connection states and a notice, then changes.
-	events <- accounts.ConnState{Account: "a", State: accounts.StateConnecting}
+	events <- types.ConnState{Account: "a", State: types.StateConnecting}
 	for i := 1; i <= 300; i++ {
-		events <- accounts.SyncProgress{Account: "a", Folder: "INBOX", Done: i, Total: 300}
+		events <- types.SyncProgress{Account: "a", Folder: "INBOX", Done: i, Total: 300}
 	}
-	events <- accounts.ConnState{Account: "a", State: accounts.StateOnline}
-	events <- accounts.Notice{Account: "a", Text: "no UIDL"}
+	events <- types.ConnState{Account: "a", State: types.StateOnline}
+	events <- types.Notice{Account: "a", Text: "no UIDL"}
 	mu.Lock()
 	pendingChanges = append(pendingChanges, localcache.Change{Account: "a", FolderID: 1}, localcache.Change{Account: "a", FolderID: 2})
 	mu.Unlock()
@@ -75,12 +75,12 @@ func TestPumpAppliesBatchesThroughTheExecutor(t *testing.T) {
 	for {
 		mu.Lock()
 		var evs, chs int
-		var last accounts.SyncProgress
+		var last types.SyncProgress
 		for _, b := range batches {
 			evs += len(b.Events)
 			chs += len(b.Changes)
 			for _, ev := range b.Events {
-				if p, ok := ev.(accounts.SyncProgress); ok {
+				if p, ok := ev.(types.SyncProgress); ok {
 					last = p
 				}
 			}
@@ -109,9 +109,9 @@ func TestPumpAppliesBatchesThroughTheExecutor(t *testing.T) {
 	for _, b := range batches {
 		for _, ev := range b.Events {
 			switch e := ev.(type) {
-			case accounts.ConnState:
+			case types.ConnState:
 				order = append(order, string(e.State))
-			case accounts.Notice:
+			case types.Notice:
 				order = append(order, "notice")
 			}
 		}
@@ -123,9 +123,9 @@ func TestPumpAppliesBatchesThroughTheExecutor(t *testing.T) {
 
 	// Batches are at least Interval apart.
 	start := time.Now()
-	events <- accounts.Notice{Account: "a", Text: "one"}
+	events <- types.Notice{Account: "a", Text: "one"}
 	<-applied
-	events <- accounts.Notice{Account: "a", Text: "two"}
+	events <- types.Notice{Account: "a", Text: "two"}
 	<-applied
 	if gap := time.Since(start); gap < 35*time.Millisecond {
 		t.Fatalf("two batches %v apart, want at least the interval", gap)
@@ -142,7 +142,7 @@ func TestPumpAppliesBatchesThroughTheExecutor(t *testing.T) {
 // TestPumpStopsWhenTheUIIsGone checks that a pump whose executor never runs (the app has quit)
 // still returns when its context ends.
 func TestPumpStopsWhenTheUIIsGone(t *testing.T) {
-	events := make(chan accounts.Event, 1)
+	events := make(chan types.Event, 1)
 	p := &Pump{Events: events, Exec: func(func()) {}, Apply: func(Batch) {}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -150,7 +150,7 @@ func TestPumpStopsWhenTheUIIsGone(t *testing.T) {
 		p.Run(ctx)
 		close(done)
 	}()
-	events <- accounts.Notice{Account: "a", Text: "x"}
+	events <- types.Notice{Account: "a", Text: "x"}
 	time.Sleep(50 * time.Millisecond)
 	cancel()
 	select {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/url"
 	"os"
+	"postbode/types"
 	"strings"
 	"time"
 
@@ -17,7 +18,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"postbode/accounts"
 	"postbode/localcache"
 	"postbode/mailfmt"
 )
@@ -330,7 +330,7 @@ func (r *reader) fetch(id int64) {
 				return
 			}
 			switch {
-			case errors.Is(err, accounts.ErrBodyFetchUnsupported):
+			case errors.Is(err, types.ErrBodyFetchUnsupported):
 				r.setStatus(tr("The text of this message is not downloaded yet. It will be at the next synchronisation."), false)
 			case err != nil:
 				r.setStatus(tr("The message could not be downloaded: {{.Err}}", map[string]any{"Err": err.Error()}), false)
@@ -356,7 +356,7 @@ func (r *reader) scheduleMarkRead() {
 	r.stopMark = r.u.tasks.after(delay, func() {
 		r.u.exec(func() {
 			if r.id == id && !r.msg.Flags.Has(localcache.FlagSeen) {
-				r.u.do(accounts.MarkRead{IDs: []int64{id}, Read: true})
+				r.u.do(types.MarkRead{IDs: []int64{id}, Read: true})
 			}
 		})
 	})

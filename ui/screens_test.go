@@ -4,20 +4,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"postbode/types"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/theme"
-
-	"postbode/accounts"
 )
 
 // TestStatusErrorScreenshot renders the status line with a connection error told in words, and the
 // Details dialog with the whole text.
 func TestStatusErrorScreenshot(t *testing.T) {
 	h := demoHarness(t, theme.VariantLight)
-	h.u.apply(Batch{Events: []accounts.Event{
-		accounts.ConnState{Account: "personal", State: accounts.StateError, Err: refusedErr()},
+	h.u.apply(Batch{Events: []types.Event{
+		types.ConnState{Account: "personal", State: types.StateError, Err: refusedErr()},
 	}})
 	h.click(0, 0)
 	savePNG(t, h.u.win.Canvas().Capture(), "status-error.png")

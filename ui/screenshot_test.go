@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"postbode/types"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,6 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
-	"postbode/accounts"
 	"postbode/localcache"
 	"postbode/mailfmt"
 )
@@ -161,10 +161,10 @@ func demoHarness(t *testing.T, v fyne.ThemeVariant) *harness {
 	}
 	seedDemo(h)
 	h.u.win.Resize(fyne.NewSize(1280, 800))
-	h.u.apply(Batch{Events: []accounts.Event{
-		accounts.ConnState{Account: "work", State: accounts.StateOnline},
-		accounts.ConnState{Account: "personal", State: accounts.StateSyncing},
-		accounts.SyncProgress{Account: "personal", Folder: "INBOX", Done: 3120, Total: 8400},
+	h.u.apply(Batch{Events: []types.Event{
+		types.ConnState{Account: "work", State: types.StateOnline},
+		types.ConnState{Account: "personal", State: types.StateSyncing},
+		types.SyncProgress{Account: "personal", Folder: "INBOX", Done: 3120, Total: 8400},
 	}})
 	h.selectFolder("work", "Inbox")
 	return h
@@ -222,9 +222,9 @@ func TestScreenshotsMore(t *testing.T) {
 	savePNG(t, w.u.win.Canvas().Capture(), "welcome.png")
 
 	h := demoHarness(t, theme.VariantDark)
-	h.u.apply(Batch{Events: []accounts.Event{
-		accounts.ConnState{Account: "personal", State: accounts.StateError, Err: errors.New("connection refused by mail.personal.example:993")},
-		accounts.Error{Account: "work", Op: "move", Err: errors.New("NO [CANNOT] Mailbox is read-only")},
+	h.u.apply(Batch{Events: []types.Event{
+		types.ConnState{Account: "personal", State: types.StateError, Err: errors.New("connection refused by mail.personal.example:993")},
+		types.Error{Account: "work", Op: "move", Err: errors.New("NO [CANNOT] Mailbox is read-only")},
 	}})
 	test.Type(h.u.search.entry, "invoice")
 	h.u.search.entry.OnSubmitted(h.u.search.entry.Text)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"image/color"
+	"postbode/types"
 	"slices"
 	"time"
 
@@ -10,8 +11,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
-	"postbode/accounts"
 )
 
 // statusBar is the bottom line: each account's connection state (with Retry after an error) and a
@@ -22,14 +21,14 @@ type statusBar struct {
 	accounts *fyne.Container
 	progText *widget.RichText
 	prog     *widget.ProgressBar
-	states   map[string]accounts.ConnState
-	progress map[string]accounts.SyncProgress
+	states   map[string]types.ConnState
+	progress map[string]types.SyncProgress
 	checked  map[string]time.Time // when a polling account last checked successfully
 }
 
 func newStatusBar(u *ui) *statusBar {
-	s := &statusBar{u: u, states: map[string]accounts.ConnState{},
-		progress: map[string]accounts.SyncProgress{}, checked: map[string]time.Time{}}
+	s := &statusBar{u: u, states: map[string]types.ConnState{},
+		progress: map[string]types.SyncProgress{}, checked: map[string]time.Time{}}
 	s.accounts = container.NewHBox()
 	s.progText = newDimText("", theme.SizeNameText)
 	s.progText.Truncation = fyne.TextTruncateOff
@@ -48,12 +47,12 @@ func newStatusBar(u *ui) *statusBar {
 
 func (s *statusBar) view() fyne.CanvasObject { return s.box }
 
-func (s *statusBar) setState(e accounts.ConnState) {
+func (s *statusBar) setState(e types.ConnState) {
 	s.states[e.Account] = e
-	if e.State == accounts.StateWaiting {
+	if e.State == types.StateWaiting {
 		s.checked[e.Account] = time.Now()
 	}
-	if e.State != accounts.StateSyncing && e.State != accounts.StateOnline {
+	if e.State != types.StateSyncing && e.State != types.StateOnline {
 		delete(s.progress, e.Account)
 		s.updateProgress()
 	}
@@ -62,22 +61,22 @@ func (s *statusBar) setState(e accounts.ConnState) {
 
 // stateText says in words what a connection state means; an error is told by its problem's
 // sentence (the raw text is behind the Details button).
-func stateText(e accounts.ConnState, checked time.Time, p problem) string {
+func stateText(e types.ConnState, checked time.Time, p problem) string {
 	switch e.State {
-	case accounts.StateOnline:
+	case types.StateOnline:
 		return tr("Connected")
-	case accounts.StateConnecting:
+	case types.StateConnecting:
 		return tr("Connecting…")
-	case accounts.StateSyncing:
+	case types.StateSyncing:
 		return tr("Synchronising…")
-	case accounts.StateWaiting:
+	case types.StateWaiting:
 		return tr("Checked at {{.Time}}", map[string]any{"Time": checked.Format("15:04")})
-	case accounts.StateOffline:
+	case types.StateOffline:
 		if e.Err != nil {
 			return tr("Offline: {{.Err}}", map[string]any{"Err": p.sentence})
 		}
 		return tr("Offline")
-	case accounts.StateError:
+	case types.StateError:
 		if e.Err != nil {
 			return p.sentence
 		}
@@ -100,7 +99,7 @@ func (s *statusBar) rebuild() {
 	s.accounts.Refresh()
 }
 
-func (s *statusBar) chip(e accounts.ConnState) fyne.CanvasObject {
+func (s *statusBar) chip(e types.ConnState) fyne.CanvasObject {
 	dot := newThemedDot(stateColor(e.State))
 	dotBox := container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(theme.TextSize()*0.6), dot))
 	var p problem
@@ -108,12 +107,12 @@ func (s *statusBar) chip(e accounts.ConnState) fyne.CanvasObject {
 		p = s.u.accountProblem(e.Account, e.Err)
 	}
 	text := widget.NewLabel(e.Account + ": " + oneLine(stateText(e, s.checked[e.Account], p)))
-	if e.State != accounts.StateError && e.State != accounts.StateOffline {
+	if e.State != types.StateError && e.State != types.StateOffline {
 		return container.NewHBox(dotBox, text)
 	}
 	name := e.Account
 	retry := widget.NewButtonWithIcon(tr("Retry"), theme.ViewRefreshIcon(), func() {
-		s.u.do(accounts.CheckNow{Account: name})
+		s.u.do(types.CheckNow{Account: name})
 	})
 	retry.Importance = widget.LowImportance
 	buttons := container.NewHBox(retry)
@@ -123,7 +122,7 @@ func (s *statusBar) chip(e accounts.ConnState) fyne.CanvasObject {
 		buttons.Add(details)
 	}
 	text.Importance = widget.DangerImportance
-	if e.State == accounts.StateOffline {
+	if e.State == types.StateOffline {
 		text.Importance = widget.LowImportance
 	}
 	// Long names of servers would push everything else out of the line: keep the sentence bounded;
@@ -135,19 +134,19 @@ func (s *statusBar) chip(e accounts.ConnState) fyne.CanvasObject {
 	return container.NewHBox(dotBox, text, buttons)
 }
 
-func stateColor(st accounts.State) fyne.ThemeColorName {
+func stateColor(st types.State) fyne.ThemeColorName {
 	switch st {
-	case accounts.StateOnline, accounts.StateWaiting:
+	case types.StateOnline, types.StateWaiting:
 		return theme.ColorNameSuccess
-	case accounts.StateSyncing, accounts.StateConnecting:
+	case types.StateSyncing, types.StateConnecting:
 		return theme.ColorNameWarning
-	case accounts.StateError:
+	case types.StateError:
 		return theme.ColorNameError
 	}
 	return theme.ColorNameDisabled
 }
 
-func (s *statusBar) setProgress(p accounts.SyncProgress) {
+func (s *statusBar) setProgress(p types.SyncProgress) {
 	if p.Total <= 0 || p.Done >= p.Total {
 		delete(s.progress, p.Account)
 	} else {
@@ -164,7 +163,7 @@ func (s *statusBar) updateProgress() {
 		return
 	}
 	var done, total int
-	var last accounts.SyncProgress
+	var last types.SyncProgress
 	for _, p := range s.progress {
 		done += p.Done
 		total += p.Total
@@ -309,7 +308,7 @@ func (b *bannerStack) row(it *banner) fyne.CanvasObject {
 	if it.kind == bannerError && it.account != "" {
 		acc := it.account
 		retry := widget.NewButton(tr("Retry"), func() {
-			b.u.do(accounts.CheckNow{Account: acc})
+			b.u.do(types.CheckNow{Account: acc})
 			b.dismiss(it)
 		})
 		retry.Importance = widget.LowImportance

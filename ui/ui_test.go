@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"postbode/types"
 	"slices"
 	"strings"
 	"testing"
@@ -14,7 +15,6 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"postbode/accounts"
 	"postbode/localcache"
 	"postbode/mailfmt"
 )
@@ -230,7 +230,7 @@ func TestActionsChangeTheCache(t *testing.T) {
 
 	// Move to Projects through the folder picker's callback.
 	projects, _ := h.cache.FolderByName(context.Background(), "work", "Projects")
-	h.u.do(accounts.Move{IDs: h.u.list.selectedIDs(), To: projects.ID})
+	h.u.do(types.Move{IDs: h.u.list.selectedIDs(), To: projects.ID})
 	h.settle()
 	if h.message(id).FolderID != projects.ID {
 		t.Fatal("move")
@@ -534,9 +534,9 @@ func TestStatusLineBannersAndNotifications(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	seedInbox(h, 1)
 	u := h.u
-	u.apply(Batch{Events: []accounts.Event{
-		accounts.ConnState{Account: "work", State: accounts.StateConnecting},
-		accounts.SyncProgress{Account: "work", Folder: "INBOX", Done: 1200, Total: 10000},
+	u.apply(Batch{Events: []types.Event{
+		types.ConnState{Account: "work", State: types.StateConnecting},
+		types.SyncProgress{Account: "work", Folder: "INBOX", Done: 1200, Total: 10000},
 	}})
 	if !containsText(u.status.view(), "work: Connecting…") {
 		t.Fatalf("status %q", texts(u.status.view()))
@@ -545,11 +545,11 @@ func TestStatusLineBannersAndNotifications(t *testing.T) {
 		!strings.Contains(u.status.progText.String(), "1,200 of 10,000") {
 		t.Fatalf("progress %v %q", u.status.prog.Value, u.status.progText.String())
 	}
-	u.apply(Batch{Events: []accounts.Event{
-		accounts.SyncProgress{Account: "work", Folder: "INBOX", Done: 10000, Total: 10000},
-		accounts.ConnState{Account: "work", State: accounts.StateError, Err: errors.New("server said no")},
-		accounts.Error{Account: "work", Op: "move", Err: errors.New("mailbox is read-only")},
-		accounts.Notice{Account: "work", Text: "This POP3 server has no UIDL"},
+	u.apply(Batch{Events: []types.Event{
+		types.SyncProgress{Account: "work", Folder: "INBOX", Done: 10000, Total: 10000},
+		types.ConnState{Account: "work", State: types.StateError, Err: errors.New("server said no")},
+		types.Error{Account: "work", Op: "move", Err: errors.New("mailbox is read-only")},
+		types.Notice{Account: "work", Text: "This POP3 server has no UIDL"},
 	}})
 	if u.status.prog.Visible() {
 		t.Fatal("progress still shown after the sync")
@@ -584,11 +584,11 @@ func TestStatusLineBannersAndNotifications(t *testing.T) {
 	// New mail: one notification with sender and subject; a summary for several.
 	one := localcache.Message{FromName: "Ann", Subject: "Hello there"}
 	test.AssertNotificationSent(t, fyne.NewNotification("Ann", "Hello there"), func() {
-		u.apply(Batch{Events: []accounts.Event{accounts.NewMail{Account: "work", Folder: "INBOX", Messages: []localcache.Message{one}}}})
+		u.apply(Batch{Events: []types.Event{types.NewMail{Account: "work", Folder: "INBOX", Messages: []localcache.Message{one}}}})
 	})
 	many := []localcache.Message{one, {FromName: "Bob", Subject: "x"}, {FromName: "Ann", Subject: "y"}}
 	test.AssertNotificationSent(t, fyne.NewNotification("3 new messages", "From Ann, Bob and others"), func() {
-		u.apply(Batch{Events: []accounts.Event{accounts.NewMail{Account: "work", Folder: "INBOX", Messages: many}}})
+		u.apply(Batch{Events: []types.Event{types.NewMail{Account: "work", Folder: "INBOX", Messages: many}}})
 	})
 }
 

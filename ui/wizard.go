@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image/color"
 	"net/mail"
+	"postbode/types"
 	"strconv"
 	"strings"
 	"time"
@@ -55,13 +56,13 @@ type wizard struct {
 
 	results   []accounts.DiscoveryResult // from discovery, best first
 	confirmed bool                       // the user has seen and accepted settings that need it
-	kind      accounts.Kind              // chosen on the type page
+	kind      types.Protocol             // chosen on the type page
 	pop3      *pop3Policy
 	form      *settingsForm
 	check     *connCheck
 	spin      *widget.ProgressBarInfinite // runs while discovery does
 
-	acc      accounts.Account // the settings being tested and saved
+	acc      types.Account // the settings being tested and saved
 	password string
 	// caFile is a CA file trusted for the new account (the advanced setting; tests use it).
 	caFile string
@@ -87,7 +88,7 @@ func (u *ui) openWizard() *wizard {
 		u.wizard.win.RequestFocus()
 		return u.wizard
 	}
-	w := &wizard{u: u, kind: accounts.KindIMAP}
+	w := &wizard{u: u, kind: types.IMAP}
 	u.wizard = w
 	w.win = u.app.NewWindow(tr("Add an account"))
 	w.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -268,7 +269,7 @@ func (w *wizard) readIdentity() bool {
 		if w.acc.Email != email {
 			// A new address: what was found or typed for the old one no longer applies.
 			w.results, w.confirmed = nil, false
-			w.acc = accounts.Account{}
+			w.acc = types.Account{}
 		}
 		w.acc.Email = email
 		w.acc.DisplayName = strings.TrimSpace(w.nameE.Text)
@@ -369,21 +370,21 @@ func (w *wizard) discovered(results []accounts.DiscoveryResult, err error) {
 }
 
 // kindsOf lists the account kinds a result offers, IMAP first.
-func kindsOf(r accounts.DiscoveryResult) []accounts.Kind {
+func kindsOf(r accounts.DiscoveryResult) []types.Protocol {
 	var imap, pop bool
 	for _, s := range r.Incoming {
-		imap = imap || s.Protocol == accounts.DiscoveredIMAP
-		pop = pop || s.Protocol == accounts.DiscoveredPOP3
+		imap = imap || s.Protocol == types.IMAP
+		pop = pop || s.Protocol == types.POP3
 	}
-	var out []accounts.Kind
+	var out []types.Protocol
 	if imap {
-		out = append(out, accounts.KindIMAP)
+		out = append(out, types.IMAP)
 	}
 	if pop {
-		out = append(out, accounts.KindPOP3)
+		out = append(out, types.POP3)
 	}
 	if len(out) == 0 {
-		out = append(out, accounts.KindIMAP)
+		out = append(out, types.IMAP)
 	}
 	return out
 }
@@ -419,32 +420,27 @@ func sourceText(r accounts.DiscoveryResult) string {
 }
 
 // accountFrom builds the account for a kind from a discovery result.
-func (w *wizard) accountFrom(r accounts.DiscoveryResult, kind accounts.Kind) accounts.Account {
+func (w *wizard) accountFrom(r accounts.DiscoveryResult, kind types.Protocol) types.Account {
 	a := w.acc
 	a.Kind = kind
-	a.Incoming, a.Outgoing = accounts.Server{}, accounts.Server{}
-	pick := func(proto accounts.DiscoveredProtocol, list []accounts.DiscoveredServer) (accounts.Server, bool) {
+	a.Incoming, a.Outgoing = types.Server{}, types.Server{}
+	pick := func(proto types.Protocol, list []accounts.DiscoveredServer) (types.Server, bool) {
 		for _, s := range list {
 			// A plaintext server is never taken from discovery (SECURITY rule 1): only a user
 			// who types it in, for a local host, gets one.
-			if s.Protocol != proto || s.Security == secPlain {
+			if s.Protocol != proto || s.Security == types.SecurityPlain {
 				continue
 			}
-			out := accounts.Server{Host: s.Host, Port: s.Port, User: s.Username, CAFile: w.caFile}
+			out := types.Server{Host: s.Host, Port: s.Port, Security: s.Security, User: s.Username, CAFile: w.caFile}
 			if out.User == "" {
 				out.User = a.Email
 			}
-			setSecurity(&out, string(s.Security))
 			return out, true
 		}
-		return accounts.Server{}, false
+		return types.Server{}, false
 	}
-	proto := accounts.DiscoveredIMAP
-	if kind == accounts.KindPOP3 {
-		proto = accounts.DiscoveredPOP3
-	}
-	a.Incoming, _ = pick(proto, r.Incoming)
-	a.Outgoing, _ = pick(accounts.DiscoveredSMTP, r.Outgoing)
+	a.Incoming, _ = pick(kind, r.Incoming)
+	a.Outgoing, _ = pick(types.SMTP, r.Outgoing)
 	return a
 }
 
@@ -492,14 +488,14 @@ func (w *wizard) showType() {
 		return container.New(layout.NewCustomPaddedLayout(0, theme.Padding(), 28, 0), l)
 	}
 	pop3Box := container.NewVBox(w.pop3.box)
-	if w.kind != accounts.KindPOP3 {
+	if w.u.deps.Manager.KeepsMailOnServer(w.kind) {
 		pop3Box.Hide()
 	}
 	if len(kinds) == 2 {
 		var imapR, popR *widget.RadioGroup
-		choose := func(k accounts.Kind) {
+		choose := func(k types.Protocol) {
 			w.kind = k
-			if k == accounts.KindPOP3 {
+			if !w.u.deps.Manager.KeepsMailOnServer(k) {
 				imapR.SetSelected("")
 				pop3Box.Show()
 			} else {
@@ -511,21 +507,21 @@ func (w *wizard) showType() {
 		}
 		imapR = widget.NewRadioGroup([]string{tr("IMAP (recommended)")}, func(s string) {
 			if s != "" {
-				choose(accounts.KindIMAP)
+				choose(types.IMAP)
 			}
 		})
 		popR = widget.NewRadioGroup([]string{tr("POP3")}, func(s string) {
 			if s != "" {
-				choose(accounts.KindPOP3)
+				choose(types.POP3)
 			}
 		})
-		if w.kind == accounts.KindPOP3 {
+		if w.kind == types.POP3 {
 			popR.SetSelected(tr("POP3"))
 		} else {
 			imapR.SetSelected(tr("IMAP (recommended)"))
 		}
 		items = append(items, imapR, explain(imapText), popR, explain(popText))
-	} else if w.kind == accounts.KindPOP3 {
+	} else if w.kind == types.POP3 {
 		items = append(items, wrapped(tr("Your provider offers POP3 only.")), explain(popText))
 	} else {
 		items = append(items, wrapped(tr("Your provider offers IMAP.")), explain(imapText))
@@ -541,14 +537,14 @@ func (w *wizard) showType() {
 }
 
 // serverSummary lists an account's servers in a few lines.
-func (w *wizard) serverSummary(a accounts.Account) *fyne.Container {
+func (w *wizard) serverSummary(a types.Account) *fyne.Container {
 	box := container.NewVBox()
 	w.refreshSummary(box, a)
 	return box
 }
 
-func (w *wizard) refreshSummary(box *fyne.Container, a accounts.Account) {
-	line := func(which string, s accounts.Server) fyne.CanvasObject {
+func (w *wizard) refreshSummary(box *fyne.Container, a types.Account) {
+	line := func(which string, s types.Server) fyne.CanvasObject {
 		title := serverTitle(which, a.Kind, s)
 		if s.Host == "" {
 			title = tr("Outgoing mail (SMTP): none found")
@@ -579,8 +575,8 @@ func (w *wizard) typeDone() {
 }
 
 // setAccount takes new settings; a test passed for other settings no longer counts.
-func (w *wizard) setAccount(a accounts.Account) {
-	if a.Kind == accounts.KindPOP3 {
+func (w *wizard) setAccount(a types.Account) {
+	if !w.u.deps.Manager.KeepsMailOnServer(a.Kind) {
 		a.POP3 = w.pop3.read()
 	}
 	if a.Kind != w.acc.Kind || a.Incoming != w.acc.Incoming || a.Outgoing != w.acc.Outgoing {
@@ -602,23 +598,23 @@ func (w *wizard) showManual(note string) {
 		seed.Kind = w.kind
 	}
 	if seed.Incoming.Host == "" {
-		seed.Incoming = accounts.Server{User: w.acc.Email, CAFile: w.caFile}
-		seed.Outgoing = accounts.Server{User: w.acc.Email, CAFile: w.caFile}
+		seed.Incoming = types.Server{User: w.acc.Email, CAFile: w.caFile}
+		seed.Outgoing = types.Server{User: w.acc.Email, CAFile: w.caFile}
 		if d := w.domain(); w.acc.Email != "" && localHost(d) {
 			seed.Incoming.Host, seed.Outgoing.Host = d, d
 		}
 	}
 	w.form.set(seed)
 	pop3Box := container.NewVBox(heading(tr("POP3 options")), w.pop3.box)
-	if seed.Kind != accounts.KindPOP3 {
+	if w.u.deps.Manager.KeepsMailOnServer(seed.Kind) {
 		pop3Box.Hide()
 	}
-	w.form.onKind = func(k accounts.Kind) {
+	w.form.onKind = func(k types.Protocol) {
 		w.kind = k
-		if k == accounts.KindPOP3 {
-			pop3Box.Show()
-		} else {
+		if w.u.deps.Manager.KeepsMailOnServer(k) {
 			pop3Box.Hide()
+		} else {
+			pop3Box.Show()
 		}
 		w.relayout()
 	}
@@ -736,7 +732,7 @@ func (w *wizard) testDone(ok bool) {
 // trust pins the certificate the user accepted for one server (and for the other one when it
 // showed the same certificate), then tests again.
 func (w *wizard) trust(which, sha string) {
-	pinIf := func(s *accounts.Server, whichS string) {
+	pinIf := func(s *types.Server, whichS string) {
 		if whichS == which {
 			s.PinSHA256 = sha
 			return
@@ -776,7 +772,7 @@ func (w *wizard) finish() {
 	if acc.Name == "" {
 		acc.Name = w.u.accountName(acc.Email)
 	}
-	if !accounts.ValidName(acc.Name) {
+	if !types.ValidName(acc.Name) {
 		w.setNotice(tr("Use 1 to 64 letters, digits, spaces or . _ @ + - for the account name, starting with a letter or digit."), widget.DangerImportance)
 		w.win.Canvas().Focus(w.accNameE)
 		return
@@ -789,7 +785,7 @@ func (w *wizard) finish() {
 	w.saving = true
 	w.next.Disable()
 	w.anyway.Disable()
-	if acc.Kind == accounts.KindPOP3 {
+	if !w.u.deps.Manager.KeepsMailOnServer(acc.Kind) {
 		acc.POP3 = w.pop3.read()
 	}
 	password, remember := w.password, w.remember.Checked
@@ -820,6 +816,6 @@ func (u *ui) accountAdded(name string, sessionOnly bool) {
 	if sessionOnly {
 		u.banners.add(bannerNotice, name, tr("No keyring is available, so your password is kept only until Postbode closes. Start a keyring (such as GNOME Keyring) and enter the password again under Account settings to keep it."))
 	}
-	u.status.setState(accounts.ConnState{Account: name, State: accounts.StateConnecting})
+	u.status.setState(types.ConnState{Account: name, State: types.StateConnecting})
 	u.folders.reload()
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"postbode/types"
 	"strconv"
 	"strings"
 	"time"
@@ -94,12 +95,12 @@ func newConnCheck(u *ui) *connCheck {
 
 func (c *connCheck) view() fyne.CanvasObject { return c.box }
 
-func serverTitle(which string, kind accounts.Kind, s accounts.Server) string {
+func serverTitle(which string, kind types.Protocol, s types.Server) string {
 	proto := "SMTP"
 	if which == serverIncoming {
 		proto = strings.ToUpper(string(kind))
 	}
-	where := s.Host + ":" + strconv.Itoa(s.Port) + ", " + securityLabel(string(s.Security))
+	where := s.Host + ":" + strconv.Itoa(s.Port) + ", " + securityLabel(s.Security)
 	if which == serverIncoming {
 		return tr("Incoming mail ({{.Proto}}): {{.Where}}", map[string]any{"Proto": proto, "Where": where})
 	}
@@ -107,7 +108,7 @@ func serverTitle(which string, kind accounts.Kind, s accounts.Server) string {
 }
 
 // run tests acc with password; results arrive through u.exec.
-func (c *connCheck) run(acc accounts.Account, password string) {
+func (c *connCheck) run(acc types.Account, password string) {
 	c.stop()
 	c.gen++
 	gen := c.gen
@@ -135,7 +136,7 @@ func (c *connCheck) run(acc accounts.Account, password string) {
 		c.out.busy(serverTitle(serverOutgoing, acc.Kind, acc.Outgoing))
 		c.u.tasks.spawn(func(context.Context) {
 			err := c.u.deps.Manager.TestOutgoing(ctx, acc, password)
-			c.u.exec(func() { c.finished(gen, acc, serverOutgoing, accounts.TestReport{}, err) })
+			c.u.exec(func() { c.finished(gen, acc, serverOutgoing, types.TestReport{}, err) })
 		})
 	}
 }
@@ -157,7 +158,7 @@ func (c *connCheck) stop() {
 	}
 }
 
-func (c *connCheck) finished(gen int, acc accounts.Account, which string, rep accounts.TestReport, err error) {
+func (c *connCheck) finished(gen int, acc types.Account, which string, rep types.TestReport, err error) {
 	if gen != c.gen {
 		return
 	}
@@ -199,7 +200,7 @@ func (c *connCheck) finished(gen int, acc accounts.Account, which string, rep ac
 }
 
 // failure is one line about the first server that failed in the last run (incoming first), or "".
-func (c *connCheck) failure(acc accounts.Account) string {
+func (c *connCheck) failure(acc types.Account) string {
 	if err := c.results[serverIncoming]; err != nil {
 		return problemTitle(acc.Incoming, err)
 	}
@@ -211,12 +212,12 @@ func (c *connCheck) failure(acc accounts.Account) string {
 
 // problemTitle is one line saying what went wrong: the status line's sentence, except that a test
 // names the port it could not reach and says which test failed.
-func problemTitle(s accounts.Server, err error) string {
+func problemTitle(s types.Server, err error) string {
 	data := map[string]any{"Host": s.Host, "Port": strconv.Itoa(s.Port)}
 	switch p := describeProblem(err, s.Host); p.kind {
-	case accounts.ProblemUnreachable:
+	case types.ProblemUnreachable:
 		return tr("Could not connect to {{.Host}} on port {{.Port}}.", data)
-	case accounts.ProblemOther:
+	case types.ProblemOther:
 		return tr("The test of {{.Host}} failed.", data)
 	default:
 		return p.sentence
@@ -226,23 +227,23 @@ func problemTitle(s accounts.Server, err error) string {
 // problemAdvice says what to do about a failure; certificate details are in the card itself.
 func problemAdvice(err error) string {
 	switch accounts.Diagnose(err) {
-	case accounts.ProblemAuth:
+	case types.ProblemAuth:
 		return tr("Check the password, and the user name under Edit settings (often your whole e-mail address). Some providers need an app password for mail programs instead of your usual password.")
-	case accounts.ProblemOAuth:
+	case types.ProblemOAuth:
 		return tr("Your provider requires signing in through its web page (OAuth2), or an app password. Create an app password in your provider's account settings and enter it below instead of your usual password.")
-	case accounts.ProblemNoEncryption:
+	case types.ProblemNoEncryption:
 		return tr("This server did not offer encryption; Postbode will not send your password. If the server offers SSL/TLS on another port, choose it under Edit settings.")
-	case accounts.ProblemUnknownHost:
+	case types.ProblemUnknownHost:
 		return tr("Check the server name for typing errors under Edit settings, and that this computer is online.")
-	case accounts.ProblemUnreachable:
+	case types.ProblemUnreachable:
 		return tr("The server did not accept a connection. Check the server name and port under Edit settings, and that this computer is online; a firewall may block the port.")
-	case accounts.ProblemTimeout:
+	case types.ProblemTimeout:
 		return tr("Check the server name and port under Edit settings and your internet connection, then try again.")
 	}
 	return tr("The server said: {{.Err}}", map[string]any{"Err": err.Error()})
 }
 
-func (c *connCheck) problemCard(which string, s accounts.Server, err error) fyne.CanvasObject {
+func (c *connCheck) problemCard(which string, s types.Server, err error) fyne.CanvasObject {
 	p := accounts.Diagnose(err)
 	// The row above already names the problem; the box says what to do about it.
 	var items []fyne.CanvasObject
@@ -256,7 +257,7 @@ func (c *connCheck) problemCard(which string, s accounts.Server, err error) fyne
 	} else {
 		items = append(items, wrapped(problemAdvice(err)))
 	}
-	if p == accounts.ProblemAuth || p == accounts.ProblemOAuth {
+	if p == types.ProblemAuth || p == types.ProblemOAuth {
 		pw := widget.NewPasswordEntry()
 		pw.SetPlaceHolder(tr("Password"))
 		retry := widget.NewButtonWithIcon(tr("Try again"), theme.ViewRefreshIcon(), nil)

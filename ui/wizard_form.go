@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"path/filepath"
+	"postbode/types"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,88 +16,56 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
-	"postbode/accounts"
-)
-
-// Security choices as the settings form names them; the values are transport.Security strings,
-// which ui does not import.
-const (
-	secTLS      = "tls"
-	secStartTLS = "starttls"
-	secPlain    = "plain"
 )
 
 func securityLabels() []string {
 	return []string{tr("SSL/TLS (recommended)"), tr("STARTTLS"), tr("None (unencrypted)")}
 }
 
-func securityLabel(sec string) string {
+func securityLabel(sec types.Security) string {
 	l := securityLabels()
 	switch sec {
-	case secStartTLS:
+	case types.SecurityStartTLS:
 		return l[1]
-	case secPlain:
+	case types.SecurityPlain:
 		return l[2]
 	}
 	return l[0]
 }
 
-func securityValue(label string) string {
+func securityValue(label string) types.Security {
 	l := securityLabels()
 	switch label {
 	case l[1]:
-		return secStartTLS
+		return types.SecurityStartTLS
 	case l[2]:
-		return secPlain
+		return types.SecurityPlain
 	}
-	return secTLS
-}
-
-// defaultPort is the usual port of a protocol with a kind of security (RFC 8314 for implicit TLS).
-func defaultPort(proto, sec string) int {
-	tls := sec == secTLS
-	switch proto {
-	case "imap":
-		if tls {
-			return 993
-		}
-		return 143
-	case "pop3":
-		if tls {
-			return 995
-		}
-		return 110
-	default: // smtp
-		if tls {
-			return 465
-		}
-		return 587
-	}
+	return types.SecurityTLS
 }
 
 // localHost reports whether host is this computer or a private network address: the only places
 // an unencrypted connection may go (and then only with a warning). The rule is accounts'.
-func localHost(host string) bool { return accounts.PlainAllowed(host) }
+func localHost(host string) bool { return types.PlainAllowed(host) }
 
 // serverFields edits one server: host, port, security and user name.
 type serverFields struct {
-	proto    string // "imap", "pop3" or "smtp"
+	proto    types.Protocol
 	host     *widget.Entry
 	port     *widget.Entry
 	security *widget.Select
 	user     *widget.Entry
 	warn     *widget.Label // shown while "None" is chosen
-	lastSec  string
+	lastSec  types.Security
 	onChange func()
 }
 
-func newServerFields(proto string) *serverFields {
-	f := &serverFields{proto: proto, lastSec: secTLS}
+func newServerFields(proto types.Protocol) *serverFields {
+	f := &serverFields{proto: proto, lastSec: types.SecurityTLS}
 	f.host = widget.NewEntry()
 	f.host.SetPlaceHolder("mail.example.org")
 	f.port = widget.NewEntry()
-	f.port.SetText(strconv.Itoa(defaultPort(proto, secTLS)))
+	f.port.SetText(strconv.Itoa(types.DefaultPort(proto, types.SecurityTLS)))
 	f.user = widget.NewEntry()
 	f.user.SetPlaceHolder(tr("usually your e-mail address"))
 	f.warn = widget.NewLabel(tr("Without encryption your password and mail cross the network readable by anyone on the way. Choose this only for a server on this computer or your own network."))
@@ -106,11 +75,11 @@ func newServerFields(proto string) *serverFields {
 	f.security = widget.NewSelect(securityLabels(), func(label string) {
 		sec := securityValue(label)
 		// A port still at the old default follows the new security's default.
-		if p, err := strconv.Atoi(strings.TrimSpace(f.port.Text)); err != nil || p == defaultPort(f.proto, f.lastSec) {
-			f.port.SetText(strconv.Itoa(defaultPort(f.proto, sec)))
+		if p, err := strconv.Atoi(strings.TrimSpace(f.port.Text)); err != nil || p == types.DefaultPort(f.proto, f.lastSec) {
+			f.port.SetText(strconv.Itoa(types.DefaultPort(f.proto, sec)))
 		}
 		f.lastSec = sec
-		if sec == secPlain {
+		if sec == types.SecurityPlain {
 			f.warn.Show()
 		} else {
 			f.warn.Hide()
@@ -119,26 +88,26 @@ func newServerFields(proto string) *serverFields {
 			f.onChange()
 		}
 	})
-	f.security.SetSelected(securityLabel(secTLS))
+	f.security.SetSelected(securityLabel(types.SecurityTLS))
 	return f
 }
 
 // setProto changes the protocol (IMAP or POP3) and with it a port still at the old default.
-func (f *serverFields) setProto(proto string) {
+func (f *serverFields) setProto(proto types.Protocol) {
 	if proto == f.proto {
 		return
 	}
-	if p, err := strconv.Atoi(strings.TrimSpace(f.port.Text)); err != nil || p == defaultPort(f.proto, f.lastSec) {
-		f.port.SetText(strconv.Itoa(defaultPort(proto, f.lastSec)))
+	if p, err := strconv.Atoi(strings.TrimSpace(f.port.Text)); err != nil || p == types.DefaultPort(f.proto, f.lastSec) {
+		f.port.SetText(strconv.Itoa(types.DefaultPort(proto, f.lastSec)))
 	}
 	f.proto = proto
 }
 
-func (f *serverFields) set(s accounts.Server) {
+func (f *serverFields) set(s types.Server) {
 	f.host.SetText(s.Host)
-	sec := string(s.Security)
+	sec := s.Security
 	if sec == "" {
-		sec = secTLS
+		sec = types.SecurityTLS
 	}
 	f.lastSec = sec
 	f.security.SetSelected(securityLabel(sec))
@@ -149,7 +118,7 @@ func (f *serverFields) set(s accounts.Server) {
 }
 
 // read copies the fields into s (keeping its CA file and pin) or says what is wrong.
-func (f *serverFields) read(s accounts.Server, which string) (accounts.Server, error) {
+func (f *serverFields) read(s types.Server, which string) (types.Server, error) {
 	host := strings.TrimSpace(f.host.Text)
 	if host == "" || strings.ContainsAny(host, " /:@") && net.ParseIP(strings.Trim(host, "[]")) == nil {
 		return s, errors.New(tr("Enter the {{.Which}} server's host name, such as mail.example.org.", map[string]any{"Which": which}))
@@ -159,27 +128,14 @@ func (f *serverFields) read(s accounts.Server, which string) (accounts.Server, e
 		return s, errors.New(tr("The {{.Which}} server's port must be a number from 1 to 65535.", map[string]any{"Which": which}))
 	}
 	sec := securityValue(f.security.Selected)
-	if sec == secPlain && !localHost(host) {
+	if sec == types.SecurityPlain && !localHost(host) {
 		return s, errors.New(tr("Unencrypted connections are allowed only to a server on this computer or your local network; choose SSL/TLS or STARTTLS for {{.Host}}.", map[string]any{"Host": host}))
 	}
-	if s.Host != host || s.Port != port || string(s.Security) != sec {
+	if s.Host != host || s.Port != port || s.Security != sec {
 		s.PinSHA256 = "" // a pin belongs to the server it was accepted for
 	}
-	s.Host, s.Port, s.User = host, port, strings.TrimSpace(f.user.Text)
-	setSecurity(&s, sec)
+	s.Host, s.Port, s.User, s.Security = host, port, strings.TrimSpace(f.user.Text), sec
 	return s, nil
-}
-
-// setSecurity stores a security choice; the constants are untyped, so ui needs no transport import.
-func setSecurity(s *accounts.Server, sec string) {
-	switch sec {
-	case secStartTLS:
-		s.Security = secStartTLS
-	case secPlain:
-		s.Security = secPlain
-	default:
-		s.Security = secTLS
-	}
 }
 
 func (f *serverFields) rows(form *widget.Form) {
@@ -200,7 +156,7 @@ type settingsForm struct {
 	pinOut   *pinRow
 	advanced *widget.Accordion
 	box      *fyne.Container
-	onKind   func(accounts.Kind)
+	onKind   func(types.Protocol)
 	// win is the window the file dialog opens in.
 	win fyne.Window
 
@@ -210,7 +166,7 @@ type settingsForm struct {
 }
 
 func newSettingsForm() *settingsForm {
-	f := &settingsForm{in: newServerFields("imap"), out: newServerFields("smtp")}
+	f := &settingsForm{in: newServerFields(types.IMAP), out: newServerFields(types.SMTP)}
 	f.out.host.SetPlaceHolder(tr("mail.example.org, or empty to only receive mail"))
 	f.in.user.OnChanged = func(s string) {
 		if !f.outUserOwn {
@@ -226,7 +182,7 @@ func newSettingsForm() *settingsForm {
 	}
 	f.kind = widget.NewRadioGroup([]string{"IMAP", "POP3"}, func(s string) {
 		k := kindOfLabel(s)
-		f.in.setProto(string(k))
+		f.in.setProto(k)
 		if f.onKind != nil {
 			f.onKind(k)
 		}
@@ -289,20 +245,19 @@ func (f *settingsForm) chooseCAFile(u fyne.URI) {
 	f.caFile.SetText(u.Path())
 }
 
-func kindOfLabel(s string) accounts.Kind {
-	if s == "POP3" {
-		return accounts.KindPOP3
+// kindLabel and kindOfLabel map an account kind to the form's choices ("IMAP", "POP3") and back.
+func kindLabel(k types.Protocol) string {
+	if k == "" {
+		return "IMAP"
 	}
-	return accounts.KindIMAP
+	return strings.ToUpper(string(k))
 }
 
-func (f *settingsForm) set(a accounts.Account) {
-	if a.Kind == accounts.KindPOP3 {
-		f.kind.SetSelected("POP3")
-	} else {
-		f.kind.SetSelected("IMAP")
-	}
-	f.in.setProto(string(a.Kind))
+func kindOfLabel(s string) types.Protocol { return types.Protocol(strings.ToLower(s)) }
+
+func (f *settingsForm) set(a types.Account) {
+	f.kind.SetSelected(kindLabel(a.Kind))
+	f.in.setProto(a.Kind)
 	f.in.set(a.Incoming)
 	f.out.set(a.Outgoing)
 	f.outUserOwn = a.Outgoing.User != "" && a.Outgoing.User != a.Incoming.User
@@ -318,7 +273,7 @@ func (f *settingsForm) set(a accounts.Account) {
 }
 
 // read returns base with the form's settings, or the first thing to correct.
-func (f *settingsForm) read(base accounts.Account) (accounts.Account, error) {
+func (f *settingsForm) read(base types.Account) (types.Account, error) {
 	a := base
 	a.Kind = kindOfLabel(f.kind.Selected)
 	in, out := a.Incoming, a.Outgoing
@@ -330,7 +285,7 @@ func (f *settingsForm) read(base accounts.Account) (accounts.Account, error) {
 	ca := strings.TrimSpace(f.caFile.Text)
 	if strings.TrimSpace(f.out.host.Text) == "" {
 		// No outgoing server: the account receives mail; sending can be set up later.
-		out = accounts.Server{}
+		out = types.Server{}
 	} else {
 		if out, err = f.out.read(out, tr("outgoing")); err != nil {
 			return base, err
@@ -437,7 +392,7 @@ func newPOP3Policy() *pop3Policy {
 	return p
 }
 
-func (p *pop3Policy) set(pol accounts.POP3Policy) {
+func (p *pop3Policy) set(pol types.POP3Policy) {
 	if pol.PollInterval.Duration > 0 {
 		best := pollChoices[0]
 		for _, d := range pollChoices {
@@ -448,12 +403,12 @@ func (p *pop3Policy) set(pol accounts.POP3Policy) {
 		p.interval.SetSelected(pollLabel(best))
 	}
 	switch pol.Leave {
-	case accounts.LeaveDelete:
+	case types.LeaveDelete:
 		p.keep.SetChecked(false)
-	case accounts.LeaveDeleteLocally:
+	case types.LeaveDeleteLocally:
 		p.keep.SetChecked(true)
 		p.keepFor.SetSelected(tr("until I delete it here"))
-	case accounts.LeaveDays:
+	case types.LeaveDays:
 		p.keep.SetChecked(true)
 		if !slices.Contains(p.days, pol.Days) {
 			p.days = append(p.days, pol.Days)
@@ -466,26 +421,26 @@ func (p *pop3Policy) set(pol accounts.POP3Policy) {
 	}
 }
 
-func (p *pop3Policy) read() accounts.POP3Policy {
-	var pol accounts.POP3Policy
+func (p *pop3Policy) read() types.POP3Policy {
+	var pol types.POP3Policy
 	pol.PollInterval.Duration = 10 * time.Minute
 	if i := p.interval.SelectedIndex(); i >= 0 && i < len(pollChoices) {
 		pol.PollInterval.Duration = pollChoices[i]
 	}
 	if !p.keep.Checked {
-		pol.Leave = accounts.LeaveDelete
+		pol.Leave = types.LeaveDelete
 		return pol
 	}
 	switch i := p.keepFor.SelectedIndex(); {
 	case i == 0:
-		pol.Leave = accounts.LeaveDeleteLocally
+		pol.Leave = types.LeaveDeleteLocally
 	case i >= 2:
-		pol.Leave = accounts.LeaveDays
+		pol.Leave = types.LeaveDays
 		if i-2 < len(p.days) {
 			pol.Days = p.days[i-2]
 		}
 	default:
-		pol.Leave = accounts.LeaveKeep
+		pol.Leave = types.LeaveKeep
 	}
 	return pol
 }

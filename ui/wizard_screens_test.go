@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"postbode/types"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,33 +23,33 @@ import (
 
 // screenTest fails a connection test by the incoming host's first label, so each screenshot shows
 // one kind of failure; "slow" waits until the test is stopped.
-func screenTest(ctx context.Context, acc accounts.Account, pw string) (accounts.TestReport, error) {
+func screenTest(ctx context.Context, acc types.Account, pw string) (types.TestReport, error) {
 	host := acc.Incoming.Host
 	switch {
 	case strings.HasPrefix(host, "slow"):
 		<-ctx.Done()
-		return accounts.TestReport{}, ctx.Err()
+		return types.TestReport{}, ctx.Err()
 	case pw == "wrong":
-		return accounts.TestReport{}, errors.New("imap login as me@example.org: NO [AUTHENTICATIONFAILED] Authentication failed.")
+		return types.TestReport{}, errors.New("imap login as me@example.org: NO [AUTHENTICATIONFAILED] Authentication failed.")
 	case strings.HasPrefix(host, "selfsigned"):
 		nb := time.Date(2025, 3, 1, 9, 0, 0, 0, time.Local)
-		return accounts.TestReport{}, fmt.Errorf("imap connect: %w", &transport.CertError{
+		return types.TestReport{}, fmt.Errorf("imap connect: %w", &transport.CertError{
 			Host: host, Reason: transport.ReasonSelfSigned,
 			Subject: "CN=" + host + ",O=Home server", Issuer: "CN=" + host + ",O=Home server",
 			NotBefore: nb, NotAfter: nb.AddDate(2, 0, 0), DNSNames: []string{host},
 			SHA256: "3f9a1c07d2e84b6f5a90c3e1d7b2468f0e5c9a7b3d1f2e4c6a8b0d9f1e3c5a7b",
 		})
 	case strings.HasPrefix(host, "plain"):
-		return accounts.TestReport{}, fmt.Errorf("imap connect: %s:143: %w", host, transport.ErrStartTLSUnavailable)
+		return types.TestReport{}, fmt.Errorf("imap connect: %s:143: %w", host, transport.ErrStartTLSUnavailable)
 	case strings.HasPrefix(host, "down"):
-		return accounts.TestReport{}, fmt.Errorf("imap connect: %w", &net.OpError{Op: "dial", Net: "tcp",
+		return types.TestReport{}, fmt.Errorf("imap connect: %w", &net.OpError{Op: "dial", Net: "tcp",
 			Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)})
 	}
-	return accounts.TestReport{TLS: "TLS 1.3 TLS_AES_128_GCM_SHA256"}, nil
+	return types.TestReport{TLS: "TLS 1.3 TLS_AES_128_GCM_SHA256"}, nil
 }
 
 // screenSMTP fails an outgoing server the way screenTest fails an incoming one with that name.
-func screenSMTP(ctx context.Context, acc accounts.Account, pw string) error {
+func screenSMTP(ctx context.Context, acc types.Account, pw string) error {
 	a := acc
 	a.Incoming = acc.Outgoing
 	_, err := screenTest(ctx, a, pw)
@@ -57,8 +58,8 @@ func screenSMTP(ctx context.Context, acc accounts.Account, pw string) error {
 
 func screenDiscover(ctx context.Context, email string) ([]accounts.DiscoveryResult, error) {
 	domain := email[strings.LastIndex(email, "@")+1:]
-	srv := func(p accounts.DiscoveredProtocol, host string, port int) accounts.DiscoveredServer {
-		return accounts.DiscoveredServer{Protocol: p, Host: host, Port: port, Security: transport.SecurityTLS, Username: email}
+	srv := func(p types.Protocol, host string, port int) accounts.DiscoveredServer {
+		return accounts.DiscoveredServer{Protocol: p, Host: host, Port: port, Security: types.SecurityTLS, Username: email}
 	}
 	switch domain {
 	case "slow.example":
@@ -66,20 +67,20 @@ func screenDiscover(ctx context.Context, email string) ([]accounts.DiscoveryResu
 		return nil, ctx.Err()
 	case "guess.example":
 		return []accounts.DiscoveryResult{{Source: "guessed and probed",
-			Incoming: []accounts.DiscoveredServer{srv(accounts.DiscoveredIMAP, "mail.guess.example", 993)},
-			Outgoing: []accounts.DiscoveredServer{srv(accounts.DiscoveredSMTP, "mail.guess.example", 465)}}}, nil
+			Incoming: []accounts.DiscoveredServer{srv(types.IMAP, "mail.guess.example", 993)},
+			Outgoing: []accounts.DiscoveredServer{srv(types.SMTP, "mail.guess.example", 465)}}}, nil
 	}
 	return []accounts.DiscoveryResult{{Source: "ISPDB", DisplayName: "Example Mail",
-		Incoming: []accounts.DiscoveredServer{srv(accounts.DiscoveredIMAP, "imap."+domain, 993), srv(accounts.DiscoveredPOP3, "pop."+domain, 995)},
-		Outgoing: []accounts.DiscoveredServer{srv(accounts.DiscoveredSMTP, "smtp."+domain, 465)}}}, nil
+		Incoming: []accounts.DiscoveredServer{srv(types.IMAP, "imap."+domain, 993), srv(types.POP3, "pop."+domain, 995)},
+		Outgoing: []accounts.DiscoveredServer{srv(types.SMTP, "smtp."+domain, 465)}}}, nil
 }
 
 // TestWizardScreenshots renders every step of the wizard and the Account settings window to PNG
 // files (under the temporary directory's postbode-screenshots; docs/screenshots keeps copies).
 func TestWizardScreenshots(t *testing.T) {
-	backend := accounts.Backend{New: func(d accounts.EngineDeps) accounts.Engine { return &testEngine{deps: d} }, Test: screenTest}
-	backends := map[accounts.Kind]accounts.Backend{accounts.KindIMAP: backend, accounts.KindPOP3: backend}
-	smtpOK := func(context.Context, accounts.Account, string) error { return nil }
+	backend := types.Backend{New: func(d types.EngineDeps) types.Engine { return &testEngine{deps: d} }, Test: screenTest}
+	backends := map[types.Protocol]types.Backend{types.IMAP: backend, types.POP3: backend}
+	smtpOK := func(context.Context, types.Account, string) error { return nil }
 	e := newWizardEnv(t, wizardOpts{backends: backends, discover: screenDiscover, testSMTP: screenSMTP})
 	e.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), theme.VariantLight})
 	shot := func(w fyne.Window, name string) {
@@ -134,8 +135,8 @@ func TestWizardScreenshots(t *testing.T) {
 	testPage := func(host, pw, name string) {
 		t.Helper()
 		w.password = pw
-		acc := w.accountFrom(accounts.DiscoveryResult{Incoming: []accounts.DiscoveredServer{{Protocol: accounts.DiscoveredIMAP, Host: host, Port: 993, Security: transport.SecurityTLS, Username: "anna@example.org"}},
-			Outgoing: []accounts.DiscoveredServer{{Protocol: accounts.DiscoveredSMTP, Host: outHost, Port: 465, Security: transport.SecurityTLS, Username: "anna@example.org"}}}, accounts.KindIMAP)
+		acc := w.accountFrom(accounts.DiscoveryResult{Incoming: []accounts.DiscoveredServer{{Protocol: types.IMAP, Host: host, Port: 993, Security: types.SecurityTLS, Username: "anna@example.org"}},
+			Outgoing: []accounts.DiscoveredServer{{Protocol: types.SMTP, Host: outHost, Port: 465, Security: types.SecurityTLS, Username: "anna@example.org"}}}, types.IMAP)
 		w.setAccount(acc)
 		w.showTest()
 		if !strings.HasPrefix(host, "slow") {
@@ -161,11 +162,11 @@ func TestWizardScreenshots(t *testing.T) {
 
 	// Account settings with a POP3 account, and the question before removing it.
 	pop := testAccount("home")
-	pop.Kind, pop.Incoming.Port = accounts.KindPOP3, 995
+	pop.Kind, pop.Incoming.Port = types.POP3, 995
 	pop.Incoming.Host = "pop.home.example"
 	pop.Incoming.PinSHA256 = "3f9a1c07d2e84b6f5a90c3e1d7b2468f0e5c9a7b3d1f2e4c6a8b0d9f1e3c5a7b"
-	pop.POP3 = accounts.POP3Policy{Leave: accounts.LeaveDays, Days: 30}
-	s := newWizardEnv(t, wizardOpts{backends: backends, testSMTP: smtpOK, accounts: []accounts.Account{pop, testAccount("work")}})
+	pop.POP3 = types.POP3Policy{Leave: types.LeaveDays, Days: 30}
+	s := newWizardEnv(t, wizardOpts{backends: backends, testSMTP: smtpOK, accounts: []types.Account{pop, testAccount("work")}})
 	s.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), theme.VariantLight})
 	s.u.openAccountSettings("home")
 	s.settle()

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"postbode/types"
 	"slices"
 	"strings"
 
@@ -22,7 +23,7 @@ type accountSettings struct {
 	u   *ui
 	win fyne.Window
 
-	acc      accounts.Account
+	acc      types.Account
 	pick     *widget.Select
 	nameE    *widget.Entry
 	emailE   *widget.Entry
@@ -174,7 +175,7 @@ func (s *accountSettings) load(name string) {
 	s.emailE.SetText(acc.Email)
 	s.form.set(acc)
 	s.pop3.set(acc.POP3)
-	if acc.Kind == accounts.KindPOP3 {
+	if !s.u.deps.Manager.KeepsMailOnServer(acc.Kind) {
 		s.pop3Box.Show()
 	} else {
 		s.pop3Box.Hide()
@@ -214,7 +215,7 @@ func (s *accountSettings) askPassword() {
 }
 
 // read returns the account as edited, or says what to correct.
-func (s *accountSettings) read() (accounts.Account, error) {
+func (s *accountSettings) read() (types.Account, error) {
 	acc, err := s.form.read(s.acc)
 	if err != nil {
 		return acc, err
@@ -224,7 +225,7 @@ func (s *accountSettings) read() (accounts.Account, error) {
 	if !strings.Contains(acc.Email, "@") {
 		return acc, errors.New(tr("Enter your whole e-mail address, such as you@example.org."))
 	}
-	if acc.Kind == accounts.KindPOP3 {
+	if !s.u.deps.Manager.KeepsMailOnServer(acc.Kind) {
 		acc.POP3 = s.pop3.read()
 	}
 	return acc, nil
@@ -317,7 +318,7 @@ func (s *accountSettings) tested(ok bool) {
 func (s *accountSettings) confirmRemove() {
 	acc := s.acc
 	var keepText, deleteText string
-	if acc.Kind == accounts.KindPOP3 {
+	if !s.u.deps.Manager.KeepsMailOnServer(acc.Kind) {
 		keepText = tr("Its downloaded mail stays on this computer and can still be read. It may exist nowhere else.")
 		deleteText = tr("Also delete its downloaded mail from this computer")
 	} else {
@@ -331,7 +332,7 @@ func (s *accountSettings) confirmRemove() {
 			if !ok {
 				return
 			}
-			if del.Checked && acc.Kind == accounts.KindPOP3 {
+			if del.Checked && !s.u.deps.Manager.KeepsMailOnServer(acc.Kind) {
 				s.confirmDeletePOP3Mail(acc)
 				return
 			}
@@ -341,7 +342,7 @@ func (s *accountSettings) confirmRemove() {
 	d.Show()
 }
 
-func (s *accountSettings) confirmDeletePOP3Mail(acc accounts.Account) {
+func (s *accountSettings) confirmDeletePOP3Mail(acc types.Account) {
 	text := wrapped(tr("The mail of {{.Name}} was downloaded with POP3: this computer may hold the only copy. Deleting it cannot be undone.", map[string]any{"Name": acc.Name}))
 	d := dialog.NewCustomConfirm(tr("Delete the downloaded mail for good?"), tr("Delete mail for good"), tr("Keep the mail"), text, func(ok bool) {
 		s.remove(acc, ok)
@@ -350,7 +351,7 @@ func (s *accountSettings) confirmDeletePOP3Mail(acc accounts.Account) {
 	d.Show()
 }
 
-func (s *accountSettings) remove(acc accounts.Account, deleteMail bool) {
+func (s *accountSettings) remove(acc types.Account, deleteMail bool) {
 	s.check.stop()
 	s.u.tasks.spawn(func(ctx context.Context) {
 		err := s.u.deps.Manager.RemoveAccount(ctx, acc.Name, deleteMail)
@@ -358,7 +359,7 @@ func (s *accountSettings) remove(acc accounts.Account, deleteMail bool) {
 			if err != nil {
 				s.u.showError(acc.Name, err)
 			}
-			s.u.status.setState(accounts.ConnState{Account: acc.Name, State: accounts.StateOffline})
+			s.u.status.setState(types.ConnState{Account: acc.Name, State: types.StateOffline})
 			s.u.folders.reload()
 			if names := s.u.configuredAccounts(); len(names) > 0 {
 				s.load(names[0])

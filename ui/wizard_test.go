@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"postbode/types"
 	"strings"
 	"sync"
 	"testing"
@@ -91,16 +92,16 @@ type wizardEnv struct {
 }
 
 type wizardOpts struct {
-	backends map[accounts.Kind]accounts.Backend
+	backends map[types.Protocol]types.Backend
 	discover func(ctx context.Context, email string) ([]accounts.DiscoveryResult, error)
-	testSMTP func(ctx context.Context, acc accounts.Account, password string) error
-	accounts []accounts.Account // configured before the window opens, with password "pw"
+	testSMTP func(ctx context.Context, acc types.Account, password string) error
+	accounts []types.Account // configured before the window opens, with password "pw"
 }
 
-func realBackends() map[accounts.Kind]accounts.Backend {
-	return map[accounts.Kind]accounts.Backend{
-		accounts.KindIMAP: {New: imapsync.New, Test: imapsync.Test},
-		accounts.KindPOP3: {New: pop3sync.New, Test: pop3sync.Test},
+func realBackends() map[types.Protocol]types.Backend {
+	return map[types.Protocol]types.Backend{
+		types.IMAP: {New: imapsync.New, Test: imapsync.Test},
+		types.POP3: {New: pop3sync.New, Test: pop3sync.Test},
 	}
 }
 
@@ -414,7 +415,7 @@ func TestWizardIMAPEndToEnd(t *testing.T) {
 		t.Fatalf("wizard still open: %q", windowTexts(w.win))
 	}
 	acc, ok := e.mgr.Account("alice@mail.test")
-	if !ok || acc.Kind != accounts.KindIMAP || acc.Incoming.User != "alice" || acc.DisplayName != "Alice Tester" {
+	if !ok || acc.Kind != types.IMAP || acc.Incoming.User != "alice" || acc.DisplayName != "Alice Tester" {
 		t.Fatalf("account = %+v, %v", acc, ok)
 	}
 	if pw := e.store.keyring["alice@mail.test"]; pw != canaryPW {
@@ -424,7 +425,7 @@ func TestWizardIMAPEndToEnd(t *testing.T) {
 	if !e.u.showingPanes {
 		t.Fatal("the main window still shows the welcome screen")
 	}
-	if st := e.u.status.states["alice@mail.test"].State; st != accounts.StateOnline && st != accounts.StateSyncing {
+	if st := e.u.status.states["alice@mail.test"].State; st != types.StateOnline && st != types.StateSyncing {
 		t.Fatalf("status bar state %q", st)
 	}
 	cfg, err := accounts.LoadConfig(e.cfgPath)
@@ -442,7 +443,7 @@ func TestWizardPOP3EndToEnd(t *testing.T) {
 	backends := realBackends()
 	for k, b := range backends {
 		inner := b.Test
-		b.Test = func(ctx context.Context, acc accounts.Account, pw string) (accounts.TestReport, error) {
+		b.Test = func(ctx context.Context, acc types.Account, pw string) (types.TestReport, error) {
 			mu.Lock()
 			tests++
 			mu.Unlock()
@@ -478,7 +479,7 @@ func TestWizardPOP3EndToEnd(t *testing.T) {
 		}
 	}
 	e.settle()
-	if w.kind != accounts.KindPOP3 {
+	if w.kind != types.POP3 {
 		t.Fatal("POP3 not chosen")
 	}
 	e.mustShow(w.win, "Incoming mail (POP3): localhost:", "Keep mail on the server")
@@ -496,7 +497,7 @@ func TestWizardPOP3EndToEnd(t *testing.T) {
 	}
 	tapButton(t, e.harness, w.win, "Finish")
 	acc, ok := e.mgr.Account("alice@mail.test")
-	if !ok || acc.Kind != accounts.KindPOP3 || acc.POP3.Leave != accounts.LeaveDays || acc.POP3.Days != 14 ||
+	if !ok || acc.Kind != types.POP3 || acc.POP3.Leave != types.LeaveDays || acc.POP3.Days != 14 ||
 		acc.POP3.PollInterval.Duration != 5*time.Minute {
 		t.Fatalf("account = %+v", acc)
 	}
@@ -560,7 +561,7 @@ func closedPort(t *testing.T) int {
 }
 
 // manualIMAP fills the manual page with an IMAP server on 127.0.0.1.
-func (e *wizardEnv) manualIMAP(w *wizard, port int, security, caFile, user string) {
+func (e *wizardEnv) manualIMAP(w *wizard, port int, security types.Security, caFile, user string) {
 	e.t.Helper()
 	if w.page != pageManual {
 		e.t.Fatalf("wizard shows %q, not the manual settings", w.page)
@@ -595,7 +596,7 @@ func TestWizardConnectionFailures(t *testing.T) {
 		e.mustShow(w.win, "No settings were found for mail.test")
 		// Unencrypted connections only to local hosts.
 		w.form.in.host.SetText("mail.example.org")
-		w.form.in.security.SetSelected(securityLabel(secPlain))
+		w.form.in.security.SetSelected(securityLabel(types.SecurityPlain))
 		w.form.out.host.SetText("mail.example.org")
 		tapButton(t, e.harness, w.win, "Test settings")
 		e.mustShow(w.win, "Unencrypted connections are allowed only to a server on this computer or your local network")
@@ -608,7 +609,7 @@ func TestWizardConnectionFailures(t *testing.T) {
 		e := newEnv(t)
 		w := e.fillIdentity("alice@mail.test", "not-the-password")
 		tapLink(t, e.harness, w.win, "Configure manually")
-		e.manualIMAP(w, d.IMAPSPort, secTLS, d.CAFile, "alice")
+		e.manualIMAP(w, d.IMAPSPort, types.SecurityTLS, d.CAFile, "alice")
 		e.mustShow(w.win, "The server refused the user name or password.", "app password")
 		if w.tested || !findButton(t, w.win, "Finish").Disabled() {
 			t.Fatal("a refused login can be finished")
@@ -634,7 +635,7 @@ func TestWizardConnectionFailures(t *testing.T) {
 		e := newEnv(t)
 		w := e.fillIdentity("alice@mail.test", canaryPW)
 		tapLink(t, e.harness, w.win, "Configure manually")
-		e.manualIMAP(w, d.IMAPSPort, secTLS, "", "alice") // the test bed's CA is not trusted
+		e.manualIMAP(w, d.IMAPSPort, types.SecurityTLS, "", "alice") // the test bed's CA is not trusted
 		e.mustShow(w.win, "The certificate of 127.0.0.1 is not trusted.", "issued by an authority this computer does not know",
 			"Postbode testbed CA", "Trust it only if you know this server")
 		cert, ok := accounts.CertProblem(w.check.results[serverIncoming])
@@ -659,7 +660,7 @@ func TestWizardConnectionFailures(t *testing.T) {
 		port, received := fakeIMAP(t)
 		w := e.fillIdentity("alice@mail.test", canaryPW)
 		tapLink(t, e.harness, w.win, "Configure manually")
-		e.manualIMAP(w, port, secStartTLS, "", "alice")
+		e.manualIMAP(w, port, types.SecurityStartTLS, "", "alice")
 		e.mustShow(w.win, "127.0.0.1 did not offer encryption.",
 			"This server did not offer encryption; Postbode will not send your password.")
 		if got := received(); strings.Contains(got, canaryPW) || strings.Contains(strings.ToUpper(got), "LOGIN") {
@@ -672,7 +673,7 @@ func TestWizardConnectionFailures(t *testing.T) {
 		port := closedPort(t)
 		w := e.fillIdentity("alice@mail.test", canaryPW)
 		tapLink(t, e.harness, w.win, "Configure manually")
-		e.manualIMAP(w, port, secTLS, "", "alice")
+		e.manualIMAP(w, port, types.SecurityTLS, "", "alice")
 		e.mustShow(w.win, fmt.Sprintf("Could not connect to 127.0.0.1 on port %d.", port), "a firewall may block the port")
 		// Manual settings stay one click away.
 		tapButton(t, e.harness, w.win, "Edit settings")
@@ -703,19 +704,19 @@ func TestWizardTrustAndConfirmRules(t *testing.T) {
 	w := &wizard{}
 	w.acc.Email = "me@example.org"
 	r := accounts.DiscoveryResult{Incoming: []accounts.DiscoveredServer{
-		{Protocol: accounts.DiscoveredIMAP, Host: "plain.example.org", Port: 143, Security: secPlain},
-		{Protocol: accounts.DiscoveredIMAP, Host: "imap.example.org", Port: 993, Security: secTLS},
+		{Protocol: types.IMAP, Host: "plain.example.org", Port: 143, Security: types.SecurityPlain},
+		{Protocol: types.IMAP, Host: "imap.example.org", Port: 993, Security: types.SecurityTLS},
 	}}
-	if a := w.accountFrom(r, accounts.KindIMAP); a.Incoming.Host != "imap.example.org" || a.Incoming.User != "me@example.org" {
+	if a := w.accountFrom(r, types.IMAP); a.Incoming.Host != "imap.example.org" || a.Incoming.User != "me@example.org" {
 		t.Fatalf("accountFrom = %+v", a.Incoming)
 	}
 	r.Incoming = r.Incoming[:1]
-	if a := w.accountFrom(r, accounts.KindIMAP); a.Incoming.Host != "" {
+	if a := w.accountFrom(r, types.IMAP); a.Incoming.Host != "" {
 		t.Fatalf("a plaintext server was taken from discovery: %+v", a.Incoming)
 	}
 	// OAuth-only providers are explained.
 	e := errors.New("imap login as me: NO [AUTHENTICATIONFAILED] AUTHENTICATE failed: basic authentication is disabled")
-	if got := problemTitle(accounts.Server{Host: "outlook.example"}, e); got != "outlook.example does not accept passwords from mail programs." {
+	if got := problemTitle(types.Server{Host: "outlook.example"}, e); got != "outlook.example does not accept passwords from mail programs." {
 		t.Fatalf("OAuth title %q", got)
 	}
 	if !strings.Contains(problemAdvice(e), "app password") {
@@ -731,25 +732,25 @@ func TestWizardTrustAndConfirmRules(t *testing.T) {
 
 func TestAccountSettingsEditPasswordAndRemove(t *testing.T) {
 	var mu sync.Mutex
-	var tested []accounts.Account
+	var tested []types.Account
 	var testedPW []string
-	backend := accounts.Backend{
-		New: func(d accounts.EngineDeps) accounts.Engine { return &testEngine{deps: d} },
-		Test: func(ctx context.Context, acc accounts.Account, pw string) (accounts.TestReport, error) {
+	backend := types.Backend{
+		New: func(d types.EngineDeps) types.Engine { return &testEngine{deps: d} },
+		Test: func(ctx context.Context, acc types.Account, pw string) (types.TestReport, error) {
 			mu.Lock()
 			defer mu.Unlock()
 			tested = append(tested, acc)
 			testedPW = append(testedPW, pw)
-			return accounts.TestReport{TLS: "TLS 1.3"}, nil
+			return types.TestReport{TLS: "TLS 1.3"}, nil
 		},
 	}
 	imapAcc := testAccount("work")
 	popAcc := testAccount("home")
-	popAcc.Kind = accounts.KindPOP3
+	popAcc.Kind = types.POP3
 	popAcc.Incoming.Port = 995
 	e := newWizardEnv(t, wizardOpts{
-		backends: map[accounts.Kind]accounts.Backend{accounts.KindIMAP: backend, accounts.KindPOP3: backend},
-		accounts: []accounts.Account{imapAcc, popAcc},
+		backends: map[types.Protocol]types.Backend{types.IMAP: backend, types.POP3: backend},
+		accounts: []types.Account{imapAcc, popAcc},
 	})
 	e.folder("home", "INBOX", localcache.RoleInbox)
 	e.folder("work", "INBOX", localcache.RoleInbox)
@@ -834,9 +835,9 @@ func TestAccountSettingsEditPasswordAndRemove(t *testing.T) {
 
 // fakeBackends accept every login unless screenTest says otherwise (by the incoming host's first
 // label: "selfsigned", "down", …), and run engines that do nothing.
-func fakeBackends() map[accounts.Kind]accounts.Backend {
-	b := accounts.Backend{New: func(d accounts.EngineDeps) accounts.Engine { return &testEngine{deps: d} }, Test: screenTest}
-	return map[accounts.Kind]accounts.Backend{accounts.KindIMAP: b, accounts.KindPOP3: b}
+func fakeBackends() map[types.Protocol]types.Backend {
+	b := types.Backend{New: func(d types.EngineDeps) types.Engine { return &testEngine{deps: d} }, Test: screenTest}
+	return map[types.Protocol]types.Backend{types.IMAP: b, types.POP3: b}
 }
 
 func notFoundDiscovery(ctx context.Context, email string) ([]accounts.DiscoveryResult, error) {
@@ -905,10 +906,10 @@ func (e *wizardEnv) manualServers(w *wizard, inHost string, inPort int, outHost 
 	}
 	w.form.kind.SetSelected("IMAP")
 	w.form.in.host.SetText(inHost)
-	w.form.in.security.SetSelected(securityLabel(secTLS))
+	w.form.in.security.SetSelected(securityLabel(types.SecurityTLS))
 	w.form.in.port.SetText(fmt.Sprint(inPort))
 	w.form.out.host.SetText(outHost)
-	w.form.out.security.SetSelected(securityLabel(secTLS))
+	w.form.out.security.SetSelected(securityLabel(types.SecurityTLS))
 	w.form.out.port.SetText(fmt.Sprint(outPort))
 }
 
@@ -973,7 +974,7 @@ func TestWizardBlankSMTP(t *testing.T) {
 	}
 	tapButton(t, e.harness, w.win, "Finish anyway")
 	acc, ok := e.mgr.Account("alice@mail.test")
-	if !ok || acc.Outgoing != (accounts.Server{}) {
+	if !ok || acc.Outgoing != (types.Server{}) {
 		t.Fatalf("account = %+v, %v", acc, ok)
 	}
 	if b := strings.Join(e.u.banners.texts(), "\n"); !strings.Contains(b, "Account settings") {
@@ -1103,7 +1104,7 @@ func TestWizardSmallThings(t *testing.T) {
 
 	t.Run("trust button at 768 pixels", func(t *testing.T) {
 		e := newWizardEnv(t, wizardOpts{backends: fakeBackends(), discover: notFoundDiscovery,
-			testSMTP: func(context.Context, accounts.Account, string) error { return nil }})
+			testSMTP: func(context.Context, types.Account, string) error { return nil }})
 		w := e.fillIdentity("alice@mail.test", canaryPW)
 		tapButton(t, e.harness, w.win, "Continue")
 		e.manualServers(w, "selfsigned.home.example", 993, "smtp.home.example", 465)
@@ -1120,7 +1121,7 @@ func TestWizardSmallThings(t *testing.T) {
 
 	t.Run("settings window fits 768 pixels", func(t *testing.T) {
 		acc := testAccount("work")
-		e := newWizardEnv(t, wizardOpts{backends: fakeBackends(), accounts: []accounts.Account{acc}})
+		e := newWizardEnv(t, wizardOpts{backends: fakeBackends(), accounts: []types.Account{acc}})
 		e.u.openAccountSettings("work")
 		e.settle()
 		s := e.u.accWin

@@ -31,23 +31,15 @@ import (
 	"time"
 
 	"postbode/sync/transport"
-)
-
-// Protocol is a mail protocol a server speaks.
-type Protocol string
-
-const (
-	IMAP Protocol = "imap"
-	POP3 Protocol = "pop3"
-	SMTP Protocol = "smtp"
+	"postbode/types"
 )
 
 // Server is one way to reach a mail server.
 type Server struct {
-	Protocol Protocol           `json:"protocol"`
-	Host     string             `json:"host"`
-	Port     int                `json:"port"`
-	Security transport.Security `json:"security"`
+	Protocol types.Protocol `json:"protocol"`
+	Host     string         `json:"host"`
+	Port     int            `json:"port"`
+	Security types.Security `json:"security"`
 	// Username has its placeholders (%EMAILADDRESS%, ...) resolved.
 	Username string `json:"username,omitempty"`
 	// Auth is the login method as the source names it ("password-cleartext",

@@ -10,12 +10,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"postbode/types"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"postbode/sync/transport"
 )
 
 func TestParseConfigOrderPlaceholdersAndSecurity(t *testing.T) {
@@ -39,17 +38,17 @@ func TestParseConfigOrderPlaceholdersAndSecurity(t *testing.T) {
 	email := "Jan.de.Vries@example.org"
 	want := []Server{
 		// POP3 first as the source said; within a protocol implicit TLS first.
-		{POP3, "pop.example.org", 995, transport.SecurityTLS, "Jan.de.Vries", "password-cleartext"},
-		{IMAP, "imap.example.org", 993, transport.SecurityTLS, email, "OAuth2"},
-		{IMAP, "imap.example.org", 143, transport.SecurityStartTLS, email, "password-encrypted"},
-		{POP3, "pop.example.org", 110, transport.SecurityPlain, email, ""},
+		{types.POP3, "pop.example.org", 995, types.SecurityTLS, "Jan.de.Vries", "password-cleartext"},
+		{types.IMAP, "imap.example.org", 993, types.SecurityTLS, email, "OAuth2"},
+		{types.IMAP, "imap.example.org", 143, types.SecurityStartTLS, email, "password-encrypted"},
+		{types.POP3, "pop.example.org", 110, types.SecurityPlain, email, ""},
 	}
 	if !sameServers(r.Incoming, want) {
 		t.Errorf("incoming =\n%+v\nwant\n%+v", r.Incoming, want)
 	}
 	wantOut := []Server{
-		{SMTP, "smtp.example.org", 465, transport.SecurityTLS, email, "password-cleartext"},
-		{SMTP, "smtp.example.org", 587, transport.SecurityStartTLS, email, "password-cleartext"},
+		{types.SMTP, "smtp.example.org", 465, types.SecurityTLS, email, "password-cleartext"},
+		{types.SMTP, "smtp.example.org", 587, types.SecurityStartTLS, email, "password-cleartext"},
 	}
 	if !sameServers(r.Outgoing, wantOut) {
 		t.Errorf("outgoing = %+v, want %+v", r.Outgoing, wantOut)
@@ -158,7 +157,7 @@ func TestAutoconfigDefaultURLForms(t *testing.T) {
 			if res[0].Source != tc.wantSource || res[0].InsecureSource != tc.insecure {
 				t.Fatalf("source = %q insecure=%v, want %q", res[0].Source, res[0].InsecureSource, tc.wantSource)
 			}
-			want := Server{IMAP, "imap.mail.test", 993, transport.SecurityTLS, "bob@mail.test", "password-cleartext"}
+			want := Server{types.IMAP, "imap.mail.test", 993, types.SecurityTLS, "bob@mail.test", "password-cleartext"}
 			if len(res[0].Incoming) != 1 || res[0].Incoming[0] != want {
 				t.Errorf("incoming = %+v", res[0].Incoming)
 			}
@@ -205,7 +204,7 @@ func TestISPDBByDomainAndViaMX(t *testing.T) {
 		opts.Resolver = &fakeResolver{}
 		r := mustDiscover(t, "kees@own.test", opts)
 		if r[0].Source != "ISPDB" || r[0].DisplayName != "Own Mail" ||
-			r[0].Incoming[0] != (Server{POP3, "pop.own.test", 995, transport.SecurityTLS, "kees", ""}) {
+			r[0].Incoming[0] != (Server{types.POP3, "pop.own.test", 995, types.SecurityTLS, "kees", ""}) {
 			t.Errorf("got %+v", r)
 		}
 	})
@@ -286,16 +285,16 @@ func TestSRVRecords(t *testing.T) {
 	}
 	u := "me@srv.test"
 	want := []Server{
-		{IMAP, "imap-heavy.srv.test", 993, transport.SecurityTLS, u, ""},
-		{IMAP, "imap-light.srv.test", 993, transport.SecurityTLS, u, ""},
-		{IMAP, "imap-heavy.srv.test", 143, transport.SecurityStartTLS, u, ""},
-		{POP3, "pop.srv.test", 110, transport.SecurityStartTLS, u, ""},
-		{IMAP, "imap-backup.srv.test", 993, transport.SecurityTLS, u, ""},
+		{types.IMAP, "imap-heavy.srv.test", 993, types.SecurityTLS, u, ""},
+		{types.IMAP, "imap-light.srv.test", 993, types.SecurityTLS, u, ""},
+		{types.IMAP, "imap-heavy.srv.test", 143, types.SecurityStartTLS, u, ""},
+		{types.POP3, "pop.srv.test", 110, types.SecurityStartTLS, u, ""},
+		{types.IMAP, "imap-backup.srv.test", 993, types.SecurityTLS, u, ""},
 	}
 	if !sameServers(r[0].Incoming, want) {
 		t.Errorf("incoming =\n%+v\nwant\n%+v", r[0].Incoming, want)
 	}
-	wantOut := []Server{{SMTP, "smtp.srv.test", 587, transport.SecurityStartTLS, u, ""}}
+	wantOut := []Server{{types.SMTP, "smtp.srv.test", 587, types.SecurityStartTLS, u, ""}}
 	if !sameServers(r[0].Outgoing, wantOut) {
 		t.Errorf("outgoing = %+v (a \".\" target means not offered)", r[0].Outgoing)
 	}

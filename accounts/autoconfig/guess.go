@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"postbode/sync/transport"
+	"postbode/types"
 )
 
 // guessCandidate is one host and port that might serve a protocol.
@@ -25,7 +26,7 @@ const (
 	guessOK
 )
 
-var guessProtocols = []Protocol{IMAP, POP3, SMTP}
+var guessProtocols = []types.Protocol{types.IMAP, types.POP3, types.SMTP}
 
 // guessCandidates lists the usual names (and the bare domain, as Thunderbird
 // does) with implicit-TLS ports first, then STARTTLS ports. Never plaintext.
@@ -33,26 +34,21 @@ var guessProtocols = []Protocol{IMAP, POP3, SMTP}
 // protocols interleaved so each gets its best guesses tried early.
 func guessCandidates(a address) []guessCandidate {
 	d := a.domain
-	hosts := map[Protocol][]string{
-		IMAP: {"imap." + d, "mail." + d, d},
-		POP3: {"pop3." + d, "pop." + d, "mail." + d, d},
-		SMTP: {"smtp." + d, "mail." + d, d},
+	hosts := map[types.Protocol][]string{
+		types.IMAP: {"imap." + d, "mail." + d, d},
+		types.POP3: {"pop3." + d, "pop." + d, "mail." + d, d},
+		types.SMTP: {"smtp." + d, "mail." + d, d},
 	}
-	ports := map[Protocol]map[transport.Security]int{
-		IMAP: {transport.SecurityTLS: 993, transport.SecurityStartTLS: 143},
-		POP3: {transport.SecurityTLS: 995, transport.SecurityStartTLS: 110},
-		SMTP: {transport.SecurityTLS: 465, transport.SecurityStartTLS: 587},
-	}
-	rank := map[Protocol]int{}
+	rank := map[types.Protocol]int{}
 	var out []guessCandidate
-	for _, sec := range []transport.Security{transport.SecurityTLS, transport.SecurityStartTLS} {
+	for _, sec := range []types.Security{types.SecurityTLS, types.SecurityStartTLS} {
 		for h := 0; h < 4; h++ {
 			for _, p := range guessProtocols {
 				if h >= len(hosts[p]) || !validHostname(hosts[p][h]) {
 					continue
 				}
 				out = append(out, guessCandidate{
-					server: Server{Protocol: p, Host: hosts[p][h], Port: ports[p][sec], Security: sec, Username: a.email},
+					server: Server{Protocol: p, Host: hosts[p][h], Port: types.DefaultPort(p, sec), Security: sec, Username: a.email},
 					rank:   rank[p],
 				})
 				rank[p]++
@@ -94,7 +90,7 @@ func guess(ctx context.Context, opts Options, a address) (*Result, error) {
 		}
 	}()
 
-	settledProto := func(p Protocol) bool {
+	settledProto := func(p types.Protocol) bool {
 		for i, c := range cands { // cands of p appear in rank order
 			if c.server.Protocol != p {
 				continue
@@ -133,7 +129,7 @@ loop:
 			go func() {
 				s := cands[i].server
 				res, err := opts.Probe(pctx, transport.Config{
-					Protocol:    transport.Protocol(s.Protocol),
+					Protocol:    types.Protocol(s.Protocol),
 					Host:        s.Host,
 					Port:        s.Port,
 					Security:    s.Security,
@@ -185,7 +181,7 @@ loop:
 			s := c.server
 			var password, oauth bool
 			s.Auth, password, oauth = authFromCaps(p, caps[i])
-			if p == SMTP {
+			if p == types.SMTP {
 				r.Outgoing = append(r.Outgoing, s)
 			} else {
 				r.Incoming = append(r.Incoming, s)
@@ -210,7 +206,7 @@ loop:
 
 // authFromCaps reads the login methods a server offers (over TLS) from the
 // probe's capabilities: IMAP atoms, POP3 CAPA lines, SMTP EHLO lines.
-func authFromCaps(p Protocol, caps []string) (auth string, password, oauth bool) {
+func authFromCaps(p types.Protocol, caps []string) (auth string, password, oauth bool) {
 	var mechs []string
 	loginDisabled := false
 	user := false
@@ -220,17 +216,17 @@ func authFromCaps(p Protocol, caps []string) (auth string, password, oauth bool)
 			continue
 		}
 		switch p {
-		case IMAP:
+		case types.IMAP:
 			if m, ok := strings.CutPrefix(f[0], "AUTH="); ok {
 				mechs = append(mechs, m)
 			}
 			loginDisabled = loginDisabled || f[0] == "LOGINDISABLED"
-		case POP3:
+		case types.POP3:
 			if f[0] == "SASL" {
 				mechs = append(mechs, f[1:]...)
 			}
 			user = user || f[0] == "USER"
-		case SMTP:
+		case types.SMTP:
 			if m, ok := strings.CutPrefix(f[0], "AUTH="); ok { // old form
 				mechs = append(mechs, m)
 			} else if f[0] == "AUTH" {
@@ -247,9 +243,9 @@ func authFromCaps(p Protocol, caps []string) (auth string, password, oauth bool)
 		}
 	}
 	switch p {
-	case IMAP:
+	case types.IMAP:
 		password = password || !loginDisabled // LOGIN works unless disabled
-	case POP3:
+	case types.POP3:
 		password = password || user || len(caps) == 0 // no CAPA: USER/PASS is the base protocol
 	}
 	switch {

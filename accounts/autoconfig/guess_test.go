@@ -17,6 +17,7 @@ import (
 
 	"postbode/internal/testbed"
 	"postbode/sync/transport"
+	"postbode/types"
 )
 
 // dovecotDialer maps every name under domain to the test-bed Dovecot by
@@ -57,8 +58,8 @@ func TestGuessFindsDovecot(t *testing.T) {
 	// for mail.test only: they are not confirmed. The bare domain is.
 	email := "alice@" + d.ServerName
 	want := []Server{
-		{IMAP, d.ServerName, 993, transport.SecurityTLS, email, "password-cleartext"},
-		{POP3, d.ServerName, 995, transport.SecurityTLS, email, "password-cleartext"},
+		{types.IMAP, d.ServerName, 993, types.SecurityTLS, email, "password-cleartext"},
+		{types.POP3, d.ServerName, 995, types.SecurityTLS, email, "password-cleartext"},
 	}
 	if !sameServers(res[0].Incoming, want) {
 		t.Errorf("incoming =\n%+v\nwant\n%+v", res[0].Incoming, want)
@@ -73,7 +74,7 @@ func TestGuessFindsDovecot(t *testing.T) {
 	}
 	sawWrongHost := false
 	for _, c := range cfgs {
-		if c.Security != transport.SecurityTLS && c.Security != transport.SecurityStartTLS {
+		if c.Security != types.SecurityTLS && c.Security != types.SecurityStartTLS {
 			t.Errorf("probe %s:%d with security %q", c.Host, c.Port, c.Security)
 		}
 		if c.ExtraRoots != d.CertPool || c.DialContext == nil || c.PinSHA256 != "" {
@@ -230,7 +231,7 @@ type fakeProbe struct {
 	active   int
 	maxSeen  int
 	probed   []string
-	security []transport.Security
+	security []types.Security
 }
 
 func (f *fakeProbe) probe(ctx context.Context, cfg transport.Config) (transport.ProbeResult, error) {
@@ -282,10 +283,10 @@ func TestGuessRankingAndConcurrency(t *testing.T) {
 	res := mustDiscover(t, "dirk@rank.test", opts)
 	u := "dirk@rank.test"
 	wantIn := []Server{
-		{IMAP, "mail.rank.test", 993, transport.SecurityTLS, u, "password-cleartext"},
-		{POP3, "rank.test", 110, transport.SecurityStartTLS, u, "password-cleartext"},
+		{types.IMAP, "mail.rank.test", 993, types.SecurityTLS, u, "password-cleartext"},
+		{types.POP3, "rank.test", 110, types.SecurityStartTLS, u, "password-cleartext"},
 	}
-	wantOut := []Server{{SMTP, "mail.rank.test", 465, transport.SecurityTLS, u, "password-cleartext"}}
+	wantOut := []Server{{types.SMTP, "mail.rank.test", 465, types.SecurityTLS, u, "password-cleartext"}}
 	if !sameServers(res[0].Incoming, wantIn) || !sameServers(res[0].Outgoing, wantOut) {
 		t.Errorf("got in %+v out %+v", res[0].Incoming, res[0].Outgoing)
 	}
@@ -310,7 +311,7 @@ func TestGuessRankingAndConcurrency(t *testing.T) {
 		}
 	}
 	for i, sec := range fp.security {
-		if sec == transport.SecurityPlain {
+		if sec == types.SecurityPlain {
 			t.Errorf("probed %s in plaintext", fp.probed[i])
 		}
 	}
@@ -343,20 +344,20 @@ func TestGuessTimeoutKeepsBestSoFar(t *testing.T) {
 
 func TestAuthFromCaps(t *testing.T) {
 	cases := []struct {
-		p               Protocol
+		p               types.Protocol
 		caps            []string
 		auth            string
 		password, oauth bool
 	}{
-		{IMAP, []string{"IMAP4rev1", "AUTH=PLAIN", "AUTH=XOAUTH2"}, "password-cleartext", true, true},
-		{IMAP, []string{"IMAP4rev1", "AUTH=XOAUTH2", "AUTH=OAUTHBEARER", "LOGINDISABLED"}, "OAuth2", false, true},
-		{IMAP, []string{"IMAP4rev1"}, "password-cleartext", true, false}, // LOGIN command
-		{POP3, nil, "password-cleartext", true, false},                   // no CAPA: USER/PASS
-		{POP3, []string{"SASL XOAUTH2", "TOP"}, "OAuth2", false, true},
-		{POP3, []string{"USER"}, "password-cleartext", true, false},
-		{SMTP, []string{"SIZE 1000", "AUTH LOGIN PLAIN XOAUTH2"}, "password-cleartext", true, true},
-		{SMTP, []string{"AUTH=LOGIN"}, "password-cleartext", true, false},
-		{SMTP, []string{"PIPELINING"}, "", false, false},
+		{types.IMAP, []string{"IMAP4rev1", "AUTH=PLAIN", "AUTH=XOAUTH2"}, "password-cleartext", true, true},
+		{types.IMAP, []string{"IMAP4rev1", "AUTH=XOAUTH2", "AUTH=OAUTHBEARER", "LOGINDISABLED"}, "OAuth2", false, true},
+		{types.IMAP, []string{"IMAP4rev1"}, "password-cleartext", true, false}, // LOGIN command
+		{types.POP3, nil, "password-cleartext", true, false},                   // no CAPA: USER/PASS
+		{types.POP3, []string{"SASL XOAUTH2", "TOP"}, "OAuth2", false, true},
+		{types.POP3, []string{"USER"}, "password-cleartext", true, false},
+		{types.SMTP, []string{"SIZE 1000", "AUTH LOGIN PLAIN XOAUTH2"}, "password-cleartext", true, true},
+		{types.SMTP, []string{"AUTH=LOGIN"}, "password-cleartext", true, false},
+		{types.SMTP, []string{"PIPELINING"}, "", false, false},
 	}
 	for _, tc := range cases {
 		auth, pw, oa := authFromCaps(tc.p, tc.caps)

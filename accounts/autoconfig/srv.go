@@ -4,24 +4,23 @@ import (
 	"context"
 	"errors"
 	"net"
+	"postbode/types"
 	"slices"
 	"sync"
-
-	"postbode/sync/transport"
 )
 
 // srvServices are the RFC 6186 services, with RFC 8314's implicit-TLS ones.
 var srvServices = []struct {
 	service  string
-	proto    Protocol
-	security transport.Security
+	proto    types.Protocol
+	security types.Security
 }{
-	{"imaps", IMAP, transport.SecurityTLS},
-	{"imap", IMAP, transport.SecurityStartTLS},
-	{"pop3s", POP3, transport.SecurityTLS},
-	{"pop3", POP3, transport.SecurityStartTLS},
-	{"submissions", SMTP, transport.SecurityTLS},
-	{"submission", SMTP, transport.SecurityStartTLS},
+	{"imaps", types.IMAP, types.SecurityTLS},
+	{"imap", types.IMAP, types.SecurityStartTLS},
+	{"pop3s", types.POP3, types.SecurityTLS},
+	{"pop3", types.POP3, types.SecurityStartTLS},
+	{"submissions", types.SMTP, types.SecurityTLS},
+	{"submission", types.SMTP, types.SecurityStartTLS},
 }
 
 type srvCandidate struct {
@@ -60,7 +59,7 @@ func lookupSRV(ctx context.Context, res Resolver, a address) (*Result, error) {
 				Protocol: svc.proto, Host: host, Port: int(rec.Port), Security: svc.security,
 				Username: a.email, // RFC 6186 §4: try the full address first
 			}}
-			if svc.proto == SMTP {
+			if svc.proto == types.SMTP {
 				out = append(out, c)
 			} else {
 				in = append(in, c)
@@ -77,8 +76,8 @@ func lookupSRV(ctx context.Context, res Resolver, a address) (*Result, error) {
 }
 
 func sortSRV(cs []srvCandidate) []Server {
-	protoRank := func(p Protocol) int {
-		if p == POP3 {
+	protoRank := func(p types.Protocol) int {
+		if p == types.POP3 {
 			return 1
 		}
 		return 0

@@ -9,11 +9,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"postbode/types"
 	"slices"
 	"strconv"
 	"strings"
-
-	"postbode/sync/transport"
 )
 
 // Limits on what a config source may send.
@@ -195,8 +194,8 @@ func parseConfig(data []byte, a address) (*Result, error) {
 	}
 	password, oauth := false, false
 	for _, xs := range p.Incoming {
-		proto := Protocol(strings.ToLower(strings.TrimSpace(xs.Type)))
-		if proto != IMAP && proto != POP3 {
+		proto := types.Protocol(strings.ToLower(strings.TrimSpace(xs.Type)))
+		if proto != types.IMAP && proto != types.POP3 {
 			continue // e.g. exchange, jmap: not spoken here
 		}
 		s, err := xs.server(proto, a)
@@ -217,7 +216,7 @@ func parseConfig(data []byte, a address) (*Result, error) {
 		if !strings.EqualFold(strings.TrimSpace(xs.Type), "smtp") {
 			continue
 		}
-		s, err := xs.server(SMTP, a)
+		s, err := xs.server(types.SMTP, a)
 		if err != nil {
 			return nil, fmt.Errorf("outgoing server: %w", err)
 		}
@@ -242,7 +241,7 @@ func isPasswordAuth(m string) bool {
 	return false
 }
 
-func (xs xmlServer) server(proto Protocol, a address) (Server, error) {
+func (xs xmlServer) server(proto types.Protocol, a address) (Server, error) {
 	host := normalizeHost(expand(xs.Hostname, a))
 	if !validHostname(host) {
 		return Server{}, fmt.Errorf("invalid hostname %q", clip(xs.Hostname))
@@ -251,14 +250,14 @@ func (xs xmlServer) server(proto Protocol, a address) (Server, error) {
 	if err != nil || port < 1 || port > 65535 {
 		return Server{}, fmt.Errorf("invalid port %q", clip(xs.Port))
 	}
-	var sec transport.Security
+	var sec types.Security
 	switch strings.ToLower(strings.TrimSpace(xs.SocketType)) {
 	case "ssl", "tls":
-		sec = transport.SecurityTLS
+		sec = types.SecurityTLS
 	case "starttls":
-		sec = transport.SecurityStartTLS
+		sec = types.SecurityStartTLS
 	case "plain":
-		sec = transport.SecurityPlain
+		sec = types.SecurityPlain
 	default:
 		return Server{}, fmt.Errorf("unknown socketType %q", clip(xs.SocketType))
 	}
@@ -288,11 +287,11 @@ func expand(s string, a address) string {
 }
 
 // securityRank orders implicit TLS before STARTTLS before plain (RFC 8314).
-func securityRank(s transport.Security) int {
+func securityRank(s types.Security) int {
 	switch s {
-	case transport.SecurityTLS:
+	case types.SecurityTLS:
 		return 0
-	case transport.SecurityStartTLS:
+	case types.SecurityStartTLS:
 		return 1
 	}
 	return 2
@@ -302,7 +301,7 @@ func securityRank(s transport.Security) int {
 // comes first, leaving the source's order between protocols (POP3 before
 // IMAP stays so) and otherwise untouched.
 func preferImplicitTLS(servers []Server) {
-	for _, proto := range []Protocol{IMAP, POP3, SMTP} {
+	for _, proto := range []types.Protocol{types.IMAP, types.POP3, types.SMTP} {
 		var idx []int
 		var group []Server
 		for i, s := range servers {

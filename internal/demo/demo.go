@@ -16,6 +16,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"postbode/types"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,7 +28,6 @@ import (
 
 	"postbode/accounts"
 	"postbode/internal/pki"
-	"postbode/sync/transport"
 )
 
 // The demo users and accounts.
@@ -64,11 +64,11 @@ type Options struct {
 // Demo is a running set of demo servers.
 type Demo struct {
 	Dir       string
-	Accounts  []accounts.Account // IMAPAccountName and POP3AccountName, SMTP on both
-	Passwords map[string]string  // account name → password; keep them in memory only
-	CAFile    string             // PEM of the CA that signed the servers' certificate
-	CertPool  *x509.CertPool     // the same CA, for clients in tests
-	IMAPAddr  string             // host:port, implicit TLS
+	Accounts  []types.Account   // IMAPAccountName and POP3AccountName, SMTP on both
+	Passwords map[string]string // account name → password; keep them in memory only
+	CAFile    string            // PEM of the CA that signed the servers' certificate
+	CertPool  *x509.CertPool    // the same CA, for clients in tests
+	IMAPAddr  string            // host:port, implicit TLS
 	POP3Addr  string
 	SMTPAddr  string
 
@@ -267,7 +267,7 @@ func (d *Demo) seed(seed int64, now time.Time, every time.Duration) error {
 	return nil
 }
 
-func (d *Demo) accounts() ([]accounts.Account, error) {
+func (d *Demo) accounts() ([]types.Account, error) {
 	port := func(addr string) int {
 		ap, err := netip.ParseAddrPort(addr)
 		if err != nil {
@@ -275,18 +275,18 @@ func (d *Demo) accounts() ([]accounts.Account, error) {
 		}
 		return int(ap.Port())
 	}
-	server := func(addr, user string) accounts.Server {
-		return accounts.Server{Host: loopback, Port: port(addr), Security: transport.SecurityTLS, User: user, CAFile: d.CAFile}
+	server := func(addr, user string) types.Server {
+		return types.Server{Host: loopback, Port: port(addr), Security: types.SecurityTLS, User: user, CAFile: d.CAFile}
 	}
-	accs := []accounts.Account{
+	accs := []types.Account{
 		{
-			Name: IMAPAccountName, Kind: accounts.KindIMAP, DisplayName: sanne.name, Email: IMAPUser,
+			Name: IMAPAccountName, Kind: types.IMAP, DisplayName: sanne.name, Email: IMAPUser,
 			Incoming: server(d.IMAPAddr, IMAPUser), Outgoing: server(d.SMTPAddr, IMAPUser),
 		},
 		{
-			Name: POP3AccountName, Kind: accounts.KindPOP3, DisplayName: info.name, Email: POP3User,
+			Name: POP3AccountName, Kind: types.POP3, DisplayName: info.name, Email: POP3User,
 			Incoming: server(d.POP3Addr, POP3User), Outgoing: server(d.SMTPAddr, POP3User),
-			POP3: accounts.POP3Policy{Leave: accounts.LeaveKeep},
+			POP3: types.POP3Policy{Leave: types.LeaveKeep},
 		},
 	}
 	for _, a := range accs {

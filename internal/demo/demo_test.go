@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"postbode/types"
 	"runtime"
 	"slices"
 	"strings"
@@ -39,7 +40,7 @@ func startDemo(t *testing.T, every time.Duration) *Demo {
 	return d
 }
 
-func account(t *testing.T, d *Demo, name string) accounts.Account {
+func account(t *testing.T, d *Demo, name string) types.Account {
 	t.Helper()
 	for _, a := range d.Accounts {
 		if a.Name == name {
@@ -47,7 +48,7 @@ func account(t *testing.T, d *Demo, name string) accounts.Account {
 		}
 	}
 	t.Fatalf("no account %q in %+v", name, d.Accounts)
-	return accounts.Account{}
+	return types.Account{}
 }
 
 // caPool reads the CA file the accounts point at, as the client does.
@@ -96,12 +97,12 @@ func TestAccountsAndProfile(t *testing.T) {
 		t.Fatalf("accounts = %+v", d.Accounts)
 	}
 	imapAcc, popAcc := account(t, d, IMAPAccountName), account(t, d, POP3AccountName)
-	if imapAcc.Kind != accounts.KindIMAP || imapAcc.Email != IMAPUser || popAcc.Kind != accounts.KindPOP3 || popAcc.Email != POP3User {
+	if imapAcc.Kind != types.IMAP || imapAcc.Email != IMAPUser || popAcc.Kind != types.POP3 || popAcc.Email != POP3User {
 		t.Fatalf("accounts = %+v", d.Accounts)
 	}
 	for _, a := range d.Accounts {
-		for _, s := range []accounts.Server{a.Incoming, a.Outgoing} {
-			if s.Host != "127.0.0.1" || s.Security != transport.SecurityTLS || s.CAFile != d.CAFile || s.PinSHA256 != "" {
+		for _, s := range []types.Server{a.Incoming, a.Outgoing} {
+			if s.Host != "127.0.0.1" || s.Security != types.SecurityTLS || s.CAFile != d.CAFile || s.PinSHA256 != "" {
 				t.Errorf("%s: server %+v must be loopback, implicit TLS, verified against the demo CA", a.Name, s)
 			}
 		}
@@ -121,7 +122,7 @@ func TestAccountsAndProfile(t *testing.T) {
 		t.Fatal("TLS to the demo server succeeded without trusting the demo CA")
 	}
 	// Through the client's own transport, using only what the account config says.
-	cfg, err := imapAcc.Incoming.Transport(transport.IMAP)
+	cfg, err := transport.ForServer(imapAcc.Incoming, types.IMAP)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +280,7 @@ func TestSMTPDeliversToDemoMailboxes(t *testing.T) {
 	popBefore := d.drop.len()
 
 	acc := account(t, d, POP3AccountName) // any demo user may send
-	cfg, err := acc.Outgoing.Transport(transport.SMTP)
+	cfg, err := transport.ForServer(acc.Outgoing, types.SMTP)
 	if err != nil {
 		t.Fatal(err)
 	}

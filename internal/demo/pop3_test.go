@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net"
+	"postbode/types"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +24,7 @@ type popClient struct {
 
 func dialPOP3(t *testing.T, d *Demo) *popClient {
 	t.Helper()
-	cfg, err := account(t, d, POP3AccountName).Incoming.Transport(transport.POP3)
+	cfg, err := transport.ForServer(account(t, d, POP3AccountName).Incoming, types.POP3)
 	if err != nil {
 		t.Fatal(err)
 	}

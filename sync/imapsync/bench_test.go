@@ -2,10 +2,10 @@ package imapsync
 
 import (
 	"context"
+	"postbode/types"
 	"testing"
 	"time"
 
-	"postbode/accounts"
 	"postbode/internal/testbed"
 )
 
@@ -34,8 +34,8 @@ func BenchmarkFirstSync10k(b *testing.B) {
 		h := newHarness(b, d, "alice", nil)
 		start := time.Now()
 		var seen bool
-		h.eng.d.Emit = func(ev accounts.Event) {
-			if p, ok := ev.(accounts.SyncProgress); ok && !seen && p.Folder == "INBOX" && p.Done >= 50 {
+		h.eng.d.Emit = func(ev types.Event) {
+			if p, ok := ev.(types.SyncProgress); ok && !seen && p.Folder == "INBOX" && p.Done >= 50 {
 				seen = true
 				first50 += time.Since(start)
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"postbode/types"
 	"sort"
 	"strconv"
 	"sync"
@@ -16,7 +17,6 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-sasl"
 
-	"postbode/accounts"
 	"postbode/internal/redact"
 	"postbode/sync/transport"
 )
@@ -152,8 +152,8 @@ func (cn *conn) abandon() {
 }
 
 // dialConfig builds the transport configuration for the account.
-func dialConfig(acc accounts.Account, opt *options) (transport.Config, error) {
-	cfg, err := acc.Incoming.Transport(transport.IMAP)
+func dialConfig(acc types.Account, opt *options) (transport.Config, error) {
+	cfg, err := transport.ForServer(acc.Incoming, types.IMAP)
 	if err != nil {
 		return cfg, fmt.Errorf("imap %s: %w", acc.Name, err)
 	}
@@ -168,7 +168,7 @@ func dialConfig(acc accounts.Account, opt *options) (transport.Config, error) {
 }
 
 // connect dials, logs in and reads the capabilities. The connection closes itself when ctx ends.
-func connect(ctx context.Context, acc accounts.Account, password string, opt *options) (*conn, error) {
+func connect(ctx context.Context, acc types.Account, password string, opt *options) (*conn, error) {
 	cfg, err := dialConfig(acc, opt)
 	if err != nil {
 		return nil, err
@@ -203,7 +203,7 @@ func connect(ctx context.Context, acc accounts.Account, password string, opt *op
 	return cn, nil
 }
 
-func (cn *conn) login(acc accounts.Account, password string) error {
+func (cn *conn) login(acc types.Account, password string) error {
 	stop := cn.watch(cn.opt.cmdTimeout)
 	defer stop()
 	if err := cn.cl.WaitGreeting(); err != nil {
@@ -282,13 +282,13 @@ func hasCode(err error, code imap.ResponseCode) bool {
 }
 
 // Test logs in, reports what the server offers, changes nothing and logs out.
-func Test(ctx context.Context, acc accounts.Account, password string) (accounts.TestReport, error) {
+func Test(ctx context.Context, acc types.Account, password string) (types.TestReport, error) {
 	return testWith(ctx, acc, password, defaultOptions())
 }
 
-func testWith(ctx context.Context, acc accounts.Account, password string, opt *options) (accounts.TestReport, error) {
+func testWith(ctx context.Context, acc types.Account, password string, opt *options) (types.TestReport, error) {
 	acc = acc.WithDefaults()
-	rep := accounts.TestReport{Server: net.JoinHostPort(acc.Incoming.Host, strconv.Itoa(acc.Incoming.Port))}
+	rep := types.TestReport{Server: net.JoinHostPort(acc.Incoming.Host, strconv.Itoa(acc.Incoming.Port))}
 	cn, err := connect(ctx, acc, password, opt)
 	if err != nil {
 		return rep, err

@@ -27,20 +27,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"postbode/types"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 
-	"postbode/accounts"
 	"postbode/localcache"
 )
 
 // Engine is the IMAP engine of one account.
 type Engine struct {
-	d     accounts.EngineDeps
-	acc   accounts.Account
+	d     types.EngineDeps
+	acc   types.Account
 	cache *localcache.Cache
 	opt   *options
 
@@ -67,17 +67,17 @@ type Engine struct {
 }
 
 var (
-	_ accounts.Engine      = (*Engine)(nil)
-	_ accounts.BodyFetcher = (*Engine)(nil) // Manager.FetchBody reaches FetchBody through it
+	_ types.Engine      = (*Engine)(nil)
+	_ types.BodyFetcher = (*Engine)(nil) // Manager.FetchBody reaches FetchBody through it
 )
 
 // Backend is the IMAP engine and connection test for the Manager.
-var Backend = accounts.Backend{New: New, Test: Test, KeepsMailOnServer: true}
+var Backend = types.Backend{New: New, Test: Test, KeepsMailOnServer: true}
 
 // New returns the engine for an account.
-func New(d accounts.EngineDeps) accounts.Engine { return newEngine(d, defaultOptions()) }
+func New(d types.EngineDeps) types.Engine { return newEngine(d, defaultOptions()) }
 
-func newEngine(d accounts.EngineDeps, opt *options) *Engine {
+func newEngine(d types.EngineDeps, opt *options) *Engine {
 	return &Engine{
 		d:       d,
 		acc:     d.Account.WithDefaults(),
@@ -94,14 +94,14 @@ func newEngine(d accounts.EngineDeps, opt *options) *Engine {
 	}
 }
 
-func (e *Engine) emit(ev accounts.Event) {
+func (e *Engine) emit(ev types.Event) {
 	if e.d.Emit != nil {
 		e.d.Emit(ev)
 	}
 }
 
 func (e *Engine) emitError(op string, err error) {
-	e.emit(accounts.Error{Account: e.acc.Name, Op: op, Err: err})
+	e.emit(types.Error{Account: e.acc.Name, Op: op, Err: err})
 }
 
 // Wake asks a running engine to replay pending operations and check every folder now.
@@ -146,13 +146,13 @@ func (e *Engine) Run(ctx context.Context) error {
 		return err
 	}
 	defer cn.close()
-	e.emit(accounts.ConnState{Account: e.acc.Name, State: accounts.StateSyncing})
+	e.emit(types.ConnState{Account: e.acc.Name, State: types.StateSyncing})
 	e.idleActive.Store(false)
 	defer e.idleActive.Store(false)
 	if err := e.pass(ctx, cn, passFull, nil); err != nil {
 		return err
 	}
-	e.emit(accounts.ConnState{Account: e.acc.Name, State: accounts.StateOnline})
+	e.emit(types.ConnState{Account: e.acc.Name, State: types.StateOnline})
 
 	nudge := make(chan struct{}, 1) // the IDLE side saw messages leave INBOX: poll the others now
 	idleErr := make(chan error, 1)
@@ -184,7 +184,7 @@ func (e *Engine) Run(ctx context.Context) error {
 				// No second connection (a per-user connection limit, most likely): poll INBOX
 				// with NOOP on this one and try again at the next full pass.
 				e.idleActive.Store(false)
-				e.emit(accounts.Notice{Account: e.acc.Name,
+				e.emit(types.Notice{Account: e.acc.Name,
 					Text: "No separate connection for push e-mail; checking for new mail every minute instead."})
 				continue
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"postbode/types"
 	"strings"
 	"testing"
 	"time"
@@ -45,7 +46,7 @@ func TestFirstSync(t *testing.T) {
 		}
 	}
 
-	h := newHarness(t, d, "alice", func(o *options, _ *accounts.Account) {
+	h := newHarness(t, d, "alice", func(o *options, _ *types.Account) {
 		// Small limits so the generated attachments (50 KB to 1 MB) take the partial-fetch path.
 		o.wholeBodyMax, o.wholeLiteral, o.chunkSize = 128<<10, 512<<10, 64<<10
 	})
@@ -117,11 +118,11 @@ func TestFirstSync(t *testing.T) {
 	var progress, newMail int
 	for _, ev := range h.rec.all() {
 		switch ev := ev.(type) {
-		case accounts.SyncProgress:
+		case types.SyncProgress:
 			if ev.Folder == "INBOX" && ev.Done == 2000 && ev.Total == 2000 {
 				progress++
 			}
-		case accounts.NewMail:
+		case types.NewMail:
 			newMail++
 		}
 	}
@@ -284,7 +285,7 @@ func testLiveChanges(t *testing.T, opts testbed.Options) {
 	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		newMail = 0
 		for _, ev := range h.rec.all() {
-			if nm, ok := ev.(accounts.NewMail); ok && nm.Folder == "INBOX" {
+			if nm, ok := ev.(types.NewMail); ok && nm.Folder == "INBOX" {
 				newMail += len(nm.Messages)
 				for _, m := range nm.Messages {
 					if m.ID == 0 || m.Subject == "" {
@@ -336,7 +337,7 @@ func testOfflineReplay(t *testing.T, dropCaps []string) {
 	if err := d.Deliver("alice", "Archive", generate(21, 5)...); err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, d, "alice", func(o *options, _ *accounts.Account) { o.dropCaps = dropCaps })
+	h := newHarness(t, d, "alice", func(o *options, _ *types.Account) { o.dropCaps = dropCaps })
 	ctx := context.Background()
 	if err := h.eng.SyncOnce(ctx); err != nil {
 		t.Fatal(err)
@@ -419,7 +420,7 @@ func testOfflineReplay(t *testing.T, dropCaps []string) {
 	}
 	var refusals int
 	for _, ev := range h.rec.all() {
-		if e, ok := ev.(accounts.Error); ok && strings.HasPrefix(e.Op, "replay") {
+		if e, ok := ev.(types.Error); ok && strings.HasPrefix(e.Op, "replay") {
 			refusals++
 		}
 	}
@@ -449,23 +450,23 @@ func TestReconnect(t *testing.T) {
 	if err := d.Deliver("alice", "INBOX", msgs...); err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, d, "alice", func(o *options, a *accounts.Account) {
+	h := newHarness(t, d, "alice", func(o *options, a *types.Account) {
 		o.headerBatches = []int{50, 200}
 		a.IMAP.BodyWindowDays = -1
 	})
-	backends := map[accounts.Kind]accounts.Backend{accounts.KindIMAP: {
-		New:               func(deps accounts.EngineDeps) accounts.Engine { return newEngine(deps, h.opt) },
+	backends := map[types.Protocol]types.Backend{types.IMAP: {
+		New:               func(deps types.EngineDeps) types.Engine { return newEngine(deps, h.opt) },
 		KeepsMailOnServer: true,
 	}}
-	m := accounts.NewManager(&accounts.Config{Accounts: []accounts.Account{h.acc}}, h.cache,
+	m := accounts.NewManager(&accounts.Config{Accounts: []types.Account{h.acc}}, h.cache,
 		staticSecrets{"alice": d.Password("alice")}, backends)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer func() { cancel(); m.Wait() }()
-	progress := make(chan accounts.SyncProgress, 1000)
+	progress := make(chan types.SyncProgress, 1000)
 	go func() {
 		for ev := range m.Events() {
 			h.rec.emit(ev)
-			if p, ok := ev.(accounts.SyncProgress); ok {
+			if p, ok := ev.(types.SyncProgress); ok {
 				select {
 				case progress <- p:
 				default:
@@ -510,7 +511,7 @@ func TestReconnect(t *testing.T) {
 
 	var errorsSeen int
 	for _, ev := range h.rec.all() {
-		if cs, ok := ev.(accounts.ConnState); ok && cs.State == accounts.StateError {
+		if cs, ok := ev.(types.ConnState); ok && cs.State == types.StateError {
 			errorsSeen++
 		}
 	}
@@ -662,7 +663,7 @@ func TestStaleOpsAfterUIDValidityChange(t *testing.T) {
 	}
 	refused := 0
 	for _, ev := range h.rec.all() {
-		if e, ok := ev.(accounts.Error); ok && errors.Is(e.Err, errStaleOp) {
+		if e, ok := ev.(types.Error); ok && errors.Is(e.Err, errStaleOp) {
 			refused++
 		}
 	}

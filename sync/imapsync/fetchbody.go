@@ -3,10 +3,10 @@ package imapsync
 import (
 	"context"
 	"fmt"
+	"postbode/types"
 	"sync"
 	"time"
 
-	"postbode/accounts"
 	"postbode/localcache"
 )
 
@@ -69,7 +69,7 @@ func (e *Engine) FetchBody(ctx context.Context, messageID int64) error {
 // bodyFetcher owns the on-demand connection FetchBody uses: dialed when a body is wanted, used by
 // one fetch at a time (between acquire and release), closed once unused for opt.fetchIdleClose.
 type bodyFetcher struct {
-	acc      accounts.Account
+	acc      types.Account
 	opt      *options
 	password func() (string, error)
 
@@ -78,7 +78,7 @@ type bodyFetcher struct {
 	closeTimer *time.Timer
 }
 
-func newBodyFetcher(acc accounts.Account, opt *options, password func() (string, error)) *bodyFetcher {
+func newBodyFetcher(acc types.Account, opt *options, password func() (string, error)) *bodyFetcher {
 	return &bodyFetcher{acc: acc, opt: opt, password: password}
 }
 

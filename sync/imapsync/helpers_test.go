@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"postbode/types"
 	"slices"
 	"sort"
 	"strconv"
@@ -15,19 +16,17 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
-	"postbode/accounts"
 	"postbode/internal/testbed"
 	"postbode/localcache"
-	"postbode/sync/transport"
 )
 
 // testAccount is user's account on the testbed, reached as mail.test over implicit TLS.
-func testAccount(d *testbed.Dovecot, user string) accounts.Account {
-	return accounts.Account{
-		Name: user, Kind: accounts.KindIMAP, Email: user + "@mail.test",
-		Incoming: accounts.Server{Host: d.ServerName, Port: d.IMAPSPort, Security: transport.SecurityTLS,
+func testAccount(d *testbed.Dovecot, user string) types.Account {
+	return types.Account{
+		Name: user, Kind: types.IMAP, Email: user + "@mail.test",
+		Incoming: types.Server{Host: d.ServerName, Port: d.IMAPSPort, Security: types.SecurityTLS,
 			User: user, CAFile: d.CAFile},
-		IMAP: accounts.IMAPPolicy{BodyWindowDays: 30},
+		IMAP: types.IMAPPolicy{BodyWindowDays: 30},
 	}.WithDefaults()
 }
 
@@ -53,16 +52,16 @@ func testOptions(d *testbed.Dovecot) *options {
 // recorder keeps the events an engine emitted.
 type recorder struct {
 	mu     sync.Mutex
-	events []accounts.Event
+	events []types.Event
 }
 
-func (r *recorder) emit(ev accounts.Event) {
+func (r *recorder) emit(ev types.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.events = append(r.events, ev)
 }
 
-func (r *recorder) all() []accounts.Event {
+func (r *recorder) all() []types.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.events)
@@ -71,7 +70,7 @@ func (r *recorder) all() []accounts.Event {
 type harness struct {
 	t     testing.TB
 	d     *testbed.Dovecot
-	acc   accounts.Account
+	acc   types.Account
 	cache *localcache.Cache
 	rec   *recorder
 	opt   *options
@@ -80,7 +79,7 @@ type harness struct {
 	observer *imapclient.Client // reads the server's state for comparisons
 }
 
-func newHarness(t testing.TB, d *testbed.Dovecot, user string, tweak func(*options, *accounts.Account)) *harness {
+func newHarness(t testing.TB, d *testbed.Dovecot, user string, tweak func(*options, *types.Account)) *harness {
 	t.Helper()
 	cache, err := localcache.Open(t.TempDir())
 	if err != nil {
@@ -95,9 +94,9 @@ func newHarness(t testing.TB, d *testbed.Dovecot, user string, tweak func(*optio
 	return h
 }
 
-func (h *harness) deps() accounts.EngineDeps {
+func (h *harness) deps() types.EngineDeps {
 	pw := h.d.Password(h.acc.Name)
-	return accounts.EngineDeps{Account: h.acc, Cache: h.cache,
+	return types.EngineDeps{Account: h.acc, Cache: h.cache,
 		Password: func() (string, error) { return pw, nil }, Emit: h.rec.emit}
 }
 
@@ -136,7 +135,7 @@ func (h *harness) waitOnline(timeout time.Duration) {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		for _, ev := range h.rec.all() {
-			if cs, ok := ev.(accounts.ConnState); ok && cs.State == accounts.StateOnline {
+			if cs, ok := ev.(types.ConnState); ok && cs.State == types.StateOnline {
 				return
 			}
 		}

@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"postbode/types"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"postbode/accounts"
 )
 
 // measure runs fn with the heap sampled and returns fn's error, how long it took and the peak heap
@@ -276,7 +275,7 @@ func TestInvalidUTF7FolderName(t *testing.T) {
 			}
 			reported := false
 			for _, ev := range rec.all() {
-				if er, ok := ev.(accounts.Error); ok && strings.Contains(er.Op, "&Jjo") &&
+				if er, ok := ev.(types.Error); ok && strings.Contains(er.Op, "&Jjo") &&
 					strings.Contains(er.Err.Error(), "modified UTF-7") {
 					reported = true
 				}

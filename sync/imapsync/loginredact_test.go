@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/base64"
 	"net"
+	"postbode/types"
 	"strings"
 	"testing"
 	"time"
 
 	"postbode/accounts"
-	"postbode/sync/transport"
 )
 
 // echoingIMAP is a server on 127.0.0.2 that refuses every login and quotes in its NO what it was
@@ -87,9 +87,9 @@ func TestLoginErrorIsRedacted(t *testing.T) {
 		name := map[bool]string{false: "LOGIN", true: "AUTHENTICATE PLAIN"}[loginDisabled]
 		t.Run(name, func(t *testing.T) {
 			port := echoingIMAP(t, loginDisabled)
-			acc := accounts.Account{
-				Name: "echo", Kind: accounts.KindIMAP, Email: "alice@mail.test",
-				Incoming: accounts.Server{Host: "127.0.0.2", Port: port, Security: transport.SecurityPlain, User: user},
+			acc := types.Account{
+				Name: "echo", Kind: types.IMAP, Email: "alice@mail.test",
+				Incoming: types.Server{Host: "127.0.0.2", Port: port, Security: types.SecurityPlain, User: user},
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
@@ -106,7 +106,7 @@ func TestLoginErrorIsRedacted(t *testing.T) {
 			if !strings.Contains(msg, "AUTHENTICATIONFAILED") || !strings.Contains(msg, "[redacted]") {
 				t.Fatalf("the server's refusal is not shown: %s", msg)
 			}
-			if accounts.Diagnose(err) != accounts.ProblemAuth {
+			if accounts.Diagnose(err) != types.ProblemAuth {
 				t.Errorf("diagnosed as %q", accounts.Diagnose(err))
 			}
 		})

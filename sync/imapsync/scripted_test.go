@@ -5,14 +5,13 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"postbode/types"
 	"strings"
 	"testing"
 	"time"
 
-	"postbode/accounts"
 	"postbode/internal/fakenet"
 	"postbode/localcache"
-	"postbode/sync/transport"
 )
 
 // scriptFake is a fake IMAP server on 127.0.0.2 (mail.test) whose answers a test scripts. It
@@ -149,16 +148,16 @@ func scriptedHarness(t *testing.T, f *scriptFake) (*Engine, *localcache.Cache, *
 
 // engineOnFake is alice's engine, with a cache of its own, talking plain TCP to a fake server on
 // 127.0.0.2:port (as mail.test) with the given read and command timeouts; emit may be nil.
-func engineOnFake(t *testing.T, port int, ioTimeout, cmdTimeout time.Duration, emit func(accounts.Event)) (*Engine, *localcache.Cache) {
+func engineOnFake(t *testing.T, port int, ioTimeout, cmdTimeout time.Duration, emit func(types.Event)) (*Engine, *localcache.Cache) {
 	t.Helper()
 	cache, err := localcache.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cache.Close() })
-	acc := accounts.Account{Name: "alice", Kind: accounts.KindIMAP, Email: "alice@mail.test",
-		Incoming: accounts.Server{Host: "mail.test", Port: port, Security: transport.SecurityPlain, User: "alice"},
-		IMAP:     accounts.IMAPPolicy{BodyWindowDays: -1}}
+	acc := types.Account{Name: "alice", Kind: types.IMAP, Email: "alice@mail.test",
+		Incoming: types.Server{Host: "mail.test", Port: port, Security: types.SecurityPlain, User: "alice"},
+		IMAP:     types.IMAPPolicy{BodyWindowDays: -1}}
 	o := defaultOptions()
 	o.ioTimeout, o.cmdTimeout = ioTimeout, cmdTimeout
 	o.minRate = 1 << 20
@@ -166,7 +165,7 @@ func engineOnFake(t *testing.T, port int, ioTimeout, cmdTimeout time.Duration, e
 		var d net.Dialer
 		return d.DialContext(ctx, network, net.JoinHostPort("127.0.0.2", fmt.Sprint(port)))
 	}
-	e := newEngine(accounts.EngineDeps{Account: acc, Cache: cache, Emit: emit,
+	e := newEngine(types.EngineDeps{Account: acc, Cache: cache, Emit: emit,
 		Password: func() (string, error) { return "pw", nil }}, o)
 	return e, cache
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"postbode/types"
 	"slices"
 	"sort"
 	"strings"
@@ -13,7 +14,6 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
-	"postbode/accounts"
 	"postbode/localcache"
 	"postbode/mailfmt"
 	"postbode/sync/internal/pipeline"
@@ -273,7 +273,7 @@ func (e *Engine) announceNewMail(f localcache.Folder, msgs []localcache.Message)
 		}
 	}
 	if len(fresh) > 0 {
-		e.emit(accounts.NewMail{Account: e.acc.Name, Folder: f.Name, Messages: fresh})
+		e.emit(types.NewMail{Account: e.acc.Name, Folder: f.Name, Messages: fresh})
 	}
 }
 
@@ -578,7 +578,7 @@ func (e *Engine) fetchNew(ctx context.Context, cn *conn, f localcache.Folder, mi
 		return nil, bodied, nil
 	}
 	batches := e.batchSizes(total)
-	e.emit(accounts.SyncProgress{Account: e.acc.Name, Folder: f.Name, Done: 0, Total: total})
+	e.emit(types.SyncProgress{Account: e.acc.Name, Folder: f.Name, Done: 0, Total: total})
 	store := func(msgs []localcache.Message) error {
 		ids, err := e.cache.AddMessages(ctx, msgs)
 		if err != nil {
@@ -588,7 +588,7 @@ func (e *Engine) fetchNew(ctx context.Context, cn *conn, f localcache.Folder, mi
 			msgs[j].ID = ids[j]
 		}
 		added = append(added, msgs...)
-		e.emit(accounts.SyncProgress{Account: e.acc.Name, Folder: f.Name, Done: len(added), Total: total})
+		e.emit(types.SyncProgress{Account: e.acc.Name, Folder: f.Name, Done: len(added), Total: total})
 		return nil
 	}
 	if f.Role == localcache.RoleInbox {
@@ -703,7 +703,7 @@ func (e *Engine) fetchHeaderSet(cn *conn, f localcache.Folder, set imap.UIDSet, 
 // fillFromHeader sets the envelope fields of msg from a header block.
 func fillFromHeader(msg *localcache.Message, header []byte, internal time.Time) {
 	if env, err := mailfmt.ParseEnvelope(header); err == nil {
-		accounts.SetEnvelope(msg, env)
+		msg.SetEnvelope(env)
 	}
 	if msg.Date.IsZero() {
 		msg.Date = internal

@@ -1,12 +1,11 @@
 package pop3sync
 
 import (
+	"postbode/types"
 	"testing"
 	"time"
 
-	"postbode/accounts"
 	"postbode/internal/testbed"
-	"postbode/sync/transport"
 )
 
 const benchMessages = 10_000
@@ -24,7 +23,7 @@ func BenchmarkDownload10k(b *testing.B) {
 		b.Fatal(err)
 	}
 	msgs = nil
-	acc := dovecotAccount(d, "alice", transport.SecurityTLS, accounts.LeaveKeep)
+	acc := dovecotAccount(d, "alice", types.SecurityTLS, types.LeaveKeep)
 	b.SetBytes(total)
 	b.ResetTimer()
 	var elapsed time.Duration
@@ -51,7 +50,7 @@ func BenchmarkRepollEmpty(b *testing.B) {
 	if err := d.Deliver("alice", "INBOX", testbed.Generate(43, benchMessages, testbed.GenOptions{End: genEnd, AttachmentRatio: -1})...); err != nil {
 		b.Fatal(err)
 	}
-	acc := dovecotAccount(d, "alice", transport.SecurityTLS, accounts.LeaveKeep)
+	acc := dovecotAccount(d, "alice", types.SecurityTLS, types.LeaveKeep)
 	h := newHarness(b, openCache(b, b.TempDir()), acc, "alice-secret-pw")
 	if n := len(newMail(h.mustSync())); n != benchMessages {
 		b.Fatalf("setup downloaded %d", n)

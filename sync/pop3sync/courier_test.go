@@ -9,12 +9,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"postbode/types"
 	"strings"
 	"testing"
 	"time"
-
-	"postbode/accounts"
-	"postbode/sync/transport"
 )
 
 // courierPOP3 serves POP3 on 127.0.0.2 with Courier's own pop3d (the TRANSACTION state: it lists
@@ -129,10 +127,10 @@ func TestCourierUTF8(t *testing.T) {
 				t.Fatal(err)
 			}
 			port := courierPOP3(t, maildir, before)
-			acc := accounts.Account{
-				Name: "courier", Kind: accounts.KindPOP3, Email: "alice@mail.test",
-				Incoming: accounts.Server{Host: "fake.mail.test", Port: port, Security: transport.SecurityPlain, User: "alice"},
-				POP3:     accounts.POP3Policy{Leave: accounts.LeaveDelete},
+			acc := types.Account{
+				Name: "courier", Kind: types.POP3, Email: "alice@mail.test",
+				Incoming: types.Server{Host: "fake.mail.test", Port: port, Security: types.SecurityPlain, User: "alice"},
+				POP3:     types.POP3Policy{Leave: types.LeaveDelete},
 			}
 			h := newHarness(t, openCache(t, t.TempDir()), acc, "alice-secret-pw")
 			h.mustSync()

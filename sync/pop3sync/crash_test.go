@@ -8,14 +8,13 @@ import (
 	"maps"
 	"os"
 	"os/exec"
+	"postbode/types"
 	"strings"
 	"testing"
 	"time"
 
-	"postbode/accounts"
 	"postbode/internal/testbed"
 	"postbode/localcache"
-	"postbode/sync/transport"
 )
 
 // Environment of the child process of TestCrashAtEachStep.
@@ -37,7 +36,7 @@ func TestHelperProcess(t *testing.T) {
 	if step == "" {
 		return
 	}
-	var acc accounts.Account
+	var acc types.Account
 	if err := json.Unmarshal([]byte(os.Getenv(envCrashAccount)), &acc); err != nil {
 		fmt.Println("BAD ACCOUNT", err)
 		os.Exit(2)
@@ -53,7 +52,7 @@ func TestHelperProcess(t *testing.T) {
 			time.Sleep(time.Hour) // the parent kills us here
 		}
 	}
-	eng := newEngine(accounts.EngineDeps{
+	eng := newEngine(types.EngineDeps{
 		Account: acc, Cache: cache,
 		Password: func() (string, error) { return os.Getenv(envCrashPassword), nil },
 	})
@@ -78,7 +77,7 @@ func TestCrashAtEachStep(t *testing.T) {
 			}
 			want := sums(msgs)
 			profile := t.TempDir()
-			acc := dovecotAccount(d, step, transport.SecurityTLS, accounts.LeaveDelete)
+			acc := dovecotAccount(d, step, types.SecurityTLS, types.LeaveDelete)
 			accJSON, _ := json.Marshal(acc)
 
 			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")

@@ -6,12 +6,12 @@ import (
 	"crypto/sha256"
 	"errors"
 	"maps"
+	"postbode/types"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"postbode/accounts"
 	"postbode/internal/testbed"
 	"postbode/localcache"
 	"postbode/sync/transport"
@@ -34,7 +34,7 @@ func TestDovecotServesMaildirFiles(t *testing.T) {
 	if err := d.Deliver("alice", "INBOX", files...); err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, openCache(t, t.TempDir()), dovecotAccount(d, "alice", transport.SecurityTLS, accounts.LeaveKeep), "alice-secret-pw")
+	h := newHarness(t, openCache(t, t.TempDir()), dovecotAccount(d, "alice", types.SecurityTLS, types.LeaveKeep), "alice-secret-pw")
 	h.mustSync()
 	got := h.bodySums()
 	want := map[[32]byte]int{}
@@ -75,7 +75,7 @@ func TestDovecotDownloadIsByteIdentical(t *testing.T) {
 	if err := d.Deliver("alice", "INBOX", msgs...); err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, openCache(t, t.TempDir()), dovecotAccount(d, "alice", transport.SecurityTLS, accounts.LeaveKeep), "alice-secret-pw")
+	h := newHarness(t, openCache(t, t.TempDir()), dovecotAccount(d, "alice", types.SecurityTLS, types.LeaveKeep), "alice-secret-pw")
 
 	start := time.Now()
 	evs := h.mustSync()
@@ -119,17 +119,17 @@ func TestDovecotDownloadIsByteIdentical(t *testing.T) {
 	if nm := newMail(evs); len(nm) != len(msgs) || nm[0].ID == 0 {
 		t.Fatalf("NewMail carried %d messages", len(nm))
 	}
-	var states []accounts.State
-	var last accounts.SyncProgress
+	var states []types.State
+	var last types.SyncProgress
 	for _, e := range evs {
 		switch e := e.(type) {
-		case accounts.ConnState:
+		case types.ConnState:
 			states = append(states, e.State)
-		case accounts.SyncProgress:
+		case types.SyncProgress:
 			last = e
 		}
 	}
-	if len(states) != 2 || states[0] != accounts.StateOnline || states[1] != accounts.StateWaiting {
+	if len(states) != 2 || states[0] != types.StateOnline || states[1] != types.StateWaiting {
 		t.Errorf("connection states %v", states)
 	}
 	if last.Done != len(msgs) || last.Total != len(msgs) || last.Folder != "Inbox" {
@@ -175,7 +175,7 @@ func TestDovecotSTARTTLSAndDeletePolicy(t *testing.T) {
 	if err := d.Deliver("bob", "INBOX", msgs...); err != nil {
 		t.Fatal(err)
 	}
-	acc := dovecotAccount(d, "bob", transport.SecurityStartTLS, accounts.LeaveDelete)
+	acc := dovecotAccount(d, "bob", types.SecurityStartTLS, types.LeaveDelete)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
@@ -226,7 +226,7 @@ func TestDovecotSTARTTLSAndDeletePolicy(t *testing.T) {
 
 func TestDovecotBadCertificateFailsClosed(t *testing.T) {
 	d := testbed.StartT(t, testbed.Options{})
-	acc := dovecotAccount(d, "alice", transport.SecurityTLS, accounts.LeaveKeep)
+	acc := dovecotAccount(d, "alice", types.SecurityTLS, types.LeaveKeep)
 	acc.Incoming.CAFile = "" // the testbed CA is not trusted then
 	h := newHarness(t, openCache(t, t.TempDir()), acc, "alice-secret-pw")
 	err := h.sync()

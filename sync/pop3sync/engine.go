@@ -15,10 +15,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"postbode/types"
 	"sync"
 	"time"
 
-	"postbode/accounts"
 	"postbode/localcache"
 )
 
@@ -35,8 +35,8 @@ const bulkIndexMin = 1000
 // Engine polls one POP3 account. Run and SyncOnce may be called from different goroutines;
 // polls never overlap.
 type Engine struct {
-	deps accounts.EngineDeps
-	acc  accounts.Account
+	deps types.EngineDeps
+	acc  types.Account
 	wake chan struct{}
 	// maxMessage overrides pop3.DefaultMaxMessageBytes (tests).
 	maxMessage int64
@@ -68,13 +68,13 @@ func hook(step string) {
 }
 
 // New returns the engine for a POP3 account.
-func New(d accounts.EngineDeps) accounts.Engine {
+func New(d types.EngineDeps) types.Engine {
 	return newEngine(d)
 }
 
-func newEngine(d accounts.EngineDeps) *Engine {
+func newEngine(d types.EngineDeps) *Engine {
 	if d.Emit == nil {
-		d.Emit = func(accounts.Event) {}
+		d.Emit = func(types.Event) {}
 	}
 	return &Engine{
 		deps:    d,
@@ -164,7 +164,7 @@ func (e *Engine) ensureFolders(ctx context.Context) error {
 	return nil
 }
 
-func (e *Engine) emit(ev accounts.Event) { e.deps.Emit(ev) }
+func (e *Engine) emit(ev types.Event) { e.deps.Emit(ev) }
 
 // notice shows a warning once per engine.
 func (e *Engine) notice(key, text string) {
@@ -172,5 +172,5 @@ func (e *Engine) notice(key, text string) {
 		return
 	}
 	e.noticed[key] = true
-	e.emit(accounts.Notice{Account: e.acc.Name, Text: text})
+	e.emit(types.Notice{Account: e.acc.Name, Text: text})
 }

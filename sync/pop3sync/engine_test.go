@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"postbode/types"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"postbode/accounts"
 	"postbode/internal/pop3/pop3test"
 	"postbode/localcache"
 	"postbode/sync/transport"
@@ -34,7 +34,7 @@ func startFake(t *testing.T, opts pop3test.Options, msgs ...pop3test.Message) *p
 }
 
 func fakeHarness(t *testing.T, s *pop3test.Server, leave string) *harness {
-	return newHarness(t, openCache(t, t.TempDir()), fakeAccount(s, transport.SecurityPlain, leave), "alice-secret-pw")
+	return newHarness(t, openCache(t, t.TempDir()), fakeAccount(s, types.SecurityPlain, leave), "alice-secret-pw")
 }
 
 // commandsLike returns the commands the server received that start with prefix.
@@ -96,7 +96,7 @@ func TestDeleteOnlyDurableCopies(t *testing.T) {
 		msgs = append(msgs, mail(fmt.Sprintf("u%03d", i), fmt.Sprintf("m%03d", i)))
 	}
 	s := startFake(t, pop3test.Options{}, msgs...)
-	h := fakeHarness(t, s, accounts.LeaveDelete)
+	h := fakeHarness(t, s, types.LeaveDelete)
 
 	// Whenever a DELE has been sent, its message must be stored, indexed and recorded.
 	checked := 0
@@ -145,7 +145,7 @@ func TestDisconnectMidDownloadDeletesNothing(t *testing.T) {
 		msgs = append(msgs, mail(fmt.Sprintf("u%d", i), fmt.Sprintf("m%d", i)))
 	}
 	s := startFake(t, pop3test.Options{DropAfterRetr: 3}, msgs...)
-	h := fakeHarness(t, s, accounts.LeaveDelete)
+	h := fakeHarness(t, s, types.LeaveDelete)
 	if err := h.sync(); err == nil {
 		t.Fatal("a dropped connection went unnoticed")
 	}
@@ -169,7 +169,7 @@ func TestDisconnectMidDownloadDeletesNothing(t *testing.T) {
 func TestConnectionDroppedBeforeQuitDeletesNothing(t *testing.T) {
 	msgs := []pop3test.Message{mail("a", "one"), mail("b", "two"), mail("c", "three")}
 	s := startFake(t, pop3test.Options{DropOnQuit: true}, msgs...)
-	h := fakeHarness(t, s, accounts.LeaveDelete)
+	h := fakeHarness(t, s, types.LeaveDelete)
 	err := h.sync()
 	if err == nil {
 		t.Fatal("lost QUIT answer went unnoticed")
@@ -213,7 +213,7 @@ func TestServerWithoutUIDL(t *testing.T) {
 	msgs[2] = msgs[1]
 	s := startFake(t, pop3test.Options{NoUIDL: true}, msgs...)
 	cache := openCache(t, t.TempDir())
-	acc := fakeAccount(s, transport.SecurityPlain, accounts.LeaveDelete)
+	acc := fakeAccount(s, types.SecurityPlain, types.LeaveDelete)
 	h := newHarness(t, cache, acc, "alice-secret-pw")
 	evs := h.mustSync()
 	ns := notices(evs)
@@ -272,7 +272,7 @@ func TestServerWithoutUIDL(t *testing.T) {
 func TestDuplicateUIDLsAreNeverDeleted(t *testing.T) {
 	msgs := []pop3test.Message{mail("same", "one"), mail("same", "two"), mail("own", "three")}
 	s := startFake(t, pop3test.Options{}, msgs...)
-	h := fakeHarness(t, s, accounts.LeaveDelete)
+	h := fakeHarness(t, s, types.LeaveDelete)
 	evs := h.mustSync()
 	if ns := notices(evs); len(ns) != 1 || !strings.Contains(ns[0], "same UIDL") {
 		t.Fatalf("notices %q", ns)
@@ -294,11 +294,11 @@ func TestDuplicateUIDLsAreNeverDeleted(t *testing.T) {
 	}
 	// A UIDL recorded earlier that later shows up twice is not deleted either.
 	s2 := startFake(t, pop3test.Options{}, mail("x", "first"))
-	h2 := fakeHarness(t, s2, accounts.LeaveKeep)
+	h2 := fakeHarness(t, s2, types.LeaveKeep)
 	h2.mustSync()
 	s2.Add(mail("x", "impostor"))
-	h2.acc.POP3.Leave = accounts.LeaveDelete
-	h2.eng.acc.POP3.Leave = accounts.LeaveDelete
+	h2.acc.POP3.Leave = types.LeaveDelete
+	h2.eng.acc.POP3.Leave = types.LeaveDelete
 	h2.mustSync()
 	if len(commandsLike(s2, "DELE")) != 0 || len(s2.Messages()) != 2 {
 		t.Fatalf("deleted a duplicate: %v", s2.Commands())
@@ -316,7 +316,7 @@ func TestSTLSStrippingSendsNoCredentials(t *testing.T) {
 	for i, opts := range cases {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			s := startFake(t, opts, mail("a", "secret"))
-			acc := fakeAccount(s, transport.SecurityStartTLS, accounts.LeaveDelete)
+			acc := fakeAccount(s, types.SecurityStartTLS, types.LeaveDelete)
 			h := newHarness(t, openCache(t, t.TempDir()), acc, "alice-secret-pw")
 			err := h.sync()
 			if !errors.Is(err, transport.ErrStartTLSUnavailable) && !errors.Is(err, transport.ErrStartTLSRefused) {
@@ -343,7 +343,7 @@ func TestSTLSStrippingSendsNoCredentials(t *testing.T) {
 
 func TestAuthPlainWhenUSERIsNotOffered(t *testing.T) {
 	s := startFake(t, pop3test.Options{NoUSER: true, SASLPlain: true}, mail("a", "one"))
-	h := fakeHarness(t, s, accounts.LeaveKeep)
+	h := fakeHarness(t, s, types.LeaveKeep)
 	h.mustSync()
 	if len(h.inbox()) != 1 || len(commandsLike(s, "USER")) != 0 || len(commandsLike(s, "AUTH PLAIN")) != 1 {
 		t.Fatalf("commands %v", s.Commands())
@@ -353,7 +353,7 @@ func TestAuthPlainWhenUSERIsNotOffered(t *testing.T) {
 func TestDaysPolicy(t *testing.T) {
 	msgs := []pop3test.Message{mail("old", "old"), mail("new", "new")}
 	s := startFake(t, pop3test.Options{}, msgs...)
-	h := fakeHarness(t, s, accounts.LeaveDays)
+	h := fakeHarness(t, s, types.LeaveDays)
 	h.eng.acc.POP3.Days = 7
 	h.mustSync()
 	if len(commandsLike(s, "DELE")) != 0 {
@@ -379,7 +379,7 @@ func TestDaysPolicy(t *testing.T) {
 func TestDeleteLocally(t *testing.T) {
 	msgs := []pop3test.Message{mail("a", "one"), mail("b", "two"), mail("c", "three")}
 	s := startFake(t, pop3test.Options{}, msgs...)
-	h := fakeHarness(t, s, accounts.LeaveDeleteLocally)
+	h := fakeHarness(t, s, types.LeaveDeleteLocally)
 	h.mustSync()
 	if len(commandsLike(s, "DELE")) != 0 {
 		t.Fatal("deleted before anything was deleted locally")
@@ -420,7 +420,7 @@ func TestOversizedMessageIsSkipped(t *testing.T) {
 	big.Data = append(big.Data, strings.Repeat("x", 4000)+"\r\n"...)
 	msgs := []pop3test.Message{mail("a", "one"), big, mail("c", "three")}
 	s := startFake(t, pop3test.Options{}, msgs...)
-	h := fakeHarness(t, s, accounts.LeaveDelete)
+	h := fakeHarness(t, s, types.LeaveDelete)
 	h.eng.maxMessage = 2000
 	evs := h.mustSync()
 	if ns := notices(evs); len(ns) != 1 || !strings.Contains(ns[0], "larger than") {
@@ -439,13 +439,13 @@ func TestOversizedMessageIsSkipped(t *testing.T) {
 
 func TestRunPollsOnWakeAndStops(t *testing.T) {
 	s := startFake(t, pop3test.Options{}, mail("a", "one"))
-	acc := fakeAccount(s, transport.SecurityPlain, accounts.LeaveKeep)
+	acc := fakeAccount(s, types.SecurityPlain, types.LeaveKeep)
 	acc.POP3.PollInterval.Duration = time.Hour
-	got := make(chan accounts.Event, 100)
-	eng := New(accounts.EngineDeps{
+	got := make(chan types.Event, 100)
+	eng := New(types.EngineDeps{
 		Account: acc, Cache: openCache(t, t.TempDir()),
 		Password: func() (string, error) { return "alice-secret-pw", nil },
-		Emit:     func(e accounts.Event) { got <- e },
+		Emit:     func(e types.Event) { got <- e },
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -456,7 +456,7 @@ func TestRunPollsOnWakeAndStops(t *testing.T) {
 		for {
 			select {
 			case e := <-got:
-				if nm, ok := e.(accounts.NewMail); ok {
+				if nm, ok := e.(types.NewMail); ok {
 					if nm.Messages[0].Subject != subject {
 						t.Fatalf("got %q", nm.Messages[0].Subject)
 					}
@@ -485,8 +485,8 @@ func TestRunPollsOnWakeAndStops(t *testing.T) {
 
 func TestRunReturnsOnFailure(t *testing.T) {
 	s := startFake(t, pop3test.Options{AuthFail: "no such password: {pass}"})
-	acc := fakeAccount(s, transport.SecurityPlain, accounts.LeaveKeep)
-	eng := New(accounts.EngineDeps{
+	acc := fakeAccount(s, types.SecurityPlain, types.LeaveKeep)
+	eng := New(types.EngineDeps{
 		Account: acc, Cache: openCache(t, t.TempDir()),
 		Password: func() (string, error) { return "wrong", nil },
 	})

@@ -8,15 +8,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"postbode/types"
 	"sync"
 	"testing"
 	"time"
 
-	"postbode/accounts"
 	"postbode/internal/pop3/pop3test"
 	"postbode/internal/testbed"
 	"postbode/localcache"
-	"postbode/sync/transport"
 )
 
 func TestMain(m *testing.M) {
@@ -42,16 +41,16 @@ func loopbackDial(ctx context.Context, network, addr string) (net.Conn, error) {
 // events collects what an engine emits.
 type events struct {
 	mu  sync.Mutex
-	all []accounts.Event
+	all []types.Event
 }
 
-func (ev *events) emit(e accounts.Event) {
+func (ev *events) emit(e types.Event) {
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
 	ev.all = append(ev.all, e)
 }
 
-func (ev *events) take() []accounts.Event {
+func (ev *events) take() []types.Event {
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
 	out := ev.all
@@ -59,20 +58,20 @@ func (ev *events) take() []accounts.Event {
 	return out
 }
 
-func newMail(evs []accounts.Event) []localcache.Message {
+func newMail(evs []types.Event) []localcache.Message {
 	var out []localcache.Message
 	for _, e := range evs {
-		if nm, ok := e.(accounts.NewMail); ok {
+		if nm, ok := e.(types.NewMail); ok {
 			out = append(out, nm.Messages...)
 		}
 	}
 	return out
 }
 
-func notices(evs []accounts.Event) []string {
+func notices(evs []types.Event) []string {
 	var out []string
 	for _, e := range evs {
-		if n, ok := e.(accounts.Notice); ok {
+		if n, ok := e.(types.Notice); ok {
 			out = append(out, n.Text)
 		}
 	}
@@ -92,14 +91,14 @@ func openCache(t testing.TB, dir string) *localcache.Cache {
 type harness struct {
 	t     testing.TB
 	cache *localcache.Cache
-	acc   accounts.Account
+	acc   types.Account
 	ev    *events
 	eng   *Engine
 }
 
-func newHarness(t testing.TB, cache *localcache.Cache, acc accounts.Account, password string) *harness {
+func newHarness(t testing.TB, cache *localcache.Cache, acc types.Account, password string) *harness {
 	h := &harness{t: t, cache: cache, acc: acc.WithDefaults(), ev: &events{}}
-	h.eng = newEngine(accounts.EngineDeps{
+	h.eng = newEngine(types.EngineDeps{
 		Account:  acc,
 		Cache:    cache,
 		Password: func() (string, error) { return password, nil },
@@ -114,7 +113,7 @@ func (h *harness) sync() error {
 	return h.eng.SyncOnce(ctx)
 }
 
-func (h *harness) mustSync() []accounts.Event {
+func (h *harness) mustSync() []types.Event {
 	h.t.Helper()
 	if err := h.sync(); err != nil {
 		h.t.Fatalf("sync: %v", err)
@@ -173,23 +172,23 @@ func storedSums(t testing.TB, cache *localcache.Cache, account string) map[[32]b
 	return out
 }
 
-func dovecotAccount(d *testbed.Dovecot, user string, sec transport.Security, leave string) accounts.Account {
+func dovecotAccount(d *testbed.Dovecot, user string, sec types.Security, leave string) types.Account {
 	port := d.POP3SPort
-	if sec != transport.SecurityTLS {
+	if sec != types.SecurityTLS {
 		port = d.POP3Port
 	}
-	return accounts.Account{
-		Name: "pop-" + user, Kind: accounts.KindPOP3, Email: user + "@mail.test",
-		Incoming: accounts.Server{Host: "mail.test", Port: port, Security: sec, User: user, CAFile: d.CAFile},
-		POP3:     accounts.POP3Policy{Leave: leave},
+	return types.Account{
+		Name: "pop-" + user, Kind: types.POP3, Email: user + "@mail.test",
+		Incoming: types.Server{Host: "mail.test", Port: port, Security: sec, User: user, CAFile: d.CAFile},
+		POP3:     types.POP3Policy{Leave: leave},
 	}
 }
 
-func fakeAccount(s *pop3test.Server, sec transport.Security, leave string) accounts.Account {
-	return accounts.Account{
-		Name: "fake", Kind: accounts.KindPOP3, Email: "alice@mail.test",
-		Incoming: accounts.Server{Host: "fake.mail.test", Port: s.Port(), Security: sec, User: "alice"},
-		POP3:     accounts.POP3Policy{Leave: leave},
+func fakeAccount(s *pop3test.Server, sec types.Security, leave string) types.Account {
+	return types.Account{
+		Name: "fake", Kind: types.POP3, Email: "alice@mail.test",
+		Incoming: types.Server{Host: "fake.mail.test", Port: s.Port(), Security: sec, User: "alice"},
+		POP3:     types.POP3Policy{Leave: leave},
 	}
 }
 

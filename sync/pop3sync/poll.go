@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"postbode/types"
 	"slices"
 	"strings"
 	"time"
 
-	"postbode/accounts"
 	"postbode/internal/pop3"
 	"postbode/localcache"
 	"postbode/mailfmt"
@@ -67,12 +67,12 @@ func (e *Engine) poll(ctx context.Context) (err error) {
 	if e.maxMessage > 0 {
 		s.c.MaxMessageBytes = e.maxMessage
 	}
-	e.emit(accounts.ConnState{Account: e.acc.Name, State: accounts.StateOnline})
+	e.emit(types.ConnState{Account: e.acc.Name, State: types.StateOnline})
 	defer func() {
 		if err != nil {
-			e.emit(accounts.ConnState{Account: e.acc.Name, State: accounts.StateOffline, Err: err})
+			e.emit(types.ConnState{Account: e.acc.Name, State: types.StateOffline, Err: err})
 		} else {
-			e.emit(accounts.ConnState{Account: e.acc.Name, State: accounts.StateWaiting})
+			e.emit(types.ConnState{Account: e.acc.Name, State: types.StateWaiting})
 		}
 	}()
 
@@ -92,7 +92,7 @@ func (e *Engine) poll(ctx context.Context) (err error) {
 
 	added, dlErr := e.download(ctx, s, msgs, known)
 	if len(added) > 0 {
-		e.emit(accounts.NewMail{Account: e.acc.Name, Folder: e.inbox.Name, Messages: added})
+		e.emit(types.NewMail{Account: e.acc.Name, Folder: e.inbox.Name, Messages: added})
 	}
 	if dlErr != nil {
 		return dlErr
@@ -227,7 +227,7 @@ func (e *Engine) download(ctx context.Context, s *session, msgs []serverMsg, kno
 		return nil, nil
 	}
 	total := len(todo)
-	e.emit(accounts.SyncProgress{Account: e.acc.Name, Folder: e.inbox.Name, Done: 0, Total: total})
+	e.emit(types.SyncProgress{Account: e.acc.Name, Folder: e.inbox.Name, Done: 0, Total: total})
 	if total >= bulkIndexMin {
 		end, err := e.deps.Cache.BeginBulkIndex(ctx)
 		if err != nil {
@@ -273,7 +273,7 @@ func (e *Engine) download(ctx context.Context, s *session, msgs []serverMsg, kno
 			}
 			added = append(added, msgs...)
 			done += len(b.items)
-			e.emit(accounts.SyncProgress{Account: e.acc.Name, Folder: e.inbox.Name, Done: done, Total: total})
+			e.emit(types.SyncProgress{Account: e.acc.Name, Folder: e.inbox.Name, Done: done, Total: total})
 		}
 		return b.err
 	})
@@ -488,7 +488,7 @@ func (e *Engine) entry(msg serverMsg, raw []byte, now time.Time) localcache.Mess
 	}
 	// A message whose body cannot be parsed is indexed from its header, or without an envelope.
 	sum, _ := mailfmt.Summarize(raw)
-	accounts.SetSummary(&m, sum)
+	m.SetSummary(sum)
 	if m.Date.IsZero() {
 		m.Date = now
 	}
@@ -517,9 +517,9 @@ func (e *Engine) deleteAndQuit(ctx context.Context, s *session, msgs []serverMsg
 			continue
 		}
 		switch pol.Leave {
-		case accounts.LeaveDelete:
+		case types.LeaveDelete:
 			marked[m.num] = m.uidl
-		case accounts.LeaveDays:
+		case types.LeaveDays:
 			if now.Sub(known[m.uidl].DownloadedAt) >= time.Duration(max(pol.Days, 1))*24*time.Hour {
 				marked[m.num] = m.uidl
 			}
@@ -631,7 +631,7 @@ func (e *Engine) forget(ctx context.Context, msgs []serverMsg, known map[string]
 	for _, m := range msgs {
 		listed[m.uidl] = true
 	}
-	all := e.acc.POP3.Leave != accounts.LeaveKeep && len(msgs) > 0
+	all := e.acc.POP3.Leave != types.LeaveKeep && len(msgs) > 0
 	var gone []string
 	for u, rec := range known {
 		if listed[u] || strings.HasPrefix(u, contentPrefix) {

@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"postbode/types"
 	"strconv"
 
-	"postbode/accounts"
 	"postbode/internal/pop3"
 	"postbode/internal/redact"
 	"postbode/sync/transport"
@@ -25,8 +25,8 @@ type session struct {
 
 // connect dials through the shared transport policy (TLS, or STARTTLS required: a server that
 // does not offer STLS is left before any credential is sent) and logs in.
-func connect(ctx context.Context, acc accounts.Account, password string) (*session, error) {
-	cfg, err := acc.Incoming.Transport(transport.POP3)
+func connect(ctx context.Context, acc types.Account, password string) (*session, error) {
+	cfg, err := transport.ForServer(acc.Incoming, types.POP3)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func connect(ctx context.Context, acc accounts.Account, password string) (*sessi
 	return s, nil
 }
 
-func (s *session) login(ctx context.Context, acc accounts.Account, password string) error {
+func (s *session) login(ctx context.Context, acc types.Account, password string) error {
 	caps, err := s.c.Capabilities(ctx)
 	var se *pop3.ServerError
 	switch {
@@ -105,9 +105,9 @@ func (s *session) utf8(ctx context.Context) (refused bool, err error) {
 }
 
 // Test connects, logs in, asks CAPA and STAT, and quits without changing anything.
-func Test(ctx context.Context, acc accounts.Account, password string) (accounts.TestReport, error) {
+func Test(ctx context.Context, acc types.Account, password string) (types.TestReport, error) {
 	acc = acc.WithDefaults()
-	rep := accounts.TestReport{Server: serverAddr(acc.Incoming)}
+	rep := types.TestReport{Server: serverAddr(acc.Incoming)}
 	s, err := connect(ctx, acc, password)
 	if err != nil {
 		return rep, fmt.Errorf("pop3 test %s: %w", rep.Server, err)
@@ -125,24 +125,21 @@ func Test(ctx context.Context, acc accounts.Account, password string) (accounts.
 	return rep, nil
 }
 
-func serverAddr(s accounts.Server) string {
+func serverAddr(s types.Server) string {
 	port := s.Port
 	if port == 0 {
-		port = 995
-		if s.Security == transport.SecurityStartTLS || s.Security == transport.SecurityPlain {
-			port = 110
-		}
+		port = types.DefaultPort(types.POP3, s.Security)
 	}
 	return net.JoinHostPort(s.Host, strconv.Itoa(port))
 }
 
-func tlsDescription(sec transport.Security, conn *transport.Conn) string {
+func tlsDescription(sec types.Security, conn *transport.Conn) string {
 	st, ok := conn.TLSState()
 	if !ok {
 		return "none (plaintext)"
 	}
 	d := tls.VersionName(st.Version) + ", " + tls.CipherSuiteName(st.CipherSuite)
-	if sec == transport.SecurityStartTLS {
+	if sec == types.SecurityStartTLS {
 		return "STARTTLS, " + d
 	}
 	return d

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"postbode/types"
 	"slices"
 	"strings"
 	"testing"
 
 	"postbode/accounts"
 	"postbode/internal/pop3/pop3test"
-	"postbode/sync/transport"
 )
 
 // unicodeMail has raw UTF-8 in its header (RFC 6532), as Courier flags "Unicode-formatted".
@@ -37,7 +37,7 @@ func TestUTF8ModeWithCourier(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			orig := unicodeMail("u1")
 			s := startFake(t, tc.opts, orig, mail("a2", "plain ascii"))
-			h := fakeHarness(t, s, accounts.LeaveDelete)
+			h := fakeHarness(t, s, types.LeaveDelete)
 			h.mustSync()
 			if len(commandsLike(s, "UTF8")) == 0 {
 				t.Errorf("UTF8 was never sent: %q", s.Commands())
@@ -68,7 +68,7 @@ func TestUTF8ModeWithCourier(t *testing.T) {
 
 	t.Run("not sent to a server without UTF8", func(t *testing.T) {
 		s := startFake(t, pop3test.Options{}, mail("a", "one"))
-		h := fakeHarness(t, s, accounts.LeaveKeep)
+		h := fakeHarness(t, s, types.LeaveKeep)
 		h.mustSync()
 		if c := commandsLike(s, "UTF8"); len(c) != 0 {
 			t.Fatalf("sent %q", c)
@@ -90,7 +90,7 @@ func TestLoginErrorIsRedacted(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := startFake(t, tc.opts)
-			h := newHarness(t, openCache(t, t.TempDir()), fakeAccount(s, transport.SecurityPlain, accounts.LeaveKeep), pw)
+			h := newHarness(t, openCache(t, t.TempDir()), fakeAccount(s, types.SecurityPlain, types.LeaveKeep), pw)
 			err := h.sync()
 			if err == nil {
 				t.Fatal("login succeeded")
@@ -98,9 +98,9 @@ func TestLoginErrorIsRedacted(t *testing.T) {
 			texts := []string{err.Error()}
 			for _, ev := range h.ev.take() {
 				switch e := ev.(type) {
-				case accounts.Error:
+				case types.Error:
 					texts = append(texts, e.Err.Error())
-				case accounts.ConnState:
+				case types.ConnState:
 					if e.Err != nil {
 						texts = append(texts, e.Err.Error())
 					}
@@ -114,7 +114,7 @@ func TestLoginErrorIsRedacted(t *testing.T) {
 			if !strings.Contains(err.Error(), "[AUTH]") || !strings.Contains(err.Error(), "[redacted]") {
 				t.Errorf("the server's refusal is not shown: %v", err)
 			}
-			if accounts.Diagnose(err) != accounts.ProblemAuth {
+			if accounts.Diagnose(err) != types.ProblemAuth {
 				t.Errorf("diagnosed as %q", accounts.Diagnose(err))
 			}
 			// The server did get the credentials: the checks above could fail.

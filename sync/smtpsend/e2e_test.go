@@ -3,11 +3,11 @@ package smtpsend
 import (
 	"bytes"
 	"context"
+	"postbode/types"
 	"strings"
 	"testing"
 	"time"
 
-	"postbode/accounts"
 	"postbode/internal/testbed"
 	"postbode/localcache"
 	"postbode/mailfmt"
@@ -16,19 +16,19 @@ import (
 
 // runEngine runs an account's IMAP engine on a cache of its own (another device) until the test
 // ends, and waits until it is online.
-func runEngine(t *testing.T, d *testbed.Dovecot, acc accounts.Account) *localcache.Cache {
+func runEngine(t *testing.T, d *testbed.Dovecot, acc types.Account) *localcache.Cache {
 	t.Helper()
 	cache, err := localcache.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cache.Close() })
-	events := make(chan accounts.Event, 256)
-	e := imapsync.New(accounts.EngineDeps{
+	events := make(chan types.Event, 256)
+	e := imapsync.New(types.EngineDeps{
 		Account:  acc,
 		Cache:    cache,
 		Password: func() (string, error) { return d.Password(acc.Incoming.User), nil },
-		Emit: func(ev accounts.Event) {
+		Emit: func(ev types.Event) {
 			select {
 			case events <- ev:
 			default:
@@ -47,7 +47,7 @@ func runEngine(t *testing.T, d *testbed.Dovecot, acc accounts.Account) *localcac
 	for {
 		select {
 		case ev := <-events:
-			if cs, ok := ev.(accounts.ConnState); ok && cs.State == accounts.StateOnline {
+			if cs, ok := ev.(types.ConnState); ok && cs.State == types.StateOnline {
 				return cache
 			}
 		case err := <-done:
@@ -127,7 +127,7 @@ func TestSendIMAPEndToEnd(t *testing.T) {
 	}()
 
 	queued := time.Now()
-	if err := r.m.Do(ctx, accounts.Send{Account: "alice", Draft: draftTo("bob@mail.test", "e2e-imap")}); err != nil {
+	if err := r.m.Do(ctx, types.Send{Account: "alice", Draft: draftTo("bob@mail.test", "e2e-imap")}); err != nil {
 		t.Fatalf("send: %v", err)
 	}
 	if time.Since(queued) > time.Second {
@@ -246,7 +246,7 @@ func TestSendPOP3KeepsSentLocal(t *testing.T) {
 
 	carol := pop3Account(d, p, "carol")
 	r := newRig(t, passwords{"carol": d.Password("carol")}, carol)
-	if err := r.m.Do(ctx, accounts.Send{Account: "carol", Draft: draftTo("bob@mail.test", "e2e-pop3")}); err != nil {
+	if err := r.m.Do(ctx, types.Send{Account: "carol", Draft: draftTo("bob@mail.test", "e2e-pop3")}); err != nil {
 		t.Fatal(err)
 	}
 	item := r.onlyItem(t, "carol")
@@ -316,14 +316,14 @@ func TestSendOffline(t *testing.T) {
 	alice := imapAccount(d, p, "alice")
 	r := newRig(t, passwords{"alice": d.Password("alice")}, alice)
 	sent := 0
-	r.ob.send = func(ctx context.Context, acc accounts.Account, password, from string, rcpt []string, raw []byte) error {
+	r.ob.send = func(ctx context.Context, acc types.Account, password, from string, rcpt []string, raw []byte) error {
 		err := Send(ctx, acc, password, from, rcpt, raw)
 		if err == nil {
 			sent++
 		}
 		return err
 	}
-	if err := r.m.Do(ctx, accounts.Send{Account: "alice", Draft: draftTo("bob@mail.test", "e2e-offline")}); err != nil {
+	if err := r.m.Do(ctx, types.Send{Account: "alice", Draft: draftTo("bob@mail.test", "e2e-offline")}); err != nil {
 		t.Fatal(err)
 	}
 	err := r.ob.Flush(ctx)
@@ -331,11 +331,11 @@ func TestSendOffline(t *testing.T) {
 		t.Fatal("flush with the server down reported success")
 	}
 	se := sendErr(t, err)
-	if se.Kind != accounts.ProblemUnreachable || se.Permanent {
-		t.Fatalf("got %+v, want a temporary %q", se, accounts.ProblemUnreachable)
+	if se.Kind != types.ProblemUnreachable || se.Permanent {
+		t.Fatalf("got %+v, want a temporary %q", se, types.ProblemUnreachable)
 	}
 	item := r.onlyItem(t, "alice")
-	if item.State != localcache.OutboxQueued || item.Attempts != 1 || !strings.Contains(item.LastError, problemText[accounts.ProblemUnreachable]) {
+	if item.State != localcache.OutboxQueued || item.Attempts != 1 || !strings.Contains(item.LastError, problemText[types.ProblemUnreachable]) {
 		t.Fatalf("after the failed attempt: state %q, attempts %d, last error %q", item.State, item.Attempts, item.LastError)
 	}
 	if wait := item.NextAttempt.Sub(r.clock.Now()); wait < 28*time.Second || wait > 31*time.Second {

@@ -2,14 +2,13 @@ package smtpsend
 
 import (
 	"context"
+	"postbode/types"
 	"strings"
 	"testing"
 	"time"
 
-	"postbode/accounts"
 	"postbode/localcache"
 	"postbode/mailfmt"
-	"postbode/sync/transport"
 )
 
 // TestSendErrorMapping checks how real Postfix refusals, and a server that is not there, turn into
@@ -36,23 +35,23 @@ func TestSendErrorMapping(t *testing.T) {
 	down.Outgoing.Port = closedPort(t)
 	startTLS := alice
 	startTLS.Outgoing.Port = p.SubmissionPort
-	startTLS.Outgoing.Security = transport.SecurityStartTLS
+	startTLS.Outgoing.Security = types.SecurityStartTLS
 
 	cases := []struct {
 		name      string
-		acc       accounts.Account
+		acc       types.Account
 		password  string
 		rcpt      string
 		raw       []byte
-		problem   accounts.Problem
+		problem   types.Problem
 		permanent bool
 		detail    string
 	}{
-		{"wrong password", alice, "not-alices-password", "bob@mail.test", small, accounts.ProblemAuth, true, "535"},
-		{"wrong password over STARTTLS", startTLS, "not-alices-password", "bob@mail.test", small, accounts.ProblemAuth, true, "535"},
-		{"unknown recipient", alice, d.Password("alice"), "unknown@mail.test", small, accounts.ProblemRecipient, true, "unknown@mail.test: 550"},
-		{"message too large", alice, d.Password("alice"), "bob@mail.test", big, accounts.ProblemTooLarge, true, "552"},
-		{"nothing listening", down, d.Password("alice"), "bob@mail.test", small, accounts.ProblemUnreachable, false, ""},
+		{"wrong password", alice, "not-alices-password", "bob@mail.test", small, types.ProblemAuth, true, "535"},
+		{"wrong password over STARTTLS", startTLS, "not-alices-password", "bob@mail.test", small, types.ProblemAuth, true, "535"},
+		{"unknown recipient", alice, d.Password("alice"), "unknown@mail.test", small, types.ProblemRecipient, true, "unknown@mail.test: 550"},
+		{"message too large", alice, d.Password("alice"), "bob@mail.test", big, types.ProblemTooLarge, true, "552"},
+		{"nothing listening", down, d.Password("alice"), "bob@mail.test", small, types.ProblemUnreachable, false, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -76,7 +75,7 @@ func TestSendErrorMapping(t *testing.T) {
 		if err := Test(ctx, startTLS, d.Password("alice")); err != nil {
 			t.Errorf("test with the right password: %v", err)
 		}
-		if se := sendErr(t, Test(ctx, alice, "nope")); se.Kind != accounts.ProblemAuth {
+		if se := sendErr(t, Test(ctx, alice, "nope")); se.Kind != types.ProblemAuth {
 			t.Errorf("test with a wrong password: %v", se)
 		}
 	})
@@ -87,7 +86,7 @@ func TestSendErrorMapping(t *testing.T) {
 		defer cancel()
 		r := newRig(t, passwords{"alice": "not-alices-password"}, alice)
 		it := r.heldAfterFailure(t, ctx, "refused")
-		if it.State != localcache.OutboxFailed || it.Attempts != 1 || !strings.Contains(it.LastError, problemText[accounts.ProblemAuth]) {
+		if it.State != localcache.OutboxFailed || it.Attempts != 1 || !strings.Contains(it.LastError, problemText[types.ProblemAuth]) {
 			t.Fatalf("item: state %q, attempts %d, error %q", it.State, it.Attempts, it.LastError)
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"path/filepath"
+	"postbode/types"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,7 +18,6 @@ import (
 	"postbode/cli"
 	"postbode/localcache"
 	"postbode/sync/imapsync"
-	"postbode/sync/transport"
 )
 
 // echoedSecrets are the forms of fakePassword a server may send back: the password, and what AUTH
@@ -48,9 +48,9 @@ func drainErrors(m *accounts.Manager) []string {
 		select {
 		case ev := <-m.Events():
 			switch e := ev.(type) {
-			case accounts.Error:
+			case types.Error:
 				out = append(out, e.Err.Error())
-			case accounts.ConnState:
+			case types.ConnState:
 				if e.Err != nil {
 					out = append(out, e.Err.Error())
 				}
@@ -77,13 +77,13 @@ func TestEchoedCredentialsAreRedacted(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := startFakeSMTP(t, pki.good, true, tc.mode)
-			acc := fakeAccount(s, pki, transport.SecurityTLS)
+			acc := fakeAccount(s, pki, types.SecurityTLS)
 			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 			defer cancel()
 
 			err := Send(ctx, acc, fakePassword, "alice@mail.test", []string{"bob@mail.test"}, testRaw(t))
 			se := sendErr(t, err)
-			if se.Kind != accounts.ProblemAuth || !se.Permanent {
+			if se.Kind != types.ProblemAuth || !se.Permanent {
 				t.Fatalf("got %v (problem %q, permanent %v)", err, se.Kind, se.Permanent)
 			}
 			if !strings.Contains(err.Error(), tc.proof) {
@@ -97,7 +97,7 @@ func TestEchoedCredentialsAreRedacted(t *testing.T) {
 			}
 			checkNoSecrets(t, "the SMTP reply", smtpErr.Message)
 			r := newRig(t, passwords{"alice": fakePassword}, acc)
-			if err := r.m.Do(ctx, accounts.Send{Account: "alice", Draft: draftTo("bob@mail.test", "echo")}); err != nil {
+			if err := r.m.Do(ctx, types.Send{Account: "alice", Draft: draftTo("bob@mail.test", "echo")}); err != nil {
 				t.Fatal(err)
 			}
 			flushErr := r.ob.Flush(ctx)
@@ -106,7 +106,7 @@ func TestEchoedCredentialsAreRedacted(t *testing.T) {
 			}
 			checkNoSecrets(t, "the flush error", flushErr.Error())
 			it := r.onlyItem(t, "alice")
-			if it.State != localcache.OutboxFailed || !strings.Contains(it.LastError, problemText[accounts.ProblemAuth]) {
+			if it.State != localcache.OutboxFailed || !strings.Contains(it.LastError, problemText[types.ProblemAuth]) {
 				t.Fatalf("item: state %q, error %q", it.State, it.LastError)
 			}
 			checkNoSecrets(t, "the outbox's last_error", it.LastError)
@@ -136,12 +136,12 @@ func TestTLSHandshakeFailureIsPermanent(t *testing.T) {
 		cert     bool // serve pki.selfSigned instead of pki.good
 		implicit bool
 		mode     fakeMode
-		kind     accounts.Problem
+		kind     types.Problem
 	}{
-		{"plaintext SMTP on the TLS port", false, false, fakeNormal, accounts.ProblemSecurity},
-		{"plaintext server hangs up on the ClientHello", false, false, fakeSilentClose, accounts.ProblemSecurity},
-		{"TLS 1.1 at most", false, true, fakeOldTLS, accounts.ProblemSecurity},
-		{"untrusted certificate", true, true, fakeNormal, accounts.ProblemCertificate},
+		{"plaintext SMTP on the TLS port", false, false, fakeNormal, types.ProblemSecurity},
+		{"plaintext server hangs up on the ClientHello", false, false, fakeSilentClose, types.ProblemSecurity},
+		{"TLS 1.1 at most", false, true, fakeOldTLS, types.ProblemSecurity},
+		{"untrusted certificate", true, true, fakeNormal, types.ProblemCertificate},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cert := pki.good
@@ -149,7 +149,7 @@ func TestTLSHandshakeFailureIsPermanent(t *testing.T) {
 				cert = pki.selfSigned
 			}
 			s := startFakeSMTP(t, cert, tc.implicit, tc.mode)
-			acc := fakeAccount(s, pki, transport.SecurityTLS)
+			acc := fakeAccount(s, pki, types.SecurityTLS)
 			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 			defer cancel()
 
@@ -192,8 +192,8 @@ func TestCLISendFailures(t *testing.T) {
 		mode     fakeMode
 		want     string
 	}{
-		{"login refused with the credentials echoed", true, fakeEchoAuthBase64, problemText[accounts.ProblemAuth]},
-		{"plaintext server on the TLS port", false, fakeNormal, problemText[accounts.ProblemSecurity]},
+		{"login refused with the credentials echoed", true, fakeEchoAuthBase64, problemText[types.ProblemAuth]},
+		{"plaintext server on the TLS port", false, fakeNormal, problemText[types.ProblemSecurity]},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := startFakeSMTP(t, pki.good, tc.implicit, tc.mode)
@@ -201,7 +201,7 @@ func TestCLISendFailures(t *testing.T) {
 			app := func(stdin string, args ...string) (int, string, string) {
 				var out, errOut bytes.Buffer
 				a := &cli.App{
-					Backends: map[accounts.Kind]accounts.Backend{accounts.KindIMAP: imapsync.Backend},
+					Backends: map[types.Protocol]types.Backend{types.IMAP: imapsync.Backend},
 					NewSender: func(c *localcache.Cache, m *accounts.Manager, p accounts.PasswordSource) accounts.Sender {
 						return NewOutbox(c, m, p)
 					},

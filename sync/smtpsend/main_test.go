@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"postbode/types"
 	"sync"
 	"testing"
 	"time"
@@ -17,7 +18,6 @@ import (
 	"postbode/internal/testbed"
 	"postbode/localcache"
 	"postbode/sync/imapsync"
-	"postbode/sync/transport"
 )
 
 // sizeLimit is the shared Postfix's message_size_limit: small, so the "too large" case needs only a
@@ -102,20 +102,20 @@ func servers(t *testing.T) (*testbed.Dovecot, *testbed.Postfix) {
 }
 
 // imapAccount is a user's IMAP account on the testbed, sending through the implicit-TLS port.
-func imapAccount(d *testbed.Dovecot, p *testbed.Postfix, user string) accounts.Account {
-	return accounts.Account{
-		Name: user, Kind: accounts.KindIMAP, DisplayName: user, Email: user + "@mail.test",
-		Incoming: accounts.Server{Host: d.Host, Port: d.IMAPSPort, Security: transport.SecurityTLS, User: user, CAFile: d.CAFile},
-		Outgoing: accounts.Server{Host: p.Host, Port: p.SubmissionsPort, Security: transport.SecurityTLS, User: user, CAFile: d.CAFile},
+func imapAccount(d *testbed.Dovecot, p *testbed.Postfix, user string) types.Account {
+	return types.Account{
+		Name: user, Kind: types.IMAP, DisplayName: user, Email: user + "@mail.test",
+		Incoming: types.Server{Host: d.Host, Port: d.IMAPSPort, Security: types.SecurityTLS, User: user, CAFile: d.CAFile},
+		Outgoing: types.Server{Host: p.Host, Port: p.SubmissionsPort, Security: types.SecurityTLS, User: user, CAFile: d.CAFile},
 	}
 }
 
 // pop3Account is a user's POP3 account on the testbed, sending through the STARTTLS port.
-func pop3Account(d *testbed.Dovecot, p *testbed.Postfix, user string) accounts.Account {
-	return accounts.Account{
-		Name: user, Kind: accounts.KindPOP3, DisplayName: user, Email: user + "@mail.test",
-		Incoming: accounts.Server{Host: d.Host, Port: d.POP3SPort, Security: transport.SecurityTLS, User: user, CAFile: d.CAFile},
-		Outgoing: accounts.Server{Host: p.Host, Port: p.SubmissionPort, Security: transport.SecurityStartTLS, User: user + "@mail.test", CAFile: d.CAFile},
+func pop3Account(d *testbed.Dovecot, p *testbed.Postfix, user string) types.Account {
+	return types.Account{
+		Name: user, Kind: types.POP3, DisplayName: user, Email: user + "@mail.test",
+		Incoming: types.Server{Host: d.Host, Port: d.POP3SPort, Security: types.SecurityTLS, User: user, CAFile: d.CAFile},
+		Outgoing: types.Server{Host: p.Host, Port: p.SubmissionPort, Security: types.SecurityStartTLS, User: user + "@mail.test", CAFile: d.CAFile},
 	}
 }
 
@@ -157,7 +157,7 @@ type rig struct {
 	pw    passwords
 }
 
-func newRig(t *testing.T, pw passwords, accs ...accounts.Account) *rig {
+func newRig(t *testing.T, pw passwords, accs ...types.Account) *rig {
 	t.Helper()
 	cache, err := localcache.Open(t.TempDir())
 	if err != nil {
@@ -166,7 +166,7 @@ func newRig(t *testing.T, pw passwords, accs ...accounts.Account) *rig {
 	t.Cleanup(func() { cache.Close() })
 	var ob *Outbox
 	m := accounts.NewManager(&accounts.Config{Accounts: accs}, cache, pw,
-		map[accounts.Kind]accounts.Backend{accounts.KindIMAP: imapsync.Backend},
+		map[types.Protocol]types.Backend{types.IMAP: imapsync.Backend},
 		accounts.Options{Sender: func(m *accounts.Manager) accounts.Sender { ob = NewOutbox(cache, m, pw); return ob }})
 	c := &clock{now: time.Now()}
 	ob.now = c.Now
@@ -268,7 +268,7 @@ func sendErr(t *testing.T, err error) *SendError {
 // later, another that must leave the held message alone; it returns the outbox item.
 func (r *rig) heldAfterFailure(t *testing.T, ctx context.Context, subject string) localcache.OutboxItem {
 	t.Helper()
-	if err := r.m.Do(ctx, accounts.Send{Account: "alice", Draft: draftTo("bob@mail.test", subject)}); err != nil {
+	if err := r.m.Do(ctx, types.Send{Account: "alice", Draft: draftTo("bob@mail.test", subject)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.ob.Flush(ctx); err == nil {

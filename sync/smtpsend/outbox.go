@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"postbode/types"
 	"sync"
 	"time"
 
-	"postbode/accounts"
 	"postbode/localcache"
 )
 
@@ -21,25 +21,39 @@ type Filer interface {
 // point neither loses a message nor sends it twice.
 type Outbox struct {
 	cache    *localcache.Cache
-	accounts func(name string) (accounts.Account, bool)
+	accounts func(name string) (types.Account, bool)
 	password func(name string) (string, error)
 	filer    Filer
-	emit     func(accounts.Event)
+	emit     func(types.Event)
 	wake     chan struct{}
 
 	// send and now are replaced in tests.
-	send func(ctx context.Context, acc accounts.Account, password, from string, rcpt []string, raw []byte) error
+	send func(ctx context.Context, acc types.Account, password, from string, rcpt []string, raw []byte) error
 	now  func() time.Time
 
 	mu        sync.Mutex // one flush at a time
 	recovered bool
 }
 
+// Manager is what the outbox needs of the account Manager: the accounts, Sent filing and the event
+// stream (with credentials taken out of each event).
+type Manager interface {
+	Filer
+	Account(name string) (types.Account, bool)
+	Emit(types.Event)
+	Redact(types.Event) types.Event
+}
+
+// Passwords gives an account's password.
+type Passwords interface {
+	Get(account string) (string, error)
+}
+
 // NewOutbox wires the outbox to the Manager (accounts, Sent filing, events) and the password store.
-func NewOutbox(cache *localcache.Cache, m *accounts.Manager, passwords accounts.PasswordSource) *Outbox {
+func NewOutbox(cache *localcache.Cache, m Manager, passwords Passwords) *Outbox {
 	return &Outbox{
 		cache: cache, accounts: m.Account, password: passwords.Get, filer: m,
-		emit: func(ev accounts.Event) { m.Emit(m.Redact(ev)) },
+		emit: func(ev types.Event) { m.Emit(m.Redact(ev)) },
 		wake: make(chan struct{}, 1), send: Send, now: time.Now,
 	}
 }
@@ -115,7 +129,7 @@ func (o *Outbox) Flush(ctx context.Context) error {
 		}
 		if err := o.deliver(ctx, it); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", it.MessageID, err))
-			o.emit(accounts.Error{Account: it.Account, Op: "send", Err: err})
+			o.emit(types.Error{Account: it.Account, Op: "send", Err: err})
 		}
 	}
 	return errors.Join(errs...)
@@ -145,7 +159,7 @@ func (o *Outbox) deliver(ctx context.Context, it localcache.OutboxItem) error {
 		if err := o.cache.OutboxRemove(ctx, it.ID); err != nil {
 			return err
 		}
-		o.emit(accounts.Sent{Account: acc.Name, Subject: sentSubject(it.Raw)})
+		o.emit(types.Sent{Account: acc.Name, Subject: sentSubject(it.Raw)})
 		return nil
 	}
 	var se *SendError
@@ -183,7 +197,7 @@ func (o *Outbox) recoverInterrupted(ctx context.Context) error {
 		if err := o.cache.OutboxSetState(ctx, it.ID, localcache.OutboxFailed, time.Time{}, errMaybeSent); err != nil {
 			return err
 		}
-		o.emit(accounts.Error{Account: it.Account, Op: "send", Err: errMaybeSent})
+		o.emit(types.Error{Account: it.Account, Op: "send", Err: errMaybeSent})
 	}
 	return nil
 }

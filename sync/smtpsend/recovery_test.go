@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"net"
+	"postbode/types"
 	"sync"
 	"testing"
 	"time"
 
-	"postbode/accounts"
 	"postbode/localcache"
 	"postbode/mailfmt"
-	"postbode/sync/transport"
 )
 
 // closedPort returns a loopback port nothing listens on.
@@ -27,12 +26,12 @@ func closedPort(t *testing.T) int {
 }
 
 // offlineAccount is an IMAP account whose servers are never reached in these tests.
-func offlineAccount(t *testing.T) accounts.Account {
+func offlineAccount(t *testing.T) types.Account {
 	port := closedPort(t)
-	return accounts.Account{
-		Name: "alice", Kind: accounts.KindIMAP, Email: "alice@mail.test",
-		Incoming: accounts.Server{Host: "127.0.0.1", Port: port, Security: transport.SecurityTLS, User: "alice"},
-		Outgoing: accounts.Server{Host: "127.0.0.1", Port: port, Security: transport.SecurityTLS, User: "alice"},
+	return types.Account{
+		Name: "alice", Kind: types.IMAP, Email: "alice@mail.test",
+		Incoming: types.Server{Host: "127.0.0.1", Port: port, Security: types.SecurityTLS, User: "alice"},
+		Outgoing: types.Server{Host: "127.0.0.1", Port: port, Security: types.SecurityTLS, User: "alice"},
 	}
 }
 
@@ -42,7 +41,7 @@ type recorder struct {
 	attempts []string // the raw messages, in order
 }
 
-func (rec *recorder) send(ctx context.Context, acc accounts.Account, password, from string, rcpt []string, raw []byte) error {
+func (rec *recorder) send(ctx context.Context, acc types.Account, password, from string, rcpt []string, raw []byte) error {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	rec.attempts = append(rec.attempts, string(raw))
@@ -100,7 +99,7 @@ func TestRecoverInterruptedSending(t *testing.T) {
 	lostID := add(rawLost, idLost, localcache.OutboxSending)
 	dr := draftTo("bob@mail.test", "maybe sent")
 	dr.MessageID = idLost
-	if err := r.m.Do(ctx, accounts.SaveDraft{Account: "alice", Draft: dr}); err != nil {
+	if err := r.m.Do(ctx, types.SaveDraft{Account: "alice", Draft: dr}); err != nil {
 		t.Fatal(err)
 	}
 	if copies, _ := r.cache.MessagesByMessageID(ctx, "alice", idLost); len(copies) != 1 {
@@ -138,7 +137,7 @@ func TestRecoverInterruptedSending(t *testing.T) {
 	for drained := false; !drained; {
 		select {
 		case ev := <-r.m.Events():
-			if e, ok := ev.(accounts.Error); ok && e.Op == "send" {
+			if e, ok := ev.(types.Error); ok && e.Op == "send" {
 				reported = e.Err
 			}
 		default:

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
+	"postbode/types"
 	"strings"
 	"testing"
 	"time"
@@ -18,11 +19,11 @@ import (
 const fakePassword = "s3cret-Passw0rd"
 
 // fakeAccount sends through a fake server reached as mail.test (127.0.0.2).
-func fakeAccount(s *fakeSMTP, pki *fakePKI, sec transport.Security) accounts.Account {
-	return accounts.Account{
-		Name: "alice", Kind: accounts.KindIMAP, Email: "alice@mail.test",
-		Incoming: accounts.Server{Host: "mail.test", Port: 993, Security: transport.SecurityTLS, User: "alice@mail.test"},
-		Outgoing: accounts.Server{Host: "mail.test", Port: s.port(), Security: sec, User: "alice@mail.test", CAFile: pki.caFile},
+func fakeAccount(s *fakeSMTP, pki *fakePKI, sec types.Security) types.Account {
+	return types.Account{
+		Name: "alice", Kind: types.IMAP, Email: "alice@mail.test",
+		Incoming: types.Server{Host: "mail.test", Port: 993, Security: types.SecurityTLS, User: "alice@mail.test"},
+		Outgoing: types.Server{Host: "mail.test", Port: s.port(), Security: sec, User: "alice@mail.test", CAFile: pki.caFile},
 	}
 }
 
@@ -58,18 +59,18 @@ func TestNoCredentialsWithoutTLS(t *testing.T) {
 		cert     tls.Certificate
 		implicit bool
 		mode     fakeMode
-		sec      transport.Security
+		sec      types.Security
 		check    func(error) bool
-		kind     accounts.Problem
+		kind     types.Problem
 	}{
-		{"STARTTLS not offered", pki.good, false, fakeNoStartTLS, transport.SecurityStartTLS,
-			func(err error) bool { return errors.Is(err, transport.ErrStartTLSUnavailable) }, accounts.ProblemNoEncryption},
-		{"STARTTLS refused", pki.good, false, fakeRefuseTLS, transport.SecurityStartTLS,
-			func(err error) bool { return errors.Is(err, transport.ErrStartTLSRefused) }, accounts.ProblemNoEncryption},
-		{"self-signed certificate, implicit TLS", pki.selfSigned, true, fakeNormal, transport.SecurityTLS, isCertError, accounts.ProblemCertificate},
-		{"self-signed certificate, STARTTLS", pki.selfSigned, false, fakeNormal, transport.SecurityStartTLS, isCertError, accounts.ProblemCertificate},
-		{"wrong host name, implicit TLS", pki.wrongName, true, fakeNormal, transport.SecurityTLS, isCertError, accounts.ProblemCertificate},
-		{"wrong host name, STARTTLS", pki.wrongName, false, fakeNormal, transport.SecurityStartTLS, isCertError, accounts.ProblemCertificate},
+		{"STARTTLS not offered", pki.good, false, fakeNoStartTLS, types.SecurityStartTLS,
+			func(err error) bool { return errors.Is(err, transport.ErrStartTLSUnavailable) }, types.ProblemNoEncryption},
+		{"STARTTLS refused", pki.good, false, fakeRefuseTLS, types.SecurityStartTLS,
+			func(err error) bool { return errors.Is(err, transport.ErrStartTLSRefused) }, types.ProblemNoEncryption},
+		{"self-signed certificate, implicit TLS", pki.selfSigned, true, fakeNormal, types.SecurityTLS, isCertError, types.ProblemCertificate},
+		{"self-signed certificate, STARTTLS", pki.selfSigned, false, fakeNormal, types.SecurityStartTLS, isCertError, types.ProblemCertificate},
+		{"wrong host name, implicit TLS", pki.wrongName, true, fakeNormal, types.SecurityTLS, isCertError, types.ProblemCertificate},
+		{"wrong host name, STARTTLS", pki.wrongName, false, fakeNormal, types.SecurityStartTLS, isCertError, types.ProblemCertificate},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -98,7 +99,7 @@ func TestNoCredentialsWithoutTLS(t *testing.T) {
 		s := startFakeSMTP(t, pki.good, false, fakeNormal)
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
-		if err := Send(ctx, fakeAccount(s, pki, transport.SecurityStartTLS), fakePassword, "alice@mail.test", []string{"bob@mail.test"}, testRaw(t)); err != nil {
+		if err := Send(ctx, fakeAccount(s, pki, types.SecurityStartTLS), fakePassword, "alice@mail.test", []string{"bob@mail.test"}, testRaw(t)); err != nil {
 			t.Fatal(err)
 		}
 		got := s.Finish(t)
@@ -123,9 +124,9 @@ func TestSecurityFailureIsNotRetried(t *testing.T) {
 	s := startFakeSMTP(t, pki.selfSigned, true, fakeNormal)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	r := newRig(t, passwords{"alice": fakePassword}, fakeAccount(s, pki, transport.SecurityTLS))
+	r := newRig(t, passwords{"alice": fakePassword}, fakeAccount(s, pki, types.SecurityTLS))
 	it := r.heldAfterFailure(t, ctx, "bad cert")
-	if it.State != localcache.OutboxFailed || it.Attempts != 1 || !strings.Contains(it.LastError, problemText[accounts.ProblemCertificate]) {
+	if it.State != localcache.OutboxFailed || it.Attempts != 1 || !strings.Contains(it.LastError, problemText[types.ProblemCertificate]) {
 		t.Fatalf("item: state %q, attempts %d, error %q", it.State, it.Attempts, it.LastError)
 	}
 	if n := s.Conns(); n != 1 {
@@ -141,7 +142,7 @@ func TestNoAnswerToEndOfDataIsNotResent(t *testing.T) {
 	s := startFakeSMTP(t, pki.good, true, fakeDropAfterDot)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	acc := fakeAccount(s, pki, transport.SecurityTLS)
+	acc := fakeAccount(s, pki, types.SecurityTLS)
 
 	err := Send(ctx, acc, fakePassword, "alice@mail.test", []string{"bob@mail.test"}, testRaw(t))
 	se := sendErr(t, err)

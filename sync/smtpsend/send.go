@@ -11,34 +11,34 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"postbode/types"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
-	"postbode/accounts"
 	"postbode/internal/redact"
 	"postbode/sync/transport"
 )
 
 // problemText is how an attempt's failure reads in its error (and in the outbox's last error).
-var problemText = map[accounts.Problem]string{
-	accounts.ProblemAuth:         "authentication failed",
-	accounts.ProblemRecipient:    "recipient refused",
-	accounts.ProblemTooLarge:     "message too large",
-	accounts.ProblemUnreachable:  "server unreachable",
-	accounts.ProblemSecurity:     "secure connection failed",
-	accounts.ProblemCertificate:  "secure connection failed: certificate not trusted",
-	accounts.ProblemNoEncryption: "secure connection failed: no encryption offered",
-	accounts.ProblemRefused:      "message refused",
-	accounts.ProblemBusy:         "server busy, will retry",
+var problemText = map[types.Problem]string{
+	types.ProblemAuth:         "authentication failed",
+	types.ProblemRecipient:    "recipient refused",
+	types.ProblemTooLarge:     "message too large",
+	types.ProblemUnreachable:  "server unreachable",
+	types.ProblemSecurity:     "secure connection failed",
+	types.ProblemCertificate:  "secure connection failed: certificate not trusted",
+	types.ProblemNoEncryption: "secure connection failed: no encryption offered",
+	types.ProblemRefused:      "message refused",
+	types.ProblemBusy:         "server busy, will retry",
 }
 
 // SendError is one failed attempt. Permanent errors need the user (wrong password, bad address); the
 // others are retried.
 type SendError struct {
-	Kind      accounts.Problem // one of the kinds in problemText
+	Kind      types.Problem // one of the kinds in problemText
 	Permanent bool
 	Detail    string // e.g. the recipient, or the server's reply code
 	Err       error
@@ -51,8 +51,8 @@ func (e *SendError) Error() string {
 	return fmt.Sprintf("%s: %v", problemText[e.Kind], e.Err)
 }
 
-// Problem makes a SendError an accounts.Diagnosed error: the UI words it without guessing.
-func (e *SendError) Problem() accounts.Problem { return e.Kind }
+// Problem makes a SendError an types.Diagnosed error: the UI words it without guessing.
+func (e *SendError) Problem() types.Problem { return e.Kind }
 
 func (e *SendError) Unwrap() error { return e.Err }
 
@@ -63,17 +63,17 @@ func classify(err error, stage, detail string) *SendError {
 		return se
 	}
 	// Certificate and STARTTLS failures keep their own kinds (the wizard shows the certificate).
-	if _, ok := accounts.CertProblem(err); ok {
-		return &SendError{Kind: accounts.ProblemCertificate, Permanent: true, Err: err}
+	if _, ok := errors.AsType[*transport.CertError](err); ok {
+		return &SendError{Kind: types.ProblemCertificate, Permanent: true, Err: err}
 	}
 	if errors.Is(err, transport.ErrStartTLSUnavailable) || errors.Is(err, transport.ErrStartTLSRefused) {
-		return &SendError{Kind: accounts.ProblemNoEncryption, Permanent: true, Err: err}
+		return &SendError{Kind: types.ProblemNoEncryption, Permanent: true, Err: err}
 	}
 	if errors.Is(err, transport.ErrProtocol) {
-		return &SendError{Kind: accounts.ProblemSecurity, Permanent: true, Err: err}
+		return &SendError{Kind: types.ProblemSecurity, Permanent: true, Err: err}
 	}
 	if stage == "dial" && handshakeFailed(err) {
-		return &SendError{Kind: accounts.ProblemSecurity, Permanent: true, Detail: "TLS handshake",
+		return &SendError{Kind: types.ProblemSecurity, Permanent: true, Detail: "TLS handshake",
 			Err: fmt.Errorf("%w: %w", errHandshake, err)}
 	}
 	var smtpErr *smtp.SMTPError
@@ -82,23 +82,23 @@ func classify(err error, stage, detail string) *SendError {
 		detail := fmt.Sprintf("%s%d", prefix(detail), code)
 		switch {
 		case code == 535 || code == 534 || code == 530 || (stage == "auth" && code >= 500):
-			return &SendError{Kind: accounts.ProblemAuth, Permanent: true, Detail: detail, Err: err}
+			return &SendError{Kind: types.ProblemAuth, Permanent: true, Detail: detail, Err: err}
 		case code == 552 || smtpErr.EnhancedCode == smtp.EnhancedCode{5, 3, 4}:
-			return &SendError{Kind: accounts.ProblemTooLarge, Permanent: true, Detail: detail, Err: err}
+			return &SendError{Kind: types.ProblemTooLarge, Permanent: true, Detail: detail, Err: err}
 		case stage == "rcpt" && code >= 500:
-			return &SendError{Kind: accounts.ProblemRecipient, Permanent: true, Detail: detail, Err: err}
+			return &SendError{Kind: types.ProblemRecipient, Permanent: true, Detail: detail, Err: err}
 		case code >= 500:
-			return &SendError{Kind: accounts.ProblemRefused, Permanent: true, Detail: detail, Err: err}
+			return &SendError{Kind: types.ProblemRefused, Permanent: true, Detail: detail, Err: err}
 		default:
-			return &SendError{Kind: accounts.ProblemBusy, Detail: detail, Err: err}
+			return &SendError{Kind: types.ProblemBusy, Detail: detail, Err: err}
 		}
 	}
 	var netErr net.Error
 	var opErr *net.OpError
 	if errors.As(err, &netErr) || errors.As(err, &opErr) || errors.Is(err, context.DeadlineExceeded) {
-		return &SendError{Kind: accounts.ProblemUnreachable, Err: err}
+		return &SendError{Kind: types.ProblemUnreachable, Err: err}
 	}
-	return &SendError{Kind: accounts.ProblemBusy, Err: err}
+	return &SendError{Kind: types.ProblemBusy, Err: err}
 }
 
 // errHandshake explains a TLS handshake that failed for another reason than the certificate.
@@ -147,7 +147,7 @@ var errMaybeDelivered = errors.New("the connection broke after the whole message
 
 // Send makes one attempt to deliver raw to the recipients through the account's outgoing server.
 // Whatever the server said is in the error with the credentials of the attempt removed.
-func Send(ctx context.Context, acc accounts.Account, password, from string, rcpt []string, raw []byte) error {
+func Send(ctx context.Context, acc types.Account, password, from string, rcpt []string, raw []byte) error {
 	return scrub(send(ctx, acc, password, from, rcpt, raw), acc.Outgoing.User, password)
 }
 
@@ -173,14 +173,14 @@ func scrub(err error, user, password string) error {
 	return redact.Error(err, sec)
 }
 
-func send(ctx context.Context, acc accounts.Account, password, from string, rcpt []string, raw []byte) error {
+func send(ctx context.Context, acc types.Account, password, from string, rcpt []string, raw []byte) error {
 	srv := acc.Outgoing
 	if srv.Host == "" {
-		return &SendError{Kind: accounts.ProblemRefused, Permanent: true, Err: errors.New("the account has no outgoing (SMTP) server")}
+		return &SendError{Kind: types.ProblemRefused, Permanent: true, Err: errors.New("the account has no outgoing (SMTP) server")}
 	}
-	cfg, err := srv.Transport(transport.SMTP)
+	cfg, err := transport.ForServer(srv, types.SMTP)
 	if err != nil {
-		return &SendError{Kind: accounts.ProblemSecurity, Permanent: true, Err: err}
+		return &SendError{Kind: types.ProblemSecurity, Permanent: true, Err: err}
 	}
 	cfg.DialContext = dialContext
 	conn, err := transport.Dial(ctx, cfg)
@@ -221,7 +221,7 @@ func send(ctx context.Context, acc accounts.Account, password, from string, rcpt
 		var smtpErr *smtp.SMTPError
 		if !errors.As(err, &smtpErr) {
 			// No answer to the final dot: a retry could deliver the message twice.
-			return &SendError{Kind: accounts.ProblemUnreachable, Permanent: true, Detail: "end of DATA",
+			return &SendError{Kind: types.ProblemUnreachable, Permanent: true, Detail: "end of DATA",
 				Err: fmt.Errorf("%w: %v", errMaybeDelivered, err)}
 		}
 		return classify(fmt.Errorf("smtp end of DATA: %w", err), "data", "")
@@ -235,7 +235,7 @@ func send(ctx context.Context, acc accounts.Account, password, from string, rcpt
 func authenticate(c *smtp.Client, user, password string) error {
 	ok, _ := c.Extension("AUTH")
 	if !ok {
-		return &SendError{Kind: accounts.ProblemAuth, Permanent: true, Err: errors.New("the server offers no authentication")}
+		return &SendError{Kind: types.ProblemAuth, Permanent: true, Err: errors.New("the server offers no authentication")}
 	}
 	if c.SupportsAuth("PLAIN") {
 		return c.Auth(sasl.NewPlainClient("", user, password))
@@ -243,11 +243,11 @@ func authenticate(c *smtp.Client, user, password string) error {
 	if c.SupportsAuth("LOGIN") {
 		return c.Auth(sasl.NewLoginClient(user, password))
 	}
-	return &SendError{Kind: accounts.ProblemAuth, Permanent: true, Err: errors.New("the server offers neither AUTH PLAIN nor AUTH LOGIN")}
+	return &SendError{Kind: types.ProblemAuth, Permanent: true, Err: errors.New("the server offers neither AUTH PLAIN nor AUTH LOGIN")}
 }
 
 // localName is the EHLO name: the sender's domain says no more than the From header already does.
-func localName(acc accounts.Account) string {
+func localName(acc types.Account) string {
 	if i := bytes.LastIndexByte([]byte(acc.Email), '@'); i >= 0 && i < len(acc.Email)-1 {
 		return acc.Email[i+1:]
 	}
@@ -255,12 +255,12 @@ func localName(acc accounts.Account) string {
 }
 
 // Test authenticates to the outgoing server and quits without sending.
-func Test(ctx context.Context, acc accounts.Account, password string) error {
+func Test(ctx context.Context, acc types.Account, password string) error {
 	return scrub(testLogin(ctx, acc, password), acc.Outgoing.User, password)
 }
 
-func testLogin(ctx context.Context, acc accounts.Account, password string) error {
-	cfg, err := acc.Outgoing.Transport(transport.SMTP)
+func testLogin(ctx context.Context, acc types.Account, password string) error {
+	cfg, err := transport.ForServer(acc.Outgoing, types.SMTP)
 	if err != nil {
 		return err
 	}

@@ -3,19 +3,18 @@ package smtpsend
 import (
 	"context"
 	"errors"
+	"postbode/types"
 	"testing"
 	"time"
-
-	"postbode/accounts"
 )
 
 // sentEvents drains the Manager's events and returns the Sent ones.
-func sentEvents(r *rig) []accounts.Sent {
-	var out []accounts.Sent
+func sentEvents(r *rig) []types.Sent {
+	var out []types.Sent
 	for {
 		select {
 		case ev := <-r.m.Events():
-			if e, ok := ev.(accounts.Sent); ok {
+			if e, ok := ev.(types.Sent); ok {
 				out = append(out, e)
 			}
 		default:
@@ -33,8 +32,8 @@ func TestDeliveryIsReported(t *testing.T) {
 	r := newRig(t, passwords{"alice": "pw"}, acc)
 
 	fail := errors.New("connection reset")
-	r.ob.send = func(context.Context, accounts.Account, string, string, []string, []byte) error { return fail }
-	if err := r.m.Do(ctx, accounts.Send{Account: "alice", Draft: draftTo("bob@mail.test", "Lunch on Friday? ☕")}); err != nil {
+	r.ob.send = func(context.Context, types.Account, string, string, []string, []byte) error { return fail }
+	if err := r.m.Do(ctx, types.Send{Account: "alice", Draft: draftTo("bob@mail.test", "Lunch on Friday? ☕")}); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.ob.Flush(ctx); !errors.Is(err, fail) {
@@ -54,7 +53,7 @@ func TestDeliveryIsReported(t *testing.T) {
 		t.Fatalf("sent %d, outbox %+v", rec.count(), r.outbox(t, "alice"))
 	}
 	got := sentEvents(r)
-	if len(got) != 1 || got[0] != (accounts.Sent{Account: "alice", Subject: "Lunch on Friday? ☕"}) {
+	if len(got) != 1 || got[0] != (types.Sent{Account: "alice", Subject: "Lunch on Friday? ☕"}) {
 		t.Fatalf("events after delivery: %+v", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"postbode/types"
 	"testing"
 
 	"github.com/emersion/go-imap/v2"
@@ -16,15 +17,15 @@ import (
 // STARTTLS-upgraded Conn, even when the server injected bytes after its
 // STARTTLS answer, and must see the post-TLS capabilities only.
 
-func dialStartTLS(t *testing.T, proto Protocol) (*fakeServer, *Conn) {
+func dialStartTLS(t *testing.T, proto types.Protocol) (*fakeServer, *Conn) {
 	t.Helper()
-	inject := map[Protocol]string{
-		IMAP: "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN STARTTLS] injected\r\n",
-		POP3: "+OK injected\r\n",
-		SMTP: "250 STARTTLS injected\r\n",
+	inject := map[types.Protocol]string{
+		types.IMAP: "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN STARTTLS] injected\r\n",
+		types.POP3: "+OK injected\r\n",
+		types.SMTP: "250 STARTTLS injected\r\n",
 	}[proto]
 	srv := startFake(t, fakeOpts{proto: proto, inject: inject})
-	c, err := Dial(context.Background(), srv.config(t, SecurityStartTLS))
+	c, err := Dial(context.Background(), srv.config(t, types.SecurityStartTLS))
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
@@ -33,7 +34,7 @@ func dialStartTLS(t *testing.T, proto Protocol) (*fakeServer, *Conn) {
 
 func TestIMAPClientOverStartTLS(t *testing.T) {
 	t.Parallel()
-	_, c := dialStartTLS(t, IMAP)
+	_, c := dialStartTLS(t, types.IMAP)
 	client := imapclient.New(c, nil)
 	defer client.Close()
 	if err := client.WaitGreeting(); err != nil {
@@ -69,7 +70,7 @@ func (d connDialer) Dial(network, addr string) (net.Conn, error) {
 
 func TestPOP3ClientOverStartTLS(t *testing.T) {
 	t.Parallel()
-	srv, c := dialStartTLS(t, POP3)
+	srv, c := dialStartTLS(t, types.POP3)
 	defer c.Close()
 	client := pop3.New(pop3.Opt{Host: "mail.test", Port: srv.port(), Dialer: connDialer{c}})
 	pc, err := client.NewConn() // reads the (synthetic) greeting
@@ -90,7 +91,7 @@ func TestPOP3ClientOverStartTLS(t *testing.T) {
 
 func TestSMTPClientOverStartTLS(t *testing.T) {
 	t.Parallel()
-	_, c := dialStartTLS(t, SMTP)
+	_, c := dialStartTLS(t, types.SMTP)
 	client := smtp.NewClient(c)
 	defer client.Close()
 	if err := client.Hello("localhost"); err != nil {
@@ -117,13 +118,13 @@ func TestClientsOverImplicitTLS(t *testing.T) {
 		t.Run(string(proto), func(t *testing.T) {
 			t.Parallel()
 			srv := startFake(t, fakeOpts{proto: proto, implicit: true})
-			c, err := Dial(context.Background(), srv.config(t, SecurityTLS))
+			c, err := Dial(context.Background(), srv.config(t, types.SecurityTLS))
 			if err != nil {
 				t.Fatalf("Dial: %v", err)
 			}
 			defer c.Close()
 			switch proto {
-			case IMAP:
+			case types.IMAP:
 				client := imapclient.New(c, nil)
 				defer client.Close()
 				if !client.Caps().Has(imap.CapIdle) {
@@ -132,7 +133,7 @@ func TestClientsOverImplicitTLS(t *testing.T) {
 				if err := client.Noop().Wait(); err != nil {
 					t.Errorf("NOOP: %v", err)
 				}
-			case POP3:
+			case types.POP3:
 				pc, err := pop3.New(pop3.Opt{Host: "mail.test", Port: srv.port(), Dialer: connDialer{c}}).NewConn()
 				if err != nil {
 					t.Fatalf("NewConn: %v", err)

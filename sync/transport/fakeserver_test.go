@@ -13,11 +13,12 @@ import (
 	"time"
 
 	"postbode/internal/fakenet"
+	"postbode/types"
 )
 
 // fakeOpts scripts a fake IMAP, POP3 or SMTP server.
 type fakeOpts struct {
-	proto       Protocol
+	proto       types.Protocol
 	implicit    bool             // TLS from the first byte
 	cert        *tls.Certificate // nil: the good mail.test certificate
 	maxVersion  uint16           // TLS maximum version, 0 = Go default
@@ -54,7 +55,7 @@ func startFake(t *testing.T, o fakeOpts) *fakeServer {
 func (s *fakeServer) port() int { return s.Port() }
 
 // config returns a Config that reaches this server under the name mail.test.
-func (s *fakeServer) config(t *testing.T, sec Security) Config {
+func (s *fakeServer) config(t *testing.T, sec types.Security) Config {
 	return Config{
 		Protocol:    s.opts.proto,
 		Host:        "mail.test",
@@ -176,9 +177,9 @@ func (s *fakeServer) handle(raw net.Conn) {
 	}
 	var upgraded bool
 	switch o.proto {
-	case IMAP:
+	case types.IMAP:
 		upgraded = ss.plainIMAP()
-	case POP3:
+	case types.POP3:
 		upgraded = ss.plainPOP3()
 	default:
 		upgraded = ss.plainSMTP()
@@ -193,10 +194,10 @@ func (s *fakeServer) handle(raw net.Conn) {
 	ss.serveTLS()
 }
 
-var tlsGreeting = map[Protocol]string{
-	IMAP: "* OK fake IMAP server ready\r\n",
-	POP3: "+OK fake POP3 server ready\r\n",
-	SMTP: "220 mail.test ESMTP fake server ready\r\n",
+var tlsGreeting = map[types.Protocol]string{
+	types.IMAP: "* OK fake IMAP server ready\r\n",
+	types.POP3: "+OK fake POP3 server ready\r\n",
+	types.SMTP: "220 mail.test ESMTP fake server ready\r\n",
 }
 
 // okStartTLS answers STARTTLS positively (with any injection) and upgrades.
@@ -344,7 +345,7 @@ func (ss *session) serveTLS() {
 		var reply string
 		quit := false
 		switch proto {
-		case IMAP:
+		case types.IMAP:
 			tag, cmd := imapSplit(line)
 			switch cmd {
 			case "CAPABILITY":
@@ -358,7 +359,7 @@ func (ss *session) serveTLS() {
 			default:
 				reply = tag + " BAD unknown command\r\n"
 			}
-		case POP3:
+		case types.POP3:
 			switch strings.ToUpper(firstWord(line)) {
 			case "CAPA":
 				reply = "+OK\r\nUSER\r\nUIDL\r\nSASL PLAIN\r\n.\r\n"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"postbode/types"
 	"strings"
 	"time"
 )
@@ -40,9 +41,9 @@ func Probe(ctx context.Context, cfg Config) (ProbeResult, error) {
 	lc := newLineConn(ctx, c, cfg.IOTimeout)
 	var res ProbeResult
 	switch cfg.Protocol {
-	case IMAP:
+	case types.IMAP:
 		err = probeIMAP(lc, &res)
-	case POP3:
+	case types.POP3:
 		err = probePOP3(lc, &res)
 	default:
 		err = probeSMTP(lc, cfg.LocalName, &res)

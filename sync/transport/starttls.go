@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"postbode/types"
 	"strconv"
 )
 
@@ -17,9 +18,9 @@ func startTLS(ctx context.Context, cfg Config, raw net.Conn) error {
 	lc := newLineConn(ctx, raw, cfg.IOTimeout)
 	var err error
 	switch cfg.Protocol {
-	case IMAP:
+	case types.IMAP:
 		err = imapStartTLS(lc)
-	case POP3:
+	case types.POP3:
 		err = pop3StartTLS(lc)
 	default:
 		err = smtpStartTLS(lc, cfg.LocalName)

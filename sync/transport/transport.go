@@ -9,32 +9,10 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"postbode/types"
 	"strconv"
 	"strings"
 	"time"
-)
-
-// Security is how a connection is protected.
-type Security string
-
-const (
-	// SecurityTLS is implicit TLS from the first byte (993, 995, 465). The default.
-	SecurityTLS Security = "tls"
-	// SecurityStartTLS upgrades a plaintext connection with STARTTLS/STLS and never
-	// continues without it.
-	SecurityStartTLS Security = "starttls"
-	// SecurityPlain is no encryption at all. Only used when the user chose it
-	// explicitly; never reached by falling back from a failed TLS attempt.
-	SecurityPlain Security = "plain"
-)
-
-// Protocol is the mail protocol spoken on the connection.
-type Protocol string
-
-const (
-	IMAP Protocol = "imap"
-	POP3 Protocol = "pop3"
-	SMTP Protocol = "smtp"
 )
 
 // Defaults for Config fields left zero.
@@ -49,11 +27,11 @@ const (
 // Config says where and how to connect. The zero Security is SecurityTLS and
 // a zero Port is the protocol's standard port for that security.
 type Config struct {
-	Protocol Protocol
+	Protocol types.Protocol
 	// Host is the name used for dialing and for certificate verification.
 	Host     string
 	Port     int
-	Security Security
+	Security types.Security
 	// ExtraRoots are CAs trusted for this account only (--ca-file); the system
 	// roots are trusted too.
 	ExtraRoots *x509.CertPool
@@ -93,15 +71,15 @@ var (
 // withDefaults validates cfg and fills in the defaults.
 func (cfg Config) withDefaults() (Config, error) {
 	switch cfg.Protocol {
-	case IMAP, POP3, SMTP:
+	case types.IMAP, types.POP3, types.SMTP:
 	default:
 		return cfg, fmt.Errorf("transport: unknown protocol %q", cfg.Protocol)
 	}
 	if cfg.Security == "" {
-		cfg.Security = SecurityTLS
+		cfg.Security = types.SecurityTLS
 	}
 	switch cfg.Security {
-	case SecurityTLS, SecurityStartTLS, SecurityPlain:
+	case types.SecurityTLS, types.SecurityStartTLS, types.SecurityPlain:
 	default:
 		return cfg, fmt.Errorf("transport: unknown security %q", cfg.Security)
 	}
@@ -109,7 +87,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		return cfg, err
 	}
 	if cfg.Port == 0 {
-		cfg.Port = defaultPort(cfg.Protocol, cfg.Security)
+		cfg.Port = types.DefaultPort(cfg.Protocol, cfg.Security)
 	}
 	if cfg.Port < 1 || cfg.Port > 65535 {
 		return cfg, fmt.Errorf("transport: port %d out of range", cfg.Port)
@@ -151,27 +129,6 @@ func checkToken(what, s string) error {
 		}
 	}
 	return nil
-}
-
-func defaultPort(p Protocol, s Security) int {
-	implicit := s == SecurityTLS
-	switch p {
-	case IMAP:
-		if implicit {
-			return 993
-		}
-		return 143
-	case POP3:
-		if implicit {
-			return 995
-		}
-		return 110
-	default:
-		if implicit {
-			return 465
-		}
-		return 587
-	}
 }
 
 // normalizePin accepts "AB:CD:..." or plain hex and returns lowercase hex.
@@ -270,9 +227,9 @@ func dialTCP(ctx context.Context, cfg Config) (net.Conn, error) {
 func establish(ctx context.Context, cfg Config, raw net.Conn) (*Conn, error) {
 	deadline, _ := ctx.Deadline()
 	switch cfg.Security {
-	case SecurityPlain:
+	case types.SecurityPlain:
 		return newConn(raw, nil, nil, cfg.IOTimeout), nil
-	case SecurityTLS:
+	case types.SecurityTLS:
 		tc, err := handshake(ctx, cfg, raw, deadline)
 		if err != nil {
 			return nil, err
@@ -292,9 +249,9 @@ func establish(ctx context.Context, cfg Config, raw net.Conn) (*Conn, error) {
 
 func syntheticGreeting(cfg Config) []byte {
 	switch cfg.Protocol {
-	case IMAP:
+	case types.IMAP:
 		return []byte("* OK TLS established\r\n")
-	case POP3:
+	case types.POP3:
 		return []byte("+OK TLS established\r\n")
 	default:
 		return []byte("220 " + cfg.Host + " ESMTP TLS established\r\n")
@@ -316,4 +273,20 @@ func handshake(ctx context.Context, cfg Config, raw net.Conn, deadline time.Time
 		return nil, fmt.Errorf("tls handshake: %w", err)
 	}
 	return tc, nil
+}
+
+// ForServer returns the dialing configuration for an account's server.
+func ForServer(s types.Server, proto types.Protocol) (Config, error) {
+	cfg := Config{Protocol: proto, Host: s.Host, Port: s.Port, Security: s.Security, PinSHA256: s.PinSHA256}
+	if s.CAFile != "" {
+		pem, err := os.ReadFile(s.CAFile)
+		if err != nil {
+			return cfg, fmt.Errorf("read CA file: %w", err)
+		}
+		cfg.ExtraRoots = x509.NewCertPool()
+		if !cfg.ExtraRoots.AppendCertsFromPEM(pem) {
+			return cfg, fmt.Errorf("CA file %s holds no PEM certificate", s.CAFile)
+		}
+	}
+	return cfg, nil
 }

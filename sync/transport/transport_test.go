@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"postbode/types"
 	"strings"
 	"testing"
 	"time"
@@ -15,20 +16,20 @@ import (
 
 const password = "secret-password"
 
-var protocols = []Protocol{IMAP, POP3, SMTP}
+var protocols = []types.Protocol{types.IMAP, types.POP3, types.SMTP}
 
 // engineStep plays an engine handed Dial's result: only with a connection
 // does it go on and send credentials, as a real engine would.
-func engineStep(proto Protocol, c *Conn, err error) {
+func engineStep(proto types.Protocol, c *Conn, err error) {
 	if err != nil || c == nil {
 		return
 	}
 	defer c.Close()
 	var login string
 	switch proto {
-	case IMAP:
+	case types.IMAP:
 		login = "a1 LOGIN user " + password + "\r\n"
-	case POP3:
+	case types.POP3:
 		login = "USER user\r\nPASS " + password + "\r\n"
 	default:
 		login = "AUTH PLAIN " + base64.StdEncoding.EncodeToString([]byte("\x00user\x00"+password)) + "\r\n"
@@ -50,7 +51,7 @@ func assertNoCredentials(t *testing.T, recv string) {
 type failCase struct {
 	name       string
 	opts       fakeOpts
-	sec        Security
+	sec        types.Security
 	pin        string
 	noRoots    bool
 	wantErr    error  // errors.Is target, or nil
@@ -61,10 +62,10 @@ type failCase struct {
 func failCases(t *testing.T) []failCase {
 	p := getPKI(t)
 	var cs []failCase
-	refusals := map[Protocol][]string{
-		IMAP: {"{tag} BAD STARTTLS not allowed now", "{tag} NO TLS unavailable"},
-		POP3: {"-ERR TLS unavailable", "-ERR"},
-		SMTP: {"454 4.7.0 TLS not available due to temporary reason", "554 5.5.1 no"},
+	refusals := map[types.Protocol][]string{
+		types.IMAP: {"{tag} BAD STARTTLS not allowed now", "{tag} NO TLS unavailable"},
+		types.POP3: {"-ERR TLS unavailable", "-ERR"},
+		types.SMTP: {"454 4.7.0 TLS not available due to temporary reason", "554 5.5.1 no"},
 	}
 	badCerts := []struct {
 		name   string
@@ -78,45 +79,45 @@ func failCases(t *testing.T) []failCase {
 	}
 	for _, proto := range protocols {
 		pre := string(proto) + "/"
-		cs = append(cs, failCase{name: pre + "starttls-missing", sec: SecurityStartTLS,
+		cs = append(cs, failCase{name: pre + "starttls-missing", sec: types.SecurityStartTLS,
 			opts: fakeOpts{proto: proto, noStartTLS: true}, wantErr: ErrStartTLSUnavailable})
 		for i, r := range refusals[proto] {
-			cs = append(cs, failCase{name: fmt.Sprintf("%sstarttls-refused-%d", pre, i), sec: SecurityStartTLS,
+			cs = append(cs, failCase{name: fmt.Sprintf("%sstarttls-refused-%d", pre, i), sec: types.SecurityStartTLS,
 				opts: fakeOpts{proto: proto, refuse: r}, wantErr: ErrStartTLSRefused})
 		}
-		for _, sec := range []Security{SecurityTLS, SecurityStartTLS} {
+		for _, sec := range []types.Security{types.SecurityTLS, types.SecurityStartTLS} {
 			pre := pre + string(sec) + "/"
 			for _, bc := range badCerts {
 				cs = append(cs, failCase{name: pre + bc.name, sec: sec,
-					opts:       fakeOpts{proto: proto, implicit: sec == SecurityTLS, cert: bc.cert},
+					opts:       fakeOpts{proto: proto, implicit: sec == types.SecurityTLS, cert: bc.cert},
 					wantReason: bc.reason})
 			}
 			cs = append(cs,
 				failCase{name: pre + "pin-mismatch", sec: sec, pin: sha(p.selfSigned),
-					opts:       fakeOpts{proto: proto, implicit: sec == SecurityTLS},
+					opts:       fakeOpts{proto: proto, implicit: sec == types.SecurityTLS},
 					wantReason: ReasonPinMismatch},
 				failCase{name: pre + "pinned-but-expired", sec: sec, pin: sha(p.expired), noRoots: true,
-					opts:       fakeOpts{proto: proto, implicit: sec == SecurityTLS, cert: &p.expired},
+					opts:       fakeOpts{proto: proto, implicit: sec == types.SecurityTLS, cert: &p.expired},
 					wantReason: ReasonExpired},
 				failCase{name: pre + "no-extra-roots", sec: sec, noRoots: true,
-					opts:       fakeOpts{proto: proto, implicit: sec == SecurityTLS},
+					opts:       fakeOpts{proto: proto, implicit: sec == types.SecurityTLS},
 					wantReason: ReasonUnknownAuthority},
 				failCase{name: pre + "tls1.1-only", sec: sec,
-					opts:     fakeOpts{proto: proto, implicit: sec == SecurityTLS, maxVersion: tls.VersionTLS11},
+					opts:     fakeOpts{proto: proto, implicit: sec == types.SecurityTLS, maxVersion: tls.VersionTLS11},
 					wantText: "protocol version"},
 			)
 		}
 	}
 	cs = append(cs,
-		failCase{name: "imap/preauth", sec: SecurityStartTLS,
-			opts:    fakeOpts{proto: IMAP, greeting: "* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] logged in as user"},
+		failCase{name: "imap/preauth", sec: types.SecurityStartTLS,
+			opts:    fakeOpts{proto: types.IMAP, greeting: "* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] logged in as user"},
 			wantErr: ErrPreauthOnStartTLS},
-		failCase{name: "imap/bye-greeting", sec: SecurityStartTLS,
-			opts: fakeOpts{proto: IMAP, greeting: "* BYE too busy"}, wantErr: ErrProtocol},
-		failCase{name: "pop3/err-greeting", sec: SecurityStartTLS,
-			opts: fakeOpts{proto: POP3, greeting: "-ERR go away"}, wantErr: ErrProtocol},
-		failCase{name: "smtp/554-greeting", sec: SecurityStartTLS,
-			opts: fakeOpts{proto: SMTP, greeting: "554 5.3.2 no service"}, wantErr: ErrProtocol},
+		failCase{name: "imap/bye-greeting", sec: types.SecurityStartTLS,
+			opts: fakeOpts{proto: types.IMAP, greeting: "* BYE too busy"}, wantErr: ErrProtocol},
+		failCase{name: "pop3/err-greeting", sec: types.SecurityStartTLS,
+			opts: fakeOpts{proto: types.POP3, greeting: "-ERR go away"}, wantErr: ErrProtocol},
+		failCase{name: "smtp/554-greeting", sec: types.SecurityStartTLS,
+			opts: fakeOpts{proto: types.SMTP, greeting: "554 5.3.2 no service"}, wantErr: ErrProtocol},
 	)
 	return cs
 }
@@ -210,31 +211,31 @@ func TestCertErrorMessages(t *testing.T) {
 // followed by real post-TLS traffic, never injected bytes.
 func TestDialSecure(t *testing.T) {
 	p := getPKI(t)
-	synthetic := map[Protocol]string{
-		IMAP: "* OK TLS established",
-		POP3: "+OK TLS established",
-		SMTP: "220 mail.test ESMTP TLS established",
+	synthetic := map[types.Protocol]string{
+		types.IMAP: "* OK TLS established",
+		types.POP3: "+OK TLS established",
+		types.SMTP: "220 mail.test ESMTP TLS established",
 	}
-	injections := map[Protocol]string{
-		IMAP: "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] injected\r\na1 OK LOGIN injected\r\n",
-		POP3: "+OK injected\r\n+OK injected again\r\n",
-		SMTP: "250-injected\r\n250 AUTH PLAIN injected\r\n",
+	injections := map[types.Protocol]string{
+		types.IMAP: "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] injected\r\na1 OK LOGIN injected\r\n",
+		types.POP3: "+OK injected\r\n+OK injected again\r\n",
+		types.SMTP: "250-injected\r\n250 AUTH PLAIN injected\r\n",
 	}
-	noop := map[Protocol][2]string{
-		IMAP: {"x1 NOOP", "x1 OK NOOP completed"},
-		POP3: {"NOOP", "+OK"},
-		SMTP: {"NOOP", "250 2.0.0 OK"},
+	noop := map[types.Protocol][2]string{
+		types.IMAP: {"x1 NOOP", "x1 OK NOOP completed"},
+		types.POP3: {"NOOP", "+OK"},
+		types.SMTP: {"NOOP", "250 2.0.0 OK"},
 	}
-	plainNoop := map[Protocol]string{IMAP: "x1 NO not before TLS", POP3: "-ERR not before TLS", SMTP: "250 2.0.0 OK"}
-	plainGreeting := map[Protocol]string{
-		IMAP: "* OK IMAP4rev1 fake server ready",
-		POP3: "+OK fake POP3 server ready <1896.697170952@mail.test>",
-		SMTP: "220 mail.test ESMTP fake server ready",
+	plainNoop := map[types.Protocol]string{types.IMAP: "x1 NO not before TLS", types.POP3: "-ERR not before TLS", types.SMTP: "250 2.0.0 OK"}
+	plainGreeting := map[types.Protocol]string{
+		types.IMAP: "* OK IMAP4rev1 fake server ready",
+		types.POP3: "+OK fake POP3 server ready <1896.697170952@mail.test>",
+		types.SMTP: "220 mail.test ESMTP fake server ready",
 	}
 	type okCase struct {
 		name      string
 		opts      fakeOpts
-		sec       Security
+		sec       types.Security
 		pin       string
 		noRoots   bool
 		greeting  string
@@ -246,15 +247,15 @@ func TestDialSecure(t *testing.T) {
 		tlsG := strings.TrimSuffix(tlsGreeting[proto], "\r\n")
 		reply := noop[proto][1]
 		cs = append(cs,
-			okCase{pre + "implicit", fakeOpts{proto: proto, implicit: true}, SecurityTLS, "", false, tlsG, reply},
+			okCase{pre + "implicit", fakeOpts{proto: proto, implicit: true}, types.SecurityTLS, "", false, tlsG, reply},
 			okCase{pre + "default-security", fakeOpts{proto: proto, implicit: true}, "", "", false, tlsG, reply},
-			okCase{pre + "starttls", fakeOpts{proto: proto}, SecurityStartTLS, "", false, synthetic[proto], reply},
-			okCase{pre + "starttls-injection", fakeOpts{proto: proto, inject: injections[proto]}, SecurityStartTLS, "", false, synthetic[proto], reply},
+			okCase{pre + "starttls", fakeOpts{proto: proto}, types.SecurityStartTLS, "", false, synthetic[proto], reply},
+			okCase{pre + "starttls-injection", fakeOpts{proto: proto, inject: injections[proto]}, types.SecurityStartTLS, "", false, synthetic[proto], reply},
 			okCase{pre + "implicit-pinned-self-signed", fakeOpts{proto: proto, implicit: true, cert: &p.selfSigned},
-				SecurityTLS, sha(p.selfSigned), true, tlsG, reply},
+				types.SecurityTLS, sha(p.selfSigned), true, tlsG, reply},
 			okCase{pre + "starttls-pinned-self-signed", fakeOpts{proto: proto, cert: &p.selfSigned},
-				SecurityStartTLS, strings.ToUpper(colonHex(sha(p.selfSigned))), true, synthetic[proto], reply},
-			okCase{pre + "plain-chosen", fakeOpts{proto: proto}, SecurityPlain, "", false, plainGreeting[proto], plainNoop[proto]},
+				types.SecurityStartTLS, strings.ToUpper(colonHex(sha(p.selfSigned))), true, synthetic[proto], reply},
+			okCase{pre + "plain-chosen", fakeOpts{proto: proto}, types.SecurityPlain, "", false, plainGreeting[proto], plainNoop[proto]},
 		)
 	}
 	for _, tc := range cs {
@@ -272,7 +273,7 @@ func TestDialSecure(t *testing.T) {
 			}
 			defer c.Close()
 			state, ok := c.TLSState()
-			if tc.sec == SecurityPlain {
+			if tc.sec == types.SecurityPlain {
 				if ok {
 					t.Error("TLSState reports TLS on a plain connection")
 				}
@@ -320,7 +321,7 @@ func TestLateInjection(t *testing.T) {
 		t.Run(string(proto), func(t *testing.T) {
 			t.Parallel()
 			srv := startFake(t, fakeOpts{proto: proto, lateInject: "* OK [CAPABILITY IMAP4rev1] injected\r\n"})
-			c, err := Dial(context.Background(), srv.config(t, SecurityStartTLS))
+			c, err := Dial(context.Background(), srv.config(t, types.SecurityStartTLS))
 			if err == nil {
 				_ = c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
 				buf := make([]byte, 256)
@@ -351,23 +352,23 @@ func TestPlaintextLimits(t *testing.T) {
 		wantErr     error
 		maxTime     time.Duration
 	}{
-		{"imap/long-greeting", fakeOpts{proto: IMAP, raw: "* OK " + long}, 0, 0, ErrProtocol, 3 * time.Second},
-		{"pop3/long-greeting", fakeOpts{proto: POP3, raw: "+OK " + long}, 0, 0, ErrProtocol, 3 * time.Second},
-		{"smtp/long-greeting", fakeOpts{proto: SMTP, raw: "220 " + long}, 0, 0, ErrProtocol, 3 * time.Second},
-		{"imap/flood", fakeOpts{proto: IMAP, raw: "* OK hi\r\n", flood: "* OK spam spam spam\r\n"}, 0, 0, ErrProtocol, 3 * time.Second},
-		{"pop3/flood", fakeOpts{proto: POP3, raw: "+OK hi\r\n+OK caps\r\n", flood: "SPAM SPAM\r\n"}, 0, 0, ErrProtocol, 3 * time.Second},
-		{"smtp/flood", fakeOpts{proto: SMTP, raw: "220 hi\r\n", flood: "250-SPAM SPAM\r\n"}, 0, 0, ErrProtocol, 3 * time.Second},
-		{"imap/silent-io-timeout", fakeOpts{proto: IMAP, silentPlain: true}, 300 * time.Millisecond, 0, os.ErrDeadlineExceeded, 3 * time.Second},
-		{"pop3/silent-io-timeout", fakeOpts{proto: POP3, silentPlain: true}, 300 * time.Millisecond, 0, os.ErrDeadlineExceeded, 3 * time.Second},
-		{"smtp/silent-io-timeout", fakeOpts{proto: SMTP, silentPlain: true}, 300 * time.Millisecond, 0, os.ErrDeadlineExceeded, 3 * time.Second},
-		{"imap/silent-dial-timeout", fakeOpts{proto: IMAP, silentPlain: true}, 10 * time.Second, 300 * time.Millisecond, context.DeadlineExceeded, 3 * time.Second},
-		{"imap/silent-after-starttls-ok", fakeOpts{proto: IMAP, silentTLS: true, cert: nil}, 300 * time.Millisecond, 0, nil, 3 * time.Second},
+		{"imap/long-greeting", fakeOpts{proto: types.IMAP, raw: "* OK " + long}, 0, 0, ErrProtocol, 3 * time.Second},
+		{"pop3/long-greeting", fakeOpts{proto: types.POP3, raw: "+OK " + long}, 0, 0, ErrProtocol, 3 * time.Second},
+		{"smtp/long-greeting", fakeOpts{proto: types.SMTP, raw: "220 " + long}, 0, 0, ErrProtocol, 3 * time.Second},
+		{"imap/flood", fakeOpts{proto: types.IMAP, raw: "* OK hi\r\n", flood: "* OK spam spam spam\r\n"}, 0, 0, ErrProtocol, 3 * time.Second},
+		{"pop3/flood", fakeOpts{proto: types.POP3, raw: "+OK hi\r\n+OK caps\r\n", flood: "SPAM SPAM\r\n"}, 0, 0, ErrProtocol, 3 * time.Second},
+		{"smtp/flood", fakeOpts{proto: types.SMTP, raw: "220 hi\r\n", flood: "250-SPAM SPAM\r\n"}, 0, 0, ErrProtocol, 3 * time.Second},
+		{"imap/silent-io-timeout", fakeOpts{proto: types.IMAP, silentPlain: true}, 300 * time.Millisecond, 0, os.ErrDeadlineExceeded, 3 * time.Second},
+		{"pop3/silent-io-timeout", fakeOpts{proto: types.POP3, silentPlain: true}, 300 * time.Millisecond, 0, os.ErrDeadlineExceeded, 3 * time.Second},
+		{"smtp/silent-io-timeout", fakeOpts{proto: types.SMTP, silentPlain: true}, 300 * time.Millisecond, 0, os.ErrDeadlineExceeded, 3 * time.Second},
+		{"imap/silent-dial-timeout", fakeOpts{proto: types.IMAP, silentPlain: true}, 10 * time.Second, 300 * time.Millisecond, context.DeadlineExceeded, 3 * time.Second},
+		{"imap/silent-after-starttls-ok", fakeOpts{proto: types.IMAP, silentTLS: true, cert: nil}, 300 * time.Millisecond, 0, nil, 3 * time.Second},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := startFake(t, tc.opts)
-			cfg := srv.config(t, SecurityStartTLS)
+			cfg := srv.config(t, types.SecurityStartTLS)
 			if tc.ioTimeout > 0 {
 				cfg.IOTimeout = tc.ioTimeout
 			}
@@ -406,10 +407,10 @@ func TestPlaintextLimits(t *testing.T) {
 
 // TestReadTimeout: a Read on a silent server ends after IOTimeout.
 func TestReadTimeout(t *testing.T) {
-	for _, sec := range []Security{SecurityTLS, SecurityStartTLS} {
+	for _, sec := range []types.Security{types.SecurityTLS, types.SecurityStartTLS} {
 		t.Run(string(sec), func(t *testing.T) {
 			t.Parallel()
-			srv := startFake(t, fakeOpts{proto: IMAP, implicit: sec == SecurityTLS, silentTLS: true})
+			srv := startFake(t, fakeOpts{proto: types.IMAP, implicit: sec == types.SecurityTLS, silentTLS: true})
 			cfg := srv.config(t, sec)
 			cfg.IOTimeout = 300 * time.Millisecond
 			c, err := Dial(context.Background(), cfg)
@@ -417,7 +418,7 @@ func TestReadTimeout(t *testing.T) {
 				t.Fatalf("Dial: %v", err)
 			}
 			defer c.Close()
-			if sec == SecurityStartTLS { // consume the synthetic greeting first
+			if sec == types.SecurityStartTLS { // consume the synthetic greeting first
 				if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
 					t.Fatalf("synthetic greeting: %v", err)
 				}
@@ -439,8 +440,8 @@ func TestReadTimeout(t *testing.T) {
 // already waiting (the IMAP reader goroutine always is), and a caller
 // deadline still interrupts a Read with a long IO timeout.
 func TestSetIOTimeoutPendingRead(t *testing.T) {
-	srv := startFake(t, fakeOpts{proto: IMAP, implicit: true, silentTLS: true})
-	cfg := srv.config(t, SecurityTLS)
+	srv := startFake(t, fakeOpts{proto: types.IMAP, implicit: true, silentTLS: true})
+	cfg := srv.config(t, types.SecurityTLS)
 	cfg.IOTimeout = 30 * time.Second
 	c, err := Dial(context.Background(), cfg)
 	if err != nil {
@@ -487,11 +488,11 @@ func TestSetIOTimeoutPendingRead(t *testing.T) {
 // TestDialContextCancel: cancelling the context ends a Dial stuck on a
 // silent server.
 func TestDialContextCancel(t *testing.T) {
-	srv := startFake(t, fakeOpts{proto: SMTP, silentPlain: true})
+	srv := startFake(t, fakeOpts{proto: types.SMTP, silentPlain: true})
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(200*time.Millisecond, cancel)
 	start := time.Now()
-	_, err := Dial(ctx, srv.config(t, SecurityStartTLS))
+	_, err := Dial(ctx, srv.config(t, types.SecurityStartTLS))
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Dial error = %v, want context.Canceled", err)
 	}
@@ -502,27 +503,27 @@ func TestDialContextCancel(t *testing.T) {
 }
 
 func TestProbe(t *testing.T) {
-	wantCaps := map[Protocol]string{
-		IMAP: "IMAP4rev1 AUTH=PLAIN IDLE",
-		POP3: "USER|UIDL|SASL PLAIN",
-		SMTP: "AUTH PLAIN LOGIN|8BITMIME",
+	wantCaps := map[types.Protocol]string{
+		types.IMAP: "IMAP4rev1 AUTH=PLAIN IDLE",
+		types.POP3: "USER|UIDL|SASL PLAIN",
+		types.SMTP: "AUTH PLAIN LOGIN|8BITMIME",
 	}
-	wantGreeting := map[Protocol][2]string{ // implicit, starttls
-		IMAP: {"* OK fake IMAP server ready", "* OK TLS established"},
-		POP3: {"+OK fake POP3 server ready", "+OK TLS established"},
-		SMTP: {"220 mail.test ESMTP fake server ready", "220 mail.test ESMTP TLS established"},
+	wantGreeting := map[types.Protocol][2]string{ // implicit, starttls
+		types.IMAP: {"* OK fake IMAP server ready", "* OK TLS established"},
+		types.POP3: {"+OK fake POP3 server ready", "+OK TLS established"},
+		types.SMTP: {"220 mail.test ESMTP fake server ready", "220 mail.test ESMTP TLS established"},
 	}
 	for _, proto := range protocols {
-		for i, sec := range []Security{SecurityTLS, SecurityStartTLS} {
+		for i, sec := range []types.Security{types.SecurityTLS, types.SecurityStartTLS} {
 			t.Run(string(proto)+"/"+string(sec), func(t *testing.T) {
 				t.Parallel()
-				srv := startFake(t, fakeOpts{proto: proto, implicit: sec == SecurityTLS})
+				srv := startFake(t, fakeOpts{proto: proto, implicit: sec == types.SecurityTLS})
 				res, err := Probe(context.Background(), srv.config(t, sec))
 				if err != nil {
 					t.Fatalf("Probe: %v", err)
 				}
 				sep := "|"
-				if proto == IMAP {
+				if proto == types.IMAP {
 					sep = " "
 				}
 				// Post-TLS capabilities only: the plaintext ones (STARTTLS,
@@ -542,8 +543,8 @@ func TestProbe(t *testing.T) {
 	}
 	t.Run("bad-certificate", func(t *testing.T) {
 		p := getPKI(t)
-		srv := startFake(t, fakeOpts{proto: IMAP, implicit: true, cert: &p.selfSigned})
-		_, err := Probe(context.Background(), srv.config(t, SecurityTLS))
+		srv := startFake(t, fakeOpts{proto: types.IMAP, implicit: true, cert: &p.selfSigned})
+		_, err := Probe(context.Background(), srv.config(t, types.SecurityTLS))
 		checkCertError(t, err, ReasonSelfSigned, p.selfSigned)
 		assertNoCredentials(t, srv.Finish(t))
 		if n := srv.Conns(); n != 1 {
@@ -553,7 +554,7 @@ func TestProbe(t *testing.T) {
 }
 
 func TestConfigValidation(t *testing.T) {
-	ok := Config{Protocol: IMAP, Host: "mail.test"}
+	ok := Config{Protocol: types.IMAP, Host: "mail.test"}
 	cases := []struct {
 		name string
 		mod  func(*Config)
@@ -583,17 +584,9 @@ func TestConfigValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Security != SecurityTLS || got.Port != 993 || got.DialTimeout != DefaultDialTimeout ||
+	if got.Security != types.SecurityTLS || got.Port != 993 || got.DialTimeout != DefaultDialTimeout ||
 		got.IOTimeout != DefaultIOTimeout || got.LocalName != "localhost" {
 		t.Errorf("defaults = %+v", got)
-	}
-	ports := map[Protocol][3]int{IMAP: {993, 143, 143}, POP3: {995, 110, 110}, SMTP: {465, 587, 587}}
-	for proto, want := range ports {
-		for i, sec := range []Security{SecurityTLS, SecurityStartTLS, SecurityPlain} {
-			if p := defaultPort(proto, sec); p != want[i] {
-				t.Errorf("defaultPort(%s, %s) = %d, want %d", proto, sec, p, want[i])
-			}
-		}
 	}
 	pinned := ok
 	pinned.PinSHA256 = strings.ToUpper(colonHex(strings.Repeat("ab", 32)))

@@ -8,13 +8,13 @@ import (
 	"io"
 	"net"
 	"os"
+	"postbode/types"
 	"slices"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
-	"postbode/accounts"
 	"postbode/internal/testbed"
 	"postbode/localcache"
 	"postbode/sync/imapsync"
@@ -239,7 +239,7 @@ func openCache(dir string) (*localcache.Cache, error) {
 
 // newest50 runs the IMAP engine on an empty cache and returns how long it took until the newest n
 // messages of INBOX were listed with their bodies; the rest of the sync is then cancelled.
-func newest50(ctx context.Context, acc accounts.Account, password string, want []uint32) (time.Duration, error) {
+func newest50(ctx context.Context, acc types.Account, password string, want []uint32) (time.Duration, error) {
 	dir, err := os.MkdirTemp("", "pbbench-newest-")
 	if err != nil {
 		return 0, err
@@ -255,8 +255,8 @@ func newest50(ctx context.Context, acc accounts.Account, password string, want [
 
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	eng := imapsync.New(accounts.EngineDeps{Account: acc, Cache: c,
-		Password: func() (string, error) { return password, nil }, Emit: func(accounts.Event) {}})
+	eng := imapsync.New(types.EngineDeps{Account: acc, Cache: c,
+		Password: func() (string, error) { return password, nil }, Emit: func(types.Event) {}})
 	start := time.Now()
 	done := make(chan error, 1)
 	go func() { done <- eng.SyncOnce(ctx) }()
@@ -336,7 +336,7 @@ type pushResult struct {
 // idleLatency runs the engine (IDLE on INBOX) over an up-to-date cache, delivers n messages over LMTP
 // one at a time and measures delivery → listed in the cache, and → body stored. The delivered messages
 // are expunged again afterwards so the corpus stays as generated.
-func idleLatency(ctx context.Context, d *testbed.Dovecot, acc accounts.Account, password, cacheDir string, n int) (pushResult, error) {
+func idleLatency(ctx context.Context, d *testbed.Dovecot, acc types.Account, password, cacheDir string, n int) (pushResult, error) {
 	var res pushResult
 	c, err := openCache(cacheDir)
 	if err != nil {
@@ -348,10 +348,10 @@ func idleLatency(ctx context.Context, d *testbed.Dovecot, acc accounts.Account, 
 
 	runCtx, stop := context.WithCancel(ctx)
 	online := make(chan struct{}, 1)
-	eng := imapsync.New(accounts.EngineDeps{Account: acc, Cache: c,
+	eng := imapsync.New(types.EngineDeps{Account: acc, Cache: c,
 		Password: func() (string, error) { return password, nil },
-		Emit: func(ev accounts.Event) {
-			if cs, ok := ev.(accounts.ConnState); ok && cs.State == accounts.StateOnline {
+		Emit: func(ev types.Event) {
+			if cs, ok := ev.(types.ConnState); ok && cs.State == types.StateOnline {
 				select {
 				case online <- struct{}{}:
 				default:

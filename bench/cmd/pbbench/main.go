@@ -25,6 +25,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"postbode/types"
 	"runtime"
 	"strconv"
 	"strings"
@@ -721,10 +722,10 @@ func (b *bench) floors(ctx context.Context) error {
 }
 
 // benchAccount is the IMAP account the in-process scenarios use.
-func (b *bench) benchAccount() accounts.Account {
-	return accounts.Account{Name: accountName, Kind: accounts.KindIMAP, Email: imapUser + "@mail.test",
-		Incoming: accounts.Server{Host: b.d.Host, Port: b.d.IMAPSPort, Security: "tls", User: imapUser, CAFile: b.d.CAFile},
-		IMAP:     accounts.IMAPPolicy{BodyWindowDays: -1}}.WithDefaults()
+func (b *bench) benchAccount() types.Account {
+	return types.Account{Name: accountName, Kind: types.IMAP, Email: imapUser + "@mail.test",
+		Incoming: types.Server{Host: b.d.Host, Port: b.d.IMAPSPort, Security: "tls", User: imapUser, CAFile: b.d.CAFile},
+		IMAP:     types.IMAPPolicy{BodyWindowDays: -1}}.WithDefaults()
 }
 
 func (b *bench) newestRuns(ctx context.Context) error {

@@ -1,10 +1,8 @@
-package accounts
+package types
 
 import (
-	"slices"
-
-	scrub "postbode/internal/redact"
 	"postbode/localcache"
+	"postbode/mailfmt"
 )
 
 // Event is something an engine reports. Every event names its account.
@@ -56,50 +54,6 @@ type Notice struct {
 // Sent reports that a message left the outbox: the server accepted it and its Sent copy is filed.
 type Sent struct {
 	Account, Subject string
-}
-
-// Redact returns ev with the account's credentials, and whatever looks like an encoded credential,
-// removed from the text of its error: the last line of defence for server replies that echo a
-// password or an AUTH string, whichever engine let them through. Errors keep their chain, so
-// errors.Is and errors.As still work on the result.
-func (m *Manager) Redact(ev Event) Event {
-	switch e := ev.(type) {
-	case ConnState:
-		if e.Err != nil {
-			e.Err = m.redactErr(e.Account, e.Err)
-		}
-		return e
-	case Error:
-		if e.Err != nil {
-			e.Err = m.redactErr(e.Account, e.Err)
-		}
-		return e
-	}
-	return ev
-}
-
-// redactErr removes the account's password and the encoded forms of its logins (incoming and
-// outgoing user names may differ) from err's text.
-func (m *Manager) redactErr(account string, err error) error {
-	var password string
-	if m.secrets != nil {
-		password, _ = m.secrets.Get(account)
-	}
-	var users []string
-	if acc, ok := m.Account(account); ok {
-		for _, u := range []string{acc.Incoming.User, acc.Email, acc.Outgoing.User} {
-			if u != "" && !slices.Contains(users, u) {
-				users = append(users, u)
-			}
-		}
-	}
-	if len(users) == 0 {
-		users = []string{""}
-	}
-	for _, u := range users {
-		err = scrub.Error(err, scrub.Secrets{User: u, Password: password})
-	}
-	return err
 }
 
 func (e ConnState) AccountName() string    { return e.Account }
@@ -157,3 +111,22 @@ func (CheckNow) isRequest()     {}
 func (CreateFolder) isRequest() {}
 func (RenameFolder) isRequest() {}
 func (DeleteFolder) isRequest() {}
+
+// Send queues a message for sending from an account.
+type Send struct {
+	Account string
+	Draft   mailfmt.Draft
+	// Replaces is the saved draft the message was written from (0: none); it leaves Drafts once
+	// the message is safely in the outbox.
+	Replaces int64
+}
+
+// SaveDraft stores a draft in the account's Drafts folder, replacing the previous version (0: none).
+type SaveDraft struct {
+	Account  string
+	Draft    mailfmt.Draft
+	Replaces int64
+}
+
+func (Send) isRequest()      {}
+func (SaveDraft) isRequest() {}

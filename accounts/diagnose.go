@@ -11,38 +11,8 @@ import (
 	"time"
 
 	"postbode/sync/transport"
+	"postbode/types"
 )
-
-// Problem is what a failed connection test means for the user, so that the UI can say what to do
-// without knowing the protocol libraries.
-type Problem string
-
-const (
-	ProblemNone         Problem = ""
-	ProblemCanceled     Problem = "canceled"      // the user stopped it
-	ProblemAuth         Problem = "auth"          // user name or password refused
-	ProblemOAuth        Problem = "oauth"         // the provider refuses passwords: app password or OAuth2 needed
-	ProblemCertificate  Problem = "certificate"   // see CertProblem for the details
-	ProblemNoEncryption Problem = "no-encryption" // STARTTLS missing or refused: nothing was sent
-	ProblemUnknownHost  Problem = "unknown-host"  // the host name does not resolve
-	ProblemUnreachable  Problem = "unreachable"   // connection refused, no route
-	ProblemTimeout      Problem = "timeout"       // no answer in time
-	ProblemLost         Problem = "lost"          // an open connection broke (reset, closed, cut short)
-	ProblemDiskFull     Problem = "disk-full"     // this computer has no room to store mail
-	ProblemSecurity     Problem = "security"      // the TLS handshake failed (not the certificate)
-	ProblemRecipient    Problem = "recipient"     // SMTP: a recipient was refused
-	ProblemTooLarge     Problem = "too-large"     // SMTP: the message is larger than the server takes
-	ProblemRefused      Problem = "refused"       // the server refused the request for good
-	ProblemBusy         Problem = "busy"          // a temporary refusal: tried again later
-	ProblemOther        Problem = "other"
-)
-
-// Diagnosed is an error that knows its Problem (the outbox's send errors), so that Diagnose need
-// not guess from its text.
-type Diagnosed interface {
-	error
-	Problem() Problem
-}
 
 // CertInfo is a server certificate that was not trusted, as a user needs it to decide.
 type CertInfo struct {
@@ -100,60 +70,60 @@ var authHints = []string{
 }
 
 // Diagnose sorts an error of a connection test or of a running engine into a Problem.
-func Diagnose(err error) Problem {
+func Diagnose(err error) types.Problem {
 	if err == nil {
-		return ProblemNone
+		return types.ProblemNone
 	}
-	if d, ok := errors.AsType[Diagnosed](err); ok {
+	if d, ok := errors.AsType[types.Diagnosed](err); ok {
 		return d.Problem()
 	}
 	if _, ok := CertProblem(err); ok {
-		return ProblemCertificate
+		return types.ProblemCertificate
 	}
 	if errors.Is(err, transport.ErrStartTLSUnavailable) || errors.Is(err, transport.ErrStartTLSRefused) ||
 		errors.Is(err, transport.ErrPreauthOnStartTLS) {
-		return ProblemNoEncryption
+		return types.ProblemNoEncryption
 	}
 	if errors.Is(err, context.Canceled) {
-		return ProblemCanceled
+		return types.ProblemCanceled
 	}
 	text := strings.ToLower(err.Error())
 	for _, h := range oauthHints {
 		if strings.Contains(text, h) {
-			return ProblemOAuth
+			return types.ProblemOAuth
 		}
 	}
 	for _, h := range authHints {
 		if strings.Contains(text, h) {
-			return ProblemAuth
+			return types.ProblemAuth
 		}
 	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) && !dnsErr.IsTimeout {
-		return ProblemUnknownHost
+		return types.ProblemUnknownHost
 	}
 	var netErr net.Error
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) ||
 		(errors.As(err, &netErr) && netErr.Timeout()) {
-		return ProblemTimeout
+		return types.ProblemTimeout
 	}
 	if errors.Is(err, syscall.ENOSPC) || strings.Contains(text, "database or disk is full") ||
 		strings.Contains(text, "no space left on device") {
-		return ProblemDiskFull
+		return types.ProblemDiskFull
 	}
 	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EHOSTUNREACH) ||
 		errors.Is(err, syscall.ENETUNREACH) {
-		return ProblemUnreachable
+		return types.ProblemUnreachable
 	}
 	var opErr *net.OpError
 	if errors.As(err, &opErr) && opErr.Op == "dial" {
-		return ProblemUnreachable
+		return types.ProblemUnreachable
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED) ||
 		opErr != nil || strings.Contains(text, "use of closed network connection") ||
 		strings.Contains(text, "connection reset by peer") || strings.Contains(text, "broken pipe") {
-		return ProblemLost
+		return types.ProblemLost
 	}
-	return ProblemOther
+	return types.ProblemOther
 }

@@ -1,15 +1,14 @@
-package accounts
+package localcache
 
 import (
 	"strings"
 
-	"postbode/localcache"
 	"postbode/mailfmt"
 )
 
-// SetEnvelope fills the index fields of m that come from a message's header. Fields the header
+// SetEnvelope fills the index fields that come from a message's header. Fields the header
 // does not give (a zero Date) are left for the caller to fill.
-func SetEnvelope(m *localcache.Message, env mailfmt.Envelope) {
+func (m *Message) SetEnvelope(env mailfmt.Envelope) {
 	m.Subject = env.Subject
 	if len(env.From) > 0 {
 		m.FromName, m.FromAddr = env.From[0].Name, env.From[0].Email
@@ -21,10 +20,10 @@ func SetEnvelope(m *localcache.Message, env mailfmt.Envelope) {
 	m.ThreadKey = env.ThreadKey
 }
 
-// SetSummary fills the index fields of m that come from the whole message: the envelope, the text
+// SetSummary fills the index fields that come from the whole message: the envelope, the text
 // for search, the snippet and whether it carries attachments.
-func SetSummary(m *localcache.Message, s mailfmt.Summary) {
-	SetEnvelope(m, s.Envelope)
+func (m *Message) SetSummary(s mailfmt.Summary) {
+	m.SetEnvelope(s.Envelope)
 	m.BodyText, m.Snippet, m.HasAttachment = s.Text, s.Snippet, s.HasAttachment
 }
 

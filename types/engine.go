@@ -1,0 +1,55 @@
+package types
+
+import (
+	"context"
+	"errors"
+
+	"postbode/localcache"
+)
+
+// Engine keeps one account in step with its server. Engines are the only writers of server-derived
+// state in the cache; they never touch the UI.
+type Engine interface {
+	// Run keeps the account in sync until ctx ends. It returns when the connection fails; the Manager
+	// restarts it after a capped backoff.
+	Run(ctx context.Context) error
+	// SyncOnce does one complete pass (replay pending operations, fetch what is new) and returns.
+	SyncOnce(ctx context.Context) error
+	// Wake asks a running engine to replay pending operations and check for new mail now. It never blocks.
+	Wake()
+}
+
+// EngineDeps is what an engine is given.
+type EngineDeps struct {
+	Account  Account
+	Cache    *localcache.Cache
+	Password func() (string, error)
+	Emit     func(Event)
+}
+
+// TestReport is what a connection test found.
+type TestReport struct {
+	Server       string
+	Greeting     string
+	Capabilities []string
+	TLS          string
+}
+
+// Backend is one protocol's engine and connection test, injected from main.go.
+type Backend struct {
+	New  func(EngineDeps) Engine
+	Test func(ctx context.Context, acc Account, password string) (TestReport, error)
+	// KeepsMailOnServer: the account's mail lives on the server (IMAP), so the Manager queues every
+	// local change for the engine to replay there. Without it changes stay on this computer (POP3),
+	// except deletions under the delete-when-deleted-locally policy.
+	KeepsMailOnServer bool
+}
+
+// BodyFetcher is implemented by engines that can download one message's body on demand (an IMAP
+// message older than the body window, opened by the user).
+type BodyFetcher interface {
+	FetchBody(ctx context.Context, messageID int64) error
+}
+
+// ErrBodyFetchUnsupported means the account's engine cannot download a single body on demand.
+var ErrBodyFetchUnsupported = errors.New("this account cannot download a message on demand")
