@@ -13,7 +13,7 @@ func TestManagerDiscoverAndTestOutgoingUseOptions(t *testing.T) {
 	m := NewManager(&Config{}, nil, mapSecrets{}, nil, Options{
 		Discover: func(ctx context.Context, email string) ([]DiscoveryResult, error) {
 			asked = email
-			return []DiscoveryResult{{Source: "ISPDB", Incoming: []DiscoveredServer{{Protocol: types.IMAP, Host: "imap.example.org"}}}}, nil
+			return []DiscoveryResult{{Source: "ISPDB", Incoming: []DiscoveredServer{{Protocol: types.IMAP, Server: types.Server{Host: "imap.example.org"}}}}}, nil
 		},
 		TestOutgoing: func(ctx context.Context, acc types.Account, password string) error {
 			if acc.Outgoing.Host != "smtp.example.org" || password != "pw" {

@@ -112,8 +112,8 @@ func printServer(w io.Writer, dir string, s accounts.DiscoveredServer) {
 		sec += " (UNENCRYPTED)"
 	}
 	fmt.Fprintf(w, "   %s\t%s\t%s:%d\t%s", dir, strings.ToUpper(string(s.Protocol)), s.Host, s.Port, sec)
-	if s.Username != "" {
-		fmt.Fprintf(w, "\tuser %s", s.Username)
+	if s.User != "" {
+		fmt.Fprintf(w, "\tuser %s", s.User)
 	}
 	if s.Auth != "" {
 		fmt.Fprintf(w, "\tauth %s", s.Auth)
@@ -130,8 +130,8 @@ func addCommand(addr string, r accounts.DiscoveryResult) string {
 	in := r.Incoming[0]
 	args := []string{"postbode", "account", "add", "--name", "NAME", "--email", shellQuote(addr),
 		"--kind", string(in.Protocol), "--host", in.Host, "--port", fmt.Sprint(in.Port), "--security", string(in.Security)}
-	if in.Username != "" && in.Username != addr {
-		args = append(args, "--user", shellQuote(in.Username))
+	if in.User != "" && in.User != addr {
+		args = append(args, "--user", shellQuote(in.User))
 	}
 	if len(r.Outgoing) > 0 {
 		out := r.Outgoing[0]

@@ -104,7 +104,7 @@ func TestAccountAddDiscover(t *testing.T) {
 		t.Fatalf("--json: exit %d, %q %s", code, out, errOut)
 	}
 	if len(results) != 1 || results[0].Source != "ISPDB" || len(results[0].Incoming) != 2 ||
-		results[0].Incoming[1].Username != "jan@example.test" || results[0].Outgoing[0].Port != 587 {
+		results[0].Incoming[1].User != "jan@example.test" || results[0].Outgoing[0].Port != 587 {
 		t.Errorf("--json results = %+v", results)
 	}
 }

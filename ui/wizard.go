@@ -431,7 +431,8 @@ func (w *wizard) accountFrom(r accounts.DiscoveryResult, kind types.Protocol) ty
 			if s.Protocol != proto || s.Security == types.SecurityPlain {
 				continue
 			}
-			out := types.Server{Host: s.Host, Port: s.Port, Security: s.Security, User: s.Username, CAFile: w.caFile}
+			out := s.Server
+			out.CAFile = w.caFile
 			if out.User == "" {
 				out.User = a.Email
 			}

@@ -59,7 +59,7 @@ func screenSMTP(ctx context.Context, acc types.Account, pw string) error {
 func screenDiscover(ctx context.Context, email string) ([]accounts.DiscoveryResult, error) {
 	domain := email[strings.LastIndex(email, "@")+1:]
 	srv := func(p types.Protocol, host string, port int) accounts.DiscoveredServer {
-		return accounts.DiscoveredServer{Protocol: p, Host: host, Port: port, Security: types.SecurityTLS, Username: email}
+		return accounts.DiscoveredServer{Protocol: p, Server: types.Server{Host: host, Port: port, Security: types.SecurityTLS, User: email}}
 	}
 	switch domain {
 	case "slow.example":
@@ -135,8 +135,8 @@ func TestWizardScreenshots(t *testing.T) {
 	testPage := func(host, pw, name string) {
 		t.Helper()
 		w.password = pw
-		acc := w.accountFrom(accounts.DiscoveryResult{Incoming: []accounts.DiscoveredServer{{Protocol: types.IMAP, Host: host, Port: 993, Security: types.SecurityTLS, Username: "anna@example.org"}},
-			Outgoing: []accounts.DiscoveredServer{{Protocol: types.SMTP, Host: outHost, Port: 465, Security: types.SecurityTLS, Username: "anna@example.org"}}}, types.IMAP)
+		acc := w.accountFrom(accounts.DiscoveryResult{Incoming: []accounts.DiscoveredServer{{Protocol: types.IMAP, Server: types.Server{Host: host, Port: 993, Security: types.SecurityTLS, User: "anna@example.org"}}},
+			Outgoing: []accounts.DiscoveredServer{{Protocol: types.SMTP, Server: types.Server{Host: outHost, Port: 465, Security: types.SecurityTLS, User: "anna@example.org"}}}}, types.IMAP)
 		w.setAccount(acc)
 		w.showTest()
 		if !strings.HasPrefix(host, "slow") {

@@ -704,8 +704,8 @@ func TestWizardTrustAndConfirmRules(t *testing.T) {
 	w := &wizard{}
 	w.acc.Email = "me@example.org"
 	r := accounts.DiscoveryResult{Incoming: []accounts.DiscoveredServer{
-		{Protocol: types.IMAP, Host: "plain.example.org", Port: 143, Security: types.SecurityPlain},
-		{Protocol: types.IMAP, Host: "imap.example.org", Port: 993, Security: types.SecurityTLS},
+		{Protocol: types.IMAP, Server: types.Server{Host: "plain.example.org", Port: 143, Security: types.SecurityPlain}},
+		{Protocol: types.IMAP, Server: types.Server{Host: "imap.example.org", Port: 993, Security: types.SecurityTLS}},
 	}}
 	if a := w.accountFrom(r, types.IMAP); a.Incoming.Host != "imap.example.org" || a.Incoming.User != "me@example.org" {
 		t.Fatalf("accountFrom = %+v", a.Incoming)

@@ -37,11 +37,9 @@ import (
 // Server is one way to reach a mail server.
 type Server struct {
 	Protocol types.Protocol `json:"protocol"`
-	Host     string         `json:"host"`
-	Port     int            `json:"port"`
-	Security types.Security `json:"security"`
-	// Username has its placeholders (%EMAILADDRESS%, ...) resolved.
-	Username string `json:"username,omitempty"`
+	// Server is where and how to connect; its User has the source's placeholders
+	// (%EMAILADDRESS%, ...) resolved. Its fields appear at the top level in JSON.
+	types.Server
 	// Auth is the login method as the source names it ("password-cleartext",
 	// "OAuth2", ...); the first one where a source lists several. Empty when
 	// unknown.

@@ -38,17 +38,17 @@ func TestParseConfigOrderPlaceholdersAndSecurity(t *testing.T) {
 	email := "Jan.de.Vries@example.org"
 	want := []Server{
 		// POP3 first as the source said; within a protocol implicit TLS first.
-		{types.POP3, "pop.example.org", 995, types.SecurityTLS, "Jan.de.Vries", "password-cleartext"},
-		{types.IMAP, "imap.example.org", 993, types.SecurityTLS, email, "OAuth2"},
-		{types.IMAP, "imap.example.org", 143, types.SecurityStartTLS, email, "password-encrypted"},
-		{types.POP3, "pop.example.org", 110, types.SecurityPlain, email, ""},
+		{types.POP3, types.Server{Host: "pop.example.org", Port: 995, Security: types.SecurityTLS, User: "Jan.de.Vries"}, "password-cleartext"},
+		{types.IMAP, types.Server{Host: "imap.example.org", Port: 993, Security: types.SecurityTLS, User: email}, "OAuth2"},
+		{types.IMAP, types.Server{Host: "imap.example.org", Port: 143, Security: types.SecurityStartTLS, User: email}, "password-encrypted"},
+		{types.POP3, types.Server{Host: "pop.example.org", Port: 110, Security: types.SecurityPlain, User: email}, ""},
 	}
 	if !sameServers(r.Incoming, want) {
 		t.Errorf("incoming =\n%+v\nwant\n%+v", r.Incoming, want)
 	}
 	wantOut := []Server{
-		{types.SMTP, "smtp.example.org", 465, types.SecurityTLS, email, "password-cleartext"},
-		{types.SMTP, "smtp.example.org", 587, types.SecurityStartTLS, email, "password-cleartext"},
+		{types.SMTP, types.Server{Host: "smtp.example.org", Port: 465, Security: types.SecurityTLS, User: email}, "password-cleartext"},
+		{types.SMTP, types.Server{Host: "smtp.example.org", Port: 587, Security: types.SecurityStartTLS, User: email}, "password-cleartext"},
 	}
 	if !sameServers(r.Outgoing, wantOut) {
 		t.Errorf("outgoing = %+v, want %+v", r.Outgoing, wantOut)
@@ -157,7 +157,7 @@ func TestAutoconfigDefaultURLForms(t *testing.T) {
 			if res[0].Source != tc.wantSource || res[0].InsecureSource != tc.insecure {
 				t.Fatalf("source = %q insecure=%v, want %q", res[0].Source, res[0].InsecureSource, tc.wantSource)
 			}
-			want := Server{types.IMAP, "imap.mail.test", 993, types.SecurityTLS, "bob@mail.test", "password-cleartext"}
+			want := Server{types.IMAP, types.Server{Host: "imap.mail.test", Port: 993, Security: types.SecurityTLS, User: "bob@mail.test"}, "password-cleartext"}
 			if len(res[0].Incoming) != 1 || res[0].Incoming[0] != want {
 				t.Errorf("incoming = %+v", res[0].Incoming)
 			}
@@ -204,7 +204,7 @@ func TestISPDBByDomainAndViaMX(t *testing.T) {
 		opts.Resolver = &fakeResolver{}
 		r := mustDiscover(t, "kees@own.test", opts)
 		if r[0].Source != "ISPDB" || r[0].DisplayName != "Own Mail" ||
-			r[0].Incoming[0] != (Server{types.POP3, "pop.own.test", 995, types.SecurityTLS, "kees", ""}) {
+			r[0].Incoming[0] != (Server{types.POP3, types.Server{Host: "pop.own.test", Port: 995, Security: types.SecurityTLS, User: "kees"}, ""}) {
 			t.Errorf("got %+v", r)
 		}
 	})
@@ -216,7 +216,7 @@ func TestISPDBByDomainAndViaMX(t *testing.T) {
 			t.Fatalf("got %+v", r)
 		}
 		// Placeholders are the user's address, not the MX domain's.
-		if in := r[0].Incoming[0]; in.Host != "imap.gmail.com" || in.Username != "kees@hosted.test" || in.Auth != "OAuth2" {
+		if in := r[0].Incoming[0]; in.Host != "imap.gmail.com" || in.User != "kees@hosted.test" || in.Auth != "OAuth2" {
 			t.Errorf("incoming = %+v", in)
 		}
 		if r[0].NeedsOAuth {
@@ -285,16 +285,16 @@ func TestSRVRecords(t *testing.T) {
 	}
 	u := "me@srv.test"
 	want := []Server{
-		{types.IMAP, "imap-heavy.srv.test", 993, types.SecurityTLS, u, ""},
-		{types.IMAP, "imap-light.srv.test", 993, types.SecurityTLS, u, ""},
-		{types.IMAP, "imap-heavy.srv.test", 143, types.SecurityStartTLS, u, ""},
-		{types.POP3, "pop.srv.test", 110, types.SecurityStartTLS, u, ""},
-		{types.IMAP, "imap-backup.srv.test", 993, types.SecurityTLS, u, ""},
+		{types.IMAP, types.Server{Host: "imap-heavy.srv.test", Port: 993, Security: types.SecurityTLS, User: u}, ""},
+		{types.IMAP, types.Server{Host: "imap-light.srv.test", Port: 993, Security: types.SecurityTLS, User: u}, ""},
+		{types.IMAP, types.Server{Host: "imap-heavy.srv.test", Port: 143, Security: types.SecurityStartTLS, User: u}, ""},
+		{types.POP3, types.Server{Host: "pop.srv.test", Port: 110, Security: types.SecurityStartTLS, User: u}, ""},
+		{types.IMAP, types.Server{Host: "imap-backup.srv.test", Port: 993, Security: types.SecurityTLS, User: u}, ""},
 	}
 	if !sameServers(r[0].Incoming, want) {
 		t.Errorf("incoming =\n%+v\nwant\n%+v", r[0].Incoming, want)
 	}
-	wantOut := []Server{{types.SMTP, "smtp.srv.test", 587, types.SecurityStartTLS, u, ""}}
+	wantOut := []Server{{types.SMTP, types.Server{Host: "smtp.srv.test", Port: 587, Security: types.SecurityStartTLS, User: u}, ""}}
 	if !sameServers(r[0].Outgoing, wantOut) {
 		t.Errorf("outgoing = %+v (a \".\" target means not offered)", r[0].Outgoing)
 	}

@@ -48,7 +48,7 @@ func guessCandidates(a address) []guessCandidate {
 					continue
 				}
 				out = append(out, guessCandidate{
-					server: Server{Protocol: p, Host: hosts[p][h], Port: types.DefaultPort(p, sec), Security: sec, Username: a.email},
+					server: Server{Protocol: p, Server: types.Server{Host: hosts[p][h], Port: types.DefaultPort(p, sec), Security: sec, User: a.email}},
 					rank:   rank[p],
 				})
 				rank[p]++

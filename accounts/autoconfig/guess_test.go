@@ -58,8 +58,8 @@ func TestGuessFindsDovecot(t *testing.T) {
 	// for mail.test only: they are not confirmed. The bare domain is.
 	email := "alice@" + d.ServerName
 	want := []Server{
-		{types.IMAP, d.ServerName, 993, types.SecurityTLS, email, "password-cleartext"},
-		{types.POP3, d.ServerName, 995, types.SecurityTLS, email, "password-cleartext"},
+		{types.IMAP, types.Server{Host: d.ServerName, Port: 993, Security: types.SecurityTLS, User: email}, "password-cleartext"},
+		{types.POP3, types.Server{Host: d.ServerName, Port: 995, Security: types.SecurityTLS, User: email}, "password-cleartext"},
 	}
 	if !sameServers(res[0].Incoming, want) {
 		t.Errorf("incoming =\n%+v\nwant\n%+v", res[0].Incoming, want)
@@ -283,10 +283,10 @@ func TestGuessRankingAndConcurrency(t *testing.T) {
 	res := mustDiscover(t, "dirk@rank.test", opts)
 	u := "dirk@rank.test"
 	wantIn := []Server{
-		{types.IMAP, "mail.rank.test", 993, types.SecurityTLS, u, "password-cleartext"},
-		{types.POP3, "rank.test", 110, types.SecurityStartTLS, u, "password-cleartext"},
+		{types.IMAP, types.Server{Host: "mail.rank.test", Port: 993, Security: types.SecurityTLS, User: u}, "password-cleartext"},
+		{types.POP3, types.Server{Host: "rank.test", Port: 110, Security: types.SecurityStartTLS, User: u}, "password-cleartext"},
 	}
-	wantOut := []Server{{types.SMTP, "mail.rank.test", 465, types.SecurityTLS, u, "password-cleartext"}}
+	wantOut := []Server{{types.SMTP, types.Server{Host: "mail.rank.test", Port: 465, Security: types.SecurityTLS, User: u}, "password-cleartext"}}
 	if !sameServers(res[0].Incoming, wantIn) || !sameServers(res[0].Outgoing, wantOut) {
 		t.Errorf("got in %+v out %+v", res[0].Incoming, res[0].Outgoing)
 	}

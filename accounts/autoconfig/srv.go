@@ -56,8 +56,9 @@ func lookupSRV(ctx context.Context, res Resolver, a address) (*Result, error) {
 				continue // "." (not offered) or unusable
 			}
 			c := srvCandidate{rec.Priority, rec.Weight, Server{
-				Protocol: svc.proto, Host: host, Port: int(rec.Port), Security: svc.security,
-				Username: a.email, // RFC 6186 §4: try the full address first
+				Protocol: svc.proto,
+				// RFC 6186 §4: try the full address as the user name first.
+				Server: types.Server{Host: host, Port: int(rec.Port), Security: svc.security, User: a.email},
 			}}
 			if svc.proto == types.SMTP {
 				out = append(out, c)

@@ -265,7 +265,7 @@ func (xs xmlServer) server(proto types.Protocol, a address) (Server, error) {
 	if len(user) > 255 || cleanText(user, 255) != user {
 		return Server{}, fmt.Errorf("invalid username %q", clip(user))
 	}
-	s := Server{Protocol: proto, Host: host, Port: port, Security: sec, Username: user}
+	s := Server{Protocol: proto, Server: types.Server{Host: host, Port: port, Security: sec, User: user}}
 	if len(xs.Auth) > 0 {
 		s.Auth = strings.TrimSpace(xs.Auth[0])
 		if len(s.Auth) > 64 || strings.ContainsFunc(s.Auth, func(r rune) bool {
