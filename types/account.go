@@ -56,6 +56,47 @@ type Account struct {
 	Outgoing    Server     `json:"outgoing,omitempty"`
 	POP3        POP3Policy `json:"pop3,omitempty"`
 	IMAP        IMAPPolicy `json:"imap,omitempty"`
+	// Auth is how the account signs in to its servers; the zero value is a password.
+	Auth Auth `json:"auth,omitzero"`
+}
+
+// AuthMethod is how an account proves who it is.
+type AuthMethod string
+
+const (
+	// AuthPassword: a password, kept in the OS keyring.
+	AuthPassword AuthMethod = ""
+	// AuthOAuth2: the provider's sign-in page in the browser; the keyring keeps the refresh token
+	// and every login uses a short-lived access token (SASL XOAUTH2 or OAUTHBEARER).
+	AuthOAuth2 AuthMethod = "oauth2"
+)
+
+// SASL mechanisms that carry an OAuth2 access token.
+const (
+	MechXOAUTH2     = "XOAUTH2"     // Google's and Microsoft's, offered everywhere
+	MechOAUTHBEARER = "OAUTHBEARER" // RFC 7628
+)
+
+// Auth says how an account signs in.
+type Auth struct {
+	Method AuthMethod `json:"method,omitempty"`
+	// Provider names the OAuth2 provider: a built-in one ("microsoft", "google") or the issuer URL
+	// of a self-hosted one.
+	Provider string `json:"provider,omitempty"`
+	// Mechanism is the SASL mechanism for the access token: MechXOAUTH2 (the default) or
+	// MechOAUTHBEARER.
+	Mechanism string `json:"mechanism,omitempty"`
+}
+
+// OAuth2 reports whether the account signs in with OAuth2 instead of a password.
+func (a Account) OAuth2() bool { return a.Auth.Method == AuthOAuth2 }
+
+// SASLMechanism is the mechanism an OAuth2 account logs in with.
+func (a Account) SASLMechanism() string {
+	if a.Auth.Mechanism == "" {
+		return MechXOAUTH2
+	}
+	return a.Auth.Mechanism
 }
 
 // Duration is a time.Duration written as "10m0s" in the config file.
@@ -128,6 +169,18 @@ func (a Account) Validate() error {
 		if err := a.Outgoing.validate("outgoing"); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	switch a.Auth.Method {
+	case AuthPassword:
+	case AuthOAuth2:
+		if a.Auth.Provider == "" {
+			errs = append(errs, errors.New("OAuth2 sign-in needs a provider"))
+		}
+		if m := a.Auth.Mechanism; m != "" && m != MechXOAUTH2 && m != MechOAUTHBEARER {
+			errs = append(errs, fmt.Errorf("SASL mechanism %q: must be XOAUTH2 or OAUTHBEARER", m))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("sign-in method %q: must be oauth2 or empty (a password)", a.Auth.Method))
 	}
 	switch a.POP3.Leave {
 	case "", LeaveKeep, LeaveDelete, LeaveDeleteLocally:

@@ -27,6 +27,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	gopop3 "github.com/knadh/go-pop3"
 
 	"postbode/internal/redact"
@@ -313,32 +314,63 @@ func (c *Client) Login(ctx context.Context, user, password string) error {
 	return c.run(ctx, "PASS", func() error { return c.lib.Pass(password) })
 }
 
-// AuthPlain authenticates with AUTH PLAIN (RFC 5034), sending the credentials as the
-// initial response, or after the server's empty challenge if it asks for them.
+// AuthPlain logs in with SASL PLAIN (RFC 5034), sending the credentials as the initial response.
 func (c *Client) AuthPlain(ctx context.Context, user, password string) error {
 	if strings.ContainsRune(user, 0) || strings.ContainsRune(password, 0) {
 		return fmt.Errorf("pop3 auth: %w", ErrBadArgument)
 	}
-	c.secrets = redact.Secrets{User: user, Password: password}
-	resp := base64.StdEncoding.EncodeToString([]byte("\x00" + user + "\x00" + password))
+	return c.Authenticate(ctx, sasl.NewPlainClient("", user, password), redact.Secrets{User: user, Password: password})
+}
+
+// Authenticate runs a SASL exchange (RFC 5034) with the initial response on the AUTH line, as
+// PLAIN, XOAUTH2 and OAUTHBEARER use it. secrets are what the exchange carries, kept out of every
+// error. A bare "+" right after the AUTH line asks for the initial response again (servers without
+// SASL-IR); any other challenge goes to the mechanism, as an OAuth2 server's error report does.
+func (c *Client) Authenticate(ctx context.Context, mech sasl.Client, secrets redact.Secrets) error {
+	name, ir, err := mech.Start()
+	if err != nil {
+		return fmt.Errorf("pop3 auth: %w", err)
+	}
+	c.secrets = secrets
+	initial := base64.StdEncoding.EncodeToString(ir)
+	if len(ir) == 0 {
+		initial = "="
+	}
 	return c.run(ctx, "AUTH", func() error {
-		if err := c.send("AUTH PLAIN " + resp); err != nil {
+		if err := c.send("AUTH " + name + " " + initial); err != nil {
 			return err
 		}
-		line, err := c.readLine()
-		if err != nil {
-			return err
-		}
-		if line == "+" || strings.HasPrefix(line, "+ ") {
+		for first := true; ; first = false {
+			line, err := c.readLine()
+			if err != nil {
+				return err
+			}
+			if line != "+" && !strings.HasPrefix(line, "+ ") {
+				_, err = parseStatus("AUTH", line)
+				return err
+			}
+			challenge := strings.TrimSpace(strings.TrimPrefix(line, "+"))
+			var resp string
+			if first && challenge == "" {
+				resp = initial
+			} else {
+				data, err := base64.StdEncoding.DecodeString(challenge)
+				if err != nil {
+					return fmt.Errorf("%w: AUTH challenge is not base64", ErrProtocol)
+				}
+				next, err := mech.Next(data)
+				if err != nil {
+					// Cancel the exchange (RFC 5034 §4) and report why the mechanism stopped.
+					_ = c.send("*")
+					_, _ = c.readLine()
+					return err
+				}
+				resp = base64.StdEncoding.EncodeToString(next)
+			}
 			if err := c.send(resp); err != nil {
 				return err
 			}
-			if line, err = c.readLine(); err != nil {
-				return err
-			}
 		}
-		_, err = parseStatus("AUTH", line)
-		return err
 	})
 }
 
