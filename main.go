@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"postbode/types"
 	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
@@ -24,6 +23,7 @@ import (
 	"postbode/sync/imapsync"
 	"postbode/sync/pop3sync"
 	"postbode/sync/smtpsend"
+	"postbode/types"
 	"postbode/ui"
 )
 

@@ -3,8 +3,9 @@ package accounts
 import (
 	"context"
 	"errors"
-	"postbode/types"
 	"testing"
+
+	"postbode/types"
 )
 
 func TestManagerDiscoverAndTestOutgoingUseOptions(t *testing.T) {

@@ -6,9 +6,10 @@ import (
 	"io"
 	"net"
 	"os"
-	"postbode/types"
 	"syscall"
 	"testing"
+
+	"postbode/types"
 )
 
 // TestDiagnoseEngineErrors sorts the errors a running engine meets, which the status line turns

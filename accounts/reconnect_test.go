@@ -3,10 +3,11 @@ package accounts
 import (
 	"context"
 	"errors"
-	"postbode/types"
 	"sync"
 	"testing"
 	"time"
+
+	"postbode/types"
 )
 
 // step is what one Run of a scriptEngine does.

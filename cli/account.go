@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"postbode/types"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"postbode/accounts"
+	"postbode/types"
 )
 
 func accountCmd(ctx context.Context, env *Env, args []string) error {

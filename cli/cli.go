@@ -10,12 +10,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"postbode/types"
 
 	"postbode/accounts"
 	"postbode/internal/instance"
 	"postbode/internal/mailto"
 	"postbode/localcache"
+	"postbode/types"
 )
 
 // App is the command line program. GUI runs when no subcommand is given; main injects it so that this

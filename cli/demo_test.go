@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"postbode/types"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +15,7 @@ import (
 
 	"postbode/accounts"
 	"postbode/sync/transport"
+	"postbode/types"
 )
 
 // TestDemoRunsTheGUIOnATemporaryProfile checks what `postbode demo` hands the mail window: a

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"postbode/types"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"postbode/accounts"
+	"postbode/types"
 )
 
 // discoverRequested reports whether account add was given --discover, which

@@ -7,11 +7,11 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
-	"postbode/types"
 	"strings"
 
 	"postbode/localcache"
 	"postbode/mailfmt"
+	"postbode/types"
 )
 
 // addressList collects repeated or comma-separated address flags.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
 	"postbode/types"
 )
 

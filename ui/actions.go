@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"postbode/types"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -14,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"postbode/localcache"
+	"postbode/types"
 )
 
 // actions holds the commands shared by the toolbar, the menus, the context menu and the keyboard.

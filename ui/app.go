@@ -8,7 +8,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"postbode/types"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"postbode/accounts"
 	"postbode/localcache"
 	"postbode/mailfmt"
+	"postbode/types"
 )
 
 // AppID identifies Postbode to the desktop (preferences, notifications); it matches FyneApp.toml.

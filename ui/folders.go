@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"image/color"
-	"postbode/types"
 	"slices"
 	"strings"
 
@@ -15,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"postbode/localcache"
+	"postbode/types"
 )
 
 type entryKind int

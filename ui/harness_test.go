@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"postbode/types"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +15,7 @@ import (
 
 	"postbode/accounts"
 	"postbode/localcache"
+	"postbode/types"
 )
 
 func TestMain(m *testing.M) {

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"postbode/types"
 	"slices"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"postbode/localcache"
+	"postbode/types"
 )
 
 // ui is the main window and everything in it. Its fields are used on the Fyne goroutine only.

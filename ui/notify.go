@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"postbode/types"
 	"runtime"
 	"slices"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"postbode/localcache"
+	"postbode/types"
 )
 
 // notifyNewMail sends one desktop notification per batch: the sender and subject of a single new

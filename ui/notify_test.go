@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"postbode/types"
 	"runtime"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"postbode/localcache"
+	"postbode/types"
 )
 
 // desktopTestApp is the test app dressed as the desktop one: its driver is a desktop driver, it

@@ -4,7 +4,6 @@ import (
 	"context"
 	"image/color"
 	"os"
-	"postbode/types"
 	"runtime"
 	"slices"
 	"strings"
@@ -16,6 +15,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/rymdport/portal/settings/appearance"
+
+	"postbode/types"
 )
 
 // fixedVariantTheme draws the default theme in one variant, whatever the desktop says.

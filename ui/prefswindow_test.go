@@ -2,7 +2,6 @@ package ui
 
 import (
 	"path/filepath"
-	"postbode/types"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"postbode/localcache"
+	"postbode/types"
 )
 
 func (h *harness) openPreferences() *preferences {

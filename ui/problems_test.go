@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"postbode/types"
 	"strings"
 	"syscall"
 	"testing"
@@ -13,6 +12,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"postbode/types"
 )
 
 // refusedErr is what an engine reports when nothing listens on the server's port: long, English

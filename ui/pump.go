@@ -2,13 +2,13 @@ package ui
 
 import (
 	"context"
-	"postbode/types"
 	"time"
 
 	"fyne.io/fyne/v2"
 
 	"postbode/accounts"
 	"postbode/localcache"
+	"postbode/types"
 )
 
 // Batch is what the pump hands to the UI at once: engine events in arrival order (progress reports

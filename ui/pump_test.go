@@ -2,12 +2,12 @@ package ui
 
 import (
 	"context"
-	"postbode/types"
 	"sync"
 	"testing"
 	"time"
 
 	"postbode/localcache"
+	"postbode/types"
 )
 
 // TestPumpAppliesBatchesThroughTheExecutor runs the pump with a recording executor (no Fyne): every

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/url"
 	"os"
-	"postbode/types"
 	"strings"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 
 	"postbode/localcache"
 	"postbode/mailfmt"
+	"postbode/types"
 )
 
 // reader is the message pane: headers, the body as safe rich text, and attachments.

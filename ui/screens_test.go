@@ -4,11 +4,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"postbode/types"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/theme"
+
+	"postbode/types"
 )
 
 // TestStatusErrorScreenshot renders the status line with a connection error told in words, and the

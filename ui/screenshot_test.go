@@ -8,7 +8,6 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
-	"postbode/types"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +18,7 @@ import (
 
 	"postbode/localcache"
 	"postbode/mailfmt"
+	"postbode/types"
 )
 
 type demoMsg struct {

@@ -1,8 +1,9 @@
 package ui
 
 import (
-	"postbode/types"
 	"time"
+
+	"postbode/types"
 )
 
 // sentBannerTime is how long "Message sent" stays in the main window (shorter in tests).

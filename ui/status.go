@@ -2,7 +2,6 @@ package ui
 
 import (
 	"image/color"
-	"postbode/types"
 	"slices"
 	"time"
 
@@ -11,6 +10,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"postbode/types"
 )
 
 // statusBar is the bottom line: each account's connection state (with Retry after an error) and a

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"postbode/types"
 	"slices"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 
 	"postbode/localcache"
 	"postbode/mailfmt"
+	"postbode/types"
 )
 
 // seedInbox adds an Inbox with n messages (newest last), every message with a plain-text body.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"image/color"
 	"net/mail"
-	"postbode/types"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"postbode/accounts"
+	"postbode/types"
 )
 
 // discoverTimeout bounds the search for an address's server settings.

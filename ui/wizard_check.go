@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"postbode/types"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"postbode/accounts"
+	"postbode/types"
 )
 
 // connTestTimeout bounds one connection test (both servers).

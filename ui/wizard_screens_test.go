@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"postbode/types"
 	"strings"
 	"syscall"
 	"testing"
@@ -19,6 +18,7 @@ import (
 
 	"postbode/accounts"
 	"postbode/sync/transport"
+	"postbode/types"
 )
 
 // screenTest fails a connection test by the incoming host's first label, so each screenshot shows

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"postbode/types"
 	"slices"
 	"strings"
 
@@ -15,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"postbode/accounts"
+	"postbode/types"
 )
 
 // accountSettings is the Account settings window: edit an account's settings (saved only after

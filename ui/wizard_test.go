@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"postbode/types"
 	"strings"
 	"sync"
 	"testing"
@@ -31,6 +30,7 @@ import (
 	"postbode/sync/imapsync"
 	"postbode/sync/pop3sync"
 	"postbode/sync/smtpsend"
+	"postbode/types"
 )
 
 // memStore is a password store with a pretend keyring that can be switched off.

@@ -10,11 +10,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"postbode/types"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"postbode/types"
 )
 
 func TestParseConfigOrderPlaceholdersAndSecurity(t *testing.T) {

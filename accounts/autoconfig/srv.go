@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"net"
-	"postbode/types"
 	"slices"
 	"sync"
+
+	"postbode/types"
 )
 
 // srvServices are the RFC 6186 services, with RFC 8314's implicit-TLS ones.

@@ -9,10 +9,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"postbode/types"
 	"slices"
 	"strconv"
 	"strings"
+
+	"postbode/types"
 )
 
 // Limits on what a config source may send.

@@ -16,7 +16,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"postbode/types"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,6 +27,7 @@ import (
 
 	"postbode/accounts"
 	"postbode/internal/pki"
+	"postbode/types"
 )
 
 // The demo users and accounts.

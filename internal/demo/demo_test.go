@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"postbode/types"
 	"runtime"
 	"slices"
 	"strings"
@@ -22,6 +21,7 @@ import (
 
 	"postbode/accounts"
 	"postbode/sync/transport"
+	"postbode/types"
 )
 
 var testNow = time.Date(2025, 11, 20, 10, 30, 0, 0, time.FixedZone("CET", 3600))

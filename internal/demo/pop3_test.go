@@ -7,12 +7,12 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net"
-	"postbode/types"
 	"strings"
 	"testing"
 	"time"
 
 	"postbode/sync/transport"
+	"postbode/types"
 )
 
 // popClient speaks raw POP3 so that the test sees the exact bytes on the wire.

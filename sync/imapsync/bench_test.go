@@ -2,11 +2,11 @@ package imapsync
 
 import (
 	"context"
-	"postbode/types"
 	"testing"
 	"time"
 
 	"postbode/internal/testbed"
+	"postbode/types"
 )
 
 // benchServer starts Dovecot with 10,000 generated messages (about 300 MB) in INBOX, indexed by

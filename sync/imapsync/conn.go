@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"postbode/types"
 	"sort"
 	"strconv"
 	"sync"
@@ -19,6 +18,7 @@ import (
 
 	"postbode/internal/redact"
 	"postbode/sync/transport"
+	"postbode/types"
 )
 
 // errCommandTimeout is the reason a connection was closed by its watchdog.

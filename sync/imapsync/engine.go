@@ -27,7 +27,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"postbode/types"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,6 +34,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"postbode/localcache"
+	"postbode/types"
 )
 
 // Engine is the IMAP engine of one account.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"postbode/types"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"postbode/accounts"
 	"postbode/internal/testbed"
 	"postbode/localcache"
+	"postbode/types"
 )
 
 func TestFirstSync(t *testing.T) {

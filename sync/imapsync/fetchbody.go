@@ -3,11 +3,11 @@ package imapsync
 import (
 	"context"
 	"fmt"
-	"postbode/types"
 	"sync"
 	"time"
 
 	"postbode/localcache"
+	"postbode/types"
 )
 
 // FetchBody downloads the body of one message now, on a connection of its own so that opening a

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"postbode/types"
 	"slices"
 	"sort"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 
 	"postbode/internal/testbed"
 	"postbode/localcache"
+	"postbode/types"
 )
 
 // testAccount is user's account on the testbed, reached as mail.test over implicit TLS.

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"postbode/types"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"postbode/types"
 )
 
 // measure runs fn with the heap sampled and returns fn's error, how long it took and the peak heap

@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/base64"
 	"net"
-	"postbode/types"
 	"strings"
 	"testing"
 	"time"
 
 	"postbode/accounts"
+	"postbode/types"
 )
 
 // echoingIMAP is a server on 127.0.0.2 that refuses every login and quotes in its NO what it was

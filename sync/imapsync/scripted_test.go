@@ -5,13 +5,13 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"postbode/types"
 	"strings"
 	"testing"
 	"time"
 
 	"postbode/internal/fakenet"
 	"postbode/localcache"
+	"postbode/types"
 )
 
 // scriptFake is a fake IMAP server on 127.0.0.2 (mail.test) whose answers a test scripts. It

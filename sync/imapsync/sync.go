@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"postbode/types"
 	"slices"
 	"sort"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"postbode/localcache"
 	"postbode/mailfmt"
 	"postbode/sync/internal/pipeline"
+	"postbode/types"
 )
 
 // errServerData is a server answer that makes no sense (a dynamic or oversized UID set, ...).

@@ -1,11 +1,11 @@
 package pop3sync
 
 import (
-	"postbode/types"
 	"testing"
 	"time"
 
 	"postbode/internal/testbed"
+	"postbode/types"
 )
 
 const benchMessages = 10_000

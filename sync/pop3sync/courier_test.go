@@ -9,10 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"postbode/types"
 	"strings"
 	"testing"
 	"time"
+
+	"postbode/types"
 )
 
 // courierPOP3 serves POP3 on 127.0.0.2 with Courier's own pop3d (the TRANSACTION state: it lists

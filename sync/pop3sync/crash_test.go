@@ -8,13 +8,13 @@ import (
 	"maps"
 	"os"
 	"os/exec"
-	"postbode/types"
 	"strings"
 	"testing"
 	"time"
 
 	"postbode/internal/testbed"
 	"postbode/localcache"
+	"postbode/types"
 )
 
 // Environment of the child process of TestCrashAtEachStep.

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"maps"
-	"postbode/types"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"postbode/internal/testbed"
 	"postbode/localcache"
 	"postbode/sync/transport"
+	"postbode/types"
 )
 
 var genEnd = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)

@@ -15,11 +15,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"postbode/types"
 	"sync"
 	"time"
 
 	"postbode/localcache"
+	"postbode/types"
 )
 
 // Batch bounds: a durable commit happens at least this often. Variables so that tests can make

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"postbode/types"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"postbode/internal/pop3/pop3test"
 	"postbode/localcache"
 	"postbode/sync/transport"
+	"postbode/types"
 )
 
 func mail(uidl, subject string) pop3test.Message {

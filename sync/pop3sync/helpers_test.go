@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"postbode/types"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"postbode/internal/pop3/pop3test"
 	"postbode/internal/testbed"
 	"postbode/localcache"
+	"postbode/types"
 )
 
 func TestMain(m *testing.M) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"postbode/types"
 	"slices"
 	"strings"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"postbode/localcache"
 	"postbode/mailfmt"
 	"postbode/sync/internal/pipeline"
+	"postbode/types"
 )
 
 const (

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"postbode/types"
 	"strconv"
 
 	"postbode/internal/pop3"
 	"postbode/internal/redact"
 	"postbode/sync/transport"
+	"postbode/types"
 )
 
 // session is a logged-in POP3 connection.

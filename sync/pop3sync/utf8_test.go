@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"postbode/types"
 	"slices"
 	"strings"
 	"testing"
 
 	"postbode/accounts"
 	"postbode/internal/pop3/pop3test"
+	"postbode/types"
 )
 
 // unicodeMail has raw UTF-8 in its header (RFC 6532), as Courier flags "Unicode-formatted".

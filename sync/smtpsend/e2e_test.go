@@ -3,7 +3,6 @@ package smtpsend
 import (
 	"bytes"
 	"context"
-	"postbode/types"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"postbode/localcache"
 	"postbode/mailfmt"
 	"postbode/sync/imapsync"
+	"postbode/types"
 )
 
 // runEngine runs an account's IMAP engine on a cache of its own (another device) until the test

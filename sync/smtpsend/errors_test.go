@@ -2,13 +2,13 @@ package smtpsend
 
 import (
 	"context"
-	"postbode/types"
 	"strings"
 	"testing"
 	"time"
 
 	"postbode/localcache"
 	"postbode/mailfmt"
+	"postbode/types"
 )
 
 // TestSendErrorMapping checks how real Postfix refusals, and a server that is not there, turn into

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"path/filepath"
-	"postbode/types"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"postbode/cli"
 	"postbode/localcache"
 	"postbode/sync/imapsync"
+	"postbode/types"
 )
 
 // echoedSecrets are the forms of fakePassword a server may send back: the password, and what AUTH

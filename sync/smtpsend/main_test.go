@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"postbode/types"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"postbode/internal/testbed"
 	"postbode/localcache"
 	"postbode/sync/imapsync"
+	"postbode/types"
 )
 
 // sizeLimit is the shared Postfix's message_size_limit: small, so the "too large" case needs only a

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"postbode/types"
 	"sync"
 	"time"
 
 	"postbode/localcache"
+	"postbode/types"
 )
 
 // Filer files the exact sent bytes into the account's Sent folder (accounts.Manager does this).

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"net"
-	"postbode/types"
 	"sync"
 	"testing"
 	"time"
 
 	"postbode/localcache"
 	"postbode/mailfmt"
+	"postbode/types"
 )
 
 // closedPort returns a loopback port nothing listens on.

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
-	"postbode/types"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"postbode/localcache"
 	"postbode/mailfmt"
 	"postbode/sync/transport"
+	"postbode/types"
 )
 
 const fakePassword = "s3cret-Passw0rd"

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"postbode/types"
 	"strings"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 
 	"postbode/internal/redact"
 	"postbode/sync/transport"
+	"postbode/types"
 )
 
 // problemText is how an attempt's failure reads in its error (and in the outbox's last error).

@@ -3,9 +3,10 @@ package smtpsend
 import (
 	"context"
 	"errors"
-	"postbode/types"
 	"testing"
 	"time"
+
+	"postbode/types"
 )
 
 // sentEvents drains the Manager's events and returns the Sent ones.

@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"net"
-	"postbode/types"
 	"testing"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-smtp"
 	"github.com/knadh/go-pop3"
+
+	"postbode/types"
 )
 
 // The protocol libraries the engines use must work unchanged over a

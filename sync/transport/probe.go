@@ -4,9 +4,10 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"postbode/types"
 	"strings"
 	"time"
+
+	"postbode/types"
 )
 
 // ProbeResult is what a server says about itself once the connection is

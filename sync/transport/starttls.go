@@ -4,8 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"postbode/types"
 	"strconv"
+
+	"postbode/types"
 )
 
 // startTLS runs the plaintext part of a STARTTLS connection: greeting,

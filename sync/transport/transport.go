@@ -9,10 +9,11 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"postbode/types"
 	"strconv"
 	"strings"
 	"time"
+
+	"postbode/types"
 )
 
 // Defaults for Config fields left zero.

@@ -8,10 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"postbode/types"
 	"strings"
 	"testing"
 	"time"
+
+	"postbode/types"
 )
 
 const password = "secret-password"

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"postbode/types"
 	"slices"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"postbode/internal/testbed"
 	"postbode/localcache"
 	"postbode/sync/imapsync"
+	"postbode/types"
 )
 
 // imapSession is a plain go-imap client for the floors and for acting as "another client".

@@ -25,7 +25,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"postbode/types"
 	"runtime"
 	"strconv"
 	"strings"
@@ -35,6 +34,7 @@ import (
 	"postbode/accounts"
 	"postbode/internal/testbed"
 	"postbode/localcache"
+	"postbode/types"
 )
 
 // corpusSeed and corpusEnd make the generated mailbox the same on every machine and every day.
