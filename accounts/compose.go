@@ -151,6 +151,9 @@ func (m *Manager) FileSent(ctx context.Context, account string, raw []byte, mess
 // Emit posts an event from a part the Manager does not run itself (the outbox). It never blocks: when
 // nobody reads events the event is dropped.
 func (m *Manager) Emit(ev types.Event) {
+	if e, ok := ev.(types.Error); ok && Diagnose(e.Err) == types.ProblemAuth {
+		m.loginRefused(e.Account) // the outbox's login was refused: renew an OAuth2 token once
+	}
 	select {
 	case m.events <- ev:
 	default:

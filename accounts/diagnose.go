@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"postbode/accounts/oauth"
 	"postbode/sync/transport"
 	"postbode/types"
 )
@@ -76,6 +77,12 @@ func Diagnose(err error) types.Problem {
 	}
 	if d, ok := errors.AsType[types.Diagnosed](err); ok {
 		return d.Problem()
+	}
+	if errors.Is(err, oauth.ErrSignInAgain) {
+		return types.ProblemSignIn
+	}
+	if _, ok := errors.AsType[oauth.ServerError](err); ok {
+		return types.ProblemAuth // the server refused the access token: a fresh one is tried
 	}
 	if _, ok := CertProblem(err); ok {
 		return types.ProblemCertificate

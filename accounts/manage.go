@@ -202,6 +202,7 @@ func (m *Manager) UpdateAccount(ctx context.Context, acc types.Account) error {
 	if err := cfg.Save(path); err != nil {
 		return err
 	}
+	m.forgetSource(acc.Name) // the provider or servers may have changed
 	if err := m.stopEngine(ctx, acc.Name); err != nil {
 		return err
 	}
@@ -227,6 +228,7 @@ func (m *Manager) SetPassword(ctx context.Context, name, password string, rememb
 		return errors.New("the password is empty")
 	}
 	warn := storePassword(store, name, password, remember)
+	m.forgetSource(name) // an OAuth2 account's new refresh token
 	if err := m.stopEngine(ctx, name); err != nil {
 		return err
 	}
@@ -247,6 +249,7 @@ func (m *Manager) RemoveAccount(ctx context.Context, name string, deleteLocalMai
 	if _, ok := m.Account(name); !ok {
 		return fmt.Errorf("no account named %q", name)
 	}
+	m.forgetSource(name)
 	if err := m.stopEngine(ctx, name); err != nil {
 		return err
 	}

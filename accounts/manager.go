@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"sync"
 	"time"
 
+	"postbode/accounts/oauth"
 	"postbode/localcache"
 	"postbode/types"
 )
@@ -41,6 +43,7 @@ type Manager struct {
 	// logins counts, per account, the times an engine reported a working connection (online,
 	// syncing or waiting); the supervisor compares it across a run to reset its backoff.
 	logins map[string]uint64
+	oauth  signIns
 
 	opt Options
 }
@@ -70,6 +73,11 @@ type Options struct {
 	// TestOutgoing logs in to an account's outgoing server without sending anything
 	// (Manager.TestOutgoing; main passes smtpsend.Test); nil leaves outgoing servers untested.
 	TestOutgoing func(ctx context.Context, acc types.Account, password string) error
+	// OAuth is the OAuth2 providers with their client IDs (main builds it from the build's IDs
+	// and the profile's oauth.json); nil leaves OAuth2 accounts unable to sign in.
+	OAuth *oauth.Registry
+	// HTTPClient makes the token requests of OAuth2 accounts; nil uses one with a timeout.
+	HTTPClient *http.Client
 }
 
 // Reconnect defaults.
@@ -113,6 +121,7 @@ func NewManager(cfg *Config, cache *localcache.Cache, secrets PasswordSource, ba
 		accounts: map[string]types.Account{}, engines: map[string]types.Engine{},
 		running:    map[string]*runningEngine{},
 		logins:     map[string]uint64{},
+		oauth:      signIns{sources: map[string]*oauth.Source{}, last: map[string]string{}},
 		opt:        opt.withDefaults(),
 		configPath: opt.ConfigPath,
 	}
@@ -160,7 +169,7 @@ func (m *Manager) engine(ctx context.Context, acc types.Account) (types.Engine, 
 	e := b.New(types.EngineDeps{
 		Account:  acc,
 		Cache:    m.cache,
-		Password: func() (string, error) { return m.secrets.Get(acc.Name) },
+		Password: func() (string, error) { return m.engineSecret(acc.Name) },
 		Emit: func(ev types.Event) {
 			m.observe(ev)
 			m.emit(ctx, ev)
@@ -244,7 +253,15 @@ func (m *Manager) supervise(ctx context.Context, name string, e types.Engine, rn
 			err = errors.New("the connection ended")
 		}
 		m.emit(ctx, types.ConnState{Account: name, State: types.StateError, Err: err})
-		woken, ok := m.backoffWait(ctx, rn, jitter(backoff))
+		wait := jitter(backoff)
+		switch Diagnose(err) {
+		case types.ProblemAuth:
+			m.loginRefused(name)
+		case types.ProblemSignIn:
+			// Only the user can sign in again: wait for that (or a Retry), however long.
+			wait = -1
+		}
+		woken, ok := m.backoffWait(ctx, rn, wait)
 		if !ok {
 			return
 		}
@@ -264,15 +281,19 @@ func jitter(d time.Duration) time.Duration {
 	return d + rand.N(d/4+1)
 }
 
-// backoffWait waits d before the next attempt (rn.phase is already phaseWaiting); woken says a kick
-// ended it early, ok is false once ctx has ended.
+// backoffWait waits d before the next attempt (rn.phase is already phaseWaiting), or until a kick
+// when d is negative; woken says a kick ended it early, ok is false once ctx has ended.
 func (m *Manager) backoffWait(ctx context.Context, rn *runningEngine, d time.Duration) (woken, ok bool) {
+	var timer <-chan time.Time // nil: no timer
+	if d >= 0 {
+		timer = m.opt.After(d)
+	}
 	select {
 	case <-ctx.Done():
 		return false, false
 	case <-rn.kick:
 		return true, true
-	case <-m.opt.After(d):
+	case <-timer:
 		return false, true
 	}
 }

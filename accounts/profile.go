@@ -66,6 +66,10 @@ func userDataDir() (string, error) {
 // AccountsFile is the path of the accounts config.
 func (p Profile) AccountsFile() string { return filepath.Join(p.ConfigDir, "accounts.json") }
 
+// OAuthFile is where the user may set OAuth2 client IDs and add providers (see the README); it
+// need not exist.
+func (p Profile) OAuthFile() string { return filepath.Join(p.ConfigDir, "oauth.json") }
+
 // Ensure creates the profile's folders, private to the user.
 func (p Profile) Ensure() error {
 	for _, d := range []string{p.ConfigDir, p.DataDir, p.LogDir} {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"postbode/accounts"
+	"postbode/accounts/oauth"
 	"postbode/internal/instance"
 	"postbode/internal/mailto"
 	"postbode/localcache"
@@ -102,9 +103,13 @@ func (e *Env) Manager() (*accounts.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	opt := accounts.Options{ConfigPath: e.Profile.AccountsFile(), TestOutgoing: e.TestOutgoing, Discover: e.Discover}
+	providers, err := oauth.NewRegistry(e.Profile.OAuthFile())
+	if err != nil {
+		return nil, err
+	}
+	opt := accounts.Options{ConfigPath: e.Profile.AccountsFile(), TestOutgoing: e.TestOutgoing, Discover: e.Discover, OAuth: providers}
 	if e.NewSender != nil {
-		opt.Sender = func(m *accounts.Manager) accounts.Sender { return e.NewSender(cache, m, e.Secrets) }
+		opt.Sender = func(m *accounts.Manager) accounts.Sender { return e.NewSender(cache, m, m.LoginSecrets()) }
 	}
 	return accounts.NewManager(cfg, cache, e.Secrets, e.Backends, opt), nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-sasl"
 
+	"postbode/accounts/oauth"
 	"postbode/internal/redact"
 	"postbode/sync/transport"
 	"postbode/types"
@@ -219,7 +220,9 @@ func (cn *conn) login(acc types.Account, password string) error {
 	case imap.ConnStateNotAuthenticated:
 		caps := cn.cl.Caps()
 		var err error
-		if caps.Has(imap.CapLoginDisabled) {
+		if acc.OAuth2() {
+			err = oauth.Authenticate(acc.SASLMechanism(), user, password, cn.cl.Authenticate)
+		} else if caps.Has(imap.CapLoginDisabled) {
 			// Authenticate leaves the connection out of step when it fails: the caller never
 			// reuses a connection after a login error.
 			err = cn.cl.Authenticate(sasl.NewPlainClient("", user, password))

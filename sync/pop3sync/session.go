@@ -8,10 +8,13 @@ import (
 	"net"
 	"strconv"
 
+	"postbode/accounts/oauth"
 	"postbode/internal/pop3"
 	"postbode/internal/redact"
 	"postbode/sync/transport"
 	"postbode/types"
+
+	"github.com/emersion/go-sasl"
 )
 
 // session is a logged-in POP3 connection.
@@ -76,9 +79,14 @@ func (s *session) login(ctx context.Context, acc types.Account, password string)
 	}
 	// USER/PASS when offered (or when capabilities are unknown), else SASL PLAIN; both run
 	// only over the connection transport has secured.
-	if !s.capa || pop3.HasCapability(s.caps, "USER") || !pop3.HasSASL(s.caps, "PLAIN") {
+	switch {
+	case acc.OAuth2():
+		err = oauth.Authenticate(acc.SASLMechanism(), user, password, func(c sasl.Client) error {
+			return s.c.Authenticate(ctx, c, redact.Secrets{User: user, Password: password})
+		})
+	case !s.capa || pop3.HasCapability(s.caps, "USER") || !pop3.HasSASL(s.caps, "PLAIN"):
 		err = s.c.Login(ctx, user, password)
-	} else {
+	default:
 		err = s.c.AuthPlain(ctx, user, password)
 	}
 	if err != nil {

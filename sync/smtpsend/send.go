@@ -17,6 +17,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
+	"postbode/accounts/oauth"
 	"postbode/internal/redact"
 	"postbode/sync/transport"
 	"postbode/types"
@@ -198,7 +199,7 @@ func send(ctx context.Context, acc types.Account, password, from string, rcpt []
 		return classify(fmt.Errorf("smtp hello: %w", err), "hello", "")
 	}
 	if srv.User != "" {
-		if err := authenticate(c, srv.User, password); err != nil {
+		if err := authenticate(c, acc, srv.User, password); err != nil {
 			return classify(fmt.Errorf("smtp auth: %w", err), "auth", "")
 		}
 	}
@@ -231,11 +232,15 @@ func send(ctx context.Context, acc types.Account, password, from string, rcpt []
 	return nil
 }
 
-// authenticate prefers PLAIN and falls back to LOGIN, as servers offer them.
-func authenticate(c *smtp.Client, user, password string) error {
+// authenticate prefers PLAIN and falls back to LOGIN, as servers offer them; an OAuth2 account
+// logs in with its access token (password) over its SASL mechanism.
+func authenticate(c *smtp.Client, acc types.Account, user, password string) error {
 	ok, _ := c.Extension("AUTH")
 	if !ok {
 		return &SendError{Kind: types.ProblemAuth, Permanent: true, Err: errors.New("the server offers no authentication")}
+	}
+	if acc.OAuth2() {
+		return oauth.Authenticate(acc.SASLMechanism(), user, password, c.Auth)
 	}
 	if c.SupportsAuth("PLAIN") {
 		return c.Auth(sasl.NewPlainClient("", user, password))
@@ -278,7 +283,7 @@ func testLogin(ctx context.Context, acc types.Account, password string) error {
 		return classify(fmt.Errorf("smtp hello: %w", err), "hello", "")
 	}
 	if acc.Outgoing.User != "" {
-		if err := authenticate(c, acc.Outgoing.User, password); err != nil {
+		if err := authenticate(c, acc, acc.Outgoing.User, password); err != nil {
 			return classify(fmt.Errorf("smtp auth: %w", err), "auth", "")
 		}
 	}
