@@ -16,7 +16,7 @@ import (
 
 func accountCmd(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
-		return usageError{"account needs a subcommand: add, list, remove or test"}
+		return usageError{"account needs a subcommand: add, list, remove, test or login"}
 	}
 	switch args[0] {
 	case "add":
@@ -27,6 +27,8 @@ func accountCmd(ctx context.Context, env *Env, args []string) error {
 		return accountRemove(ctx, env, args[1:])
 	case "test":
 		return accountTest(ctx, env, args[1:])
+	case "login":
+		return accountLogin(ctx, env, args[1:])
 	default:
 		return usageError{fmt.Sprintf("unknown account subcommand %q", args[0])}
 	}
@@ -53,7 +55,7 @@ func accountAdd(ctx context.Context, env *Env, args []string) error {
 	var (
 		a                            types.Account
 		kind, security, smtpSecurity string
-		passwordStdin                bool
+		passwordStdin, useOAuth      bool
 		poll                         time.Duration
 	)
 	fs.StringVar(&a.Name, "name", "", "account name")
@@ -69,6 +71,9 @@ func accountAdd(ctx context.Context, env *Env, args []string) error {
 	fs.IntVar(&a.Outgoing.Port, "smtp-port", 0, "SMTP server port (default 465 for tls, 587 for starttls or plain)")
 	fs.StringVar(&smtpSecurity, "smtp-security", "", "tls, starttls or plain (default: starttls when --security is starttls, else tls)")
 	fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password from stdin")
+	fs.BoolVar(&useOAuth, "oauth", false, "sign in with OAuth2 in a browser instead of a password (prints the address to open)")
+	fs.StringVar(&a.Auth.Provider, "oauth-provider", "", "with --oauth: the provider's ID (default: the one serving the host or address)")
+	fs.StringVar(&a.Auth.Mechanism, "sasl", "", "with --oauth: XOAUTH2 (default) or OAUTHBEARER")
 	fs.DurationVar(&poll, "poll", 10*time.Minute, "POP3: how often to check for mail")
 	fs.StringVar(&a.POP3.Leave, "leave", types.LeaveKeep, "POP3: keep, delete, days or delete-locally")
 	fs.IntVar(&a.POP3.Days, "days", 0, "POP3: with --leave days, how many days to keep mail on the server")
@@ -101,6 +106,12 @@ func accountAdd(ctx context.Context, env *Env, args []string) error {
 	}
 	a.Outgoing.User, a.Outgoing.CAFile = a.Incoming.User, a.Incoming.CAFile
 	a.POP3.PollInterval.Duration = poll
+	if useOAuth && passwordStdin {
+		return usageError{"--oauth and --password-stdin exclude each other"}
+	}
+	if !useOAuth && (a.Auth.Provider != "" || a.Auth.Mechanism != "") {
+		return usageError{"--oauth-provider and --sasl need --oauth"}
+	}
 
 	cfg, err := env.Config()
 	if err != nil {
@@ -126,6 +137,12 @@ func accountAdd(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
+	if useOAuth {
+		// Signed in before anything is saved: an account that cannot sign in is not added.
+		if password, err = signIn(ctx, env, &a); err != nil {
+			return err
+		}
+	}
 	if err := cfg.Save(env.Profile.AccountsFile()); err != nil {
 		return err
 	}
@@ -139,7 +156,11 @@ func accountAdd(ctx context.Context, env *Env, args []string) error {
 			}
 			return err
 		}
-		fmt.Fprintln(env.Stdout, "The password is stored in the system keyring.")
+		if useOAuth {
+			fmt.Fprintln(env.Stdout, "Signed in; the sign-in is kept in the system keyring.")
+		} else {
+			fmt.Fprintln(env.Stdout, "The password is stored in the system keyring.")
+		}
 	}
 	return nil
 }
@@ -277,4 +298,63 @@ func writeJSON(env *Env, v any) error {
 	enc := json.NewEncoder(env.Stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// signIn runs an OAuth2 sign-in for a (naming its provider in a.Auth) and returns the refresh
+// token to keep. The address to open is printed; the command waits for the browser to come back.
+func signIn(ctx context.Context, env *Env, a *types.Account) (string, error) {
+	m, err := env.Manager()
+	if err != nil {
+		return "", err
+	}
+	a.Auth.Method = types.AuthOAuth2
+	p, ok := m.OAuthProvider(*a)
+	if !ok {
+		return "", fmt.Errorf("no OAuth2 provider is known for %s; name one with --oauth-provider or add it to %s", a.Email, env.Profile.OAuthFile())
+	}
+	if !p.Configured() {
+		return "", fmt.Errorf("this copy of Postbode has no OAuth2 client ID for %s; set one in %s (see the README)", p.Name, env.Profile.OAuthFile())
+	}
+	a.Auth.Provider = p.ID
+	tok, err := m.SignIn(ctx, *a, func(url string) error {
+		fmt.Fprintf(env.Stderr, "Open this address in a browser to sign in with %s:\n\n  %s\n\nWaiting for the browser...\n", p.Name, url)
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("sign in with %s: %w", p.Name, err)
+	}
+	return tok.Refresh, nil
+}
+
+// accountLogin signs an OAuth2 account in again (after its sign-in was revoked or expired).
+func accountLogin(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "account login")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"usage: postbode account login NAME"}
+	}
+	m, err := env.Manager()
+	if err != nil {
+		return err
+	}
+	acc, ok := m.Account(pos[0])
+	if !ok {
+		return fmt.Errorf("no account named %q", pos[0])
+	}
+	if !acc.OAuth2() {
+		return usageError{fmt.Sprintf("account %q signs in with a password; change it with the settings window or remove and add it again", acc.Name)}
+	}
+	acc.Auth.Method = types.AuthOAuth2
+	refresh, err := signIn(ctx, env, &acc)
+	if err != nil {
+		return err
+	}
+	if err := env.Secrets.Set(acc.Name, refresh); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Signed in again to %q.\n", acc.Name)
+	return nil
 }

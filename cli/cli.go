@@ -129,6 +129,8 @@ window is already open on the profile, it comes forward instead.
 Commands:
   account add|list|remove|test   manage accounts
   account add --discover ADDR    find the server settings for an address
+  account add --oauth ...        sign in with OAuth2 in a browser (Microsoft, Google, ...)
+  account login NAME             sign an OAuth2 account in again
   folders [--account A]          list folders with unread counts
   ls [--account A] [FOLDER]      list messages, newest first
   show [--raw] ID                show a message (headers and text, or the exact stored bytes)
