@@ -77,7 +77,7 @@ func TestSignInWithMockOIDC(t *testing.T) {
 	}
 	p := <-pages
 	if p.err != nil || p.status != http.StatusOK || !strings.Contains(p.body, "You can return to Postbode.") {
-		t.Fatalf("browser browserPage = %d %q %v", p.status, p.body, p.err)
+		t.Fatalf("browser page = %d %q %v", p.status, p.body, p.err)
 	}
 
 	q := mustQuery(t, authURL)
@@ -134,7 +134,7 @@ func TestSignInRefusesWrongStateAndKeepsWaiting(t *testing.T) {
 		t.Fatalf("SignIn after a forged redirect: %v", err)
 	}
 	if wrong.err != nil || wrong.status != http.StatusBadRequest || !strings.Contains(wrong.body, "Refused") {
-		t.Errorf("forged redirect got %d %q %v, want a 400 refusal browserPage", wrong.status, wrong.body, wrong.err)
+		t.Errorf("forged redirect got %d %q %v, want a 400 refusal page", wrong.status, wrong.body, wrong.err)
 	}
 	if p := <-pages; p.status != http.StatusOK {
 		t.Errorf("real redirect got %d %q", p.status, p.body)
@@ -157,7 +157,7 @@ func TestSignInAccessDenied(t *testing.T) {
 		t.Fatalf("err = %v, want ErrCancelled", err)
 	}
 	if p := <-pages; !strings.Contains(p.body, "cancelled") {
-		t.Errorf("browser browserPage = %q", p.body)
+		t.Errorf("browser page = %q", p.body)
 	}
 	if got := mk.requests(); got != 0 {
 		t.Errorf("token requests = %d, want 0", got)
