@@ -76,7 +76,7 @@ func (mk *mock) provider() Provider {
 		AuthURL:      mk.m.AuthorizationEndpoint(),
 		TokenURL:     mk.m.TokenEndpoint(),
 		ClientID:     mk.m.ClientID,
-		ClientSecret: mk.m.ClientSecret, // mockoidc insists on one
+		ClientSecret: mk.m.ClientSecret,           // mockoidc insists on one
 		Scopes:       []string{"openid", "email"}, // the only kind mockoidc accepts
 		Issuer:       mk.m.Issuer(),
 	}

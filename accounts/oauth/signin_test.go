@@ -287,8 +287,16 @@ func TestSignInPreconditions(t *testing.T) {
 	if !errors.Is(err, openErr) {
 		t.Errorf("err = %v", err)
 	}
-	if _, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+	if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+		c.Close()
 		t.Error("listener from Listen hook left open")
+	}
+	_, err = SignIn(context.Background(), mk.provider(), SignInOptions{
+		Listen: func() (net.Listener, error) { return net.Listen("tcp", "0.0.0.0:0") },
+		Open:   func(string) error { t.Error("browser opened for a non-loopback listener"); return nil },
+	})
+	if err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("non-loopback listener: err = %v", err)
 	}
 }
 

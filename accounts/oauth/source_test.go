@@ -429,3 +429,14 @@ func TestRevoke(t *testing.T) {
 		t.Errorf("Microsoft: err = %v, want ErrNoRevocation", err)
 	}
 }
+
+func TestSourceWithoutRefreshToken(t *testing.T) {
+	mk := startMock(t)
+	s := NewSource(mk.provider(), "", SourceOptions{})
+	if _, err := s.Token(context.Background()); !errors.Is(err, ErrSignInAgain) {
+		t.Errorf("err = %v, want ErrSignInAgain", err)
+	}
+	if n := mk.requests(); n != 0 {
+		t.Errorf("token requests = %d, want 0", n)
+	}
+}
