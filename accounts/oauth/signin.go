@@ -127,7 +127,6 @@ func SignIn(ctx context.Context, p Provider, opts SignInOptions) (Token, error) 
 	select {
 	case cb = <-h.result:
 	case <-wctx.Done():
-		h.finish(false, "Sign-in was stopped in Postbode.")
 		if ctx.Err() != nil {
 			return Token{}, fmt.Errorf("oauth sign-in: %w: %w", ErrCancelled, ctx.Err())
 		}
