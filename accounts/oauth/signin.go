@@ -80,6 +80,10 @@ func SignIn(ctx context.Context, p Provider, opts SignInOptions) (Token, error) 
 	if err != nil {
 		return Token{}, fmt.Errorf("oauth sign-in: redirect listener: %w", err)
 	}
+	if a, ok := ln.Addr().(*net.TCPAddr); !ok || !a.IP.IsLoopback() {
+		ln.Close()
+		return Token{}, fmt.Errorf("oauth sign-in: redirect listener %s is not on a loopback address", ln.Addr())
+	}
 	state, err := randomString()
 	if err != nil {
 		ln.Close()
@@ -98,7 +102,9 @@ func SignIn(ctx context.Context, p Provider, opts SignInOptions) (Token, error) 
 		_ = srv.Serve(ln) // returns when srv is closed below
 	}()
 	defer func() {
-		// Give the browser its result page, then make sure nothing listens any more.
+		// Release a redirect still waiting for a verdict (no-op if one was given),
+		// give the browser its result page, then make sure nothing listens any more.
+		h.finish(false, "Sign-in was stopped in Postbode.")
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if srv.Shutdown(sctx) != nil {
@@ -121,7 +127,6 @@ func SignIn(ctx context.Context, p Provider, opts SignInOptions) (Token, error) 
 	select {
 	case cb = <-h.result:
 	case <-wctx.Done():
-		h.finish(false, "Sign-in was stopped in Postbode.")
 		if ctx.Err() != nil {
 			return Token{}, fmt.Errorf("oauth sign-in: %w: %w", ErrCancelled, ctx.Err())
 		}
@@ -138,6 +143,9 @@ func SignIn(ctx context.Context, p Provider, opts SignInOptions) (Token, error) 
 	tok, err := cfg.Exchange(xctx, cb.code, oauth2.VerifierOption(verifier))
 	if err != nil {
 		h.finish(false, "Postbode could not complete the sign-in. Return to Postbode for details.")
+		if ctx.Err() != nil {
+			return Token{}, fmt.Errorf("oauth sign-in: %w: %w", ErrCancelled, ctx.Err())
+		}
 		return Token{}, fmt.Errorf("oauth sign-in: code exchange: %w", endpointError(err, cb.code, verifier, p.ClientSecret))
 	}
 	if tok.RefreshToken == "" {

@@ -60,7 +60,9 @@ func NewSource(p Provider, refresh string, opts SourceOptions) *Source {
 		opts.Now = time.Now
 	}
 	opts.HTTPClient = defaultHTTPClient(opts.HTTPClient)
-	return &Source{cfg: oauthConfig(p), opts: opts, refresh: refresh}
+	s := &Source{cfg: oauthConfig(p), opts: opts}
+	s.Replace(refresh)
+	return s
 }
 
 // maxEarly is the most a token is refreshed ahead of its expiry.
@@ -184,12 +186,16 @@ func (s *Source) Invalidate(access string) {
 }
 
 // Replace installs a refresh token from a new SignIn and clears ErrSignInAgain.
+// An empty refresh token leaves the Source answering ErrSignInAgain.
 func (s *Source) Replace(refresh string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refresh = refresh
 	s.access = ""
 	s.dead = nil
+	if refresh == "" {
+		s.dead = fmt.Errorf("oauth token: no refresh token stored: %w", ErrSignInAgain)
+	}
 }
 
 // ErrNoRevocation: the provider has no revocation endpoint; the user has to
