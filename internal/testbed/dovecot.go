@@ -652,17 +652,21 @@ func (d *Dovecot) writeConfig(opts Options, a accounts) error {
 
 func (d *Dovecot) oauth2File() string { return filepath.Join(d.Dir, "dovecot-oauth2.conf.ext") }
 
-// writeOAuth2Config writes the oauth2 passdb's settings: the token is sent
-// as "Authorization: Bearer" to the userinfo endpoint (mockoidc has no
-// RFC 7662 introspection), and the email it answers must match the login
-// name once both are reduced to the local part, as auth_username_format
-// does.
+// writeOAuth2Config writes the oauth2 passdb's settings. mockoidc has no
+// RFC 7662 introspection, so the token goes to the userinfo endpoint as
+// "Authorization: Bearer" (introspection_mode = auth also adds that header
+// to tokeninfo requests). It is asked as tokeninfo_url, not
+// introspection_url: Dovecot 2.3 takes a 401 from introspection for an
+// internal error ("Temporary authentication failure"), but from tokeninfo
+// for an invalid token, which clients must see to refresh. The email
+// userinfo answers must name the user logging in once both are reduced to
+// the local part, as auth_username_format does.
 func (d *Dovecot) writeOAuth2Config(o *OIDC) error {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	w("# Written by postbode/internal/testbed for the provider at %s.", o.Issuer)
 	w("introspection_mode = auth")
-	w("introspection_url = %s", o.UserinfoURL)
+	w("tokeninfo_url = %s?access_token=", o.UserinfoURL)
 	w("username_attribute = email")
 	w("username_format = %%Ln")
 	w("debug = yes")
