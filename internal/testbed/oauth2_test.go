@@ -424,39 +424,54 @@ func TestOAuth2Logins(t *testing.T) {
 	})
 }
 
-// TestOAuth2ExpiryAndRevocation lets a short-lived token expire after its
-// refresh token was revoked: logins with it fail everywhere, no refresh
-// brings it back, and only a new sign-in does.
+// TestOAuth2ExpiryAndRevocation lets two short-lived tokens expire, one of
+// them with its refresh token revoked: both are refused everywhere, the
+// other one's refresh gives a token that works, and the revoked one's
+// refresh is refused.
 func TestOAuth2ExpiryAndRevocation(t *testing.T) {
 	b := startOAuthBed(t, OIDCOptions{AccessTTL: 2 * time.Second})
 	ctx := testCtx(t)
-	tok, err := b.o.Login(ctx, "alice")
+	revoked, err := b.o.Login(ctx, "alice")
 	if err != nil {
 		t.Fatal(err)
-	}
-	if err := imapAuth(b.d, &xoauth2Client{"alice@mail.test", tok.AccessToken}); err != nil {
-		t.Fatalf("fresh token: %v", err)
 	}
 	b.o.Revoke()
-	// The provider compares whole seconds: a second past Expiry is past the
-	// token's exp claim.
-	time.Sleep(time.Until(tok.Expiry.Add(1100 * time.Millisecond)))
-	b.expectAll(t, "alice@mail.test", tok.AccessToken, false)
-
-	before := b.o.TokenRequests()
-	_, err = b.o.OAuth2Config().TokenSource(ctx, tok).Token()
-	var re *oauth2.RetrieveError
-	if !errors.As(err, &re) || re.ErrorCode != "invalid_grant" {
-		t.Errorf("refresh with the revoked token: got %v, want invalid_grant", err)
-	}
-	if n := b.o.TokenRequests(); n != before+1 {
-		t.Errorf("TokenRequests went from %d to %d, want one more", before, n)
-	}
-
-	b.o.SetAccessTTL(time.Minute)
-	tok, err = b.o.Login(ctx, "alice")
+	kept, err := b.o.Login(ctx, "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.expectAll(t, "alice@mail.test", tok.AccessToken, true)
+	if err := imapAuth(b.d, &xoauth2Client{"alice@mail.test", revoked.AccessToken}); err != nil {
+		t.Fatalf("revoking the refresh token refused the unexpired access token: %v", err)
+	}
+	// The provider compares whole seconds: a second past Expiry is past the
+	// tokens' exp claims.
+	time.Sleep(time.Until(kept.Expiry.Add(1100 * time.Millisecond)))
+	t.Run("expired", func(t *testing.T) {
+		b.expectAll(t, "alice@mail.test", kept.AccessToken, false)
+		b.expectAll(t, "alice@mail.test", revoked.AccessToken, false)
+	})
+
+	cfg := b.o.OAuth2Config()
+	b.o.SetAccessTTL(time.Minute) // so the refreshed token outlives the checks
+	before := b.o.TokenRequests()
+	t.Run("refreshed", func(t *testing.T) {
+		tok, err := cfg.TokenSource(ctx, kept).Token()
+		if err != nil {
+			t.Fatalf("refresh: %v", err)
+		}
+		if tok.AccessToken == kept.AccessToken {
+			t.Fatal("refresh returned the expired access token")
+		}
+		b.expectAll(t, "alice@mail.test", tok.AccessToken, true)
+	})
+	t.Run("revoked", func(t *testing.T) {
+		_, err := cfg.TokenSource(ctx, revoked).Token()
+		var re *oauth2.RetrieveError
+		if !errors.As(err, &re) || re.Response.StatusCode != http.StatusBadRequest || re.ErrorCode != "invalid_grant" {
+			t.Errorf("refresh with the revoked token: got %v, want 400 invalid_grant", err)
+		}
+	})
+	if n := b.o.TokenRequests(); n != before+2 {
+		t.Errorf("TokenRequests went from %d to %d, want 2 more (one refresh each)", before, n)
+	}
 }

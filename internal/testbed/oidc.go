@@ -136,7 +136,6 @@ func StartOIDC(ctx context.Context, opts OIDCOptions) (*OIDC, error) {
 		ln.Close()
 		return nil, fmt.Errorf("testbed: start OpenID provider: %w", err)
 	}
-	m.Server.ReadHeaderTimeout = 10 * time.Second
 	o.Issuer = m.Issuer()
 	o.DiscoveryURL = m.DiscoveryEndpoint()
 	o.AuthorizeURL = m.AuthorizationEndpoint()
