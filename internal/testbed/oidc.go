@@ -1,12 +1,12 @@
 package testbed
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -245,7 +245,7 @@ func (o *OIDC) Login(ctx context.Context, user string) (*oauth2.Token, error) {
 	if err != nil {
 		return nil, fmt.Errorf("testbed: login %s: authorize: %w", user, err)
 	}
-	body, _ := readSome(resp)
+	body := readSome(resp)
 	if resp.StatusCode != http.StatusFound {
 		return nil, fmt.Errorf("testbed: login %s: authorize answered %s: %s", user, resp.Status, body)
 	}
@@ -270,11 +270,10 @@ func (o *OIDC) Login(ctx context.Context, user string) (*oauth2.Token, error) {
 
 // readSome reads and closes a response body, keeping at most 4 KB for
 // error messages.
-func readSome(resp *http.Response) (string, error) {
+func readSome(resp *http.Response) string {
 	defer resp.Body.Close()
-	var b bytes.Buffer
-	_, err := b.ReadFrom(http.MaxBytesReader(nil, resp.Body, 4<<10))
-	return strings.TrimSpace(b.String()), err
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	return strings.TrimSpace(string(b))
 }
 
 // middleware wraps every mockoidc endpoint.
@@ -341,7 +340,8 @@ func (o *OIDC) token(w http.ResponseWriter, r *http.Request, next http.Handler) 
 			oauthError(w, http.StatusInternalServerError, "server_error", "mockoidc token response: "+err.Error())
 			return
 		}
-		tr["expires_in"] = int64(o.m.AccessTTL / time.Second)
+		// Rounded up: 0 would mean "does not expire".
+		tr["expires_in"] = int64((o.m.AccessTTL + time.Second - 1) / time.Second)
 		if rt, _ := tr["refresh_token"].(string); rt != "" {
 			o.issued[rt] = true
 		}
