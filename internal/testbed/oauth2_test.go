@@ -82,8 +82,8 @@ func imapAuth(d *Dovecot, c sasl.Client) error {
 		return fmt.Errorf("dial IMAPS: %w", err)
 	}
 	defer ic.Close()
-	if !ic.Caps().Has(imap.Cap("AUTH=" + mustMech(c))) {
-		return fmt.Errorf("IMAP does not offer AUTH=%s: %v", mustMech(c), ic.Caps())
+	if !ic.Caps().Has(imap.Cap("AUTH=" + mechName(c))) {
+		return fmt.Errorf("IMAP does not offer AUTH=%s: %v", mechName(c), ic.Caps())
 	}
 	done := make(chan error, 1)
 	go func() { done <- ic.Authenticate(c) }()
@@ -103,7 +103,9 @@ func imapAuth(d *Dovecot, c sasl.Client) error {
 	return nil
 }
 
-func mustMech(c sasl.Client) string {
+// mechName is the mechanism c speaks (Start has no side effects in these
+// clients).
+func mechName(c sasl.Client) string {
 	mech, _, _ := c.Start()
 	return mech
 }
@@ -185,8 +187,8 @@ func smtpAuth(p *Postfix, d *Dovecot, c sasl.Client) error {
 	if err := sc.Hello("client.test"); err != nil {
 		return fmt.Errorf("EHLO: %w", err)
 	}
-	if ok, mechs := sc.Extension("AUTH"); !ok || !strings.Contains(" "+mechs+" ", " "+mustMech(c)+" ") {
-		return fmt.Errorf("SMTP AUTH offers %q, not %s", mechs, mustMech(c))
+	if ok, mechs := sc.Extension("AUTH"); !ok || !strings.Contains(" "+mechs+" ", " "+mechName(c)+" ") {
+		return fmt.Errorf("SMTP AUTH offers %q, not %s", mechs, mechName(c))
 	}
 	if err := sc.Auth(c); err != nil {
 		return fmt.Errorf("SMTP AUTH: %w", err)
