@@ -669,7 +669,6 @@ func (d *Dovecot) writeOAuth2Config(o *OIDC) error {
 	w("tokeninfo_url = %s?access_token=", o.UserinfoURL)
 	w("username_attribute = email")
 	w("username_format = %%Ln")
-	w("debug = yes")
 	if err := os.WriteFile(d.oauth2File(), []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("testbed: write oauth2 config: %w", err)
 	}
