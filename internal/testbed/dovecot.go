@@ -54,6 +54,11 @@ type Options struct {
 	MaxUserIPConnections int
 	// KeepDir keeps a temporary Dir after Stop, for post-mortems.
 	KeepDir bool
+	// OAuth2, when set, adds the XOAUTH2 and OAUTHBEARER mechanisms: their
+	// bearer tokens are checked on every login against the provider's
+	// userinfo endpoint, whose email must name the user logging in. PLAIN
+	// and LOGIN keep using the passwords.
+	OAuth2 *OIDC
 }
 
 // Dovecot is a private Dovecot instance listening on loopback ports.
@@ -189,6 +194,9 @@ func Start(ctx context.Context, opts Options) (*Dovecot, error) {
 	}
 	if err := validateUsers(d.Users); err != nil {
 		return nil, err
+	}
+	if opts.OAuth2 != nil && opts.OAuth2.UserinfoURL == "" {
+		return nil, errNoOIDC
 	}
 	d.bin, _ = findBinary("dovecot", "/usr/sbin/dovecot", "/usr/local/sbin/dovecot")
 	d.doveadmBin, _ = findBinary("doveadm", "/usr/bin/doveadm", "/usr/local/bin/doveadm")
@@ -576,13 +584,26 @@ func (d *Dovecot) writeConfig(opts Options, a accounts) error {
 	w("")
 	w("# Loopback counts as secure for Dovecot anyway; say it for the plain ports.")
 	w("disable_plaintext_auth = no")
-	w("auth_mechanisms = plain login")
+	if opts.OAuth2 != nil {
+		w("auth_mechanisms = plain login xoauth2 oauthbearer")
+	} else {
+		w("auth_mechanisms = plain login")
+	}
 	w("auth_username_format = %%Ln")
 	w("auth_failure_delay = 0")
+	w("# No cache: an expired or revoked token must fail at its next use.")
+	w("auth_cache_size = 0")
 	w("# No auth penalty either: after one wrong password every login from 127.0.0.1")
 	w("# would wait 4-15 s. An auth process that cannot reach this socket skips it.")
 	w("service anvil {\n  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n}")
-	w("passdb {\n  driver = passwd-file\n  args = scheme=PLAIN %s\n}", filepath.Join(d.Dir, "passwd"))
+	if opts.OAuth2 != nil {
+		// Each passdb only sees its own mechanisms: a password never goes
+		// to the provider as a token, nor a token to the passwd-file.
+		w("passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = %s\n}", d.oauth2File())
+		w("passdb {\n  driver = passwd-file\n  mechanisms = plain login\n  args = scheme=PLAIN %s\n}", filepath.Join(d.Dir, "passwd"))
+	} else {
+		w("passdb {\n  driver = passwd-file\n  args = scheme=PLAIN %s\n}", filepath.Join(d.Dir, "passwd"))
+	}
 	w("userdb {\n  driver = passwd-file\n  args = %s\n}", filepath.Join(d.Dir, "passwd"))
 	w("")
 	w("ssl = yes")
@@ -622,6 +643,34 @@ func (d *Dovecot) writeConfig(opts Options, a accounts) error {
 	}
 	if err := os.WriteFile(d.ConfigFile, []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("testbed: write config: %w", err)
+	}
+	if opts.OAuth2 != nil {
+		return d.writeOAuth2Config(opts.OAuth2)
+	}
+	return nil
+}
+
+func (d *Dovecot) oauth2File() string { return filepath.Join(d.Dir, "dovecot-oauth2.conf.ext") }
+
+// writeOAuth2Config writes the oauth2 passdb's settings. mockoidc has no
+// RFC 7662 introspection, so the token goes to the userinfo endpoint as
+// "Authorization: Bearer" (introspection_mode = auth also adds that header
+// to tokeninfo requests). It is asked as tokeninfo_url, not
+// introspection_url: Dovecot 2.3 takes a 401 from introspection for an
+// internal error ("Temporary authentication failure"), but from tokeninfo
+// for an invalid token, which clients must see to refresh. The email
+// userinfo answers must name the user logging in once both are reduced to
+// the local part, as auth_username_format does.
+func (d *Dovecot) writeOAuth2Config(o *OIDC) error {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	w("# Written by postbode/internal/testbed for the provider at %s.", o.Issuer)
+	w("introspection_mode = auth")
+	w("tokeninfo_url = %s?access_token=", o.UserinfoURL)
+	w("username_attribute = email")
+	w("username_format = %%Ln")
+	if err := os.WriteFile(d.oauth2File(), []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("testbed: write oauth2 config: %w", err)
 	}
 	return nil
 }

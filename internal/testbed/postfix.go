@@ -32,8 +32,10 @@ type PostfixOptions struct {
 }
 
 // Postfix is a private Postfix instance in front of a testbed Dovecot: mail
-// submission on loopback ports, SMTP AUTH checked by Dovecot, delivery to
-// the Dovecot users over LMTP. Its methods are safe for concurrent use.
+// submission on loopback ports, SMTP AUTH checked by Dovecot (with
+// Dovecot's mechanisms, so XOAUTH2 and OAUTHBEARER too when it has
+// Options.OAuth2), delivery to the Dovecot users over LMTP. Its methods are
+// safe for concurrent use.
 type Postfix struct {
 	Host string // "127.0.0.1"
 	// SubmissionsPort speaks implicit TLS (like 465); SubmissionPort
