@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -45,23 +44,22 @@ func (m *Manager) OAuthProvider(acc types.Account) (oauth.Provider, bool) {
 	return oauth.Provider{}, false
 }
 
-// OAuthProviderFor returns the provider for discovered settings of an address: one that serves a
-// discovered host, or the address, when a source said the servers take OAuth2 or the host is the
-// provider's own. Nothing is guessed from the address alone unless a source named OAuth2.
+// OAuthProviderFor returns the provider an address signs in with: the one whose own domain the
+// address is at (outlook.com, gmail.com), else one that serves a host of the discovered settings
+// (a company domain hosted by Microsoft 365 or Google Workspace). Without settings (r empty) only
+// the address counts.
 func (m *Manager) OAuthProviderFor(email string, r DiscoveryResult) (oauth.Provider, bool) {
 	reg := m.opt.OAuth
 	if reg == nil {
 		return oauth.Provider{}, false
 	}
-	saysOAuth := false
+	if p, ok := reg.ForHost(email); ok {
+		return p, true
+	}
 	for _, s := range append(append([]DiscoveredServer(nil), r.Incoming...), r.Outgoing...) {
 		if p, ok := reg.ForHost(s.Host); ok {
 			return p, true
 		}
-		saysOAuth = saysOAuth || strings.EqualFold(s.Auth, "OAuth2")
-	}
-	if saysOAuth {
-		return reg.ForHost(email)
 	}
 	return oauth.Provider{}, false
 }
