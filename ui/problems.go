@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"postbode/types"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
@@ -10,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"postbode/accounts"
+	"postbode/types"
 )
 
 // problem is what the status line and the banners say about an engine's error: one translated
