@@ -281,7 +281,3 @@ func (m *Manager) RemoveAccount(ctx context.Context, name string, deleteLocalMai
 	}
 	return errors.Join(errs...)
 }
-
-// Password returns the account's stored password (the settings dialog re-runs the connection test
-// with it).
-func (m *Manager) Password(name string) (string, error) { return m.secrets.Get(name) }

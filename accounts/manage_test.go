@@ -217,7 +217,7 @@ func TestAddAccountWithoutKeyringKeepsPasswordInMemory(t *testing.T) {
 	if _, ok := m.Account("work"); !ok {
 		t.Fatal("account not added")
 	}
-	if pw, err := m.Password("work"); err != nil || pw != "pw-canary-mem" {
+	if pw, err := m.Secret(context.Background(), "work"); err != nil || pw != "pw-canary-mem" {
 		t.Fatalf("password in memory = %q, %v", pw, err)
 	}
 	assertNoCanary(t, dir, "pw-canary")

@@ -2,7 +2,6 @@ package accounts_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -55,12 +54,7 @@ func startOAuthRig(t *testing.T, accessTTL time.Duration) *oauthRig {
 		t.Fatal(err)
 	}
 	// The provider is data: the profile's oauth.json names the test bed's, serving mail.test.
-	providers, _ := json.Marshal(map[string]any{"providers": []map[string]any{{
-		"id": "testbed", "name": "Test bed", "auth_url": oidc.AuthorizeURL, "token_url": oidc.TokenURL,
-		"scopes": oidc.Scopes, "hosts": []string{"mail.test"},
-		"client_id": oidc.ClientID, "client_secret": oidc.ClientSecret,
-	}}})
-	if err := os.WriteFile(prof.OAuthFile(), providers, 0o600); err != nil {
+	if err := os.WriteFile(prof.OAuthFile(), oidc.ProviderFile("testbed", "mail.test"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	reg, err := oauth.NewRegistry(prof.OAuthFile())

@@ -1,6 +1,11 @@
 package ui
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
@@ -8,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"postbode/accounts"
+	"postbode/accounts/oauth"
 	"postbode/types"
 )
 
@@ -38,6 +44,9 @@ func describeProblem(err error, host string) problem {
 	case types.ProblemOAuth:
 		p.sentence = tr("{{.Host}} does not accept passwords from mail programs.", data)
 		p.advice = tr("Your provider requires signing in through its web page (OAuth2), or an app password.")
+	case types.ProblemSignIn:
+		p.sentence = tr("The sign-in has ended: sign in again.")
+		p.advice = tr("Your provider no longer accepts Postbode's sign-in for this account, for example after a password change or when access was removed. Sign in again to go on; nothing is lost.")
 	case types.ProblemCertificate:
 		p.sentence = tr("The certificate of {{.Host}} is not trusted.", data)
 		p.advice = tr("Postbode did not log in. If you expect a new certificate, check it under Account settings.")
@@ -134,4 +143,63 @@ func (u *ui) showProblemDetails(account string, p problem) {
 	}
 	d.Resize(fyne.NewSize(min(560, u.win.Canvas().Size().Width-40), d.MinSize().Height))
 	d.Show()
+}
+
+// fixButton is the one action that mends an account's problem where trying again cannot: "Sign in
+// again" for an OAuth2 sign-in that ended, else Retry. done runs after it was pressed.
+func (u *ui) fixButton(account string, p problem, done func()) *widget.Button {
+	if p.kind == types.ProblemSignIn {
+		return widget.NewButtonWithIcon(tr("Sign in again"), theme.LoginIcon(), func() {
+			u.signInAgain(account)
+			done()
+		})
+	}
+	return widget.NewButtonWithIcon(tr("Retry"), theme.ViewRefreshIcon(), func() {
+		u.do(types.CheckNow{Account: account})
+		done()
+	})
+}
+
+// signInAgain opens the provider's sign-in page for an OAuth2 account whose sign-in ended and
+// restarts the account once the browser comes back.
+func (u *ui) signInAgain(account string) {
+	u.banners.add(bannerNotice, account, tr("Finish signing in in your browser; Postbode waits for it."))
+	u.tasks.spawn(func(ctx context.Context) {
+		err := u.deps.Manager.SignInAgain(ctx, account, u.openSignIn, true)
+		u.exec(func() {
+			if err != nil {
+				u.banners.addProblem(account, describeSignInError(err))
+				return
+			}
+			u.banners.add(bannerSuccess, account, tr("Signed in again."))
+		})
+	})
+}
+
+// openSignIn shows a provider's sign-in page in the system browser (called from a task).
+func (u *ui) openSignIn(address string) error {
+	link, err := url.Parse(address)
+	if err != nil {
+		return fmt.Errorf("sign-in address: %w", err)
+	}
+	return u.app.OpenURL(link)
+}
+
+// describeSignInError words a failed browser sign-in.
+func describeSignInError(err error) problem {
+	p := problem{kind: types.ProblemSignIn, detail: err.Error()}
+	switch {
+	case errors.Is(err, oauth.ErrCancelled):
+		p.sentence = tr("The sign-in was cancelled.")
+	case errors.Is(err, oauth.ErrTimedOut):
+		p.sentence = tr("The browser did not come back in time.")
+		p.advice = tr("Finish signing in within five minutes of opening the page.")
+	case errors.Is(err, oauth.ErrNotConfigured):
+		p.sentence = tr("This copy of Postbode cannot sign in with this provider.")
+		p.advice = tr("It was built without a client ID for the provider. The README explains how to add one.")
+	default:
+		p.sentence = tr("The sign-in did not work.")
+		p.advice = tr("The details below say what the provider or this computer reported.")
+	}
+	return p
 }

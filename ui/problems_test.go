@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"postbode/accounts/oauth"
 	"postbode/types"
 )
 
@@ -108,5 +109,22 @@ func TestSendErrorsAreWordedByTheirKind(t *testing.T) {
 		Err: fmt.Errorf("outbox: %w", kindError{types.ProblemTooLarge})}}})
 	if got := h.u.banners.texts(); len(got) != 1 || got[0] != "send failed: The message is too large for the server." {
 		t.Fatalf("banners %q", got)
+	}
+}
+
+// An OAuth2 sign-in that ended is mended by signing in again, not by Retry: the status line says
+// so and its button starts the sign-in (which here fails at once: the harness knows no provider).
+func TestSignInAgainFromTheStatusLine(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	u := h.u
+	ended := fmt.Errorf("account work: %w", oauth.ErrSignInAgain)
+	u.apply(Batch{Events: []types.Event{types.ConnState{Account: "work", State: types.StateError, Err: ended}}})
+	if !containsText(u.status.view(), "work: The sign-in has ended: sign in again.") || containsText(u.status.view(), "Retry") {
+		t.Fatalf("status %q", texts(u.status.view()))
+	}
+	tapButtonIn(t, u.status.view(), "Sign in again")
+	h.settle()
+	if got := u.banners.texts(); len(got) == 0 || !strings.Contains(strings.Join(got, "\n"), "The sign-in did not work.") {
+		t.Fatalf("banners after Sign in again: %q", got)
 	}
 }

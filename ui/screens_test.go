@@ -30,21 +30,32 @@ func TestStatusErrorScreenshot(t *testing.T) {
 func TestPreferencesScreenshot(t *testing.T) {
 	h := demoHarness(t, theme.VariantLight)
 	p := h.openPreferences()
-	lang := "en"
+	savePNG(t, p.win.Canvas().Capture(), "preferences"+langSuffix()+".png")
+}
+
+// langSuffix names the language of this run's screenshots: "-en", or "-nl" in a Dutch run.
+func langSuffix() string {
 	if tr("Preferences") != "Preferences" {
-		lang = "nl"
+		return "-nl"
 	}
-	savePNG(t, p.win.Canvas().Capture(), "preferences-"+lang+".png")
+	return "-en"
+}
+
+// inDutch runs the test named run again in a child process with a Dutch locale (its screenshots
+// get the -nl suffix) and checks that it passed.
+func inDutch(t *testing.T, run string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+run+"$")
+	cmd.Env = append(os.Environ(), "POSTBODE_TEST_LANG=nl-screens", "LC_ALL=nl_NL.UTF-8", "LANGUAGE=")
+	if b, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(b), "PASS") {
+		t.Fatalf("Dutch run of %s: %v\n%s", run, err, b)
+	}
 }
 
 func TestPreferencesScreenshotInDutch(t *testing.T) {
 	out := filepath.Join(screenshotDir(t), "preferences-nl.png")
 	os.Remove(out)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestPreferencesScreenshot$")
-	cmd.Env = append(os.Environ(), "POSTBODE_TEST_LANG=nl-screens", "LC_ALL=nl_NL.UTF-8", "LANGUAGE=")
-	if b, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(b), "PASS") {
-		t.Fatalf("Dutch run: %v\n%s", err, b)
-	}
+	inDutch(t, "TestPreferencesScreenshot")
 	if _, err := os.Stat(out); err != nil {
 		t.Fatalf("no Dutch screenshot: %v", err)
 	}

@@ -112,9 +112,7 @@ func (s *statusBar) chip(e types.ConnState) fyne.CanvasObject {
 		return container.NewHBox(dotBox, text)
 	}
 	name := e.Account
-	retry := widget.NewButtonWithIcon(tr("Retry"), theme.ViewRefreshIcon(), func() {
-		s.u.do(types.CheckNow{Account: name})
-	})
+	retry := s.u.fixButton(name, p, func() {})
 	retry.Importance = widget.LowImportance
 	buttons := container.NewHBox(retry)
 	if e.Err != nil {
@@ -307,11 +305,11 @@ func (b *bannerStack) row(it *banner) fyne.CanvasObject {
 	close.Importance = widget.LowImportance
 	right := container.NewHBox()
 	if it.kind == bannerError && it.account != "" {
-		acc := it.account
-		retry := widget.NewButton(tr("Retry"), func() {
-			b.u.do(types.CheckNow{Account: acc})
-			b.dismiss(it)
-		})
+		var p problem
+		if it.problem != nil {
+			p = *it.problem
+		}
+		retry := b.u.fixButton(it.account, p, func() { b.dismiss(it) })
 		retry.Importance = widget.LowImportance
 		right.Add(retry)
 	}

@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"postbode/accounts"
+	"postbode/accounts/oauth"
 	"postbode/types"
 )
 
@@ -53,6 +54,13 @@ type wizard struct {
 	nameE, emailE, pwE *widget.Entry
 	remember           *widget.Check
 	idErr              *widget.Label
+	// idForm asks for the password only while the address is not at a provider that signs its
+	// users in on its own page (OAuth2); signInNote says so instead, and idHint where the password
+	// or the sign-in is kept. The form is made anew when the password comes or goes: Fyne's form
+	// keeps per-item validation hooks in its entries, which removing an item would break.
+	idForm     *fyne.Container
+	signInNote *widget.Label
+	idHint     *widget.RichText
 
 	results   []accounts.DiscoveryResult // from discovery, best first
 	confirmed bool                       // the user has seen and accepted settings that need it
@@ -64,6 +72,11 @@ type wizard struct {
 
 	acc      types.Account // the settings being tested and saved
 	password string
+	// token is the OAuth2 sign-in of acc (Access for the connection test, Refresh to keep);
+	// tokenFor is the provider it came from.
+	token    oauth.Token
+	tokenFor string
+	signing  context.CancelFunc // stops a sign-in waiting for the browser
 	// caFile is a CA file trusted for the new account (the advanced setting; tests use it).
 	caFile string
 
@@ -79,7 +92,7 @@ type wizard struct {
 	accNameE       *widget.Entry
 	accNameDefault string
 
-	next, anyway, stopBtn, retry *widget.Button
+	next, anyway, stopBtn, retry, signInBtn *widget.Button
 }
 
 // openWizard shows the account setup window (one at a time).
@@ -110,6 +123,11 @@ func (u *ui) openWizard() *wizard {
 	w.emailE = widget.NewEntry()
 	w.emailE.SetPlaceHolder("you@example.org")
 	w.pwE = widget.NewPasswordEntry()
+	w.idForm = container.NewStack()
+	w.idHint = dimWrapped("")
+	w.signInNote = wrapped("")
+	w.signInNote.Hide()
+	w.emailE.OnChanged = func(string) { w.showSignInNote() }
 	w.remember = widget.NewCheck(tr("Remember password"), nil)
 	w.remember.SetChecked(true)
 	w.idErr = widget.NewLabel("")
@@ -143,6 +161,9 @@ func (u *ui) openWizard() *wizard {
 func (w *wizard) close() {
 	w.stopDiscovery()
 	w.check.stop()
+	if w.signing != nil {
+		w.signing()
+	}
 	w.win.Close()
 	if w.u.wizard == w {
 		w.u.wizard = nil
@@ -151,6 +172,10 @@ func (w *wizard) close() {
 
 // show puts a page in the window, scrolled to its top, with no notice.
 func (w *wizard) show(page, title, step string, content fyne.CanvasObject, buttons ...fyne.CanvasObject) {
+	if w.signing != nil { // a sign-in belongs to the page that started it
+		w.signing()
+		w.signing = nil
+	}
 	w.page = page
 	w.title.SetText(title)
 	setDimText(w.step, step)
@@ -239,16 +264,12 @@ func (w *wizard) showIdentity() {
 	w.stopDiscovery()
 	w.check.stop()
 	intro := wrapped(tr("Enter your name, e-mail address and password. Postbode looks up the server settings for you."))
-	form := widget.NewForm(
-		widget.NewFormItem(tr("Your name"), w.nameE),
-		widget.NewFormItem(tr("E-mail address"), w.emailE),
-		widget.NewFormItem(tr("Password"), w.pwE),
-	)
-	hint := dimWrapped(tr("The password is saved in your system's keyring, never in a file. Without a keyring it is kept only until Postbode closes."))
+
 	w.next = w.button(tr("Continue"), theme.NavigateNextIcon(), widget.HighImportance, w.identityDone)
 	w.pwE.OnSubmitted = func(string) { w.identityDone() }
 	w.emailE.OnSubmitted = func(string) { w.win.Canvas().Focus(w.pwE) }
-	content := container.NewVBox(intro, form, container.NewPadded(w.remember), hint, w.idErr)
+	w.showSignInNote()
+	content := container.NewVBox(intro, w.idForm, w.signInNote, container.NewPadded(w.remember), w.idHint, w.idErr)
 	w.show(pageIdentity, tr("Set up your mail account"), stepText(1), content,
 		w.manualLink(), layout.NewSpacer(),
 		w.button(tr("Cancel"), nil, widget.MediumImportance, w.close), w.next)
@@ -262,7 +283,7 @@ func (w *wizard) readIdentity() bool {
 	// A domain without a dot is fine: alice@localhost, or a name on the local network.
 	case err != nil || addr.Address != email:
 		w.idErr.SetText(tr("Enter your whole e-mail address, such as you@example.org."))
-	case w.pwE.Text == "":
+	case w.pwE.Text == "" && w.addressProvider(email) == "":
 		w.idErr.SetText(tr("Enter your password."))
 	default:
 		w.idErr.Hide()
@@ -282,6 +303,37 @@ func (w *wizard) readIdentity() bool {
 	w.idErr.Show()
 	w.relayout()
 	return false
+}
+
+// addressProvider names the OAuth2 provider an address is at ("" for none): its users sign in on
+// the provider's page instead of typing a password here.
+func (w *wizard) addressProvider(email string) string {
+	if p, ok := w.u.deps.Manager.OAuthProviderFor(strings.TrimSpace(email), accounts.DiscoveryResult{}); ok {
+		return p.Name
+	}
+	return ""
+}
+
+// showSignInNote puts "sign in with the provider" in place of the password field while the
+// address is at an OAuth2 provider.
+func (w *wizard) showSignInNote() {
+	name := w.addressProvider(w.emailE.Text)
+	items := []*widget.FormItem{widget.NewFormItem(tr("Your name"), w.nameE), widget.NewFormItem(tr("E-mail address"), w.emailE)}
+	if name == "" {
+		items = append(items, widget.NewFormItem(tr("Password"), w.pwE))
+		w.signInNote.Hide()
+		w.remember.SetText(tr("Remember password"))
+		setDimText(w.idHint, tr("The password is saved in your system's keyring, never in a file. Without a keyring it is kept only until Postbode closes."))
+	} else {
+		w.signInNote.SetText(tr("{{.Provider}} signs you in on its own page: Postbode opens it in your browser after it has found the settings. Postbode never sees your password.", map[string]any{"Provider": name}))
+		w.signInNote.Show()
+		w.remember.SetText(tr("Stay signed in"))
+		setDimText(w.idHint, tr("The sign-in is kept in your system's keyring, never in a file. Without a keyring it lasts only until Postbode closes."))
+	}
+	if old := w.idForm.Objects; len(old) == 0 || len(old[0].(*widget.Form).Items) != len(items) {
+		w.idForm.Objects = []fyne.CanvasObject{widget.NewForm(items...)}
+		w.idForm.Refresh()
+	}
 }
 
 func (w *wizard) identityDone() {
@@ -462,6 +514,10 @@ func (w *wizard) showType() {
 	}
 	found := wrapped(tr("Settings for {{.Provider}} were found in {{.Where}}.", map[string]any{"Provider": provider, "Where": sourceText(r)}))
 	items = append(items, container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.InfoIcon())), nil, found))
+	if p, ok := w.signInProvider(w.accountFrom(r, w.kind)); ok {
+		note := wrapped(tr("You sign in with {{.Provider}} on its own page in your browser, in the next step. Postbode never sees your password.", map[string]any{"Provider": p.Name}))
+		items = append(items, container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.LoginIcon())), nil, note))
+	}
 
 	w.next = w.button(tr("Continue"), theme.NavigateNextIcon(), widget.HighImportance, w.typeDone)
 	needs := needsConfirmation(r)
@@ -580,10 +636,30 @@ func (w *wizard) setAccount(a types.Account) {
 	if !w.u.deps.Manager.KeepsMailOnServer(a.Kind) {
 		a.POP3 = w.pop3.read()
 	}
+	a.Auth = w.authFor(a)
 	if a.Kind != w.acc.Kind || a.Incoming != w.acc.Incoming || a.Outgoing != w.acc.Outgoing {
 		w.tested = false
 	}
 	w.acc = a
+}
+
+// authFor is how an account with these settings signs in: with its provider's OAuth2 sign-in when
+// its address or server belongs to one, else with the password.
+func (w *wizard) authFor(a types.Account) types.Auth {
+	a.Auth = types.Auth{}
+	if p, ok := w.u.deps.Manager.OAuthProvider(a); ok {
+		return types.Auth{Method: types.AuthOAuth2, Provider: p.ID}
+	}
+	return types.Auth{}
+}
+
+// signInProvider is the OAuth2 provider an account with these settings signs in with, if any.
+func (w *wizard) signInProvider(a types.Account) (oauth.Provider, bool) {
+	a.Auth = w.authFor(a)
+	if !a.OAuth2() {
+		return oauth.Provider{}, false
+	}
+	return w.u.deps.Manager.OAuthProvider(a)
 }
 
 // --- Manual settings ---
@@ -658,9 +734,15 @@ func (w *wizard) showTest() {
 	nameForm := widget.NewForm(widget.NewFormItem(tr("Account name"), w.accNameE))
 	intro := wrapped(tr("Postbode logs in to your servers to check the settings. Nothing is changed on the server."))
 	w.stopBtn = w.button(tr("Stop"), theme.MediaStopIcon(), widget.MediumImportance, func() {
+		if w.signing != nil {
+			w.signing() // the sign-in ends with "cancelled"
+			return
+		}
 		w.check.stop()
 		w.testDone(false)
 	})
+	w.signInBtn = w.button(tr("Sign in"), theme.LoginIcon(), widget.HighImportance, w.signIn)
+	w.signInBtn.Hide()
 	w.retry = w.button(tr("Try again"), theme.ViewRefreshIcon(), widget.MediumImportance, w.runTest)
 	w.next = w.button(tr("Finish"), theme.ConfirmIcon(), widget.HighImportance, w.finish)
 	w.next.Disable()
@@ -673,20 +755,83 @@ func (w *wizard) showTest() {
 	w.show(pageTest, tr("Checking the connection"), stepText(3), container.NewVBox(nameForm, intro, w.check.view()),
 		w.button(tr("Edit settings"), theme.DocumentCreateIcon(), widget.LowImportance, func() { w.showManual("") }),
 		layout.NewSpacer(),
-		w.button(tr("Back"), theme.NavigateBackIcon(), widget.MediumImportance, back), w.stopBtn, w.retry, w.anyway, w.next)
+		w.button(tr("Back"), theme.NavigateBackIcon(), widget.MediumImportance, back), w.stopBtn, w.retry, w.signInBtn, w.anyway, w.next)
 	w.runTest()
 }
 
 func (w *wizard) runTest() {
 	w.tested = false
+	if w.acc.OAuth2() && (w.token.Access == "" || w.tokenFor != w.acc.Auth.Provider) {
+		w.askSignIn()
+		return
+	}
+	w.signInBtn.Hide()
 	w.retry.Hide()
 	w.stopBtn.Show()
 	w.next.Disable()
 	w.next.Show()
 	w.anyway.Hide()
 	w.notice.Hide()
-	w.check.run(w.acc, w.password)
+	secret := w.password
+	if w.acc.OAuth2() {
+		secret = w.token.Access
+	}
+	w.check.run(w.acc, secret)
 	w.relayout()
+}
+
+// askSignIn offers the provider's sign-in before the connection test of an OAuth2 account, or
+// says plainly that this copy of Postbode cannot sign in there.
+func (w *wizard) askSignIn() {
+	for _, b := range []*widget.Button{w.stopBtn, w.retry, w.next, w.anyway} {
+		b.Hide()
+	}
+	p, ok := w.u.deps.Manager.OAuthProvider(w.acc)
+	data := map[string]any{"Provider": p.Name}
+	switch {
+	case !ok:
+		w.setNotice(tr("Postbode knows no OAuth2 sign-in for these servers. Edit the settings, or go back and enter a password."), widget.DangerImportance)
+		w.signInBtn.Hide()
+	case !p.Configured():
+		w.setNotice(tr("This copy of Postbode has no OAuth2 client ID for {{.Provider}}, so it cannot sign you in there. The README explains how to add one.", data), widget.DangerImportance)
+		w.signInBtn.Hide()
+	default:
+		w.setNotice(tr("{{.Provider}} signs you in on its own page. Choose Sign in with {{.Provider}}: Postbode opens the page in your browser and checks the connection when you are back.", data), widget.MediumImportance)
+		w.signInBtn.SetText(tr("Sign in with {{.Provider}}", data))
+		w.signInBtn.Enable()
+		w.signInBtn.Show()
+	}
+	w.relayout()
+}
+
+// signIn opens the provider's sign-in page and, when the browser comes back, tests the connection
+// with the new access token.
+func (w *wizard) signIn() {
+	ctx, cancel := context.WithCancel(w.u.ctx)
+	w.signing = cancel
+	w.signInBtn.Disable()
+	w.stopBtn.Show()
+	w.setNotice(tr("Finish signing in in your browser; Postbode waits for it."), widget.MediumImportance)
+	acc := w.acc
+	w.u.tasks.spawn(func(context.Context) {
+		tok, err := w.u.deps.Manager.SignIn(ctx, acc, w.u.openSignIn)
+		w.u.exec(func() {
+			cancel()
+			w.signing = nil
+			if w.page != pageTest || w.u.wizard != w {
+				return
+			}
+			if err != nil {
+				p := describeSignInError(err)
+				w.setNotice(strings.TrimSpace(p.sentence+" "+p.advice), widget.DangerImportance)
+				w.stopBtn.Hide()
+				w.signInBtn.Enable()
+				return
+			}
+			w.token, w.tokenFor = tok, acc.Auth.Provider
+			w.runTest()
+		})
+	})
 }
 
 // testDone offers Finish when everything works, and Finish anyway when mail can be received but
@@ -790,6 +935,9 @@ func (w *wizard) finish() {
 		acc.POP3 = w.pop3.read()
 	}
 	password, remember := w.password, w.remember.Checked
+	if acc.OAuth2() {
+		password = w.token.Refresh // kept like a password: in the keyring, or for this session
+	}
 	w.u.tasks.spawn(func(ctx context.Context) {
 		err := w.u.deps.Manager.AddAccount(ctx, acc, password, remember)
 		w.u.exec(func() {

@@ -33,7 +33,9 @@ type accountSettings struct {
 	check    *connCheck
 	status   *widget.Label
 	pwStatus *widget.Label
-	save     *widget.Button
+	// authBox is the password row, or for an OAuth2 account its sign-in row.
+	authBox *fyne.Container
+	save    *widget.Button
 	stop     *widget.Button
 
 	// password is a new password typed here, saved with the settings; "" tests with the stored one.
@@ -101,9 +103,8 @@ func (u *ui) openAccountSettings(name string) {
 		widget.NewFormItem(tr("Your name"), s.nameE),
 		widget.NewFormItem(tr("E-mail address"), s.emailE),
 	)
-	pwRow := container.NewBorder(nil, nil, nil,
-		widget.NewButtonWithIcon(tr("Change password…"), theme.AccountIcon(), s.askPassword), s.pwStatus)
-	body := container.NewVBox(ident, heading(tr("Password")), pwRow, s.form.view(), s.pop3Box,
+	s.authBox = container.NewVBox()
+	body := container.NewVBox(ident, s.authBox, s.form.view(), s.pop3Box,
 		widget.NewSeparator(), s.check.view())
 
 	remove := widget.NewButtonWithIcon(tr("Remove account…"), theme.DeleteIcon(), s.confirmRemove)
@@ -184,8 +185,51 @@ func (s *accountSettings) load(name string) {
 	s.check.in.box.Hide()
 	s.check.out.box.Hide()
 	s.setStatus("", widget.MediumImportance)
+	s.showAuth()
 	s.showPasswordState()
 	s.relayout()
+}
+
+// showAuth shows how the account signs in: its password, or its OAuth2 sign-in with "Sign in
+// again" and "Sign out".
+func (s *accountSettings) showAuth() {
+	if !s.acc.OAuth2() {
+		s.authBox.Objects = []fyne.CanvasObject{heading(tr("Password")), container.NewBorder(nil, nil, nil,
+			widget.NewButtonWithIcon(tr("Change password…"), theme.AccountIcon(), s.askPassword), s.pwStatus)}
+		s.authBox.Refresh()
+		return
+	}
+	provider := s.acc.Auth.Provider
+	if p, ok := s.u.deps.Manager.OAuthProvider(s.acc); ok {
+		provider = p.Name
+	}
+	name := s.acc.Name
+	again := widget.NewButtonWithIcon(tr("Sign in again"), theme.LoginIcon(), func() { s.u.signInAgain(name) })
+	out := widget.NewButtonWithIcon(tr("Sign out"), theme.LogoutIcon(), s.confirmSignOut)
+	note := wrapped(tr("Signed in with {{.Provider}}; the sign-in is kept in the system keyring, or for this session when there is none.", map[string]any{"Provider": provider}))
+	s.authBox.Objects = []fyne.CanvasObject{heading(tr("Sign-in")), container.NewBorder(nil, nil, nil, container.NewHBox(again, out), note)}
+	s.authBox.Refresh()
+}
+
+// confirmSignOut ends the account's sign-in (revoked at the provider where it allows that); the
+// account and its mail stay, waiting for "Sign in again".
+func (s *accountSettings) confirmSignOut() {
+	name := s.acc.Name
+	dialog.ShowConfirm(tr("Sign out"), tr("Sign out of {{.Account}}? Its mail stays on this computer; Postbode stops receiving and sending for it until you sign in again.", map[string]any{"Account": name}), func(ok bool) {
+		if !ok {
+			return
+		}
+		s.u.tasks.spawn(func(ctx context.Context) {
+			err := s.u.deps.Manager.SignOut(ctx, name)
+			s.u.exec(func() {
+				if err != nil {
+					s.setStatus(tr("Signed out here, but the provider was not told: {{.Err}}", map[string]any{"Err": err.Error()}), widget.WarningImportance)
+					return
+				}
+				s.setStatus(tr("Signed out. Choose Sign in again to use the account."), widget.SuccessImportance)
+			})
+		})
+	}, s.win)
 }
 
 func (s *accountSettings) showPasswordState() {
@@ -250,13 +294,18 @@ func (s *accountSettings) testAndSave() {
 		return
 	}
 	name := acc.Name
-	s.u.tasks.spawn(func(context.Context) {
-		pw, err := s.u.deps.Manager.Password(name)
+	s.u.tasks.spawn(func(ctx context.Context) {
+		pw, err := s.u.deps.Manager.Secret(ctx, name) // a password, or an OAuth2 access token
 		s.u.exec(func() {
 			if s.acc.Name != name || !s.busy {
 				return
 			}
-			if err != nil {
+			switch {
+			case err != nil && acc.OAuth2():
+				s.tested(false)
+				s.setStatus(tr("The sign-in has ended: sign in again."), widget.WarningImportance)
+				return
+			case err != nil:
 				s.tested(false)
 				s.setStatus(tr("No password is known for this account. Choose Change password… and enter it."), widget.WarningImportance)
 				return

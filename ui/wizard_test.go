@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,6 +26,7 @@ import (
 
 	"postbode/accounts"
 	"postbode/accounts/autoconfig"
+	"postbode/accounts/oauth"
 	"postbode/internal/testbed"
 	"postbode/localcache"
 	"postbode/sync/imapsync"
@@ -95,7 +97,9 @@ type wizardOpts struct {
 	backends map[types.Protocol]types.Backend
 	discover func(ctx context.Context, email string) ([]accounts.DiscoveryResult, error)
 	testSMTP func(ctx context.Context, acc types.Account, password string) error
-	accounts []types.Account // configured before the window opens, with password "pw"
+	accounts []types.Account      // configured before the window opens, with password "pw"
+	oauth    *oauth.Registry      // OAuth2 providers (nil: none)
+	browser  func(*url.URL) error // what opening a link does (nil: nothing)
 }
 
 func realBackends() map[types.Protocol]types.Backend {
@@ -107,7 +111,10 @@ func realBackends() map[types.Protocol]types.Backend {
 
 func newWizardEnv(t *testing.T, o wizardOpts) *wizardEnv {
 	t.Helper()
-	a := test.NewTempApp(t)
+	var a fyne.App = test.NewTempApp(t)
+	if o.browser != nil {
+		a = &browserApp{App: a, open: o.browser}
+	}
 	profile := t.TempDir()
 	cache, err := localcache.Open(filepath.Join(profile, "data"))
 	if err != nil {
@@ -127,7 +134,7 @@ func newWizardEnv(t *testing.T, o wizardOpts) *wizardEnv {
 		t.Fatal(err)
 	}
 	mgr := accounts.NewManager(cfg, cache, store, o.backends, accounts.Options{ConfigPath: cfgPath,
-		Discover: o.discover, TestOutgoing: o.testSMTP})
+		Discover: o.discover, TestOutgoing: o.testSMTP, OAuth: o.oauth})
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(func() { cancel(); mgr.Wait() })
 	mgr.Start(ctx)

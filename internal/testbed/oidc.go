@@ -368,3 +368,13 @@ func oauthError(w http.ResponseWriter, status int, code, description string) {
 
 // errNoOIDC is returned for Dovecot options that need a started provider.
 var errNoOIDC = errors.New("testbed: Options.OAuth2 is not a started OpenID provider")
+
+// ProviderFile is a Postbode OAuth2 settings file (the profile's oauth.json) that adds this
+// provider under id, serving the given mail hosts and address domains.
+func (o *OIDC) ProviderFile(id string, hosts ...string) []byte {
+	data, _ := json.Marshal(map[string]any{"providers": []map[string]any{{
+		"id": id, "name": "Test bed", "auth_url": o.AuthorizeURL, "token_url": o.TokenURL,
+		"scopes": o.Scopes, "hosts": hosts, "client_id": o.ClientID, "client_secret": o.ClientSecret,
+	}}})
+	return data
+}
