@@ -36,7 +36,7 @@ type accountSettings struct {
 	// authBox is the password row, or for an OAuth2 account its sign-in row.
 	authBox *fyne.Container
 	save    *widget.Button
-	stop     *widget.Button
+	stop    *widget.Button
 
 	// password is a new password typed here, saved with the settings; "" tests with the stored one.
 	password string
