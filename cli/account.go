@@ -117,6 +117,14 @@ func accountAdd(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	var signIn func(context.Context) (string, error)
+	if useOAuth {
+		// The provider is found before anything is checked or saved; the sign-in comes after the
+		// checks, and the account is saved only once it worked.
+		if signIn, err = oauthSignIn(env, &a); err != nil {
+			return err
+		}
+	}
 	// Validate refuses plain connections to hosts outside this computer and the local network
 	// (types.PlainAllowed, the wizard's rule too); the ones it allows are warned about.
 	if err := cfg.Add(a); err != nil {
@@ -137,9 +145,8 @@ func accountAdd(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
-	if useOAuth {
-		// Signed in before anything is saved: an account that cannot sign in is not added.
-		if password, err = signIn(ctx, env, &a); err != nil {
+	if signIn != nil {
+		if password, err = signIn(ctx); err != nil {
 			return err
 		}
 	}
@@ -151,7 +158,11 @@ func accountAdd(ctx context.Context, env *Env, args []string) error {
 		if err := env.Secrets.Set(a.Name, password); err != nil {
 			if errors.Is(err, accounts.ErrNoKeyring) {
 				fmt.Fprintf(env.Stderr, "postbode: %v\n", err)
-				fmt.Fprintln(env.Stderr, "postbode: the password was not saved; pass --password-stdin to sync, or start a keyring (e.g. GNOME Keyring) and add the account again")
+				if useOAuth {
+					fmt.Fprintf(env.Stderr, "postbode: the sign-in was not saved; start a keyring (e.g. GNOME Keyring) and run: postbode account login %s\n", shellQuote(a.Name))
+				} else {
+					fmt.Fprintln(env.Stderr, "postbode: the password was not saved; pass --password-stdin to sync, or start a keyring (e.g. GNOME Keyring) and add the account again")
+				}
 				return nil
 			}
 			return err
@@ -300,30 +311,33 @@ func writeJSON(env *Env, v any) error {
 	return enc.Encode(v)
 }
 
-// signIn runs an OAuth2 sign-in for a (naming its provider in a.Auth) and returns the refresh
-// token to keep. The address to open is printed; the command waits for the browser to come back.
-func signIn(ctx context.Context, env *Env, a *types.Account) (string, error) {
+// oauthSignIn names a's OAuth2 provider in a.Auth and returns the sign-in, which prints the
+// address to open, waits for the browser to come back and returns the refresh token to keep.
+func oauthSignIn(env *Env, a *types.Account) (func(context.Context) (string, error), error) {
 	m, err := env.Manager()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	a.Auth.Method = types.AuthOAuth2
 	p, ok := m.OAuthProvider(*a)
 	if !ok {
-		return "", fmt.Errorf("no OAuth2 provider is known for %s; name one with --oauth-provider or add it to %s", a.Email, env.Profile.OAuthFile())
+		return nil, fmt.Errorf("no OAuth2 provider is known for %s; name one with --oauth-provider or add it to %s", a.Email, env.Profile.OAuthFile())
 	}
 	if !p.Configured() {
-		return "", fmt.Errorf("this copy of Postbode has no OAuth2 client ID for %s; set one in %s (see the README)", p.Name, env.Profile.OAuthFile())
+		return nil, fmt.Errorf("this copy of Postbode has no OAuth2 client ID for %s; set one in %s (see the README)", p.Name, env.Profile.OAuthFile())
 	}
 	a.Auth.Provider = p.ID
-	tok, err := m.SignIn(ctx, *a, func(url string) error {
-		fmt.Fprintf(env.Stderr, "Open this address in a browser to sign in with %s:\n\n  %s\n\nWaiting for the browser...\n", p.Name, url)
-		return nil
-	})
-	if err != nil {
-		return "", fmt.Errorf("sign in with %s: %w", p.Name, err)
-	}
-	return tok.Refresh, nil
+	acc := *a
+	return func(ctx context.Context) (string, error) {
+		tok, err := m.SignIn(ctx, acc, func(url string) error {
+			fmt.Fprintf(env.Stderr, "Open this address in a browser to sign in with %s:\n\n  %s\n\nWaiting for the browser...\n", p.Name, url)
+			return nil
+		})
+		if err != nil {
+			return "", fmt.Errorf("sign in with %s: %w", p.Name, err)
+		}
+		return tok.Refresh, nil
+	}, nil
 }
 
 // accountLogin signs an OAuth2 account in again (after its sign-in was revoked or expired).
@@ -347,8 +361,11 @@ func accountLogin(ctx context.Context, env *Env, args []string) error {
 	if !acc.OAuth2() {
 		return usageError{fmt.Sprintf("account %q signs in with a password; change it with the settings window or remove and add it again", acc.Name)}
 	}
-	acc.Auth.Method = types.AuthOAuth2
-	refresh, err := signIn(ctx, env, &acc)
+	signIn, err := oauthSignIn(env, &acc)
+	if err != nil {
+		return err
+	}
+	refresh, err := signIn(ctx)
 	if err != nil {
 		return err
 	}
