@@ -25,8 +25,14 @@ deps-build:
 deps: deps-build
 	@./scripts/apt-ensure.sh $(DEB_TEST)
 
+# OAuth2 client IDs of this build (see the README): empty unless set in the environment.
+OAUTH_PKG     := postbode/accounts/oauth
+OAUTH_LDFLAGS := -X $(OAUTH_PKG).microsoftClientID=$(POSTBODE_MICROSOFT_CLIENT_ID) \
+                 -X $(OAUTH_PKG).googleClientID=$(POSTBODE_GOOGLE_CLIENT_ID) \
+                 -X $(OAUTH_PKG).googleClientSecret=$(POSTBODE_GOOGLE_CLIENT_SECRET)
+
 build: deps-build
-	$(GO) build -o $(BIN) .
+	$(GO) build -ldflags "$(OAUTH_LDFLAGS)" -o $(BIN) .
 
 run: build
 	./$(BIN) demo
