@@ -17,7 +17,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"postbode/accounts"
-	"postbode/localcache"
 	"postbode/mailfmt"
 	"postbode/types"
 )
@@ -28,7 +27,7 @@ const AppID = "nl.postbode.mail"
 // Deps is what the UI works with: it reads the cache and posts requests to the Manager.
 type Deps struct {
 	Manager *accounts.Manager
-	Cache   *localcache.Cache
+	Cache   CacheView
 	Version string
 
 	// Sender sends mail and saves drafts; nil makes Send and Save draft explain that sending is

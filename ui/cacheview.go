@@ -1,0 +1,22 @@
+package ui
+
+import (
+	"context"
+
+	"postbode/localcache"
+)
+
+// CacheView is what the UI reads from the local cache. It is read-only on purpose: every change
+// the user makes goes to the Manager as a request, which applies it locally and queues it for the
+// server, so the UI cannot write around that path. *localcache.Cache is one.
+type CacheView interface {
+	Folders(ctx context.Context, account string) ([]localcache.Folder, error)
+	Page(ctx context.Context, folderIDs []int64, after *localcache.Cursor, limit int) ([]localcache.Message, error)
+	PageIDs(ctx context.Context, folderIDs []int64, after *localcache.Cursor, limit int) ([]int64, error)
+	PageMarks(ctx context.Context, folderIDs []int64, n int) ([]localcache.Cursor, int, error)
+	Message(ctx context.Context, id int64) (localcache.Message, error)
+	Body(ctx context.Context, key string) ([]byte, error)
+	Search(ctx context.Context, q localcache.SearchQuery) (localcache.SearchResult, error)
+	// Subscribe delivers the cache's change notifications (the Pump reads them).
+	Subscribe() *localcache.Subscription
+}
