@@ -423,9 +423,18 @@ func (m *Manager) Do(ctx context.Context, req types.Request) error {
 			return m.cache.SetFlags(ctx, ids, 0, r.Flag, m.KeepsMailOnServer(acc.Kind))
 		})
 	case types.Move:
+		target, err := m.cache.Folder(ctx, r.To)
+		if err != nil {
+			return fmt.Errorf("target folder: %w", err)
+		}
 		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error {
+			if acc.Name != target.Account {
+				return m.transfer(ctx, ids, r.To, true) // to another account: copy, then remove
+			}
 			return m.cache.Move(ctx, ids, r.To, m.KeepsMailOnServer(acc.Kind))
 		})
+	case types.Copy:
+		return m.transfer(ctx, r.IDs, r.To, false)
 	case types.Delete:
 		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error { return m.delete(ctx, acc, ids) })
 	case types.CheckNow:
@@ -504,9 +513,7 @@ func (m *Manager) delete(ctx context.Context, acc types.Account, ids []int64) er
 		}
 	}
 	if len(forGood) > 0 {
-		// POP3 mail deleted here leaves the server only under the "delete when deleted locally" policy.
-		queue := m.KeepsMailOnServer(acc.Kind) || acc.POP3.Leave == types.LeaveDeleteLocally
-		if err := m.cache.Expunge(ctx, forGood, queue); err != nil {
+		if err := m.cache.Expunge(ctx, forGood, m.replaysDeletion(acc)); err != nil {
 			return err
 		}
 	}

@@ -198,6 +198,6 @@ func BenchmarkMarkRead100k(b *testing.B) {
 	b.StopTimer()
 	ops, _ := c.PendingOps(ctx, "a")
 	for _, op := range ops {
-		c.CompletePending(ctx, op.ID)
+		c.CompletePending(ctx, op)
 	}
 }

@@ -235,7 +235,7 @@ func TestPendingSurvivesReopen(t *testing.T) {
 	if ops[0].Attempts != 1 || ops[0].LastError != "connection reset" {
 		t.Fatalf("retry not recorded: %+v", ops[0])
 	}
-	if err := c.CompletePending(ctx, ops[0].ID); err != nil {
+	if err := c.CompletePending(ctx, ops[0]); err != nil {
 		t.Fatal(err)
 	}
 	if ops, _ := c.PendingOps(ctx, "a"); len(ops) != 0 {

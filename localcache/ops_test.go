@@ -63,6 +63,8 @@ func TestPendingOpsRoundTrip(t *testing.T) {
 		{Account: "a", FolderID: 6, Op: RenameFolderOp{Name: "Plans", NewName: "Later"}},
 		{Account: "a", FolderID: 6, Op: DeleteFolderOp{Name: "Later"}},
 		{Account: "a", FolderID: 2, FolderName: "Drafts", Op: AppendOp{BodyKey: "k1", Flags: FlagDraft, Items: items}},
+		{Account: "a", FolderID: 2, FolderName: "INBOX", Op: TransferOp{AppendOp: AppendOp{BodyKey: "k2", Items: items},
+			SHA256: "ab", Size: 9, From: &TransferSource{Account: "b", FolderID: 8, Items: items, Queue: true}}},
 	}
 	if len(queued) != len(opDecoders) {
 		t.Fatalf("%d kinds registered, %d tested", len(opDecoders), len(queued))

@@ -29,6 +29,13 @@ type localOp interface {
 	undo(ctx context.Context, tx *sql.Tx, account string, folderID int64) ([]Change, error)
 }
 
+// completer is an Op with a follow-up once the server has it (a move between accounts removes its
+// source); CompletePending runs it in the same transaction that drops the op.
+type completer interface {
+	Op
+	completed(ctx context.Context, tx *sql.Tx) ([]Change, error)
+}
+
 // opDecoders is the one registry from a stored kind to its payload type.
 var opDecoders = map[OpKind]func([]byte) (Op, error){}
 
@@ -52,6 +59,11 @@ type OpItem struct {
 	UID       uint32
 	UIDL      string `json:",omitempty"`
 	PrevFlags Flags
+}
+
+// OpItem is the message as an operation names it (and undoing it needs).
+func (m Message) OpItem() OpItem {
+	return OpItem{MessageID: m.ID, UID: m.UID, UIDL: m.UIDL, PrevFlags: m.Flags}
 }
 
 // PendingOp is a queued local change: where it applies and what it is. It survives restarts until
@@ -184,11 +196,23 @@ func (c *Cache) PendingOps(ctx context.Context, account string) ([]PendingOp, er
 	return out, rows.Err()
 }
 
-// CompletePending removes an operation the server accepted.
-func (c *Cache) CompletePending(ctx context.Context, id int64) error {
-	if _, err := c.index.ExecContext(ctx, `DELETE FROM pending WHERE id = ?`, id); err != nil {
-		return fmt.Errorf("complete pending operation %d: %w", id, err)
+// CompletePending removes an operation the server accepted, with its follow-up if it has one.
+func (c *Cache) CompletePending(ctx context.Context, op PendingOp) error {
+	var changes []Change
+	err := inTx(ctx, c.index, func(tx *sql.Tx) error {
+		if done, ok := op.Op.(completer); ok {
+			var err error
+			if changes, err = done.completed(ctx, tx); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM pending WHERE id = ?`, op.ID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("complete pending %s %d: %w", op.Kind(), op.ID, err)
 	}
+	c.notifyAll(changes)
 	return nil
 }
 

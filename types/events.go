@@ -79,8 +79,15 @@ type SetFlag struct {
 	On   bool
 }
 
-// Move moves messages to another folder of the same account.
+// Move moves messages to another folder. Into another account it is a copy of the exact bytes,
+// and the originals are removed only once the copies are safe.
 type Move struct {
+	IDs []int64
+	To  int64
+}
+
+// Copy copies messages into a folder of any account: their exact bytes, with their flags.
+type Copy struct {
 	IDs []int64
 	To  int64
 }
@@ -106,6 +113,7 @@ type DeleteFolder struct{ FolderID int64 }
 func (MarkRead) isRequest()     {}
 func (SetFlag) isRequest()      {}
 func (Move) isRequest()         {}
+func (Copy) isRequest()         {}
 func (Delete) isRequest()       {}
 func (CheckNow) isRequest()     {}
 func (CreateFolder) isRequest() {}

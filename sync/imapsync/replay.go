@@ -2,12 +2,16 @@ package imapsync
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 
 	"postbode/localcache"
 )
@@ -18,6 +22,9 @@ var (
 	// errStaleOp: the folder's UIDVALIDITY changed since the operation was queued; its UIDs now
 	// name other messages or none.
 	errStaleOp = errors.New("the folder was rebuilt on the server since the change was made")
+	// errCopyOnly: a moved message was copied but the copy could not be checked, so its source
+	// stays where it was.
+	errCopyOnly = errors.New("the original was kept")
 )
 
 // replayState carries what earlier operations of one replay taught the later ones.
@@ -54,9 +61,15 @@ func (e *Engine) replay(ctx context.Context, cn *conn) error {
 		err := e.replayOne(ctx, cn, st, op)
 		switch {
 		case err == nil || errors.Is(err, errDropOp):
-			if err := e.cache.CompletePending(ctx, op.ID); err != nil {
+			if err := e.cache.CompletePending(ctx, op); err != nil {
 				return err
 			}
+		case errors.Is(err, errCopyOnly):
+			// Done without its follow-up: the source of the move is not removed.
+			if err := e.cache.CompletePending(ctx, localcache.PendingOp{ID: op.ID}); err != nil {
+				return err
+			}
+			e.emitError("move", err)
 		case isRefusal(err) || errors.Is(err, errStaleOp):
 			if err := e.cache.RefusePending(ctx, op); err != nil {
 				return err
@@ -108,6 +121,7 @@ var replayers = map[localcache.OpKind]replayer{
 	localcache.OpRenameFolder: {run: replayAs((*Engine).replayRename)},
 	localcache.OpDeleteFolder: {run: replayAs((*Engine).replayDelete)},
 	localcache.OpAppend:       {run: replayAs((*Engine).replayAppend)},
+	localcache.OpTransfer:     {run: replayAs((*Engine).replayTransfer)},
 }
 
 func (e *Engine) replayOne(ctx context.Context, cn *conn, st *replayState, op localcache.PendingOp) error {
@@ -458,20 +472,80 @@ func (cn *conn) leave(name string) error {
 }
 
 func (e *Engine) replayAppend(ctx context.Context, cn *conn, st *replayState, p localcache.PendingOp, op localcache.AppendOp) error {
+	_, _, err := e.appendCopy(ctx, cn, st, p, op)
+	return err
+}
+
+// replayTransfer stores a message that came from another account or folder and, before its source
+// may go, reads the server's copy back and compares its SHA-256 with the bytes sent. Without a UID
+// for the copy (no UIDPLUS) it cannot be checked, so a move is kept as a copy and the user told.
+func (e *Engine) replayTransfer(ctx context.Context, cn *conn, st *replayState, p localcache.PendingOp, op localcache.TransferOp) error {
+	name, uid, err := e.appendCopy(ctx, cn, st, p, op.AppendOp)
+	if err != nil || op.From == nil {
+		return err
+	}
+	if uid == 0 {
+		return fmt.Errorf("%s did not say where it stored the copy in %q: %w", e.acc.Incoming.Host, name, errCopyOnly)
+	}
+	sum, err := cn.bodySHA256(name, uid, op.Size)
+	if err != nil {
+		return fmt.Errorf("check the copy in %q: %w", name, err)
+	}
+	if sum != op.SHA256 {
+		return fmt.Errorf("the copy in %q differs from the original (SHA-256 %s, not %s): %w", name, sum, op.SHA256, errCopyOnly)
+	}
+	return nil
+}
+
+// bodySHA256 reads the bytes the server stores as uid in the mailbox name (about size of them)
+// and returns their hex SHA-256.
+func (cn *conn) bodySHA256(name string, uid imap.UID, size int64) (string, error) {
+	if err := cn.ensureSelected(name); err != nil {
+		return "", err
+	}
+	stop := cn.watch(cn.budget(size))
+	defer stop()
+	cmd := cn.cl.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
+	defer cmd.Close()
+	h := sha256.New()
+	found := false
+	for m := cmd.Next(); m != nil; m = cmd.Next() {
+		for item := m.Next(); item != nil; item = m.Next() {
+			if it, ok := item.(imapclient.FetchItemDataBodySection); ok && it.Literal != nil {
+				if _, err := io.Copy(h, it.Literal); err != nil {
+					cn.killAfterShortRead(err)
+					return "", cn.wrap(err)
+				}
+				found = true
+			}
+		}
+	}
+	if err := cmd.Close(); err != nil {
+		return "", fmt.Errorf("fetch UID %d: %w", uid, cn.wrap(err))
+	}
+	if !found {
+		return "", fmt.Errorf("fetch UID %d: the server sent no body", uid)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// appendCopy APPENDs an op's body to its folder and gives the local copy the server's UID; it
+// returns the folder's server name and that UID (0 when the server did not say).
+func (e *Engine) appendCopy(ctx context.Context, cn *conn, st *replayState, p localcache.PendingOp, op localcache.AppendOp) (string, imap.UID, error) {
 	name, f, err := e.folderName(ctx, st, p.FolderID, p.FolderName)
 	if err != nil {
-		return err
+		return "", 0, err
 	}
 	raw, err := e.cache.Body(ctx, op.BodyKey)
 	if errors.Is(err, localcache.ErrNotFound) {
-		return errDropOp
+		return "", 0, errDropOp
 	}
 	if err != nil {
-		return err
+		return "", 0, err
 	}
 	unlock, err := e.locks.lock(ctx, p.FolderID)
 	if err != nil {
-		return err
+		return "", 0, err
 	}
 	defer unlock()
 	stop := cn.watch(cn.budget(int64(len(raw))))
@@ -481,10 +555,10 @@ func (e *Engine) replayAppend(ctx context.Context, cn *conn, st *replayState, p 
 	data, err := cmd.Wait()
 	stop()
 	if err != nil {
-		return fmt.Errorf("append to %q: %w", name, cn.wrap(err))
+		return "", 0, fmt.Errorf("append to %q: %w", name, cn.wrap(err))
 	}
 	if werr != nil || cerr != nil {
-		return fmt.Errorf("append to %q: %w", name, cn.wrap(errors.Join(werr, cerr)))
+		return "", 0, fmt.Errorf("append to %q: %w", name, cn.wrap(errors.Join(werr, cerr)))
 	}
 	usable := data.UID != 0 && data.UIDValidity != 0 && (f.UIDValidity == 0 || f.UIDValidity == data.UIDValidity)
 	for _, it := range op.Items {
@@ -495,16 +569,19 @@ func (e *Engine) replayAppend(ctx context.Context, cn *conn, st *replayState, p 
 		if usable && len(op.Items) == 1 {
 			st.moved[it.MessageID] = movedTo{folderID: p.FolderID, uid: uint32(data.UID)}
 			if err := e.cache.SetUID(ctx, it.MessageID, uint32(data.UID), data.UIDValidity); err != nil {
-				return err
+				return "", 0, err
 			}
 			continue
 		}
 		if err := e.cache.RemoveMessages(ctx, []int64{it.MessageID}); err != nil {
-			return err
+			return "", 0, err
 		}
 	}
 	e.dropSnapshot(p.FolderID)
-	return nil
+	if !usable {
+		return name, 0, nil
+	}
+	return name, data.UID, nil
 }
 
 // selectForOp selects the folder an operation's UIDs belong to, once the caller holds the

@@ -527,7 +527,7 @@ func (e *Engine) deleteAndQuit(ctx context.Context, s *session, msgs []serverMsg
 	}
 	// Messages deleted here: queued only under the delete-locally policy, but honoured whatever
 	// the policy is now, since the user asked for them when they were queued.
-	var ops []int64
+	var ops []localcache.PendingOp
 	if uidlOK {
 		pending, err := e.deps.Cache.PendingOps(ctx, e.acc.Name)
 		if err != nil {
@@ -542,7 +542,7 @@ func (e *Engine) deleteAndQuit(ctx context.Context, s *session, msgs []serverMsg
 					marked[num] = it.UIDL
 				}
 			}
-			ops = append(ops, op.ID)
+			ops = append(ops, op)
 		}
 	}
 
@@ -578,8 +578,8 @@ func (e *Engine) deleteAndQuit(ctx context.Context, s *session, msgs []serverMsg
 			return err
 		}
 	}
-	for _, id := range ops {
-		if err := e.deps.Cache.CompletePending(ctx, id); err != nil {
+	for _, op := range ops {
+		if err := e.deps.Cache.CompletePending(ctx, op); err != nil {
 			return err
 		}
 	}

@@ -274,7 +274,7 @@ func markAllRead(ctx context.Context, c *localcache.Cache, folderID int64) (time
 	ops, err := c.PendingOps(ctx, cacheAccount)
 	for _, op := range ops {
 		if err == nil {
-			err = c.CompletePending(ctx, op.ID)
+			err = c.CompletePending(ctx, op)
 		}
 	}
 	return took, err
