@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"postbode/accounts"
-	"postbode/internal/testbed"
+	"postbode/internal/testkit/testbed"
 	"postbode/localcache"
 	"postbode/sync/imapsync"
 	"postbode/types"

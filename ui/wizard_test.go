@@ -25,7 +25,7 @@ import (
 
 	"postbode/accounts"
 	"postbode/accounts/autoconfig"
-	"postbode/internal/testbed"
+	"postbode/internal/testkit/testbed"
 	"postbode/localcache"
 	"postbode/sync/imapsync"
 	"postbode/sync/pop3sync"

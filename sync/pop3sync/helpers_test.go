@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"postbode/internal/pop3/pop3test"
-	"postbode/internal/testbed"
+	"postbode/internal/testkit/testbed"
 	"postbode/localcache"
 	"postbode/types"
 )

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"postbode/internal/testbed"
+	"postbode/internal/testkit/testbed"
 	"postbode/localcache"
 	"postbode/mailfmt"
 	"postbode/sync/imapsync"
