@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"postbode/internal/fakenet"
+	"postbode/internal/testkit/fakenet"
 	"postbode/localcache"
 	"postbode/types"
 )
