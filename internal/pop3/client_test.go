@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"postbode/internal/pop3/pop3test"
+	"postbode/internal/testkit/pop3test"
 )
 
 var tricky = []pop3test.Message{

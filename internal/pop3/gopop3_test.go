@@ -11,7 +11,7 @@ import (
 
 	gopop3 "github.com/knadh/go-pop3"
 
-	"postbode/internal/pop3/pop3test"
+	"postbode/internal/testkit/pop3test"
 )
 
 // These tests pin down the behaviour of go-pop3 v1.0.0 that decided which commands this

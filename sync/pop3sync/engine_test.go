@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"postbode/internal/pop3/pop3test"
+	"postbode/internal/testkit/pop3test"
 	"postbode/localcache"
 	"postbode/sync/transport"
 	"postbode/types"

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"postbode/accounts"
-	"postbode/internal/pop3/pop3test"
+	"postbode/internal/testkit/pop3test"
 	"postbode/types"
 )
 
