@@ -4,17 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/zalando/go-keyring"
 
+	"postbode/internal/testkit"
 	"postbode/localcache"
 	"postbode/sync/transport"
 	"postbode/types"
@@ -226,21 +225,12 @@ func TestAddAccountWithoutKeyringKeepsPasswordInMemory(t *testing.T) {
 // assertNoCanary fails when any file under dir contains the canary.
 func assertNoCanary(t *testing.T, dir, canary string) {
 	t.Helper()
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		if strings.Contains(string(data), canary) {
-			t.Errorf("%s contains the password", p)
-		}
-		return nil
-	})
+	hits, _, err := testkit.FilesContaining(dir, canary)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, p := range hits {
+		t.Errorf("%s contains the password", p)
 	}
 }
 
