@@ -28,7 +28,7 @@ func TestFirstSync(t *testing.T) {
 	if err := d.Deliver("alice", "Projects/2024", generate(3, 15)...); err != nil {
 		t.Fatal(err)
 	}
-	c := client(t, d, "alice")
+	c := d.IMAPSClientT(t, "alice", nil)
 	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func testLiveChanges(t *testing.T, opts testbed.Options) {
 	h := newHarness(t, d, "alice", nil)
 	h.supervise()
 	h.waitOnline(30 * time.Second)
-	c := client(t, d, "alice")
+	c := d.IMAPSClientT(t, "alice", nil)
 	h.eventuallyMatches(5*time.Second, "initial sync")
 
 	sel := func(name string) {
@@ -394,7 +394,7 @@ func testOfflineReplay(t *testing.T, dropCaps []string) {
 	if len(ops) != 0 {
 		t.Errorf("%d operations still queued: %+v", len(ops), ops)
 	}
-	c := client(t, d, "alice")
+	c := d.IMAPSClientT(t, "alice", nil)
 	if diff := h.matchServer(); diff != "" {
 		t.Fatalf("server and cache differ after replay:\n%s", diff)
 	}
@@ -496,7 +496,7 @@ func TestReconnect(t *testing.T) {
 	if err := d.KillConnections("alice"); err != nil {
 		t.Fatal(err)
 	}
-	c := client(t, d, "alice")
+	c := d.IMAPSClientT(t, "alice", nil)
 	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
 		t.Fatal(err)
 	}

@@ -144,21 +144,6 @@ func (h *harness) waitOnline(timeout time.Duration) {
 	h.t.Fatalf("engine not online after %v", timeout)
 }
 
-// client is a second IMAP client of the same user: "another device".
-func client(t testing.TB, d *testbed.Dovecot, user string) *imapclient.Client {
-	t.Helper()
-	c, err := imapclient.DialTLS(d.IMAPSAddr(), &imapclient.Options{TLSConfig: d.TLSConfig(),
-		Dialer: &net.Dialer{Timeout: 5 * time.Second}})
-	if err != nil {
-		t.Fatalf("dial second client: %v", err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.Login(user, d.Password(user)).Wait(); err != nil {
-		t.Fatalf("second client login: %v", err)
-	}
-	return c
-}
-
 // serverState reads every folder's UIDs and flags through c.
 func serverState(c *imapclient.Client) (map[string]map[uint32]localcache.Flags, error) {
 	list, err := c.List("", "*", nil).Collect()
@@ -274,7 +259,7 @@ func short(s []string) string {
 // server dropped it, as Dovecot does to a session whose selected folder is renamed or deleted).
 func (h *harness) matchServer() string {
 	if h.observer == nil {
-		h.observer = client(h.t, h.d, h.acc.Name)
+		h.observer = h.d.IMAPSClientT(h.t, h.acc.Name, nil) // "another device"
 	}
 	srv, err := serverState(h.observer)
 	if err != nil {

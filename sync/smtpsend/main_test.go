@@ -192,23 +192,6 @@ func (r *rig) onlyItem(t *testing.T, account string) localcache.OutboxItem {
 	return items[0]
 }
 
-// imapLogin opens a plain IMAP session (go-imap, not the engine) to look at the server's side.
-func imapLogin(t *testing.T, d *testbed.Dovecot, user string) *imapclient.Client {
-	t.Helper()
-	c, err := imapclient.DialTLS(d.IMAPSAddr(), &imapclient.Options{
-		TLSConfig: d.TLSConfig(),
-		Dialer:    &net.Dialer{Timeout: 5 * time.Second},
-	})
-	if err != nil {
-		t.Fatalf("dial IMAPS: %v", err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.Login(user, d.Password(user)).Wait(); err != nil {
-		t.Fatalf("login %s: %v", user, err)
-	}
-	return c
-}
-
 // serverCopies returns the UIDs of messages with that Message-ID in a folder on the server.
 func serverCopies(t *testing.T, c *imapclient.Client, folder, messageID string) []imap.UID {
 	t.Helper()
