@@ -31,7 +31,7 @@ func libConn(t *testing.T, addr string) *gopop3.Conn {
 func TestGoPOP3RetrRawIsNotByteExact(t *testing.T) {
 	long := strings.Repeat("L", 5000)
 	msg := []byte("Subject: x\r\n\r\n.leading\r\n" + long + "\r\n")
-	s := startFake(t, pop3test.Options{}, pop3test.Message{UIDL: "a", Data: msg})
+	s := pop3test.StartT(t, pop3test.Options{}, pop3test.Message{UIDL: "a", Data: msg})
 	c := libConn(t, s.Addr)
 	defer c.Quit()
 	if err := c.Auth("alice", "alice-secret-pw"); err != nil {

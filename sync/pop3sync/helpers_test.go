@@ -8,10 +8,10 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
+	"postbode/internal/testkit"
 	"postbode/internal/testkit/pop3test"
 	"postbode/internal/testkit/testbed"
 	"postbode/localcache"
@@ -36,26 +36,6 @@ func loopbackDial(ctx context.Context, network, addr string) (net.Conn, error) {
 	}
 	var d net.Dialer
 	return d.DialContext(ctx, network, net.JoinHostPort(ip, port))
-}
-
-// events collects what an engine emits.
-type events struct {
-	mu  sync.Mutex
-	all []types.Event
-}
-
-func (ev *events) emit(e types.Event) {
-	ev.mu.Lock()
-	defer ev.mu.Unlock()
-	ev.all = append(ev.all, e)
-}
-
-func (ev *events) take() []types.Event {
-	ev.mu.Lock()
-	defer ev.mu.Unlock()
-	out := ev.all
-	ev.all = nil
-	return out
 }
 
 func newMail(evs []types.Event) []localcache.Message {
@@ -92,17 +72,17 @@ type harness struct {
 	t     testing.TB
 	cache *localcache.Cache
 	acc   types.Account
-	ev    *events
+	ev    *testkit.Events
 	eng   *Engine
 }
 
 func newHarness(t testing.TB, cache *localcache.Cache, acc types.Account, password string) *harness {
-	h := &harness{t: t, cache: cache, acc: acc.WithDefaults(), ev: &events{}}
+	h := &harness{t: t, cache: cache, acc: acc.WithDefaults(), ev: &testkit.Events{}}
 	h.eng = newEngine(types.EngineDeps{
 		Account:  acc,
 		Cache:    cache,
 		Password: func() (string, error) { return password, nil },
-		Emit:     h.ev.emit,
+		Emit:     h.ev.Emit,
 	})
 	return h
 }
@@ -118,7 +98,7 @@ func (h *harness) mustSync() []types.Event {
 	if err := h.sync(); err != nil {
 		h.t.Fatalf("sync: %v", err)
 	}
-	return h.ev.take()
+	return h.ev.Take()
 }
 
 // inbox returns every message of the account's local Inbox.

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -91,6 +92,17 @@ func Start(opts Options, msgs ...Message) (*Server, error) {
 	s.wg.Add(1)
 	go s.serve()
 	return s, nil
+}
+
+// StartT starts a server for a test and closes it when the test ends.
+func StartT(t testing.TB, opts Options, msgs ...Message) *Server {
+	t.Helper()
+	s, err := Start(opts, msgs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
 }
 
 // Port is the listening port.
