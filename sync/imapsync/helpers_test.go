@@ -4,17 +4,16 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"postbode/internal/testkit"
 	"postbode/internal/testkit/testbed"
 	"postbode/localcache"
 	"postbode/types"
@@ -49,30 +48,12 @@ func testOptions(d *testbed.Dovecot) *options {
 	return o
 }
 
-// recorder keeps the events an engine emitted.
-type recorder struct {
-	mu     sync.Mutex
-	events []types.Event
-}
-
-func (r *recorder) emit(ev types.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, ev)
-}
-
-func (r *recorder) all() []types.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.events)
-}
-
 type harness struct {
 	t     testing.TB
 	d     *testbed.Dovecot
 	acc   types.Account
 	cache *localcache.Cache
-	rec   *recorder
+	rec   *testkit.Events
 	opt   *options
 	eng   *Engine
 
@@ -86,7 +67,7 @@ func newHarness(t testing.TB, d *testbed.Dovecot, user string, tweak func(*optio
 		t.Fatalf("open cache: %v", err)
 	}
 	t.Cleanup(func() { cache.Close() })
-	h := &harness{t: t, d: d, acc: testAccount(d, user), cache: cache, rec: &recorder{}, opt: testOptions(d)}
+	h := &harness{t: t, d: d, acc: testAccount(d, user), cache: cache, rec: &testkit.Events{}, opt: testOptions(d)}
 	if tweak != nil {
 		tweak(h.opt, &h.acc)
 	}
@@ -97,7 +78,7 @@ func newHarness(t testing.TB, d *testbed.Dovecot, user string, tweak func(*optio
 func (h *harness) deps() types.EngineDeps {
 	pw := h.d.Password(h.acc.Name)
 	return types.EngineDeps{Account: h.acc, Cache: h.cache,
-		Password: func() (string, error) { return pw, nil }, Emit: h.rec.emit}
+		Password: func() (string, error) { return pw, nil }, Emit: h.rec.Emit}
 }
 
 // supervise runs the engine like the Manager does (restart after an error, short backoff) until
@@ -134,7 +115,7 @@ func (h *harness) waitOnline(timeout time.Duration) {
 	h.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		for _, ev := range h.rec.all() {
+		for _, ev := range h.rec.All() {
 			if cs, ok := ev.(types.ConnState); ok && cs.State == types.StateOnline {
 				return
 			}

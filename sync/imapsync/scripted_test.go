@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"postbode/internal/testkit"
 	"postbode/internal/testkit/fakenet"
 	"postbode/localcache"
 	"postbode/types"
@@ -139,10 +140,10 @@ func serveOneMessage(s *fakeSession, tag, cmd string, folders map[string]bool) b
 
 // scriptedHarness is an engine pointed at a scripted fake over plain TCP, with short timeouts, that
 // records its events.
-func scriptedHarness(t *testing.T, f *scriptFake) (*Engine, *localcache.Cache, *recorder) {
+func scriptedHarness(t *testing.T, f *scriptFake) (*Engine, *localcache.Cache, *testkit.Events) {
 	t.Helper()
-	rec := &recorder{}
-	e, cache := engineOnFake(t, f.port(), 2*time.Second, 5*time.Second, rec.emit)
+	rec := &testkit.Events{}
+	e, cache := engineOnFake(t, f.port(), 2*time.Second, 5*time.Second, rec.Emit)
 	return e, cache, rec
 }
 

@@ -108,7 +108,7 @@ func TestSendIMAPEndToEnd(t *testing.T) {
 	defer cancel()
 
 	alice := imapAccount(d, p, "alice")
-	r := newRig(t, passwords{"alice": d.Password("alice")}, alice)
+	r := newRig(t, map[string]string{"alice": d.Password("alice")}, alice)
 	// The first pass brings the server's folders, Sent with its \Sent role among them.
 	if err := r.m.SyncOnce(ctx, "alice"); err != nil {
 		t.Fatalf("first sync: %v", err)
@@ -245,7 +245,7 @@ func TestSendPOP3KeepsSentLocal(t *testing.T) {
 	}
 
 	carol := pop3Account(d, p, "carol")
-	r := newRig(t, passwords{"carol": d.Password("carol")}, carol)
+	r := newRig(t, map[string]string{"carol": d.Password("carol")}, carol)
 	if err := r.m.Do(ctx, types.Send{Account: "carol", Draft: draftTo("bob@mail.test", "e2e-pop3")}); err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +314,7 @@ func TestSendOffline(t *testing.T) {
 	})
 
 	alice := imapAccount(d, p, "alice")
-	r := newRig(t, passwords{"alice": d.Password("alice")}, alice)
+	r := newRig(t, map[string]string{"alice": d.Password("alice")}, alice)
 	sent := 0
 	r.ob.send = func(ctx context.Context, acc types.Account, password, from string, rcpt []string, raw []byte) error {
 		err := Send(ctx, acc, password, from, rcpt, raw)

@@ -14,6 +14,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"postbode/accounts"
+	"postbode/internal/testkit"
 	"postbode/internal/testkit/testbed"
 	"postbode/localcache"
 	"postbode/sync/imapsync"
@@ -119,17 +120,6 @@ func pop3Account(d *testbed.Dovecot, p *testbed.Postfix, user string) types.Acco
 	}
 }
 
-// passwords is an in-memory password store.
-type passwords map[string]string
-
-func (p passwords) Get(account string) (string, error) {
-	pw, ok := p[account]
-	if !ok {
-		return "", fmt.Errorf("account %s: %w", account, accounts.ErrNoPassword)
-	}
-	return pw, nil
-}
-
 // clock is the outbox's injectable time.
 type clock struct {
 	mu  sync.Mutex
@@ -154,11 +144,12 @@ type rig struct {
 	m     *accounts.Manager
 	ob    *Outbox
 	clock *clock
-	pw    passwords
+	pw    *testkit.Secrets
 }
 
-func newRig(t *testing.T, pw passwords, accs ...types.Account) *rig {
+func newRig(t *testing.T, passwords map[string]string, accs ...types.Account) *rig {
 	t.Helper()
+	pw := testkit.NewSecrets(accounts.ErrNoPassword, passwords)
 	cache, err := localcache.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
