@@ -46,16 +46,16 @@ func TestHelperProcess(t *testing.T) {
 		fmt.Println("BAD CACHE", err)
 		os.Exit(2)
 	}
-	testHook = func(s string) {
+	eng := newEngine(types.EngineDeps{
+		Account: acc, Cache: cache,
+		Password: func() (string, error) { return os.Getenv(envCrashPassword), nil },
+	})
+	eng.testHook = func(s string) {
 		if s == step {
 			fmt.Println("AT " + s)
 			time.Sleep(time.Hour) // the parent kills us here
 		}
 	}
-	eng := newEngine(types.EngineDeps{
-		Account: acc, Cache: cache,
-		Password: func() (string, error) { return os.Getenv(envCrashPassword), nil },
-	})
 	err = eng.SyncOnce(context.Background())
 	fmt.Printf("FINISHED without reaching %s: %v\n", step, err)
 	os.Exit(3)

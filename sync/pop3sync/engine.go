@@ -40,6 +40,10 @@ type Engine struct {
 	wake chan struct{}
 	// maxMessage overrides pop3.DefaultMaxMessageBytes (tests).
 	maxMessage int64
+	// testHook, when set, is called at each step of the durable order: "after-retr",
+	// "after-store", "after-index", "after-uidl" (once per batch) and "after-dele" (once, after
+	// the DELE commands and before QUIT). The crash tests block in it and kill the process.
+	testHook func(step string)
 
 	mu sync.Mutex // held for a whole poll; guards everything below
 	// inbox is the local Inbox, set once the local folders exist.
@@ -53,17 +57,12 @@ type Engine struct {
 	skip         map[string]bool // UIDLs not to fetch again in this session (too large)
 }
 
-// testHook, when set, is called at each step of the durable order: "after-retr",
-// "after-store", "after-index", "after-uidl" (once per batch) and "after-dele" (once, after
-// the DELE commands and before QUIT). The crash tests block in it and kill the process.
-var testHook func(step string)
-
 // testDialContext, when set, replaces TCP dialing (tests map mail.test to a loopback address).
 var testDialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 
-func hook(step string) {
-	if testHook != nil {
-		testHook(step)
+func (e *Engine) hook(step string) {
+	if e.testHook != nil {
+		e.testHook(step)
 	}
 }
 

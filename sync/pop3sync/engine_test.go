@@ -90,7 +90,7 @@ func TestDeleteOnlyDurableCopies(t *testing.T) {
 
 	// Whenever a DELE has been sent, its message must be stored, indexed and recorded.
 	checked := 0
-	testHook = func(step string) {
+	h.eng.testHook = func(step string) {
 		if step != "after-dele" {
 			return
 		}
@@ -115,9 +115,8 @@ func TestDeleteOnlyDurableCopies(t *testing.T) {
 			checked++
 		}
 	}
-	t.Cleanup(func() { testHook = nil })
 	h.mustSync()
-	testHook = nil
+	h.eng.testHook = nil
 	if checked != len(msgs) {
 		t.Fatalf("checked %d DELEs", checked)
 	}

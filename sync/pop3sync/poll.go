@@ -395,7 +395,7 @@ func (e *Engine) put(ctx context.Context, b batch) error {
 	if len(b.items) == 0 {
 		return nil
 	}
-	hook("after-retr")
+	e.hook("after-retr")
 	bodies := make([]localcache.Body, len(b.items))
 	for i, f := range b.items {
 		bodies[i] = localcache.Body{Account: e.acc.Name, Origin: "pop3:" + f.msg.uidl, Folder: e.inbox.Name, Raw: f.raw, Key: f.key}
@@ -406,7 +406,7 @@ func (e *Engine) put(ctx context.Context, b batch) error {
 	for i := range b.items {
 		b.items[i].raw = nil // durable now; the index needs only the entry (less memory in flight)
 	}
-	hook("after-store")
+	e.hook("after-store")
 	return nil
 }
 
@@ -446,12 +446,12 @@ func (e *Engine) index(ctx context.Context, items []fetched, known map[string]lo
 	if err != nil {
 		return nil, err
 	}
-	hook("after-index")
+	e.hook("after-index")
 	now := time.Now()
 	if err := e.deps.Cache.SaveUIDLs(ctx, e.acc.Name, records, now); err != nil {
 		return nil, err
 	}
-	hook("after-uidl")
+	e.hook("after-uidl")
 	for _, id := range records {
 		known[id] = localcache.UIDLRecord{UIDL: id, DownloadedAt: now}
 	}
@@ -567,7 +567,7 @@ func (e *Engine) deleteAndQuit(ctx context.Context, s *session, msgs []serverMsg
 		deleted, deletedNum = append(deleted, marked[n]), append(deletedNum, n)
 	}
 	if len(nums) > 0 {
-		hook("after-dele")
+		e.hook("after-dele")
 	}
 	if err := s.c.Quit(ctx); err != nil {
 		return fmt.Errorf("deletions not confirmed: %w", err)
