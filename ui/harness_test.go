@@ -146,6 +146,7 @@ type harnessOpts struct {
 	accounts      []string
 	cacheDir      string
 	markReadDelay time.Duration
+	sentBanner    time.Duration
 	noSender      bool
 	startDemo     func(context.Context) error
 	icon          []byte
@@ -193,7 +194,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		accounts.Options{ConfigPath: o.configPath})
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	deps := Deps{Manager: h.mgr, Cache: cache, Version: "0.1.0-test", MarkReadDelay: o.markReadDelay,
+	deps := Deps{Manager: h.mgr, Cache: cache, Version: "0.1.0-test", MarkReadDelay: o.markReadDelay, SentBannerTime: o.sentBanner,
 		StartDemo: o.startDemo, Icon: o.icon, SettingsFile: o.settingsFile}
 	if deps.MarkReadDelay == 0 {
 		deps.MarkReadDelay = -1 // tests that want it set it
