@@ -1,7 +1,9 @@
 package testkit
 
 import (
+	"context"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -108,5 +110,38 @@ func TestFilesContaining(t *testing.T) {
 	hits, files, err := FilesContaining(dir, "other", "pw-canary")
 	if err != nil || files != 2 || len(hits) != 1 || filepath.Base(hits[0]) != "b" {
 		t.Fatalf("FilesContaining = %v, %d, %v", hits, files, err)
+	}
+}
+
+func TestLoopbackDialer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	dial := LoopbackDialer(map[string]string{"mail.test": "127.0.0.1"})
+	ctx := context.Background()
+	for _, host := range []string{"mail.test", "127.0.0.1"} {
+		c, err := dial(ctx, "tcp", net.JoinHostPort(host, port))
+		if err != nil {
+			t.Fatalf("dial %s: %v", host, err)
+		}
+		c.Close()
+	}
+	for _, host := range []string{"example.org", "192.0.2.1"} {
+		if c, err := dial(ctx, "tcp", net.JoinHostPort(host, port)); err == nil {
+			c.Close()
+			t.Fatalf("dial %s: not refused", host)
+		}
 	}
 }

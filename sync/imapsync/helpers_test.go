@@ -3,7 +3,6 @@ package imapsync
 import (
 	"context"
 	"fmt"
-	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,14 +32,7 @@ func testAccount(d *testbed.Dovecot, user string) types.Account {
 // polling within a second.
 func testOptions(d *testbed.Dovecot) *options {
 	o := defaultOptions()
-	o.dialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		_, port, err := net.SplitHostPort(addr)
-		if err != nil {
-			return nil, err
-		}
-		var nd net.Dialer
-		return nd.DialContext(ctx, network, net.JoinHostPort(d.Host, port))
-	}
+	o.dialContext = testkit.LoopbackDialer(map[string]string{d.ServerName: d.Host})
 	o.ioTimeout = 10 * time.Second
 	o.cmdTimeout = 30 * time.Second
 	o.pollInterval = 300 * time.Millisecond

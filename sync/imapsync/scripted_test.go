@@ -2,7 +2,6 @@ package imapsync
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"net"
 	"strings"
@@ -162,10 +161,7 @@ func engineOnFake(t *testing.T, port int, ioTimeout, cmdTimeout time.Duration, e
 	o := defaultOptions()
 	o.ioTimeout, o.cmdTimeout = ioTimeout, cmdTimeout
 	o.minRate = 1 << 20
-	o.dialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, network, net.JoinHostPort("127.0.0.2", fmt.Sprint(port)))
-	}
+	o.dialContext = testkit.LoopbackDialer(map[string]string{"mail.test": "127.0.0.2"})
 	e := newEngine(types.EngineDeps{Account: acc, Cache: cache, Emit: emit,
 		Password: func() (string, error) { return "pw", nil }}, o)
 	return e, cache

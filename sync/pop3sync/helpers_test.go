@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -19,23 +17,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testDialContext = loopbackDial
+	// mail.test is the Dovecot testbed on 127.0.0.1, fake.mail.test a fake server on 127.0.0.2.
+	testDialContext = testkit.LoopbackDialer(map[string]string{"mail.test": "127.0.0.1", "fake.mail.test": "127.0.0.2"})
 	os.Exit(m.Run())
-}
-
-// loopbackDial maps the test names to loopback addresses and refuses every other name:
-// mail.test is the Dovecot testbed on 127.0.0.1, fake.mail.test a fake server on 127.0.0.2.
-func loopbackDial(ctx context.Context, network, addr string) (net.Conn, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, err
-	}
-	ip := map[string]string{"mail.test": "127.0.0.1", "fake.mail.test": "127.0.0.2"}[host]
-	if ip == "" {
-		return nil, fmt.Errorf("test dialer: refusing %q", addr)
-	}
-	var d net.Dialer
-	return d.DialContext(ctx, network, net.JoinHostPort(ip, port))
 }
 
 func newMail(evs []types.Event) []localcache.Message {

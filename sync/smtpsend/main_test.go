@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"sync"
 	"testing"
@@ -42,7 +41,8 @@ var users = []testbed.User{
 }
 
 func TestMain(m *testing.M) {
-	dialContext = testDial
+	// mail.test is the fake servers' 127.0.0.2; the real servers are dialed at 127.0.0.1.
+	dialContext = testkit.LoopbackDialer(map[string]string{"mail.test": "127.0.0.2"})
 	code := m.Run()
 	if fixture.p != nil {
 		if err := fixture.p.Stop(); err != nil {
@@ -55,24 +55,6 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
-}
-
-// testDial keeps every connection on loopback: the name mail.test is the fake servers' 127.0.0.2,
-// loopback literals (the real servers on 127.0.0.1) are dialed as they are, anything else fails.
-func testDial(ctx context.Context, network, addr string) (net.Conn, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, err
-	}
-	switch ip := net.ParseIP(host); {
-	case host == "mail.test":
-		host = "127.0.0.2"
-	case ip != nil && ip.IsLoopback():
-	default:
-		return nil, fmt.Errorf("test dialer: %q is not a loopback address", addr)
-	}
-	var d net.Dialer
-	return d.DialContext(ctx, network, net.JoinHostPort(host, port))
 }
 
 // servers returns the shared Dovecot and Postfix, starting them on first use. It skips the test
