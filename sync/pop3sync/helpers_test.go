@@ -68,6 +68,7 @@ func newHarness(t testing.TB, cache *localcache.Cache, acc types.Account, passwo
 		Password: func() (string, error) { return password, nil },
 		Emit:     h.ev.Emit,
 	})
+	h.eng.batchMessages = testBatch
 	return h
 }
 

@@ -249,7 +249,7 @@ func (e *Engine) download(ctx context.Context, s *session, msgs []serverMsg, kno
 	}
 	var broken bool // fetch stage only: the session failed, fetch no more
 	stop := make(chan struct{})
-	fetched := pipeline.Stage(stop, splitBatches(todo), func(ms []serverMsg) (batch, error) {
+	fetched := pipeline.Stage(stop, e.splitBatches(todo), func(ms []serverMsg) (batch, error) {
 		if broken {
 			return batch{}, errSessionBroken
 		}
@@ -284,14 +284,14 @@ func (e *Engine) download(ctx context.Context, s *session, msgs []serverMsg, kno
 // batch's own error is what the poll reports.
 var errSessionBroken = errors.New("pop3: session broken")
 
-// splitBatches cuts todo into batches of at most batchMessages messages or batchBytes bytes (by
-// LIST sizes).
-func splitBatches(todo []serverMsg) [][]serverMsg {
+// splitBatches cuts todo into batches of at most e.batchMessages messages or e.batchBytes bytes
+// (by LIST sizes).
+func (e *Engine) splitBatches(todo []serverMsg) [][]serverMsg {
 	var out [][]serverMsg
 	var size int64
 	start := 0
 	for i, m := range todo {
-		if i > start && (i-start >= batchMessages || size+m.size > batchBytes) {
+		if i > start && (i-start >= e.batchMessages || size+m.size > e.batchBytes) {
 			out = append(out, todo[start:i])
 			start, size = i, 0
 		}
