@@ -1,5 +1,5 @@
-// Package testkit holds the fakes that tests of several packages share: a password store,
-// an event recorder and a check for secrets written to disk. Its subfolders are the test rigs
+// Package testkit holds the fakes that tests of several packages share: a password store, an
+// event recorder, a check for secrets written to disk and a dialer that stays on loopback. Its subfolders are the test rigs
 // (testbed: a private Dovecot and Postfix; fakenet and pop3test: scripted fake servers).
 //
 // Only tests and benchmarks import testkit and its subfolders; nothing in the shipped program
