@@ -195,7 +195,7 @@ func TestAddUpdateRemoveAccount(t *testing.T) {
 	if cfg, _ := LoadConfig(path); len(cfg.Accounts) != 0 {
 		t.Fatalf("config still lists %+v", cfg.Accounts)
 	}
-	assertNoCanary(t, dir, "pw-canary")
+	testkit.NoFileContains(t, dir, "pw-canary")
 }
 
 func TestAddAccountWithoutKeyringKeepsPasswordInMemory(t *testing.T) {
@@ -219,19 +219,7 @@ func TestAddAccountWithoutKeyringKeepsPasswordInMemory(t *testing.T) {
 	if pw, err := m.Password("work"); err != nil || pw != "pw-canary-mem" {
 		t.Fatalf("password in memory = %q, %v", pw, err)
 	}
-	assertNoCanary(t, dir, "pw-canary")
-}
-
-// assertNoCanary fails when any file under dir contains the canary.
-func assertNoCanary(t *testing.T, dir, canary string) {
-	t.Helper()
-	hits, _, err := testkit.FilesContaining(dir, canary)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range hits {
-		t.Errorf("%s contains the password", p)
-	}
+	testkit.NoFileContains(t, dir, "pw-canary")
 }
 
 func TestDiagnose(t *testing.T) {

@@ -44,14 +44,7 @@ func TestAccountAddWithoutKeyringKeepsPasswordOffDisk(t *testing.T) {
 	if code, _, errOut := run(t, profile, "", "folders"); code != 0 {
 		t.Fatalf("folders: %s", errOut)
 	}
-	hits, files, err := testkit.FilesContaining(profile, canary)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range hits {
-		t.Errorf("password found in %s", p)
-	}
-	if files < 3 {
+	if files := testkit.NoFileContains(t, profile, canary); files < 3 {
 		t.Fatalf("only %d files written; expected config, index, store and log", files)
 	}
 	code, out, _ = run(t, profile, "", "account", "list", "--json")

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"testing"
 )
 
 // FilesContaining walks root and returns the files holding any of the secrets, and how many
@@ -29,4 +30,19 @@ func FilesContaining(root string, secrets ...string) (hits []string, files int, 
 		return nil
 	})
 	return hits, files, err
+}
+
+// NoFileContains fails the test for every file under root holding one of the secrets (and at
+// once when root cannot be read); it returns how many files there were, for a test to check
+// that something was written at all.
+func NoFileContains(t testing.TB, root string, secrets ...string) (files int) {
+	t.Helper()
+	hits, files, err := FilesContaining(root, secrets...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range hits {
+		t.Errorf("%s holds a secret", p)
+	}
+	return files
 }

@@ -111,6 +111,9 @@ func TestFilesContaining(t *testing.T) {
 	if err != nil || files != 2 || len(hits) != 1 || filepath.Base(hits[0]) != "b" {
 		t.Fatalf("FilesContaining = %v, %d, %v", hits, files, err)
 	}
+	if n := NoFileContains(t, dir, "not-there"); n != 2 {
+		t.Fatalf("NoFileContains read %d files, want 2", n)
+	}
 }
 
 func TestLoopbackDialer(t *testing.T) {
