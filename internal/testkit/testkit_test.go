@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"postbode/internal/acceptloop"
 	"postbode/types"
 )
 
@@ -121,16 +122,9 @@ func TestLoopbackDialer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	loop := acceptloop.New(ln, func(net.Conn) {}) // hang up at once
+	loop.Start()
+	defer loop.Close()
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	dial := LoopbackDialer(map[string]string{"mail.test": "127.0.0.1"})
 	ctx := context.Background()
