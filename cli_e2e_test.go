@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"postbode/internal/testbed"
+	"postbode/internal/testkit/testbed"
 )
 
 // runCLI runs the fully wired program in-process, as the binary would.

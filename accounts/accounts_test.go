@@ -12,6 +12,7 @@ import (
 
 	"github.com/zalando/go-keyring"
 
+	"postbode/internal/testkit"
 	"postbode/localcache"
 	"postbode/types"
 )
@@ -116,10 +117,6 @@ func (f *fakeEngine) Run(ctx context.Context) error {
 func (f *fakeEngine) SyncOnce(ctx context.Context) error { return nil }
 func (f *fakeEngine) Wake()                              { f.wakes.Add(1) }
 
-type mapSecrets map[string]string
-
-func (m mapSecrets) Get(a string) (string, error) { return m[a], nil }
-
 func newTestManager(t *testing.T, engines map[string]*fakeEngine) (*Manager, *localcache.Cache) {
 	t.Helper()
 	return managerWith(t, types.Backend{New: func(d types.EngineDeps) types.Engine { return engines[d.Account.Name] }})
@@ -139,7 +136,7 @@ func managerWith(t *testing.T, backend types.Backend, opt ...Options) (*Manager,
 	cfg.Add(sampleAccount("pop", types.POP3))
 	imap := backend
 	imap.KeepsMailOnServer = true // as the IMAP engine declares
-	return NewManager(cfg, cache, mapSecrets{}, map[types.Protocol]types.Backend{types.IMAP: imap, types.POP3: backend}, opt...), cache
+	return NewManager(cfg, cache, testkit.NewSecrets(ErrNoPassword, nil), map[types.Protocol]types.Backend{types.IMAP: imap, types.POP3: backend}, opt...), cache
 }
 
 func TestRequestsAreLocalFirstAndQueuedOnlyForIMAP(t *testing.T) {

@@ -5,13 +5,14 @@ import (
 	"errors"
 	"testing"
 
+	"postbode/internal/testkit"
 	"postbode/types"
 )
 
 func TestManagerDiscoverAndTestOutgoingUseOptions(t *testing.T) {
 	var asked string
 	out := errors.New("535 no")
-	m := NewManager(&Config{}, nil, mapSecrets{}, nil, Options{
+	m := NewManager(&Config{}, nil, testkit.NewSecrets(ErrNoPassword, nil), nil, Options{
 		Discover: func(ctx context.Context, email string) ([]DiscoveryResult, error) {
 			asked = email
 			return []DiscoveryResult{{Source: "ISPDB", Incoming: []DiscoveredServer{{Protocol: types.IMAP, Server: types.Server{Host: "imap.example.org"}}}}}, nil
@@ -37,7 +38,7 @@ func TestManagerDiscoverAndTestOutgoingUseOptions(t *testing.T) {
 }
 
 func TestManagerWithoutOutgoingTest(t *testing.T) {
-	m := NewManager(&Config{}, nil, mapSecrets{}, nil)
+	m := NewManager(&Config{}, nil, testkit.NewSecrets(ErrNoPassword, nil), nil)
 	if m.CanTestOutgoing() {
 		t.Fatal("CanTestOutgoing = true without a test")
 	}

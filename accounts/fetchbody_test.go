@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"postbode/internal/testkit"
 	"postbode/localcache"
 	"postbode/mailfmt"
 	"postbode/types"
@@ -32,7 +33,7 @@ func TestFetchBodyReachesTheAccountsEngine(t *testing.T) {
 	cfg.Add(sampleAccount("imap", types.IMAP))
 	cfg.Add(sampleAccount("pop", types.POP3))
 	imap := &fetchingEngine{}
-	m := NewManager(cfg, cache, mapSecrets{}, map[types.Protocol]types.Backend{
+	m := NewManager(cfg, cache, testkit.NewSecrets(ErrNoPassword, nil), map[types.Protocol]types.Backend{
 		types.IMAP: {New: func(types.EngineDeps) types.Engine { return imap }},
 		types.POP3: {New: func(types.EngineDeps) types.Engine { return &fakeEngine{} }},
 	})
@@ -83,7 +84,7 @@ func TestSendingASavedDraftRemovesItFromDrafts(t *testing.T) {
 	cfg := &Config{}
 	cfg.Add(sampleAccount("pop", types.POP3))
 	out := &queueSender{}
-	m := NewManager(cfg, cache, mapSecrets{}, map[types.Protocol]types.Backend{types.POP3: {New: func(types.EngineDeps) types.Engine { return &fakeEngine{} }}},
+	m := NewManager(cfg, cache, testkit.NewSecrets(ErrNoPassword, nil), map[types.Protocol]types.Backend{types.POP3: {New: func(types.EngineDeps) types.Engine { return &fakeEngine{} }}},
 		Options{Sender: func(*Manager) Sender { return out }})
 	ctx := context.Background()
 	draft := mailfmt.Draft{To: []mailfmt.Address{{Email: "bob@example.org"}}, Subject: "Plan", Text: "soon"}

@@ -4,17 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/zalando/go-keyring"
 
+	"postbode/internal/testkit"
 	"postbode/localcache"
 	"postbode/sync/transport"
 	"postbode/types"
@@ -196,7 +195,7 @@ func TestAddUpdateRemoveAccount(t *testing.T) {
 	if cfg, _ := LoadConfig(path); len(cfg.Accounts) != 0 {
 		t.Fatalf("config still lists %+v", cfg.Accounts)
 	}
-	assertNoCanary(t, dir, "pw-canary")
+	testkit.NoFileContains(t, dir, "pw-canary")
 }
 
 func TestAddAccountWithoutKeyringKeepsPasswordInMemory(t *testing.T) {
@@ -220,28 +219,7 @@ func TestAddAccountWithoutKeyringKeepsPasswordInMemory(t *testing.T) {
 	if pw, err := m.Secret(context.Background(), "work"); err != nil || pw != "pw-canary-mem" {
 		t.Fatalf("password in memory = %q, %v", pw, err)
 	}
-	assertNoCanary(t, dir, "pw-canary")
-}
-
-// assertNoCanary fails when any file under dir contains the canary.
-func assertNoCanary(t *testing.T, dir, canary string) {
-	t.Helper()
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		if strings.Contains(string(data), canary) {
-			t.Errorf("%s contains the password", p)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	testkit.NoFileContains(t, dir, "pw-canary")
 }
 
 func TestDiagnose(t *testing.T) {

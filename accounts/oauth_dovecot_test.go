@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,7 +16,8 @@ import (
 
 	"postbode/accounts"
 	"postbode/accounts/oauth"
-	"postbode/internal/testbed"
+	"postbode/internal/testkit"
+	"postbode/internal/testkit/testbed"
 	"postbode/localcache"
 	"postbode/mailfmt"
 	"postbode/sync/imapsync"
@@ -38,8 +37,9 @@ type oauthRig struct {
 	cache   *localcache.Cache
 	profile string
 
+	events *testkit.Events
+
 	mu     sync.Mutex
-	events []types.Event
 	tokens []string // every token the test saw, for the canary
 }
 
@@ -77,13 +77,7 @@ func startOAuthRig(t *testing.T, accessTTL time.Duration) *oauthRig {
 			return smtpsend.NewOutbox(r.cache, m, m.LoginSecrets())
 		},
 	})
-	go func() {
-		for ev := range r.m.Events() {
-			r.mu.Lock()
-			r.events = append(r.events, ev)
-			r.mu.Unlock()
-		}
-	}()
+	r.events = testkit.Collect(r.m.Events())
 	return r
 }
 
@@ -146,10 +140,8 @@ func (r *oauthRig) account(name string, kind types.Protocol, mech string) types.
 
 // count is how many events of the account match.
 func (r *oauthRig) count(account string, match func(types.Event) bool) int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	n := 0
-	for _, ev := range r.events {
+	for _, ev := range r.events.All() {
 		if ev.AccountName() == account && match(ev) {
 			n++
 		}
@@ -218,31 +210,15 @@ func (r *oauthRig) canary() {
 	r.t.Helper()
 	r.mu.Lock()
 	tokens := append([]string(nil), r.tokens...)
-	var texts []string
-	for _, ev := range r.events {
-		texts = append(texts, fmt.Sprintf("%+v", ev))
-	}
 	r.mu.Unlock()
-	files := 0
-	err := filepath.WalkDir(r.profile, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		files++
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		texts = append(texts, string(data))
-		return nil
-	})
-	if err != nil || files == 0 {
-		r.t.Fatalf("profile walk: %d files, %v", files, err)
+	if testkit.NoFileContains(r.t, r.profile, tokens...) == 0 {
+		r.t.Fatal("the profile has no files")
 	}
-	for _, tok := range tokens {
-		for _, text := range texts {
-			if tok != "" && strings.Contains(text, tok) {
-				r.t.Fatalf("a token is in the profile or an event: %.80q", text)
+	for _, ev := range r.events.All() {
+		text := fmt.Sprintf("%+v", ev)
+		for _, tok := range tokens {
+			if strings.Contains(text, tok) {
+				r.t.Fatalf("a token is in an event: %.80q", text)
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"postbode/internal/testkit"
 	"postbode/types"
 )
 
@@ -66,39 +67,8 @@ func (e *scriptEngine) counts() (runs, wakes, cancelled int) {
 	return e.runs, e.wakes, e.cancelled
 }
 
-// eventLog keeps every event of a Manager (it is the UI's pump in these tests).
-type eventLog struct {
-	mu  sync.Mutex
-	evs []types.Event
-}
-
-func drainEvents(m *Manager) *eventLog {
-	l := &eventLog{}
-	go func() {
-		for ev := range m.Events() {
-			l.mu.Lock()
-			l.evs = append(l.evs, ev)
-			l.mu.Unlock()
-		}
-	}()
-	return l
-}
-
-// count is how many times account entered state.
-func (l *eventLog) count(account string, state types.State) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, ev := range l.evs {
-		if cs, ok := ev.(types.ConnState); ok && cs.Account == account && cs.State == state {
-			n++
-		}
-	}
-	return n
-}
-
 // newScriptManager runs one scripted engine per account ("imap" and "pop") with opt.
-func newScriptManager(t *testing.T, opt Options, scripts map[string][]step) (*Manager, map[string]*scriptEngine, *eventLog) {
+func newScriptManager(t *testing.T, opt Options, scripts map[string][]step) (*Manager, map[string]*scriptEngine, *testkit.Events) {
 	t.Helper()
 	engines := map[string]*scriptEngine{}
 	var mu sync.Mutex
@@ -113,7 +83,7 @@ func newScriptManager(t *testing.T, opt Options, scripts map[string][]step) (*Ma
 		return e
 	}}
 	m, _ := managerWith(t, backend, opt)
-	log := drainEvents(m)
+	log := testkit.Collect(m.Events()) // stands in for the UI's pump
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(func() { cancel(); m.Wait() })
 	m.Start(ctx)
@@ -140,7 +110,7 @@ func TestRetryCutsReconnectWaitShort(t *testing.T) {
 	e := engines["imap"]
 	ctx := context.Background()
 	for i, req := range []types.CheckNow{{Account: "imap"}, {}, {Account: "imap"}} {
-		waitFor(t, "the engine to fail and wait", func() bool { return log.count("imap", types.StateError) == i+1 })
+		waitFor(t, "the engine to fail and wait", func() bool { return log.Count("imap", types.StateError) == i+1 })
 		if runs, _, _ := e.counts(); runs != i+1 {
 			t.Fatalf("before request %d the engine ran %d times", i, runs)
 		}
@@ -151,7 +121,7 @@ func TestRetryCutsReconnectWaitShort(t *testing.T) {
 		waitFor(t, "the engine to run again", func() bool { runs, _, _ := e.counts(); return runs == i+2 })
 		t.Logf("%+v restarted the engine after %v", req, time.Since(start))
 	}
-	waitFor(t, "the engine to be online", func() bool { return log.count("imap", types.StateOnline) == 1 })
+	waitFor(t, "the engine to be online", func() bool { return log.Count("imap", types.StateOnline) == 1 })
 	// Once connected, a check only wakes the engine: it is not restarted.
 	if err := m.Do(ctx, types.CheckNow{Account: "imap"}); err != nil {
 		t.Fatal(err)
@@ -252,11 +222,11 @@ func TestNetworkChangeRestartsWaitingEngines(t *testing.T) {
 		t.Fatal("the Manager does not watch the network")
 	}
 	waitFor(t, "both engines to wait", func() bool {
-		return log.count("imap", types.StateError) == 1 && log.count("pop", types.StateError) == 1
+		return log.Count("imap", types.StateError) == 1 && log.Count("pop", types.StateError) == 1
 	})
 	changed()
 	waitFor(t, "both engines online", func() bool {
-		return log.count("imap", types.StateOnline) == 1 && log.count("pop", types.StateOnline) == 1
+		return log.Count("imap", types.StateOnline) == 1 && log.Count("pop", types.StateOnline) == 1
 	})
 	for name, e := range engines {
 		if runs, _, _ := e.counts(); runs != 2 {

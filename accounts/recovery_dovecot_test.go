@@ -3,38 +3,16 @@ package accounts_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"postbode/accounts"
-	"postbode/internal/testbed"
+	"postbode/internal/testkit"
+	"postbode/internal/testkit/testbed"
 	"postbode/localcache"
 	"postbode/sync/imapsync"
 	"postbode/types"
 )
-
-type onePassword string
-
-func (p onePassword) Get(string) (string, error) { return string(p), nil }
-
-// connLog keeps the connection states the Manager reported for the account.
-type connLog struct {
-	mu     sync.Mutex
-	states []types.ConnState
-}
-
-func (l *connLog) count(state types.State) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, cs := range l.states {
-		if cs.State == state {
-			n++
-		}
-	}
-	return n
-}
 
 func until(t *testing.T, timeout time.Duration, what string, cond func() bool) time.Duration {
 	t.Helper()
@@ -54,7 +32,7 @@ type recoveryRig struct {
 	d     *testbed.Dovecot
 	m     *accounts.Manager
 	cache *localcache.Cache
-	log   *connLog
+	log   *testkit.Events
 	inbox int64
 }
 
@@ -71,22 +49,14 @@ func startRecoveryRig(t *testing.T, opt accounts.Options) *recoveryRig {
 	acc := types.Account{Name: "alice", Kind: types.IMAP, Email: "alice@mail.test",
 		Incoming: types.Server{Host: d.Host, Port: d.IMAPSPort, Security: types.SecurityTLS,
 			User: "alice", CAFile: d.CAFile}}
-	m := accounts.NewManager(&accounts.Config{Accounts: []types.Account{acc}}, cache,
-		onePassword(d.Password("alice")), map[types.Protocol]types.Backend{types.IMAP: imapsync.Backend}, opt)
-	r := &recoveryRig{d: d, m: m, cache: cache, log: &connLog{}}
-	go func() {
-		for ev := range m.Events() {
-			if cs, ok := ev.(types.ConnState); ok {
-				r.log.mu.Lock()
-				r.log.states = append(r.log.states, cs)
-				r.log.mu.Unlock()
-			}
-		}
-	}()
+	pw := testkit.NewSecrets(accounts.ErrNoPassword, map[string]string{"alice": d.Password("alice")})
+	m := accounts.NewManager(&accounts.Config{Accounts: []types.Account{acc}}, cache, pw,
+		map[types.Protocol]types.Backend{types.IMAP: imapsync.Backend}, opt)
+	r := &recoveryRig{d: d, m: m, cache: cache, log: testkit.Collect(m.Events())}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(func() { cancel(); m.Wait() })
 	m.Start(ctx)
-	until(t, 60*time.Second, "first sync", func() bool { return r.log.count(types.StateOnline) == 1 })
+	until(t, 60*time.Second, "first sync", func() bool { return r.log.Count("alice", types.StateOnline) == 1 })
 	inbox, err := cache.FolderByRole(ctx, "alice", localcache.RoleInbox)
 	if err != nil {
 		t.Fatal(err)
@@ -99,12 +69,12 @@ func startRecoveryRig(t *testing.T, opt accounts.Options) *recoveryRig {
 // brings the server back; it returns the new message's subject.
 func (r *recoveryRig) outage(t *testing.T, down time.Duration) string {
 	t.Helper()
-	errorsBefore := r.log.count(types.StateError)
+	errorsBefore := r.log.Count("alice", types.StateError)
 	if err := r.d.Halt(); err != nil {
 		t.Fatal(err)
 	}
 	until(t, 30*time.Second, "the engine to report the outage", func() bool {
-		return r.log.count(types.StateError) > errorsBefore
+		return r.log.Count("alice", types.StateError) > errorsBefore
 	})
 	subject := fmt.Sprintf("Delivered during the outage %d", time.Now().UnixNano())
 	msg := fmt.Sprintf("From: bob@mail.test\r\nTo: alice@mail.test\r\nSubject: %s\r\nDate: %s\r\n"+
@@ -138,13 +108,13 @@ func TestRetryRecoversFromServerOutage(t *testing.T) {
 	r := startRecoveryRig(t, accounts.Options{MinBackoff: time.Minute, MaxBackoff: time.Minute,
 		WatchNetwork: func(ctx context.Context, _ func()) { <-ctx.Done() }})
 	subject := r.outage(t, 0)
-	onlineBefore := r.log.count(types.StateOnline)
+	onlineBefore := r.log.Count("alice", types.StateOnline)
 	start := time.Now()
 	if err := r.m.Do(context.Background(), types.CheckNow{Account: "alice"}); err != nil {
 		t.Fatal(err)
 	}
 	online := until(t, 5*time.Second, "online again after Retry", func() bool {
-		return r.log.count(types.StateOnline) > onlineBefore
+		return r.log.Count("alice", types.StateOnline) > onlineBefore
 	})
 	until(t, 5*time.Second-online, "the mail delivered during the outage in the cache", func() bool {
 		return r.cached(t, subject)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"postbode/internal/testkit"
 	"postbode/localcache"
 	"postbode/types"
 )
@@ -44,7 +45,7 @@ func TestEventsAreRedacted(t *testing.T) {
 		t.Fatal(err)
 	}
 	backend := types.Backend{New: func(d types.EngineDeps) types.Engine { return &leakyEngine{deps: d, cause: cause} }}
-	m := NewManager(cfg, cache, mapSecrets{"leaky": pw}, map[types.Protocol]types.Backend{types.IMAP: backend})
+	m := NewManager(cfg, cache, testkit.NewSecrets(ErrNoPassword, map[string]string{"leaky": pw}), map[types.Protocol]types.Backend{types.IMAP: backend})
 	ctx, cancel := context.WithCancel(context.Background())
 	m.Start(ctx)
 	defer func() {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"postbode/accounts"
+	"postbode/internal/testkit"
 	"postbode/localcache"
 )
 
@@ -45,22 +44,7 @@ func TestAccountAddWithoutKeyringKeepsPasswordOffDisk(t *testing.T) {
 	if code, _, errOut := run(t, profile, "", "folders"); code != 0 {
 		t.Fatalf("folders: %s", errOut)
 	}
-	files := 0
-	filepath.WalkDir(profile, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		files++
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if bytes.Contains(data, []byte(canary)) {
-			t.Errorf("password found in %s", path)
-		}
-		return nil
-	})
-	if files < 3 {
+	if files := testkit.NoFileContains(t, profile, canary); files < 3 {
 		t.Fatalf("only %d files written; expected config, index, store and log", files)
 	}
 	code, out, _ = run(t, profile, "", "account", "list", "--json")

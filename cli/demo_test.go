@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"postbode/accounts"
+	"postbode/internal/testkit"
 	"postbode/sync/transport"
 	"postbode/types"
 )
@@ -80,27 +80,7 @@ func TestDemoRunsTheGUIOnATemporaryProfile(t *testing.T) {
 			t.Fatal(err)
 		}
 		env.Log.Info("demo window opened")
-		files := 0
-		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			files++
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			for _, pw := range passwords {
-				if bytes.Contains(data, []byte(pw)) {
-					t.Errorf("a demo password is written in %s", path)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if files < 4 {
+		if files := testkit.NoFileContains(t, root, passwords...); files < 4 {
 			t.Errorf("only %d files in the demo profile; expected accounts, CA, cache and log", files)
 		}
 		return nil

@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"postbode/accounts"
-	"postbode/internal/testbed"
+	"postbode/internal/testkit/testbed"
 )
 
 // browserWriter is the terminal of `account add --oauth`: it keeps what the command prints and

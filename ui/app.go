@@ -40,6 +40,8 @@ type Deps struct {
 	// MarkReadDelay is how long a message stays open before it is marked read: 0 means one
 	// second, a negative value never marks read on opening.
 	MarkReadDelay time.Duration
+	// SentBannerTime is how long "Message sent" stays in the main window: 0 means five seconds.
+	SentBannerTime time.Duration
 
 	// SettingsFile keeps the window's choices and state (theme, splits, last folder) for this
 	// profile; "" keeps them for the session only.

@@ -213,9 +213,7 @@ func TestComposerStaysInsideTheWindow(t *testing.T) {
 
 // TestSentMessagesAreAnnounced: a Sent event shows a quiet banner that goes away by itself.
 func TestSentMessagesAreAnnounced(t *testing.T) {
-	sentBannerTime = 100 * time.Millisecond
-	defer func() { sentBannerTime = 5 * time.Second }()
-	h := newHarness(t, harnessOpts{})
+	h := newHarness(t, harnessOpts{sentBanner: 100 * time.Millisecond})
 	h.u.apply(Batch{Events: []types.Event{types.Sent{Account: "work", Subject: "Lunch"}}})
 	if got := h.u.banners.texts(); len(got) != 1 || got[0] != "Message sent: Lunch" {
 		t.Fatalf("banners %q", got)

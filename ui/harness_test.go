@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"postbode/accounts"
+	"postbode/internal/testkit"
 	"postbode/localcache"
 	"postbode/types"
 )
@@ -106,10 +107,6 @@ func (e *testEngine) FetchBody(ctx context.Context, id int64) error {
 	return c.LinkBodies(ctx, []localcache.BodyLink{{MessageID: id, Key: keys[0], Text: "fetched"}})
 }
 
-type mapSecrets map[string]string
-
-func (m mapSecrets) Get(a string) (string, error) { return m[a], nil }
-
 // testSender records what the composer sends.
 type testSender struct {
 	mu     sync.Mutex
@@ -149,6 +146,7 @@ type harnessOpts struct {
 	accounts      []string
 	cacheDir      string
 	markReadDelay time.Duration
+	sentBanner    time.Duration
 	noSender      bool
 	startDemo     func(context.Context) error
 	icon          []byte
@@ -192,11 +190,11 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		h.engines[d.Account.Name] = e
 		return e
 	}, KeepsMailOnServer: true}
-	h.mgr = accounts.NewManager(cfg, cache, mapSecrets{}, map[types.Protocol]types.Backend{types.IMAP: backend},
+	h.mgr = accounts.NewManager(cfg, cache, testkit.NewSecrets(accounts.ErrNoPassword, nil), map[types.Protocol]types.Backend{types.IMAP: backend},
 		accounts.Options{ConfigPath: o.configPath})
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	deps := Deps{Manager: h.mgr, Cache: cache, Version: "0.1.0-test", MarkReadDelay: o.markReadDelay,
+	deps := Deps{Manager: h.mgr, Cache: cache, Version: "0.1.0-test", MarkReadDelay: o.markReadDelay, SentBannerTime: o.sentBanner,
 		StartDemo: o.startDemo, Icon: o.icon, SettingsFile: o.settingsFile}
 	if deps.MarkReadDelay == 0 {
 		deps.MarkReadDelay = -1 // tests that want it set it

@@ -6,8 +6,8 @@ import (
 	"postbode/types"
 )
 
-// sentBannerTime is how long "Message sent" stays in the main window (shorter in tests).
-var sentBannerTime = 5 * time.Second
+// defaultSentBannerTime is how long "Message sent" stays unless Deps.SentBannerTime says otherwise.
+const defaultSentBannerTime = 5 * time.Second
 
 // showSent tells that a message left the outbox, in a banner that goes away by itself. Until this
 // arrives the message waits in the outbox; a failure arrives as an Error banner instead.
@@ -16,5 +16,9 @@ func (u *ui) showSent(e types.Sent) {
 	if s := oneLine(e.Subject); s != "" {
 		text = tr("Message sent: {{.Subject}}", map[string]any{"Subject": s})
 	}
-	u.banners.flash(bannerSuccess, e.Account, text, sentBannerTime)
+	d := u.deps.SentBannerTime
+	if d == 0 {
+		d = defaultSentBannerTime
+	}
+	u.banners.flash(bannerSuccess, e.Account, text, d)
 }

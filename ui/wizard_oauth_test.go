@@ -15,7 +15,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"postbode/accounts/oauth"
-	"postbode/internal/testbed"
+	"postbode/internal/testkit/testbed"
 	"postbode/sync/smtpsend"
 	"postbode/types"
 )
@@ -113,7 +113,7 @@ func TestWizardOAuth2SignIn(t *testing.T) {
 	if !ok || !acc.OAuth2() || acc.Auth.Provider != "testbed" {
 		t.Fatalf("account = %+v, %v", acc, ok)
 	}
-	refresh := e.store.keyring["alice@mail.test"]
+	refresh, _ := e.store.InKeyring("alice@mail.test")
 	if refresh == "" || w.token.Refresh != refresh {
 		t.Fatal("the refresh token is not what the keyring keeps")
 	}

@@ -5,12 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -27,7 +25,8 @@ import (
 	"postbode/accounts"
 	"postbode/accounts/autoconfig"
 	"postbode/accounts/oauth"
-	"postbode/internal/testbed"
+	"postbode/internal/testkit"
+	"postbode/internal/testkit/testbed"
 	"postbode/localcache"
 	"postbode/sync/imapsync"
 	"postbode/sync/pop3sync"
@@ -35,61 +34,11 @@ import (
 	"postbode/types"
 )
 
-// memStore is a password store with a pretend keyring that can be switched off.
-type memStore struct {
-	mu        sync.Mutex
-	keyring   map[string]string
-	memory    map[string]string
-	noKeyring bool
-}
-
-func newMemStore() *memStore {
-	return &memStore{keyring: map[string]string{}, memory: map[string]string{}}
-}
-
-func (s *memStore) Get(a string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if pw, ok := s.memory[a]; ok {
-		return pw, nil
-	}
-	if pw, ok := s.keyring[a]; ok {
-		return pw, nil
-	}
-	return "", accounts.ErrNoPassword
-}
-
-func (s *memStore) Set(a, pw string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.noKeyring {
-		s.memory[a] = pw
-		return fmt.Errorf("%w (no secret service in this test)", accounts.ErrNoKeyring)
-	}
-	delete(s.memory, a)
-	s.keyring[a] = pw
-	return nil
-}
-
-func (s *memStore) Remember(a, pw string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.memory[a] = pw
-}
-
-func (s *memStore) Delete(a string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.memory, a)
-	delete(s.keyring, a)
-	return nil
-}
-
 // wizardEnv is a main window over a started Manager with a profile folder of its own.
 type wizardEnv struct {
 	*harness
 	profile string
-	store   *memStore
+	store   *testkit.Secrets
 	cfgPath string
 }
 
@@ -121,18 +70,19 @@ func newWizardEnv(t *testing.T, o wizardOpts) *wizardEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cache.Close() })
-	store := newMemStore()
+	keyring := map[string]string{}
 	cfgPath := filepath.Join(profile, "config", "accounts.json")
 	cfg := &accounts.Config{}
 	for _, acc := range o.accounts {
 		if err := cfg.Add(acc); err != nil {
 			t.Fatal(err)
 		}
-		store.keyring[acc.Name] = "pw"
+		keyring[acc.Name] = "pw"
 	}
 	if err := cfg.Save(cfgPath); err != nil {
 		t.Fatal(err)
 	}
+	store := testkit.NewSecrets(accounts.ErrNoPassword, keyring)
 	mgr := accounts.NewManager(cfg, cache, store, o.backends, accounts.Options{ConfigPath: cfgPath,
 		Discover: o.discover, TestOutgoing: o.testSMTP, OAuth: o.oauth})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -283,25 +233,7 @@ func (e *wizardEnv) waitUntil(what string, d time.Duration, cond func() bool) {
 // assertNoPasswordInFiles walks the profile: the password is in no file the app wrote.
 func (e *wizardEnv) assertNoPasswordInFiles(password string) {
 	e.t.Helper()
-	n := 0
-	err := filepath.WalkDir(e.profile, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		n++
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		if strings.Contains(string(data), password) {
-			e.t.Errorf("%s contains the password", p)
-		}
-		return nil
-	})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if n < 2 {
+	if n := testkit.NoFileContains(e.t, e.profile, password); n < 2 {
 		e.t.Fatalf("only %d files in the profile: nothing was written?", n)
 	}
 }
@@ -425,7 +357,7 @@ func TestWizardIMAPEndToEnd(t *testing.T) {
 	if !ok || acc.Kind != types.IMAP || acc.Incoming.User != "alice" || acc.DisplayName != "Alice Tester" {
 		t.Fatalf("account = %+v, %v", acc, ok)
 	}
-	if pw := e.store.keyring["alice@mail.test"]; pw != canaryPW {
+	if pw, _ := e.store.InKeyring("alice@mail.test"); pw != canaryPW {
 		t.Fatal("password not in the keyring")
 	}
 	e.waitForMail("alice@mail.test", 5)
@@ -463,7 +395,7 @@ func TestWizardPOP3EndToEnd(t *testing.T) {
 		discover: autoconfigServer(t, false, fmt.Sprintf(autoconfigXML, d.IMAPSPort, d.POP3SPort, p.SubmissionsPort)),
 		testSMTP: smtpsend.Test,
 	})
-	e.store.noKeyring = true
+	e.store.KeyringDown(accounts.ErrNoKeyring)
 	w := e.fillIdentity("alice@mail.test", canaryPW)
 	w.caFile = d.CAFile
 	tapButton(t, e.harness, w.win, "Continue")

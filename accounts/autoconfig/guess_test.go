@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"postbode/internal/testbed"
+	"postbode/internal/testkit/testbed"
 	"postbode/sync/transport"
 	"postbode/types"
 )

@@ -187,7 +187,7 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 	}
 	d.popSrv = newPOP3Server(popLn, POP3User, popPW, d.drop, log)
 	d.POP3Addr = popLn.Addr().String()
-	d.goServe("pop3", func() error { d.popSrv.serve(); return nil })
+	d.goServe("pop3", d.popSrv.serve)
 
 	smtpLn, err := listen()
 	if err != nil {

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"postbode/internal/acceptloop"
 )
 
 // maildrop is the POP3 user's mail. A session locks it (RFC 1939 §8) and works on a snapshot;
@@ -97,64 +99,24 @@ type pop3Server struct {
 	user, pass string
 	drop       *maildrop
 	log        *slog.Logger
-
-	ln     net.Listener
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	conns  map[net.Conn]struct{}
-	closed bool
+	loop       *acceptloop.Loop
 }
 
 func newPOP3Server(ln net.Listener, user, pass string, drop *maildrop, log *slog.Logger) *pop3Server {
-	return &pop3Server{user: user, pass: pass, drop: drop, log: log, ln: ln, conns: map[net.Conn]struct{}{}}
+	s := &pop3Server{user: user, pass: pass, drop: drop, log: log}
+	s.loop = acceptloop.New(ln, func(c net.Conn) {
+		if err := s.handle(c); err != nil {
+			s.log.Debug("pop3 session ended", "err", err)
+		}
+	})
+	return s
 }
 
-// serve accepts connections until close; each connection's goroutine is tracked by wg.
-func (s *pop3Server) serve() {
-	for {
-		c, err := s.ln.Accept()
-		if err != nil {
-			if !errors.Is(err, net.ErrClosed) {
-				s.log.Warn("pop3 accept", "err", err)
-			}
-			return
-		}
-		s.mu.Lock()
-		if s.closed {
-			s.mu.Unlock()
-			c.Close()
-			return
-		}
-		s.conns[c] = struct{}{}
-		s.wg.Add(1)
-		s.mu.Unlock()
-		go func() {
-			defer s.wg.Done()
-			defer func() {
-				s.mu.Lock()
-				delete(s.conns, c)
-				s.mu.Unlock()
-				c.Close()
-			}()
-			if err := s.handle(c); err != nil {
-				s.log.Debug("pop3 session ended", "err", err)
-			}
-		}()
-	}
-}
+// serve accepts connections until close.
+func (s *pop3Server) serve() error { return s.loop.Serve() }
 
-// close stops accepting, drops every connection and waits for their goroutines.
-func (s *pop3Server) close() error {
-	s.mu.Lock()
-	s.closed = true
-	err := s.ln.Close()
-	for c := range s.conns {
-		c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
-	return err
-}
+// close stops accepting, drops every connection and waits for their sessions.
+func (s *pop3Server) close() error { return s.loop.Close() }
 
 type pop3Session struct {
 	srv  *pop3Server

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"postbode/internal/pop3/pop3test"
+	"postbode/internal/testkit/pop3test"
 )
 
 // stuff is what a server sends for data (which ends with a line end): dot-stuffed, then ".\r\n".

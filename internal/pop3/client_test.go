@@ -12,23 +12,13 @@ import (
 	"testing"
 	"time"
 
-	"postbode/internal/pop3/pop3test"
+	"postbode/internal/testkit/pop3test"
 )
 
 var tricky = []pop3test.Message{
 	{UIDL: "u1", Data: []byte("Subject: one\r\n\r\nhello\r\n")},
 	{UIDL: "u2", Data: []byte("Subject: dots\r\n\r\n.\r\n..\r\n.leading\r\n" + strings.Repeat("L", 70_000) + "\r\n.end\r\n")},
 	{UIDL: "u3", Data: []byte("Subject: bare\n\nlf only\n.dot\n")},
-}
-
-func startFake(t *testing.T, opts pop3test.Options, msgs ...pop3test.Message) *pop3test.Server {
-	t.Helper()
-	s, err := pop3test.Start(opts, msgs...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
 }
 
 func dial(t *testing.T, addr string) *Client {
@@ -54,7 +44,7 @@ func ctx(t *testing.T) context.Context {
 }
 
 func TestSessionAgainstFake(t *testing.T) {
-	s := startFake(t, pop3test.Options{Greeting: "+OK hi\x1b[31m there"}, tricky...)
+	s := pop3test.StartT(t, pop3test.Options{Greeting: "+OK hi\x1b[31m there"}, tricky...)
 	c := dial(t, s.Addr)
 	if c.Greeting() != "hi[31m there" {
 		t.Errorf("greeting %q: control characters must be dropped", c.Greeting())
@@ -123,7 +113,7 @@ func TestSessionAgainstFake(t *testing.T) {
 }
 
 func TestCloseWithoutQuitDeletesNothing(t *testing.T) {
-	s := startFake(t, pop3test.Options{}, tricky...)
+	s := pop3test.StartT(t, pop3test.Options{}, tricky...)
 	c := dial(t, s.Addr)
 	if err := c.Login(ctx(t), "alice", "alice-secret-pw"); err != nil {
 		t.Fatal(err)
@@ -167,7 +157,7 @@ func waitSessions(t *testing.T, s *pop3test.Server, n int) {
 }
 
 func TestAuthPlain(t *testing.T) {
-	s := startFake(t, pop3test.Options{NoUSER: true, SASLPlain: true})
+	s := pop3test.StartT(t, pop3test.Options{NoUSER: true, SASLPlain: true})
 	c := dial(t, s.Addr)
 	caps, _ := c.Capabilities(ctx(t))
 	if HasCapability(caps, "USER") || !HasSASL(caps, "plain") {
@@ -188,7 +178,7 @@ func TestAuthPlain(t *testing.T) {
 }
 
 func TestArgumentsCannotInjectCommands(t *testing.T) {
-	s := startFake(t, pop3test.Options{})
+	s := pop3test.StartT(t, pop3test.Options{})
 	c := dial(t, s.Addr)
 	if err := c.Login(ctx(t), "alice", "pw\r\nDELE 1"); !errors.Is(err, ErrBadArgument) {
 		t.Fatalf("got %v", err)
@@ -207,7 +197,7 @@ func TestArgumentsCannotInjectCommands(t *testing.T) {
 }
 
 func TestDisconnectMidRetr(t *testing.T) {
-	s := startFake(t, pop3test.Options{DropAfterRetr: 1}, tricky...)
+	s := pop3test.StartT(t, pop3test.Options{DropAfterRetr: 1}, tricky...)
 	c := dial(t, s.Addr)
 	c.Login(ctx(t), "alice", "alice-secret-pw")
 	got, err := c.Retr(ctx(t), 2, 0)
@@ -220,7 +210,7 @@ func TestDisconnectMidRetr(t *testing.T) {
 }
 
 func TestMessageLimit(t *testing.T) {
-	s := startFake(t, pop3test.Options{}, tricky...)
+	s := pop3test.StartT(t, pop3test.Options{}, tricky...)
 	c := dial(t, s.Addr)
 	c.MaxMessageBytes = 1000
 	c.Login(ctx(t), "alice", "alice-secret-pw")

@@ -11,7 +11,7 @@ import (
 
 	gopop3 "github.com/knadh/go-pop3"
 
-	"postbode/internal/pop3/pop3test"
+	"postbode/internal/testkit/pop3test"
 )
 
 // These tests pin down the behaviour of go-pop3 v1.0.0 that decided which commands this
@@ -31,7 +31,7 @@ func libConn(t *testing.T, addr string) *gopop3.Conn {
 func TestGoPOP3RetrRawIsNotByteExact(t *testing.T) {
 	long := strings.Repeat("L", 5000)
 	msg := []byte("Subject: x\r\n\r\n.leading\r\n" + long + "\r\n")
-	s := startFake(t, pop3test.Options{}, pop3test.Message{UIDL: "a", Data: msg})
+	s := pop3test.StartT(t, pop3test.Options{}, pop3test.Message{UIDL: "a", Data: msg})
 	c := libConn(t, s.Addr)
 	defer c.Quit()
 	if err := c.Auth("alice", "alice-secret-pw"); err != nil {

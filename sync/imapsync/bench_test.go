@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"postbode/internal/testbed"
+	"postbode/internal/testkit/testbed"
 	"postbode/types"
 )
 

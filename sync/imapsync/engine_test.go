@@ -11,7 +11,8 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"postbode/accounts"
-	"postbode/internal/testbed"
+	"postbode/internal/testkit"
+	"postbode/internal/testkit/testbed"
 	"postbode/localcache"
 	"postbode/types"
 )
@@ -28,7 +29,7 @@ func TestFirstSync(t *testing.T) {
 	if err := d.Deliver("alice", "Projects/2024", generate(3, 15)...); err != nil {
 		t.Fatal(err)
 	}
-	c := client(t, d, "alice")
+	c := d.IMAPSClientT(t, "alice", nil)
 	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,7 @@ func TestFirstSync(t *testing.T) {
 	}
 
 	var progress, newMail int
-	for _, ev := range h.rec.all() {
+	for _, ev := range h.rec.All() {
 		switch ev := ev.(type) {
 		case types.SyncProgress:
 			if ev.Folder == "INBOX" && ev.Done == 2000 && ev.Total == 2000 {
@@ -216,7 +217,7 @@ func testLiveChanges(t *testing.T, opts testbed.Options) {
 	h := newHarness(t, d, "alice", nil)
 	h.supervise()
 	h.waitOnline(30 * time.Second)
-	c := client(t, d, "alice")
+	c := d.IMAPSClientT(t, "alice", nil)
 	h.eventuallyMatches(5*time.Second, "initial sync")
 
 	sel := func(name string) {
@@ -284,7 +285,7 @@ func testLiveChanges(t *testing.T, opts testbed.Options) {
 	newMail := 0
 	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		newMail = 0
-		for _, ev := range h.rec.all() {
+		for _, ev := range h.rec.All() {
 			if nm, ok := ev.(types.NewMail); ok && nm.Folder == "INBOX" {
 				newMail += len(nm.Messages)
 				for _, m := range nm.Messages {
@@ -394,7 +395,7 @@ func testOfflineReplay(t *testing.T, dropCaps []string) {
 	if len(ops) != 0 {
 		t.Errorf("%d operations still queued: %+v", len(ops), ops)
 	}
-	c := client(t, d, "alice")
+	c := d.IMAPSClientT(t, "alice", nil)
 	if diff := h.matchServer(); diff != "" {
 		t.Fatalf("server and cache differ after replay:\n%s", diff)
 	}
@@ -419,7 +420,7 @@ func testOfflineReplay(t *testing.T, dropCaps []string) {
 		t.Errorf("refused move not undone: %+v, %v", back, err)
 	}
 	var refusals int
-	for _, ev := range h.rec.all() {
+	for _, ev := range h.rec.All() {
 		if e, ok := ev.(types.Error); ok && strings.HasPrefix(e.Op, "replay") {
 			refusals++
 		}
@@ -430,15 +431,6 @@ func testOfflineReplay(t *testing.T, dropCaps []string) {
 	if _, err := h.cache.FolderByName(ctx, "alice", "Nowhere"); err == nil {
 		t.Errorf("folder that exists only locally survived the resync")
 	}
-}
-
-type staticSecrets map[string]string
-
-func (s staticSecrets) Get(account string) (string, error) {
-	if pw, ok := s[account]; ok {
-		return pw, nil
-	}
-	return "", errors.New("no password")
 }
 
 // TestReconnect: connections are killed in the middle of the first sync's FETCH and later while
@@ -459,13 +451,13 @@ func TestReconnect(t *testing.T) {
 		KeepsMailOnServer: true,
 	}}
 	m := accounts.NewManager(&accounts.Config{Accounts: []types.Account{h.acc}}, h.cache,
-		staticSecrets{"alice": d.Password("alice")}, backends)
+		testkit.NewSecrets(accounts.ErrNoPassword, map[string]string{"alice": d.Password("alice")}), backends)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer func() { cancel(); m.Wait() }()
 	progress := make(chan types.SyncProgress, 1000)
 	go func() {
 		for ev := range m.Events() {
-			h.rec.emit(ev)
+			h.rec.Emit(ev)
 			if p, ok := ev.(types.SyncProgress); ok {
 				select {
 				case progress <- p:
@@ -496,7 +488,7 @@ func TestReconnect(t *testing.T) {
 	if err := d.KillConnections("alice"); err != nil {
 		t.Fatal(err)
 	}
-	c := client(t, d, "alice")
+	c := d.IMAPSClientT(t, "alice", nil)
 	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
 		t.Fatal(err)
 	}
@@ -510,7 +502,7 @@ func TestReconnect(t *testing.T) {
 	h.eventuallyMatches(30*time.Second, "after a kill during IDLE")
 
 	var errorsSeen int
-	for _, ev := range h.rec.all() {
+	for _, ev := range h.rec.All() {
 		if cs, ok := ev.(types.ConnState); ok && cs.State == types.StateError {
 			errorsSeen++
 		}
@@ -662,7 +654,7 @@ func TestStaleOpsAfterUIDValidityChange(t *testing.T) {
 		t.Errorf("UIDVALIDITY %d, want %d", f.UIDValidity, old+1000)
 	}
 	refused := 0
-	for _, ev := range h.rec.all() {
+	for _, ev := range h.rec.All() {
 		if e, ok := ev.(types.Error); ok && errors.Is(e.Err, errStaleOp) {
 			refused++
 		}

@@ -3,19 +3,17 @@ package imapsync
 import (
 	"context"
 	"fmt"
-	"net"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
-	"postbode/internal/testbed"
+	"postbode/internal/testkit"
+	"postbode/internal/testkit/testbed"
 	"postbode/localcache"
 	"postbode/types"
 )
@@ -34,14 +32,7 @@ func testAccount(d *testbed.Dovecot, user string) types.Account {
 // polling within a second.
 func testOptions(d *testbed.Dovecot) *options {
 	o := defaultOptions()
-	o.dialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		_, port, err := net.SplitHostPort(addr)
-		if err != nil {
-			return nil, err
-		}
-		var nd net.Dialer
-		return nd.DialContext(ctx, network, net.JoinHostPort(d.Host, port))
-	}
+	o.dialContext = testkit.LoopbackDialer(map[string]string{d.ServerName: d.Host})
 	o.ioTimeout = 10 * time.Second
 	o.cmdTimeout = 30 * time.Second
 	o.pollInterval = 300 * time.Millisecond
@@ -49,30 +40,12 @@ func testOptions(d *testbed.Dovecot) *options {
 	return o
 }
 
-// recorder keeps the events an engine emitted.
-type recorder struct {
-	mu     sync.Mutex
-	events []types.Event
-}
-
-func (r *recorder) emit(ev types.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, ev)
-}
-
-func (r *recorder) all() []types.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.events)
-}
-
 type harness struct {
 	t     testing.TB
 	d     *testbed.Dovecot
 	acc   types.Account
 	cache *localcache.Cache
-	rec   *recorder
+	rec   *testkit.Events
 	opt   *options
 	eng   *Engine
 
@@ -86,7 +59,7 @@ func newHarness(t testing.TB, d *testbed.Dovecot, user string, tweak func(*optio
 		t.Fatalf("open cache: %v", err)
 	}
 	t.Cleanup(func() { cache.Close() })
-	h := &harness{t: t, d: d, acc: testAccount(d, user), cache: cache, rec: &recorder{}, opt: testOptions(d)}
+	h := &harness{t: t, d: d, acc: testAccount(d, user), cache: cache, rec: &testkit.Events{}, opt: testOptions(d)}
 	if tweak != nil {
 		tweak(h.opt, &h.acc)
 	}
@@ -97,7 +70,7 @@ func newHarness(t testing.TB, d *testbed.Dovecot, user string, tweak func(*optio
 func (h *harness) deps() types.EngineDeps {
 	pw := h.d.Password(h.acc.Name)
 	return types.EngineDeps{Account: h.acc, Cache: h.cache,
-		Password: func() (string, error) { return pw, nil }, Emit: h.rec.emit}
+		Password: func() (string, error) { return pw, nil }, Emit: h.rec.Emit}
 }
 
 // supervise runs the engine like the Manager does (restart after an error, short backoff) until
@@ -134,7 +107,7 @@ func (h *harness) waitOnline(timeout time.Duration) {
 	h.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		for _, ev := range h.rec.all() {
+		for _, ev := range h.rec.All() {
 			if cs, ok := ev.(types.ConnState); ok && cs.State == types.StateOnline {
 				return
 			}
@@ -142,21 +115,6 @@ func (h *harness) waitOnline(timeout time.Duration) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	h.t.Fatalf("engine not online after %v", timeout)
-}
-
-// client is a second IMAP client of the same user: "another device".
-func client(t testing.TB, d *testbed.Dovecot, user string) *imapclient.Client {
-	t.Helper()
-	c, err := imapclient.DialTLS(d.IMAPSAddr(), &imapclient.Options{TLSConfig: d.TLSConfig(),
-		Dialer: &net.Dialer{Timeout: 5 * time.Second}})
-	if err != nil {
-		t.Fatalf("dial second client: %v", err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.Login(user, d.Password(user)).Wait(); err != nil {
-		t.Fatalf("second client login: %v", err)
-	}
-	return c
 }
 
 // serverState reads every folder's UIDs and flags through c.
@@ -274,7 +232,7 @@ func short(s []string) string {
 // server dropped it, as Dovecot does to a session whose selected folder is renamed or deleted).
 func (h *harness) matchServer() string {
 	if h.observer == nil {
-		h.observer = client(h.t, h.d, h.acc.Name)
+		h.observer = h.d.IMAPSClientT(h.t, h.acc.Name, nil) // "another device"
 	}
 	srv, err := serverState(h.observer)
 	if err != nil {

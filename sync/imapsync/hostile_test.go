@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"postbode/internal/fakenet"
+	"postbode/internal/testkit/fakenet"
 	"postbode/localcache"
 )
 

@@ -275,14 +275,14 @@ func TestInvalidUTF7FolderName(t *testing.T) {
 				t.Errorf("folder with the invalid name not kept under its raw name: %v", err)
 			}
 			reported := false
-			for _, ev := range rec.all() {
+			for _, ev := range rec.All() {
 				if er, ok := ev.(types.Error); ok && strings.Contains(er.Op, "&Jjo") &&
 					strings.Contains(er.Err.Error(), "modified UTF-7") {
 					reported = true
 				}
 			}
 			if !reported {
-				t.Errorf("no error event explains the skipped folder: %+v", rec.all())
+				t.Errorf("no error event explains the skipped folder: %+v", rec.All())
 			}
 			mu.Lock()
 			defer mu.Unlock()

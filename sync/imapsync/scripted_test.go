@@ -2,14 +2,14 @@ package imapsync
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"net"
 	"strings"
 	"testing"
 	"time"
 
-	"postbode/internal/fakenet"
+	"postbode/internal/testkit"
+	"postbode/internal/testkit/fakenet"
 	"postbode/localcache"
 	"postbode/types"
 )
@@ -139,10 +139,10 @@ func serveOneMessage(s *fakeSession, tag, cmd string, folders map[string]bool) b
 
 // scriptedHarness is an engine pointed at a scripted fake over plain TCP, with short timeouts, that
 // records its events.
-func scriptedHarness(t *testing.T, f *scriptFake) (*Engine, *localcache.Cache, *recorder) {
+func scriptedHarness(t *testing.T, f *scriptFake) (*Engine, *localcache.Cache, *testkit.Events) {
 	t.Helper()
-	rec := &recorder{}
-	e, cache := engineOnFake(t, f.port(), 2*time.Second, 5*time.Second, rec.emit)
+	rec := &testkit.Events{}
+	e, cache := engineOnFake(t, f.port(), 2*time.Second, 5*time.Second, rec.Emit)
 	return e, cache, rec
 }
 
@@ -161,10 +161,7 @@ func engineOnFake(t *testing.T, port int, ioTimeout, cmdTimeout time.Duration, e
 	o := defaultOptions()
 	o.ioTimeout, o.cmdTimeout = ioTimeout, cmdTimeout
 	o.minRate = 1 << 20
-	o.dialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, network, net.JoinHostPort("127.0.0.2", fmt.Sprint(port)))
-	}
+	o.dialContext = testkit.LoopbackDialer(map[string]string{"mail.test": "127.0.0.2"})
 	e := newEngine(types.EngineDeps{Account: acc, Cache: cache, Emit: emit,
 		Password: func() (string, error) { return "pw", nil }}, o)
 	return e, cache

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"postbode/internal/testbed"
+	"postbode/internal/testkit/testbed"
 	"postbode/localcache"
 	"postbode/types"
 )
@@ -28,8 +28,8 @@ const (
 // TestHelperProcess is the child of TestCrashAtEachStep: it runs one poll and stops dead at the
 // step named in its environment, where the parent kills it with SIGKILL. Run on its own (no
 // environment) it has nothing to do.
-// Tests use batches of 50 so that their small mailboxes make several.
-func init() { batchMessages = 50 }
+// testBatch is the tests' batch size (Engine.batchMessages), so that small mailboxes make several.
+const testBatch = 50
 
 func TestHelperProcess(t *testing.T) {
 	step := os.Getenv(envCrashStep)
@@ -46,16 +46,17 @@ func TestHelperProcess(t *testing.T) {
 		fmt.Println("BAD CACHE", err)
 		os.Exit(2)
 	}
-	testHook = func(s string) {
+	eng := newEngine(types.EngineDeps{
+		Account: acc, Cache: cache,
+		Password: func() (string, error) { return os.Getenv(envCrashPassword), nil },
+	})
+	eng.batchMessages = testBatch
+	eng.testHook = func(s string) {
 		if s == step {
 			fmt.Println("AT " + s)
 			time.Sleep(time.Hour) // the parent kills us here
 		}
 	}
-	eng := newEngine(types.EngineDeps{
-		Account: acc, Cache: cache,
-		Password: func() (string, error) { return os.Getenv(envCrashPassword), nil },
-	})
 	err = eng.SyncOnce(context.Background())
 	fmt.Printf("FINISHED without reaching %s: %v\n", step, err)
 	os.Exit(3)
@@ -68,7 +69,7 @@ func TestCrashAtEachStep(t *testing.T) {
 		users = append(users, testbed.User{Name: s, Password: s + "-pw"})
 	}
 	d := testbed.StartT(t, testbed.Options{Users: users})
-	const n = 120 // more than two batches of batchMessages
+	const n = 120 // more than two batches of testBatch
 	for i, step := range steps {
 		t.Run(step, func(t *testing.T) {
 			msgs := testbed.Generate(int64(100+i), n, testbed.GenOptions{End: genEnd, AttachmentRatio: -1})
@@ -134,17 +135,17 @@ func TestCrashAtEachStep(t *testing.T) {
 			}
 			h := newHarness(t, cache, acc, step+"-pw")
 			indexed := len(h.inbox())
-			// What each step has made durable, with batches of batchMessages. Bodies are stored
+			// What each step has made durable, with batches of testBatch. Bodies are stored
 			// on a goroutine of their own, so once the first batch is stored the next may be too.
 			expect := map[string][4]int{ // server, stored, indexed, records
 				"after-retr":  {n, 0, 0, 0},
-				"after-store": {n, batchMessages, 0, 0},
-				"after-index": {n, -1, batchMessages, 0},
-				"after-uidl":  {n, -1, batchMessages, batchMessages},
+				"after-store": {n, testBatch, 0, 0},
+				"after-index": {n, -1, testBatch, 0},
+				"after-uidl":  {n, -1, testBatch, testBatch},
 				"after-dele":  {n, n, n, n},
 			}[step]
 			got := [4]int{len(onServer), len(stored), indexed, len(recs)}
-			if expect[1] == -1 && got[1] >= batchMessages && got[1] <= n {
+			if expect[1] == -1 && got[1] >= testBatch && got[1] <= n {
 				expect[1] = got[1]
 			}
 			if got != expect {

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"postbode/internal/testbed"
+	"postbode/internal/testkit/testbed"
 	"postbode/localcache"
 	"postbode/sync/transport"
 	"postbode/types"

@@ -22,11 +22,11 @@ import (
 	"postbode/types"
 )
 
-// Batch bounds: a durable commit happens at least this often. Variables so that tests can make
-// several batches of a small mailbox.
-var (
-	batchMessages       = 200
-	batchBytes    int64 = 4 << 20
+// Batch bounds: a durable commit happens at least this often (Engine.batchMessages and
+// batchBytes, which tests lower to make several batches of a small mailbox).
+const (
+	defaultBatchMessages       = 200
+	defaultBatchBytes    int64 = 4 << 20
 )
 
 // bulkIndexMin is how many new messages make a download bulk work for the full-text index.
@@ -40,6 +40,13 @@ type Engine struct {
 	wake chan struct{}
 	// maxMessage overrides pop3.DefaultMaxMessageBytes (tests).
 	maxMessage int64
+	// batchMessages and batchBytes bound a batch of downloads.
+	batchMessages int
+	batchBytes    int64
+	// testHook, when set, is called at each step of the durable order: "after-retr",
+	// "after-store", "after-index", "after-uidl" (once per batch) and "after-dele" (once, after
+	// the DELE commands and before QUIT). The crash tests block in it and kill the process.
+	testHook func(step string)
 
 	mu sync.Mutex // held for a whole poll; guards everything below
 	// inbox is the local Inbox, set once the local folders exist.
@@ -53,17 +60,12 @@ type Engine struct {
 	skip         map[string]bool // UIDLs not to fetch again in this session (too large)
 }
 
-// testHook, when set, is called at each step of the durable order: "after-retr",
-// "after-store", "after-index", "after-uidl" (once per batch) and "after-dele" (once, after
-// the DELE commands and before QUIT). The crash tests block in it and kill the process.
-var testHook func(step string)
-
 // testDialContext, when set, replaces TCP dialing (tests map mail.test to a loopback address).
 var testDialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 
-func hook(step string) {
-	if testHook != nil {
-		testHook(step)
+func (e *Engine) hook(step string) {
+	if e.testHook != nil {
+		e.testHook(step)
 	}
 }
 
@@ -77,12 +79,14 @@ func newEngine(d types.EngineDeps) *Engine {
 		d.Emit = func(types.Event) {}
 	}
 	return &Engine{
-		deps:    d,
-		acc:     d.Account.WithDefaults(),
-		wake:    make(chan struct{}, 1),
-		handled: map[int]bool{},
-		noticed: map[string]bool{},
-		skip:    map[string]bool{},
+		deps:          d,
+		acc:           d.Account.WithDefaults(),
+		wake:          make(chan struct{}, 1),
+		batchMessages: defaultBatchMessages,
+		batchBytes:    defaultBatchBytes,
+		handled:       map[int]bool{},
+		noticed:       map[string]bool{},
+		skip:          map[string]bool{},
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"postbode/internal/pop3/pop3test"
+	"postbode/internal/testkit/pop3test"
 	"postbode/localcache"
 	"postbode/sync/transport"
 	"postbode/types"
@@ -21,16 +21,6 @@ func mail(uidl, subject string) pop3test.Message {
 	return pop3test.Message{UIDL: uidl, Data: []byte(fmt.Sprintf("From: Dirk <dirk@mail.test>\r\nTo: alice@mail.test\r\n"+
 		"Subject: %s\r\nMessage-ID: <%s@mail.test>\r\nDate: Mon, 2 Mar 2026 10:00:00 +0100\r\n\r\n"+
 		".dotted line of %s\r\nbody\r\n", subject, subject, subject))}
-}
-
-func startFake(t *testing.T, opts pop3test.Options, msgs ...pop3test.Message) *pop3test.Server {
-	t.Helper()
-	s, err := pop3test.Start(opts, msgs...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
 }
 
 func fakeHarness(t *testing.T, s *pop3test.Server, leave string) *harness {
@@ -66,7 +56,7 @@ func messageSums(msgs []pop3test.Message) map[[32]byte]int {
 
 func TestLocalFoldersAndKeepPolicy(t *testing.T) {
 	msgs := []pop3test.Message{mail("a", "one"), mail("b", "two")}
-	s := startFake(t, pop3test.Options{}, msgs...)
+	s := pop3test.StartT(t, pop3test.Options{}, msgs...)
 	h := fakeHarness(t, s, "") // default policy: keep
 	h.mustSync()
 	folders, err := h.cache.Folders(context.Background(), "fake")
@@ -95,12 +85,12 @@ func TestDeleteOnlyDurableCopies(t *testing.T) {
 	for i := range 120 { // more than two batches
 		msgs = append(msgs, mail(fmt.Sprintf("u%03d", i), fmt.Sprintf("m%03d", i)))
 	}
-	s := startFake(t, pop3test.Options{}, msgs...)
+	s := pop3test.StartT(t, pop3test.Options{}, msgs...)
 	h := fakeHarness(t, s, types.LeaveDelete)
 
 	// Whenever a DELE has been sent, its message must be stored, indexed and recorded.
 	checked := 0
-	testHook = func(step string) {
+	h.eng.testHook = func(step string) {
 		if step != "after-dele" {
 			return
 		}
@@ -125,9 +115,8 @@ func TestDeleteOnlyDurableCopies(t *testing.T) {
 			checked++
 		}
 	}
-	t.Cleanup(func() { testHook = nil })
 	h.mustSync()
-	testHook = nil
+	h.eng.testHook = nil
 	if checked != len(msgs) {
 		t.Fatalf("checked %d DELEs", checked)
 	}
@@ -144,7 +133,7 @@ func TestDisconnectMidDownloadDeletesNothing(t *testing.T) {
 	for i := range 5 {
 		msgs = append(msgs, mail(fmt.Sprintf("u%d", i), fmt.Sprintf("m%d", i)))
 	}
-	s := startFake(t, pop3test.Options{DropAfterRetr: 3}, msgs...)
+	s := pop3test.StartT(t, pop3test.Options{DropAfterRetr: 3}, msgs...)
 	h := fakeHarness(t, s, types.LeaveDelete)
 	if err := h.sync(); err == nil {
 		t.Fatal("a dropped connection went unnoticed")
@@ -168,13 +157,13 @@ func TestDisconnectMidDownloadDeletesNothing(t *testing.T) {
 
 func TestConnectionDroppedBeforeQuitDeletesNothing(t *testing.T) {
 	msgs := []pop3test.Message{mail("a", "one"), mail("b", "two"), mail("c", "three")}
-	s := startFake(t, pop3test.Options{DropOnQuit: true}, msgs...)
+	s := pop3test.StartT(t, pop3test.Options{DropOnQuit: true}, msgs...)
 	h := fakeHarness(t, s, types.LeaveDelete)
 	err := h.sync()
 	if err == nil {
 		t.Fatal("lost QUIT answer went unnoticed")
 	}
-	if n := len(newMail(h.ev.take())); n != 3 {
+	if n := len(newMail(h.ev.Take())); n != 3 {
 		t.Fatalf("first poll announced %d messages", n)
 	}
 	if len(commandsLike(s, "DELE")) != 3 {
@@ -211,7 +200,7 @@ func TestConnectionDroppedBeforeQuitDeletesNothing(t *testing.T) {
 func TestServerWithoutUIDL(t *testing.T) {
 	msgs := []pop3test.Message{mail("", "one"), mail("", "two"), mail("", "two")} // two identical
 	msgs[2] = msgs[1]
-	s := startFake(t, pop3test.Options{NoUIDL: true}, msgs...)
+	s := pop3test.StartT(t, pop3test.Options{NoUIDL: true}, msgs...)
 	cache := openCache(t, t.TempDir())
 	acc := fakeAccount(s, types.SecurityPlain, types.LeaveDelete)
 	h := newHarness(t, cache, acc, "alice-secret-pw")
@@ -271,7 +260,7 @@ func TestServerWithoutUIDL(t *testing.T) {
 
 func TestDuplicateUIDLsAreNeverDeleted(t *testing.T) {
 	msgs := []pop3test.Message{mail("same", "one"), mail("same", "two"), mail("own", "three")}
-	s := startFake(t, pop3test.Options{}, msgs...)
+	s := pop3test.StartT(t, pop3test.Options{}, msgs...)
 	h := fakeHarness(t, s, types.LeaveDelete)
 	evs := h.mustSync()
 	if ns := notices(evs); len(ns) != 1 || !strings.Contains(ns[0], "same UIDL") {
@@ -293,7 +282,7 @@ func TestDuplicateUIDLsAreNeverDeleted(t *testing.T) {
 		t.Fatalf("second poll touched the duplicates: %v", s.Commands())
 	}
 	// A UIDL recorded earlier that later shows up twice is not deleted either.
-	s2 := startFake(t, pop3test.Options{}, mail("x", "first"))
+	s2 := pop3test.StartT(t, pop3test.Options{}, mail("x", "first"))
 	h2 := fakeHarness(t, s2, types.LeaveKeep)
 	h2.mustSync()
 	s2.Add(mail("x", "impostor"))
@@ -315,7 +304,7 @@ func TestSTLSStrippingSendsNoCredentials(t *testing.T) {
 	}
 	for i, opts := range cases {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			s := startFake(t, opts, mail("a", "secret"))
+			s := pop3test.StartT(t, opts, mail("a", "secret"))
 			acc := fakeAccount(s, types.SecurityStartTLS, types.LeaveDelete)
 			h := newHarness(t, openCache(t, t.TempDir()), acc, "alice-secret-pw")
 			err := h.sync()
@@ -342,7 +331,7 @@ func TestSTLSStrippingSendsNoCredentials(t *testing.T) {
 }
 
 func TestAuthPlainWhenUSERIsNotOffered(t *testing.T) {
-	s := startFake(t, pop3test.Options{NoUSER: true, SASLPlain: true}, mail("a", "one"))
+	s := pop3test.StartT(t, pop3test.Options{NoUSER: true, SASLPlain: true}, mail("a", "one"))
 	h := fakeHarness(t, s, types.LeaveKeep)
 	h.mustSync()
 	if len(h.inbox()) != 1 || len(commandsLike(s, "USER")) != 0 || len(commandsLike(s, "AUTH PLAIN")) != 1 {
@@ -352,7 +341,7 @@ func TestAuthPlainWhenUSERIsNotOffered(t *testing.T) {
 
 func TestDaysPolicy(t *testing.T) {
 	msgs := []pop3test.Message{mail("old", "old"), mail("new", "new")}
-	s := startFake(t, pop3test.Options{}, msgs...)
+	s := pop3test.StartT(t, pop3test.Options{}, msgs...)
 	h := fakeHarness(t, s, types.LeaveDays)
 	h.eng.acc.POP3.Days = 7
 	h.mustSync()
@@ -378,7 +367,7 @@ func TestDaysPolicy(t *testing.T) {
 
 func TestDeleteLocally(t *testing.T) {
 	msgs := []pop3test.Message{mail("a", "one"), mail("b", "two"), mail("c", "three")}
-	s := startFake(t, pop3test.Options{}, msgs...)
+	s := pop3test.StartT(t, pop3test.Options{}, msgs...)
 	h := fakeHarness(t, s, types.LeaveDeleteLocally)
 	h.mustSync()
 	if len(commandsLike(s, "DELE")) != 0 {
@@ -419,7 +408,7 @@ func TestOversizedMessageIsSkipped(t *testing.T) {
 	big := mail("big", "big")
 	big.Data = append(big.Data, strings.Repeat("x", 4000)+"\r\n"...)
 	msgs := []pop3test.Message{mail("a", "one"), big, mail("c", "three")}
-	s := startFake(t, pop3test.Options{}, msgs...)
+	s := pop3test.StartT(t, pop3test.Options{}, msgs...)
 	h := fakeHarness(t, s, types.LeaveDelete)
 	h.eng.maxMessage = 2000
 	evs := h.mustSync()
@@ -438,7 +427,7 @@ func TestOversizedMessageIsSkipped(t *testing.T) {
 }
 
 func TestRunPollsOnWakeAndStops(t *testing.T) {
-	s := startFake(t, pop3test.Options{}, mail("a", "one"))
+	s := pop3test.StartT(t, pop3test.Options{}, mail("a", "one"))
 	acc := fakeAccount(s, types.SecurityPlain, types.LeaveKeep)
 	acc.POP3.PollInterval.Duration = time.Hour
 	got := make(chan types.Event, 100)
@@ -484,7 +473,7 @@ func TestRunPollsOnWakeAndStops(t *testing.T) {
 }
 
 func TestRunReturnsOnFailure(t *testing.T) {
-	s := startFake(t, pop3test.Options{AuthFail: "no such password: {pass}"})
+	s := pop3test.StartT(t, pop3test.Options{AuthFail: "no such password: {pass}"})
 	acc := fakeAccount(s, types.SecurityPlain, types.LeaveKeep)
 	eng := New(types.EngineDeps{
 		Account: acc, Cache: openCache(t, t.TempDir()),

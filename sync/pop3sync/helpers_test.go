@@ -4,58 +4,22 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"fmt"
-	"net"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
-	"postbode/internal/pop3/pop3test"
-	"postbode/internal/testbed"
+	"postbode/internal/testkit"
+	"postbode/internal/testkit/pop3test"
+	"postbode/internal/testkit/testbed"
 	"postbode/localcache"
 	"postbode/types"
 )
 
 func TestMain(m *testing.M) {
-	testDialContext = loopbackDial
+	// mail.test is the Dovecot testbed on 127.0.0.1, fake.mail.test a fake server on 127.0.0.2.
+	testDialContext = testkit.LoopbackDialer(map[string]string{"mail.test": "127.0.0.1", "fake.mail.test": "127.0.0.2"})
 	os.Exit(m.Run())
-}
-
-// loopbackDial maps the test names to loopback addresses and refuses every other name:
-// mail.test is the Dovecot testbed on 127.0.0.1, fake.mail.test a fake server on 127.0.0.2.
-func loopbackDial(ctx context.Context, network, addr string) (net.Conn, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, err
-	}
-	ip := map[string]string{"mail.test": "127.0.0.1", "fake.mail.test": "127.0.0.2"}[host]
-	if ip == "" {
-		return nil, fmt.Errorf("test dialer: refusing %q", addr)
-	}
-	var d net.Dialer
-	return d.DialContext(ctx, network, net.JoinHostPort(ip, port))
-}
-
-// events collects what an engine emits.
-type events struct {
-	mu  sync.Mutex
-	all []types.Event
-}
-
-func (ev *events) emit(e types.Event) {
-	ev.mu.Lock()
-	defer ev.mu.Unlock()
-	ev.all = append(ev.all, e)
-}
-
-func (ev *events) take() []types.Event {
-	ev.mu.Lock()
-	defer ev.mu.Unlock()
-	out := ev.all
-	ev.all = nil
-	return out
 }
 
 func newMail(evs []types.Event) []localcache.Message {
@@ -92,18 +56,19 @@ type harness struct {
 	t     testing.TB
 	cache *localcache.Cache
 	acc   types.Account
-	ev    *events
+	ev    *testkit.Events
 	eng   *Engine
 }
 
 func newHarness(t testing.TB, cache *localcache.Cache, acc types.Account, password string) *harness {
-	h := &harness{t: t, cache: cache, acc: acc.WithDefaults(), ev: &events{}}
+	h := &harness{t: t, cache: cache, acc: acc.WithDefaults(), ev: &testkit.Events{}}
 	h.eng = newEngine(types.EngineDeps{
 		Account:  acc,
 		Cache:    cache,
 		Password: func() (string, error) { return password, nil },
-		Emit:     h.ev.emit,
+		Emit:     h.ev.Emit,
 	})
+	h.eng.batchMessages = testBatch
 	return h
 }
 
@@ -118,7 +83,7 @@ func (h *harness) mustSync() []types.Event {
 	if err := h.sync(); err != nil {
 		h.t.Fatalf("sync: %v", err)
 	}
-	return h.ev.take()
+	return h.ev.Take()
 }
 
 // inbox returns every message of the account's local Inbox.

@@ -249,7 +249,7 @@ func (e *Engine) download(ctx context.Context, s *session, msgs []serverMsg, kno
 	}
 	var broken bool // fetch stage only: the session failed, fetch no more
 	stop := make(chan struct{})
-	fetched := pipeline.Stage(stop, splitBatches(todo), func(ms []serverMsg) (batch, error) {
+	fetched := pipeline.Stage(stop, e.splitBatches(todo), func(ms []serverMsg) (batch, error) {
 		if broken {
 			return batch{}, errSessionBroken
 		}
@@ -284,14 +284,14 @@ func (e *Engine) download(ctx context.Context, s *session, msgs []serverMsg, kno
 // batch's own error is what the poll reports.
 var errSessionBroken = errors.New("pop3: session broken")
 
-// splitBatches cuts todo into batches of at most batchMessages messages or batchBytes bytes (by
-// LIST sizes).
-func splitBatches(todo []serverMsg) [][]serverMsg {
+// splitBatches cuts todo into batches of at most e.batchMessages messages or e.batchBytes bytes
+// (by LIST sizes).
+func (e *Engine) splitBatches(todo []serverMsg) [][]serverMsg {
 	var out [][]serverMsg
 	var size int64
 	start := 0
 	for i, m := range todo {
-		if i > start && (i-start >= batchMessages || size+m.size > batchBytes) {
+		if i > start && (i-start >= e.batchMessages || size+m.size > e.batchBytes) {
 			out = append(out, todo[start:i])
 			start, size = i, 0
 		}
@@ -395,7 +395,7 @@ func (e *Engine) put(ctx context.Context, b batch) error {
 	if len(b.items) == 0 {
 		return nil
 	}
-	hook("after-retr")
+	e.hook("after-retr")
 	bodies := make([]localcache.Body, len(b.items))
 	for i, f := range b.items {
 		bodies[i] = localcache.Body{Account: e.acc.Name, Origin: "pop3:" + f.msg.uidl, Folder: e.inbox.Name, Raw: f.raw, Key: f.key}
@@ -406,7 +406,7 @@ func (e *Engine) put(ctx context.Context, b batch) error {
 	for i := range b.items {
 		b.items[i].raw = nil // durable now; the index needs only the entry (less memory in flight)
 	}
-	hook("after-store")
+	e.hook("after-store")
 	return nil
 }
 
@@ -446,12 +446,12 @@ func (e *Engine) index(ctx context.Context, items []fetched, known map[string]lo
 	if err != nil {
 		return nil, err
 	}
-	hook("after-index")
+	e.hook("after-index")
 	now := time.Now()
 	if err := e.deps.Cache.SaveUIDLs(ctx, e.acc.Name, records, now); err != nil {
 		return nil, err
 	}
-	hook("after-uidl")
+	e.hook("after-uidl")
 	for _, id := range records {
 		known[id] = localcache.UIDLRecord{UIDL: id, DownloadedAt: now}
 	}
@@ -567,7 +567,7 @@ func (e *Engine) deleteAndQuit(ctx context.Context, s *session, msgs []serverMsg
 		deleted, deletedNum = append(deleted, marked[n]), append(deletedNum, n)
 	}
 	if len(nums) > 0 {
-		hook("after-dele")
+		e.hook("after-dele")
 	}
 	if err := s.c.Quit(ctx); err != nil {
 		return fmt.Errorf("deletions not confirmed: %w", err)

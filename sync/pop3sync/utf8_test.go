@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"postbode/accounts"
-	"postbode/internal/pop3/pop3test"
+	"postbode/internal/testkit/pop3test"
 	"postbode/types"
 )
 
@@ -36,7 +36,7 @@ func TestUTF8ModeWithCourier(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			orig := unicodeMail("u1")
-			s := startFake(t, tc.opts, orig, mail("a2", "plain ascii"))
+			s := pop3test.StartT(t, tc.opts, orig, mail("a2", "plain ascii"))
 			h := fakeHarness(t, s, types.LeaveDelete)
 			h.mustSync()
 			if len(commandsLike(s, "UTF8")) == 0 {
@@ -67,7 +67,7 @@ func TestUTF8ModeWithCourier(t *testing.T) {
 	}
 
 	t.Run("not sent to a server without UTF8", func(t *testing.T) {
-		s := startFake(t, pop3test.Options{}, mail("a", "one"))
+		s := pop3test.StartT(t, pop3test.Options{}, mail("a", "one"))
 		h := fakeHarness(t, s, types.LeaveKeep)
 		h.mustSync()
 		if c := commandsLike(s, "UTF8"); len(c) != 0 {
@@ -89,14 +89,14 @@ func TestLoginErrorIsRedacted(t *testing.T) {
 		{"AUTH PLAIN", pop3test.Options{NoUSER: true, SASLPlain: true, AuthFail: "[AUTH] Authentication failed: {auth}"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := startFake(t, tc.opts)
+			s := pop3test.StartT(t, tc.opts)
 			h := newHarness(t, openCache(t, t.TempDir()), fakeAccount(s, types.SecurityPlain, types.LeaveKeep), pw)
 			err := h.sync()
 			if err == nil {
 				t.Fatal("login succeeded")
 			}
 			texts := []string{err.Error()}
-			for _, ev := range h.ev.take() {
+			for _, ev := range h.ev.Take() {
 				switch e := ev.(type) {
 				case types.Error:
 					texts = append(texts, e.Err.Error())

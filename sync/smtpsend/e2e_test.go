@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"postbode/internal/testbed"
+	"postbode/internal/testkit/testbed"
 	"postbode/localcache"
 	"postbode/mailfmt"
 	"postbode/sync/imapsync"
@@ -108,7 +108,7 @@ func TestSendIMAPEndToEnd(t *testing.T) {
 	defer cancel()
 
 	alice := imapAccount(d, p, "alice")
-	r := newRig(t, passwords{"alice": d.Password("alice")}, alice)
+	r := newRig(t, map[string]string{"alice": d.Password("alice")}, alice)
 	// The first pass brings the server's folders, Sent with its \Sent role among them.
 	if err := r.m.SyncOnce(ctx, "alice"); err != nil {
 		t.Fatalf("first sync: %v", err)
@@ -195,7 +195,7 @@ func TestSendIMAPEndToEnd(t *testing.T) {
 	}
 
 	// Bob's INBOX on the server: the sent bytes behind the MTA's trace headers.
-	bob := imapLogin(t, d, "bob")
+	bob := d.IMAPSClientT(t, "bob", nil)
 	uids := waitServerCopies(t, bob, "INBOX", messageID, 1, 5*time.Second)
 	if got := fetchRaw(t, bob, uids[0]); !bytes.HasSuffix(got, raw) {
 		t.Errorf("bob's copy does not end with the sent bytes:\n%s", got)
@@ -222,7 +222,7 @@ func TestSendIMAPEndToEnd(t *testing.T) {
 	if ops, _ := r.cache.PendingOps(ctx, "alice"); len(ops) != 0 {
 		t.Errorf("pending ops left after the sync: %+v", ops)
 	}
-	aliceIMAP := imapLogin(t, d, "alice")
+	aliceIMAP := d.IMAPSClientT(t, "alice", nil)
 	uids = serverCopies(t, aliceIMAP, "Sent", messageID)
 	if len(uids) != 1 {
 		t.Fatalf("alice's Sent on the server holds %d copies, want 1", len(uids))
@@ -245,7 +245,7 @@ func TestSendPOP3KeepsSentLocal(t *testing.T) {
 	}
 
 	carol := pop3Account(d, p, "carol")
-	r := newRig(t, passwords{"carol": d.Password("carol")}, carol)
+	r := newRig(t, map[string]string{"carol": d.Password("carol")}, carol)
 	if err := r.m.Do(ctx, types.Send{Account: "carol", Draft: draftTo("bob@mail.test", "e2e-pop3")}); err != nil {
 		t.Fatal(err)
 	}
@@ -274,14 +274,14 @@ func TestSendPOP3KeepsSentLocal(t *testing.T) {
 		t.Errorf("a POP3 account must queue nothing for the server, got %+v (%v)", ops, err)
 	}
 
-	bob := imapLogin(t, d, "bob")
+	bob := d.IMAPSClientT(t, "bob", nil)
 	waitServerCopies(t, bob, "INBOX", item.MessageID, 1, 5*time.Second)
 
 	// Nothing of it on carol's server side: Sent stays empty, no folder has it.
 	if st, err := d.Status("carol", "Sent"); err != nil || st.Messages != 0 {
 		t.Errorf("carol's Sent on the server after: %+v, %v", st, err)
 	}
-	c := imapLogin(t, d, "carol")
+	c := d.IMAPSClientT(t, "carol", nil)
 	boxes, err := c.List("", "*", nil).Collect()
 	if err != nil {
 		t.Fatal(err)
@@ -314,7 +314,7 @@ func TestSendOffline(t *testing.T) {
 	})
 
 	alice := imapAccount(d, p, "alice")
-	r := newRig(t, passwords{"alice": d.Password("alice")}, alice)
+	r := newRig(t, map[string]string{"alice": d.Password("alice")}, alice)
 	sent := 0
 	r.ob.send = func(ctx context.Context, acc types.Account, password, from string, rcpt []string, raw []byte) error {
 		err := Send(ctx, acc, password, from, rcpt, raw)
@@ -374,7 +374,7 @@ func TestSendOffline(t *testing.T) {
 		t.Errorf("local Sent holds %d copies, want 1", n)
 	}
 
-	bob := imapLogin(t, d, "bob")
+	bob := d.IMAPSClientT(t, "bob", nil)
 	waitServerCopies(t, bob, "INBOX", item.MessageID, 1, 5*time.Second)
 	time.Sleep(time.Second) // a second copy, had there been one, would be delivered by now
 	if n := len(serverCopies(t, bob, "INBOX", item.MessageID)); n != 1 {

@@ -84,7 +84,7 @@ func TestSendErrorMapping(t *testing.T) {
 	t.Run("outbox holds a permanent refusal", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		r := newRig(t, passwords{"alice": "not-alices-password"}, alice)
+		r := newRig(t, map[string]string{"alice": "not-alices-password"}, alice)
 		it := r.heldAfterFailure(t, ctx, "refused")
 		if it.State != localcache.OutboxFailed || it.Attempts != 1 || !strings.Contains(it.LastError, problemText[types.ProblemAuth]) {
 			t.Fatalf("item: state %q, attempts %d, error %q", it.State, it.Attempts, it.LastError)

@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"postbode/internal/fakenet"
+	"postbode/internal/testkit/fakenet"
 )
 
 // fakePKI is a CA the test account trusts (written to caFile) and certificates for the fake server.

@@ -96,7 +96,7 @@ func TestEchoedCredentialsAreRedacted(t *testing.T) {
 				t.Fatalf("the SMTP reply is not in the chain: %v", err)
 			}
 			checkNoSecrets(t, "the SMTP reply", smtpErr.Message)
-			r := newRig(t, passwords{"alice": fakePassword}, acc)
+			r := newRig(t, map[string]string{"alice": fakePassword}, acc)
 			if err := r.m.Do(ctx, types.Send{Account: "alice", Draft: draftTo("bob@mail.test", "echo")}); err != nil {
 				t.Fatal(err)
 			}
@@ -162,7 +162,7 @@ func TestTLSHandshakeFailureIsPermanent(t *testing.T) {
 				t.Errorf("connection test: %v", se)
 			}
 
-			r := newRig(t, passwords{"alice": fakePassword}, acc)
+			r := newRig(t, map[string]string{"alice": fakePassword}, acc)
 			it := r.heldAfterFailure(t, ctx, "handshake")
 			if it.State != localcache.OutboxFailed || it.Attempts != 1 || !strings.Contains(it.LastError, problemText[tc.kind]) {
 				t.Fatalf("item: state %q, attempts %d, error %q", it.State, it.Attempts, it.LastError)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"sync"
 	"testing"
@@ -14,7 +13,8 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"postbode/accounts"
-	"postbode/internal/testbed"
+	"postbode/internal/testkit"
+	"postbode/internal/testkit/testbed"
 	"postbode/localcache"
 	"postbode/sync/imapsync"
 	"postbode/types"
@@ -41,7 +41,8 @@ var users = []testbed.User{
 }
 
 func TestMain(m *testing.M) {
-	dialContext = testDial
+	// mail.test is the fake servers' 127.0.0.2; the real servers are dialed at 127.0.0.1.
+	dialContext = testkit.LoopbackDialer(map[string]string{"mail.test": "127.0.0.2"})
 	code := m.Run()
 	if fixture.p != nil {
 		if err := fixture.p.Stop(); err != nil {
@@ -54,24 +55,6 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
-}
-
-// testDial keeps every connection on loopback: the name mail.test is the fake servers' 127.0.0.2,
-// loopback literals (the real servers on 127.0.0.1) are dialed as they are, anything else fails.
-func testDial(ctx context.Context, network, addr string) (net.Conn, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, err
-	}
-	switch ip := net.ParseIP(host); {
-	case host == "mail.test":
-		host = "127.0.0.2"
-	case ip != nil && ip.IsLoopback():
-	default:
-		return nil, fmt.Errorf("test dialer: %q is not a loopback address", addr)
-	}
-	var d net.Dialer
-	return d.DialContext(ctx, network, net.JoinHostPort(host, port))
 }
 
 // servers returns the shared Dovecot and Postfix, starting them on first use. It skips the test
@@ -119,17 +102,6 @@ func pop3Account(d *testbed.Dovecot, p *testbed.Postfix, user string) types.Acco
 	}
 }
 
-// passwords is an in-memory password store.
-type passwords map[string]string
-
-func (p passwords) Get(account string) (string, error) {
-	pw, ok := p[account]
-	if !ok {
-		return "", fmt.Errorf("account %s: %w", account, accounts.ErrNoPassword)
-	}
-	return pw, nil
-}
-
 // clock is the outbox's injectable time.
 type clock struct {
 	mu  sync.Mutex
@@ -154,11 +126,12 @@ type rig struct {
 	m     *accounts.Manager
 	ob    *Outbox
 	clock *clock
-	pw    passwords
+	pw    *testkit.Secrets
 }
 
-func newRig(t *testing.T, pw passwords, accs ...types.Account) *rig {
+func newRig(t *testing.T, passwords map[string]string, accs ...types.Account) *rig {
 	t.Helper()
+	pw := testkit.NewSecrets(accounts.ErrNoPassword, passwords)
 	cache, err := localcache.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -190,23 +163,6 @@ func (r *rig) onlyItem(t *testing.T, account string) localcache.OutboxItem {
 		t.Fatalf("outbox of %s holds %d items, want 1: %+v", account, len(items), items)
 	}
 	return items[0]
-}
-
-// imapLogin opens a plain IMAP session (go-imap, not the engine) to look at the server's side.
-func imapLogin(t *testing.T, d *testbed.Dovecot, user string) *imapclient.Client {
-	t.Helper()
-	c, err := imapclient.DialTLS(d.IMAPSAddr(), &imapclient.Options{
-		TLSConfig: d.TLSConfig(),
-		Dialer:    &net.Dialer{Timeout: 5 * time.Second},
-	})
-	if err != nil {
-		t.Fatalf("dial IMAPS: %v", err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.Login(user, d.Password(user)).Wait(); err != nil {
-		t.Fatalf("login %s: %v", user, err)
-	}
-	return c
 }
 
 // serverCopies returns the UIDs of messages with that Message-ID in a folder on the server.

@@ -61,8 +61,7 @@ func TestRecoverInterruptedSending(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	acc := offlineAccount(t)
-	pw := passwords{"alice": "alice-secret-pw"}
-	r := newRig(t, pw, acc)
+	r := newRig(t, map[string]string{"alice": "alice-secret-pw"}, acc)
 	build := func(subject, id string) ([]byte, string) {
 		d := draftTo("bob@mail.test", subject)
 		d.From = acc.Identity()
@@ -110,7 +109,7 @@ func TestRecoverInterruptedSending(t *testing.T) {
 	add(rawQueued, idQueued, localcache.OutboxQueued)
 
 	// "Restart": a new outbox on the same cache.
-	ob := NewOutbox(r.cache, r.m, pw)
+	ob := NewOutbox(r.cache, r.m, r.pw)
 	ob.now = r.clock.Now
 	rec := &recorder{}
 	ob.send = rec.send
@@ -167,7 +166,7 @@ func TestSentButNotFiledIsHeld(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	acc := offlineAccount(t)
-	r := newRig(t, passwords{"alice": "pw"}, acc)
+	r := newRig(t, map[string]string{"alice": "pw"}, acc)
 	rec := &recorder{}
 	r.ob.send = rec.send
 	r.ob.filer = failingFiler{}

@@ -124,7 +124,7 @@ func TestSecurityFailureIsNotRetried(t *testing.T) {
 	s := startFakeSMTP(t, pki.selfSigned, true, fakeNormal)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	r := newRig(t, passwords{"alice": fakePassword}, fakeAccount(s, pki, types.SecurityTLS))
+	r := newRig(t, map[string]string{"alice": fakePassword}, fakeAccount(s, pki, types.SecurityTLS))
 	it := r.heldAfterFailure(t, ctx, "bad cert")
 	if it.State != localcache.OutboxFailed || it.Attempts != 1 || !strings.Contains(it.LastError, problemText[types.ProblemCertificate]) {
 		t.Fatalf("item: state %q, attempts %d, error %q", it.State, it.Attempts, it.LastError)
@@ -150,7 +150,7 @@ func TestNoAnswerToEndOfDataIsNotResent(t *testing.T) {
 		t.Fatalf("got %v (permanent %v), want a permanent 'may have been delivered'", err, se.Permanent)
 	}
 
-	r := newRig(t, passwords{"alice": fakePassword}, acc)
+	r := newRig(t, map[string]string{"alice": fakePassword}, acc)
 	it := r.heldAfterFailure(t, ctx, "dropped")
 	if it.State != localcache.OutboxFailed || !strings.Contains(it.LastError, "may have been delivered") {
 		t.Fatalf("item: state %q, error %q", it.State, it.LastError)

@@ -30,7 +30,7 @@ func TestDeliveryIsReported(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	acc := offlineAccount(t)
-	r := newRig(t, passwords{"alice": "pw"}, acc)
+	r := newRig(t, map[string]string{"alice": "pw"}, acc)
 
 	fail := errors.New("connection reset")
 	r.ob.send = func(context.Context, types.Account, string, string, []string, []byte) error { return fail }

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"postbode/internal/fakenet"
+	"postbode/internal/testkit/fakenet"
 	"postbode/types"
 )
 

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"postbode/internal/testbed"
+	"postbode/internal/testkit/testbed"
 )
 
 // mbsyncSetup is a fresh mbsync configuration and maildir for one run.

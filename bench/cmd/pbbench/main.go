@@ -32,7 +32,7 @@ import (
 	"time"
 
 	"postbode/accounts"
-	"postbode/internal/testbed"
+	"postbode/internal/testkit/testbed"
 	"postbode/localcache"
 	"postbode/types"
 )

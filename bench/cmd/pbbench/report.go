@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"postbode/internal/testbed"
+	"postbode/internal/testkit/testbed"
 )
 
 // notes is the hand-written analysis appended to the generated report.

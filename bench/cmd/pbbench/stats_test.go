@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"postbode/internal/testbed"
+	"postbode/internal/testkit/testbed"
 )
 
 func TestSeriesMedianAndPercentile(t *testing.T) {

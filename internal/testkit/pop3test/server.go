@@ -12,7 +12,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
+
+	"postbode/internal/acceptloop"
 )
 
 // Message is one message in the maildrop. Data is served exactly (after dot-stuffing).
@@ -56,15 +59,14 @@ type Options struct {
 type Server struct {
 	Addr string // host:port on 127.0.0.2
 
-	opts Options
-	ln   net.Listener
-	wg   sync.WaitGroup
+	loop   *acceptloop.Loop
+	serial sync.Mutex // one session at a time, as a POP3 maildrop lock does
 
 	mu       sync.Mutex
+	opts     Options
 	msgs     []Message
 	commands []string
 	sessions int
-	conns    map[net.Conn]struct{}
 	closed   bool
 }
 
@@ -86,11 +88,22 @@ func Start(opts Options, msgs ...Message) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pop3test: listen: %w", err)
 	}
-	s := &Server{Addr: ln.Addr().String(), opts: opts, ln: ln, conns: map[net.Conn]struct{}{}}
+	s := &Server{Addr: ln.Addr().String(), opts: opts}
 	s.msgs = append(s.msgs, msgs...)
-	s.wg.Add(1)
-	go s.serve()
+	s.loop = acceptloop.New(ln, s.serveOne)
+	s.loop.Start()
 	return s, nil
+}
+
+// StartT starts a server for a test and closes it when the test ends.
+func StartT(t testing.TB, opts Options, msgs ...Message) *Server {
+	t.Helper()
+	s, err := Start(opts, msgs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
 }
 
 // Port is the listening port.
@@ -104,12 +117,8 @@ func (s *Server) Port() int {
 func (s *Server) Close() {
 	s.mu.Lock()
 	s.closed = true
-	for c := range s.conns {
-		c.Close()
-	}
 	s.mu.Unlock()
-	s.ln.Close()
-	s.wg.Wait()
+	s.loop.Close()
 }
 
 // Configure changes the options; sessions that begin afterwards use them.
@@ -148,28 +157,19 @@ func (s *Server) Sessions() int {
 	return s.sessions
 }
 
-func (s *Server) serve() {
-	defer s.wg.Done()
-	for {
-		c, err := s.ln.Accept()
-		if err != nil {
-			return
-		}
-		s.mu.Lock()
-		if s.closed {
-			s.mu.Unlock()
-			c.Close()
-			return
-		}
-		s.sessions++
-		s.conns[c] = struct{}{}
+// serveOne waits for the session before it to end, then serves c; connections waiting when the
+// server closes are dropped unserved and uncounted.
+func (s *Server) serveOne(c net.Conn) {
+	s.serial.Lock()
+	defer s.serial.Unlock()
+	s.mu.Lock()
+	if s.closed {
 		s.mu.Unlock()
-		s.session(c)
-		s.mu.Lock()
-		delete(s.conns, c)
-		s.mu.Unlock()
-		c.Close()
+		return
 	}
+	s.sessions++
+	s.mu.Unlock()
+	s.session(c)
 }
 
 // session serves one connection. Message numbers refer to the maildrop as it was when the

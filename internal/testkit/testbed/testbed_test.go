@@ -20,24 +20,6 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 )
 
-// dialIMAPS logs user in over implicit TLS, trusting only the testbed CA.
-func dialIMAPS(t *testing.T, d *Dovecot, user string, h *imapclient.UnilateralDataHandler) *imapclient.Client {
-	t.Helper()
-	c, err := imapclient.DialTLS(d.IMAPSAddr(), &imapclient.Options{
-		TLSConfig:             d.TLSConfig(),
-		UnilateralDataHandler: h,
-		Dialer:                &net.Dialer{Timeout: 5 * time.Second},
-	})
-	if err != nil {
-		t.Fatalf("dial IMAPS: %v", err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.Login(user, d.Password(user)).Wait(); err != nil {
-		t.Fatalf("login %s: %v", user, err)
-	}
-	return c
-}
-
 func fetchRaw(t *testing.T, c *imapclient.Client, seq uint32) ([]byte, imap.UID) {
 	t.Helper()
 	section := &imap.FetchItemBodySection{Peek: true}
@@ -56,7 +38,7 @@ func TestIMAPSpecialUseDeliverFetch(t *testing.T) {
 	if d.Host != "127.0.0.1" || d.IMAPPort == 0 || d.IMAPSPort == 0 || d.POP3Port == 0 || d.POP3SPort == 0 || d.LMTPPort == 0 {
 		t.Fatalf("incomplete endpoints: %+v", d)
 	}
-	c := dialIMAPS(t, d, "alice", nil)
+	c := d.IMAPSClientT(t, "alice", nil)
 
 	caps, err := c.Capability().Wait()
 	if err != nil {
@@ -297,7 +279,7 @@ func hasLongLine(m []byte, n int) bool {
 func TestDeliverLMTPWakesIDLE(t *testing.T) {
 	d := StartT(t, Options{})
 	exists := make(chan uint32, 16)
-	c := dialIMAPS(t, d, "alice", &imapclient.UnilateralDataHandler{
+	c := d.IMAPSClientT(t, "alice", &imapclient.UnilateralDataHandler{
 		Mailbox: func(data *imapclient.UnilateralDataMailbox) {
 			if data.NumMessages != nil {
 				select {
@@ -365,7 +347,7 @@ func TestRestartKeepsMailAndPorts(t *testing.T) {
 	if err := d.Deliver("alice", "Archive", msgs...); err != nil {
 		t.Fatal(err)
 	}
-	c := dialIMAPS(t, d, "alice", nil)
+	c := d.IMAPSClientT(t, "alice", nil)
 	if _, err := c.Select("Archive", nil).Wait(); err != nil {
 		t.Fatalf("select: %v", err)
 	}
@@ -395,7 +377,7 @@ func TestRestartKeepsMailAndPorts(t *testing.T) {
 	if after.UIDValidity != before.UIDValidity || after.Messages != 5 || after.UIDNext != before.UIDNext {
 		t.Errorf("status after restart %+v, before %+v", after, before)
 	}
-	c2 := dialIMAPS(t, d, "alice", nil)
+	c2 := d.IMAPSClientT(t, "alice", nil)
 	if _, err := c2.Select("Archive", nil).Wait(); err != nil {
 		t.Fatalf("select after restart: %v", err)
 	}
@@ -414,12 +396,12 @@ func TestRestartKeepsMailAndPorts(t *testing.T) {
 	if err := d.Restart(ctx); err != nil {
 		t.Fatalf("restart after halt: %v", err)
 	}
-	dialIMAPS(t, d, "alice", nil)
+	d.IMAPSClientT(t, "alice", nil)
 }
 
 func TestKillConnections(t *testing.T) {
 	d := StartT(t, Options{})
-	c := dialIMAPS(t, d, "alice", nil)
+	c := d.IMAPSClientT(t, "alice", nil)
 	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
 		t.Fatalf("select: %v", err)
 	}
@@ -472,7 +454,7 @@ func TestRecreateMailboxAndDoveadmHelpers(t *testing.T) {
 	}
 
 	// The recreated special folder keeps its attribute; "." separates.
-	c := dialIMAPS(t, d, "alice", nil)
+	c := d.IMAPSClientT(t, "alice", nil)
 	list, err := c.List("", "Archive", &imap.ListOptions{ReturnSpecialUse: true}).Collect()
 	if err != nil || len(list) != 1 || !slices.Contains(list[0].Attrs, imap.MailboxAttrArchive) || list[0].Delim != '.' {
 		t.Errorf("LIST Archive after recreate: %+v, %v", list, err)
@@ -500,7 +482,7 @@ func TestRecreateMailboxAndDoveadmHelpers(t *testing.T) {
 
 func TestDisabledCapabilities(t *testing.T) {
 	d := StartT(t, Options{DisableIDLE: true, DisableCondstore: true, MaxUserIPConnections: 3})
-	c := dialIMAPS(t, d, "bob", nil)
+	c := d.IMAPSClientT(t, "bob", nil)
 	caps, err := c.Capability().Wait()
 	if err != nil {
 		t.Fatalf("capability: %v", err)
@@ -513,8 +495,8 @@ func TestDisabledCapabilities(t *testing.T) {
 	if _, ok := caps[imap.CapMove]; !ok {
 		t.Error("CAPABILITY lost MOVE")
 	}
-	dialIMAPS(t, d, "bob", nil)
-	dialIMAPS(t, d, "bob", nil)
+	d.IMAPSClientT(t, "bob", nil)
+	d.IMAPSClientT(t, "bob", nil)
 	extra, err := imapclient.DialTLS(d.IMAPSAddr(), &imapclient.Options{TLSConfig: d.TLSConfig()})
 	if err != nil {
 		t.Fatal(err)

@@ -257,7 +257,7 @@ func (p *Postfix) writeConfig() error {
 	d := p.dovecot
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	w("# Private instance written by postbode/internal/testbed. Not the system config.")
+	w("# Private instance written by postbode/internal/testkit/testbed. Not the system config.")
 	w("compatibility_level = 3.6")
 	w("queue_directory = %s", p.QueueDir)
 	w("data_directory = %s", filepath.Join(p.Dir, "data"))

@@ -9,18 +9,17 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"postbode/internal/acceptloop"
 )
 
 // Server is a listening fake server.
 type Server struct {
-	ln      net.Listener
-	session func(net.Conn)
-	wg      sync.WaitGroup
+	ln   net.Listener
+	loop *acceptloop.Loop // nil until Serve
 
-	mu    sync.Mutex
-	recv  bytes.Buffer
-	conns int
-	open  []net.Conn
+	mu   sync.Mutex
+	recv bytes.Buffer
 }
 
 // New listens on 127.0.0.2; Serve starts taking connections. The server stops with the test.
@@ -39,29 +38,8 @@ func New(t testing.TB) *Server {
 // Serve runs session for every connection, on a goroutine of its own; the connection is closed
 // when session returns.
 func (s *Server) Serve(session func(net.Conn)) {
-	s.session = session
-	s.wg.Add(1)
-	go s.accept()
-}
-
-func (s *Server) accept() {
-	defer s.wg.Done()
-	for {
-		c, err := s.ln.Accept()
-		if err != nil {
-			return
-		}
-		s.mu.Lock()
-		s.conns++
-		s.open = append(s.open, c)
-		s.mu.Unlock()
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			defer c.Close()
-			s.session(c)
-		}()
-	}
+	s.loop = acceptloop.New(s.ln, session)
+	s.loop.Start()
 }
 
 // Addr is the listening address.
@@ -79,22 +57,25 @@ func (s *Server) Record(b string) {
 
 // Stop ends every session and waits for its goroutine.
 func (s *Server) Stop() {
-	_ = s.ln.Close()
-	s.mu.Lock()
-	for _, c := range s.open {
-		_ = c.Close()
+	if s.loop == nil {
+		_ = s.ln.Close()
+		return
 	}
-	s.mu.Unlock()
-	s.wg.Wait()
+	_ = s.loop.Close()
 }
 
 // Finish waits until every session ended on its own (the client hung up) and returns everything
 // recorded.
 func (s *Server) Finish(t testing.TB) string {
 	t.Helper()
-	_ = s.ln.Close()
 	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
+	if s.loop == nil {
+		_ = s.ln.Close()
+		close(done)
+	} else {
+		_ = s.loop.StopAccepting()
+		go func() { s.loop.Wait(); close(done) }()
+	}
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
@@ -107,7 +88,8 @@ func (s *Server) Finish(t testing.TB) string {
 
 // Conns counts the connections accepted.
 func (s *Server) Conns() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.conns
+	if s.loop == nil {
+		return 0
+	}
+	return s.loop.Accepted()
 }

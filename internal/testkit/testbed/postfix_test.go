@@ -76,7 +76,7 @@ func TestPostfixSubmissionDeliversOverLMTP(t *testing.T) {
 	}
 	waitMessages(t, d, "bob", "INBOX", 1, 5*time.Second)
 	t.Logf("delivered to bob's INBOX %v after the 250", time.Since(sent).Round(time.Millisecond))
-	c := dialIMAPS(t, d, "bob", nil)
+	c := d.IMAPSClientT(t, "bob", nil)
 	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
 		t.Fatal(err)
 	}

@@ -562,7 +562,7 @@ var SpecialFolders = []struct{ Name, Use string }{
 func (d *Dovecot) writeConfig(opts Options, a accounts) error {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	w("# Private instance written by postbode/internal/testbed. Not the system config.")
+	w("# Private instance written by postbode/internal/testkit/testbed. Not the system config.")
 	w("instance_name = testbed-%d", d.IMAPPort)
 	w("base_dir = %s", d.baseDir)
 	w("state_dir = %s", filepath.Join(d.Dir, "state"))
