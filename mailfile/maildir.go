@@ -112,6 +112,12 @@ func IsMaildir(dir string) bool {
 // MaildirWriter delivers messages into one Maildir.
 type MaildirWriter struct {
 	dir string
+	// Deferred leaves out the fsync of each file before its rename and makes everything durable in
+	// Close instead (syncfs on Linux, one fsync per file elsewhere). For exports: thousands of files
+	// would otherwise wait for the disk one at a time (about 0.75 ms each measured), and an export
+	// is not finished before Close returns anyway.
+	Deferred bool
+	written  []string // files renamed into cur while Deferred, for Close
 }
 
 // CreateMaildir makes dir with cur, new and tmp (existing ones are kept) and writes into it.
@@ -130,7 +136,7 @@ func CreateMaildir(dir string) (*MaildirWriter, error) {
 func (w *MaildirWriter) Write(m *Message) (string, error) {
 	unique := NewMaildirName(time.Now(), len(m.Raw))
 	tmp := filepath.Join(w.dir, "tmp", unique)
-	if err := writeFileSync(tmp, m.Raw); err != nil {
+	if err := writeFile(tmp, m.Raw, !w.Deferred); err != nil {
 		return "", fmt.Errorf("maildir %s: %w", w.dir, err)
 	}
 	if !m.Date.IsZero() {
@@ -140,15 +146,25 @@ func (w *MaildirWriter) Write(m *Message) (string, error) {
 		}
 	}
 	name := unique + string(infoSep) + MaildirInfo(m.Flags)
-	if err := os.Rename(tmp, filepath.Join(w.dir, "cur", name)); err != nil {
+	final := filepath.Join(w.dir, "cur", name)
+	if err := os.Rename(tmp, final); err != nil {
 		os.Remove(tmp)
 		return "", fmt.Errorf("maildir %s: %w", w.dir, err)
+	}
+	if w.Deferred {
+		w.written = append(w.written, final)
 	}
 	return name, nil
 }
 
-// Close makes the renames into cur durable.
+// Close makes the messages written and their renames into cur durable.
 func (w *MaildirWriter) Close() error {
+	if len(w.written) > 0 {
+		if err := syncFiles(w.written); err != nil {
+			return fmt.Errorf("maildir %s: %w", w.dir, err)
+		}
+		w.written = nil
+	}
 	if err := syncDir(filepath.Join(w.dir, "cur")); err != nil {
 		return fmt.Errorf("maildir %s: %w", w.dir, err)
 	}
@@ -156,13 +172,16 @@ func (w *MaildirWriter) Close() error {
 }
 
 // writeFileSync creates path with data and fsyncs it before closing.
-func writeFileSync(path string, data []byte) error {
+func writeFileSync(path string, data []byte) error { return writeFile(path, data, true) }
+
+// writeFile creates path (which must not exist) with data, fsynced when sync is set.
+func writeFile(path string, data []byte, sync bool) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
 	_, err = f.Write(data)
-	if err == nil {
+	if err == nil && sync {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {

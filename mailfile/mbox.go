@@ -59,14 +59,15 @@ func NewMboxReader(r io.Reader, opt MboxOptions) *MboxReader {
 func (r *MboxReader) Offset() int64 { return r.offset }
 
 // readLine returns the next line with its line end (the last line may have none). A line longer
-// than the size limit is consumed whole but only its first MaxSize+1 bytes are returned: enough to
-// tell that the message is too large and whether the line separates messages.
+// than the size limit (at least 64 KB, so that a From_ line is always whole) is consumed whole but
+// only its first bytes are returned: enough to tell that the message is too large and whether the
+// line separates messages.
 func (r *MboxReader) readLine() ([]byte, error) {
 	r.scratch = r.scratch[:0]
 	for {
 		frag, err := r.br.ReadSlice('\n')
 		r.offset += int64(len(frag))
-		if room := r.opt.MaxSize + 1 - int64(len(r.scratch)); room > 0 {
+		if room := max(r.opt.MaxSize, 64<<10) + 1 - int64(len(r.scratch)); room > 0 {
 			r.scratch = append(r.scratch, frag[:min(int64(len(frag)), room)]...)
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
