@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -89,15 +90,19 @@ func randomHex() string {
 
 // NewMaildirName makes a unique name: <seconds>.M<microseconds>P<pid>Q<sequence>R<random>.<host>,S=<size>.
 func NewMaildirName(now time.Time, size int) string {
+	return fmt.Sprintf("%d.M%dP%dQ%dR%s.%s,S=%d", now.Unix(), now.Nanosecond()/1000, os.Getpid(),
+		maildirSeq.Add(1), randomHex(), maildirHost(), size)
+}
+
+// maildirHost is the host name for unique names, read once (it costs three system calls).
+var maildirHost = sync.OnceValue(func() string {
 	host, _ := os.Hostname()
 	if host == "" {
 		host = "localhost"
 	}
-	// The specification's escapes for the two characters a host name must not bring in.
-	host = strings.NewReplacer("/", `\057`, ":", `\072`, ";", `\073`).Replace(host)
-	return fmt.Sprintf("%d.M%dP%dQ%dR%s.%s,S=%d", now.Unix(), now.Nanosecond()/1000, os.Getpid(),
-		maildirSeq.Add(1), randomHex(), host, size)
-}
+	// The specification's escapes for the characters a host name must not bring in.
+	return strings.NewReplacer("/", `\057`, ":", `\072`, ";", `\073`).Replace(host)
+})
 
 // IsMaildir reports whether dir has the cur and new subdirectories of a Maildir.
 func IsMaildir(dir string) bool {
