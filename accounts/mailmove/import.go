@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"postbode/accounts"
@@ -207,9 +208,11 @@ type importer struct {
 	m     *accounts.Manager
 	acc   accounts.Account
 	opt   ImportOptions
-	sum   *Summary
 	total int
-	done  int
+
+	mu   sync.Mutex // guards sum and done, written by the reader and the committer
+	sum  *Summary
+	done int // messages read and dealt with: committed, found there already or skipped
 }
 
 // count finds the number of messages before the first is imported, for the progress total. An
@@ -291,26 +294,38 @@ type pending struct {
 	entry localcache.Message
 }
 
+// folder imports one source folder in two stages, as the POP3 download does: this goroutine
+// reads and parses (content keys, index entries) while a second one commits the previous batch,
+// so parsing and SQLite's work overlap. At most two batches are in memory.
 func (im *importer) folder(ctx context.Context, src source) error {
 	target, err := im.ensureFolder(ctx, src.target)
 	if err != nil {
 		return err
 	}
-	im.report(target.Name)
+	im.update(target.Name, func() {})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []pending, 1)
+	committed := make(chan error, 1)
+	go func() {
+		var err error
+		for b := range batches {
+			if err == nil {
+				if err = im.commit(ctx, target, b); err != nil {
+					cancel() // the reader stops at its next message
+				}
+			}
+		}
+		committed <- err
+	}()
 	var (
 		batch []pending
 		size  int
 	)
-	flush := func() error {
-		err := im.commit(ctx, target, batch)
-		batch, size = batch[:0], 0
-		return err
-	}
-	err = im.each(src, im.opt.MaxSize, func(msg *mailfile.Message) error {
+	readErr := im.each(src, im.opt.MaxSize, func(msg *mailfile.Message) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		im.done++
 		deleted := msg.Flags.Has(mailfile.Trashed)
 		if src.folder.Format == mailfile.FormatMbox {
 			// Thunderbird's state, wherever the mbox came from (a copied profile folder too).
@@ -320,8 +335,7 @@ func (im *importer) folder(ctx context.Context, src source) error {
 		}
 		if deleted {
 			// Marked for removal (Maildir T, Thunderbird's expunged): the user had let it go.
-			im.sum.Deleted++
-			im.report(target.Name)
+			im.update(target.Name, func() { im.done++; im.sum.Deleted++ })
 			return nil
 		}
 		flags, keywords := toCacheFlags(msg.Flags, msg.Keywords)
@@ -332,18 +346,23 @@ func (im *importer) folder(ctx context.Context, src source) error {
 		})
 		size += len(msg.Raw)
 		if len(batch) >= batchMessages || size >= batchBytes {
-			return flush()
+			batches <- batch
+			batch, size = nil, 0
 		}
 		return nil
 	}, func() {
-		im.done++
-		im.sum.TooLarge++
+		im.update(target.Name, func() { im.done++; im.sum.TooLarge++ })
 	})
-	if err == nil {
-		err = flush()
+	if readErr == nil && len(batch) > 0 {
+		batches <- batch
 	}
-	if err != nil {
+	close(batches)
+	// A commit error is the cause of a reader's "context canceled"; report it first.
+	if err := <-committed; err != nil {
 		return fmt.Errorf("import into %s: %w", target.Name, err)
+	}
+	if readErr != nil {
+		return fmt.Errorf("import into %s: %w", target.Name, readErr)
 	}
 	return nil
 }
@@ -378,13 +397,14 @@ func (im *importer) commit(ctx context.Context, folder localcache.Folder, batch 
 		return err
 	}
 	var (
-		bodies  []localcache.Body
-		entries []localcache.Message
-		bytes   int64
+		bodies     []localcache.Body
+		entries    []localcache.Message
+		bytes      int64
+		duplicates int
 	)
 	for _, p := range batch {
 		if have[p.key] {
-			im.sum.Duplicates++
+			duplicates++
 			continue
 		}
 		have[p.key] = true // the same message twice in one file
@@ -405,9 +425,12 @@ func (im *importer) commit(ctx context.Context, folder localcache.Folder, batch 
 			return err
 		}
 	}
-	im.sum.Messages += len(entries)
-	im.sum.Bytes += bytes
-	im.report(folder.Name)
+	im.update(folder.Name, func() {
+		im.done += len(batch)
+		im.sum.Messages += len(entries)
+		im.sum.Duplicates += duplicates
+		im.sum.Bytes += bytes
+	})
 	return nil
 }
 
@@ -429,7 +452,12 @@ func (im *importer) ensureFolder(ctx context.Context, name string) (localcache.F
 	return im.cache.FolderByName(ctx, im.acc.Name, name)
 }
 
-func (im *importer) report(folder string) {
+// update changes the counts and reports progress; the reader and the committer both call it.
+// Progress is called by one goroutine at a time.
+func (im *importer) update(folder string, change func()) {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	change()
 	if im.opt.Progress != nil {
 		im.opt.Progress(Progress{Folder: folder, Done: im.done, Total: im.total, Bytes: im.sum.Bytes})
 	}
