@@ -56,7 +56,7 @@ func tooLarge(size, limit int64) error {
 type Folder struct {
 	// Path is the folder's names from the top, each decoded ("Archive", "2024").
 	Path []string
-	// File is the mbox file or the Maildir directory; "" for a folder that only holds others.
+	// File is the mbox file, the Maildir directory, or (.eml) the file or directory of files.
 	File   string
 	Format Format
 }

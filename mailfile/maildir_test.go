@@ -154,7 +154,7 @@ func TestMaildirFolders(t *testing.T) {
 }
 
 func TestSegmentEscaping(t *testing.T) {
-	for _, name := range []string{"Inbox", "a/b", `c:\d`, ".hidden", "cur", "New", "x.msf", "y.sbd", "100%", "", "tab\there", "Entwürfe", "mail.lists"} {
+	for _, name := range []string{"Inbox", "a/b", `c:\d`, ".hidden", "cur", "New", "x.msf", "y.sbd", "100%", "", "tab\there", "Entwürfe", "mail.lists", "CON", "nul.txt", "Console"} {
 		enc := EncodeSegment(name)
 		if strings.ContainsAny(enc, `/\:*?"<>|`) || strings.HasPrefix(enc, ".") || enc == "" {
 			t.Errorf("%q encodes to unsafe %q", name, enc)
@@ -170,7 +170,7 @@ func TestSegmentEscaping(t *testing.T) {
 			t.Errorf("%q -> %q -> %q", name, enc, dec)
 		}
 	}
-	if EncodeSegment("mail.lists") != "mail.lists" {
+	if EncodeSegment("mail.lists") != "mail.lists" || EncodeSegment("Console") != "Console" {
 		t.Error("an ordinary dot was escaped")
 	}
 }

@@ -119,6 +119,13 @@ func TestMboxReaderForeignFiles(t *testing.T) {
 			t.Fatalf("sender %q", got[0].Sender)
 		}
 	})
+	t.Run("From_ line with a zone", func(t *testing.T) {
+		data := "From 1234567890@xxx Sat Jan 03 01:05:34 +0100 2015\nSubject: takeout\n\nx\n"
+		got := readAll(t, []byte(data), MboxOptions{})
+		if want := time.Date(2015, 1, 3, 0, 5, 34, 0, time.UTC); len(got) != 1 || !got[0].Date.Equal(want) || got[0].Sender != "1234567890@xxx" {
+			t.Fatalf("got %+v", got)
+		}
+	})
 	t.Run("mboxo", func(t *testing.T) {
 		data := "From x Mon Jan  1 10:00:00 2024\n\n>From one\n>>From two\n"
 		if got := readAll(t, []byte(data), MboxOptions{Flavor: MboxO}); string(got[0].Raw) != "\nFrom one\n>>From two\n" {

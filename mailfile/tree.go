@@ -13,7 +13,8 @@ import (
 // EncodeSegment turns one folder name into a file name that every system accepts and that no
 // reader takes for something else: characters that are not allowed in file names (and "%") become
 // %XX, as do a leading "." (hidden files, Maildir++ folders), the "." before an extension readers
-// skip (".msf", ".sbd", ...) and the first letter of "cur", "new" and "tmp". DecodeSegment undoes it.
+// skip (".msf", ".sbd", ...) and the first letter of "cur", "new", "tmp" and Windows' device
+// names ("CON", "NUL.txt"). DecodeSegment undoes it.
 func EncodeSegment(name string) string {
 	if name == "" {
 		return "%"
@@ -28,9 +29,9 @@ func EncodeSegment(name string) string {
 		sb.WriteByte(c)
 	}
 	s := sb.String()
-	switch strings.ToLower(s) {
-	case "cur", "new", "tmp":
-		return fmt.Sprintf("%%%02X", s[0]) + s[1:]
+	stem, _, _ := strings.Cut(strings.ToLower(s), ".")
+	if reservedName[stem] {
+		s = fmt.Sprintf("%%%02X", s[0]) + s[1:]
 	}
 	if ext := filepath.Ext(s); ext != "" && ignoredExt[strings.ToLower(ext)] {
 		return s[:len(s)-len(ext)] + "%2E" + ext[1:]
@@ -71,6 +72,15 @@ func unhex(c byte) byte {
 	default:
 		return c - 'A' + 10
 	}
+}
+
+// reservedName are names a folder's file must not take: the Maildir subdirectories, and the
+// device names Windows reserves whatever the extension.
+var reservedName = map[string]bool{
+	"cur": true, "new": true, "tmp": true,
+	"con": true, "prn": true, "aux": true, "nul": true,
+	"com1": true, "com2": true, "com3": true, "com4": true, "com5": true, "com6": true, "com7": true, "com8": true, "com9": true,
+	"lpt1": true, "lpt2": true, "lpt3": true, "lpt4": true, "lpt5": true, "lpt6": true, "lpt7": true, "lpt8": true, "lpt9": true,
 }
 
 // ignoredExt are the files next to mbox files in a Thunderbird profile (and elsewhere) that are
