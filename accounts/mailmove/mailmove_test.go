@@ -449,6 +449,28 @@ func TestExportAccountTree(t *testing.T) {
 	if got := readMbox(t, filepath.Join(out, "Sent")); len(got) != 1 || !bytes.Contains(got[0], []byte("fetched")) {
 		t.Fatalf("Sent: %q", got)
 	}
+	// The mbox tree imported again under a parent folder: every folder comes back, names decoded.
+	odd, err := cache.EnsureFolder(ctx, localcache.Folder{Account: "pop", Name: "Work: 2024/.hidden"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.FileCopy(ctx, mustAccount(t, m, "pop"), odd, []byte("Subject: odd\r\n\r\nodd\r\n"), "", 0); err != nil {
+		t.Fatal(err)
+	}
+	out = filepath.Join(dir, "mbox2")
+	if _, err := Export(ctx, cache, ExportOptions{Account: "pop", Format: mailfile.FormatMbox, Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err = Import(ctx, cache, m, ImportOptions{Account: "pop", Source: out, Folder: "Restored"})
+	if err != nil || sum.Messages != 4 {
+		t.Fatalf("import of the mbox tree: %+v %v", sum, err)
+	}
+	for _, name := range []string{"Restored/Inbox", "Restored/Lists/Entwürfe", "Restored/Sent", "Restored/Work: 2024/.hidden"} {
+		if raws, _ := folderBodies(t, cache, "pop", name); len(raws) != 1 {
+			t.Errorf("%s: %d messages", name, len(raws))
+		}
+	}
+
 	// One message as .eml.
 	eml := filepath.Join(dir, "one.eml")
 	if _, err := Export(ctx, cache, ExportOptions{IDs: ids, Format: mailfile.FormatEML, Out: eml}); err != nil {
@@ -460,4 +482,13 @@ func TestExportAccountTree(t *testing.T) {
 	if _, err := Export(ctx, cache, ExportOptions{IDs: ids, Format: mailfile.FormatEML, Out: eml}); err == nil {
 		t.Fatal("an export overwrote a file")
 	}
+}
+
+func mustAccount(t *testing.T, m *accounts.Manager, name string) accounts.Account {
+	t.Helper()
+	acc, ok := m.Account(name)
+	if !ok {
+		t.Fatalf("no account %s", name)
+	}
+	return acc
 }
