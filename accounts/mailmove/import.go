@@ -28,7 +28,7 @@ type ImportOptions struct {
 	Account string
 	// Folder is the folder to import into when the source is one folder, and the parent of the
 	// imported folders when it is a tree. "" keeps the source's names (an mbox file's name without
-	// its extension for a single file); names match existing folders case-insensitively, so
+	// its extension for a single file, "Imported" for one .eml file); names match existing folders case-insensitively, so
 	// Thunderbird's "Inbox" lands in the account's inbox.
 	Folder string
 	// Source is an mbox file, an .eml file, a Maildir (with Maildir++ or nested subfolders), a
@@ -78,7 +78,7 @@ func Import(ctx context.Context, cache *localcache.Cache, m *accounts.Manager, o
 	if opt.MaxSize <= 0 {
 		im.opt.MaxSize = mailfile.DefaultMaxSize
 	}
-	if err := im.count(sources); err != nil {
+	if err := im.count(ctx, sources); err != nil {
 		return sum, err
 	}
 	if im.total >= 1000 {
@@ -114,7 +114,8 @@ func findSources(opt ImportOptions) ([]source, error) {
 	if !fi.IsDir() {
 		f := mailfile.Folder{Path: []string{base}, File: opt.Source, Format: mailfile.FormatMbox}
 		if strings.EqualFold(filepath.Ext(opt.Source), ".eml") || !startsWithFrom(opt.Source) {
-			f.Format = mailfile.FormatEML
+			// One message: a folder named after its file would be odd.
+			f.Format, f.Path = mailfile.FormatEML, []string{"Imported"}
 		}
 		return named([]source{{folder: f}}, opt.Folder, true), nil
 	}
@@ -217,10 +218,10 @@ type importer struct {
 
 // count finds the number of messages before the first is imported, for the progress total. An
 // mbox is read once more for it, with a one-byte size limit so that no message is kept.
-func (im *importer) count(srcs []source) error {
+func (im *importer) count(ctx context.Context, srcs []source) error {
 	for _, src := range srcs {
 		n := 0
-		err := im.each(src, 1, func(*mailfile.Message) error { n++; return nil }, func() { n++ })
+		err := im.each(src, 1, func(*mailfile.Message) error { n++; return ctx.Err() }, func() { n++ })
 		if err != nil {
 			return err
 		}
@@ -296,7 +297,8 @@ type pending struct {
 
 // folder imports one source folder in two stages, as the POP3 download does: this goroutine
 // reads and parses (content keys, index entries) while a second one commits the previous batch,
-// so parsing and SQLite's work overlap. At most two batches are in memory.
+// so parsing and SQLite's work overlap. At most three batches are in memory (filling, queued,
+// committing).
 func (im *importer) folder(ctx context.Context, src source) error {
 	target, err := im.ensureFolder(ctx, src.target)
 	if err != nil {
