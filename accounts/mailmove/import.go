@@ -221,7 +221,8 @@ type importer struct {
 func (im *importer) count(ctx context.Context, srcs []source) error {
 	for _, src := range srcs {
 		n := 0
-		err := im.each(src, 1, func(*mailfile.Message) error { n++; return ctx.Err() }, func() { n++ })
+		count := func() error { n++; return ctx.Err() }
+		err := im.each(src, 1, func(*mailfile.Message) error { return count() }, count)
 		if err != nil {
 			return err
 		}
@@ -231,7 +232,7 @@ func (im *importer) count(ctx context.Context, srcs []source) error {
 }
 
 // each calls fn for every message of the source, and tooLarge for each one over maxSize.
-func (im *importer) each(src source, maxSize int64, fn func(*mailfile.Message) error, tooLarge func()) error {
+func (im *importer) each(src source, maxSize int64, fn func(*mailfile.Message) error, tooLarge func() error) error {
 	f := src.folder
 	next, closeFn, err := openReader(f, src.flavor, maxSize)
 	if err != nil {
@@ -244,7 +245,9 @@ func (im *importer) each(src source, maxSize int64, fn func(*mailfile.Message) e
 			return nil
 		}
 		if errors.Is(err, mailfile.ErrTooLarge) {
-			tooLarge()
+			if err := tooLarge(); err != nil {
+				return err
+			}
 			continue
 		}
 		if err != nil {
@@ -352,8 +355,9 @@ func (im *importer) folder(ctx context.Context, src source) error {
 			batch, size = nil, 0
 		}
 		return nil
-	}, func() {
+	}, func() error {
 		im.update(target.Name, func() { im.done++; im.sum.TooLarge++ })
+		return ctx.Err()
 	})
 	if readErr == nil && len(batch) > 0 {
 		batches <- batch

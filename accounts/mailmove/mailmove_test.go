@@ -492,3 +492,20 @@ func mustAccount(t *testing.T, m *accounts.Manager, name string) accounts.Accoun
 	}
 	return acc
 }
+
+// A message over the size limit is counted and skipped; the rest of the file is imported.
+func TestImportTooLarge(t *testing.T) {
+	cache, m := setup(t)
+	src := filepath.Join(t.TempDir(), "mixed")
+	writeMbox(t, src, []*mailfile.Message{
+		{Raw: []byte("Subject: small 1\n\nx\n")},
+		{Raw: []byte("Subject: big\n\n" + strings.Repeat("y", 500) + "\n")},
+		{Raw: []byte("Subject: small 2\n\nz\n")},
+	})
+	var last Progress
+	sum, err := Import(context.Background(), cache, m, ImportOptions{Account: "pop", Source: src, MaxSize: 100,
+		Progress: func(p Progress) { last = p }})
+	if err != nil || sum.Messages != 2 || sum.TooLarge != 1 || last.Done != 3 || last.Total != 3 {
+		t.Fatalf("%+v %v, progress %+v", sum, err, last)
+	}
+}
