@@ -175,7 +175,7 @@ func readMaildir(t testing.TB, dir string) ([][]byte, []mailfile.Flags) {
 func TestRoundTripThroughCache(t *testing.T) {
 	cache, m := setup(t)
 	ctx := context.Background()
-	raws := generate(2000)
+	raws := generate(1000)
 	in := make([]*mailfile.Message, len(raws))
 	for i, r := range raws {
 		in[i] = &mailfile.Message{Raw: r, Sender: "bob@mail.test", Date: time.Unix(1.7e9, 0)}
