@@ -127,7 +127,7 @@ func mboxFolders(dir string, parent []string, depth int, out *[]Folder) error {
 			}
 			continue
 		}
-		if !e.Type().IsRegular() || ignoredExt[strings.ToLower(filepath.Ext(name))] || !looksLikeMbox(full) {
+		if !e.Type().IsRegular() || ignoredExt[strings.ToLower(filepath.Ext(name))] || !LooksLikeMbox(full) {
 			continue
 		}
 		*out = append(*out, Folder{Path: append(slices.Clip(parent), decodeSegment(name)), File: full, Format: FormatMbox})
@@ -135,8 +135,8 @@ func mboxFolders(dir string, parent []string, depth int, out *[]Folder) error {
 	return nil
 }
 
-// looksLikeMbox reports whether the file is empty or starts with "From ".
-func looksLikeMbox(path string) bool {
+// LooksLikeMbox reports whether the file is empty or starts with "From ".
+func LooksLikeMbox(path string) bool {
 	f, err := os.Open(path)
 	if err != nil {
 		return false

@@ -113,7 +113,7 @@ func findSources(opt ImportOptions) ([]source, error) {
 	base := strings.TrimSuffix(filepath.Base(opt.Source), filepath.Ext(opt.Source))
 	if !fi.IsDir() {
 		f := mailfile.Folder{Path: []string{base}, File: opt.Source, Format: mailfile.FormatMbox}
-		if strings.EqualFold(filepath.Ext(opt.Source), ".eml") || !startsWithFrom(opt.Source) {
+		if strings.EqualFold(filepath.Ext(opt.Source), ".eml") || !mailfile.LooksLikeMbox(opt.Source) {
 			// One message: a folder named after its file would be odd.
 			f.Format, f.Path = mailfile.FormatEML, []string{"Imported"}
 		}
@@ -191,17 +191,6 @@ func named(srcs []source, parent string, single bool) []source {
 		}
 	}
 	return srcs
-}
-
-func startsWithFrom(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	head := make([]byte, 5)
-	_, err = io.ReadFull(f, head)
-	return err == nil && string(head) == "From "
 }
 
 type importer struct {
