@@ -138,6 +138,8 @@ Commands:
   sync [--account A] [--once]    synchronise accounts (stay connected, or one pass with --once)
   demo [--keep]                  try Postbode on built-in demo servers, in a temporary profile
   send --account A --to X ...    send a message read from stdin
+  export --account A --out PATH  export mail to mbox, Maildir or .eml [--folder F] [--format F]
+  import --account A PATH        import mbox, Maildir or .eml files (or --thunderbird) into a POP3 account
 
 Global options:
   --profile DIR   keep config, mail and logs in DIR (also POSTBODE_PROFILE)
@@ -256,6 +258,10 @@ func (a *App) dispatch(ctx context.Context, env *Env, cmd string, args []string)
 		return a.demo(ctx, env, args)
 	case "send":
 		return sendCmd(ctx, env, args)
+	case "export":
+		return exportCmd(ctx, env, args)
+	case "import":
+		return importCmd(ctx, env, args)
 	case "help":
 		fmt.Fprint(env.Stdout, usage)
 		return nil

@@ -13,13 +13,18 @@ import (
 	"postbode/accounts"
 	"postbode/internal/testkit"
 	"postbode/localcache"
+	"postbode/types"
 )
+
+// kindsOnly declares what each kind of account does, as the engines main injects do, without
+// engines: the commands under test never connect.
+var kindsOnly = map[types.Protocol]types.Backend{types.IMAP: {KeepsMailOnServer: true}, types.POP3: {}}
 
 // run executes the CLI in-process against a profile dir and returns exit code, stdout and stderr.
 func run(t *testing.T, profile, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	app := &App{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut, Discover: testDiscover}
+	app := &App{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut, Discover: testDiscover, Backends: kindsOnly}
 	code := app.Run(context.Background(), append([]string{"--profile", profile}, args...))
 	return code, out.String(), errOut.String()
 }
