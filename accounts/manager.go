@@ -320,8 +320,13 @@ func (m *Manager) kick(account string, retry bool) {
 	}
 }
 
-// observe notes an engine's working connection, which resets its reconnect backoff.
+// observe notes an engine's working connection, which resets its reconnect backoff, and wakes an
+// engine for which another queued changes.
 func (m *Manager) observe(ev types.Event) {
+	if q, ok := ev.(types.ChangesQueued); ok {
+		m.wake(q.Account)
+		return
+	}
 	cs, ok := ev.(types.ConnState)
 	if !ok {
 		return

@@ -51,17 +51,24 @@ type Notice struct {
 	Account, Text string
 }
 
+// ChangesQueued reports that an engine queued changes for another account: a move between accounts
+// removes its original once the copy is safe. The Manager wakes that account's engine.
+type ChangesQueued struct {
+	Account string
+}
+
 // Sent reports that a message left the outbox: the server accepted it and its Sent copy is filed.
 type Sent struct {
 	Account, Subject string
 }
 
-func (e ConnState) AccountName() string    { return e.Account }
-func (e SyncProgress) AccountName() string { return e.Account }
-func (e NewMail) AccountName() string      { return e.Account }
-func (e Error) AccountName() string        { return e.Account }
-func (e Notice) AccountName() string       { return e.Account }
-func (e Sent) AccountName() string         { return e.Account }
+func (e ConnState) AccountName() string     { return e.Account }
+func (e SyncProgress) AccountName() string  { return e.Account }
+func (e NewMail) AccountName() string       { return e.Account }
+func (e Error) AccountName() string         { return e.Account }
+func (e Notice) AccountName() string        { return e.Account }
+func (e ChangesQueued) AccountName() string { return e.Account }
+func (e Sent) AccountName() string          { return e.Account }
 
 // Request is a user intent posted to the Manager. Each returns once the local change is made.
 type Request interface{ isRequest() }

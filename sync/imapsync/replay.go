@@ -14,6 +14,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"postbode/localcache"
+	"postbode/types"
 )
 
 var (
@@ -63,6 +64,9 @@ func (e *Engine) replay(ctx context.Context, cn *conn) error {
 		case err == nil || errors.Is(err, errDropOp):
 			if err := e.cache.CompletePending(ctx, op); err != nil {
 				return err
+			}
+			if t, ok := op.Op.(localcache.TransferOp); ok && t.From != nil && t.From.Queue {
+				e.emit(types.ChangesQueued{Account: t.From.Account})
 			}
 		case errors.Is(err, errCopyOnly):
 			// Done without its follow-up: the source of the move is not removed.

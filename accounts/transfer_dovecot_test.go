@@ -1,0 +1,185 @@
+package accounts_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+
+	"postbode/accounts"
+	"postbode/internal/testkit"
+	"postbode/internal/testkit/testbed"
+	"postbode/localcache"
+	"postbode/sync/imapsync"
+	"postbode/sync/pop3sync"
+	"postbode/types"
+)
+
+// serverMail is what a user's mailbox on the test bed holds: the SHA-256 of each message, and
+// whether it is flagged.
+func serverMail(t *testing.T, d *testbed.Dovecot, user, mailbox string) map[string]bool {
+	t.Helper()
+	c := d.IMAPSClientT(t, user, nil)
+	defer c.Logout()
+	data, err := c.Select(mailbox, nil).Wait()
+	if err != nil {
+		t.Fatalf("select %s of %s: %v", mailbox, user, err)
+	}
+	out := map[string]bool{}
+	if data.NumMessages == 0 {
+		return out
+	}
+	var all imap.SeqSet
+	all.AddRange(1, 0)
+	msgs, err := c.Fetch(all, &imap.FetchOptions{Flags: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}}).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if len(m.BodySection) == 1 {
+			out[sha(m.BodySection[0].Bytes)] = slices.Contains(m.Flags, imap.FlagFlagged)
+		}
+	}
+	return out
+}
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// Moves and copies between accounts on the real Dovecot: the target server ends up with the exact
+// bytes and flags, a moved original leaves its IMAP server only after that (a copy's stays), a
+// message downloaded by POP3 moves to IMAP, and a copy the target server refuses leaves the
+// original where it was, with the reason reported.
+func TestMoveAndCopyBetweenAccounts(t *testing.T) {
+	d := testbed.StartT(t, testbed.Options{})
+	originals := testbed.Generate(21, 4, testbed.GenOptions{})
+	if err := d.Deliver("alice", "INBOX", originals...); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.CreateMailbox("bob", "Gone"); err != nil {
+		t.Fatal(err)
+	}
+	cache, err := localcache.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cache.Close() })
+	server := func(name, user string, kind types.Protocol, port int) types.Account {
+		return types.Account{Name: name, Kind: kind, Email: user + "@mail.test",
+			Incoming: types.Server{Host: d.Host, Port: port, Security: types.SecurityTLS, User: user, CAFile: d.CAFile}}
+	}
+	cfg := &accounts.Config{Accounts: []types.Account{
+		server("alice", "alice", types.IMAP, d.IMAPSPort),
+		server("bob", "bob", types.IMAP, d.IMAPSPort),
+		server("alice-pop", "alice", types.POP3, d.POP3SPort),
+	}}
+	secrets := testkit.NewSecrets(nil, map[string]string{"alice": d.Password("alice"), "bob": d.Password("bob"), "alice-pop": d.Password("alice")})
+	m := accounts.NewManager(cfg, cache, secrets, map[types.Protocol]types.Backend{
+		types.IMAP: imapsync.Backend, types.POP3: {New: pop3sync.New, Test: pop3sync.Test},
+	})
+	events := testkit.Collect(m.Events())
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() { cancel(); m.Wait() })
+	m.Start(ctx)
+	for _, name := range []string{"alice", "bob"} {
+		until(t, 60*time.Second, name+" online", func() bool { return events.Count(name, types.StateOnline) > 0 })
+	}
+	until(t, 60*time.Second, "the POP3 download", func() bool { return events.Count("alice-pop", types.StateWaiting) > 0 })
+
+	inbox := func(account string) (localcache.Folder, []localcache.Message) {
+		f, err := cache.FolderByRole(ctx, account, localcache.RoleInbox)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs, err := cache.Page(ctx, []int64{f.ID}, nil, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f, msgs
+	}
+	_, alice := inbox("alice")
+	bobInbox, _ := inbox("bob")
+	_, pop := inbox("alice-pop")
+	if len(alice) != 4 || len(pop) != 4 {
+		t.Fatalf("alice has %d messages by IMAP and %d by POP3, want 4 each", len(alice), len(pop))
+	}
+	flaggedSum, keptSum := sha(mustBody(t, cache, alice[0])), sha(mustBody(t, cache, alice[3]))
+	if err := m.Do(ctx, types.SetFlag{IDs: []int64{alice[0].ID}, Flag: localcache.FlagFlagged, On: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Do(ctx, types.Move{IDs: []int64{alice[0].ID, alice[1].ID}, To: bobInbox.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Do(ctx, types.Copy{IDs: []int64{alice[2].ID}, To: bobInbox.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Do(ctx, types.Move{IDs: []int64{pop[3].ID}, To: bobInbox.ID}); err != nil {
+		t.Fatal(err)
+	}
+	until(t, 60*time.Second, "bob's server to hold the four copies", func() bool { return len(serverMail(t, d, "bob", "INBOX")) == 4 })
+	until(t, 60*time.Second, "alice's server to lose the two moved", func() bool { return len(serverMail(t, d, "alice", "INBOX")) == 2 })
+
+	bob := serverMail(t, d, "bob", "INBOX")
+	for i, raw := range originals {
+		flagged, ok := bob[sha(raw)]
+		if !ok {
+			t.Errorf("original %d is not on bob's server byte for byte", i)
+		}
+		if flagged != (sha(raw) == flaggedSum) {
+			t.Errorf("original %d: flagged %v on bob's server", i, flagged)
+		}
+	}
+	if _, err := cache.Message(ctx, pop[3].ID); err == nil {
+		t.Error("the message moved from the POP3 folder is still there")
+	}
+	if _, err := cache.Message(ctx, alice[2].ID); err != nil {
+		t.Errorf("the copied original is gone: %v", err)
+	}
+
+	// The target folder vanished on the server: the APPEND is refused, the original stays.
+	gone, err := cache.FolderByName(ctx, "bob", "Gone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.DeleteMailbox("bob", "Gone"); err != nil {
+		t.Fatal(err)
+	}
+	errorsBefore := countErrors(events, "bob")
+	if err := m.Do(ctx, types.Move{IDs: []int64{alice[3].ID}, To: gone.ID}); err != nil {
+		t.Fatal(err)
+	}
+	until(t, 60*time.Second, "the refusal reported", func() bool { return countErrors(events, "bob") > errorsBefore })
+	if _, err := cache.Message(ctx, alice[3].ID); err != nil {
+		t.Errorf("the original of a refused move is gone here: %v", err)
+	}
+	if got := serverMail(t, d, "alice", "INBOX"); len(got) != 2 {
+		t.Errorf("alice's server holds %d messages after the refused move, want 2", len(got))
+	} else if _, ok := got[keptSum]; !ok {
+		t.Error("the original of the refused move left alice's server")
+	}
+}
+
+func mustBody(t *testing.T, c *localcache.Cache, m localcache.Message) []byte {
+	t.Helper()
+	raw, err := c.Body(context.Background(), m.BodyKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+func countErrors(events *testkit.Events, account string) int {
+	n := 0
+	for _, ev := range events.All() {
+		if e, ok := ev.(types.Error); ok && e.Account == account {
+			n++
+		}
+	}
+	return n
+}
