@@ -207,32 +207,48 @@ func (a *actions) doToggleFlag() {
 	a.u.do(types.SetFlag{IDs: ids, Flag: localcache.FlagFlagged, On: on})
 }
 
-// doMove asks for a folder of the selection's account and moves the messages there.
-func (a *actions) doMove() {
+// doMove asks for a folder, of any account, and moves the selected messages there. Into another
+// account the Manager copies the exact bytes and removes the originals once the copies are safe.
+func (a *actions) doMove() { a.transfer(false) }
+
+// doCopy asks for a folder, of any account, and copies the selected messages there.
+func (a *actions) doCopy() { a.transfer(true) }
+
+func (a *actions) transfer(copy bool) {
 	ids := a.u.list.selectedIDs()
 	if len(ids) == 0 {
 		return
 	}
 	account := a.u.list.scope.account
-	for _, m := range a.u.list.selectedMessages() {
-		if account == "" {
-			account = m.Account
-		} else if m.Account != account {
-			dialog.ShowInformation(tr("Move to…"), tr("Messages of different accounts cannot be moved together."), a.u.win)
-			return
+	if account == "" {
+		if msgs := a.u.list.selectedMessages(); len(msgs) > 0 {
+			account = msgs[0].Account
 		}
 	}
-	if account == "" {
-		return
-	}
-	a.u.pickFolder(a.u.win, account, func(f localcache.Folder) {
-		a.u.do(types.Move{IDs: ids, To: f.ID})
+	a.u.pickFolder(a.u.win, account, copy, func(f localcache.Folder) {
+		if copy {
+			a.u.do(types.Copy{IDs: ids, To: f.ID})
+		} else {
+			a.u.do(types.Move{IDs: ids, To: f.ID})
+		}
 	})
 }
 
-// pickFolder shows a dialog listing an account's folders and calls picked with the chosen one.
-func (u *ui) pickFolder(parent fyne.Window, account string, picked func(localcache.Folder)) {
+// pickFolder shows a dialog listing the folders of every account, those of account first, and
+// calls picked with the chosen one; copy names the action Copy instead of Move.
+func (u *ui) pickFolder(parent fyne.Window, account string, copy bool, picked func(localcache.Folder)) {
 	entries := u.folders.accountFolders(account)
+	for _, e := range u.folders.entries {
+		if e.kind == entryFolder && e.account != account {
+			e.name = e.account + " › " + strings.TrimLeft(e.name, " ")
+			e.depth = 0
+			entries = append(entries, e)
+		}
+	}
+	title, verb := tr("Move to…"), tr("Move")
+	if copy {
+		title, verb = tr("Copy to…"), tr("Copy")
+	}
 	var shown []folderEntry
 	filter := widget.NewEntry()
 	filter.SetPlaceHolder(tr("Filter folders"))
@@ -263,7 +279,7 @@ func (u *ui) pickFolder(parent fyne.Window, account string, picked func(localcac
 	filter.OnChanged = apply
 	list.OnSelected = func(i widget.ListItemID) { chosen = i }
 	content := container.NewBorder(filter, nil, nil, nil, list)
-	d := dialog.NewCustomConfirm(tr("Move to…"), tr("Move"), tr("Cancel"), content, func(ok bool) {
+	d := dialog.NewCustomConfirm(title, verb, tr("Cancel"), content, func(ok bool) {
 		if ok && chosen >= 0 && chosen < len(shown) {
 			picked(shown[chosen].folder)
 		}
@@ -323,8 +339,9 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 	markUnread := item(tr("Mark as unread"), iconMailUnread, nil, func() { a.doMarkRead(false) })
 	flag := item(tr("Flag / unflag"), iconStarOutline, nil, a.doToggleFlag)
 	move := item(tr("Move to…"), iconMoveTo, nil, a.doMove)
+	copyTo := item(tr("Copy to…"), theme.ContentCopyIcon(), nil, a.doCopy)
 	del := item(tr("Delete"), theme.DeleteIcon(), nil, a.doDelete)
-	a.messageItems = []*fyne.MenuItem{markRead, markUnread, flag, move, del}
+	a.messageItems = []*fyne.MenuItem{markRead, markUnread, flag, move, copyTo, del}
 	a.menu = fyne.NewMainMenu(
 		fyne.NewMenu(tr("File"),
 			item(tr("New message"), theme.MailComposeIcon(), sc(fyne.KeyN, ctrl), a.doWrite),
@@ -350,7 +367,7 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 			fyne.NewMenuItemSeparator(),
 			markRead, markUnread, flag,
 			fyne.NewMenuItemSeparator(),
-			move, del,
+			move, copyTo, del,
 		),
 		fyne.NewMenu(tr("Help"),
 			fyne.NewMenuItem(tr("About Postbode"), a.u.showAbout),
@@ -396,6 +413,7 @@ func (a *actions) contextMenu() *fyne.Menu {
 		item(tr("Flag / unflag"), iconStarOutline, true, a.doToggleFlag),
 		fyne.NewMenuItemSeparator(),
 		item(tr("Move to…"), iconMoveTo, true, a.doMove),
+		item(tr("Copy to…"), theme.ContentCopyIcon(), true, a.doCopy),
 		item(tr("Delete"), theme.DeleteIcon(), true, a.doDelete),
 	)
 }

@@ -52,7 +52,7 @@ func (u *ui) openMessageWindow(id int64) {
 	})
 	mw.move = btn(tr("Move to…"), iconMoveTo, func() {
 		if id, account := r.id, r.msg.Account; id != 0 {
-			u.pickFolder(w, account, func(f localcache.Folder) { u.do(types.Move{IDs: []int64{id}, To: f.ID}) })
+			u.pickFolder(w, account, false, func(f localcache.Folder) { u.do(types.Move{IDs: []int64{id}, To: f.ID}) })
 		}
 	})
 	mw.del = btn(tr("Delete"), theme.DeleteIcon(), func() {

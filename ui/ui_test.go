@@ -763,3 +763,50 @@ func TestArrowKeysReachTheListWithoutFocus(t *testing.T) {
 		t.Fatalf("Down opened %d, want the newest %d", h.u.reader.id, ids[2])
 	}
 }
+
+// The folder picker lists every account's folders; copying into another account's folder leaves
+// the original and puts an exact copy there.
+func TestCopyToAnotherAccount(t *testing.T) {
+	h := newHarness(t, harnessOpts{accounts: []string{"work", "home"}})
+	h.startPump()
+	_, ids := seedInbox(h, 3)
+	homeInbox := h.folder("home", "INBOX", localcache.RoleInbox)
+	h.u.folders.reload()
+	h.settle()
+	h.selectFolder("work", "Inbox")
+	h.click(0, 0)
+	h.u.act.doCopy()
+	h.settle()
+	over := h.u.win.Canvas().Overlays().Top()
+	if over == nil || !containsText(over, "Copy to…") || !containsText(over, "home › Inbox") {
+		t.Fatalf("the picker does not offer the other account's folders: %q", texts(over))
+	}
+	var list *widget.List
+	var copyButton *widget.Button
+	for _, obj := range test.LaidOutObjects(over) {
+		switch w := obj.(type) {
+		case *widget.List:
+			list = w
+		case *widget.Button:
+			if w.Text == "Copy" {
+				copyButton = w
+			}
+		}
+	}
+	if list == nil || copyButton == nil {
+		t.Fatal("picker has no list or Copy button")
+	}
+	for i := 0; i < list.Length(); i++ {
+		list.Select(i) // the last of them is home's Inbox: the other account comes after this one
+	}
+	test.Tap(copyButton)
+	h.settle()
+	original := h.message(ids[2])
+	copies, err := h.cache.Page(context.Background(), []int64{homeInbox.ID}, nil, 10)
+	if err != nil || len(copies) != 1 || copies[0].Subject != original.Subject {
+		t.Fatalf("home's Inbox holds %+v (%v)", copies, err)
+	}
+	if original.FolderID == homeInbox.ID {
+		t.Fatal("the original moved")
+	}
+}
