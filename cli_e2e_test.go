@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -78,6 +79,37 @@ func TestCLISyncThenList(t *testing.T) {
 			t.Fatalf("show --raw %s: stored bytes are not one of the delivered messages", name)
 		}
 	}
+
+	// A message downloaded by POP3 moves into the IMAP account: on alice's server byte for byte,
+	// gone from the POP3 account's folder.
+	home := lsIDs(t, profile, "home")
+	if code, out, errOut := runCLI(t, d.Password("alice")+"\n", "--profile", profile, "move", strconv.FormatInt(home[0], 10),
+		"--to", "work/INBOX", "--password-stdin", "--json"); code != 0 || !strings.Contains(out, `"move": 1`) {
+		t.Fatalf("move: %d %q %s", code, out, errOut)
+	}
+	if st, err := d.Status("alice", "INBOX"); err != nil || st.Messages != 13 {
+		t.Fatalf("alice's INBOX after the move: %+v %v", st, err)
+	}
+	if left := lsIDs(t, profile, "home"); len(left) != 4 || slices.Contains(left, home[0]) {
+		t.Fatalf("home's INBOX after the move: %v", left)
+	}
+}
+
+// lsIDs lists the ids of an account's INBOX through the command line.
+func lsIDs(t *testing.T, profile, account string) []int64 {
+	t.Helper()
+	code, out, errOut := runCLI(t, "", "--profile", profile, "ls", "--account", account, "--limit", "100", "INBOX", "--json")
+	var list []struct {
+		ID int64 `json:"id"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &list) != nil {
+		t.Fatalf("ls %s: %d %q %s", account, code, out, errOut)
+	}
+	ids := make([]int64, len(list))
+	for i, m := range list {
+		ids[i] = m.ID
+	}
+	return ids
 }
 
 func msgs2bytes(msgs [][]byte) []byte { return bytes.Join(msgs, []byte("\x00")) }

@@ -136,6 +136,8 @@ Commands:
   show [--raw] ID                show a message (headers and text, or the exact stored bytes)
   search QUERY                   full-text search over downloaded mail
   sync [--account A] [--once]    synchronise accounts (stay connected, or one pass with --once)
+  copy|move ID... --to ACCOUNT/FOLDER
+                                 copy or move messages into a folder of any account
   demo [--keep]                  try Postbode on built-in demo servers, in a temporary profile
   send --account A --to X ...    send a message read from stdin
   export --account A --out PATH  export mail to mbox, Maildir or .eml [--folder F] [--format F]
@@ -243,7 +245,7 @@ func (a *App) dispatch(ctx context.Context, env *Env, cmd string, args []string)
 		return showCmd(ctx, env, args)
 	case "search":
 		return searchCmd(ctx, env, args)
-	case "sync":
+	case "sync", "copy", "move":
 		// The window syncs the same cache: two writers would fetch and replay everything twice.
 		lock, err := instance.TryLock(env.Profile.DataDir)
 		if errors.Is(err, instance.ErrRunning) {
@@ -253,7 +255,10 @@ func (a *App) dispatch(ctx context.Context, env *Env, cmd string, args []string)
 			return err
 		}
 		defer lock.Close()
-		return syncCmd(ctx, env, args)
+		if cmd == "sync" {
+			return syncCmd(ctx, env, args)
+		}
+		return transferCmd(ctx, env, cmd == "move", args)
 	case "demo":
 		return a.demo(ctx, env, args)
 	case "send":
