@@ -54,11 +54,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		},
 		TestOutgoing: smtpsend.Test,
 		GUI: func(ctx context.Context, env *cli.Env) error {
-			m, err := env.Manager()
-			if err != nil {
-				return err
-			}
-			cache, err := env.Cache()
+			m, cache, err := env.Core()
 			if err != nil {
 				return err
 			}

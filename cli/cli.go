@@ -93,6 +93,16 @@ func (e *Env) Close() error {
 	return errors.Join(errs...)
 }
 
+// Core is the Manager with the cache it works on, for commands (and the window) that need both.
+func (e *Env) Core() (*accounts.Manager, *localcache.Cache, error) {
+	m, err := e.Manager()
+	if err != nil {
+		return nil, nil, err
+	}
+	cache, err := e.Cache() // opened already by Manager
+	return m, cache, err
+}
+
 // Manager builds an account manager over the profile.
 func (e *Env) Manager() (*accounts.Manager, error) {
 	cfg, err := e.Config()

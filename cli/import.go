@@ -27,11 +27,7 @@ func importCmd(ctx context.Context, env *Env, args []string) error {
 	if len(pos) == 1 {
 		src = pos[0]
 	}
-	m, err := env.Manager()
-	if err != nil {
-		return err
-	}
-	cache, err := env.Cache()
+	m, cache, err := env.Core()
 	if err != nil {
 		return err
 	}

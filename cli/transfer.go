@@ -37,11 +37,7 @@ func transferCmd(ctx context.Context, env *Env, move bool, args []string) error 
 			return usageError{fmt.Sprintf("message id %q is not a number", p)}
 		}
 	}
-	m, err := env.Manager()
-	if err != nil {
-		return err
-	}
-	cache, err := env.Cache()
+	m, cache, err := env.Core()
 	if err != nil {
 		return err
 	}

@@ -484,9 +484,19 @@ func (c *Cache) MessagesByMessageID(ctx context.Context, account, messageID stri
 // IndexedBodyKeys returns the body keys of the account's messages with any of the given
 // Message-IDs: what is in the index already of messages about to be added again.
 func (c *Cache) IndexedBodyKeys(ctx context.Context, account string, messageIDs []string) (map[string]bool, error) {
+	keys, err := c.bodyKeysOf(ctx, "account = ?", []any{account}, messageIDs)
+	if err != nil {
+		return nil, fmt.Errorf("find indexed bodies: %w", err)
+	}
+	return keys, nil
+}
+
+// bodyKeysOf returns the body keys of the messages matching where (with args) whose Message-ID is
+// one of messageIDs.
+func (c *Cache) bodyKeysOf(ctx context.Context, where string, args []any, messageIDs []string) (map[string]bool, error) {
 	keys := map[string]bool{}
-	err := forChunks(messageIDs, []any{account}, func(in string, args []any) error {
-		rows, err := c.index.QueryContext(ctx, `SELECT body_key FROM messages WHERE account = ? AND body_key != ''
+	err := forChunks(messageIDs, args, func(in string, args []any) error {
+		rows, err := c.index.QueryContext(ctx, `SELECT body_key FROM messages WHERE `+where+` AND body_key != ''
 AND message_id IN (`+in+`)`, args...)
 		if err != nil {
 			return err
@@ -501,10 +511,7 @@ AND message_id IN (`+in+`)`, args...)
 		}
 		return rows.Err()
 	})
-	if err != nil {
-		return nil, fmt.Errorf("find indexed bodies: %w", err)
-	}
-	return keys, nil
+	return keys, err
 }
 
 // forChunks calls fn for successive parts of vals with "?, ?, …" for an IN list and the part's

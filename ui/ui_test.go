@@ -273,21 +273,7 @@ func TestMoveDialogMovesToThePickedFolder(t *testing.T) {
 	if over == nil || !containsText(over, "Projects") || !containsText(over, "Trash") {
 		t.Fatal("folder picker does not list the folders")
 	}
-	var list *widget.List
-	var move *widget.Button
-	for _, obj := range test.LaidOutObjects(over) {
-		switch w := obj.(type) {
-		case *widget.List:
-			list = w
-		case *widget.Button:
-			if w.Text == "Move" {
-				move = w
-			}
-		}
-	}
-	if list == nil || move == nil {
-		t.Fatal("picker has no list or Move button")
-	}
+	list, move := pickerParts(t, over, "Move")
 	entries := h.u.folders.accountFolders("work")
 	for i, e := range entries {
 		if e.name == "Projects" {
@@ -781,21 +767,7 @@ func TestCopyToAnotherAccount(t *testing.T) {
 	if over == nil || !containsText(over, "Copy to…") || !containsText(over, "home › Inbox") {
 		t.Fatalf("the picker does not offer the other account's folders: %q", texts(over))
 	}
-	var list *widget.List
-	var copyButton *widget.Button
-	for _, obj := range test.LaidOutObjects(over) {
-		switch w := obj.(type) {
-		case *widget.List:
-			list = w
-		case *widget.Button:
-			if w.Text == "Copy" {
-				copyButton = w
-			}
-		}
-	}
-	if list == nil || copyButton == nil {
-		t.Fatal("picker has no list or Copy button")
-	}
+	list, copyButton := pickerParts(t, over, "Copy")
 	for i := 0; i < list.Length(); i++ {
 		list.Select(i) // the last of them is home's Inbox: the other account comes after this one
 	}
@@ -809,4 +781,25 @@ func TestCopyToAnotherAccount(t *testing.T) {
 	if original.FolderID == homeInbox.ID {
 		t.Fatal("the original moved")
 	}
+}
+
+// pickerParts finds the folder picker's list and its button labelled verb.
+func pickerParts(t *testing.T, over fyne.CanvasObject, verb string) (*widget.List, *widget.Button) {
+	t.Helper()
+	var list *widget.List
+	var button *widget.Button
+	for _, obj := range test.LaidOutObjects(over) {
+		switch w := obj.(type) {
+		case *widget.List:
+			list = w
+		case *widget.Button:
+			if w.Text == verb {
+				button = w
+			}
+		}
+	}
+	if list == nil || button == nil {
+		t.Fatalf("picker has no list or %s button", verb)
+	}
+	return list, button
 }
