@@ -572,13 +572,13 @@ func (w *wizard) showType() {
 				choose(types.POP3)
 			}
 		})
-		if w.kind == types.POP3 {
+		if !w.u.deps.Manager.KeepsMailOnServer(w.kind) {
 			popR.SetSelected(tr("POP3"))
 		} else {
 			imapR.SetSelected(tr("IMAP (recommended)"))
 		}
 		items = append(items, imapR, explain(imapText), popR, explain(popText))
-	} else if w.kind == types.POP3 {
+	} else if !w.u.deps.Manager.KeepsMailOnServer(w.kind) {
 		items = append(items, wrapped(tr("Your provider offers POP3 only.")), explain(popText))
 	} else {
 		items = append(items, wrapped(tr("Your provider offers IMAP.")), explain(imapText))

@@ -79,7 +79,7 @@ func screenDiscover(ctx context.Context, email string) ([]accounts.DiscoveryResu
 // files (under the temporary directory's postbode-screenshots; docs/screenshots keeps copies).
 func TestWizardScreenshots(t *testing.T) {
 	backend := types.Backend{New: func(d types.EngineDeps) types.Engine { return &testEngine{deps: d} }, Test: screenTest}
-	backends := map[types.Protocol]types.Backend{types.IMAP: backend, types.POP3: backend}
+	backends := map[types.Protocol]types.Backend{types.IMAP: keepsMailOnServer(backend), types.POP3: backend}
 	smtpOK := func(context.Context, types.Account, string) error { return nil }
 	e := newWizardEnv(t, wizardOpts{backends: backends, discover: screenDiscover, testSMTP: screenSMTP})
 	e.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), theme.VariantLight})

@@ -53,7 +53,7 @@ type wizardOpts struct {
 
 func realBackends() map[types.Protocol]types.Backend {
 	return map[types.Protocol]types.Backend{
-		types.IMAP: {New: imapsync.New, Test: imapsync.Test},
+		types.IMAP: imapsync.Backend,
 		types.POP3: {New: pop3sync.New, Test: pop3sync.Test},
 	}
 }
@@ -688,7 +688,7 @@ func TestAccountSettingsEditPasswordAndRemove(t *testing.T) {
 	popAcc.Kind = types.POP3
 	popAcc.Incoming.Port = 995
 	e := newWizardEnv(t, wizardOpts{
-		backends: map[types.Protocol]types.Backend{types.IMAP: backend, types.POP3: backend},
+		backends: map[types.Protocol]types.Backend{types.IMAP: keepsMailOnServer(backend), types.POP3: backend},
 		accounts: []types.Account{imapAcc, popAcc},
 	})
 	e.folder("home", "INBOX", localcache.RoleInbox)
@@ -1078,4 +1078,10 @@ func TestWizardSmallThings(t *testing.T) {
 			}
 		}
 	})
+}
+
+// keepsMailOnServer is a test backend that declares itself an IMAP one: mail stays on the server.
+func keepsMailOnServer(b types.Backend) types.Backend {
+	b.KeepsMailOnServer = true
+	return b
 }
