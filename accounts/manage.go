@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"postbode/types"
 )
@@ -54,7 +55,7 @@ func (m *Manager) launch(acc types.Account) {
 	e, err := m.engine(ctx, acc)
 	if err != nil {
 		cancel()
-		m.emit(parent, types.Error{Account: acc.Name, Op: "start", Err: err})
+		m.emit(parent, types.ConnState{Account: acc.Name, State: types.StateError, Err: err})
 		return
 	}
 	rn := &runningEngine{cancel: cancel, done: make(chan struct{}), kick: make(chan struct{}, 1)}
@@ -149,6 +150,11 @@ func (m *Manager) AddAccount(ctx context.Context, acc types.Account, password st
 	if _, dup := m.Account(acc.Name); dup {
 		return fmt.Errorf("an account named %q already exists", acc.Name)
 	}
+	if kept, err := m.cache.AccountKind(ctx, acc.Name); err != nil {
+		return err
+	} else if kept != "" && kept != string(acc.Kind) {
+		return fmt.Errorf("the mail of an earlier %s account named %q is kept on this computer; choose another name", strings.ToUpper(kept), acc.Name)
+	}
 	cfg, err := LoadConfig(path)
 	if err != nil {
 		return err
@@ -183,8 +189,13 @@ func (m *Manager) UpdateAccount(ctx context.Context, acc types.Account) error {
 	}
 	m.cfgMu.Lock()
 	defer m.cfgMu.Unlock()
-	if _, ok := m.Account(acc.Name); !ok {
+	old, ok := m.Account(acc.Name)
+	if !ok {
 		return fmt.Errorf("no account named %q", acc.Name)
+	}
+	if old.Kind != acc.Kind {
+		return fmt.Errorf("account %s: changing %s to %s is a move of its mail, not a setting; add the %s account and move the mail to it",
+			acc.Name, strings.ToUpper(string(old.Kind)), strings.ToUpper(string(acc.Kind)), strings.ToUpper(string(acc.Kind)))
 	}
 	cfg, err := LoadConfig(path)
 	if err != nil {

@@ -158,6 +158,15 @@ func (m *Manager) Account(name string) (types.Account, bool) {
 
 func (m *Manager) engine(ctx context.Context, acc types.Account) (types.Engine, error) {
 	m.mu.Lock()
+	e, ok := m.engines[acc.Name]
+	m.mu.Unlock()
+	if ok {
+		return e, nil
+	}
+	if err := m.checkKind(ctx, acc); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
 	defer m.mu.Unlock()
 	if e, ok := m.engines[acc.Name]; ok {
 		return e, nil
@@ -166,7 +175,7 @@ func (m *Manager) engine(ctx context.Context, acc types.Account) (types.Engine, 
 	if !ok || b.New == nil {
 		return nil, fmt.Errorf("account %s: no engine for %s", acc.Name, acc.Kind)
 	}
-	e := b.New(types.EngineDeps{
+	e = b.New(types.EngineDeps{
 		Account:  acc,
 		Cache:    m.cache,
 		Password: func() (string, error) { return m.engineSecret(acc.Name) },

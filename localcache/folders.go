@@ -205,6 +205,10 @@ func (c *Cache) DeleteAccount(ctx context.Context, account string, deleteBodies 
 				return err
 			}
 		}
+		// Nothing of the account is left here: a new account may take its name, of any kind.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key = ?`, accountKindKey(account)); err != nil {
+			return err
+		}
 		return nil
 	})
 	if err != nil {

@@ -10,6 +10,7 @@ const (
 	ProblemAuth         Problem = "auth"          // user name or password refused
 	ProblemOAuth        Problem = "oauth"         // the provider refuses passwords: app password or OAuth2 needed
 	ProblemSignIn       Problem = "sign-in"       // the OAuth2 sign-in was revoked or expired: sign in again
+	ProblemKindChanged  Problem = "kind-changed"  // the account's kind was changed outside Postbode: not applied
 	ProblemCertificate  Problem = "certificate"   // see CertProblem for the details
 	ProblemNoEncryption Problem = "no-encryption" // STARTTLS missing or refused: nothing was sent
 	ProblemUnknownHost  Problem = "unknown-host"  // the host name does not resolve

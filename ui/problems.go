@@ -47,6 +47,9 @@ func describeProblem(err error, host string) problem {
 	case types.ProblemSignIn:
 		p.sentence = tr("The sign-in has ended: sign in again.")
 		p.advice = tr("Your provider no longer accepts Postbode's sign-in for this account, for example after a password change or when access was removed. Sign in again to go on; nothing is lost.")
+	case types.ProblemKindChanged:
+		p.sentence = tr("This account's kind was changed outside Postbode; it was not applied.")
+		p.advice = tr("The mail kept on this computer stays readable. Change the kind back in accounts.json, or add the new kind of account under another name and move the mail to it with Move to….")
 	case types.ProblemCertificate:
 		p.sentence = tr("The certificate of {{.Host}} is not trusted.", data)
 		p.advice = tr("Postbode did not log in. If you expect a new certificate, check it under Account settings.")
