@@ -161,7 +161,7 @@ func (m *Manager) FileSent(ctx context.Context, account string, raw []byte, mess
 // nobody reads events the event is dropped.
 func (m *Manager) Emit(ev types.Event) {
 	if e, ok := ev.(types.Error); ok && Diagnose(e.Err) == types.ProblemAuth {
-		m.loginRefused(e.Account) // the outbox's login was refused: renew an OAuth2 token once
+		m.oauth.refused(e.Account) // the outbox's login was refused: renew an OAuth2 token once
 	}
 	select {
 	case m.events <- ev:

@@ -213,7 +213,7 @@ func (m *Manager) UpdateAccount(ctx context.Context, acc types.Account) error {
 	if err := cfg.Save(path); err != nil {
 		return err
 	}
-	m.forgetSource(acc.Name) // the provider or servers may have changed
+	m.oauth.forget(acc.Name) // the provider or servers may have changed
 	if err := m.stopEngine(ctx, acc.Name); err != nil {
 		return err
 	}
@@ -239,7 +239,7 @@ func (m *Manager) SetPassword(ctx context.Context, name, password string, rememb
 		return errors.New("the password is empty")
 	}
 	warn := storePassword(store, name, password, remember)
-	m.forgetSource(name) // an OAuth2 account's new refresh token
+	m.oauth.forget(name) // an OAuth2 account's new refresh token
 	if err := m.stopEngine(ctx, name); err != nil {
 		return err
 	}
@@ -260,7 +260,7 @@ func (m *Manager) RemoveAccount(ctx context.Context, name string, deleteLocalMai
 	if _, ok := m.Account(name); !ok {
 		return fmt.Errorf("no account named %q", name)
 	}
-	m.forgetSource(name)
+	m.oauth.forget(name)
 	if err := m.stopEngine(ctx, name); err != nil {
 		return err
 	}

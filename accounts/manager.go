@@ -121,7 +121,7 @@ func NewManager(cfg *Config, cache *localcache.Cache, secrets PasswordSource, ba
 		accounts: map[string]types.Account{}, engines: map[string]types.Engine{},
 		running:    map[string]*runningEngine{},
 		logins:     map[string]uint64{},
-		oauth:      signIns{sources: map[string]*oauth.Source{}, last: map[string]string{}},
+		oauth:      newSignIns(opt.OAuth, opt.HTTPClient, secrets),
 		opt:        opt.withDefaults(),
 		configPath: opt.ConfigPath,
 	}
@@ -265,7 +265,7 @@ func (m *Manager) supervise(ctx context.Context, name string, e types.Engine, rn
 		wait := jitter(backoff)
 		switch Diagnose(err) {
 		case types.ProblemAuth:
-			m.loginRefused(name)
+			m.oauth.refused(name)
 		case types.ProblemSignIn:
 			// Only the user can sign in again: wait for that (or a Retry), however long.
 			wait = -1

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -21,15 +22,27 @@ const tokenWait = time.Minute
 // account (created from the refresh token in the password store on first use) and the access
 // token last handed out, so that a login the server refused renews exactly that token once.
 type signIns struct {
+	reg     *oauth.Registry // nil: no OAuth2 here
+	http    *http.Client
+	secrets PasswordSource
+
 	mu      sync.Mutex
 	sources map[string]*oauth.Source
 	last    map[string]string
 }
 
+func newSignIns(reg *oauth.Registry, httpClient *http.Client, secrets PasswordSource) signIns {
+	return signIns{reg: reg, http: httpClient, secrets: secrets, sources: map[string]*oauth.Source{}, last: map[string]string{}}
+}
+
 // OAuthProvider returns the OAuth2 provider for an account: the one it names, else the one that
 // serves its incoming server's host or its address's domain.
 func (m *Manager) OAuthProvider(acc types.Account) (oauth.Provider, bool) {
-	reg := m.opt.OAuth
+	return m.oauth.provider(acc)
+}
+
+func (s *signIns) provider(acc types.Account) (oauth.Provider, bool) {
+	reg := s.reg
 	if reg == nil {
 		return oauth.Provider{}, false
 	}
@@ -49,7 +62,7 @@ func (m *Manager) OAuthProvider(acc types.Account) (oauth.Provider, bool) {
 // (a company domain hosted by Microsoft 365 or Google Workspace). Without settings (r empty) only
 // the address counts.
 func (m *Manager) OAuthProviderFor(email string, r DiscoveryResult) (oauth.Provider, bool) {
-	reg := m.opt.OAuth
+	reg := m.oauth.reg
 	if reg == nil {
 		return oauth.Provider{}, false
 	}
@@ -70,12 +83,12 @@ func (m *Manager) OAuthProviderFor(email string, r DiscoveryResult) (oauth.Provi
 func (m *Manager) SignIn(ctx context.Context, acc types.Account, open func(url string) error) (oauth.Token, error) {
 	p, ok := m.OAuthProvider(acc)
 	if !ok {
-		if m.opt.OAuth == nil {
+		if m.oauth.reg == nil {
 			return oauth.Token{}, ErrNoOAuth
 		}
 		return oauth.Token{}, fmt.Errorf("no OAuth2 provider is known for %s", acc.Email)
 	}
-	tok, err := oauth.SignIn(ctx, p, oauth.SignInOptions{LoginHint: acc.Email, Open: open, HTTPClient: m.opt.HTTPClient})
+	tok, err := oauth.SignIn(ctx, p, oauth.SignInOptions{LoginHint: acc.Email, Open: open, HTTPClient: m.oauth.http})
 	if err != nil {
 		return oauth.Token{}, err
 	}
@@ -96,7 +109,7 @@ func (m *Manager) SignInAgain(ctx context.Context, name string, open func(url st
 	if err != nil {
 		return err
 	}
-	m.forgetSource(name)
+	m.oauth.forget(name)
 	return m.SetPassword(ctx, name, tok.Refresh, remember)
 }
 
@@ -114,13 +127,13 @@ func (m *Manager) SignOut(ctx context.Context, name string) error {
 	var errs []error
 	if refresh, err := m.secrets.Get(name); err == nil && refresh != "" {
 		if p, ok := m.OAuthProvider(acc); ok {
-			if err := oauth.Revoke(ctx, p, refresh, m.opt.HTTPClient); err != nil {
+			if err := oauth.Revoke(ctx, p, refresh, m.oauth.http); err != nil {
 				errs = append(errs, fmt.Errorf("revoke the sign-in of %s: %w", name, err))
 			}
 		}
 	}
 	errs = append(errs, store.Delete(name))
-	m.forgetSource(name)
+	m.oauth.forget(name)
 	if err := m.stopEngine(ctx, name); err != nil {
 		errs = append(errs, err)
 	}
@@ -135,18 +148,7 @@ func (m *Manager) Secret(ctx context.Context, name string) (string, error) {
 	if !ok || !acc.OAuth2() {
 		return m.secrets.Get(name)
 	}
-	src, err := m.source(acc)
-	if err != nil {
-		return "", err
-	}
-	tok, err := src.Token(ctx)
-	if err != nil {
-		return "", fmt.Errorf("account %s: %w", name, err)
-	}
-	m.oauth.mu.Lock()
-	m.oauth.last[name] = tok
-	m.oauth.mu.Unlock()
-	return tok, nil
+	return m.oauth.token(ctx, acc)
 }
 
 // LoginSecrets gives what each account logs in with now (Secret), for parts that log in on their
@@ -164,46 +166,62 @@ func (m *Manager) engineSecret(name string) (string, error) {
 	return m.Secret(ctx, name)
 }
 
-// loginRefused is told of a refused login: for an OAuth2 account the access token it used is
-// renewed at the next login (once, however many connections were refused with it).
-func (m *Manager) loginRefused(name string) {
-	m.oauth.mu.Lock()
-	src, last := m.oauth.sources[name], m.oauth.last[name]
-	m.oauth.mu.Unlock()
+// token hands out a current access token of the account.
+func (s *signIns) token(ctx context.Context, acc types.Account) (string, error) {
+	src, err := s.source(acc)
+	if err != nil {
+		return "", err
+	}
+	tok, err := src.Token(ctx)
+	if err != nil {
+		return "", fmt.Errorf("account %s: %w", acc.Name, err)
+	}
+	s.mu.Lock()
+	s.last[acc.Name] = tok
+	s.mu.Unlock()
+	return tok, nil
+}
+
+// refused is told of a refused login: for an OAuth2 account the access token it used is renewed
+// at the next login (once, however many connections were refused with it).
+func (s *signIns) refused(name string) {
+	s.mu.Lock()
+	src, last := s.sources[name], s.last[name]
+	s.mu.Unlock()
 	if src != nil && last != "" {
 		src.Invalidate(last)
 	}
 }
 
-func (m *Manager) source(acc types.Account) (*oauth.Source, error) {
-	m.oauth.mu.Lock()
-	defer m.oauth.mu.Unlock()
-	if src := m.oauth.sources[acc.Name]; src != nil {
+func (s *signIns) source(acc types.Account) (*oauth.Source, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if src := s.sources[acc.Name]; src != nil {
 		return src, nil
 	}
-	p, ok := m.OAuthProvider(acc)
+	p, ok := s.provider(acc)
 	if !ok {
 		return nil, fmt.Errorf("account %s: no OAuth2 provider %q is configured", acc.Name, acc.Auth.Provider)
 	}
-	refresh, err := m.secrets.Get(acc.Name)
+	refresh, err := s.secrets.Get(acc.Name)
 	if err != nil || refresh == "" {
 		// Nothing to refresh with (signed out, or a keyring that lost it): only a sign-in helps.
 		return nil, fmt.Errorf("account %s: %w", acc.Name, oauth.ErrSignInAgain)
 	}
 	save := func(string) error { return nil }
-	if store, err := m.passwordStore(); err == nil {
+	if store, ok := s.secrets.(PasswordStore); ok {
 		save = func(rotated string) error { return store.Set(acc.Name, rotated) }
 	}
-	src := oauth.NewSource(p, refresh, oauth.SourceOptions{HTTPClient: m.opt.HTTPClient, SaveRefresh: save})
-	m.oauth.sources[acc.Name] = src
+	src := oauth.NewSource(p, refresh, oauth.SourceOptions{HTTPClient: s.http, SaveRefresh: save})
+	s.sources[acc.Name] = src
 	return src, nil
 }
 
-// forgetSource drops an account's token source, so the next login starts from the stored
-// refresh token (after a new sign-in, a sign-out, or a change of the account's settings).
-func (m *Manager) forgetSource(name string) {
-	m.oauth.mu.Lock()
-	defer m.oauth.mu.Unlock()
-	delete(m.oauth.sources, name)
-	delete(m.oauth.last, name)
+// forget drops an account's token source, so the next login starts from the stored refresh token
+// (after a new sign-in, a sign-out, or a change of the account's settings).
+func (s *signIns) forget(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.sources, name)
+	delete(s.last, name)
 }
