@@ -88,6 +88,10 @@ func (m *Manager) SignIn(ctx context.Context, acc types.Account, open func(url s
 		}
 		return oauth.Token{}, fmt.Errorf("no OAuth2 provider is known for %s", acc.Email)
 	}
+	p, err := p.Resolve(ctx, m.oauth.http)
+	if err != nil {
+		return oauth.Token{}, err
+	}
 	tok, err := oauth.SignIn(ctx, p, oauth.SignInOptions{LoginHint: acc.Email, Open: open, HTTPClient: m.oauth.http})
 	if err != nil {
 		return oauth.Token{}, err
@@ -168,7 +172,7 @@ func (m *Manager) engineSecret(name string) (string, error) {
 
 // token hands out a current access token of the account.
 func (s *signIns) token(ctx context.Context, acc types.Account) (string, error) {
-	src, err := s.source(acc)
+	src, err := s.source(ctx, acc)
 	if err != nil {
 		return "", err
 	}
@@ -193,7 +197,7 @@ func (s *signIns) refused(name string) {
 	}
 }
 
-func (s *signIns) source(acc types.Account) (*oauth.Source, error) {
+func (s *signIns) source(ctx context.Context, acc types.Account) (*oauth.Source, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if src := s.sources[acc.Name]; src != nil {
@@ -202,6 +206,10 @@ func (s *signIns) source(acc types.Account) (*oauth.Source, error) {
 	p, ok := s.provider(acc)
 	if !ok {
 		return nil, fmt.Errorf("account %s: no OAuth2 provider %q is configured", acc.Name, acc.Auth.Provider)
+	}
+	p, err := p.Resolve(ctx, s.http)
+	if err != nil {
+		return nil, fmt.Errorf("account %s: %w", acc.Name, err)
 	}
 	refresh, err := s.secrets.Get(acc.Name)
 	if err != nil || refresh == "" {

@@ -202,3 +202,28 @@ func isLoopbackHost(h string) bool {
 	ip := net.ParseIP(h)
 	return ip != nil && ip.IsLoopback()
 }
+
+// Resolve completes a provider given by its issuer alone (a self-hosted server's entry in the
+// settings file) with the endpoints its OpenID discovery document names; a provider with both
+// endpoints is returned as it is.
+func (p Provider) Resolve(ctx context.Context, httpClient *http.Client) (Provider, error) {
+	if p.AuthURL != "" && p.TokenURL != "" {
+		return p, nil
+	}
+	if p.Issuer == "" {
+		return p, fmt.Errorf("oauth provider %q has neither endpoints nor an issuer", p.ID)
+	}
+	d, err := Discover(ctx, httpClient, p.Issuer)
+	if err != nil {
+		return p, fmt.Errorf("oauth provider %q: %w", p.ID, err)
+	}
+	for _, f := range []struct {
+		dst *string
+		v   string
+	}{{&p.AuthURL, d.AuthURL}, {&p.TokenURL, d.TokenURL}, {&p.RevokeURL, d.RevokeURL}} {
+		if *f.dst == "" {
+			*f.dst = f.v
+		}
+	}
+	return p, nil
+}

@@ -117,3 +117,23 @@ func TestDiscoverRefusals(t *testing.T) {
 		}
 	}
 }
+
+// A self-hosted provider given by its issuer alone gets its endpoints from OpenID discovery; one
+// with endpoints is left alone.
+func TestResolveByIssuer(t *testing.T) {
+	m := startMock(t)
+	p, err := Provider{ID: "corp", Issuer: m.m.Issuer(), ClientID: "postbode"}.Resolve(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.AuthURL != m.m.AuthorizationEndpoint() || p.TokenURL != m.m.TokenEndpoint() || p.ClientID != "postbode" {
+		t.Fatalf("resolved %+v", p)
+	}
+	fixed := Provider{ID: "x", AuthURL: "https://a.example/auth", TokenURL: "https://a.example/token", Issuer: "https://unreachable.invalid"}
+	if got, err := fixed.Resolve(context.Background(), nil); err != nil || got.AuthURL != fixed.AuthURL {
+		t.Fatalf("a provider with endpoints was changed: %+v %v", got, err)
+	}
+	if _, err := (Provider{ID: "none"}).Resolve(context.Background(), nil); err == nil {
+		t.Fatal("a provider with neither endpoints nor issuer resolved")
+	}
+}

@@ -72,8 +72,8 @@ func NewRegistry(overridesPath string) (*Registry, error) {
 		if o.ID == "" {
 			return nil, fmt.Errorf("oauth: provider overrides %s: a provider has no id", overridesPath)
 		}
-		if _, known := r.Get(o.ID); !known && (o.AuthURL == "" || o.TokenURL == "") {
-			return nil, fmt.Errorf("oauth: provider overrides %s: new provider %q needs auth_url and token_url", overridesPath, o.ID)
+		if _, known := r.Get(o.ID); !known && (o.AuthURL == "" || o.TokenURL == "") && o.Issuer == "" {
+			return nil, fmt.Errorf("oauth: provider overrides %s: new provider %q needs auth_url and token_url, or an issuer", overridesPath, o.ID)
 		}
 		r.merge(o)
 	}
