@@ -16,16 +16,16 @@ func roundTripDraft() Draft {
 		panic(err)
 	}
 	return Draft{
-		From:        Address{Name: "Jöran Ørsted", Email: "joran@example.org"},
-		To:          []Address{{Name: "Zoë", Email: "zoe@example.org"}, {Email: "max@example.net"}},
-		Cc:          []Address{{Name: "Doe, Jane", Email: "jane@example.org"}},
-		Bcc:         []Address{{Email: "secret@example.org"}},
-		Subject:     "Re: Überweisung – 50 €",
-		Text:        "Hallo Zoë,\n\nline two ☃\n> quoted\n\n-- \nJöran\n",
-		InReplyTo:   "orig@example.org",
-		References:  []string{"root@example.org", "orig@example.org"},
-		MessageID:   "draft1@example.org",
-		Date:        time.Date(2025, 6, 14, 15, 30, 0, 0, time.UTC),
+		From:       Address{Name: "Jöran Ørsted", Email: "joran@example.org"},
+		To:         []Address{{Name: "Zoë", Email: "zoe@example.org"}, {Email: "max@example.net"}},
+		Cc:         []Address{{Name: "Doe, Jane", Email: "jane@example.org"}},
+		Bcc:        []Address{{Email: "secret@example.org"}},
+		Subject:    "Re: Überweisung – 50 €",
+		Text:       "Hallo Zoë,\n\nline two ☃\n> quoted\n\n-- \nJöran\n",
+		InReplyTo:  "orig@example.org",
+		References: []string{"root@example.org", "orig@example.org"},
+		MessageID:  "draft1@example.org",
+		Date:       time.Date(2025, 6, 14, 15, 30, 0, 0, time.UTC),
 		Attachments: []Attachment{
 			{Name: "Bericht für März.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.4\x00\xff binary")},
 			{Name: "notes.txt", ContentType: "text/plain", Data: []byte("plain attached text\r\n")},
