@@ -41,6 +41,9 @@ type Deps struct {
 	// MarkReadDelay is how long a message stays open before it is marked read: 0 means one
 	// second, a negative value never marks read on opening.
 	MarkReadDelay time.Duration
+	// AutosaveDelay is how long a composer waits after the last change before it saves what was
+	// written: 0 means 30 seconds, a negative value saves only when Postbode loses the focus.
+	AutosaveDelay time.Duration
 
 	// SettingsFile keeps the window's choices and state (theme, splits, last folder) for this
 	// profile; "" keeps them for the session only.

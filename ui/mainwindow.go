@@ -76,6 +76,15 @@ func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
 	u.showPanes(len(u.deps.Manager.Accounts()) > 0)
 	u.folders.reload()
 	u.showError("", prefsErr)
+	// Fyne tells when the application, not one window, loses the focus: every composer saves then.
+	a.Lifecycle().SetOnExitedForeground(func() {
+		u.exec(func() {
+			for _, c := range u.composers {
+				c.autosave()
+			}
+		})
+	})
+	u.restoreComposers()
 	return u
 }
 
@@ -145,6 +154,7 @@ func (u *ui) savePrefs() {
 	}
 	u.saveSplits()
 	u.storePrefs()
+	u.keepComposers()
 }
 
 // storePrefs writes the settings file; a failure is shown, the choices stay for this session.
