@@ -3,12 +3,15 @@ package ui
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 
 	"postbode/localcache"
 	"postbode/mailfmt"
@@ -58,7 +61,7 @@ func draftHarness(t *testing.T, o harnessOpts) (*harness, int64, mailfmt.Draft) 
 	})
 	h.u.folders.reload()
 	h.settle()
-	h.selectFolder("work", "Drafts")
+	h.selectFolder("work", tr("Drafts"))
 	h.click(0, 0)
 	return h, ids[0], d
 }
@@ -339,5 +342,27 @@ func TestAutosaveOnlineGoesToDrafts(t *testing.T) {
 	h.settle()
 	if len(h.u.composers) != 0 {
 		t.Fatal("Discard left the composer open")
+	}
+}
+
+// TestDraftScreenshot renders the composer with a reopened draft (signature, two attachments,
+// a reply quote) for looking at.
+func TestDraftScreenshot(t *testing.T) {
+	h, _, _ := draftHarness(t, harnessOpts{editAccount: withSignature(false)})
+	h.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), theme.VariantLight})
+	h.u.act.doOpenWindow()
+	h.settle()
+	c := h.u.composers[0]
+	c.status.SetText(tr("Saved to Drafts at {{.Time}}", map[string]any{"Time": "15:30"}))
+	c.win.Resize(fyne.NewSize(780, 640))
+	savePNG(t, c.win.Canvas().Capture(), "composer-draft"+langSuffix()+".png")
+}
+
+func TestDraftScreenshotInDutch(t *testing.T) {
+	out := filepath.Join(screenshotDir(t), "composer-draft-nl.png")
+	os.Remove(out)
+	inDutch(t, "TestDraftScreenshot")
+	if _, err := os.Stat(out); err != nil {
+		t.Fatalf("no Dutch screenshot: %v", err)
 	}
 }
