@@ -3,8 +3,6 @@ package ui
 import (
 	"bytes"
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -359,10 +357,5 @@ func TestDraftScreenshot(t *testing.T) {
 }
 
 func TestDraftScreenshotInDutch(t *testing.T) {
-	out := filepath.Join(screenshotDir(t), "composer-draft-nl.png")
-	os.Remove(out)
-	inDutch(t, "TestDraftScreenshot")
-	if _, err := os.Stat(out); err != nil {
-		t.Fatalf("no Dutch screenshot: %v", err)
-	}
+	screenshotInDutch(t, "TestDraftScreenshot", "composer-draft-nl.png")
 }
