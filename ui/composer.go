@@ -54,7 +54,7 @@ type composer struct {
 	slot       *autosaveSlot // the profile's copy of unsaved text (see autosave)
 	timer      *time.Timer   // autosave after a pause in typing
 	autosaved  string        // the fields as last autosaved
-	autoDraft  bool          // the copy in Drafts was saved by autosave, not by the user
+	userSaved  bool          // the user saved a draft (not only autosave)
 	fromDrafts bool          // opened from a saved draft
 }
 
@@ -256,7 +256,7 @@ func (c *composer) close() {
 	discard := widget.NewButtonWithIcon(tr("Discard"), theme.DeleteIcon(), closeAfter(func() {
 		c.done = true
 		c.forget()
-		if c.autoDraft && !c.fromDrafts {
+		if c.base.Replaces != 0 && !c.fromDrafts && !c.userSaved {
 			// Only autosave put it in Drafts; a draft the user had saved stays.
 			c.u.do(types.Delete{IDs: []int64{c.base.Replaces}})
 		}
@@ -389,7 +389,7 @@ func (c *composer) saveThen(then func()) {
 		return
 	}
 	c.storeDraft(d, c.failed(tr("The draft was not saved")), func() {
-		c.autoDraft = false
+		c.userSaved = true
 		c.status.SetText(tr("Draft saved"))
 		c.initial = c.snapshot()
 		c.autosaved = c.initial

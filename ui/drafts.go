@@ -157,10 +157,11 @@ func (u *ui) online(account string) bool {
 	return false
 }
 
-// state is the composer's content for autosave.
-func (c *composer) state() composerState {
-	d, _ := c.draft() // addresses that cannot be read yet are kept as typed below
-	return composerState{Draft: d, To: c.to.Text, Cc: c.cc.Text, Bcc: c.bcc.Text}
+// state is the composer's content for autosave, and whether every address can be read: those
+// that cannot yet are kept as typed.
+func (c *composer) state() (composerState, error) {
+	d, err := c.draft()
+	return composerState{Draft: d, To: c.to.Text, Cc: c.cc.Text, Bcc: c.bcc.Text}, err
 }
 
 // edited restarts the autosave timer: the composer saves once typing has paused.
@@ -181,14 +182,12 @@ func (c *composer) autosave() {
 	if c.done || c.busy || snap == c.autosaved || snap == c.initial {
 		return
 	}
-	st := c.state()
-	_, addrErr := c.draft()
+	st, addrErr := c.state()
 	if addrErr == nil && c.u.deps.Sender != nil && c.u.online(st.Draft.Account) {
 		c.storeDraft(st.Draft, func(err error) {
 			c.status.SetText(tr("Not saved to Drafts: {{.Err}}", map[string]any{"Err": err.Error()}))
 			c.keepLocally(st)
 		}, func() {
-			c.autoDraft = true
 			c.autosaved = snap
 			c.status.SetText(tr("Saved to Drafts at {{.Time}}", map[string]any{"Time": c.u.now().Format("15:04")}))
 		})
@@ -233,7 +232,8 @@ func (u *ui) keepComposers() {
 		if c.done || c.snapshot() == c.initial || c.snapshot() == c.autosaved {
 			continue
 		}
-		data, err := json.Marshal(c.state())
+		st, _ := c.state()
+		data, err := json.Marshal(st)
 		if err == nil {
 			err = c.slot.put(context.Background(), u.deps.Cache, data)
 		}

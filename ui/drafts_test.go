@@ -359,3 +359,33 @@ func TestDraftScreenshot(t *testing.T) {
 func TestDraftScreenshotInDutch(t *testing.T) {
 	screenshotInDutch(t, "TestDraftScreenshot", "composer-draft-nl.png")
 }
+
+// TestDiscardRemovesTheAutosavedDraft: a message autosaved to Drafts and then discarded leaves
+// Drafts; one the user saved stays.
+func TestDiscardRemovesTheAutosavedDraft(t *testing.T) {
+	for _, userSaved := range []bool{false, true} {
+		h := newHarness(t, harnessOpts{noSender: true, autosaveDelay: 20 * time.Millisecond})
+		h.u.deps.Sender = ManagerSender{Manager: h.mgr}
+		h.u.apply(Batch{Events: []types.Event{types.ConnState{Account: "work", State: types.StateOnline}}})
+		c := h.u.openComposer(Draft{Account: "work"})
+		c.win.Canvas().Focus(c.body)
+		if userSaved {
+			test.Type(c.body, "Bewaard. ")
+			c.doSave()
+			h.settle()
+		}
+		test.Type(c.body, "Nog niet klaar")
+		waitAutosave(h)
+		drafts, err := h.cache.FolderByRole(context.Background(), "work", localcache.RoleDrafts)
+		if err != nil || drafts.Total != 1 {
+			t.Fatalf("Drafts after autosave: %+v (%v)", drafts, err)
+		}
+		c.close()
+		tapButtonIn(t, c.win.Canvas().Overlays().Top(), "Discard")
+		h.settle()
+		drafts, _ = h.cache.Folder(context.Background(), drafts.ID)
+		if want := map[bool]int{false: 0, true: 1}[userSaved]; drafts.Total != want {
+			t.Fatalf("user saved %v: Drafts holds %d after Discard, want %d", userSaved, drafts.Total, want)
+		}
+	}
+}
