@@ -324,7 +324,8 @@ func (c *composer) doSend() {
 		if err := c.u.deps.Sender.Send(ctx, d); err != nil {
 			return err
 		}
-		return c.slot.remove(ctx, c.u.deps.Cache)
+		c.dropAutosave(ctx)
+		return nil
 	}, func() {
 		c.done = true
 		c.forget()
@@ -363,7 +364,8 @@ func (c *composer) storeDraft(d Draft, failed func(error), done func()) {
 		if saved, err = c.u.deps.Sender.SaveDraft(ctx, d); err != nil {
 			return err
 		}
-		return c.slot.remove(ctx, c.u.deps.Cache)
+		c.dropAutosave(ctx)
+		return nil
 	}, func() {
 		// The next save replaces this copy rather than adding another one to Drafts.
 		c.base.Replaces = saved

@@ -212,17 +212,20 @@ func (c *composer) keepLocally(st composerState) {
 	})
 }
 
+// dropAutosave removes the profile's copy once the text is sent or in Drafts; it runs in the same
+// job, so that no crash in between reopens what is already kept. A failure is told, not the send's.
+func (c *composer) dropAutosave(ctx context.Context) {
+	if err := c.slot.remove(ctx, c.u.deps.Cache); err != nil {
+		c.u.exec(func() { c.u.showError("", err) })
+	}
+}
+
 // forget drops the composer's autosaved copy in the profile (sent, saved as a draft, discarded).
 func (c *composer) forget() {
 	if c.timer != nil {
 		c.timer.Stop()
 	}
-	slot, cache := c.slot, c.u.deps.Cache
-	c.u.tasks.writes.post("", func(ctx context.Context) {
-		if err := slot.remove(ctx, cache); err != nil {
-			c.u.exec(func() { c.u.showError("", err) })
-		}
-	})
+	c.u.tasks.writes.post("", c.dropAutosave)
 }
 
 // keepComposers saves every open composer's unsaved text in the profile before the main window
