@@ -389,3 +389,20 @@ func TestDiscardRemovesTheAutosavedDraft(t *testing.T) {
 		}
 	}
 }
+
+// TestAccountSettingsShowTheSignature: Account settings show the account's signature and its
+// placement, and read back what is typed there.
+func TestAccountSettingsShowTheSignature(t *testing.T) {
+	h := newHarness(t, harnessOpts{editAccount: withSignature(true)})
+	h.u.openAccountSettings("work")
+	s := h.u.accWin
+	if s.sigE.Text != testSignature || !s.sigAbove.Checked {
+		t.Fatalf("shown %q above=%v", s.sigE.Text, s.sigAbove.Checked)
+	}
+	s.sigE.SetText("Groet,\nJöran\n\n")
+	s.sigAbove.SetChecked(false)
+	acc, err := s.read()
+	if err != nil || acc.Signature != "Groet,\nJöran" || acc.SignatureAbove {
+		t.Fatalf("read %q above=%v (%v)", acc.Signature, acc.SignatureAbove, err)
+	}
+}
