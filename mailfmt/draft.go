@@ -53,7 +53,7 @@ const SignatureSeparator = "-- \n"
 // (an inline forward or a reply quote), or, with above set, between the two, where a reply written
 // on top wants it. An empty signature leaves the text as it would be without one.
 func Sign(quote, signature string, above bool) string {
-	signature = strings.TrimRight(strings.ReplaceAll(signature, "\r\n", "\n"), "\n")
+	signature = trimSignature(signature)
 	if strings.TrimSpace(signature) == "" {
 		if quote == "" {
 			return ""
@@ -71,9 +71,35 @@ func Sign(quote, signature string, above bool) string {
 	}
 }
 
+// ReplaceSignature swaps the signature old in text for new (another account was chosen to send
+// from); an empty new removes it with its separator. Text without old is returned as it is.
+func ReplaceSignature(text, old, new string) string {
+	if !HasSignature(text, old) {
+		return text
+	}
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	old = SignatureSeparator + trimSignature(old)
+	if strings.TrimSpace(new) == "" {
+		i := strings.Index(text, "\n"+old)
+		if i < 0 { // the text starts with the signature
+			return strings.TrimPrefix(strings.Replace(text, old, "", 1), "\n")
+		}
+		end := i + 1 + len(old)
+		if end < len(text) && text[end] == '\n' {
+			end++
+		}
+		return text[:i] + text[end:]
+	}
+	return strings.Replace(text, old, SignatureSeparator+trimSignature(new), 1)
+}
+
+func trimSignature(s string) string {
+	return strings.TrimRight(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+}
+
 // HasSignature reports whether text already carries the signature (a draft reopened, or a body
 // written with it), so that it is not added twice.
 func HasSignature(text, signature string) bool {
-	signature = strings.TrimRight(strings.ReplaceAll(signature, "\r\n", "\n"), "\n")
+	signature = trimSignature(signature)
 	return signature != "" && strings.Contains(strings.ReplaceAll(text, "\r\n", "\n"), SignatureSeparator+signature)
 }

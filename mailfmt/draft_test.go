@@ -148,3 +148,28 @@ func TestParseDraftKeepsLeadingBlankLines(t *testing.T) {
 		t.Fatalf("text %q", got.Text)
 	}
 }
+
+func TestReplaceSignature(t *testing.T) {
+	text := "Hi\n\n-- \nWork Me\nWork Ltd\n\n> quote\n"
+	if got := ReplaceSignature(text, "Work Me\nWork Ltd\n", "Home Me"); got != "Hi\n\n-- \nHome Me\n\n> quote\n" {
+		t.Fatalf("swapped: %q", got)
+	}
+	if got := ReplaceSignature(text, "Work Me\nWork Ltd", ""); got != "Hi\n\n> quote\n" {
+		t.Fatalf("removed: %q", got)
+	}
+	if got := ReplaceSignature("Hi\n", "Work Me", "Home Me"); got != "Hi\n" {
+		t.Fatalf("without the old one: %q", got)
+	}
+}
+
+func TestReplaceSignatureAtTheEdges(t *testing.T) {
+	for text, want := range map[string]string{
+		"Hi\n\n-- \nsig\n": "Hi\n",
+		"Hi\n\n-- \nsig":   "Hi\n",
+		"-- \nsig\nrest":   "rest",
+	} {
+		if got := ReplaceSignature(text, "sig", ""); got != want {
+			t.Errorf("%q: %q, want %q", text, got, want)
+		}
+	}
+}

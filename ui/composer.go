@@ -56,6 +56,7 @@ type composer struct {
 	autosaved  string        // the fields as last autosaved
 	userSaved  bool          // the user saved a draft (not only autosave)
 	fromDrafts bool          // opened from a saved draft
+	sigAccount string        // the account whose signature the text carries
 }
 
 // openComposer opens a composer window prefilled with d.
@@ -79,6 +80,8 @@ func (u *ui) openComposer(d Draft) *composer {
 	} else if len(labels) > 0 {
 		c.from.SetSelectedIndex(0)
 	}
+	c.sigAccount = c.account()
+	c.from.OnChanged = func(string) { c.swapSignature() }
 	c.float = container.NewWithoutLayout()
 	c.to = newAddressEntry(c, d.To)
 	c.cc = newAddressEntry(c, d.Cc)
@@ -272,11 +275,31 @@ func (c *composer) close() {
 	d.Show()
 }
 
+// account is the account chosen to send from ("" when there is none).
+func (c *composer) account() string {
+	if i := c.from.SelectedIndex(); i >= 0 && i < len(c.accounts) {
+		return c.accounts[i]
+	}
+	return ""
+}
+
+// swapSignature follows a change of the sending account: the old account's signature in the text
+// becomes the new one's.
+func (c *composer) swapSignature() {
+	name := c.account()
+	old, _ := c.u.deps.Manager.Account(c.sigAccount)
+	acc, _ := c.u.deps.Manager.Account(name)
+	c.sigAccount = name
+	if old.Signature != acc.Signature {
+		c.body.SetText(mailfmt.ReplaceSignature(c.body.Text, old.Signature, acc.Signature))
+	}
+}
+
 // draft collects the fields; an address that cannot be parsed is an error naming it.
 func (c *composer) draft() (Draft, error) {
 	d := c.base
-	if i := c.from.SelectedIndex(); i >= 0 && i < len(c.accounts) {
-		d.Account = c.accounts[i]
+	if a := c.account(); a != "" {
+		d.Account = a
 	}
 	var errs []error
 	var err error

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -404,5 +405,20 @@ func TestAccountSettingsShowTheSignature(t *testing.T) {
 	acc, err := s.read()
 	if err != nil || acc.Signature != "Groet,\nJöran" || acc.SignatureAbove {
 		t.Fatalf("read %q above=%v (%v)", acc.Signature, acc.SignatureAbove, err)
+	}
+}
+
+// TestChangingTheSenderSwapsTheSignature: choosing another account to send from puts its
+// signature where the first account's was.
+func TestChangingTheSenderSwapsTheSignature(t *testing.T) {
+	h := newHarness(t, harnessOpts{accounts: []string{"work", "home"}, editAccount: func(a *types.Account) {
+		a.Signature = "Signed " + a.Name
+	}})
+	c := h.u.openComposer(Draft{Account: "work", Draft: mailfmt.Draft{Text: h.u.signed("work", "")}})
+	c.win.Canvas().Focus(c.body)
+	test.Type(c.body, "Hallo")
+	c.from.SetSelectedIndex(slices.Index(c.accounts, "home"))
+	if c.body.Text != "Hallo\n\n-- \nSigned home\n" {
+		t.Fatalf("body %q", c.body.Text)
 	}
 }
