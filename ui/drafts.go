@@ -266,6 +266,9 @@ func (u *ui) restoreComposers() {
 		c.to.SetText(st.To)
 		c.cc.SetText(st.Cc)
 		c.bcc.SetText(st.Bcc)
+		if st.To != "" {
+			c.win.Canvas().Focus(c.body) // openComposer saw no recipient yet
+		}
 		c.initial = "" // closing it asks: it is still neither sent nor saved
 		c.autosaved = c.snapshot()
 		c.status.SetText(tr("Restored"))

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -421,4 +422,37 @@ func TestChangingTheSenderSwapsTheSignature(t *testing.T) {
 	if c.body.Text != "Hallo\n\n-- \nSigned home\n" {
 		t.Fatalf("body %q", c.body.Text)
 	}
+}
+
+// TestRestoreScreenshot renders the main window at a start that reopened an unsent message: the
+// banner saying so, the composer beside it.
+func TestRestoreScreenshot(t *testing.T) {
+	dir := t.TempDir()
+	cache, err := localcache.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(composerState{Draft: Draft{Account: "work", Draft: mailfmt.Draft{
+		Subject: "Planning voor maandag", Text: "Hoi allemaal,\n\nVoor maandag stel ik voor"}}, To: "team@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cache.PutAutosave(context.Background(), 0, data); err != nil {
+		t.Fatal(err)
+	}
+	cache.Close()
+	h := newHarness(t, harnessOpts{accounts: []string{"work", "personal"}, cacheDir: dir})
+	h.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), theme.VariantLight})
+	seedDemo(h)
+	h.u.win.Resize(fyne.NewSize(1280, 800))
+	h.selectFolder("work", "Inbox")
+	if len(h.u.composers) != 1 || h.u.composers[0].subject.Text != "Planning voor maandag" {
+		t.Fatalf("%d composers restored", len(h.u.composers))
+	}
+	savePNG(t, h.u.win.Canvas().Capture(), "restored"+langSuffix()+".png")
+	savePNG(t, h.u.composers[0].win.Canvas().Capture(), "restored-composer"+langSuffix()+".png")
+}
+
+func TestRestoreScreenshotInDutch(t *testing.T) {
+	screenshotInDutch(t, "TestRestoreScreenshot", "restored-nl.png")
 }
