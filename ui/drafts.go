@@ -35,16 +35,27 @@ func (u *ui) signed(account, quote string) string {
 }
 
 // inDrafts reports whether message id lies in a Drafts folder, where opening it means editing it.
+// It asks what the window shows (the reader, the list's selection, the folder pane), not the cache:
+// a message the window does not show opens as a message.
 func (u *ui) inDrafts(id int64) bool {
 	m := u.reader.msg
-	if u.reader.id != id {
-		var err error
-		if m, err = u.deps.Cache.Message(u.ctx, id); err != nil {
-			return false
+	if m.ID != id {
+		m = localcache.Message{}
+		for _, sel := range u.list.selectedMessages() {
+			if sel.ID == id {
+				m = sel
+			}
 		}
 	}
-	f, err := u.deps.Cache.Folder(u.ctx, m.FolderID)
-	return err == nil && f.Role == localcache.RoleDrafts
+	if m.ID != id {
+		return false
+	}
+	for _, e := range u.folders.entries {
+		if e.folder.ID == m.FolderID {
+			return e.folder.Role == localcache.RoleDrafts
+		}
+	}
+	return false
 }
 
 // editDraft opens a saved draft in a composer (or brings forward the one already editing it).
