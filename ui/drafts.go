@@ -67,7 +67,8 @@ func (u *ui) editDraft(id int64) {
 			return
 		}
 	}
-	u.tasks.reads.post("", func(ctx context.Context) {
+	// Its own goroutine: the body may have to come from the server first.
+	u.tasks.spawn(func(ctx context.Context) {
 		d, err := u.loadDraft(ctx, id)
 		u.exec(func() {
 			if err != nil {

@@ -456,3 +456,21 @@ func TestRestoreScreenshot(t *testing.T) {
 func TestRestoreScreenshotInDutch(t *testing.T) {
 	screenshotInDutch(t, "TestRestoreScreenshot", "restored-nl.png")
 }
+
+// TestDraftWithoutBodyIsDownloadedFirst: a draft known only by its header is fetched from the
+// server, then opened in the composer.
+func TestDraftWithoutBodyIsDownloadedFirst(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	d, raw := storedDraft(t)
+	drafts := h.folder("work", "Drafts", localcache.RoleDrafts)
+	ids := h.addMessages(drafts, 1, func(int) (localcache.Message, []byte) {
+		return localcache.Message{Subject: d.Subject, Date: h.now, Flags: localcache.FlagDraft}, nil
+	})
+	h.engines["work"].bodies[ids[0]] = raw
+	h.u.editDraft(ids[0])
+	h.settle()
+	if len(h.u.composers) != 1 {
+		t.Fatalf("%d composers", len(h.u.composers))
+	}
+	checkReopened(t, h.u.composers[0], ids[0], d)
+}
