@@ -66,7 +66,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			if env.Instance != nil {
 				raise = env.Instance.Requests()
 			}
-			return ui.Run(ctx, ui.Deps{Manager: m, Cache: cache, Version: version,
+			return ui.Run(ctx, ui.Deps{Manager: m, Cache: cache, Autosave: cache, Version: version,
 				Sender: ui.ManagerSender{Manager: m}, Icon: assets.IconPNG, StartDemo: startDemo,
 				Mailto: env.Mailto, Raise: raise, SettingsFile: filepath.Join(env.Profile.ConfigDir, "ui.json")})
 		},

@@ -45,6 +45,7 @@ func sendCmd(ctx context.Context, env *Env, args []string) error {
 	fs.Var(&cc, "cc", "copy recipient")
 	fs.Var(&bcc, "bcc", "blind copy recipient (not shown to the others)")
 	fs.Var(&attach, "attach", "attach a file (repeat for more)")
+	noSignature := fs.Bool("no-signature", false, "leave out the account's signature")
 	passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin, the body after it")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -73,8 +74,12 @@ func sendCmd(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := m.Account(*account); !ok {
+	acc, ok := m.Account(*account)
+	if !ok {
 		return fmt.Errorf("no account named %q", *account)
+	}
+	if sig := mailfmt.Sign("", acc.Signature, false); sig != "" && !*noSignature && !mailfmt.HasSignature(d.Text, acc.Signature) {
+		d.Text = strings.TrimRight(d.Text, "\n") + sig
 	}
 	if err := m.Do(ctx, types.Send{Account: *account, Draft: d}); err != nil {
 		return err

@@ -140,4 +140,12 @@ CREATE TABLE outbox(
 	UNIQUE(account, message_id)
 );
 `,
+	// 2: what open composers hold, saved every little while, to reopen after a crash.
+	`
+CREATE TABLE autosave(
+	id      INTEGER PRIMARY KEY,
+	data    BLOB NOT NULL,
+	updated INTEGER NOT NULL
+);
+`,
 }

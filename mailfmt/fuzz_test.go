@@ -50,8 +50,8 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(nestedMultipart(30)))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := parse(bytes.NewReader(data), fuzzLimits, false) // parse, not Parse: a panic must fail here
-		tm, terr := parse(bytes.NewReader(data), fuzzLimits, true)
+		m, err := parse(bytes.NewReader(data), fuzzLimits, &parser{}) // parse, not Parse: a panic must fail here
+		tm, terr := parse(bytes.NewReader(data), fuzzLimits, &parser{textOnly: true})
 		if (err == nil) != (terr == nil) {
 			t.Fatalf("Parse error %v, ParseText error %v", err, terr)
 		}

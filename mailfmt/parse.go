@@ -175,6 +175,9 @@ type parser struct {
 
 	// textOnly (ParseText) builds Text only: no Rich, attachments listed without decoding them.
 	textOnly bool
+	// outerOnly (ParseDraft) lists an attached message as one attachment: its text and its own
+	// attachments belong to it, not to the message being edited.
+	outerOnly bool
 }
 
 func (p *parser) warn(format string, args ...any) {
@@ -211,7 +214,7 @@ func Parse(r io.Reader, lim Limits) (msg *Message, err error) {
 			msg, err = nil, fmt.Errorf("mailfmt: parse: internal error: %v", rec)
 		}
 	}()
-	return parse(r, lim, false)
+	return parse(r, lim, &parser{})
 }
 
 // ParseText is Parse for indexing: Text, the envelope and the attachment list are as Parse gives
@@ -223,11 +226,13 @@ func ParseText(r io.Reader, lim Limits) (msg *Message, err error) {
 			msg, err = nil, fmt.Errorf("mailfmt: parse: internal error: %v", rec)
 		}
 	}()
-	return parse(r, lim, true)
+	return parse(r, lim, &parser{textOnly: true})
 }
 
-func parse(r io.Reader, lim Limits, textOnly bool) (*Message, error) {
+// parse reads a message with p's mode; p is otherwise unused.
+func parse(r io.Reader, lim Limits, p *parser) (*Message, error) {
 	lim = lim.withDefaults()
+	p.lim = lim
 	src := &capReader{r: r, n: lim.MaxTotalBytes}
 	br := bufio.NewReaderSize(src, 32<<10)
 	hb, err := readHeaderBlock(br, lim.MaxHeaderBytes)
@@ -247,7 +252,6 @@ func parse(r io.Reader, lim Limits, textOnly bool) (*Message, error) {
 		hb.warnings = append(hb.warnings, "message has no header")
 	}
 
-	p := &parser{lim: lim, textOnly: textOnly}
 	for _, w := range hb.warnings {
 		p.warn("%s", w)
 	}
@@ -264,6 +268,10 @@ func parse(r io.Reader, lim Limits, textOnly bool) (*Message, error) {
 	}
 
 	all := mergeSegments(segs)
+	if p.outerOnly && len(segs) == 1 && segs[0].plain {
+		// A draft's text as written: blank lines above a quote are where the writing goes on.
+		all.text = segs[0].text
+	}
 	msg := &Message{
 		Envelope:             env,
 		Text:                 all.text,
@@ -273,7 +281,7 @@ func parse(r io.Reader, lim Limits, textOnly bool) (*Message, error) {
 		Attachments:          p.attachments,
 		Warnings:             p.warnings,
 	}
-	if textOnly {
+	if p.textOnly {
 		msg.Rich = nil // forwarded-message headers bring blocks of their own
 	}
 	return msg, nil
@@ -513,15 +521,21 @@ func (p *parser) walkMessage(h message.Header, body io.Reader, path string, dept
 		idx = len(p.attachments)
 		p.attachments = append(p.attachments, part)
 	}
-	inner := p.walk(hb.header, bufio.NewReader(hb.body), path, depth+1, true, false)
-	if p.found != nil {
-		return nil
+	var inner []segment
+	if !p.outerOnly {
+		inner = p.walk(hb.header, bufio.NewReader(hb.body), path, depth+1, true, false)
+		if p.found != nil {
+			return nil
+		}
 	}
 	if _, err := io.Copy(io.Discard, br); err != nil && !errors.Is(err, errTooLarge) {
 		p.warn("part %s: %v", path, err)
 	}
 	if idx >= 0 {
 		p.attachments[idx].Size = counted.n
+	}
+	if p.outerOnly {
+		return nil
 	}
 	return append([]segment{forwardedHeader(env)}, inner...)
 }

@@ -58,6 +58,10 @@ type Account struct {
 	IMAP        IMAPPolicy `json:"imap,omitempty"`
 	// Auth is how the account signs in to its servers; the zero value is a password.
 	Auth Auth `json:"auth,omitzero"`
+	// Signature is plain text added under "-- " to new messages; SignatureAbove puts it above the
+	// quote of a reply or forward instead of below it.
+	Signature      string `json:"signature,omitempty"`
+	SignatureAbove bool   `json:"signature_above,omitempty"`
 }
 
 // AuthMethod is how an account proves who it is.

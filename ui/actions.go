@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"postbode/localcache"
+	"postbode/mailfmt"
 	"postbode/types"
 )
 
@@ -138,12 +139,15 @@ func setEnabled(b fyne.Disableable, on bool) {
 func (a *actions) doGetMail() { a.u.do(types.CheckNow{}) }
 
 func (a *actions) doWrite() {
-	a.u.openComposer(Draft{Account: a.u.defaultAccount()})
+	account := a.u.defaultAccount()
+	a.u.openComposer(Draft{Account: account, Draft: mailfmt.Draft{Text: a.u.signed(account, "")}})
 }
 
 func (a *actions) doReply(all bool) { a.u.replyTo(a.u.reader, all) }
 
 func (a *actions) doForward() { a.u.forwardFrom(a.u.reader) }
+
+func (a *actions) doForwardAttached() { a.u.forwardAttachedFrom(a.u.reader) }
 
 // replyTo opens a composer answering the message r shows (the pane or a message window).
 func (u *ui) replyTo(r *reader, all bool) {
@@ -364,6 +368,7 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 			item(tr("Reply"), theme.MailReplyIcon(), sc(fyne.KeyR, ctrl), func() { a.doReply(false) }),
 			item(tr("Reply all"), theme.MailReplyAllIcon(), sc(fyne.KeyR, ctrl|fyne.KeyModifierShift), func() { a.doReply(true) }),
 			item(tr("Forward"), theme.MailForwardIcon(), sc(fyne.KeyL, ctrl), a.doForward),
+			item(tr("Forward as attachment"), theme.MailForwardIcon(), sc(fyne.KeyL, ctrl|fyne.KeyModifierShift), a.doForwardAttached),
 			fyne.NewMenuItemSeparator(),
 			markRead, markUnread, flag,
 			fyne.NewMenuItemSeparator(),
@@ -407,6 +412,7 @@ func (a *actions) contextMenu() *fyne.Menu {
 		item(tr("Reply"), theme.MailReplyIcon(), one, func() { a.doReply(false) }),
 		item(tr("Reply all"), theme.MailReplyAllIcon(), one, func() { a.doReply(true) }),
 		item(tr("Forward"), theme.MailForwardIcon(), one, a.doForward),
+		item(tr("Forward as attachment"), theme.MailForwardIcon(), one, a.doForwardAttached),
 		fyne.NewMenuItemSeparator(),
 		item(tr("Mark as read"), iconMailRead, true, func() { a.doMarkRead(true) }),
 		item(tr("Mark as unread"), iconMailUnread, true, func() { a.doMarkRead(false) }),

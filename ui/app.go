@@ -28,6 +28,8 @@ const AppID = "nl.postbode.mail"
 type Deps struct {
 	Manager *accounts.Manager
 	Cache   CacheView
+	// Autosave keeps unsent composer text across a crash or restart; nil keeps none.
+	Autosave AutosaveStore
 	Version string
 
 	// Sender sends mail and saves drafts; nil makes Send and Save draft explain that sending is
@@ -42,6 +44,9 @@ type Deps struct {
 	MarkReadDelay time.Duration
 	// SentBannerTime is how long "Message sent" stays in the main window: 0 means five seconds.
 	SentBannerTime time.Duration
+	// AutosaveDelay is how long a composer waits after the last change before it saves what was
+	// written: 0 means 30 seconds, a negative value saves only when Postbode loses the focus.
+	AutosaveDelay time.Duration
 
 	// SettingsFile keeps the window's choices and state (theme, splits, last folder) for this
 	// profile; "" keeps them for the session only.

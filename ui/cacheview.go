@@ -20,3 +20,19 @@ type CacheView interface {
 	// Subscribe delivers the cache's change notifications (the Pump reads them).
 	Subscribe() *localcache.Subscription
 }
+
+// AutosaveStore keeps what open composers hold between runs of the program: text not yet sent or
+// saved as a draft. It is the window's own state, not mail, so the UI writes it itself.
+// *localcache.Cache is one.
+type AutosaveStore interface {
+	PutAutosave(ctx context.Context, id int64, data []byte) (int64, error)
+	Autosaves(ctx context.Context) ([]localcache.Autosave, error)
+	RemoveAutosave(ctx context.Context, id int64) error
+}
+
+// noAutosave keeps nothing: Deps without an AutosaveStore.
+type noAutosave struct{}
+
+func (noAutosave) PutAutosave(context.Context, int64, []byte) (int64, error) { return 0, nil }
+func (noAutosave) Autosaves(context.Context) ([]localcache.Autosave, error)  { return nil, nil }
+func (noAutosave) RemoveAutosave(context.Context, int64) error               { return nil }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -21,6 +22,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"postbode/mailfmt"
+	"postbode/types"
 )
 
 // maxAttachBytes bounds one attached file (most servers refuse much less).
@@ -48,11 +50,18 @@ type composer struct {
 	initial  string               // the fields as opened, to know whether closing loses anything
 	done     bool                 // sent: closing loses nothing
 	asking   *dialog.CustomDialog // the close prompt, while it is shown
+
+	slot       *autosaveSlot // the profile's copy of unsaved text (see autosave)
+	timer      *time.Timer   // autosave after a pause in typing
+	autosaved  string        // the fields as last autosaved
+	userSaved  bool          // the user saved a draft (not only autosave)
+	fromDrafts bool          // opened from a saved draft
+	sigAccount string        // the account whose signature the text carries
 }
 
 // openComposer opens a composer window prefilled with d.
 func (u *ui) openComposer(d Draft) *composer {
-	c := &composer{u: u, base: d, files: slices.Clone(d.Attachments)}
+	c := &composer{u: u, base: d, files: slices.Clone(d.Attachments), slot: &autosaveSlot{}, fromDrafts: d.Replaces != 0}
 	c.win = u.app.NewWindow(tr("Write: {{.Subject}}", map[string]any{"Subject": d.Subject}))
 	if d.Subject == "" {
 		c.win.SetTitle(tr("New message"))
@@ -71,6 +80,8 @@ func (u *ui) openComposer(d Draft) *composer {
 	} else if len(labels) > 0 {
 		c.from.SetSelectedIndex(0)
 	}
+	c.sigAccount = c.account()
+	c.from.OnChanged = func(string) { c.swapSignature() }
 	c.float = container.NewWithoutLayout()
 	c.to = newAddressEntry(c, d.To)
 	c.cc = newAddressEntry(c, d.Cc)
@@ -83,11 +94,20 @@ func (u *ui) openComposer(d Draft) *composer {
 		} else {
 			c.win.SetTitle(tr("Write: {{.Subject}}", map[string]any{"Subject": s}))
 		}
+		c.edited()
 	}
 	c.body = newComposerEntry(c, true)
 	c.body.Wrapping = fyne.TextWrapWord
 	c.body.SetText(d.Text)
 	c.body.SetPlaceHolder(tr("Write your message here"))
+	c.body.OnChanged = func(string) { c.edited() }
+	for _, e := range []*addressEntry{c.to, c.cc, c.bcc} {
+		check := e.OnChanged
+		e.OnChanged = func(s string) {
+			check(s)
+			c.edited()
+		}
+	}
 
 	c.send = widget.NewButtonWithIcon(tr("Send"), theme.MailSendIcon(), c.doSend)
 	c.send.Importance = widget.HighImportance
@@ -123,6 +143,9 @@ func (u *ui) openComposer(d Draft) *composer {
 		}
 	})
 	c.win.SetOnClosed(func() {
+		if c.timer != nil {
+			c.timer.Stop()
+		}
 		u.composers = slices.DeleteFunc(u.composers, func(x *composer) bool { return x == c })
 	})
 	u.composers = append(u.composers, c)
@@ -211,6 +234,7 @@ func (e *composerEntry) TypedKey(ev *fyne.KeyEvent) {
 // offers to save it as a draft.
 func (c *composer) close() {
 	if c.done || c.snapshot() == c.initial {
+		c.forget()
 		c.win.Close()
 		return
 	}
@@ -234,6 +258,11 @@ func (c *composer) close() {
 	save.Importance = widget.HighImportance
 	discard := widget.NewButtonWithIcon(tr("Discard"), theme.DeleteIcon(), closeAfter(func() {
 		c.done = true
+		c.forget()
+		if c.base.Replaces != 0 && !c.fromDrafts && !c.userSaved {
+			// Only autosave put it in Drafts; a draft the user had saved stays.
+			c.u.do(types.Delete{IDs: []int64{c.base.Replaces}})
+		}
 		c.win.Close()
 	}))
 	discard.Importance = widget.DangerImportance
@@ -246,11 +275,31 @@ func (c *composer) close() {
 	d.Show()
 }
 
+// account is the account chosen to send from ("" when there is none).
+func (c *composer) account() string {
+	if i := c.from.SelectedIndex(); i >= 0 && i < len(c.accounts) {
+		return c.accounts[i]
+	}
+	return ""
+}
+
+// swapSignature follows a change of the sending account: the old account's signature in the text
+// becomes the new one's.
+func (c *composer) swapSignature() {
+	name := c.account()
+	old, _ := c.u.deps.Manager.Account(c.sigAccount)
+	acc, _ := c.u.deps.Manager.Account(name)
+	c.sigAccount = name
+	if old.Signature != acc.Signature {
+		c.body.SetText(mailfmt.ReplaceSignature(c.body.Text, old.Signature, acc.Signature))
+	}
+}
+
 // draft collects the fields; an address that cannot be parsed is an error naming it.
 func (c *composer) draft() (Draft, error) {
 	d := c.base
-	if i := c.from.SelectedIndex(); i >= 0 && i < len(c.accounts) {
-		d.Account = c.accounts[i]
+	if a := c.account(); a != "" {
+		d.Account = a
 	}
 	var errs []error
 	var err error
@@ -294,29 +343,57 @@ func (c *composer) doSend() {
 			tr("This build of Postbode cannot send mail yet. Your text is still here: use Save draft to keep it."), c.win)
 		return
 	}
-	c.run(tr("Sending…"), tr("The message was not sent"), func(ctx context.Context) error {
-		return c.u.deps.Sender.Send(ctx, d)
+	c.run(tr("Sending…"), func(ctx context.Context) error {
+		if err := c.u.deps.Sender.Send(ctx, d); err != nil {
+			return err
+		}
+		c.dropAutosave(ctx)
+		return nil
 	}, func() {
 		c.done = true
+		c.forget()
 		c.win.Close()
-	})
+	}, c.failed(tr("The message was not sent")))
 }
 
-// run does a Sender call off the UI goroutine with the composer marked busy, then shows the failure
-// or calls done on the UI goroutine.
-func (c *composer) run(busy, failed string, op func(context.Context) error, done func()) {
+// failed shows an error of the composer's in a dialog, after what failed.
+func (c *composer) failed(what string) func(error) {
+	return func(err error) { dialog.ShowError(fmt.Errorf("%s: %w", what, err), c.win) }
+}
+
+// run does a Sender call off the UI goroutine with the composer marked busy, then calls failed or
+// done on the UI goroutine.
+func (c *composer) run(busy string, op func(context.Context) error, done func(), failed func(error)) {
 	c.setBusy(true, busy)
 	c.u.tasks.writes.post("", func(ctx context.Context) {
 		err := op(ctx)
 		c.u.exec(func() {
 			c.setBusy(false, "")
 			if err != nil {
-				dialog.ShowError(fmt.Errorf("%s: %w", failed, err), c.win)
+				failed(err)
 				return
 			}
 			done()
 		})
 	})
+}
+
+// storeDraft saves d in Drafts, replacing the copy saved before; the profile's autosaved copy is
+// then no longer needed.
+func (c *composer) storeDraft(d Draft, failed func(error), done func()) {
+	var saved int64
+	c.run(tr("Saving…"), func(ctx context.Context) error {
+		var err error
+		if saved, err = c.u.deps.Sender.SaveDraft(ctx, d); err != nil {
+			return err
+		}
+		c.dropAutosave(ctx)
+		return nil
+	}, func() {
+		// The next save replaces this copy rather than adding another one to Drafts.
+		c.base.Replaces = saved
+		done()
+	}, failed)
 }
 
 func (c *composer) doSave() { c.saveThen(func() {}) }
@@ -336,16 +413,11 @@ func (c *composer) saveThen(then func()) {
 			tr("This build of Postbode cannot save drafts yet."), c.win)
 		return
 	}
-	var saved int64
-	c.run(tr("Saving…"), tr("The draft was not saved"), func(ctx context.Context) error {
-		var err error
-		saved, err = c.u.deps.Sender.SaveDraft(ctx, d)
-		return err
-	}, func() {
-		// The next save replaces this copy rather than adding another one to Drafts.
-		c.base.Replaces = saved
+	c.storeDraft(d, c.failed(tr("The draft was not saved")), func() {
+		c.userSaved = true
 		c.status.SetText(tr("Draft saved"))
 		c.initial = c.snapshot()
+		c.autosaved = c.initial
 		then()
 	})
 }
@@ -392,6 +464,7 @@ func (c *composer) doAttach() {
 func (c *composer) addFile(a mailfmt.Attachment) {
 	c.files = append(c.files, a)
 	c.refreshAttachments()
+	c.edited()
 }
 
 func (c *composer) refreshAttachments() {
@@ -401,6 +474,7 @@ func (c *composer) refreshAttachments() {
 		remove := widget.NewButtonWithIcon("", theme.ContentRemoveIcon(), func() {
 			c.files = slices.Delete(c.files, i, i+1)
 			c.refreshAttachments()
+			c.edited()
 		})
 		remove.Importance = widget.LowImportance
 		size := newDimText(formatSize(int64(len(a.Data))), theme.SizeNameText)

@@ -152,6 +152,8 @@ type harnessOpts struct {
 	icon          []byte
 	settingsFile  string
 	configPath    string // the accounts file the Manager rewrites ("": it refuses)
+	autosaveDelay time.Duration
+	editAccount   func(*types.Account) // changes the test accounts' settings
 }
 
 func testAccount(name string) types.Account {
@@ -179,7 +181,11 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	}
 	cfg := &accounts.Config{}
 	for _, name := range o.accounts {
-		if err := cfg.Add(testAccount(name)); err != nil {
+		acc := testAccount(name)
+		if o.editAccount != nil {
+			o.editAccount(&acc)
+		}
+		if err := cfg.Add(acc); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -195,7 +201,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	deps := Deps{Manager: h.mgr, Cache: cache, Version: "0.1.0-test", MarkReadDelay: o.markReadDelay, SentBannerTime: o.sentBanner,
-		StartDemo: o.startDemo, Icon: o.icon, SettingsFile: o.settingsFile}
+		StartDemo: o.startDemo, Icon: o.icon, SettingsFile: o.settingsFile, AutosaveDelay: o.autosaveDelay, Autosave: cache}
 	if deps.MarkReadDelay == 0 {
 		deps.MarkReadDelay = -1 // tests that want it set it
 	}

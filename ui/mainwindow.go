@@ -51,6 +51,9 @@ type ui struct {
 // queue they drain themselves).
 func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
 	loadTranslations()
+	if d.Autosave == nil {
+		d.Autosave = noAutosave{}
+	}
 	u := &ui{ctx: ctx, app: a, deps: d, exec: exec, tasks: newTasks(ctx), now: time.Now, tips: newTipLayer()}
 	u.win = a.NewWindow("Postbode")
 	prefs, prefsErr := loadSettings(d.SettingsFile)
@@ -76,6 +79,15 @@ func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
 	u.showPanes(len(u.deps.Manager.Accounts()) > 0)
 	u.folders.reload()
 	u.showError("", prefsErr)
+	// Fyne tells when the application, not one window, loses the focus: every composer saves then.
+	a.Lifecycle().SetOnExitedForeground(func() {
+		u.exec(func() {
+			for _, c := range u.composers {
+				c.autosave()
+			}
+		})
+	})
+	u.restoreComposers()
 	return u
 }
 
@@ -145,6 +157,7 @@ func (u *ui) savePrefs() {
 	}
 	u.saveSplits()
 	u.storePrefs()
+	u.keepComposers()
 }
 
 // storePrefs writes the settings file; a failure is shown, the choices stay for this session.

@@ -45,6 +45,9 @@ type messageList struct {
 	empty *widget.RichText
 	box   *fyne.Container
 
+	lastTap    time.Time // the last plain click, to tell a double-click
+	lastTapRow int
+
 	scope   listScope
 	gen     int // changes whenever loaded rows stop matching the cache, to drop stale results
 	total   int

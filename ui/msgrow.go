@@ -79,10 +79,22 @@ func (r *msgRow) setLoading() {
 func (r *msgRow) MouseDown(ev *desktop.MouseEvent) { r.mods = ev.Modifier }
 func (r *msgRow) MouseUp(*desktop.MouseEvent)      {}
 
+// doubleClickTime is how soon a second click counts as a double-click (Fyne's own is 300 ms).
+const doubleClickTime = 400 * time.Millisecond
+
+// Tapped selects the row; a second plain click on it soon after opens it, as a double-click does.
+// (A DoubleTapped method would make Fyne hold every single click back for the double-click time.)
 func (r *msgRow) Tapped(*fyne.PointEvent) {
 	mods := r.mods
 	r.mods = 0
 	r.ml.click(r.row, mods)
+	now := time.Now()
+	if mods == 0 && r.ml.lastTapRow == r.row && now.Sub(r.ml.lastTap) < doubleClickTime {
+		r.ml.lastTap = time.Time{}
+		r.ml.u.act.doOpenWindow()
+		return
+	}
+	r.ml.lastTap, r.ml.lastTapRow = now, r.row
 }
 
 // TappedSecondary opens the context menu, selecting the row first unless it is part of the selection.

@@ -26,6 +26,10 @@ func (u *ui) openMessageWindow(id int64) {
 	if id == 0 {
 		return
 	}
+	if u.inDrafts(id) {
+		u.editDraft(id) // a draft opens to be written on
+		return
+	}
 	w := u.app.NewWindow(tr("Message"))
 	r := newReader(u)
 	r.win = w
@@ -81,7 +85,8 @@ func (u *ui) openMessageWindow(id int64) {
 }
 
 // installShortcuts gives the window the main window's keys for one message: Esc and Ctrl+W close
-// it, Ctrl+R, Ctrl+Shift+R and Ctrl+L reply, reply to all and forward, Delete deletes.
+// it, Ctrl+R, Ctrl+Shift+R, Ctrl+L and Ctrl+Shift+L reply, reply to all, forward and forward as
+// an attachment, Delete deletes.
 func (mw *messageWindow) installShortcuts(w fyne.Window) {
 	c := w.Canvas()
 	ctrl := fyne.KeyModifierShortcutDefault
@@ -92,6 +97,7 @@ func (mw *messageWindow) installShortcuts(w fyne.Window) {
 	add(fyne.KeyR, ctrl, mw.reply.OnTapped)
 	add(fyne.KeyR, ctrl|fyne.KeyModifierShift, mw.replyAll.OnTapped)
 	add(fyne.KeyL, ctrl, mw.forward.OnTapped)
+	add(fyne.KeyL, ctrl|fyne.KeyModifierShift, func() { mw.r.u.forwardAttachedFrom(mw.r) })
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		switch ev.Name {
 		case fyne.KeyEscape:

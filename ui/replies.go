@@ -57,7 +57,7 @@ func origin(m localcache.Message, p *mailfmt.Message) *mailfmt.Message {
 func (u *ui) replyDraft(m localcache.Message, p *mailfmt.Message, all bool) Draft {
 	o := origin(m, p)
 	d := Draft{Account: m.Account, Draft: mailfmt.Reply(o, mailfmt.Address{}, u.selfAddresses(), all)}
-	d.Text = "\n\n" + mailfmt.QuoteText(o, attribution(o))
+	d.Text = u.signed(m.Account, mailfmt.QuoteText(o, attribution(o)))
 	return d
 }
 
@@ -65,6 +65,7 @@ func (u *ui) replyDraft(m localcache.Message, p *mailfmt.Message, all bool) Draf
 func (u *ui) forwardDraft(m localcache.Message, p *mailfmt.Message, raw []byte) Draft {
 	o := origin(m, p)
 	d := Draft{Account: m.Account, Draft: mailfmt.Forward(o, raw, mailfmt.Address{}, false)}
+	d.Text = u.signed(m.Account, stripQuotePrefix(d.Text))
 	if p != nil && raw != nil {
 		for _, part := range p.Attachments {
 			data, err := readPart(raw, part)

@@ -52,11 +52,17 @@ func inDutch(t *testing.T, run string) {
 	}
 }
 
-func TestPreferencesScreenshotInDutch(t *testing.T) {
-	out := filepath.Join(screenshotDir(t), "preferences-nl.png")
+// screenshotInDutch runs the test named run in Dutch and checks that it wrote the screenshot name.
+func screenshotInDutch(t *testing.T, run, name string) {
+	t.Helper()
+	out := filepath.Join(screenshotDir(t), name)
 	os.Remove(out)
-	inDutch(t, "TestPreferencesScreenshot")
+	inDutch(t, run)
 	if _, err := os.Stat(out); err != nil {
 		t.Fatalf("no Dutch screenshot: %v", err)
 	}
+}
+
+func TestPreferencesScreenshotInDutch(t *testing.T) {
+	screenshotInDutch(t, "TestPreferencesScreenshot", "preferences-nl.png")
 }

@@ -27,6 +27,8 @@ type accountSettings struct {
 	pick     *widget.Select
 	nameE    *widget.Entry
 	emailE   *widget.Entry
+	sigE     *widget.Entry // the signature, plain text
+	sigAbove *widget.Check
 	form     *settingsForm
 	pop3     *pop3Policy
 	pop3Box  *fyne.Container
@@ -73,6 +75,10 @@ func (u *ui) openAccountSettings(name string) {
 	})
 	s.nameE = widget.NewEntry()
 	s.emailE = widget.NewEntry()
+	s.sigE = widget.NewMultiLineEntry()
+	s.sigE.SetMinRowsVisible(3)
+	s.sigE.SetPlaceHolder(tr("Added below “-- ” to the messages you write"))
+	s.sigAbove = widget.NewCheck(tr("Put the signature above the quote in replies and forwards"), nil)
 	s.form = newSettingsForm()
 	s.form.win = s.win
 	s.form.kind.Disable() // changing IMAP to POP3 is a new account
@@ -102,6 +108,8 @@ func (u *ui) openAccountSettings(name string) {
 	ident := widget.NewForm(
 		widget.NewFormItem(tr("Your name"), s.nameE),
 		widget.NewFormItem(tr("E-mail address"), s.emailE),
+		widget.NewFormItem(tr("Signature"), s.sigE),
+		widget.NewFormItem("", s.sigAbove),
 	)
 	s.authBox = container.NewVBox()
 	body := container.NewVBox(ident, s.authBox, s.form.view(), s.pop3Box,
@@ -174,6 +182,8 @@ func (s *accountSettings) load(name string) {
 	s.pick.SetSelected(name)
 	s.nameE.SetText(acc.DisplayName)
 	s.emailE.SetText(acc.Email)
+	s.sigE.SetText(acc.Signature)
+	s.sigAbove.SetChecked(acc.SignatureAbove)
 	s.form.set(acc)
 	s.pop3.set(acc.POP3)
 	if !s.u.deps.Manager.KeepsMailOnServer(acc.Kind) {
@@ -266,6 +276,7 @@ func (s *accountSettings) read() (types.Account, error) {
 	}
 	acc.DisplayName = strings.TrimSpace(s.nameE.Text)
 	acc.Email = strings.TrimSpace(s.emailE.Text)
+	acc.Signature, acc.SignatureAbove = strings.TrimRight(s.sigE.Text, " \n"), s.sigAbove.Checked
 	if !strings.Contains(acc.Email, "@") {
 		return acc, errors.New(tr("Enter your whole e-mail address, such as you@example.org."))
 	}
