@@ -30,7 +30,7 @@ type Deps struct {
 	Cache   CacheView
 	// Autosave keeps unsent composer text across a crash or restart; nil keeps none.
 	Autosave AutosaveStore
-	Version string
+	Version  string
 
 	// Sender sends mail and saves drafts; nil makes Send and Save draft explain that sending is
 	// not available yet.
