@@ -134,7 +134,8 @@ Commands:
   folders [--account A]          list folders with unread counts
   ls [--account A] [FOLDER]      list messages, newest first
   show [--raw] ID                show a message (headers and text, or the exact stored bytes)
-  search QUERY                   full-text search over downloaded mail
+  search QUERY                   search mail: words, "phrases", from: to: subject:
+                                 has:attachment is:unread is:flagged before: after:
   sync [--account A] [--once]    synchronise accounts (stay connected, or one pass with --once)
   demo [--keep]                  try Postbode on built-in demo servers, in a temporary profile
   send --account A --to X ...    send a message read from stdin

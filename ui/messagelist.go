@@ -33,6 +33,8 @@ type searchResults struct {
 	all    bool // every account, rather than the current folder
 	result localcache.SearchResult
 	limit  int
+	// problem is what is wrong with the query, shown instead of the coverage line.
+	problem string
 }
 
 // messageList is the middle pane: a virtualised list over keyset pages of the cache, with its own
