@@ -201,3 +201,36 @@ func BenchmarkMarkRead100k(b *testing.B) {
 		c.CompletePending(ctx, op.ID)
 	}
 }
+
+// BenchmarkSenderFirstPage100k: the first page of a 100k folder sorted by sender, A to Z.
+func BenchmarkSenderFirstPage100k(b *testing.B) {
+	c, f := benchFixture(b)
+	ctx := context.Background()
+	s := DefaultSort(SortSender)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		page, err := c.PageSorted(ctx, []int64{f}, s, nil, 50)
+		if err != nil || len(page) != 50 {
+			b.Fatalf("page: %d, %v", len(page), err)
+		}
+	}
+}
+
+// BenchmarkSenderDeepPage100k: the next-to-last page of the same list, from its page mark.
+func BenchmarkSenderDeepPage100k(b *testing.B) {
+	c, f := benchFixture(b)
+	ctx := context.Background()
+	s := DefaultSort(SortSender)
+	marks, _, err := c.PageMarksSorted(ctx, []int64{f}, s, 50)
+	if err != nil || len(marks) < 2 {
+		b.Fatalf("marks: %d, %v", len(marks), err)
+	}
+	deep := marks[len(marks)-2]
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		page, err := c.PageSorted(ctx, []int64{f}, s, &deep, 50)
+		if err != nil || len(page) != 50 {
+			b.Fatalf("page: %d, %v", len(page), err)
+		}
+	}
+}
