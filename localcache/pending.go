@@ -52,6 +52,8 @@ type OpItem struct {
 	UID       uint32
 	UIDL      string `json:",omitempty"`
 	PrevFlags Flags
+	// PrevKeywords is the message's keywords before the change (read by KeywordsOp).
+	PrevKeywords string `json:",omitempty"`
 }
 
 // PendingOp is a queued local change: where it applies and what it is. It survives restarts until
@@ -269,8 +271,8 @@ func groupByFolder(ctx context.Context, tx *sql.Tx, ids []int64) ([]group, error
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT m.id, m.account, m.folder_id, coalesce(m.uid, 0), coalesce(m.uidl, ''), m.flags
-FROM json_each(?) AS j JOIN messages AS m ON m.id = j.value ORDER BY j.key`, list)
+	rows, err := tx.QueryContext(ctx, `SELECT m.id, m.account, m.folder_id, coalesce(m.uid, 0), coalesce(m.uidl, ''), m.flags,
+m.keywords FROM json_each(?) AS j JOIN messages AS m ON m.id = j.value ORDER BY j.key`, list)
 	if err != nil {
 		return nil, err
 	}
@@ -281,7 +283,7 @@ FROM json_each(?) AS j JOIN messages AS m ON m.id = j.value ORDER BY j.key`, lis
 		var account string
 		var folderID int64
 		var it OpItem
-		if err := rows.Scan(&it.MessageID, &account, &folderID, &it.UID, &it.UIDL, &it.PrevFlags); err != nil {
+		if err := rows.Scan(&it.MessageID, &account, &folderID, &it.UID, &it.UIDL, &it.PrevFlags, &it.PrevKeywords); err != nil {
 			return nil, err
 		}
 		i, ok := index[folderID]
