@@ -207,6 +207,13 @@ func (a *actions) doToggleFlag() {
 	a.u.do(types.SetFlag{IDs: ids, Flag: localcache.FlagFlagged, On: on})
 }
 
+// doJunk moves the selection to Junk with $Junk, or with junk false out of Junk with $NotJunk.
+func (a *actions) doJunk(junk bool) {
+	if ids := a.u.list.selectedIDs(); len(ids) > 0 {
+		a.u.do(types.MarkJunk{IDs: ids, Junk: junk})
+	}
+}
+
 // doMove asks for a folder of the selection's account and moves the messages there.
 func (a *actions) doMove() {
 	ids := a.u.list.selectedIDs()
@@ -289,13 +296,18 @@ func (a *actions) typedKey(ev *fyne.KeyEvent) {
 	}
 }
 
-// typedRune handles Thunderbird's one-letter shortcuts: M toggles read, S toggles the flag.
+// typedRune handles Thunderbird's one-letter shortcuts: M toggles read, S toggles the flag, J is
+// junk and Shift+J not junk.
 func (a *actions) typedRune(r rune) {
 	switch r {
 	case 'm', 'M':
 		a.doToggleRead()
 	case 's', 'S':
 		a.doToggleFlag()
+	case 'j':
+		a.doJunk(true)
+	case 'J':
+		a.doJunk(false)
 	}
 }
 
@@ -324,7 +336,9 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 	flag := item(tr("Flag / unflag"), iconStarOutline, nil, a.doToggleFlag)
 	move := item(tr("Move to…"), iconMoveTo, nil, a.doMove)
 	del := item(tr("Delete"), theme.DeleteIcon(), nil, a.doDelete)
-	a.messageItems = []*fyne.MenuItem{markRead, markUnread, flag, move, del}
+	junk := item(tr("Junk"), iconJunk, nil, func() { a.doJunk(true) })
+	notJunk := item(tr("Not junk"), nil, nil, func() { a.doJunk(false) })
+	a.messageItems = []*fyne.MenuItem{markRead, markUnread, flag, move, del, junk, notJunk}
 	a.menu = fyne.NewMainMenu(
 		fyne.NewMenu(tr("File"),
 			item(tr("New message"), theme.MailComposeIcon(), sc(fyne.KeyN, ctrl), a.doWrite),
@@ -351,6 +365,8 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 			markRead, markUnread, flag,
 			fyne.NewMenuItemSeparator(),
 			move, del,
+			fyne.NewMenuItemSeparator(),
+			junk, notJunk,
 		),
 		fyne.NewMenu(tr("Help"),
 			fyne.NewMenuItem(tr("About Postbode"), a.u.showAbout),
@@ -397,6 +413,9 @@ func (a *actions) contextMenu() *fyne.Menu {
 		fyne.NewMenuItemSeparator(),
 		item(tr("Move to…"), iconMoveTo, true, a.doMove),
 		item(tr("Delete"), theme.DeleteIcon(), true, a.doDelete),
+		fyne.NewMenuItemSeparator(),
+		item(tr("Junk"), iconJunk, true, func() { a.doJunk(true) }),
+		item(tr("Not junk"), nil, true, func() { a.doJunk(false) }),
 	)
 }
 
