@@ -13,15 +13,7 @@ import (
 // Junk moves to the Junk folder with $Junk, Not junk moves back to the inbox with $NotJunk; for
 // IMAP both are queued (keywords before the move), for POP3 a local Junk folder is made.
 func TestJunkAndNotJunkThroughTheManager(t *testing.T) {
-	engines := map[string]*fakeEngine{"imap": {}, "pop": {}}
-	m, cache := newTestManager(t, engines)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer func() { cancel(); m.Wait() }()
-	m.Start(ctx)
-	go func() {
-		for range m.Events() {
-		}
-	}()
+	m, cache, ctx := startTestManager(t, map[string]*fakeEngine{"imap": {}, "pop": {}})
 	ids := map[string][]int64{}
 	for _, name := range []string{"imap", "pop"} {
 		inbox, _ := cache.EnsureFolder(ctx, localcache.Folder{Account: name, Name: "INBOX", Role: localcache.RoleInbox})

@@ -87,20 +87,11 @@ func HasKeyword(have, kw string) bool {
 // SetKeywords changes keywords locally at once and, when queue is set (IMAP), records one pending
 // operation per folder for the engine to replay.
 func (c *Cache) SetKeywords(ctx context.Context, ids []int64, add, remove []string, queue bool) error {
-	var changes []Change
-	err := inTx(ctx, c.index, func(tx *sql.Tx) error {
-		groups, err := groupByFolder(ctx, tx, ids)
-		if err != nil {
-			return err
-		}
-		changes, err = applyPerFolder(ctx, tx, groups, queue, func(g group) localOp {
-			return KeywordsOp{Items: g.items, Add: add, Remove: remove}
-		})
-		return err
+	err := c.applyToMessages(ctx, ids, queue, func(g group) localOp {
+		return KeywordsOp{Items: g.items, Add: add, Remove: remove}
 	})
 	if err != nil {
 		return fmt.Errorf("set keywords %v, clear %v: %w", add, remove, err)
 	}
-	c.notifyAll(changes)
 	return nil
 }

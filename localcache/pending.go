@@ -332,19 +332,29 @@ func execForItems(ctx context.Context, tx *sql.Tx, items []OpItem, query string,
 // SetFlags changes flags locally at once and, when queue is set (IMAP), records one pending operation per
 // folder for the engine to replay.
 func (c *Cache) SetFlags(ctx context.Context, ids []int64, set, clear Flags, queue bool) error {
+	err := c.applyToMessages(ctx, ids, queue, func(g group) localOp {
+		return FlagsOp{Items: g.items, Set: set, Clear: clear}
+	})
+	if err != nil {
+		return fmt.Errorf("set flags: %w", err)
+	}
+	return nil
+}
+
+// applyToMessages applies the op build makes for each folder's messages among ids in one
+// transaction, queues it when queue is set, and announces the changed folders.
+func (c *Cache) applyToMessages(ctx context.Context, ids []int64, queue bool, build func(group) localOp) error {
 	var changes []Change
 	err := inTx(ctx, c.index, func(tx *sql.Tx) error {
 		groups, err := groupByFolder(ctx, tx, ids)
 		if err != nil {
 			return err
 		}
-		changes, err = applyPerFolder(ctx, tx, groups, queue, func(g group) localOp {
-			return FlagsOp{Items: g.items, Set: set, Clear: clear}
-		})
+		changes, err = applyPerFolder(ctx, tx, groups, queue, build)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("set flags: %w", err)
+		return err
 	}
 	c.notifyAll(changes)
 	return nil
@@ -387,20 +397,9 @@ func (c *Cache) Move(ctx context.Context, ids []int64, toFolderID int64, queue b
 // Expunge deletes messages from the index at once; with queue set it records the permanent deletion
 // for the engine. Bodies stay in the store.
 func (c *Cache) Expunge(ctx context.Context, ids []int64, queue bool) error {
-	var changes []Change
-	err := inTx(ctx, c.index, func(tx *sql.Tx) error {
-		groups, err := groupByFolder(ctx, tx, ids)
-		if err != nil {
-			return err
-		}
-		changes, err = applyPerFolder(ctx, tx, groups, queue, func(g group) localOp {
-			return ExpungeOp{Items: g.items}
-		})
-		return err
-	})
+	err := c.applyToMessages(ctx, ids, queue, func(g group) localOp { return ExpungeOp{Items: g.items} })
 	if err != nil {
 		return fmt.Errorf("delete messages: %w", err)
 	}
-	c.notifyAll(changes)
 	return nil
 }
