@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -155,6 +156,59 @@ func TestEveryOrderUsesItsIndex(t *testing.T) {
 			if after != nil && !strings.Contains(text, "(folder_id=? AND ") {
 				t.Errorf("%s: the cursor does not seek: %q", key, text)
 			}
+		}
+	}
+}
+
+// An index of schema version 2 gets the sort columns and indexes in place: its messages stay (a
+// failed migration would set the index aside and start it again empty).
+func TestSortMigrationKeepsAVersion2Index(t *testing.T) {
+	dir := t.TempDir()
+	old, err := openDB(filepath.Join(dir, indexFile), indexOptions, indexMigrations[:2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		`INSERT INTO folders(id, account, name, role) VALUES (1, 'a', 'INBOX', 'inbox')`,
+		`INSERT INTO messages(account, folder_id, uid, subject, from_name, from_addr, date, flags)
+VALUES ('a', 1, 1, 'b', 'Zed', 'z@x', 10, 1), ('a', 1, 2, 'a', '', 'Amy@x', 20, 4), ('a', 1, 3, 'c', 'bob', 'b@x', 30, 0)`,
+	} {
+		if _, err := old.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old.Close()
+	c, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if rebuilt, why := c.Rebuilt(); rebuilt {
+		t.Fatalf("the index was rebuilt: %s", why)
+	}
+	for s, want := range map[Sort]string{
+		DefaultSort(SortSender):  "Amy@x bob Zed",
+		DefaultSort(SortSubject): "a b c",
+		DefaultSort(SortUnread):  "c a b", // unread first, newest first among them; b is read
+		DefaultSort(SortFlagged): "a c b",
+	} {
+		msgs, err := c.PageSorted(context.Background(), []int64{1}, s, nil, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, m := range msgs {
+			switch {
+			case s.Key != SortSender:
+				got = append(got, m.Subject)
+			case m.FromName == "":
+				got = append(got, m.FromAddr)
+			default:
+				got = append(got, m.FromName)
+			}
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("%+v: %q, want %q", s, strings.Join(got, " "), want)
 		}
 	}
 }
