@@ -28,6 +28,8 @@ type actions struct {
 	menu         *fyne.MainMenu
 	readerRight  *fyne.MenuItem
 	readerBelow  *fyne.MenuItem
+	sortBy       *fyne.MenuItem // View → Sort by, the list header's menu for the keyboard
+	sortShown    *localcache.Sort // the order sortBy checks; nil when disabled
 	messageItems []*fyne.MenuItem
 }
 
@@ -331,6 +333,8 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 	}
 	a.readerRight = fyne.NewMenuItem(tr("Reader on the right"), func() { a.u.setReaderBelow(false) })
 	a.readerBelow = fyne.NewMenuItem(tr("Reader below the list"), func() { a.u.setReaderBelow(true) })
+	a.sortBy = fyne.NewMenuItem(tr("Sort by"), nil)
+	a.sortBy.ChildMenu = a.u.list.sortMenu()
 	markRead := item(tr("Mark as read"), iconMailRead, nil, func() { a.doMarkRead(true) })
 	markUnread := item(tr("Mark as unread"), iconMailUnread, nil, func() { a.doMarkRead(false) })
 	flag := item(tr("Flag / unflag"), iconStarOutline, nil, a.doToggleFlag)
@@ -354,7 +358,7 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 			fyne.NewMenuItemSeparator(),
 			item(tr("Preferences…"), theme.SettingsIcon(), sc(fyne.KeyComma, ctrl), a.u.openPreferences),
 		),
-		fyne.NewMenu(tr("View"), a.readerRight, a.readerBelow),
+		fyne.NewMenu(tr("View"), a.readerRight, a.readerBelow, fyne.NewMenuItemSeparator(), a.sortBy),
 		fyne.NewMenu(tr("Message"),
 			item(tr("Open in new window"), nil, sc(fyne.KeyO, ctrl), a.doOpenWindow),
 			fyne.NewMenuItemSeparator(),
@@ -387,9 +391,31 @@ func (a *actions) refreshMenu() {
 	if a.readerRight == nil {
 		return
 	}
+	a.sortShown = nil
+	a.syncSortItem()
 	a.readerRight.Checked = !a.u.readerBelow
 	a.readerBelow.Checked = a.u.readerBelow
 	a.menu.Refresh()
+}
+
+// refreshSortMenu makes View → Sort by check the list's order; the menu bar is redrawn only
+// when that changed, not on every reload of the list.
+func (a *actions) refreshSortMenu() {
+	if a.sortBy != nil && a.syncSortItem() {
+		a.menu.Refresh()
+	}
+}
+
+// syncSortItem brings View → Sort by up to date and reports whether it changed.
+func (a *actions) syncSortItem() bool {
+	cur, sortable := a.u.list.scope.sort, a.u.list.sortable()
+	if a.sortShown != nil && *a.sortShown == cur && a.sortBy.Disabled == !sortable {
+		return false
+	}
+	a.sortShown = &cur
+	a.sortBy.ChildMenu = a.u.list.sortMenu()
+	a.sortBy.Disabled = !sortable
+	return true
 }
 
 // contextMenu is the right-click menu of the message list.

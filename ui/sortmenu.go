@@ -72,7 +72,7 @@ func (ml *messageList) sortMenu() *fyne.Menu {
 
 // setSort orders the shown folders by s, remembers it for them and starts again at the top.
 func (ml *messageList) setSort(s localcache.Sort) {
-	if ml.scope.search != nil || ml.scope.key == "" {
+	if !ml.sortable() {
 		return
 	}
 	if s.Key == localcache.SortDate && !s.Ascending {
@@ -90,9 +90,15 @@ func (ml *messageList) setSort(s localcache.Sort) {
 	ml.setScope(ml.scope)
 }
 
-// updateSortButton shows the order on the button (folders only: search results are newest first).
+// sortable reports whether the list shows folders (search results are newest first).
+func (ml *messageList) sortable() bool { return ml.scope.search == nil && ml.scope.key != "" }
+
+// updateSortButton shows the order on the button and in the View menu.
 func (ml *messageList) updateSortButton() {
-	if ml.scope.search != nil || ml.scope.key == "" {
+	if ml.u.act != nil {
+		ml.u.act.refreshSortMenu()
+	}
+	if !ml.sortable() {
 		ml.sortBtn.Hide()
 		return
 	}

@@ -117,3 +117,40 @@ func TestSortMenuOrdersTheListAndIsRememberedPerFolder(t *testing.T) {
 		t.Fatal("the sort button shows over search results")
 	}
 }
+
+// View → Sort by offers the same choices, checked as the list is sorted.
+func TestViewMenuSortBy(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	seedSortable(h, 5)
+	h.selectFolder("work", "Inbox")
+	a := h.u.act
+	a.mainMenu()
+	checked := func() []string {
+		var out []string
+		for _, it := range a.sortBy.ChildMenu.Items {
+			if it.Checked {
+				out = append(out, it.Label)
+			}
+		}
+		return out
+	}
+	if got := checked(); len(got) != 2 || got[0] != "Date" || got[1] != "Descending" || a.sortBy.Disabled {
+		t.Fatalf("View → Sort by checks %q (disabled %v)", got, a.sortBy.Disabled)
+	}
+	for _, it := range a.sortBy.ChildMenu.Items {
+		if it.Label == "Subject" {
+			it.Action()
+		}
+	}
+	h.settle()
+	if got := checked(); len(got) != 2 || got[0] != "Subject" || got[1] != "Ascending" {
+		t.Fatalf("after choosing Subject: %q", got)
+	}
+	if h.u.list.sortBtn.Text != "Subject" {
+		t.Fatalf("the header says %q", h.u.list.sortBtn.Text)
+	}
+	h.search("message")
+	if !a.sortBy.Disabled {
+		t.Fatal("Sort by is offered for search results")
+	}
+}
