@@ -234,3 +234,27 @@ func BenchmarkSenderDeepPage100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSearchOperators100k: operators alone, one matching a sender of 50 (walks newest first
+// until the limit), one matching nothing (walks every message).
+func BenchmarkSearchOperators100k(b *testing.B) {
+	c, _ := benchFixture(b)
+	ctx := context.Background()
+	for _, q := range []struct {
+		name, text string
+		want       int
+	}{
+		{"sender", `from:"Sender 7" is:unread`, 50},
+		{"none", `subject:nowhere`, 0},
+		{"words", `from:s17@example.org keyword417`, 50},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				res, err := c.Search(ctx, SearchQuery{Text: q.text, Limit: 50})
+				if err != nil || len(res.Messages) != q.want {
+					b.Fatalf("search %q: %d, %v", q.text, len(res.Messages), err)
+				}
+			}
+		})
+	}
+}

@@ -28,8 +28,8 @@ type actions struct {
 	menu         *fyne.MainMenu
 	readerRight  *fyne.MenuItem
 	readerBelow  *fyne.MenuItem
-	sortBy       *fyne.MenuItem // View → Sort by, the list header's menu for the keyboard
-	sortShown    *localcache.Sort // the order sortBy checks; nil when disabled
+	sortBy       *fyne.MenuItem   // View → Sort by, the list header's menu for the keyboard
+	sortShown    *localcache.Sort // the order sortBy last checked; nil: not yet
 	messageItems []*fyne.MenuItem
 }
 
