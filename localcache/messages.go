@@ -262,16 +262,35 @@ func pageQuery(cols string, folderIDs []int64, s Sort, after *Cursor, limit int)
 	if limit <= 0 {
 		limit = 50
 	}
-	in, args := folderList(folderIDs)
-	q := `SELECT ` + cols + ` FROM messages m WHERE folder_id IN (` + in + `)`
+	cond, cargs := "", []any(nil)
 	if after != nil {
-		cond, cargs := s.after(after)
-		q += cond
-		args = append(args, cargs...)
+		cond, cargs = s.after(after)
 	}
-	q += s.orderBy() + ` LIMIT ?`
+	if len(folderIDs) == 1 || len(folderIDs) > maxMergedFolders || limit > maxMergedLimit {
+		in, args := folderList(folderIDs)
+		q := `SELECT ` + cols + ` FROM messages m WHERE folder_id IN (` + in + `)` + cond + s.orderBy() + ` LIMIT ?`
+		return q, append(append(args, cargs...), limit), nil
+	}
+	// A page of several folders (All inboxes): each folder's page is a seek of its own index, and
+	// only those pages are sorted together. One query over the IN list would sort every message of
+	// the folders for the first page (130 ms for 100k by sender; 4 ms this way).
+	parts := make([]string, len(folderIDs))
+	var args []any
+	for i, id := range folderIDs {
+		parts[i] = `SELECT id FROM (SELECT id FROM messages WHERE folder_id = ?` + cond + s.orderBy() + ` LIMIT ?)`
+		args = append(append(append(args, id), cargs...), limit)
+	}
+	q := `SELECT ` + cols + ` FROM messages m WHERE m.id IN (` + strings.Join(parts, " UNION ALL ") + `)` + s.orderBy() + ` LIMIT ?`
 	return q, append(args, limit), nil
 }
+
+// pageQuery merges per-folder pages for at most maxMergedFolders folders (SQLite allows 500 terms
+// in a compound SELECT) and pages of at most maxMergedLimit rows; a longer read (selecting 100,000
+// ids) would only sort the same rows twice.
+const (
+	maxMergedFolders = 64
+	maxMergedLimit   = 1000
+)
 
 // folderList is "?, ?, …" for an IN list of the folders, with their ids as arguments.
 func folderList(folderIDs []int64) (string, []any) {

@@ -93,8 +93,7 @@ func TestPagingInEveryOrderReturnsEveryMessageOnceInOrder(t *testing.T) {
 					if len(got) != want {
 						t.Fatalf("%s, pages of %d: %d messages, want %d", name, size, len(got), want)
 					}
-					// The marks start each page where the walk did, and the ids alone come in the
-					// same order.
+					// The marks start each page where the walk did.
 					marks, total, err := c.PageMarksSorted(ctx, folders, s, size)
 					if err != nil || total != want {
 						t.Fatalf("%s: marks: %v, total %d", name, err, total)
@@ -108,9 +107,17 @@ func TestPagingInEveryOrderReturnsEveryMessageOnceInOrder(t *testing.T) {
 							t.Fatalf("%s: page %d from its mark starts at %v, want %d", name, k+1, p, got[next].ID)
 						}
 					}
-					idsOnly, err := c.PageIDsSorted(ctx, folders, s, nil, want)
-					if err != nil || len(idsOnly) != want || idsOnly[0] != got[0].ID || idsOnly[want-1] != got[want-1].ID {
-						t.Fatalf("%s: ids: %v, %d", name, err, len(idsOnly))
+					// The ids alone, merged page by page or read in one (a long read), in the same order.
+					for _, limit := range []int{want, maxMergedLimit + 1} {
+						idsOnly, err := c.PageIDsSorted(ctx, folders, s, nil, limit)
+						if err != nil || len(idsOnly) != want {
+							t.Fatalf("%s: ids: %v, %d", name, err, len(idsOnly))
+						}
+						for i, id := range idsOnly {
+							if id != got[i].ID {
+								t.Fatalf("%s: ids (limit %d) differ at %d", name, limit, i)
+							}
+						}
 					}
 				}
 			}
