@@ -185,11 +185,7 @@ VALUES ('a', 1, 1, 'b', 'Zed', 'z@x', 10, 1), ('a', 1, 2, 'a', '', 'Amy@x', 20, 
 		}
 	}
 	old.Close()
-	c, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := openIn(t, dir)
 	if rebuilt, why := c.Rebuilt(); rebuilt {
 		t.Fatalf("the index was rebuilt: %s", why)
 	}
