@@ -122,6 +122,20 @@ func newTestManager(t *testing.T, engines map[string]*fakeEngine) (*Manager, *lo
 	return managerWith(t, types.Backend{New: func(d types.EngineDeps) types.Engine { return engines[d.Account.Name] }})
 }
 
+// startTestManager is newTestManager started, its events read and dropped, until the test ends.
+func startTestManager(t *testing.T, engines map[string]*fakeEngine) (*Manager, *localcache.Cache, context.Context) {
+	t.Helper()
+	m, cache := newTestManager(t, engines)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() { cancel(); m.Wait() })
+	m.Start(ctx)
+	go func() {
+		for range m.Events() {
+		}
+	}()
+	return m, cache, ctx
+}
+
 // managerWith is a Manager of two accounts, "imap" and "pop", whose engines backend makes, on a
 // cache of its own.
 func managerWith(t *testing.T, backend types.Backend, opt ...Options) (*Manager, *localcache.Cache) {
@@ -141,14 +155,7 @@ func managerWith(t *testing.T, backend types.Backend, opt ...Options) (*Manager,
 
 func TestRequestsAreLocalFirstAndQueuedOnlyForIMAP(t *testing.T) {
 	engines := map[string]*fakeEngine{"imap": {}, "pop": {}}
-	m, cache := newTestManager(t, engines)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer func() { cancel(); m.Wait() }()
-	m.Start(ctx)
-	go func() {
-		for range m.Events() {
-		}
-	}()
+	m, cache, ctx := startTestManager(t, engines)
 
 	var ids = map[string][]int64{}
 	for _, name := range []string{"imap", "pop"} {

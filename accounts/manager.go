@@ -451,6 +451,8 @@ func (m *Manager) Do(ctx context.Context, req types.Request) error {
 		return m.transfer(ctx, r.IDs, r.To, false)
 	case types.Delete:
 		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error { return m.delete(ctx, acc, ids) })
+	case types.MarkJunk:
+		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error { return m.markJunk(ctx, acc, ids, r.Junk) })
 	case types.CheckNow:
 		// Retry and Get mail: an engine waiting to reconnect (or stuck connecting) starts over now.
 		m.kick(r.Account, true)
@@ -532,6 +534,73 @@ func (m *Manager) delete(ctx context.Context, acc types.Account, ids []int64) er
 		}
 	}
 	return nil
+}
+
+// markJunk sets $Junk (or $NotJunk) and moves the messages to the Junk folder (or those in Junk
+// back to the inbox). The keywords are queued first, so the server stores them in the folder
+// the messages are in and they travel with the move.
+func (m *Manager) markJunk(ctx context.Context, acc types.Account, ids []int64, junk bool) error {
+	queue := m.KeepsMailOnServer(acc.Kind)
+	set, clear := []string{localcache.KeywordJunk}, []string{localcache.KeywordNotJunk}
+	if !junk {
+		set, clear = clear, set
+	}
+	junkFolder, err := m.junkFolder(ctx, acc, junk)
+	if err != nil {
+		return err
+	}
+	if err := m.cache.SetKeywords(ctx, ids, set, clear, queue); err != nil {
+		return err
+	}
+	to := junkFolder
+	var move []int64
+	if !junk {
+		inbox, err := m.cache.FolderByRole(ctx, acc.Name, localcache.RoleInbox)
+		if err != nil {
+			return fmt.Errorf("not junk: the inbox of %s: %w", acc.Name, err)
+		}
+		to = inbox
+	}
+	for _, id := range ids {
+		msg, err := m.cache.Message(ctx, id)
+		if err != nil {
+			return err
+		}
+		// Junk moves everything into Junk; Not junk moves only what is in Junk.
+		if junk && msg.FolderID != junkFolder.ID || !junk && junkFolder.ID != 0 && msg.FolderID == junkFolder.ID {
+			move = append(move, id)
+		}
+	}
+	if len(move) == 0 {
+		return nil
+	}
+	return m.cache.Move(ctx, move, to.ID, queue)
+}
+
+// junkFolder finds the account's Junk folder: by role, else one named Junk. With create set a
+// missing one is made (locally for POP3; IMAP queues its creation before the move that needs it).
+func (m *Manager) junkFolder(ctx context.Context, acc types.Account, create bool) (localcache.Folder, error) {
+	f, err := m.cache.FolderByRole(ctx, acc.Name, localcache.RoleJunk)
+	if !errors.Is(err, localcache.ErrNotFound) {
+		return f, err // found, or the cache failed
+	}
+	// A server without special-use folders may still have one by that name (or the one made here).
+	if f, err = m.cache.FolderByName(ctx, acc.Name, "Junk"); !errors.Is(err, localcache.ErrNotFound) {
+		return f, err
+	}
+	if !create {
+		return localcache.Folder{}, nil // Not junk has nothing to move out
+	}
+	f, err = m.cache.EnsureFolder(ctx, localcache.Folder{Account: acc.Name, Name: "Junk", Role: localcache.RoleJunk, Subscribed: true})
+	if err != nil {
+		return f, err
+	}
+	if m.KeepsMailOnServer(acc.Kind) {
+		if err := m.cache.Enqueue(ctx, localcache.PendingOp{Account: acc.Name, Op: localcache.CreateFolderOp{Name: "Junk"}}); err != nil {
+			return f, err
+		}
+	}
+	return f, nil
 }
 
 func (m *Manager) createFolder(ctx context.Context, r types.CreateFolder) error {

@@ -144,7 +144,8 @@ Commands:
   folders [--account A]          list folders with unread counts
   ls [--account A] [FOLDER]      list messages, newest first
   show [--raw] ID                show a message (headers and text, or the exact stored bytes)
-  search QUERY                   full-text search over downloaded mail
+  search QUERY                   search mail: words, "phrases", from: to: subject:
+                                 has:attachment is:unread is:flagged before: after:
   sync [--account A] [--once]    synchronise accounts (stay connected, or one pass with --once)
   copy|move ID... --to ACCOUNT/FOLDER
                                  copy or move messages into a folder of any account

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -157,5 +158,35 @@ func TestReadingCommands(t *testing.T) {
 	}
 	if _, _, errOut := run(t, profile, "", "search", "vergadering"); !strings.Contains(errOut, "Searched 2 messages (1 of them not downloaded") {
 		t.Fatalf("search coverage line = %q", errOut)
+	}
+}
+
+func TestSearchCommandTakesOperators(t *testing.T) {
+	profile := t.TempDir()
+	ids, _ := seedProfile(t, profile)
+	for _, c := range []struct {
+		args []string
+		want []int64
+	}{
+		{[]string{"from:Jan de Vries"}, []int64{ids[0]}}, // the shell took the quotes off
+		{[]string{"is:unread"}, []int64{ids[0]}},
+		{[]string{"before:2026-11-10", "from:x@mail.test"}, []int64{ids[1]}},
+		{[]string{"tien uur", "subject:vergadering"}, []int64{ids[0]}},
+	} {
+		code, out, errOut := run(t, profile, "", append([]string{"search", "--json"}, c.args...)...)
+		var msgs []messageJSON
+		if code != 0 || json.Unmarshal([]byte(out), &msgs) != nil {
+			t.Fatalf("%q: %d %q %q", c.args, code, out, errOut)
+		}
+		var got []int64
+		for _, m := range msgs {
+			got = append(got, m.ID)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%q: got %v, want %v", c.args, got, c.want)
+		}
+	}
+	if code, _, errOut := run(t, profile, "", "search", "after:31-12-2026"); code == 0 || !strings.Contains(errOut, "after:31-12-2026 is not a date (write YYYY-MM-DD)") {
+		t.Fatalf("bad date: %d %q", code, errOut)
 	}
 }

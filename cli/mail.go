@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -181,13 +182,18 @@ func searchCmd(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if len(pos) == 0 {
-		return usageError{"usage: postbode search [--account A] [--json] WORDS..."}
+		return usageError{"usage: postbode search [--account A] [--json] QUERY...\n" +
+			"QUERY: words, \"a phrase\", from:, to:, subject:, has:attachment, is:unread, is:read,\n" +
+			"is:flagged, before:YYYY-MM-DD, after:YYYY-MM-DD"}
 	}
 	cache, err := env.Cache()
 	if err != nil {
 		return err
 	}
-	res, err := cache.Search(ctx, localcache.SearchQuery{Text: strings.Join(pos, " "), Account: *account, Limit: *limit})
+	res, err := cache.Search(ctx, localcache.SearchQuery{Text: joinQuery(pos), Account: *account, Limit: *limit})
+	if errors.Is(err, localcache.ErrBadQuery) {
+		return usageError{err.Error()}
+	}
 	if err != nil {
 		return err
 	}
@@ -199,6 +205,25 @@ func searchCmd(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stderr, "Searched %d messages%s.\n", res.Searched, note)
 	}
 	return printMessages(env, res.Messages, *asJSON)
+}
+
+// joinQuery puts the shell's words back into one query. The shell took the quotes off
+// from:"Ann Lee" or "a phrase"; an argument with a space gets them back.
+func joinQuery(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if !strings.ContainsAny(a, " \t") || strings.Contains(a, `"`) {
+			continue
+		}
+		key, value, ok := strings.Cut(a, ":")
+		if ok && !strings.ContainsAny(key, " \t") {
+			out[i] = key + `:"` + value + `"`
+		} else {
+			out[i] = `"` + a + `"`
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 func showCmd(ctx context.Context, env *Env, args []string) error {

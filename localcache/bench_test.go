@@ -201,3 +201,60 @@ func BenchmarkMarkRead100k(b *testing.B) {
 		c.CompletePending(ctx, op)
 	}
 }
+
+// BenchmarkSenderFirstPage100k: the first page of a 100k folder sorted by sender, A to Z.
+func BenchmarkSenderFirstPage100k(b *testing.B) {
+	c, f := benchFixture(b)
+	ctx := context.Background()
+	s := DefaultSort(SortSender)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		page, err := c.PageSorted(ctx, []int64{f}, s, nil, 50)
+		if err != nil || len(page) != 50 {
+			b.Fatalf("page: %d, %v", len(page), err)
+		}
+	}
+}
+
+// BenchmarkSenderDeepPage100k: the next-to-last page of the same list, from its page mark.
+func BenchmarkSenderDeepPage100k(b *testing.B) {
+	c, f := benchFixture(b)
+	ctx := context.Background()
+	s := DefaultSort(SortSender)
+	marks, _, err := c.PageMarksSorted(ctx, []int64{f}, s, 50)
+	if err != nil || len(marks) < 2 {
+		b.Fatalf("marks: %d, %v", len(marks), err)
+	}
+	deep := marks[len(marks)-2]
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		page, err := c.PageSorted(ctx, []int64{f}, s, &deep, 50)
+		if err != nil || len(page) != 50 {
+			b.Fatalf("page: %d, %v", len(page), err)
+		}
+	}
+}
+
+// BenchmarkSearchOperators100k: operators alone, one matching a sender of 50 (walks newest first
+// until the limit), one matching nothing (walks every message).
+func BenchmarkSearchOperators100k(b *testing.B) {
+	c, _ := benchFixture(b)
+	ctx := context.Background()
+	for _, q := range []struct {
+		name, text string
+		want       int
+	}{
+		{"sender", `from:"Sender 7" is:unread`, 50},
+		{"none", `subject:nowhere`, 0},
+		{"words", `from:s17@example.org keyword417`, 50},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				res, err := c.Search(ctx, SearchQuery{Text: q.text, Limit: 50})
+				if err != nil || len(res.Messages) != q.want {
+					b.Fatalf("search %q: %d, %v", q.text, len(res.Messages), err)
+				}
+			}
+		})
+	}
+}

@@ -13,7 +13,13 @@ import (
 
 func openTest(t *testing.T) *Cache {
 	t.Helper()
-	c, err := Open(t.TempDir())
+	return openIn(t, t.TempDir())
+}
+
+// openIn opens the cache in dir until the test ends.
+func openIn(t *testing.T, dir string) *Cache {
+	t.Helper()
+	c, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,12 +31,7 @@ func openTest(t *testing.T) *Cache {
 func reopen(t *testing.T, c *Cache, dir string) *Cache {
 	t.Helper()
 	c.Close()
-	c, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	return openIn(t, dir)
 }
 
 func mustFolder(t *testing.T, c *Cache, account, name, role string) Folder {

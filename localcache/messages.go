@@ -198,19 +198,21 @@ func (c *Cache) MessageByUID(ctx context.Context, folderID int64, uid uint32) (M
 	return m, nil
 }
 
-// Cursor marks a position in a folder sorted newest first.
-type Cursor struct {
-	Date time.Time
-	ID   int64
-}
-
 // Page returns up to limit messages of the folders, newest first, after the cursor (nil: from the
 // newest). It uses keyset paging on (date, id), so any page costs the same whatever its depth.
 func (c *Cache) Page(ctx context.Context, folderIDs []int64, after *Cursor, limit int) ([]Message, error) {
+	return c.PageSorted(ctx, folderIDs, Sort{}, after, limit)
+}
+
+// PageSorted is Page in the order s; the cursor comes from s.CursorOf or PageMarksSorted.
+func (c *Cache) PageSorted(ctx context.Context, folderIDs []int64, s Sort, after *Cursor, limit int) ([]Message, error) {
 	if len(folderIDs) == 0 {
 		return nil, nil
 	}
-	q, args := pageQuery(messageCols, folderIDs, after, limit)
+	q, args, err := pageQuery(messageCols, folderIDs, s, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("page folders %v: %w", folderIDs, err)
+	}
 	rows, err := c.index.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("page folders %v: %w", folderIDs, err)
@@ -225,10 +227,18 @@ func (c *Cache) Page(ctx context.Context, folderIDs []int64, after *Cursor, limi
 // PageIDs is Page for the ids alone, read from the index without the rows (selecting a range of
 // 100,000 messages).
 func (c *Cache) PageIDs(ctx context.Context, folderIDs []int64, after *Cursor, limit int) ([]int64, error) {
+	return c.PageIDsSorted(ctx, folderIDs, Sort{}, after, limit)
+}
+
+// PageIDsSorted is PageIDs in the order s.
+func (c *Cache) PageIDsSorted(ctx context.Context, folderIDs []int64, s Sort, after *Cursor, limit int) ([]int64, error) {
 	if len(folderIDs) == 0 {
 		return nil, nil
 	}
-	q, args := pageQuery("m.id", folderIDs, after, limit)
+	q, args, err := pageQuery("m.id", folderIDs, s, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("page ids of folders %v: %w", folderIDs, err)
+	}
 	rows, err := c.index.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("page ids of folders %v: %w", folderIDs, err)
@@ -245,28 +255,51 @@ func (c *Cache) PageIDs(ctx context.Context, folderIDs []int64, after *Cursor, l
 	return ids, rows.Err()
 }
 
-func pageQuery(cols string, folderIDs []int64, after *Cursor, limit int) (string, []any) {
+func pageQuery(cols string, folderIDs []int64, s Sort, after *Cursor, limit int) (string, []any, error) {
+	if err := checkSort(s); err != nil {
+		return "", nil, err
+	}
 	if limit <= 0 {
 		limit = 50
 	}
-	args := make([]any, 0, len(folderIDs)+4)
-	in := make([]string, len(folderIDs))
-	for i, id := range folderIDs {
-		in[i] = "?"
-		args = append(args, id)
-	}
-	q := `SELECT ` + cols + ` FROM messages m WHERE folder_id IN (` + strings.Join(in, ",") + `)`
+	cond, cargs := "", []any(nil)
 	if after != nil {
-		// A row-value comparison lets SQLite seek the (folder_id, date, id) index directly.
-		q += ` AND (date, id) < (?, ?)`
-		args = append(args, after.Date.Unix(), after.ID)
+		cond, cargs = s.after(after)
 	}
-	q += ` ORDER BY date DESC, id DESC LIMIT ?`
-	return q, append(args, limit)
+	if len(folderIDs) == 1 || len(folderIDs) > maxMergedFolders || limit > maxMergedLimit {
+		in, args := folderList(folderIDs)
+		q := `SELECT ` + cols + ` FROM messages m WHERE folder_id IN (` + in + `)` + cond + s.orderBy() + ` LIMIT ?`
+		return q, append(append(args, cargs...), limit), nil
+	}
+	// A page of several folders (All inboxes): each folder's page is a seek of its own index, and
+	// only those pages are sorted together. One query over the IN list would sort every message of
+	// the folders for the first page (130 ms for 100k by sender; 4 ms this way).
+	parts := make([]string, len(folderIDs))
+	var args []any
+	for i, id := range folderIDs {
+		parts[i] = `SELECT id FROM (SELECT id FROM messages WHERE folder_id = ?` + cond + s.orderBy() + ` LIMIT ?)`
+		args = append(append(append(args, id), cargs...), limit)
+	}
+	q := `SELECT ` + cols + ` FROM messages m WHERE m.id IN (` + strings.Join(parts, " UNION ALL ") + `)` + s.orderBy() + ` LIMIT ?`
+	return q, append(args, limit), nil
 }
 
-// CursorOf returns the cursor just after m, for the next Page call.
-func CursorOf(m Message) *Cursor { return &Cursor{Date: m.Date, ID: m.ID} }
+// pageQuery merges per-folder pages for at most maxMergedFolders folders (SQLite allows 500 terms
+// in a compound SELECT) and pages of at most maxMergedLimit rows; a longer read (selecting 100,000
+// ids) would only sort the same rows twice.
+const (
+	maxMergedFolders = 64
+	maxMergedLimit   = 1000
+)
+
+// folderList is "?, ?, …" for an IN list of the folders, with their ids as arguments.
+func folderList(folderIDs []int64) (string, []any) {
+	args := make([]any, len(folderIDs), len(folderIDs)+5)
+	for i, id := range folderIDs {
+		args[i] = id
+	}
+	return "?" + strings.Repeat(", ?", len(folderIDs)-1), args
+}
 
 // UIDState is a cached message's UID, flags and local id, for comparing against the server.
 type UIDState struct {

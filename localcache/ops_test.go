@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Records written before ops had types of their own (payload version 1: the flat PendingOp JSON)
@@ -65,6 +66,7 @@ func TestPendingOpsRoundTrip(t *testing.T) {
 		{Account: "a", FolderID: 2, FolderName: "Drafts", Op: AppendOp{BodyKey: "k1", Flags: FlagDraft, Items: items}},
 		{Account: "a", FolderID: 2, FolderName: "INBOX", Op: TransferOp{AppendOp: AppendOp{BodyKey: "k2", Items: items},
 			SHA256: "ab", Size: 9, From: &TransferSource{Account: "b", FolderID: 8, Items: items, Queue: true}}},
+		{Account: "a", FolderID: 3, Op: KeywordsOp{Items: items, Add: []string{KeywordJunk}, Remove: []string{KeywordNotJunk}}},
 	}
 	if len(queued) != len(opDecoders) {
 		t.Fatalf("%d kinds registered, %d tested", len(opDecoders), len(queued))
@@ -100,4 +102,53 @@ func TestPendingFromNewerVersionIsAnError(t *testing.T) {
 	if _, err := c.PendingOps(ctx, "a"); err == nil || !strings.Contains(err.Error(), "newer version") {
 		t.Fatalf("err = %v", err)
 	}
+}
+
+func TestKeywordsApplyQueueAndUndo(t *testing.T) {
+	c := openTest(t)
+	ctx := context.Background()
+	in := mustFolder(t, c, "a", "INBOX", RoleInbox)
+	msgs := genMessages("a", in.ID, 3, time.Now())
+	msgs[0].Keywords = "$NotJunk $label1"
+	msgs[1].Keywords = "$junk"
+	ids, err := c.AddMessages(ctx, msgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetKeywords(ctx, ids, []string{KeywordJunk}, []string{KeywordNotJunk}, true); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"$Junk $label1", "$junk", "$Junk"} {
+		if got := c.mustMessage(t, ids[i]).Keywords; got != want {
+			t.Errorf("message %d: keywords %q, want %q", i, got, want)
+		}
+	}
+	ops, err := c.PendingOps(ctx, "a")
+	if err != nil || len(ops) != 1 || ops[0].Kind() != OpKeywords || len(ops[0].Items()) != 3 {
+		t.Fatalf("queued %+v (%v)", ops, err)
+	}
+	if err := c.RefusePending(ctx, ops[0]); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"$NotJunk $label1", "$junk", ""} {
+		if got := c.mustMessage(t, ids[i]).Keywords; got != want {
+			t.Errorf("undone message %d: keywords %q, want %q", i, got, want)
+		}
+	}
+	// Without a server to tell, nothing is queued.
+	if err := c.SetKeywords(ctx, ids[:1], []string{KeywordJunk}, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	if ops, _ := c.PendingOps(ctx, "a"); len(ops) != 0 {
+		t.Fatalf("queued %d ops for a local change", len(ops))
+	}
+}
+
+func (c *Cache) mustMessage(t *testing.T, id int64) Message {
+	t.Helper()
+	m, err := c.Message(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -59,6 +59,8 @@ type OpItem struct {
 	UID       uint32
 	UIDL      string `json:",omitempty"`
 	PrevFlags Flags
+	// PrevKeywords is the message's keywords before the change (read by KeywordsOp).
+	PrevKeywords string `json:",omitempty"`
 }
 
 // OpItem is the message as an operation names it (and undoing it needs).
@@ -293,8 +295,8 @@ func groupByFolder(ctx context.Context, tx *sql.Tx, ids []int64) ([]group, error
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT m.id, m.account, m.folder_id, coalesce(m.uid, 0), coalesce(m.uidl, ''), m.flags
-FROM json_each(?) AS j JOIN messages AS m ON m.id = j.value ORDER BY j.key`, list)
+	rows, err := tx.QueryContext(ctx, `SELECT m.id, m.account, m.folder_id, coalesce(m.uid, 0), coalesce(m.uidl, ''), m.flags,
+m.keywords FROM json_each(?) AS j JOIN messages AS m ON m.id = j.value ORDER BY j.key`, list)
 	if err != nil {
 		return nil, err
 	}
@@ -305,7 +307,7 @@ FROM json_each(?) AS j JOIN messages AS m ON m.id = j.value ORDER BY j.key`, lis
 		var account string
 		var folderID int64
 		var it OpItem
-		if err := rows.Scan(&it.MessageID, &account, &folderID, &it.UID, &it.UIDL, &it.PrevFlags); err != nil {
+		if err := rows.Scan(&it.MessageID, &account, &folderID, &it.UID, &it.UIDL, &it.PrevFlags, &it.PrevKeywords); err != nil {
 			return nil, err
 		}
 		i, ok := index[folderID]
@@ -354,19 +356,29 @@ func execForItems(ctx context.Context, tx *sql.Tx, items []OpItem, query string,
 // SetFlags changes flags locally at once and, when queue is set (IMAP), records one pending operation per
 // folder for the engine to replay.
 func (c *Cache) SetFlags(ctx context.Context, ids []int64, set, clear Flags, queue bool) error {
+	err := c.applyToMessages(ctx, ids, queue, func(g group) localOp {
+		return FlagsOp{Items: g.items, Set: set, Clear: clear}
+	})
+	if err != nil {
+		return fmt.Errorf("set flags: %w", err)
+	}
+	return nil
+}
+
+// applyToMessages applies the op build makes for each folder's messages among ids in one
+// transaction, queues it when queue is set, and announces the changed folders.
+func (c *Cache) applyToMessages(ctx context.Context, ids []int64, queue bool, build func(group) localOp) error {
 	var changes []Change
 	err := inTx(ctx, c.index, func(tx *sql.Tx) error {
 		groups, err := groupByFolder(ctx, tx, ids)
 		if err != nil {
 			return err
 		}
-		changes, err = applyPerFolder(ctx, tx, groups, queue, func(g group) localOp {
-			return FlagsOp{Items: g.items, Set: set, Clear: clear}
-		})
+		changes, err = applyPerFolder(ctx, tx, groups, queue, build)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("set flags: %w", err)
+		return err
 	}
 	c.notifyAll(changes)
 	return nil
@@ -409,20 +421,9 @@ func (c *Cache) Move(ctx context.Context, ids []int64, toFolderID int64, queue b
 // Expunge deletes messages from the index at once; with queue set it records the permanent deletion
 // for the engine. Bodies stay in the store.
 func (c *Cache) Expunge(ctx context.Context, ids []int64, queue bool) error {
-	var changes []Change
-	err := inTx(ctx, c.index, func(tx *sql.Tx) error {
-		groups, err := groupByFolder(ctx, tx, ids)
-		if err != nil {
-			return err
-		}
-		changes, err = applyPerFolder(ctx, tx, groups, queue, func(g group) localOp {
-			return ExpungeOp{Items: g.items}
-		})
-		return err
-	})
+	err := c.applyToMessages(ctx, ids, queue, func(g group) localOp { return ExpungeOp{Items: g.items} })
 	if err != nil {
 		return fmt.Errorf("delete messages: %w", err)
 	}
-	c.notifyAll(changes)
 	return nil
 }

@@ -107,6 +107,22 @@ CREATE INDEX messages_date ON messages(date DESC, id DESC);
 ALTER TABLE messages ADD COLUMN indexed INTEGER NOT NULL DEFAULT 1;
 CREATE INDEX messages_unindexed ON messages(folder_id) WHERE indexed = 0;
 `,
+	// 3: message lists sorted by sender, subject, size, unread or flagged page on (key, date, id)
+	// as the date order does on (date, id). The keys are virtual generated columns (computed, not
+	// stored, except in their index): SQLite seeks an index with a row-value comparison on
+	// columns, but not on expressions.
+	`
+ALTER TABLE messages ADD COLUMN sort_sender TEXT
+	GENERATED ALWAYS AS (lower(CASE WHEN from_name = '' THEN from_addr ELSE from_name END)) VIRTUAL;
+ALTER TABLE messages ADD COLUMN sort_subject TEXT GENERATED ALWAYS AS (lower(subject)) VIRTUAL;
+ALTER TABLE messages ADD COLUMN sort_unread INTEGER GENERATED ALWAYS AS ((flags & 9) = 0) VIRTUAL;
+ALTER TABLE messages ADD COLUMN sort_flagged INTEGER GENERATED ALWAYS AS ((flags & 4) != 0) VIRTUAL;
+CREATE INDEX messages_by_sender ON messages(folder_id, sort_sender, date, id);
+CREATE INDEX messages_by_subject ON messages(folder_id, sort_subject, date, id);
+CREATE INDEX messages_by_size ON messages(folder_id, size, date, id);
+CREATE INDEX messages_by_unread ON messages(folder_id, sort_unread, date, id);
+CREATE INDEX messages_by_flagged ON messages(folder_id, sort_flagged, date, id);
+`,
 }
 
 var storeMigrations = []string{

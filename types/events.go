@@ -102,6 +102,13 @@ type Copy struct {
 // Delete moves messages to the account's Trash; messages already in Trash are deleted for good.
 type Delete struct{ IDs []int64 }
 
+// MarkJunk marks messages as junk (keyword $Junk, moved to the account's Junk folder) or, with
+// Junk false, as not junk ($NotJunk, moved from Junk to the inbox).
+type MarkJunk struct {
+	IDs  []int64
+	Junk bool
+}
+
 // CheckNow asks engines to connect and look for new mail now ("" for every account).
 type CheckNow struct{ Account string }
 
@@ -122,6 +129,7 @@ func (SetFlag) isRequest()      {}
 func (Move) isRequest()         {}
 func (Copy) isRequest()         {}
 func (Delete) isRequest()       {}
+func (MarkJunk) isRequest()     {}
 func (CheckNow) isRequest()     {}
 func (CreateFolder) isRequest() {}
 func (RenameFolder) isRequest() {}

@@ -29,6 +29,8 @@ type actions struct {
 	menu         *fyne.MainMenu
 	readerRight  *fyne.MenuItem
 	readerBelow  *fyne.MenuItem
+	sortBy       *fyne.MenuItem   // View → Sort by, the list header's menu for the keyboard
+	sortShown    *localcache.Sort // the order sortBy last checked; nil: not yet
 	messageItems []*fyne.MenuItem
 }
 
@@ -211,6 +213,13 @@ func (a *actions) doToggleFlag() {
 	a.u.do(types.SetFlag{IDs: ids, Flag: localcache.FlagFlagged, On: on})
 }
 
+// doJunk moves the selection to Junk with $Junk, or with junk false out of Junk with $NotJunk.
+func (a *actions) doJunk(junk bool) {
+	if ids := a.u.list.selectedIDs(); len(ids) > 0 {
+		a.u.do(types.MarkJunk{IDs: ids, Junk: junk})
+	}
+}
+
 // doMove asks for a folder, of any account, and moves the selected messages there. Into another
 // account the Manager copies the exact bytes and removes the originals once the copies are safe.
 func (a *actions) doMove() { a.transfer(false) }
@@ -309,13 +318,18 @@ func (a *actions) typedKey(ev *fyne.KeyEvent) {
 	}
 }
 
-// typedRune handles Thunderbird's one-letter shortcuts: M toggles read, S toggles the flag.
+// typedRune handles Thunderbird's one-letter shortcuts: M toggles read, S toggles the flag, J is
+// junk and Shift+J not junk.
 func (a *actions) typedRune(r rune) {
 	switch r {
 	case 'm', 'M':
 		a.doToggleRead()
 	case 's', 'S':
 		a.doToggleFlag()
+	case 'j':
+		a.doJunk(true)
+	case 'J':
+		a.doJunk(false)
 	}
 }
 
@@ -339,13 +353,17 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 	}
 	a.readerRight = fyne.NewMenuItem(tr("Reader on the right"), func() { a.u.setReaderBelow(false) })
 	a.readerBelow = fyne.NewMenuItem(tr("Reader below the list"), func() { a.u.setReaderBelow(true) })
+	a.sortBy = fyne.NewMenuItem(tr("Sort by"), nil)
+	a.sortBy.ChildMenu = a.u.list.sortMenu()
 	markRead := item(tr("Mark as read"), iconMailRead, nil, func() { a.doMarkRead(true) })
 	markUnread := item(tr("Mark as unread"), iconMailUnread, nil, func() { a.doMarkRead(false) })
 	flag := item(tr("Flag / unflag"), iconStarOutline, nil, a.doToggleFlag)
 	move := item(tr("Move to…"), iconMoveTo, nil, a.doMove)
 	copyTo := item(tr("Copy to…"), theme.ContentCopyIcon(), nil, a.doCopy)
 	del := item(tr("Delete"), theme.DeleteIcon(), nil, a.doDelete)
-	a.messageItems = []*fyne.MenuItem{markRead, markUnread, flag, move, copyTo, del}
+	junk := item(tr("Junk"), iconJunk, nil, func() { a.doJunk(true) })
+	notJunk := item(tr("Not junk"), nil, nil, func() { a.doJunk(false) })
+	a.messageItems = []*fyne.MenuItem{markRead, markUnread, flag, move, copyTo, del, junk, notJunk}
 	a.menu = fyne.NewMainMenu(
 		fyne.NewMenu(tr("File"),
 			item(tr("New message"), theme.MailComposeIcon(), sc(fyne.KeyN, ctrl), a.doWrite),
@@ -361,7 +379,7 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 			fyne.NewMenuItemSeparator(),
 			item(tr("Preferences…"), theme.SettingsIcon(), sc(fyne.KeyComma, ctrl), a.u.openPreferences),
 		),
-		fyne.NewMenu(tr("View"), a.readerRight, a.readerBelow),
+		fyne.NewMenu(tr("View"), a.readerRight, a.readerBelow, fyne.NewMenuItemSeparator(), a.sortBy),
 		fyne.NewMenu(tr("Message"),
 			item(tr("Open in new window"), nil, sc(fyne.KeyO, ctrl), a.doOpenWindow),
 			fyne.NewMenuItemSeparator(),
@@ -373,6 +391,8 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 			markRead, markUnread, flag,
 			fyne.NewMenuItemSeparator(),
 			move, copyTo, del,
+			fyne.NewMenuItemSeparator(),
+			junk, notJunk,
 		),
 		fyne.NewMenu(tr("Help"),
 			fyne.NewMenuItem(tr("About Postbode"), a.u.showAbout),
@@ -393,9 +413,31 @@ func (a *actions) refreshMenu() {
 	if a.readerRight == nil {
 		return
 	}
+	a.sortShown = nil
+	a.syncSortItem()
 	a.readerRight.Checked = !a.u.readerBelow
 	a.readerBelow.Checked = a.u.readerBelow
 	a.menu.Refresh()
+}
+
+// refreshSortMenu makes View → Sort by check the list's order; the menu bar is redrawn only
+// when that changed, not on every reload of the list.
+func (a *actions) refreshSortMenu() {
+	if a.sortBy != nil && a.syncSortItem() {
+		a.menu.Refresh()
+	}
+}
+
+// syncSortItem brings View → Sort by up to date and reports whether it changed.
+func (a *actions) syncSortItem() bool {
+	cur, sortable := a.u.list.scope.sort, a.u.list.sortable()
+	if a.sortShown != nil && *a.sortShown == cur && a.sortBy.Disabled == !sortable {
+		return false
+	}
+	a.sortShown = &cur
+	a.sortBy.ChildMenu = a.u.list.sortMenu()
+	a.sortBy.Disabled = !sortable
+	return true
 }
 
 // contextMenu is the right-click menu of the message list.
@@ -421,6 +463,9 @@ func (a *actions) contextMenu() *fyne.Menu {
 		item(tr("Move to…"), iconMoveTo, true, a.doMove),
 		item(tr("Copy to…"), theme.ContentCopyIcon(), true, a.doCopy),
 		item(tr("Delete"), theme.DeleteIcon(), true, a.doDelete),
+		fyne.NewMenuItemSeparator(),
+		item(tr("Junk"), iconJunk, true, func() { a.doJunk(true) }),
+		item(tr("Not junk"), nil, true, func() { a.doJunk(false) }),
 	)
 }
 

@@ -11,9 +11,9 @@ import (
 // server, so the UI cannot write around that path. *localcache.Cache is one.
 type CacheView interface {
 	Folders(ctx context.Context, account string) ([]localcache.Folder, error)
-	Page(ctx context.Context, folderIDs []int64, after *localcache.Cursor, limit int) ([]localcache.Message, error)
-	PageIDs(ctx context.Context, folderIDs []int64, after *localcache.Cursor, limit int) ([]int64, error)
-	PageMarks(ctx context.Context, folderIDs []int64, n int) ([]localcache.Cursor, int, error)
+	PageSorted(ctx context.Context, folderIDs []int64, s localcache.Sort, after *localcache.Cursor, limit int) ([]localcache.Message, error)
+	PageIDsSorted(ctx context.Context, folderIDs []int64, s localcache.Sort, after *localcache.Cursor, limit int) ([]int64, error)
+	PageMarksSorted(ctx context.Context, folderIDs []int64, s localcache.Sort, n int) ([]localcache.Cursor, int, error)
 	Message(ctx context.Context, id int64) (localcache.Message, error)
 	Body(ctx context.Context, key string) ([]byte, error)
 	Search(ctx context.Context, q localcache.SearchQuery) (localcache.SearchResult, error)

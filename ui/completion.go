@@ -106,7 +106,7 @@ func (e *addressEntry) query(token string) {
 	e.gen++
 	gen := e.gen
 	e.c.u.tasks.reads.post("complete", func(ctx context.Context) {
-		res, err := e.c.u.deps.Cache.Search(ctx, localcache.SearchQuery{Text: token, Limit: 300})
+		res, err := e.c.u.deps.Cache.Search(ctx, localcache.SearchQuery{Text: token, Limit: 300, WordsOnly: true})
 		var found []mailfmt.Address
 		if err == nil {
 			found = matchAddresses(res.Messages, token)

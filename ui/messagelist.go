@@ -26,6 +26,7 @@ type listScope struct {
 	account string // "" for several accounts
 	folders []int64
 	search  *searchResults
+	sort    localcache.Sort // the folders' order, remembered per key in the settings
 }
 
 type searchResults struct {
@@ -33,17 +34,20 @@ type searchResults struct {
 	all    bool // every account, rather than the current folder
 	result localcache.SearchResult
 	limit  int
+	// problem is what is wrong with the query, shown instead of the coverage line.
+	problem string
 }
 
 // messageList is the middle pane: a virtualised list over keyset pages of the cache, with its own
 // multi-selection (Ctrl and Shift clicks, Shift+arrows) on top of widget.List's single selection.
 type messageList struct {
-	u     *ui
-	list  *listWidget
-	title *widget.Label
-	info  *widget.RichText
-	empty *widget.RichText
-	box   *fyne.Container
+	u       *ui
+	list    *listWidget
+	title   *widget.Label
+	sortBtn *tipButton
+	info    *widget.RichText
+	empty   *widget.RichText
+	box     *fyne.Container
 
 	lastTap    time.Time // the last plain click, to tell a double-click
 	lastTapRow int
@@ -83,7 +87,8 @@ func newMessageList(u *ui) *messageList {
 	ml.empty = newDimText(tr("No messages"), theme.SizeNameText)
 	ml.empty.Truncation = fyne.TextTruncateOff
 	ml.empty.Hide()
-	ml.box = container.NewBorder(container.New(&tightVBox{}, ml.title, ml.info), nil, nil, nil,
+	ml.sortBtn = ml.newSortButton()
+	ml.box = container.NewBorder(container.New(&tightVBox{}, container.NewBorder(nil, nil, nil, ml.sortBtn, ml.title), ml.info), nil, nil, nil,
 		container.NewStack(ml.list, container.NewCenter(ml.empty)))
 	return ml
 }
@@ -125,6 +130,9 @@ func (ml *messageList) updateRow(i int, r *msgRow) {
 
 // setScope shows another folder (or search results), starting at the newest message.
 func (ml *messageList) setScope(s listScope) {
+	if s.search == nil {
+		s.sort = ml.u.prefs.sortFor(s.key)
+	}
 	ml.scope = s
 	ml.gen++
 	ml.marks = nil
@@ -164,15 +172,15 @@ func (ml *messageList) request(p int) {
 			c := ml.marks[p-1]
 			after = &c
 		} else if prev, ok := ml.pages[p-1]; ok && len(prev) == pageSize {
-			after = localcache.CursorOf(prev[len(prev)-1])
+			after = ml.scope.sort.CursorOf(prev[len(prev)-1])
 		} else {
 			return // loaded once the marks arrive
 		}
 	}
 	ml.loading[p] = true
-	gen, folders := ml.gen, ml.scope.folders
+	gen, folders, order := ml.gen, ml.scope.folders, ml.scope.sort
 	ml.u.tasks.reads.post("", func(ctx context.Context) {
-		msgs, err := ml.u.deps.Cache.Page(ctx, folders, after, pageSize)
+		msgs, err := ml.u.deps.Cache.PageSorted(ctx, folders, order, after, pageSize)
 		ml.u.exec(func() {
 			if gen != ml.gen {
 				return
@@ -200,9 +208,9 @@ func (ml *messageList) request(p int) {
 
 // loadMarks fetches where each page starts, so that any row can be loaded directly.
 func (ml *messageList) loadMarks() {
-	gen, folders := ml.gen, ml.scope.folders
+	gen, folders, order := ml.gen, ml.scope.folders, ml.scope.sort
 	ml.u.tasks.reads.post("marks", func(ctx context.Context) {
-		marks, total, err := ml.u.deps.Cache.PageMarks(ctx, folders, pageSize)
+		marks, total, err := ml.u.deps.Cache.PageMarksSorted(ctx, folders, order, pageSize)
 		ml.u.exec(func() {
 			if gen != ml.gen {
 				return
@@ -279,7 +287,7 @@ func (ml *messageList) scheduleReload() {
 
 func (ml *messageList) reload() {
 	ml.lastReload = time.Now()
-	gen, folders := ml.gen, ml.scope.folders
+	gen, folders, order := ml.gen, ml.scope.folders, ml.scope.sort
 	var want []int
 	for p := range ml.pages {
 		want = append(want, p)
@@ -291,7 +299,7 @@ func (ml *messageList) reload() {
 		want = []int{0}
 	}
 	ml.u.tasks.reads.post("reload-list", func(ctx context.Context) {
-		marks, total, err := ml.u.deps.Cache.PageMarks(ctx, folders, pageSize)
+		marks, total, err := ml.u.deps.Cache.PageMarksSorted(ctx, folders, order, pageSize)
 		pages := map[int][]localcache.Message{}
 		for _, p := range want {
 			if err != nil || p*pageSize >= total {
@@ -303,7 +311,7 @@ func (ml *messageList) reload() {
 				after = &c
 			}
 			var msgs []localcache.Message
-			msgs, err = ml.u.deps.Cache.Page(ctx, folders, after, pageSize)
+			msgs, err = ml.u.deps.Cache.PageSorted(ctx, folders, order, after, pageSize)
 			pages[p] = msgs
 		}
 		ml.u.exec(func() {
@@ -401,6 +409,7 @@ func (ml *messageList) countsChanged() { ml.updateHeader() }
 func (ml *messageList) updateHeader() {
 	s := ml.scope
 	ml.title.SetText(s.title)
+	ml.updateSortButton()
 	if s.search != nil {
 		setDimText(ml.info, coverageLine(s.search))
 	} else {

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
+	"postbode/localcache"
 	"postbode/types"
 )
 
@@ -52,17 +54,41 @@ func inDutch(t *testing.T, run string) {
 	}
 }
 
-// screenshotInDutch runs the test named run in Dutch and checks that it wrote the screenshot name.
-func screenshotInDutch(t *testing.T, run, name string) {
+// screenshotInDutch runs the test named run in Dutch and checks that it wrote the screenshots names.
+func screenshotInDutch(t *testing.T, run string, names ...string) {
 	t.Helper()
-	out := filepath.Join(screenshotDir(t), name)
-	os.Remove(out)
+	for _, name := range names {
+		os.Remove(filepath.Join(screenshotDir(t), name))
+	}
 	inDutch(t, run)
-	if _, err := os.Stat(out); err != nil {
-		t.Fatalf("no Dutch screenshot: %v", err)
+	for _, name := range names {
+		if _, err := os.Stat(filepath.Join(screenshotDir(t), name)); err != nil {
+			t.Fatalf("no Dutch screenshot: %v", err)
+		}
 	}
 }
 
 func TestPreferencesScreenshotInDutch(t *testing.T) {
 	screenshotInDutch(t, "TestPreferencesScreenshot", "preferences-nl.png")
+}
+
+// TestReadingScreenshots renders the message list sorted by sender with the Sort by menu open,
+// and a search with operators, in the language of the process (TestReadingScreenshotsInDutch runs
+// it again in Dutch).
+func TestReadingScreenshots(t *testing.T) {
+	h := demoHarness(t, theme.VariantLight)
+	h.u.list.setSort(localcache.DefaultSort(localcache.SortSender))
+	h.settle()
+	test.Tap(h.u.list.sortBtn)
+	savePNG(t, h.u.win.Canvas().Capture(), "sort-menu"+langSuffix()+".png")
+	closeOverlays(h)
+	h.search(`has:attachment after:2025-06-01`)
+	h.click(0, 0)
+	savePNG(t, h.u.win.Canvas().Capture(), "search-operators"+langSuffix()+".png")
+	h.search(`from:anna before:2025-6-1`)
+	savePNG(t, h.u.win.Canvas().Capture(), "search-bad-date"+langSuffix()+".png")
+}
+
+func TestReadingScreenshotsInDutch(t *testing.T) {
+	screenshotInDutch(t, "TestReadingScreenshots", "sort-menu-nl.png", "search-operators-nl.png")
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -94,11 +95,16 @@ func (s *searchBar) run(text string) {
 			if gen != s.gen || !s.active {
 				return
 			}
-			if err != nil {
+			results := &searchResults{query: text, all: all, result: res, limit: searchLimit}
+			// A query still being typed ("before:2025-") is said in the coverage line, not in a
+			// dialog that would take the focus from the field.
+			var qe *localcache.QueryError
+			if errors.As(err, &qe) {
+				results.problem = queryProblem(qe)
+			} else if err != nil {
 				s.u.showError("", err)
 				return
 			}
-			results := &searchResults{query: text, all: all, result: res, limit: searchLimit}
 			if s.u.list.scope.search != nil && s.u.list.scope.key == "search:"+text {
 				s.u.list.replaceSearch(results)
 				return
@@ -134,6 +140,9 @@ func (s *searchBar) clear() {
 // coverageLine says what a search covered: "Searched 12,430 messages; 310 not downloaded
 // (headers only)".
 func coverageLine(s *searchResults) string {
+	if s.problem != "" {
+		return s.problem
+	}
 	r := s.result
 	found := trN("{{.Count}} found", len(r.Messages))
 	if len(r.Messages) >= s.limit {
@@ -145,6 +154,21 @@ func coverageLine(s *searchResults) string {
 			"Searched": formatCount(r.Searched), "WithoutBody": formatCount(r.WithoutBody)})
 	}
 	return found + " · " + line
+}
+
+// queryProblem says what is wrong with an operator in the search field.
+func queryProblem(e *localcache.QueryError) string {
+	data := map[string]any{"Operator": e.Operator, "Value": e.Value}
+	switch {
+	case e.Kind == localcache.QueryNoValue:
+		return tr("{{.Operator}}: needs a value", data)
+	case e.Kind == localcache.QueryBadDate:
+		return tr("{{.Operator}}:{{.Value}} is not a date: write it as YYYY-MM-DD", data)
+	case e.Operator == "has":
+		return tr("has:{{.Value}} is not known: try has:attachment", data)
+	default:
+		return tr("is:{{.Value}} is not known: try is:unread, is:read or is:flagged", data)
+	}
 }
 
 // searchEntry is the search field: Escape clears it, Down moves into the results.

@@ -59,7 +59,7 @@ func (ml *messageList) selectRange(a, b int) {
 		ml.setSelection(ids)
 		return
 	}
-	gen, folders, marks := ml.gen, ml.scope.folders, ml.marks
+	gen, folders, marks, order := ml.gen, ml.scope.folders, ml.marks, ml.scope.sort
 	ml.u.tasks.reads.post("range", func(ctx context.Context) {
 		// From the page mark before row a, the ids of rows a..b in one read of the index.
 		first := a / pageSize
@@ -71,7 +71,7 @@ func (ml *messageList) selectRange(a, b int) {
 			first = 0
 		}
 		skip := a - first*pageSize
-		ids, err := ml.u.deps.Cache.PageIDs(ctx, folders, after, b-first*pageSize+1)
+		ids, err := ml.u.deps.Cache.PageIDsSorted(ctx, folders, order, after, b-first*pageSize+1)
 		var out []int64
 		if skip < len(ids) {
 			out = ids[skip:]

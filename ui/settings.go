@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"postbode/localcache"
 )
 
 // Theme choices of the preferences window.
@@ -30,6 +32,8 @@ type settings struct {
 	SplitFolders  float64 `json:"split_folders,omitempty"`
 	SplitList     float64 `json:"split_list,omitempty"`
 	SplitBelow    float64 `json:"split_list_below,omitempty"`
+	// Sorts is each list's order by its key ("folder:12", the unified inboxes), when not newest first.
+	Sorts map[string]localcache.Sort `json:"sort,omitempty"`
 
 	path string // "" keeps them in memory only (tests)
 }

@@ -119,6 +119,7 @@ func replayAs[T localcache.Op](f func(e *Engine, ctx context.Context, cn *conn, 
 // replayers is the one table from a kind of local change to its replay on the server.
 var replayers = map[localcache.OpKind]replayer{
 	localcache.OpFlags:        {run: replayAs((*Engine).replayFlags), uidBound: true},
+	localcache.OpKeywords:     {run: replayAs((*Engine).replayKeywords), uidBound: true},
 	localcache.OpMove:         {run: replayAs((*Engine).replayMove), uidBound: true},
 	localcache.OpExpunge:      {run: replayAs((*Engine).replayExpunge), uidBound: true},
 	localcache.OpCreateFolder: {run: replayAs((*Engine).replayCreate)},
@@ -178,12 +179,41 @@ func (e *Engine) itemUIDs(st *replayState, folderID int64, items []localcache.Op
 }
 
 func (e *Engine) replayFlags(ctx context.Context, cn *conn, st *replayState, p localcache.PendingOp, op localcache.FlagsOp) error {
+	if op.Set == 0 && op.Clear == 0 {
+		return errDropOp
+	}
+	return e.storeItems(ctx, cn, st, p, op.Items, func(set imap.UIDSet) error {
+		return cn.storeAddDel(set, imapFlags(op.Set), imapFlags(op.Clear))
+	})
+}
+
+func (e *Engine) replayKeywords(ctx context.Context, cn *conn, st *replayState, p localcache.PendingOp, op localcache.KeywordsOp) error {
+	if len(op.Add) == 0 && len(op.Remove) == 0 {
+		return errDropOp
+	}
+	return e.storeItems(ctx, cn, st, p, op.Items, func(set imap.UIDSet) error {
+		return cn.storeAddDel(set, keywordFlags(op.Add), keywordFlags(op.Remove))
+	})
+}
+
+func keywordFlags(kws []string) []imap.Flag {
+	out := make([]imap.Flag, len(kws))
+	for i, k := range kws {
+		out[i] = imap.Flag(k)
+	}
+	return out
+}
+
+// storeItems selects the folder of an operation's messages, under its lock, and runs store on
+// their UIDs there.
+func (e *Engine) storeItems(ctx context.Context, cn *conn, st *replayState, p localcache.PendingOp, items []localcache.OpItem,
+	store func(imap.UIDSet) error) error {
 	name, _, err := e.folderName(ctx, st, p.FolderID, p.FolderName)
 	if err != nil {
 		return err
 	}
-	uids, _, _ := e.itemUIDs(st, p.FolderID, op.Items)
-	if len(uids) == 0 || (op.Set == 0 && op.Clear == 0) {
+	uids, _, _ := e.itemUIDs(st, p.FolderID, items)
+	if len(uids) == 0 {
 		return errDropOp
 	}
 	unlock, err := e.locks.lock(ctx, p.FolderID)
@@ -194,17 +224,18 @@ func (e *Engine) replayFlags(ctx context.Context, cn *conn, st *replayState, p l
 	if err := e.selectForOp(ctx, cn, p, p.FolderID, name); err != nil {
 		return err
 	}
-	set := uidSet(uids)
-	for _, ch := range []struct {
-		op    imap.StoreFlagsOp
-		flags localcache.Flags
-	}{{imap.StoreFlagsAdd, op.Set}, {imap.StoreFlagsDel, op.Clear}} {
-		if ch.flags == 0 {
-			continue
-		}
-		if err := cn.store(set, ch.op, imapFlags(ch.flags)); err != nil {
+	return store(uidSet(uids))
+}
+
+// storeAddDel adds one list of flags and removes another (either may be empty).
+func (cn *conn) storeAddDel(set imap.UIDSet, add, del []imap.Flag) error {
+	if len(add) > 0 {
+		if err := cn.store(set, imap.StoreFlagsAdd, add); err != nil {
 			return err
 		}
+	}
+	if len(del) > 0 {
+		return cn.store(set, imap.StoreFlagsDel, del)
 	}
 	return nil
 }

@@ -1,0 +1,101 @@
+package accounts
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"postbode/localcache"
+	"postbode/types"
+)
+
+// Junk moves to the Junk folder with $Junk, Not junk moves back to the inbox with $NotJunk; for
+// IMAP both are queued (keywords before the move), for POP3 a local Junk folder is made.
+func TestJunkAndNotJunkThroughTheManager(t *testing.T) {
+	m, cache, ctx := startTestManager(t, map[string]*fakeEngine{"imap": {}, "pop": {}})
+	ids := map[string][]int64{}
+	for _, name := range []string{"imap", "pop"} {
+		inbox, _ := cache.EnsureFolder(ctx, localcache.Folder{Account: name, Name: "INBOX", Role: localcache.RoleInbox})
+		var msgs []localcache.Message
+		for i := range 2 {
+			msg := localcache.Message{Account: name, FolderID: inbox.ID, Subject: "offer", Date: time.Now(), Keywords: "$NotJunk"}
+			if name == "imap" {
+				msg.UID = uint32(i + 1)
+			} else {
+				msg.UIDL = fmt.Sprint("u", i)
+			}
+			msgs = append(msgs, msg)
+		}
+		got, err := cache.AddMessages(ctx, msgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[name] = got
+	}
+	imapJunk, err := cache.EnsureFolder(ctx, localcache.Folder{Account: "imap", Name: "Spam", Role: localcache.RoleJunk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := append(append([]int64{}, ids["imap"]...), ids["pop"]...)
+	if err := m.Do(ctx, types.MarkJunk{IDs: all, Junk: true}); err != nil {
+		t.Fatal(err)
+	}
+	popJunk, err := cache.FolderByRole(ctx, "pop", localcache.RoleJunk)
+	if err != nil || popJunk.Name != "Junk" {
+		t.Fatalf("POP3 Junk folder: %+v, %v", popJunk, err)
+	}
+	for name, junk := range map[string]localcache.Folder{"imap": imapJunk, "pop": popJunk} {
+		for _, id := range ids[name] {
+			msg, _ := cache.Message(ctx, id)
+			if msg.FolderID != junk.ID || msg.Keywords != localcache.KeywordJunk {
+				t.Fatalf("%s: junk message in folder %d with %q", name, msg.FolderID, msg.Keywords)
+			}
+		}
+	}
+	ops, _ := cache.PendingOps(ctx, "imap")
+	if len(ops) != 2 || ops[0].Kind() != localcache.OpKeywords || ops[1].Kind() != localcache.OpMove {
+		t.Fatalf("imap pending = %+v", ops)
+	}
+	if ops, _ := cache.PendingOps(ctx, "pop"); len(ops) != 0 {
+		t.Fatalf("pop pending = %+v", ops)
+	}
+
+	// Not junk: back to the inbox, $NotJunk instead of $Junk.
+	if err := m.Do(ctx, types.MarkJunk{IDs: all[:1], Junk: false}); err != nil {
+		t.Fatal(err)
+	}
+	inbox, _ := cache.FolderByRole(ctx, "imap", localcache.RoleInbox)
+	if msg, _ := cache.Message(ctx, all[0]); msg.FolderID != inbox.ID || msg.Keywords != localcache.KeywordNotJunk {
+		t.Fatalf("not junk: folder %d with %q", msg.FolderID, msg.Keywords)
+	}
+	// Not junk on a message outside Junk only changes its keywords.
+	if err := m.Do(ctx, types.MarkJunk{IDs: all[:1], Junk: false}); err != nil {
+		t.Fatal(err)
+	}
+	if ops, _ := cache.PendingOps(ctx, "imap"); len(ops) != 5 || ops[4].Kind() != localcache.OpKeywords {
+		t.Fatalf("imap pending after not junk = %+v", ops)
+	}
+}
+
+// An IMAP account without a Junk folder gets one, created on the server before the move.
+func TestJunkCreatesTheIMAPJunkFolderFirst(t *testing.T) {
+	m, cache := newTestManager(t, map[string]*fakeEngine{"imap": {}, "pop": {}})
+	ctx := context.Background()
+	inbox, _ := cache.EnsureFolder(ctx, localcache.Folder{Account: "imap", Name: "INBOX", Role: localcache.RoleInbox})
+	ids, err := cache.AddMessages(ctx, []localcache.Message{{Account: "imap", FolderID: inbox.ID, UID: 9, Date: time.Now()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Do(ctx, types.MarkJunk{IDs: ids, Junk: true}); err != nil {
+		t.Fatal(err)
+	}
+	ops, _ := cache.PendingOps(ctx, "imap")
+	var kinds []localcache.OpKind
+	for _, op := range ops {
+		kinds = append(kinds, op.Kind())
+	}
+	if len(kinds) != 3 || kinds[0] != localcache.OpCreateFolder || kinds[1] != localcache.OpKeywords || kinds[2] != localcache.OpMove {
+		t.Fatalf("queued %v", kinds)
+	}
+}
