@@ -13,9 +13,9 @@ import (
 
 // CopyResult counts what CopyAccount did.
 type CopyResult struct {
-	Folders int // folders of the source that were gone through
-	Copied  int // messages copied
-	Skipped int // messages the target holds already
+	Folders int `json:"folders"` // folders of the source that were gone through
+	Copied  int `json:"copied"`  // messages copied
+	Skipped int `json:"skipped"` // messages the target holds already
 }
 
 // CopyAccount copies the mail of one account into another, folder by folder: a special folder

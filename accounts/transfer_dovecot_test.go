@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -182,4 +183,85 @@ func countErrors(events *testkit.Events, account string) int {
 		}
 	}
 	return n
+}
+
+// A POP3 account's mail copied into an IMAP account on the same mailbox: the Inbox messages the
+// "keep" policy left on the server are recognised and not uploaded again; local folders (nested,
+// non-ASCII), Sent and Drafts reach the server byte for byte, into the special-use folders for Sent
+// and Drafts; running the copy again adds nothing.
+func TestCopyPOP3AccountToIMAP(t *testing.T) {
+	d := testbed.StartT(t, testbed.Options{})
+	inbox := testbed.Generate(31, 4, testbed.GenOptions{})
+	if err := d.Deliver("alice", "INBOX", inbox...); err != nil {
+		t.Fatal(err)
+	}
+	cache, err := localcache.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cache.Close() })
+	pop := types.Account{Name: "pop", Kind: types.POP3, Email: "alice@mail.test",
+		Incoming: types.Server{Host: d.Host, Port: d.POP3SPort, Security: types.SecurityTLS, User: "alice", CAFile: d.CAFile}}
+	imapAcc := types.Account{Name: "imap", Kind: types.IMAP, Email: "alice@mail.test",
+		Incoming: types.Server{Host: d.Host, Port: d.IMAPSPort, Security: types.SecurityTLS, User: "alice", CAFile: d.CAFile}}
+	m := accounts.NewManager(&accounts.Config{Accounts: []types.Account{pop, imapAcc}}, cache,
+		testkit.NewSecrets(nil, map[string]string{"pop": d.Password("alice"), "imap": d.Password("alice")}),
+		map[types.Protocol]types.Backend{types.IMAP: imapsync.Backend, types.POP3: {New: pop3sync.New, Test: pop3sync.Test}})
+	events := testkit.Collect(m.Events())
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() { cancel(); m.Wait() })
+	m.Start(ctx)
+	until(t, 60*time.Second, "the POP3 download", func() bool { return events.Count("pop", types.StateWaiting) > 0 })
+	until(t, 60*time.Second, "IMAP online", func() bool { return events.Count("imap", types.StateOnline) > 0 })
+
+	// Mail that exists only on this computer: local folders, a sent message, a draft.
+	local := testbed.Generate(32, 5, testbed.GenOptions{})
+	file := func(role, name string, raw []byte) {
+		t.Helper()
+		var f localcache.Folder
+		var err error
+		if role != "" {
+			f, err = cache.EnsureFolder(ctx, localcache.Folder{Account: "pop", Name: name, Role: role, Subscribed: true})
+		} else {
+			if err = m.Do(ctx, types.CreateFolder{Account: "pop", Name: name}); err == nil || strings.Contains(err.Error(), "already exists") {
+				f, err = cache.FolderByName(ctx, "pop", name)
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.FileCopy(ctx, pop, f, raw, "", 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file("", "Projects/2024", local[0])
+	file("", "Projects/2024", local[1])
+	file("", "Überblick", local[2])
+	file(localcache.RoleSent, "Sent", local[3])
+	file(localcache.RoleDrafts, "Drafts", local[4])
+
+	res, err := m.CopyAccount(ctx, "pop", "imap", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Copied != 5 || res.Skipped != 4 {
+		t.Fatalf("copied %d, skipped %d; want 5 and 4", res.Copied, res.Skipped)
+	}
+	want := map[string][][]byte{"INBOX": inbox, "Projects/2024": local[:2], "Überblick": local[2:3], "Sent": local[3:4], "Drafts": local[4:5]}
+	for mailbox, msgs := range want {
+		until(t, 60*time.Second, mailbox+" on the server", func() bool {
+			st, err := d.Status("alice", mailbox)
+			return err == nil && int(st.Messages) == len(msgs)
+		})
+		got := serverMail(t, d, "alice", mailbox)
+		for i, raw := range msgs {
+			if _, ok := got[sha(raw)]; !ok {
+				t.Errorf("%s: message %d is not on the server byte for byte", mailbox, i)
+			}
+		}
+	}
+	again, err := m.CopyAccount(ctx, "pop", "imap", nil)
+	if err != nil || again.Copied != 0 {
+		t.Fatalf("a second run copied %d (%v)", again.Copied, err)
+	}
 }

@@ -149,6 +149,7 @@ Commands:
   sync [--account A] [--once]    synchronise accounts (stay connected, or one pass with --once)
   copy|move ID... --to ACCOUNT/FOLDER
                                  copy or move messages into a folder of any account
+  migrate ACCOUNT --to ACCOUNT   copy all mail of an account (POP3) into another (IMAP)
   demo [--keep]                  try Postbode on built-in demo servers, in a temporary profile
   send --account A --to X ...    send a message read from stdin
   export --account A --out PATH  export mail to mbox, Maildir or .eml [--folder F] [--format F]
@@ -256,7 +257,7 @@ func (a *App) dispatch(ctx context.Context, env *Env, cmd string, args []string)
 		return showCmd(ctx, env, args)
 	case "search":
 		return searchCmd(ctx, env, args)
-	case "sync", "copy", "move":
+	case "sync", "copy", "move", "migrate":
 		// The window syncs the same cache: two writers would fetch and replay everything twice.
 		lock, err := instance.TryLock(env.Profile.DataDir)
 		if errors.Is(err, instance.ErrRunning) {
@@ -266,8 +267,11 @@ func (a *App) dispatch(ctx context.Context, env *Env, cmd string, args []string)
 			return err
 		}
 		defer lock.Close()
-		if cmd == "sync" {
+		switch cmd {
+		case "sync":
 			return syncCmd(ctx, env, args)
+		case "migrate":
+			return migrateCmd(ctx, env, args)
 		}
 		return transferCmd(ctx, env, cmd == "move", args)
 	case "demo":
