@@ -112,8 +112,11 @@ func (u *ui) openAccountSettings(name string) {
 		widget.NewFormItem("", s.sigAbove),
 	)
 	s.authBox = container.NewVBox()
+	copyAll := widget.NewButtonWithIcon(tr("Copy all mail to another account…"), theme.ContentCopyIcon(), func() {
+		s.u.copyAccountDialog(s.win, s.acc.Name)
+	})
 	body := container.NewVBox(ident, s.authBox, s.form.view(), s.pop3Box,
-		widget.NewSeparator(), s.check.view())
+		widget.NewSeparator(), s.check.view(), widget.NewSeparator(), container.NewHBox(copyAll))
 
 	remove := widget.NewButtonWithIcon(tr("Remove account…"), theme.DeleteIcon(), s.confirmRemove)
 	remove.Importance = widget.DangerImportance
