@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -350,6 +351,14 @@ func (s *Server) session(c net.Conn) {
 				w.WriteString("+OK\r\n")
 				w.Write(data[:len(data)/2])
 				w.Flush()
+				// End the answer with a FIN, not a reset: closing with the client's pipelined
+				// commands still unread makes the kernel send RST, and the client's kernel then
+				// drops the whole answers before this one that it had not read yet.
+				if cw, ok := c.(interface{ CloseWrite() error }); ok {
+					_ = cw.CloseWrite()
+					_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+					_, _ = io.Copy(io.Discard, r)
+				}
 				return
 			}
 			w.WriteString(fmt.Sprintf("+OK %d octets\r\n", len(msg)))
