@@ -265,3 +265,83 @@ func TestCopyPOP3AccountToIMAP(t *testing.T) {
 		t.Fatalf("a second run copied %d (%v)", again.Copied, err)
 	}
 }
+
+// Undoing a delete of 500 messages leaves the server as it was, whether the undo comes before the
+// deletion reached the server or after; so does undoing "mark read".
+func TestUndoDeleteOf500(t *testing.T) {
+	d := testbed.StartT(t, testbed.Options{})
+	msgs := testbed.Generate(41, 500, testbed.GenOptions{})
+	if err := d.Deliver("alice", "INBOX", msgs...); err != nil {
+		t.Fatal(err)
+	}
+	cache, err := localcache.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cache.Close() })
+	acc := types.Account{Name: "alice", Kind: types.IMAP, Email: "alice@mail.test",
+		Incoming: types.Server{Host: d.Host, Port: d.IMAPSPort, Security: types.SecurityTLS, User: "alice", CAFile: d.CAFile}}
+	m := accounts.NewManager(&accounts.Config{Accounts: []types.Account{acc}}, cache,
+		testkit.NewSecrets(nil, map[string]string{"alice": d.Password("alice")}), map[types.Protocol]types.Backend{types.IMAP: imapsync.Backend})
+	ctx := context.Background()
+	if err := m.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := serverMail(t, d, "alice", "INBOX")
+	if len(before) != 500 {
+		t.Fatalf("INBOX holds %d", len(before))
+	}
+	inbox, err := cache.FolderByRole(ctx, "alice", localcache.RoleInbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := cache.PageIDs(ctx, []int64{inbox.ID}, nil, 1000)
+	if err != nil || len(ids) != 500 {
+		t.Fatalf("%d ids (%v)", len(ids), err)
+	}
+	undo := func(req types.Request, replayFirst bool) {
+		t.Helper()
+		inverse, err := m.Inverse(ctx, req)
+		if err != nil || len(inverse) == 0 {
+			t.Fatalf("no way back from %T: %v", req, err)
+		}
+		if err := m.Do(ctx, req); err != nil {
+			t.Fatal(err)
+		}
+		if replayFirst {
+			if err := m.SyncOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, back := range inverse {
+			if err := m.Do(ctx, back); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := m.SyncOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		after := serverMail(t, d, "alice", "INBOX")
+		if len(after) != 500 || len(serverMail(t, d, "alice", "Trash")) != 0 {
+			t.Fatalf("after undoing %T (replayed first: %v): INBOX %d, Trash %d", req, replayFirst, len(after), len(serverMail(t, d, "alice", "Trash")))
+		}
+		for sum, flagged := range before {
+			if f, ok := after[sum]; !ok || f != flagged {
+				t.Fatalf("after undoing %T (replayed first: %v): a message changed", req, replayFirst)
+			}
+		}
+		if ops, _ := cache.PendingOps(ctx, "alice"); len(ops) != 0 {
+			t.Fatalf("%d changes left unreplayed", len(ops))
+		}
+		if ids, _ = cache.PageIDs(ctx, []int64{inbox.ID}, nil, 1000); len(ids) != 500 {
+			t.Fatalf("the local Inbox holds %d after the undo", len(ids))
+		}
+	}
+	undo(types.Delete{IDs: ids}, false)
+	undo(types.Delete{IDs: ids}, true)
+	undo(types.SetFlag{IDs: ids[:100], Flag: localcache.FlagFlagged, On: true}, true)
+	st, err := d.Status("alice", "INBOX")
+	if err != nil || st.Unseen != 500 {
+		t.Fatalf("unseen on the server: %+v %v", st, err)
+	}
+}

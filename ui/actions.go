@@ -173,12 +173,16 @@ func (a *actions) doDelete() {
 	if len(ids) == 0 {
 		return
 	}
-	a.u.do(types.Delete{IDs: ids})
+	a.u.doUndoable(types.Delete{IDs: ids}, tr("Deleted."))
 }
 
 func (a *actions) doMarkRead(read bool) {
 	if ids := a.u.list.selectedIDs(); len(ids) > 0 {
-		a.u.do(types.MarkRead{IDs: ids, Read: read})
+		done := tr("Marked as read.")
+		if !read {
+			done = tr("Marked as unread.")
+		}
+		a.u.doUndoable(types.MarkRead{IDs: ids, Read: read}, done)
 	}
 }
 
@@ -210,13 +214,21 @@ func (a *actions) doToggleFlag() {
 			on = true
 		}
 	}
-	a.u.do(types.SetFlag{IDs: ids, Flag: localcache.FlagFlagged, On: on})
+	done := tr("Flagged.")
+	if !on {
+		done = tr("Flag removed.")
+	}
+	a.u.doUndoable(types.SetFlag{IDs: ids, Flag: localcache.FlagFlagged, On: on}, done)
 }
 
 // doJunk moves the selection to Junk with $Junk, or with junk false out of Junk with $NotJunk.
 func (a *actions) doJunk(junk bool) {
 	if ids := a.u.list.selectedIDs(); len(ids) > 0 {
-		a.u.do(types.MarkJunk{IDs: ids, Junk: junk})
+		done := tr("Moved to Junk.")
+		if !junk {
+			done = tr("Marked as not junk.")
+		}
+		a.u.doUndoable(types.MarkJunk{IDs: ids, Junk: junk}, done)
 	}
 }
 
@@ -242,7 +254,7 @@ func (a *actions) transfer(copy bool) {
 		if copy {
 			a.u.do(types.Copy{IDs: ids, To: f.ID})
 		} else {
-			a.u.do(types.Move{IDs: ids, To: f.ID})
+			a.u.doUndoable(types.Move{IDs: ids, To: f.ID}, tr("Moved to {{.Folder}}.", map[string]any{"Folder": f.Name}))
 		}
 	})
 }
@@ -375,6 +387,8 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 			a.quitItem(sc(fyne.KeyQ, ctrl)),
 		),
 		fyne.NewMenu(tr("Edit"),
+			item(tr("Undo"), theme.ContentUndoIcon(), sc(fyne.KeyZ, ctrl), a.u.undoLast),
+			fyne.NewMenuItemSeparator(),
 			item(tr("Search"), theme.SearchIcon(), sc(fyne.KeyF, ctrl), func() { a.u.search.focus() }),
 			fyne.NewMenuItemSeparator(),
 			item(tr("Preferences…"), theme.SettingsIcon(), sc(fyne.KeyComma, ctrl), a.u.openPreferences),

@@ -42,8 +42,9 @@ type Deps struct {
 	// MarkReadDelay is how long a message stays open before it is marked read: 0 means one
 	// second, a negative value never marks read on opening.
 	MarkReadDelay time.Duration
-	// SentBannerTime is how long "Message sent" stays in the main window: 0 means five seconds.
-	SentBannerTime time.Duration
+	// NoticeTime is how long notices that go away by themselves ("Message sent", the Undo
+	// notice) stay: 0 means their defaults (five and ten seconds).
+	NoticeTime time.Duration
 	// AutosaveDelay is how long a composer waits after the last change before it saves what was
 	// written: 0 means 30 seconds, a negative value saves only when Postbode loses the focus.
 	AutosaveDelay time.Duration

@@ -213,7 +213,7 @@ func TestComposerStaysInsideTheWindow(t *testing.T) {
 
 // TestSentMessagesAreAnnounced: a Sent event shows a quiet banner that goes away by itself.
 func TestSentMessagesAreAnnounced(t *testing.T) {
-	h := newHarness(t, harnessOpts{sentBanner: 100 * time.Millisecond})
+	h := newHarness(t, harnessOpts{noticeTime: 100 * time.Millisecond})
 	h.u.apply(Batch{Events: []types.Event{types.Sent{Account: "work", Subject: "Lunch"}}})
 	if got := h.u.banners.texts(); len(got) != 1 || got[0] != "Message sent: Lunch" {
 		t.Fatalf("banners %q", got)

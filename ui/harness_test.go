@@ -146,7 +146,7 @@ type harnessOpts struct {
 	accounts      []string
 	cacheDir      string
 	markReadDelay time.Duration
-	sentBanner    time.Duration
+	noticeTime    time.Duration
 	noSender      bool
 	startDemo     func(context.Context) error
 	icon          []byte
@@ -200,7 +200,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		accounts.Options{ConfigPath: o.configPath})
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	deps := Deps{Manager: h.mgr, Cache: cache, Version: "0.1.0-test", MarkReadDelay: o.markReadDelay, SentBannerTime: o.sentBanner,
+	deps := Deps{Manager: h.mgr, Cache: cache, Version: "0.1.0-test", MarkReadDelay: o.markReadDelay, NoticeTime: o.noticeTime,
 		StartDemo: o.startDemo, Icon: o.icon, SettingsFile: o.settingsFile, AutosaveDelay: o.autosaveDelay, Autosave: cache}
 	if deps.MarkReadDelay == 0 {
 		deps.MarkReadDelay = -1 // tests that want it set it

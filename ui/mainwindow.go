@@ -45,6 +45,7 @@ type ui struct {
 	wizard    *wizard          // the open "Add an account" window, if any
 	accWin    *accountSettings // the open Account settings window, if any
 	prefsWin  *preferences     // the open Preferences window, if any
+	undo      *undoable        // the last change that can be taken back, while its notice shows
 }
 
 // newUI builds the main window. exec runs a function on the Fyne goroutine (fyne.Do; tests pass a

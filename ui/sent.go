@@ -6,8 +6,16 @@ import (
 	"postbode/types"
 )
 
-// defaultSentBannerTime is how long "Message sent" stays unless Deps.SentBannerTime says otherwise.
+// defaultSentBannerTime is how long "Message sent" stays unless Deps.NoticeTime says otherwise.
 const defaultSentBannerTime = 5 * time.Second
+
+// noticeTime is how long a notice that goes away by itself stays: Deps.NoticeTime, or def.
+func (u *ui) noticeTime(def time.Duration) time.Duration {
+	if u.deps.NoticeTime != 0 {
+		return u.deps.NoticeTime
+	}
+	return def
+}
 
 // showSent tells that a message left the outbox, in a banner that goes away by itself. Until this
 // arrives the message waits in the outbox; a failure arrives as an Error banner instead.
@@ -16,9 +24,5 @@ func (u *ui) showSent(e types.Sent) {
 	if s := oneLine(e.Subject); s != "" {
 		text = tr("Message sent: {{.Subject}}", map[string]any{"Subject": s})
 	}
-	d := u.deps.SentBannerTime
-	if d == 0 {
-		d = defaultSentBannerTime
-	}
-	u.banners.flash(bannerSuccess, e.Account, text, d)
+	u.banners.flash(bannerSuccess, e.Account, text, u.noticeTime(defaultSentBannerTime))
 }

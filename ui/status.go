@@ -203,6 +203,15 @@ type banner struct {
 	text    string
 	count   int
 	problem *problem // an error's whole story, behind a Details button
+	// action is a button of the banner's own ("Undo"); pressing it dismisses the banner.
+	action *bannerAction
+	// stopTimer cancels the timer of a banner that goes away by itself (nil: none).
+	stopTimer func()
+}
+
+type bannerAction struct {
+	label string
+	run   func()
 }
 
 const maxBanners = 3
@@ -245,18 +254,34 @@ func (b *bannerStack) push(n *banner) *banner {
 
 // flash shows a banner that goes away by itself after d; the same text again restarts the wait.
 func (b *bannerStack) flash(kind bannerKind, account, text string, d time.Duration) {
-	it := b.push(&banner{kind: kind, account: account, text: text, count: 1})
+	b.flashBanner(&banner{kind: kind, account: account, text: text, count: 1}, d)
+}
+
+// flashBanner shows n for d, as flash does, and returns the banner shown.
+func (b *bannerStack) flashBanner(n *banner, d time.Duration) *banner {
+	it := b.push(n)
 	count := it.count
-	b.u.tasks.after(d, func() {
+	if it.stopTimer != nil {
+		it.stopTimer() // the same text again: its wait starts over
+	}
+	it.stopTimer = b.u.tasks.after(d, func() {
 		b.u.exec(func() {
 			if it.count == count && slices.Contains(b.items, it) {
 				b.dismiss(it)
 			}
 		})
 	})
+	return it
 }
 
+// showing reports whether the banner is still shown.
+func (b *bannerStack) showing(it *banner) bool { return slices.Contains(b.items, it) }
+
 func (b *bannerStack) dismiss(it *banner) {
+	if it.stopTimer != nil {
+		it.stopTimer()
+		it.stopTimer = nil
+	}
 	b.items = slices.DeleteFunc(b.items, func(x *banner) bool { return x == it })
 	b.rebuild()
 }
@@ -304,6 +329,14 @@ func (b *bannerStack) row(it *banner) fyne.CanvasObject {
 	close := newTipButton(b.u.tips, "", tr("Dismiss"), theme.CancelIcon(), func() { b.dismiss(it) })
 	close.Importance = widget.LowImportance
 	right := container.NewHBox()
+	if a := it.action; a != nil {
+		btn := widget.NewButton(a.label, func() {
+			b.dismiss(it)
+			a.run()
+		})
+		btn.Importance = widget.LowImportance
+		right.Add(btn)
+	}
 	if it.kind == bannerError && it.account != "" {
 		var p problem
 		if it.problem != nil {

@@ -1,0 +1,107 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+
+	"postbode/localcache"
+	"postbode/types"
+)
+
+// Inverse returns the requests that take back what req is about to do (call it before Do): the
+// flags the messages had, the folders they were in. It returns none for what cannot be taken back:
+// deletion for good (from Trash, or without a Trash folder) and moves between accounts. The inverse
+// is itself an ordinary change, replayed to the server like any other, so the server ends as it was
+// whether or not req reached it first.
+func (m *Manager) Inverse(ctx context.Context, req types.Request) ([]types.Request, error) {
+	var ids []int64
+	switch r := req.(type) {
+	case types.MarkRead:
+		ids = r.IDs
+	case types.SetFlag:
+		ids = r.IDs
+	case types.Move:
+		ids = r.IDs
+	case types.Delete:
+		ids = r.IDs
+	case types.MarkJunk:
+		ids = r.IDs
+	default:
+		return nil, nil
+	}
+	states, err := m.cache.States(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	switch r := req.(type) {
+	case types.MarkRead:
+		return flagBack(states, localcache.FlagSeen, r.Read, func(ids []int64, on bool) types.Request {
+			return types.MarkRead{IDs: ids, Read: on}
+		}), nil
+	case types.SetFlag:
+		return flagBack(states, r.Flag, r.On, func(ids []int64, on bool) types.Request {
+			return types.SetFlag{IDs: ids, Flag: r.Flag, On: on}
+		}), nil
+	case types.Move:
+		target, err := m.cache.Folder(ctx, r.To)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range states {
+			if s.Account != target.Account {
+				return nil, nil // a move between accounts ends in a deletion for good
+			}
+		}
+		return movesBack(states, r.To), nil
+	case types.Delete:
+		var inTrash []localcache.MessageState
+		for _, s := range states {
+			trash, err := m.cache.FolderByRole(ctx, s.Account, localcache.RoleTrash)
+			if errors.Is(err, localcache.ErrNotFound) || err == nil && trash.ID == s.FolderID {
+				return nil, nil // deleted for good
+			}
+			if err != nil {
+				return nil, err
+			}
+			inTrash = append(inTrash, s)
+		}
+		return movesBack(inTrash, 0), nil
+	case types.MarkJunk:
+		return append([]types.Request{types.MarkJunk{IDs: r.IDs, Junk: !r.Junk}}, movesBack(states, 0)...), nil
+	}
+	return nil, nil
+}
+
+// flagBack sets flag back to what each message had, for those the change to on alters.
+func flagBack(states []localcache.MessageState, flag localcache.Flags, on bool, req func([]int64, bool) types.Request) []types.Request {
+	var changed []int64
+	for _, s := range states {
+		if s.Flags.Has(flag) != on {
+			changed = append(changed, s.ID)
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	return []types.Request{req(changed, !on)}
+}
+
+// movesBack moves the messages back to the folders they were in (except those already in skip).
+func movesBack(states []localcache.MessageState, skip int64) []types.Request {
+	byFolder := map[int64][]int64{}
+	var order []int64
+	for _, s := range states {
+		if s.FolderID == skip {
+			continue
+		}
+		if _, ok := byFolder[s.FolderID]; !ok {
+			order = append(order, s.FolderID)
+		}
+		byFolder[s.FolderID] = append(byFolder[s.FolderID], s.ID)
+	}
+	var out []types.Request
+	for _, f := range order {
+		out = append(out, types.Move{IDs: byFolder[f], To: f})
+	}
+	return out
+}
