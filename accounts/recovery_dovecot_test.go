@@ -37,18 +37,8 @@ type recoveryRig struct {
 }
 
 func startRecoveryRig(t *testing.T, opt accounts.Options) *recoveryRig {
-	d := testbed.StartT(t, testbed.Options{})
-	if err := d.Deliver("alice", "INBOX", testbed.Generate(11, 3, testbed.GenOptions{})...); err != nil {
-		t.Fatal(err)
-	}
-	cache, err := localcache.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cache.Close() })
-	acc := types.Account{Name: "alice", Kind: types.IMAP, Email: "alice@mail.test",
-		Incoming: types.Server{Host: d.Host, Port: d.IMAPSPort, Security: types.SecurityTLS,
-			User: "alice", CAFile: d.CAFile}}
+	d, cache, _ := aliceBed(t, 11, 3)
+	acc := bedAccount(d, "alice", "alice", types.IMAP)
 	pw := testkit.NewSecrets(accounts.ErrNoPassword, map[string]string{"alice": d.Password("alice")})
 	m := accounts.NewManager(&accounts.Config{Accounts: []types.Account{acc}}, cache, pw,
 		map[types.Protocol]types.Backend{types.IMAP: imapsync.Backend}, opt)

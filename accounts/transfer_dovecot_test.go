@@ -48,6 +48,33 @@ func serverMail(t *testing.T, d *testbed.Dovecot, user, mailbox string) map[stri
 	return out
 }
 
+// aliceBed is the test bed's Dovecot with n generated messages (from seed) in alice's INBOX, and an
+// empty cache; it returns the messages too.
+func aliceBed(t *testing.T, seed int64, n int) (*testbed.Dovecot, *localcache.Cache, [][]byte) {
+	t.Helper()
+	d := testbed.StartT(t, testbed.Options{})
+	msgs := testbed.Generate(seed, n, testbed.GenOptions{})
+	if err := d.Deliver("alice", "INBOX", msgs...); err != nil {
+		t.Fatal(err)
+	}
+	cache, err := localcache.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cache.Close() })
+	return d, cache, msgs
+}
+
+// bedAccount is an account of user on the test bed, by IMAP or POP3 over implicit TLS.
+func bedAccount(d *testbed.Dovecot, name, user string, kind types.Protocol) types.Account {
+	port := d.IMAPSPort
+	if kind == types.POP3 {
+		port = d.POP3SPort
+	}
+	return types.Account{Name: name, Kind: kind, Email: user + "@mail.test",
+		Incoming: types.Server{Host: d.Host, Port: port, Security: types.SecurityTLS, User: user, CAFile: d.CAFile}}
+}
+
 func sha(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
@@ -58,27 +85,14 @@ func sha(b []byte) string {
 // message downloaded by POP3 moves to IMAP, and a copy the target server refuses leaves the
 // original where it was, with the reason reported.
 func TestMoveAndCopyBetweenAccounts(t *testing.T) {
-	d := testbed.StartT(t, testbed.Options{})
-	originals := testbed.Generate(21, 4, testbed.GenOptions{})
-	if err := d.Deliver("alice", "INBOX", originals...); err != nil {
-		t.Fatal(err)
-	}
+	d, cache, originals := aliceBed(t, 21, 4)
 	if err := d.CreateMailbox("bob", "Gone"); err != nil {
 		t.Fatal(err)
 	}
-	cache, err := localcache.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cache.Close() })
-	server := func(name, user string, kind types.Protocol, port int) types.Account {
-		return types.Account{Name: name, Kind: kind, Email: user + "@mail.test",
-			Incoming: types.Server{Host: d.Host, Port: port, Security: types.SecurityTLS, User: user, CAFile: d.CAFile}}
-	}
 	cfg := &accounts.Config{Accounts: []types.Account{
-		server("alice", "alice", types.IMAP, d.IMAPSPort),
-		server("bob", "bob", types.IMAP, d.IMAPSPort),
-		server("alice-pop", "alice", types.POP3, d.POP3SPort),
+		bedAccount(d, "alice", "alice", types.IMAP),
+		bedAccount(d, "bob", "bob", types.IMAP),
+		bedAccount(d, "alice-pop", "alice", types.POP3),
 	}}
 	secrets := testkit.NewSecrets(nil, map[string]string{"alice": d.Password("alice"), "bob": d.Password("bob"), "alice-pop": d.Password("alice")})
 	m := accounts.NewManager(cfg, cache, secrets, map[types.Protocol]types.Backend{
@@ -190,20 +204,8 @@ func countErrors(events *testkit.Events, account string) int {
 // non-ASCII), Sent and Drafts reach the server byte for byte, into the special-use folders for Sent
 // and Drafts; running the copy again adds nothing.
 func TestCopyPOP3AccountToIMAP(t *testing.T) {
-	d := testbed.StartT(t, testbed.Options{})
-	inbox := testbed.Generate(31, 4, testbed.GenOptions{})
-	if err := d.Deliver("alice", "INBOX", inbox...); err != nil {
-		t.Fatal(err)
-	}
-	cache, err := localcache.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cache.Close() })
-	pop := types.Account{Name: "pop", Kind: types.POP3, Email: "alice@mail.test",
-		Incoming: types.Server{Host: d.Host, Port: d.POP3SPort, Security: types.SecurityTLS, User: "alice", CAFile: d.CAFile}}
-	imapAcc := types.Account{Name: "imap", Kind: types.IMAP, Email: "alice@mail.test",
-		Incoming: types.Server{Host: d.Host, Port: d.IMAPSPort, Security: types.SecurityTLS, User: "alice", CAFile: d.CAFile}}
+	d, cache, inbox := aliceBed(t, 31, 4)
+	pop, imapAcc := bedAccount(d, "pop", "alice", types.POP3), bedAccount(d, "imap", "alice", types.IMAP)
 	m := accounts.NewManager(&accounts.Config{Accounts: []types.Account{pop, imapAcc}}, cache,
 		testkit.NewSecrets(nil, map[string]string{"pop": d.Password("alice"), "imap": d.Password("alice")}),
 		map[types.Protocol]types.Backend{types.IMAP: imapsync.Backend, types.POP3: {New: pop3sync.New, Test: pop3sync.Test}})
@@ -269,18 +271,8 @@ func TestCopyPOP3AccountToIMAP(t *testing.T) {
 // Undoing a delete of 500 messages leaves the server as it was, whether the undo comes before the
 // deletion reached the server or after; so does undoing "mark read".
 func TestUndoDeleteOf500(t *testing.T) {
-	d := testbed.StartT(t, testbed.Options{})
-	msgs := testbed.Generate(41, 500, testbed.GenOptions{})
-	if err := d.Deliver("alice", "INBOX", msgs...); err != nil {
-		t.Fatal(err)
-	}
-	cache, err := localcache.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cache.Close() })
-	acc := types.Account{Name: "alice", Kind: types.IMAP, Email: "alice@mail.test",
-		Incoming: types.Server{Host: d.Host, Port: d.IMAPSPort, Security: types.SecurityTLS, User: "alice", CAFile: d.CAFile}}
+	d, cache, _ := aliceBed(t, 41, 500)
+	acc := bedAccount(d, "alice", "alice", types.IMAP)
 	m := accounts.NewManager(&accounts.Config{Accounts: []types.Account{acc}}, cache,
 		testkit.NewSecrets(nil, map[string]string{"alice": d.Password("alice")}), map[types.Protocol]types.Backend{types.IMAP: imapsync.Backend})
 	ctx := context.Background()
