@@ -269,7 +269,8 @@ func TestCopyPOP3AccountToIMAP(t *testing.T) {
 }
 
 // Undoing a delete of 500 messages leaves the server as it was, whether the undo comes before the
-// deletion reached the server or after; so does undoing "mark read".
+// deletion reached the server (then it is withdrawn: the server never sees it, UIDNEXT stays) or
+// after (then it is reversed); so does undoing a flag.
 func TestUndoDeleteOf500(t *testing.T) {
 	d, cache, _ := aliceBed(t, 41, 500)
 	acc := bedAccount(d, "alice", "alice", types.IMAP)
@@ -293,25 +294,27 @@ func TestUndoDeleteOf500(t *testing.T) {
 	}
 	undo := func(req types.Request, replayFirst bool) {
 		t.Helper()
-		inverse, err := m.Inverse(ctx, req)
-		if err != nil || len(inverse) == 0 {
-			t.Fatalf("no way back from %T: %v", req, err)
-		}
-		if err := m.Do(ctx, req); err != nil {
+		start, err := d.Status("alice", "INBOX")
+		if err != nil {
 			t.Fatal(err)
+		}
+		back, err := m.DoUndoable(ctx, req)
+		if err != nil || !back.Possible() {
+			t.Fatalf("no way back from %T: %v", req, err)
 		}
 		if replayFirst {
 			if err := m.SyncOnce(ctx); err != nil {
 				t.Fatal(err)
 			}
 		}
-		for _, back := range inverse {
-			if err := m.Do(ctx, back); err != nil {
-				t.Fatal(err)
-			}
+		if err := back.Run(ctx); err != nil {
+			t.Fatal(err)
 		}
 		if err := m.SyncOnce(ctx); err != nil {
 			t.Fatal(err)
+		}
+		if end, err := d.Status("alice", "INBOX"); err != nil || !replayFirst && end.UIDNext != start.UIDNext {
+			t.Fatalf("a withdrawn %T reached the server: UIDNEXT %d, then %d (%v)", req, start.UIDNext, end.UIDNext, err)
 		}
 		after := serverMail(t, d, "alice", "INBOX")
 		if len(after) != 500 || len(serverMail(t, d, "alice", "Trash")) != 0 {

@@ -1,19 +1,103 @@
 package accounts
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
 
 	"postbode/localcache"
 	"postbode/types"
 )
 
-// Inverse returns the requests that take back what req is about to do (call it before Do): the
+// Undo takes back one change (DoUndoable).
+type Undo struct {
+	m       *Manager
+	queued  map[string][]int64 // the operations the change queued, by account
+	inverse []types.Request
+}
+
+// Possible reports whether the change can be taken back.
+func (u Undo) Possible() bool { return len(u.inverse) > 0 }
+
+// DoUndoable makes a change as Do does and returns how to take it back.
+func (m *Manager) DoUndoable(ctx context.Context, req types.Request) (Undo, error) {
+	u := Undo{m: m, queued: map[string][]int64{}}
+	var err error
+	if u.inverse, err = m.inverse(ctx, req); err != nil {
+		return u, err
+	}
+	last, err := m.cache.LastPendingID(ctx)
+	if err != nil {
+		return u, err
+	}
+	if err := m.Do(ctx, req); err != nil {
+		return u, err
+	}
+	for _, acc := range m.Accounts() {
+		ops, err := m.cache.PendingOps(ctx, acc.Name)
+		if err != nil {
+			return u, err
+		}
+		for _, op := range ops {
+			if op.ID > last {
+				u.queued[acc.Name] = append(u.queued[acc.Name], op.ID)
+			}
+		}
+	}
+	return u, nil
+}
+
+// Run takes the change back. While none of what it queued has reached a server the operations
+// are withdrawn: their local effect is undone and the servers never see them. Otherwise the
+// inverse change is made, and replayed like any other.
+func (u Undo) Run(ctx context.Context) error {
+	if !u.Possible() {
+		return errors.New("this change cannot be taken back")
+	}
+	var withdraw []localcache.PendingOp
+	for account, ids := range u.queued {
+		ops, err := u.m.cache.PendingOps(ctx, account)
+		if err != nil {
+			return err
+		}
+		for _, op := range ops {
+			if slices.Contains(ids, op.ID) {
+				withdraw = append(withdraw, op)
+			}
+		}
+	}
+	if queued := countAll(u.queued); queued == 0 || len(withdraw) < queued {
+		for _, req := range u.inverse {
+			if err := u.m.Do(ctx, req); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	slices.SortFunc(withdraw, func(a, b localcache.PendingOp) int { return cmp.Compare(b.ID, a.ID) })
+	for _, op := range withdraw { // the newest first, as each undo expects
+		if err := u.m.cache.RefusePending(ctx, op); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func countAll(m map[string][]int64) int {
+	n := 0
+	for _, ids := range m {
+		n += len(ids)
+	}
+	return n
+}
+
+// inverse returns the requests that take back what req is about to do (call it before Do): the
 // flags the messages had, the folders they were in. It returns none for what cannot be taken back:
 // deletion for good (from Trash, or without a Trash folder) and moves between accounts. The inverse
 // is itself an ordinary change, replayed to the server like any other, so the server ends as it was
 // whether or not req reached it first.
-func (m *Manager) Inverse(ctx context.Context, req types.Request) ([]types.Request, error) {
+func (m *Manager) inverse(ctx context.Context, req types.Request) ([]types.Request, error) {
 	var ids []int64
 	switch r := req.(type) {
 	case types.MarkRead:

@@ -198,6 +198,16 @@ func (c *Cache) PendingOps(ctx context.Context, account string) ([]PendingOp, er
 	return out, rows.Err()
 }
 
+// LastPendingID is the id of the newest queued operation (0: none); operations queued later have
+// greater ids.
+func (c *Cache) LastPendingID(ctx context.Context) (int64, error) {
+	var id int64
+	if err := c.index.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM pending`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("last pending operation: %w", err)
+	}
+	return id, nil
+}
+
 // CompletePending removes an operation the server accepted, with its follow-up if it has one.
 func (c *Cache) CompletePending(ctx context.Context, op PendingOp) error {
 	var changes []Change

@@ -4,15 +4,16 @@ import (
 	"context"
 	"time"
 
+	"postbode/accounts"
 	"postbode/types"
 )
 
 // undoTime is how long the Undo notice stays; Ctrl+Z takes back the last change while it does.
 const undoTime = 10 * time.Second
 
-// undoable is the last change that can be taken back: the requests that do it, and its notice.
+// undoable is the last change that can be taken back, and its notice.
 type undoable struct {
-	back   []types.Request
+	back   accounts.Undo
 	notice *banner
 }
 
@@ -20,23 +21,20 @@ type undoable struct {
 // change), makes it, and shows done with an Undo button for a while.
 func (u *ui) doUndoable(req types.Request, done string) {
 	u.tasks.writes.post("", func(ctx context.Context) {
-		back, err := u.deps.Manager.Inverse(ctx, req)
-		if err == nil {
-			err = u.deps.Manager.Do(ctx, req)
-		}
+		back, err := u.deps.Manager.DoUndoable(ctx, req)
 		u.exec(func() {
 			if err != nil {
 				u.showError("", err)
 				return
 			}
-			if len(back) > 0 {
+			if back.Possible() {
 				u.offerUndo(done, back)
 			}
 		})
 	})
 }
 
-func (u *ui) offerUndo(done string, back []types.Request) {
+func (u *ui) offerUndo(done string, back accounts.Undo) {
 	if u.undo != nil && u.undo.notice != nil {
 		u.banners.dismiss(u.undo.notice)
 	}
@@ -58,7 +56,9 @@ func (u *ui) runUndo(it *undoable) {
 	if u.undo == it {
 		u.undo = nil
 	}
-	for _, req := range it.back {
-		u.do(req)
-	}
+	u.tasks.writes.post("", func(ctx context.Context) {
+		if err := it.back.Run(ctx); err != nil {
+			u.exec(func() { u.showError("", err) })
+		}
+	})
 }
