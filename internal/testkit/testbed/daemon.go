@@ -61,6 +61,28 @@ func (m *daemon) launch(cmd *exec.Cmd) (*process, error) {
 	return p, nil
 }
 
+// start launches cmd with its output in outFile and waits until ready says the server answers; a
+// server that does not get there is stopped and the error quotes the tail of its log. Caller holds
+// m.mu or owns m exclusively.
+func (m *daemon) start(ctx context.Context, cmd *exec.Cmd, outFile, logFile string, tail func(int) string,
+	ready func(context.Context, *process) error) error {
+	out, err := os.Create(outFile)
+	if err != nil {
+		return fmt.Errorf("testbed: create stderr file: %w", err)
+	}
+	defer out.Close() // the child keeps its own descriptor
+	cmd.Stdout, cmd.Stderr = out, out
+	p, err := m.launch(cmd)
+	if err != nil {
+		return err
+	}
+	if err := ready(ctx, p); err != nil {
+		_ = m.stopProcess()
+		return fmt.Errorf("testbed: %s did not start: %w\n--- %s ---\n%s", m.name, err, logFile, tail(30))
+	}
+	return nil
+}
+
 // running reports whether the master process is up.
 func (m *daemon) running() bool {
 	m.mu.Lock()

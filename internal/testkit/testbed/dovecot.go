@@ -678,26 +678,10 @@ func (d *Dovecot) writeOAuth2Config(o *OIDC) error {
 // startProcess runs the dovecot master in the foreground and waits until
 // all ports answer. Caller holds d.master.mu or owns d exclusively.
 func (d *Dovecot) startProcess(ctx context.Context) error {
-	stderrPath := filepath.Join(d.Dir, "dovecot.stderr")
-	stderr, err := os.Create(stderrPath)
-	if err != nil {
-		return fmt.Errorf("testbed: create stderr file: %w", err)
-	}
-	defer stderr.Close() // the child keeps its own descriptor
 	cmd := exec.Command(d.bin, "-F", "-c", d.ConfigFile)
 	cmd.Dir = d.Dir
-	cmd.Stdout = stderr
-	cmd.Stderr = stderr
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "TZ=UTC"}
-	p, err := d.master.launch(cmd)
-	if err != nil {
-		return err
-	}
-	if err := d.waitReady(ctx, p); err != nil {
-		_ = d.master.stopProcess()
-		return fmt.Errorf("testbed: dovecot did not start: %w\n--- %s ---\n%s", err, d.LogFile, d.LogTail(30))
-	}
-	return nil
+	return d.master.start(ctx, cmd, filepath.Join(d.Dir, "dovecot.stderr"), d.LogFile, d.LogTail, d.waitReady)
 }
 
 // greeting is a listener to wait for and the start of the line it greets with.

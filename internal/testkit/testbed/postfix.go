@@ -432,27 +432,12 @@ func (p *Postfix) makeQueue() error {
 // and waits until both ports greet. Caller holds p.master.mu or owns p
 // exclusively.
 func (p *Postfix) startProcess(ctx context.Context) error {
-	stderrPath := filepath.Join(p.Dir, "master.stderr")
-	stderr, err := os.Create(stderrPath)
-	if err != nil {
-		return fmt.Errorf("testbed: create stderr file: %w", err)
-	}
-	defer stderr.Close()
 	// -d keeps the master attached (no fork, no setsid), so the process
-	// group below holds it and every daemon it starts.
+	// group holds it and every daemon it starts.
 	cmd := exec.Command(p.masterBin, "-c", p.ConfigDir, "-d")
 	cmd.Dir = p.QueueDir
-	cmd.Stdout, cmd.Stderr = stderr, stderr
 	cmd.Env = p.env()
-	proc, err := p.master.launch(cmd)
-	if err != nil {
-		return err
-	}
-	if err := p.waitReady(ctx, proc); err != nil {
-		_ = p.master.stopProcess()
-		return fmt.Errorf("testbed: postfix did not start: %w\n--- %s ---\n%s", err, p.LogFile, p.LogTail(30))
-	}
-	return nil
+	return p.master.start(ctx, cmd, filepath.Join(p.Dir, "master.stderr"), p.LogFile, p.LogTail, p.waitReady)
 }
 
 func (p *Postfix) waitReady(ctx context.Context, proc *process) error {
