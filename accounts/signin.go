@@ -197,10 +197,13 @@ func (s *signIns) refused(name string) {
 	}
 }
 
+// source returns the account's token source, making it on first use. The lock is not held while it
+// is made: resolving a provider may ask the network, and other accounts must not wait for that.
 func (s *signIns) source(ctx context.Context, acc types.Account) (*oauth.Source, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if src := s.sources[acc.Name]; src != nil {
+	src := s.sources[acc.Name]
+	s.mu.Unlock()
+	if src != nil {
 		return src, nil
 	}
 	p, ok := s.provider(acc)
@@ -220,7 +223,12 @@ func (s *signIns) source(ctx context.Context, acc types.Account) (*oauth.Source,
 	if store, ok := s.secrets.(PasswordStore); ok {
 		save = func(rotated string) error { return store.Set(acc.Name, rotated) }
 	}
-	src := oauth.NewSource(p, refresh, oauth.SourceOptions{HTTPClient: s.http, SaveRefresh: save})
+	src = oauth.NewSource(p, refresh, oauth.SourceOptions{HTTPClient: s.http, SaveRefresh: save})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if made := s.sources[acc.Name]; made != nil {
+		return made, nil // another login made one meanwhile: one source per account
+	}
 	s.sources[acc.Name] = src
 	return src, nil
 }

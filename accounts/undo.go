@@ -22,7 +22,7 @@ func (u Undo) Possible() bool { return len(u.inverse) > 0 }
 
 // DoUndoable makes a change as Do does and returns how to take it back.
 func (m *Manager) DoUndoable(ctx context.Context, req types.Request) (Undo, error) {
-	u := Undo{m: m, queued: map[string][]int64{}}
+	u := Undo{m: m}
 	var err error
 	if u.inverse, err = m.inverse(ctx, req); err != nil {
 		return u, err
@@ -34,18 +34,8 @@ func (m *Manager) DoUndoable(ctx context.Context, req types.Request) (Undo, erro
 	if err := m.Do(ctx, req); err != nil {
 		return u, err
 	}
-	for _, acc := range m.Accounts() {
-		ops, err := m.cache.PendingOps(ctx, acc.Name)
-		if err != nil {
-			return u, err
-		}
-		for _, op := range ops {
-			if op.ID > last {
-				u.queued[acc.Name] = append(u.queued[acc.Name], op.ID)
-			}
-		}
-	}
-	return u, nil
+	u.queued, err = m.cache.PendingSince(ctx, last)
+	return u, err
 }
 
 // Run takes the change back. While none of what it queued has reached a server the operations
@@ -138,18 +128,21 @@ func (m *Manager) inverse(ctx context.Context, req types.Request) ([]types.Reque
 		}
 		return movesBack(states, r.To), nil
 	case types.Delete:
-		var inTrash []localcache.MessageState
+		trash := map[string]int64{} // each account's Trash folder, looked up once
 		for _, s := range states {
-			trash, err := m.cache.FolderByRole(ctx, s.Account, localcache.RoleTrash)
-			if errors.Is(err, localcache.ErrNotFound) || err == nil && trash.ID == s.FolderID {
+			id, ok := trash[s.Account]
+			if !ok {
+				f, err := m.cache.FolderByRole(ctx, s.Account, localcache.RoleTrash)
+				if err != nil && !errors.Is(err, localcache.ErrNotFound) {
+					return nil, err
+				}
+				id, trash[s.Account] = f.ID, f.ID // 0: no Trash
+			}
+			if id == 0 || id == s.FolderID {
 				return nil, nil // deleted for good
 			}
-			if err != nil {
-				return nil, err
-			}
-			inTrash = append(inTrash, s)
 		}
-		return movesBack(inTrash, 0), nil
+		return movesBack(states, 0), nil
 	case types.MarkJunk:
 		return append([]types.Request{types.MarkJunk{IDs: r.IDs, Junk: !r.Junk}}, movesBack(states, 0)...), nil
 	}

@@ -198,6 +198,25 @@ func (c *Cache) PendingOps(ctx context.Context, account string) ([]PendingOp, er
 	return out, rows.Err()
 }
 
+// PendingSince lists the operations queued after the one with id after, by account.
+func (c *Cache) PendingSince(ctx context.Context, after int64) (map[string][]int64, error) {
+	rows, err := c.index.QueryContext(ctx, `SELECT id, account FROM pending WHERE id > ? ORDER BY id`, after)
+	if err != nil {
+		return nil, fmt.Errorf("pending operations since %d: %w", after, err)
+	}
+	defer rows.Close()
+	out := map[string][]int64{}
+	for rows.Next() {
+		var id int64
+		var account string
+		if err := rows.Scan(&id, &account); err != nil {
+			return nil, err
+		}
+		out[account] = append(out[account], id)
+	}
+	return out, rows.Err()
+}
+
 // LastPendingID is the id of the newest queued operation (0: none); operations queued later have
 // greater ids.
 func (c *Cache) LastPendingID(ctx context.Context) (int64, error) {
