@@ -31,11 +31,6 @@ func newThemedDot(name fyne.ThemeColorName) *themedRect {
 	return r
 }
 
-func (r *themedRect) setColor(name fyne.ThemeColorName) {
-	r.colorName = name
-	r.Refresh()
-}
-
 func (r *themedRect) CreateRenderer() fyne.WidgetRenderer {
 	return &themedRectRenderer{r: r}
 }
