@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -140,6 +141,10 @@ type harness struct {
 	sender  *testSender
 	now     time.Time
 	pumpOn  bool
+	// The pump's cache notifications: how many takes returned changes, how many the UI has
+	// applied, and the subscription, so settle can wait for a change still held by the pump.
+	pumpTaken, pumpApplied atomic.Int64
+	pumpSub                *localcache.Subscription
 }
 
 type harnessOpts struct {
@@ -205,6 +210,11 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	if deps.MarkReadDelay == 0 {
 		deps.MarkReadDelay = -1 // tests that want it set it
 	}
+	if deps.NoticeTime == 0 {
+		// settle waits for the timers of notices that go away by themselves; tests that look
+		// at a notice while it is shown set a longer time.
+		deps.NoticeTime = 50 * time.Millisecond
+	}
 	if !o.noSender {
 		h.sender = &testSender{}
 		deps.Sender = h.sender
@@ -225,8 +235,20 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 func (h *harness) startPump() {
 	sub := h.cache.Subscribe()
 	h.t.Cleanup(sub.Close)
-	p := NewPump(h.mgr, sub, h.u.apply)
+	p := NewPump(h.mgr, sub, func(b Batch) {
+		// The pump is blocked until this returns, so every take so far is in this batch.
+		h.pumpApplied.Store(h.pumpTaken.Load())
+		h.u.apply(b)
+	})
+	p.Take = func() []localcache.Change {
+		chs := sub.Take()
+		if len(chs) > 0 {
+			h.pumpTaken.Add(1)
+		}
+		return chs
+	}
 	p.Exec = h.q.exec
+	h.pumpSub = sub
 	p.Interval = 5 * time.Millisecond
 	go p.Run(h.u.ctx)
 	h.pumpOn = true
@@ -244,7 +266,7 @@ func (h *harness) settle() {
 	}
 	for time.Now().Before(deadline) {
 		ran := h.q.runAll()
-		if !ran && h.u.tasks.idle() && h.q.empty() {
+		if !ran && h.u.tasks.idle() && h.q.empty() && h.pumpIdle() {
 			if quietSince.IsZero() {
 				quietSince = time.Now()
 			}
@@ -257,6 +279,15 @@ func (h *harness) settle() {
 		time.Sleep(2 * time.Millisecond)
 	}
 	h.t.Fatal("UI did not settle")
+}
+
+// pumpIdle says the pump holds no cache change the UI has not applied yet; its 5 ms interval can
+// stretch past settle's quiet time on a loaded machine.
+func (h *harness) pumpIdle() bool {
+	if h.pumpSub == nil {
+		return true
+	}
+	return len(h.pumpSub.C) == 0 && h.pumpTaken.Load() == h.pumpApplied.Load()
 }
 
 func (h *harness) folder(account, name, role string) localcache.Folder {

@@ -54,6 +54,10 @@ type messageList struct {
 
 	scope   listScope
 	gen     int // changes whenever loaded rows stop matching the cache, to drop stale results
+	// shown changes only when the list shows another folder or search. Reloads run in order on
+	// one queue, so a later reload is never older than the one applied before it and is kept
+	// even though that one changed gen.
+	shown int
 	total   int
 	marks   []localcache.Cursor
 	pages   map[int][]localcache.Message
@@ -135,6 +139,7 @@ func (ml *messageList) setScope(s listScope) {
 	}
 	ml.scope = s
 	ml.gen++
+	ml.shown++
 	ml.marks = nil
 	ml.total = 0
 	clear(ml.pages)
@@ -287,7 +292,7 @@ func (ml *messageList) scheduleReload() {
 
 func (ml *messageList) reload() {
 	ml.lastReload = time.Now()
-	gen, folders, order := ml.gen, ml.scope.folders, ml.scope.sort
+	shown, folders, order := ml.shown, ml.scope.folders, ml.scope.sort
 	var want []int
 	for p := range ml.pages {
 		want = append(want, p)
@@ -315,7 +320,7 @@ func (ml *messageList) reload() {
 			pages[p] = msgs
 		}
 		ml.u.exec(func() {
-			if gen != ml.gen {
+			if shown != ml.shown {
 				return
 			}
 			if err != nil {
