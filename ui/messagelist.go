@@ -52,12 +52,12 @@ type messageList struct {
 	lastTap    time.Time // the last plain click, to tell a double-click
 	lastTapRow int
 
-	scope   listScope
-	gen     int // changes whenever loaded rows stop matching the cache, to drop stale results
+	scope listScope
+	gen   int // changes whenever loaded rows stop matching the cache, to drop stale results
 	// shown changes only when the list shows another folder or search. Reloads run in order on
 	// one queue, so a later reload is never older than the one applied before it and is kept
 	// even though that one changed gen.
-	shown int
+	shown   int
 	total   int
 	marks   []localcache.Cursor
 	pages   map[int][]localcache.Message
