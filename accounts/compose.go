@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -12,8 +13,9 @@ import (
 
 // Sender queues and delivers outgoing mail (the SMTP outbox), injected from main.go.
 type Sender interface {
-	// Queue stores the message durably in the outbox and returns at once.
-	Queue(ctx context.Context, account string, raw []byte, messageID, from string, rcpt []string) error
+	// Queue stores the message durably in the outbox, to be sent not before it.NextAttempt, and
+	// returns its outbox id at once.
+	Queue(ctx context.Context, it localcache.OutboxItem) (int64, error)
 	// Run delivers queued mail until ctx ends, retrying with backoff.
 	Run(ctx context.Context)
 	// Flush makes one delivery attempt for every message that is due.
@@ -22,30 +24,58 @@ type Sender interface {
 	Wake()
 }
 
-func (m *Manager) send(ctx context.Context, r types.Send) error {
+// Send queues a message as a Send request does and returns its outbox id, with which Unsend
+// takes it back while it is held (r.Hold).
+func (m *Manager) Send(ctx context.Context, r types.Send) (int64, error) {
 	if m.sender == nil {
-		return fmt.Errorf("sending is not available")
+		return 0, fmt.Errorf("sending is not available")
 	}
 	acc, ok := m.Account(r.Account)
 	if !ok {
-		return fmt.Errorf("no account named %q", r.Account)
+		return 0, fmt.Errorf("no account named %q", r.Account)
 	}
 	r.Draft.From = acc.Identity()
-	raw, id, err := mailfmt.Build(r.Draft)
+	raw, msgID, err := mailfmt.Build(r.Draft)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if err := m.sender.Queue(ctx, acc.Name, raw, id, acc.Email, r.Draft.Recipients()); err != nil {
-		return err
+	it := localcache.OutboxItem{Account: acc.Name, MessageID: msgID, Sender: acc.Email, Recipients: r.Draft.Recipients(), Raw: raw}
+	if r.Hold > 0 {
+		it.NextAttempt = time.Now().Add(r.Hold)
+	}
+	id, err := m.sender.Queue(ctx, it)
+	if err != nil {
+		return 0, err
 	}
 	m.sender.Wake()
 	if r.Replaces != 0 {
 		if err := m.cache.Expunge(ctx, []int64{r.Replaces}, m.KeepsMailOnServer(acc.Kind)); err != nil {
-			return fmt.Errorf("sent; the saved draft stays in Drafts: %w", err)
+			return id, fmt.Errorf("sent; the saved draft stays in Drafts: %w", err)
 		}
 		m.wake(acc.Name)
 	}
-	return nil
+	return id, nil
+}
+
+// Unsend takes a message back out of the outbox (undo send, or editing a queued or failed
+// message) and returns it as a draft of its account. A message already being handed to the
+// server gives localcache.ErrOutboxSending.
+func (m *Manager) Unsend(ctx context.Context, id int64) (account string, d mailfmt.Draft, err error) {
+	it, err := m.cache.OutboxWithdraw(ctx, id)
+	if err != nil {
+		return "", d, fmt.Errorf("undo send: %w", err)
+	}
+	d, err = mailfmt.ParseDraft(it.Raw)
+	if err != nil {
+		// The bytes are ours, built by Send; should they not parse, keep them in the outbox, held
+		// as failed with the reason, rather than lose them or send them after all.
+		back, qerr := m.cache.OutboxAdd(ctx, it)
+		if qerr == nil {
+			qerr = m.cache.OutboxSetState(ctx, back, localcache.OutboxFailed, time.Time{}, err)
+		}
+		return "", d, fmt.Errorf("undo send: the message stays in the outbox: %w", errors.Join(err, qerr))
+	}
+	return it.Account, d, nil
 }
 
 // SaveDraftID saves a draft as a SaveDraft request does and returns the local id of the stored copy,

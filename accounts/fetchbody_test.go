@@ -67,9 +67,9 @@ func TestFetchBodyReachesTheAccountsEngine(t *testing.T) {
 // queueSender is an outbox that only records what it was given.
 type queueSender struct{ queued []string }
 
-func (q *queueSender) Queue(ctx context.Context, account string, raw []byte, messageID, from string, rcpt []string) error {
-	q.queued = append(q.queued, messageID)
-	return nil
+func (q *queueSender) Queue(ctx context.Context, it localcache.OutboxItem) (int64, error) {
+	q.queued = append(q.queued, it.MessageID)
+	return int64(len(q.queued)), nil
 }
 func (q *queueSender) Run(context.Context)         {}
 func (q *queueSender) Flush(context.Context) error { return nil }

@@ -468,7 +468,8 @@ func (m *Manager) Do(ctx context.Context, req types.Request) error {
 	case types.DeleteFolder:
 		return m.deleteFolder(ctx, r)
 	case types.Send:
-		return m.send(ctx, r)
+		_, err := m.Send(ctx, r)
+		return err
 	case types.SaveDraft:
 		_, err := m.saveDraft(ctx, r)
 		return err

@@ -18,9 +18,9 @@ import (
 // recordingSender is an outbox that keeps what it is given.
 type recordingSender struct{ raw [][]byte }
 
-func (s *recordingSender) Queue(ctx context.Context, account string, raw []byte, messageID, from string, rcpt []string) error {
-	s.raw = append(s.raw, raw)
-	return nil
+func (s *recordingSender) Queue(ctx context.Context, it localcache.OutboxItem) (int64, error) {
+	s.raw = append(s.raw, it.Raw)
+	return int64(len(s.raw)), nil
 }
 func (s *recordingSender) Run(context.Context)         {}
 func (s *recordingSender) Flush(context.Context) error { return nil }

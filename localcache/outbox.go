@@ -32,15 +32,24 @@ type OutboxItem struct {
 	Created     time.Time
 }
 
-// OutboxAdd stores a message to send, durably, before any attempt.
+// ErrOutboxSending is returned for a message that can no longer be taken back: it is being handed
+// to the server (or was, before a crash).
+var ErrOutboxSending = errors.New("the message is already being sent")
+
+// OutboxAdd stores a message to send, durably, before any attempt. It is not sent before
+// it.NextAttempt (zero: at once), and until then OutboxWithdraw can take it back.
 func (c *Cache) OutboxAdd(ctx context.Context, it OutboxItem) (int64, error) {
 	rcpt, err := json.Marshal(it.Recipients)
 	if err != nil {
 		return 0, fmt.Errorf("outbox add: %w", err)
 	}
+	var next int64
+	if !it.NextAttempt.IsZero() {
+		next = it.NextAttempt.Unix()
+	}
 	var id int64
-	err = c.store.QueryRowContext(ctx, `INSERT INTO outbox(account, message_id, sender, recipients, raw, created)
-VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, it.Account, it.MessageID, it.Sender, string(rcpt), it.Raw, time.Now().Unix()).Scan(&id)
+	err = c.store.QueryRowContext(ctx, `INSERT INTO outbox(account, message_id, sender, recipients, raw, next_attempt, created)
+VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, it.Account, it.MessageID, it.Sender, string(rcpt), it.Raw, next, time.Now().Unix()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("outbox add %s: %w", it.MessageID, err)
 	}
@@ -89,6 +98,49 @@ attempts = attempts + (? != 'sending') WHERE id = ?`, state, next.Unix(), msg, s
 		return fmt.Errorf("outbox item %d: %w", id, ErrNotFound)
 	}
 	return nil
+}
+
+// OutboxClaim marks a queued message "sending", durably, before it is handed to the server. It
+// reports false when the message is not queued any more (taken back, or claimed already), so a
+// message withdrawn at the last moment is never sent.
+func (c *Cache) OutboxClaim(ctx context.Context, id int64) (bool, error) {
+	res, err := c.store.ExecContext(ctx, `UPDATE outbox SET state = 'sending', next_attempt = 0, last_error = ''
+WHERE id = ? AND state = 'queued'`, id)
+	if err != nil {
+		return false, fmt.Errorf("outbox claim %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("outbox claim %d: %w", id, err)
+	}
+	return n == 1, nil
+}
+
+// OutboxWithdraw takes a message back out of the outbox and returns it, if it is queued or has
+// failed; one being sent gives ErrOutboxSending, one gone already ErrNotFound.
+func (c *Cache) OutboxWithdraw(ctx context.Context, id int64) (OutboxItem, error) {
+	it := OutboxItem{ID: id}
+	var rcpt string
+	err := c.store.QueryRowContext(ctx, `DELETE FROM outbox WHERE id = ? AND state != 'sending'
+RETURNING account, message_id, sender, recipients, raw`, id).Scan(&it.Account, &it.MessageID, &it.Sender, &rcpt, &it.Raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		var state string
+		switch err := c.store.QueryRowContext(ctx, `SELECT state FROM outbox WHERE id = ?`, id).Scan(&state); {
+		case errors.Is(err, sql.ErrNoRows):
+			return it, fmt.Errorf("outbox item %d: %w", id, ErrNotFound)
+		case err != nil:
+			return it, fmt.Errorf("outbox item %d: %w", id, err)
+		}
+		return it, fmt.Errorf("outbox item %d: %w", id, ErrOutboxSending)
+	}
+	if err != nil {
+		return it, fmt.Errorf("outbox withdraw %d: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(rcpt), &it.Recipients); err != nil {
+		return it, fmt.Errorf("outbox item %d: %w", id, err)
+	}
+	c.notify(Change{Account: it.Account, Folders: true})
+	return it, nil
 }
 
 // OutboxRemove drops a sent message from the outbox.

@@ -1,6 +1,8 @@
 package types
 
 import (
+	"time"
+
 	"postbode/localcache"
 	"postbode/mailfmt"
 )
@@ -142,6 +144,9 @@ type Send struct {
 	// Replaces is the saved draft the message was written from (0: none); it leaves Drafts once
 	// the message is safely in the outbox.
 	Replaces int64
+	// Hold keeps the message in the outbox this long before it is sent, so that it can be taken
+	// back (undo send); 0 sends at once.
+	Hold time.Duration
 }
 
 // SaveDraft stores a draft in the account's Drafts folder, replacing the previous version (0: none).

@@ -3,6 +3,7 @@ package smtpsend
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -379,5 +380,61 @@ func TestSendOffline(t *testing.T) {
 	time.Sleep(time.Second) // a second copy, had there been one, would be delivered by now
 	if n := len(serverCopies(t, bob, "INBOX", item.MessageID)); n != 1 {
 		t.Fatalf("bob received %d copies, want exactly 1", n)
+	}
+}
+
+// TestUndoSendSendsNothing: a message held for undo send and taken back within the delay never
+// reaches the server; one not taken back goes out once the delay has passed, not before.
+func TestUndoSendSendsNothing(t *testing.T) {
+	d, p := servers(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	alice := imapAccount(d, p, "alice")
+	r := newRig(t, map[string]string{"alice": d.Password("alice")}, alice)
+	var sent []string
+	r.ob.send = func(ctx context.Context, acc types.Account, password, from string, rcpt []string, raw []byte) error {
+		err := Send(ctx, acc, password, from, rcpt, raw)
+		if err == nil {
+			sent = append(sent, sentSubject(raw))
+		}
+		return err
+	}
+	hold := 5 * time.Second
+	if _, err := r.m.Send(ctx, types.Send{Account: "alice", Draft: draftTo("bob@mail.test", "undo-send kept"), Hold: hold}); err != nil {
+		t.Fatal(err)
+	}
+	taken, err := r.m.Send(ctx, types.Send{Account: "alice", Draft: draftTo("bob@mail.test", "undo-send taken back"), Hold: hold})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := r.outbox(t, "alice")
+	if len(items) != 2 {
+		t.Fatalf("outbox holds %d items, want 2", len(items))
+	}
+	kept, takenBack := items[0].MessageID, items[1].MessageID
+
+	if err := r.ob.Flush(ctx); err != nil || len(sent) != 0 {
+		t.Fatalf("flush within the delay: %v; sent %q", err, sent)
+	}
+	account, back, err := r.m.Unsend(ctx, taken)
+	if err != nil || account != "alice" || back.Subject != "undo-send taken back" || len(back.To) != 1 || back.To[0].Email != "bob@mail.test" {
+		t.Fatalf("unsend = %q, %+v, %v", account, back, err)
+	}
+	if _, _, err := r.m.Unsend(ctx, taken); !errors.Is(err, localcache.ErrNotFound) {
+		t.Fatalf("second unsend: %v", err)
+	}
+
+	r.clock.Advance(hold + time.Second)
+	if err := r.ob.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(sent) != 1 || sent[0] != "undo-send kept" {
+		t.Fatalf("sent %q, want only the message not taken back", sent)
+	}
+	bob := d.IMAPSClientT(t, "bob", nil)
+	waitServerCopies(t, bob, "INBOX", kept, 1, 5*time.Second)
+	time.Sleep(time.Second) // had the other gone out, it would be delivered by now
+	if n := len(serverCopies(t, bob, "INBOX", takenBack)); n != 0 {
+		t.Fatalf("bob received %d copies of the message taken back", n)
 	}
 }

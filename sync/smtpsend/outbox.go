@@ -58,10 +58,9 @@ func NewOutbox(cache *localcache.Cache, m Manager, passwords Passwords) *Outbox 
 	}
 }
 
-// Queue stores a message to send; it is durable when Queue returns.
-func (o *Outbox) Queue(ctx context.Context, account string, raw []byte, messageID, from string, rcpt []string) error {
-	_, err := o.cache.OutboxAdd(ctx, localcache.OutboxItem{Account: account, MessageID: messageID, Sender: from, Recipients: rcpt, Raw: raw})
-	return err
+// Queue stores a message to send, not before it.NextAttempt; it is durable when Queue returns.
+func (o *Outbox) Queue(ctx context.Context, it localcache.OutboxItem) (int64, error) {
+	return o.cache.OutboxAdd(ctx, it)
 }
 
 // Wake asks Run to try now.
@@ -145,8 +144,10 @@ func (o *Outbox) deliver(ctx context.Context, it localcache.OutboxItem) error {
 	if err != nil {
 		return errors.Join(err, o.cache.OutboxSetState(ctx, it.ID, localcache.OutboxQueued, o.now().Add(retryDelay(it.Attempts+1)), err))
 	}
-	// Durably "sending" before DATA: after a crash we know the server may already have it.
-	if err := o.cache.OutboxSetState(ctx, it.ID, localcache.OutboxSending, time.Time{}, nil); err != nil {
+	// Durably "sending" before DATA: after a crash we know the server may already have it. A
+	// message taken back (undo send) since the listing is not claimed and not sent.
+	claimed, err := o.cache.OutboxClaim(ctx, it.ID)
+	if err != nil || !claimed {
 		return err
 	}
 	sendErr := o.send(ctx, acc, pw, it.Sender, it.Recipients, it.Raw)
