@@ -62,7 +62,11 @@ type Deps struct {
 
 // Sender delivers what the composer produces.
 type Sender interface {
-	Send(ctx context.Context, d Draft) error
+	// Send queues d, held for d.Hold, and returns its outbox id for Unsend.
+	Send(ctx context.Context, d Draft) (int64, error)
+	// Unsend takes a queued message back as a draft (undo send); one already being sent gives
+	// localcache.ErrOutboxSending.
+	Unsend(ctx context.Context, id int64) (Draft, error)
 	// SaveDraft stores d (replacing d.Replaces) and returns the local id of the stored copy.
 	SaveDraft(ctx context.Context, d Draft) (int64, error)
 }
@@ -72,7 +76,8 @@ type Sender interface {
 type Draft struct {
 	Account string // the sending account's name
 	mailfmt.Draft
-	Replaces int64 // local id of the saved draft this one replaces (0: none)
+	Replaces int64         // local id of the saved draft this one replaces (0: none)
+	Hold     time.Duration // how long a sent message waits in the outbox, to be taken back
 }
 
 // Run opens the main window and blocks until it is closed or ctx ends.
@@ -167,8 +172,13 @@ func Run(ctx context.Context, d Deps) error {
 // ManagerSender sends and saves drafts through the account Manager (the outbox and Drafts folder).
 type ManagerSender struct{ Manager *accounts.Manager }
 
-func (s ManagerSender) Send(ctx context.Context, d Draft) error {
-	return s.Manager.Do(ctx, types.Send{Account: d.Account, Draft: d.Draft, Replaces: d.Replaces})
+func (s ManagerSender) Send(ctx context.Context, d Draft) (int64, error) {
+	return s.Manager.Send(ctx, types.Send{Account: d.Account, Draft: d.Draft, Replaces: d.Replaces, Hold: d.Hold})
+}
+
+func (s ManagerSender) Unsend(ctx context.Context, id int64) (Draft, error) {
+	account, d, err := s.Manager.Unsend(ctx, id)
+	return Draft{Account: account, Draft: d}, err
 }
 
 func (s ManagerSender) SaveDraft(ctx context.Context, d Draft) (int64, error) {

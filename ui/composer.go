@@ -343,8 +343,11 @@ func (c *composer) doSend() {
 			tr("This build of Postbode cannot send mail yet. Your text is still here: use Save draft to keep it."), c.win)
 		return
 	}
+	d.Hold = c.u.prefs.undoSendDelay()
+	var queued int64
 	c.run(tr("Sending…"), func(ctx context.Context) error {
-		if err := c.u.deps.Sender.Send(ctx, d); err != nil {
+		var err error
+		if queued, err = c.u.deps.Sender.Send(ctx, d); err != nil {
 			return err
 		}
 		c.dropAutosave(ctx)
@@ -353,6 +356,9 @@ func (c *composer) doSend() {
 		c.done = true
 		c.forget()
 		c.win.Close()
+		if d.Hold > 0 {
+			c.u.offerUnsend(queued, d.Hold)
+		}
 	}, c.failed(tr("The message was not sent")))
 }
 

@@ -115,11 +115,23 @@ type testSender struct {
 	drafts []Draft
 }
 
-func (s *testSender) Send(ctx context.Context, d Draft) error {
+// Send records d; its id is its place in sent, counted from 1. Unsend takes it back out of sent.
+func (s *testSender) Send(ctx context.Context, d Draft) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sent = append(s.sent, d)
-	return nil
+	return int64(len(s.sent)), nil
+}
+
+func (s *testSender) Unsend(ctx context.Context, id int64) (Draft, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id < 1 || int(id) > len(s.sent) || s.sent[id-1].Account == "" {
+		return Draft{}, localcache.ErrNotFound
+	}
+	d := s.sent[id-1]
+	s.sent[id-1] = Draft{} // ids stay places in sent
+	return d, nil
 }
 
 // SaveDraft hands out ids 1, 2, 3… as the stored copies' ids.

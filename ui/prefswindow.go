@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -80,6 +81,7 @@ type preferences struct {
 	position   *widget.RadioGroup
 	fixed      *widget.Check
 	notify     *widget.Check
+	undoSend   *widget.Select
 	windows    map[string]*widget.Select // per IMAP account
 }
 
@@ -135,12 +137,14 @@ func (u *ui) openPreferences() {
 		}
 	})
 	p.notify.SetChecked(!u.prefs.NoNotify)
+	p.undoSend = u.undoSendChoice()
 
 	form := widget.NewForm(
 		widget.NewFormItem(tr("Theme"), p.themeRadio),
 		widget.NewFormItem(tr("Reading pane"), p.position),
 		widget.NewFormItem("", p.fixed),
 		widget.NewFormItem(tr("Notifications"), p.notify),
+		widget.NewFormItem(tr("Undo send"), p.undoSend),
 	)
 	items := []fyne.CanvasObject{heading(tr("Appearance and reading")), form}
 	if accs := p.accountItems(); len(accs) > 0 {
@@ -212,4 +216,27 @@ func (u *ui) setBodyWindow(ctx context.Context, account string, days int) error 
 	}
 	acc.IMAP.BodyWindowDays = days
 	return u.deps.Manager.UpdateAccount(ctx, acc)
+}
+
+// undoSendChoice chooses how long a sent message waits in the outbox, to be taken back.
+func (u *ui) undoSendChoice() *widget.Select {
+	seconds := []int{0, 5, 10, 20, 30}
+	labels := make([]string, len(seconds))
+	for i, n := range seconds {
+		labels[i] = tr("{{.N}} seconds", map[string]any{"N": n})
+	}
+	labels[0] = tr("Off: send at once")
+	sel := widget.NewSelect(labels, nil)
+	current := int(u.prefs.undoSendDelay() / time.Second)
+	for i, n := range seconds {
+		if n == current {
+			sel.SetSelectedIndex(i)
+		}
+	}
+	sel.OnChanged = func(string) {
+		n := seconds[sel.SelectedIndex()]
+		u.prefs.UndoSend = &n
+		u.storePrefs()
+	}
+	return sel
 }

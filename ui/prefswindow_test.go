@@ -98,6 +98,17 @@ func TestPreferencesReadingAndNotifications(t *testing.T) {
 		h.u.apply(Batch{Events: []types.Event{types.NewMail{Account: "work", Folder: "INBOX",
 			Messages: []localcache.Message{{FromName: "Ann", Subject: "Hi"}}}}})
 	})
+	if p.undoSend.Selected != "5 seconds" || h.u.prefs.undoSendDelay() != 5*time.Second {
+		t.Fatalf("undo send shows %q, delay %v; want the 5 s default", p.undoSend.Selected, h.u.prefs.undoSendDelay())
+	}
+	p.undoSend.SetSelected("Off: send at once")
+	if h.u.prefs.undoSendDelay() != 0 || h.u.prefs.UndoSend == nil {
+		t.Fatal("undo send not turned off")
+	}
+	p.undoSend.SetSelected("20 seconds")
+	if h.u.prefs.undoSendDelay() != 20*time.Second {
+		t.Fatalf("undo send delay %v, want 20 s", h.u.prefs.undoSendDelay())
+	}
 }
 
 func TestPreferencesBodyWindowPerIMAPAccount(t *testing.T) {

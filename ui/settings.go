@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"postbode/localcache"
 )
@@ -34,6 +35,9 @@ type settings struct {
 	SplitBelow    float64 `json:"split_list_below,omitempty"`
 	// Sorts is each list's order by its key ("folder:12", the unified inboxes), when not newest first.
 	Sorts map[string]localcache.Sort `json:"sort,omitempty"`
+	// UndoSend is how many seconds a sent message waits so that it can be taken back; nil is
+	// the default, 0 sends at once.
+	UndoSend *int `json:"undo_send_seconds,omitempty"`
 
 	path string // "" keeps them in memory only (tests)
 }
@@ -79,6 +83,17 @@ func (s *settings) save() error {
 		return fmt.Errorf("save window settings: %w", err)
 	}
 	return nil
+}
+
+// defaultUndoSend is the undo send delay until one is chosen (Gmail's default too).
+const defaultUndoSend = 5 * time.Second
+
+// undoSendDelay is how long a sent message waits in the outbox, to be taken back.
+func (s *settings) undoSendDelay() time.Duration {
+	if s.UndoSend == nil {
+		return defaultUndoSend
+	}
+	return time.Duration(max(*s.UndoSend, 0)) * time.Second
 }
 
 // orDefault is v, or def when v was never set.

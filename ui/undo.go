@@ -2,9 +2,10 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"time"
 
-	"postbode/accounts"
+	"postbode/localcache"
 	"postbode/types"
 )
 
@@ -13,7 +14,7 @@ const undoTime = 10 * time.Second
 
 // undoable is the last change that can be taken back, and its notice.
 type undoable struct {
-	back   accounts.Undo
+	back   func(context.Context) error
 	notice *banner
 }
 
@@ -28,19 +29,20 @@ func (u *ui) doUndoable(req types.Request, done string) {
 				return
 			}
 			if back.Possible() {
-				u.offerUndo(done, back)
+				u.offerUndo(done, back.Run, u.noticeTime(undoTime))
 			}
 		})
 	})
 }
 
-func (u *ui) offerUndo(done string, back accounts.Undo) {
+// offerUndo shows done with an Undo button for as long as back can take the change back.
+func (u *ui) offerUndo(done string, back func(context.Context) error, d time.Duration) {
 	if u.undo != nil && u.undo.notice != nil {
 		u.banners.dismiss(u.undo.notice)
 	}
 	it := &undoable{back: back}
 	it.notice = u.banners.flashBanner(&banner{kind: bannerSuccess, text: done, count: 1,
-		action: &bannerAction{label: tr("Undo"), run: func() { u.runUndo(it) }}}, u.noticeTime(undoTime))
+		action: &bannerAction{label: tr("Undo"), run: func() { u.runUndo(it) }}}, d)
 	u.undo = it
 }
 
@@ -57,8 +59,23 @@ func (u *ui) runUndo(it *undoable) {
 		u.undo = nil
 	}
 	u.tasks.writes.post("", func(ctx context.Context) {
-		if err := it.back.Run(ctx); err != nil {
+		if err := it.back(ctx); err != nil {
 			u.exec(func() { u.showError("", err) })
 		}
 	})
+}
+
+// offerUnsend offers, while a sent message waits in the outbox, to take it back into a composer.
+func (u *ui) offerUnsend(id int64, hold time.Duration) {
+	u.offerUndo(tr("Sending…"), func(ctx context.Context) error {
+		d, err := u.deps.Sender.Unsend(ctx, id)
+		if errors.Is(err, localcache.ErrOutboxSending) {
+			return errors.New(tr("The message is already on its way and cannot be taken back."))
+		}
+		if err != nil {
+			return err
+		}
+		u.exec(func() { u.openComposer(d) })
+		return nil
+	}, u.noticeTime(hold))
 }
