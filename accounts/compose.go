@@ -198,3 +198,15 @@ func (m *Manager) Emit(ev types.Event) {
 	default:
 	}
 }
+
+// SendNow makes a waiting or failed message in the outbox due at once and wakes the outbox.
+func (m *Manager) SendNow(ctx context.Context, id int64) error {
+	if m.sender == nil {
+		return fmt.Errorf("sending is not available")
+	}
+	if err := m.cache.OutboxSendNow(ctx, id); err != nil {
+		return fmt.Errorf("send now: %w", err)
+	}
+	m.sender.Wake()
+	return nil
+}

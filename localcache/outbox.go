@@ -143,6 +143,30 @@ RETURNING account, message_id, sender, recipients, raw`, id).Scan(&it.Account, &
 	return it, nil
 }
 
+// OutboxCount counts the messages waiting in the outbox and, of those, the ones that failed.
+func (c *Cache) OutboxCount(ctx context.Context) (waiting, failed int, err error) {
+	err = c.store.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE state = 'failed') FROM outbox`).Scan(&waiting, &failed)
+	if err != nil {
+		return 0, 0, fmt.Errorf("outbox count: %w", err)
+	}
+	return waiting, failed, nil
+}
+
+// OutboxSendNow makes a queued or failed message due at once; the user asked to (try) again.
+func (c *Cache) OutboxSendNow(ctx context.Context, id int64) error {
+	var account string
+	err := c.store.QueryRowContext(ctx, `UPDATE outbox SET state = 'queued', next_attempt = 0
+WHERE id = ? AND state != 'sending' RETURNING account`, id).Scan(&account)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("outbox item %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("outbox send now %d: %w", id, err)
+	}
+	c.notify(Change{Account: account, Folders: true})
+	return nil
+}
+
 // OutboxRemove drops a sent message from the outbox.
 func (c *Cache) OutboxRemove(ctx context.Context, id int64) error {
 	var account string

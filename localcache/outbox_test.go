@@ -57,6 +57,18 @@ func TestOutboxHoldWithdrawAndClaim(t *testing.T) {
 	if err := c.OutboxSetState(ctx, failed, OutboxFailed, time.Time{}, errors.New("550 no such user")); err != nil {
 		t.Fatal(err)
 	}
+	if waiting, nFailed, err := c.OutboxCount(ctx); err != nil || waiting != 2 || nFailed != 1 {
+		t.Fatalf("count = %d waiting, %d failed, %v; want 2, 1", waiting, nFailed, err)
+	}
+	if err := c.OutboxSendNow(ctx, sending); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("send now while sending: %v", err)
+	}
+	if err := c.OutboxSendNow(ctx, failed); err != nil {
+		t.Fatal(err)
+	}
+	if items, _ := c.Outbox(ctx, "a"); items[1].State != OutboxQueued || !items[1].NextAttempt.Equal(time.Unix(0, 0)) {
+		t.Fatalf("after send now: %+v", items[1])
+	}
 	if it, err := c.OutboxWithdraw(ctx, failed); err != nil || string(it.Raw) != "f" {
 		t.Fatalf("withdraw of a failed message = %+v, %v", it, err)
 	}

@@ -17,6 +17,8 @@ type CacheView interface {
 	Message(ctx context.Context, id int64) (localcache.Message, error)
 	Body(ctx context.Context, key string) ([]byte, error)
 	Search(ctx context.Context, q localcache.SearchQuery) (localcache.SearchResult, error)
+	Outbox(ctx context.Context, account string) ([]localcache.OutboxItem, error)
+	OutboxCount(ctx context.Context) (waiting, failed int, err error)
 	// Subscribe delivers the cache's change notifications (the Pump reads them).
 	Subscribe() *localcache.Subscription
 }

@@ -23,6 +23,7 @@ const (
 	entryAllInboxes entryKind = iota
 	entryAccount
 	entryFolder
+	entryOutbox // messages waiting to be sent, of every account, after the accounts
 )
 
 // folderEntry is one row of the folder pane.
@@ -34,6 +35,7 @@ type folderEntry struct {
 	name    string
 	unread  int
 	total   int
+	failed  int // outbox: messages that could not be sent
 }
 
 func (e folderEntry) key() string {
@@ -42,6 +44,8 @@ func (e folderEntry) key() string {
 		return "all"
 	case entryAccount:
 		return "account:" + e.account
+	case entryOutbox:
+		return "outbox"
 	}
 	return "folder:" + itoa(e.folder.ID)
 }
@@ -54,6 +58,7 @@ type folderPane struct {
 	folders  []localcache.Folder
 	states   map[string]types.ConnState
 	selected string // key of the selected entry
+	outbox   folderEntry
 	loaded   bool
 	quiet    bool // selecting programmatically: do not reopen the scope
 }
@@ -130,11 +135,16 @@ func (p *folderPane) view() fyne.CanvasObject { return p.list }
 func (p *folderPane) reload() {
 	p.u.tasks.reads.post("folders", func(ctx context.Context) {
 		folders, err := p.u.deps.Cache.Folders(ctx, "")
+		outbox := folderEntry{kind: entryOutbox, name: tr("Outbox")}
+		if err == nil {
+			outbox.unread, outbox.failed, err = p.u.deps.Cache.OutboxCount(ctx)
+		}
 		p.u.exec(func() {
 			if err != nil {
 				p.u.showError("", err)
 				return
 			}
+			p.outbox = outbox
 			p.setFolders(folders)
 		})
 	})
@@ -144,6 +154,12 @@ func (p *folderPane) setFolders(folders []localcache.Folder) {
 	p.folders = folders
 	names := p.u.accountNames(folders)
 	p.entries = buildEntries(names, folders)
+	if p.outbox.unread > 0 {
+		p.entries = append(p.entries, p.outbox)
+	}
+	if p.u.outbox != nil {
+		p.u.outbox.reload()
+	}
 	p.u.showPanes(len(names) > 0)
 	p.loaded = true
 	p.list.Refresh()
@@ -346,6 +362,7 @@ func (p *folderPane) onSelected(i widget.ListItemID) {
 	}
 	p.u.search.clear()
 	p.u.list.setScope(p.scopeOf(e))
+	p.u.showOutbox(e.kind == entryOutbox)
 }
 
 func (p *folderPane) scopeOf(e folderEntry) listScope {
@@ -442,6 +459,8 @@ func (r *folderRow) set(e folderEntry, st types.ConnState) {
 		r.icon.SetResource(iconAllInboxes)
 	case entryAccount:
 		r.icon.SetResource(theme.AccountIcon())
+	case entryOutbox:
+		r.icon.SetResource(theme.MailSendIcon())
 	default:
 		r.icon.SetResource(folderIcon(e.folder.Role))
 	}
@@ -454,6 +473,8 @@ func (r *folderRow) set(e folderEntry, st types.ConnState) {
 		r.state.SetResource(theme.NewErrorThemedResource(theme.ErrorIcon()))
 	case r.header && st.State == types.StateOffline:
 		r.state.SetResource(theme.NewDisabledResource(theme.VisibilityOffIcon()))
+	case e.failed > 0:
+		r.state.SetResource(theme.NewErrorThemedResource(theme.ErrorIcon()))
 	default:
 		r.state.SetResource(nil)
 	}
@@ -574,7 +595,7 @@ func (rr *folderRowRenderer) Refresh() {
 // for an account row), rename and delete. Special folders and account rows cannot be renamed or
 // deleted; the Manager refuses that too, the menu just does not offer it.
 func (p *folderPane) contextMenu(i int) *fyne.Menu {
-	if i < 0 || i >= len(p.entries) || p.entries[i].kind == entryAllInboxes {
+	if i < 0 || i >= len(p.entries) || p.entries[i].kind == entryAllInboxes || p.entries[i].kind == entryOutbox {
 		return nil
 	}
 	e := p.entries[i]

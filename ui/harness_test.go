@@ -171,6 +171,7 @@ type harnessOpts struct {
 	configPath    string // the accounts file the Manager rewrites ("": it refuses)
 	autosaveDelay time.Duration
 	editAccount   func(*types.Account) // changes the test accounts' settings
+	outbox        func(*localcache.Cache, *accounts.Manager) accounts.Sender // the Manager's outbox
 }
 
 func testAccount(name string) types.Account {
@@ -214,7 +215,12 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		return e
 	}, KeepsMailOnServer: true}
 	h.mgr = accounts.NewManager(cfg, cache, testkit.NewSecrets(accounts.ErrNoPassword, nil), map[types.Protocol]types.Backend{types.IMAP: backend},
-		accounts.Options{ConfigPath: o.configPath})
+		accounts.Options{ConfigPath: o.configPath, Sender: func(m *accounts.Manager) accounts.Sender {
+			if o.outbox == nil {
+				return nil
+			}
+			return o.outbox(cache, m)
+		}})
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	deps := Deps{Manager: h.mgr, Cache: cache, Version: "0.1.0-test", MarkReadDelay: o.markReadDelay, NoticeTime: o.noticeTime,

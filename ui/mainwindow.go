@@ -46,6 +46,7 @@ type ui struct {
 	accWin    *accountSettings // the open Account settings window, if any
 	prefsWin  *preferences     // the open Preferences window, if any
 	undo      *undoable        // the last change that can be taken back, while its notice shows
+	outbox    *outboxView      // in place of the list and reader while the Outbox is open
 }
 
 // newUI builds the main window. exec runs a function on the Fyne goroutine (fyne.Do; tests pass a
@@ -122,8 +123,10 @@ func (u *ui) setReaderBelow(below bool) {
 	u.readerBelow = below
 	u.prefs.ReaderBelow = below
 	u.innerSplit = u.newInnerSplit()
-	u.outerSplit.Trailing = u.innerSplit
-	u.outerSplit.Refresh()
+	if u.outbox == nil {
+		u.outerSplit.Trailing = u.innerSplit
+		u.outerSplit.Refresh()
+	}
 	u.act.refreshMenu()
 }
 
