@@ -170,7 +170,7 @@ type harnessOpts struct {
 	settingsFile  string
 	configPath    string // the accounts file the Manager rewrites ("": it refuses)
 	autosaveDelay time.Duration
-	editAccount   func(*types.Account) // changes the test accounts' settings
+	editAccount   func(*types.Account)                                       // changes the test accounts' settings
 	outbox        func(*localcache.Cache, *accounts.Manager) accounts.Sender // the Manager's outbox
 }
 
