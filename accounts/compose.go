@@ -34,12 +34,13 @@ func (m *Manager) Send(ctx context.Context, r types.Send) (int64, error) {
 	if !ok {
 		return 0, fmt.Errorf("no account named %q", r.Account)
 	}
-	r.Draft.From = acc.Identity()
+	var from types.Identity
+	r.Draft, from = sendAs(acc, r.Draft)
 	raw, msgID, err := mailfmt.Build(r.Draft)
 	if err != nil {
 		return 0, err
 	}
-	it := localcache.OutboxItem{Account: acc.Name, MessageID: msgID, Sender: acc.Email, Recipients: r.Draft.Recipients(), Raw: raw}
+	it := localcache.OutboxItem{Account: acc.Name, MessageID: msgID, Sender: from.Email, Recipients: r.Draft.Recipients(), Raw: raw}
 	if r.Hold > 0 {
 		it.NextAttempt = time.Now().Add(r.Hold)
 	}
@@ -78,6 +79,20 @@ func (m *Manager) Unsend(ctx context.Context, id int64) (account string, d mailf
 	return it.Account, d, nil
 }
 
+// sendAs puts the identity the draft is from (its From address, when that is one of the account's
+// identities, else the account's own) into From, and its Reply-To unless the draft has one.
+func sendAs(acc types.Account, d mailfmt.Draft) (mailfmt.Draft, types.Identity) {
+	id, ok := acc.IdentityFor(d.From.Email)
+	if !ok {
+		id = acc.AllIdentities()[0]
+	}
+	d.From = id.Address()
+	if id.ReplyTo != "" && len(d.ReplyTo) == 0 {
+		d.ReplyTo = []mailfmt.Address{{Email: id.ReplyTo}}
+	}
+	return d, id
+}
+
 // SaveDraftID saves a draft as a SaveDraft request does and returns the local id of the stored copy,
 // so that the composer can name it in Replaces on its next save instead of adding another copy.
 func (m *Manager) SaveDraftID(ctx context.Context, r types.SaveDraft) (int64, error) {
@@ -91,7 +106,7 @@ func (m *Manager) saveDraft(ctx context.Context, r types.SaveDraft) (int64, erro
 	if !ok {
 		return 0, fmt.Errorf("no account named %q", r.Account)
 	}
-	r.Draft.From = acc.Identity()
+	r.Draft, _ = sendAs(acc, r.Draft)
 	raw, id, err := mailfmt.BuildDraft(r.Draft)
 	if err != nil {
 		return 0, err

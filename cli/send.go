@@ -40,6 +40,7 @@ func sendCmd(ctx context.Context, env *Env, args []string) error {
 	var to, cc, bcc addressList
 	var attach fileList
 	account := fs.String("account", "", "send from this account")
+	from := fs.String("from", "", "send as this identity of the account (its address; default: the account's own)")
 	subject := fs.String("subject", "", "subject")
 	fs.Var(&to, "to", "recipient (repeat or separate with commas)")
 	fs.Var(&cc, "cc", "copy recipient")
@@ -51,7 +52,7 @@ func sendCmd(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if *account == "" || len(to)+len(cc)+len(bcc) == 0 {
-		return usageError{"usage: postbode send --account A --to X [--cc X] [--bcc X] [--subject S] [--attach FILE]... < body.txt"}
+		return usageError{"usage: postbode send --account A [--from ADDRESS] --to X [--cc X] [--bcc X] [--subject S] [--attach FILE]... < body.txt"}
 	}
 	if *passwordStdin {
 		if _, err := password(env, *account, true); err != nil {
@@ -78,7 +79,14 @@ func sendCmd(ctx context.Context, env *Env, args []string) error {
 	if !ok {
 		return fmt.Errorf("no account named %q", *account)
 	}
-	if sig := mailfmt.Sign("", acc.Signature, false); sig != "" && !*noSignature && !mailfmt.HasSignature(d.Text, acc.Signature) {
+	id := acc.AllIdentities()[0]
+	if *from != "" {
+		if id, ok = acc.IdentityFor(*from); !ok {
+			return fmt.Errorf("%s is not an identity of account %s (see its settings)", *from, acc.Name)
+		}
+	}
+	d.From = id.Address()
+	if sig := mailfmt.Sign("", id.Signature, false); sig != "" && !*noSignature && !mailfmt.HasSignature(d.Text, id.Signature) {
 		d.Text = strings.TrimRight(d.Text, "\n") + sig
 	}
 	if err := m.Do(ctx, types.Send{Account: *account, Draft: d}); err != nil {

@@ -51,7 +51,9 @@ func TestSendAddsTheSignature(t *testing.T) {
 	if err := json.Unmarshal(data, &cfg); err != nil {
 		t.Fatal(err)
 	}
-	cfg["accounts"].([]any)[0].(map[string]any)["signature"] = "Me\nmail.test"
+	acc := cfg["accounts"].([]any)[0].(map[string]any)
+	acc["signature"] = "Me\nmail.test"
+	acc["identities"] = []any{map[string]any{"name": "Sales", "email": "sales@mail.test", "reply_to": "team@mail.test", "signature": "Sales team"}}
 	if data, err = json.Marshal(cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +62,7 @@ func TestSendAddsTheSignature(t *testing.T) {
 	}
 
 	sender := &recordingSender{}
-	send := func(body string, extra ...string) string {
+	send := func(body string, extra ...string) mailfmt.Draft {
 		t.Helper()
 		var out, errOut bytes.Buffer
 		app := &App{Stdin: strings.NewReader(body), Stdout: &out, Stderr: &errOut, Discover: testDiscover,
@@ -74,15 +76,25 @@ func TestSendAddsTheSignature(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return d.Text
+		return d
 	}
-	if got := send("Hello Bob\n"); got != "Hello Bob\n\n-- \nMe\nmail.test\n" {
-		t.Fatalf("with the signature: %q", got)
+	if got := send("Hello Bob\n"); got.Text != "Hello Bob\n\n-- \nMe\nmail.test\n" || got.From.Email != "me@mail.test" || len(got.ReplyTo) != 0 {
+		t.Fatalf("with the signature: from %v, text %q", got.From, got.Text)
 	}
-	if got := send("Hello\n\n-- \nMe\nmail.test\n"); strings.Count(got, "-- \n") != 1 {
-		t.Fatalf("signature twice: %q", got)
+	if got := send("Hello\n\n-- \nMe\nmail.test\n"); strings.Count(got.Text, "-- \n") != 1 {
+		t.Fatalf("signature twice: %q", got.Text)
 	}
-	if got := send("Hello\n", "--no-signature"); got != "Hello\n" {
-		t.Fatalf("--no-signature: %q", got)
+	if got := send("Hello\n", "--no-signature"); got.Text != "Hello\n" {
+		t.Fatalf("--no-signature: %q", got.Text)
+	}
+	// --from: another identity of the account, with its name, Reply-To and signature.
+	got := send("Hello\n", "--from", "SALES@mail.test")
+	if got.From != (mailfmt.Address{Name: "Sales", Email: "sales@mail.test"}) || len(got.ReplyTo) != 1 ||
+		got.ReplyTo[0].Email != "team@mail.test" || got.Text != "Hello\n\n-- \nSales team\n" {
+		t.Fatalf("--from sales: from %v, reply-to %v, text %q", got.From, got.ReplyTo, got.Text)
+	}
+	code, _, errOut := run(t, profile, "Hello\n", "send", "--account", "work", "--from", "ceo@mail.test", "--to", "bob@mail.test")
+	if code == 0 || !strings.Contains(errOut, "ceo@mail.test is not an identity of account work") {
+		t.Fatalf("--from an unknown address: exit %d, %s", code, errOut)
 	}
 }

@@ -16,6 +16,7 @@ import (
 // into the message.
 type Draft struct {
 	From        Address
+	ReplyTo     []Address // where replies should go when not to From (an identity's setting)
 	To, Cc, Bcc []Address
 	Subject     string
 	Text        string
@@ -83,6 +84,9 @@ func build(d Draft, draft bool) ([]byte, string, error) {
 	}
 	h.SetDate(d.Date)
 	h.SetAddressList("From", toMail([]Address{d.From}))
+	if len(d.ReplyTo) > 0 {
+		h.SetAddressList("Reply-To", toMail(d.ReplyTo))
+	}
 	if len(d.To) > 0 {
 		h.SetAddressList("To", toMail(d.To))
 	}

@@ -27,7 +27,7 @@ func parseDraft(raw []byte) (d Draft, err error) {
 	if len(msg.From) > 0 {
 		d.From = msg.From[0]
 	}
-	d.To, d.Cc, d.Bcc = msg.To, msg.Cc, msg.Bcc
+	d.ReplyTo, d.To, d.Cc, d.Bcc = msg.ReplyTo, msg.To, msg.Cc, msg.Bcc
 	d.Subject, d.Text = msg.Subject, msg.Text
 	d.InReplyTo, d.References = msg.InReplyTo, msg.References
 	d.MessageID, d.Date = msg.MessageID, msg.Date

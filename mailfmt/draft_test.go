@@ -17,6 +17,7 @@ func roundTripDraft() Draft {
 	}
 	return Draft{
 		From:       Address{Name: "Jöran Ørsted", Email: "joran@example.org"},
+		ReplyTo:    []Address{{Name: "Ørsted Support", Email: "support@example.org"}},
 		To:         []Address{{Name: "Zoë", Email: "zoe@example.org"}, {Email: "max@example.net"}},
 		Cc:         []Address{{Name: "Doe, Jane", Email: "jane@example.org"}},
 		Bcc:        []Address{{Email: "secret@example.org"}},

@@ -62,6 +62,8 @@ type Account struct {
 	// quote of a reply or forward instead of below it.
 	Signature      string `json:"signature,omitempty"`
 	SignatureAbove bool   `json:"signature_above,omitempty"`
+	// Identities are the addresses it sends from besides Email (see AllIdentities).
+	Identities []Identity `json:"identities,omitempty"`
 }
 
 // AuthMethod is how an account proves who it is.
@@ -166,6 +168,20 @@ func (a Account) Validate() error {
 	if !strings.Contains(a.Email, "@") {
 		errs = append(errs, fmt.Errorf("e-mail address %q is not valid", a.Email))
 	}
+	seen := map[string]bool{strings.ToLower(a.Email): true}
+	for _, id := range a.Identities {
+		switch key := strings.ToLower(id.Email); {
+		case !strings.Contains(id.Email, "@"):
+			errs = append(errs, fmt.Errorf("identity address %q is not valid", id.Email))
+		case seen[key]:
+			errs = append(errs, fmt.Errorf("identity address %q is listed twice", id.Email))
+		default:
+			seen[key] = true
+		}
+		if id.ReplyTo != "" && !strings.Contains(id.ReplyTo, "@") {
+			errs = append(errs, fmt.Errorf("Reply-To address %q of %s is not valid", id.ReplyTo, id.Email))
+		}
+	}
 	if err := a.Incoming.validate("incoming"); err != nil {
 		errs = append(errs, err)
 	}
@@ -251,7 +267,50 @@ func PlainAllowed(host string) bool {
 	return !strings.Contains(h, ".")
 }
 
-// Identity is the account's From address.
+// Identity is the account's own From address.
 func (a Account) Identity() mailfmt.Address {
 	return mailfmt.Address{Name: a.DisplayName, Email: a.Email}
+}
+
+// Identity is one address an account sends from: the account's own, or another one the server
+// lets it use (an alias, a shared address), each with its own name, Reply-To and signature.
+type Identity struct {
+	Name           string `json:"name,omitempty"`
+	Email          string `json:"email"`
+	ReplyTo        string `json:"reply_to,omitempty"`
+	Signature      string `json:"signature,omitempty"`
+	SignatureAbove bool   `json:"signature_above,omitempty"`
+}
+
+// Address is the identity as a From address.
+func (i Identity) Address() mailfmt.Address { return mailfmt.Address{Name: i.Name, Email: i.Email} }
+
+// AllIdentities lists the account's own identity first, then its other ones.
+func (a Account) AllIdentities() []Identity {
+	own := Identity{Name: a.DisplayName, Email: a.Email, Signature: a.Signature, SignatureAbove: a.SignatureAbove}
+	return append([]Identity{own}, a.Identities...)
+}
+
+// IdentityFor finds the identity with the address email (any case).
+func (a Account) IdentityFor(email string) (Identity, bool) {
+	for _, id := range a.AllIdentities() {
+		if strings.EqualFold(id.Email, email) {
+			return id, true
+		}
+	}
+	return Identity{}, false
+}
+
+// ReplyIdentity is the identity a reply to a message sent to these addresses goes out from:
+// the first of them that is one of the account's identities (mail to an alias is answered from
+// the alias), else the account's own.
+func (a Account) ReplyIdentity(addressed ...[]mailfmt.Address) Identity {
+	for _, list := range addressed {
+		for _, addr := range list {
+			if id, ok := a.IdentityFor(addr.Email); ok {
+				return id
+			}
+		}
+	}
+	return a.AllIdentities()[0]
 }

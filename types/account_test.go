@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"postbode/mailfmt"
 )
 
 func TestPlainAllowed(t *testing.T) {
@@ -54,6 +56,57 @@ func TestAuthValidationAndJSON(t *testing.T) {
 		a.Auth = bad
 		if err := a.Validate(); err == nil {
 			t.Errorf("%+v accepted", bad)
+		}
+	}
+}
+
+// A reply goes out from the identity the message was addressed to; addresses compare in any
+// case; identities are checked when the account is.
+func TestIdentities(t *testing.T) {
+	acc := Account{
+		Name: "work", Kind: IMAP, Email: "me@example.org", DisplayName: "Me", Signature: "Me",
+		Incoming: Server{Host: "mail.example.org", Port: 993, Security: SecurityTLS},
+		Identities: []Identity{
+			{Name: "Sales", Email: "sales@example.org", ReplyTo: "team@example.org", Signature: "Sales team"},
+			{Name: "Me (private)", Email: "me@private.example"},
+		},
+	}
+	if err := acc.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if all := acc.AllIdentities(); len(all) != 3 || all[0].Email != "me@example.org" || all[0].Signature != "Me" {
+		t.Fatalf("AllIdentities = %+v", all)
+	}
+	addr := func(emails ...string) []mailfmt.Address {
+		var out []mailfmt.Address
+		for _, e := range emails {
+			out = append(out, mailfmt.Address{Email: e})
+		}
+		return out
+	}
+	for _, c := range []struct {
+		to, cc []mailfmt.Address
+		want   string
+	}{
+		{addr("SALES@example.org"), nil, "sales@example.org"},
+		{addr("bob@example.org"), addr("me@private.example"), "me@private.example"},
+		{addr("list@lists.example"), nil, "me@example.org"},
+		{addr("me@example.org", "sales@example.org"), nil, "me@example.org"},
+	} {
+		if got := acc.ReplyIdentity(c.to, c.cc); got.Email != c.want {
+			t.Errorf("ReplyIdentity(%v, %v) = %s, want %s", c.to, c.cc, got.Email, c.want)
+		}
+	}
+	for _, bad := range [][]Identity{
+		{{Email: "not-an-address"}},
+		{{Email: "Me@Example.org"}},
+		{{Email: "a@example.org"}, {Email: "A@example.org"}},
+		{{Email: "a@example.org", ReplyTo: "nobody"}},
+	} {
+		a := acc
+		a.Identities = bad
+		if err := a.Validate(); err == nil {
+			t.Errorf("identities %+v accepted", bad)
 		}
 	}
 }
