@@ -142,7 +142,8 @@ func (a *actions) doGetMail() { a.u.do(types.CheckNow{}) }
 
 func (a *actions) doWrite() {
 	account := a.u.defaultAccount()
-	a.u.openComposer(Draft{Account: account, Draft: mailfmt.Draft{Text: a.u.signed(account, "")}})
+	id := a.u.identity(account)
+	a.u.openComposer(Draft{Account: account, Draft: mailfmt.Draft{From: id.Address(), Text: a.u.signed(id, "")}})
 }
 
 func (a *actions) doReply(all bool) { a.u.replyTo(a.u.reader, all) }

@@ -33,7 +33,7 @@ type composer struct {
 	u        *ui
 	win      fyne.Window
 	from     *widget.Select
-	accounts []string
+	choices  []fromChoice // what From offers: every identity of every account
 	to       *addressEntry
 	cc       *addressEntry
 	bcc      *addressEntry
@@ -56,7 +56,13 @@ type composer struct {
 	autosaved  string        // the fields as last autosaved
 	userSaved  bool          // the user saved a draft (not only autosave)
 	fromDrafts bool          // opened from a saved draft
-	sigAccount string        // the account whose signature the text carries
+	sigFrom    types.Identity // the identity whose signature the text carries
+}
+
+// fromChoice is an identity to send from, and its account.
+type fromChoice struct {
+	account string
+	id      types.Identity
 }
 
 // openComposer opens a composer window prefilled with d.
@@ -66,21 +72,25 @@ func (u *ui) openComposer(d Draft) *composer {
 	if d.Subject == "" {
 		c.win.SetTitle(tr("New message"))
 	}
-	c.accounts = u.accountNames(nil)
-	labels := make([]string, len(c.accounts))
-	for i, name := range c.accounts {
-		labels[i] = name
-		if acc, ok := u.deps.Manager.Account(name); ok && acc.Email != "" {
-			labels[i] = acc.Identity().String()
+	var labels []string
+	for _, name := range u.accountNames(nil) {
+		acc, _ := u.deps.Manager.Account(name)
+		for _, id := range acc.AllIdentities() {
+			c.choices = append(c.choices, fromChoice{account: name, id: id})
+			label := name
+			if id.Email != "" {
+				label = id.Address().String()
+			}
+			labels = append(labels, label)
 		}
 	}
 	c.from = widget.NewSelect(labels, nil)
-	if i := slices.Index(c.accounts, d.Account); i >= 0 {
+	if i := c.choiceOf(d); i >= 0 {
 		c.from.SetSelectedIndex(i)
 	} else if len(labels) > 0 {
 		c.from.SetSelectedIndex(0)
 	}
-	c.sigAccount = c.account()
+	c.sigFrom = c.identity()
 	c.from.OnChanged = func(string) { c.swapSignature() }
 	c.float = container.NewWithoutLayout()
 	c.to = newAddressEntry(c, d.To)
@@ -275,23 +285,47 @@ func (c *composer) close() {
 	d.Show()
 }
 
+// choiceOf finds d's identity among the From choices: its From address in its account, else
+// that account's own identity (-1: the account is unknown).
+func (c *composer) choiceOf(d Draft) int {
+	first := -1
+	for i, ch := range c.choices {
+		if ch.account != d.Account {
+			continue
+		}
+		if strings.EqualFold(ch.id.Email, d.From.Email) {
+			return i
+		}
+		if first < 0 {
+			first = i
+		}
+	}
+	return first
+}
+
 // account is the account chosen to send from ("" when there is none).
 func (c *composer) account() string {
-	if i := c.from.SelectedIndex(); i >= 0 && i < len(c.accounts) {
-		return c.accounts[i]
+	if i := c.from.SelectedIndex(); i >= 0 && i < len(c.choices) {
+		return c.choices[i].account
 	}
 	return ""
 }
 
-// swapSignature follows a change of the sending account: the old account's signature in the text
-// becomes the new one's.
+// identity is the identity chosen to send from (zero when there is none).
+func (c *composer) identity() types.Identity {
+	if i := c.from.SelectedIndex(); i >= 0 && i < len(c.choices) {
+		return c.choices[i].id
+	}
+	return types.Identity{}
+}
+
+// swapSignature follows a change of the sender: the old identity's signature in the text becomes
+// the new one's.
 func (c *composer) swapSignature() {
-	name := c.account()
-	old, _ := c.u.deps.Manager.Account(c.sigAccount)
-	acc, _ := c.u.deps.Manager.Account(name)
-	c.sigAccount = name
-	if old.Signature != acc.Signature {
-		c.body.SetText(mailfmt.ReplaceSignature(c.body.Text, old.Signature, acc.Signature))
+	old, id := c.sigFrom, c.identity()
+	c.sigFrom = id
+	if old.Signature != id.Signature {
+		c.body.SetText(mailfmt.ReplaceSignature(c.body.Text, old.Signature, id.Signature))
 	}
 }
 
@@ -299,7 +333,7 @@ func (c *composer) swapSignature() {
 func (c *composer) draft() (Draft, error) {
 	d := c.base
 	if a := c.account(); a != "" {
-		d.Account = a
+		d.Account, d.From = a, c.identity().Address()
 	}
 	var errs []error
 	var err error

@@ -27,11 +27,17 @@ func (u *ui) autosaveDelay() time.Duration {
 	return u.deps.AutosaveDelay
 }
 
-// signed is the opening text of a new message from account: quote (a reply's quote or an inline
-// forward, "" for none) with the account's signature where its setting puts it.
-func (u *ui) signed(account, quote string) string {
+// signed is the opening text of a new message from id: quote (a reply's quote or an inline
+// forward, "" for none) with the identity's signature where its setting puts it.
+func (u *ui) signed(id types.Identity, quote string) string {
+	return mailfmt.Sign(quote, id.Signature, id.SignatureAbove)
+}
+
+// identity is the identity of account that a message to the addressed lists is answered from
+// (types.Account.ReplyIdentity); with no lists, the account's own.
+func (u *ui) identity(account string, addressed ...[]mailfmt.Address) types.Identity {
 	acc, _ := u.deps.Manager.Account(account)
-	return mailfmt.Sign(quote, acc.Signature, acc.SignatureAbove)
+	return acc.ReplyIdentity(addressed...)
 }
 
 // inDrafts reports whether message id lies in a Drafts folder, where opening it means editing it.
@@ -122,8 +128,9 @@ func (u *ui) forwardAttachedFrom(r *reader) {
 		return
 	}
 	o := origin(r.msg, r.parsed)
-	d := Draft{Account: r.msg.Account, Draft: mailfmt.Forward(o, r.raw, mailfmt.Address{}, true)}
-	d.Text = u.signed(d.Account, "")
+	id := u.identity(r.msg.Account, o.To, o.Cc)
+	d := Draft{Account: r.msg.Account, Draft: mailfmt.Forward(o, r.raw, id.Address(), true)}
+	d.Text = u.signed(id, "")
 	u.openComposer(d)
 }
 

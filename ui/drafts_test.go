@@ -415,10 +415,10 @@ func TestChangingTheSenderSwapsTheSignature(t *testing.T) {
 	h := newHarness(t, harnessOpts{accounts: []string{"work", "home"}, editAccount: func(a *types.Account) {
 		a.Signature = "Signed " + a.Name
 	}})
-	c := h.u.openComposer(Draft{Account: "work", Draft: mailfmt.Draft{Text: h.u.signed("work", "")}})
+	c := h.u.openComposer(Draft{Account: "work", Draft: mailfmt.Draft{Text: h.u.signed(h.u.identity("work"), "")}})
 	c.win.Canvas().Focus(c.body)
 	test.Type(c.body, "Hallo")
-	c.from.SetSelectedIndex(slices.Index(c.accounts, "home"))
+	c.from.SetSelectedIndex(slices.IndexFunc(c.choices, func(ch fromChoice) bool { return ch.account == "home" }))
 	if c.body.Text != "Hallo\n\n-- \nSigned home\n" {
 		t.Fatalf("body %q", c.body.Text)
 	}

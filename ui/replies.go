@@ -27,8 +27,10 @@ func (u *ui) defaultAccount() string {
 func (u *ui) selfAddresses() []string {
 	var out []string
 	for _, a := range u.deps.Manager.Accounts() {
-		if a.Email != "" {
-			out = append(out, strings.ToLower(a.Email))
+		for _, id := range a.AllIdentities() {
+			if id.Email != "" {
+				out = append(out, strings.ToLower(id.Email))
+			}
 		}
 	}
 	return out
@@ -56,16 +58,18 @@ func origin(m localcache.Message, p *mailfmt.Message) *mailfmt.Message {
 // in the user's language.
 func (u *ui) replyDraft(m localcache.Message, p *mailfmt.Message, all bool) Draft {
 	o := origin(m, p)
-	d := Draft{Account: m.Account, Draft: mailfmt.Reply(o, mailfmt.Address{}, u.selfAddresses(), all)}
-	d.Text = u.signed(m.Account, mailfmt.QuoteText(o, attribution(o)))
+	id := u.identity(m.Account, o.To, o.Cc)
+	d := Draft{Account: m.Account, Draft: mailfmt.Reply(o, id.Address(), u.selfAddresses(), all)}
+	d.Text = u.signed(id, mailfmt.QuoteText(o, attribution(o)))
 	return d
 }
 
 // forwardDraft prefills an inline forward (mailfmt.Forward) and attaches the original's attachments again.
 func (u *ui) forwardDraft(m localcache.Message, p *mailfmt.Message, raw []byte) Draft {
 	o := origin(m, p)
-	d := Draft{Account: m.Account, Draft: mailfmt.Forward(o, raw, mailfmt.Address{}, false)}
-	d.Text = u.signed(m.Account, stripQuotePrefix(d.Text))
+	id := u.identity(m.Account, o.To, o.Cc)
+	d := Draft{Account: m.Account, Draft: mailfmt.Forward(o, raw, id.Address(), false)}
+	d.Text = u.signed(id, stripQuotePrefix(d.Text))
 	if p != nil && raw != nil {
 		for _, part := range p.Attachments {
 			data, err := readPart(raw, part)

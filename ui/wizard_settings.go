@@ -29,6 +29,7 @@ type accountSettings struct {
 	emailE   *widget.Entry
 	sigE     *widget.Entry // the signature, plain text
 	sigAbove *widget.Check
+	others   *identityList
 	form     *settingsForm
 	pop3     *pop3Policy
 	pop3Box  *fyne.Container
@@ -79,6 +80,7 @@ func (u *ui) openAccountSettings(name string) {
 	s.sigE.SetMinRowsVisible(3)
 	s.sigE.SetPlaceHolder(tr("Added below “-- ” to the messages you write"))
 	s.sigAbove = widget.NewCheck(tr("Put the signature above the quote in replies and forwards"), nil)
+	s.others = newIdentityList(s.win, func() { s.relayout() })
 	s.form = newSettingsForm()
 	s.form.win = s.win
 	s.form.kind.Disable() // changing IMAP to POP3 is a new account
@@ -115,7 +117,7 @@ func (u *ui) openAccountSettings(name string) {
 	copyAll := widget.NewButtonWithIcon(tr("Copy all mail to another account…"), theme.ContentCopyIcon(), func() {
 		s.u.copyAccountDialog(s.win, s.acc.Name)
 	})
-	body := container.NewVBox(ident, s.authBox, s.form.view(), s.pop3Box,
+	body := container.NewVBox(ident, s.others.view(), s.authBox, s.form.view(), s.pop3Box,
 		widget.NewSeparator(), s.check.view(), widget.NewSeparator(), container.NewHBox(copyAll))
 
 	remove := widget.NewButtonWithIcon(tr("Remove account…"), theme.DeleteIcon(), s.confirmRemove)
@@ -187,6 +189,7 @@ func (s *accountSettings) load(name string) {
 	s.emailE.SetText(acc.Email)
 	s.sigE.SetText(acc.Signature)
 	s.sigAbove.SetChecked(acc.SignatureAbove)
+	s.others.set(acc.Identities)
 	s.form.set(acc)
 	s.pop3.set(acc.POP3)
 	if !s.u.deps.Manager.KeepsMailOnServer(acc.Kind) {
@@ -282,6 +285,9 @@ func (s *accountSettings) read() (types.Account, error) {
 	acc.Signature, acc.SignatureAbove = strings.TrimRight(s.sigE.Text, " \n"), s.sigAbove.Checked
 	if !strings.Contains(acc.Email, "@") {
 		return acc, errors.New(tr("Enter your whole e-mail address, such as you@example.org."))
+	}
+	if acc.Identities, err = s.others.read(); err != nil {
+		return acc, err
 	}
 	if !s.u.deps.Manager.KeepsMailOnServer(acc.Kind) {
 		acc.POP3 = s.pop3.read()
