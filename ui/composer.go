@@ -51,11 +51,11 @@ type composer struct {
 	done     bool                 // sent: closing loses nothing
 	asking   *dialog.CustomDialog // the close prompt, while it is shown
 
-	slot       *autosaveSlot // the profile's copy of unsaved text (see autosave)
-	timer      *time.Timer   // autosave after a pause in typing
-	autosaved  string        // the fields as last autosaved
-	userSaved  bool          // the user saved a draft (not only autosave)
-	fromDrafts bool          // opened from a saved draft
+	slot       *autosaveSlot  // the profile's copy of unsaved text (see autosave)
+	timer      *time.Timer    // autosave after a pause in typing
+	autosaved  string         // the fields as last autosaved
+	userSaved  bool           // the user saved a draft (not only autosave)
+	fromDrafts bool           // opened from a saved draft
 	sigFrom    types.Identity // the identity whose signature the text carries
 }
 
