@@ -53,7 +53,9 @@ type composer struct {
 
 	slot       *autosaveSlot  // the profile's copy of unsaved text (see autosave)
 	timer      *time.Timer    // autosave after a pause in typing
+	stopKeep   func()         // stops the timer that keeps the text in the profile (set with timer)
 	autosaved  string         // the fields as last autosaved
+	kept       string         // the fields as last kept in the profile by keep
 	userSaved  bool           // the user saved a draft (not only autosave)
 	fromDrafts bool           // opened from a saved draft
 	sigFrom    types.Identity // the identity whose signature the text carries
@@ -153,9 +155,7 @@ func (u *ui) openComposer(d Draft) *composer {
 		}
 	})
 	c.win.SetOnClosed(func() {
-		if c.timer != nil {
-			c.timer.Stop()
-		}
+		c.stopTimers()
 		u.composers = slices.DeleteFunc(u.composers, func(x *composer) bool { return x == c })
 	})
 	u.composers = append(u.composers, c)

@@ -183,14 +183,36 @@ func (c *composer) state() (composerState, error) {
 	return composerState{Draft: d, To: c.to.Text, Cc: c.cc.Text, Bcc: c.bcc.Text}, err
 }
 
-// edited restarts the autosave timer: the composer saves once typing has paused.
+// keepDelay is how soon after typing pauses the text is kept in the profile: a crash or a
+// killed process a second later loses nothing.
+const keepDelay = 300 * time.Millisecond
+
+// edited restarts the autosave timers: once typing has paused the composer keeps the text in
+// the profile at once, and saves it to Drafts after the autosave delay.
 func (c *composer) edited() {
-	if c.timer != nil {
-		c.timer.Stop()
-	}
+	c.stopTimers()
 	if d := c.u.autosaveDelay(); d > 0 && !c.done {
 		c.timer = time.AfterFunc(d, func() { c.u.exec(c.autosave) })
+		c.stopKeep = c.u.tasks.after(keepDelay, func() { c.u.exec(c.keep) })
 	}
+}
+
+func (c *composer) stopTimers() {
+	if c.timer != nil {
+		c.timer.Stop()
+		c.stopKeep()
+	}
+}
+
+// keep writes what is not kept anywhere yet to the profile, for the next start to reopen.
+func (c *composer) keep() {
+	snap := c.snapshot()
+	if c.done || c.busy || snap == c.initial || snap == c.autosaved || snap == c.kept {
+		return
+	}
+	st, _ := c.state()
+	c.kept = snap
+	c.keepLocally(st)
 }
 
 // autosave keeps what was written since the last save: as the draft in Drafts when the account is
@@ -241,9 +263,7 @@ func (c *composer) dropAutosave(ctx context.Context) {
 
 // forget drops the composer's autosaved copy in the profile (sent, saved as a draft, discarded).
 func (c *composer) forget() {
-	if c.timer != nil {
-		c.timer.Stop()
-	}
+	c.stopTimers()
 	c.u.tasks.writes.post("", c.dropAutosave)
 }
 

@@ -1,11 +1,16 @@
 package ui
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -473,4 +478,66 @@ func TestDraftWithoutBodyIsDownloadedFirst(t *testing.T) {
 		t.Fatalf("%d composers", len(h.u.composers))
 	}
 	checkReopened(t, h.u.composers[0], ids[0], d)
+}
+
+// TestComposerKilledAfterTypingRestoresTheText: Postbode is killed (SIGKILL: no deferred code,
+// no window events) one second after the user typed; the next start reopens the text.
+func TestComposerKilledAfterTypingRestoresTheText(t *testing.T) {
+	const childEnv = "POSTBODE_TEST_KILLED_COMPOSER"
+	if dir := os.Getenv(childEnv); dir != "" {
+		h := newHarness(t, harnessOpts{cacheDir: dir})
+		c := h.u.openComposer(Draft{Account: "work"})
+		test.Type(c.to, "bob@example.org, ")
+		test.Type(c.subject, "Half written")
+		test.Type(c.body, "Typed just before the crash")
+		fmt.Println("typed")
+		for { // the UI goroutine's work, until the parent kills this process
+			h.q.runAll()
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestComposerKilledAfterTypingRestoresTheText$")
+	cmd.Env = append(os.Environ(), childEnv+"="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	typed := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if sc.Text() == "typed" {
+				typed <- true
+			}
+		}
+		close(typed)
+	}()
+	select {
+	case ok := <-typed:
+		if !ok {
+			t.Fatal("the child ended before typing")
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the child did not type within 60 s")
+	}
+	time.Sleep(time.Second)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+
+	h := newHarness(t, harnessOpts{cacheDir: dir})
+	h.settle()
+	if len(h.u.composers) != 1 {
+		t.Fatalf("%d composers reopened, want 1", len(h.u.composers))
+	}
+	c := h.u.composers[0]
+	if c.subject.Text != "Half written" || c.body.Text != "Typed just before the crash" || !strings.Contains(c.to.Text, "bob@example.org") {
+		t.Fatalf("reopened: to %q, subject %q, body %q", c.to.Text, c.subject.Text, c.body.Text)
+	}
 }
