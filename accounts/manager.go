@@ -453,6 +453,14 @@ func (m *Manager) Do(ctx context.Context, req types.Request) error {
 		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error { return m.delete(ctx, acc, ids) })
 	case types.MarkJunk:
 		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error { return m.markJunk(ctx, acc, ids, r.Junk) })
+	case types.Archive:
+		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error {
+			archive, err := m.specialFolder(ctx, acc, localcache.RoleArchive, "Archive")
+			if err != nil {
+				return fmt.Errorf("archive: %w", err)
+			}
+			return m.cache.Move(ctx, ids, archive.ID, m.KeepsMailOnServer(acc.Kind))
+		})
 	case types.CheckNow:
 		// Retry and Get mail: an engine waiting to reconnect (or stuck connecting) starts over now.
 		m.kick(r.Account, true)

@@ -100,6 +100,8 @@ func (m *Manager) inverse(ctx context.Context, req types.Request) ([]types.Reque
 		ids = r.IDs
 	case types.MarkJunk:
 		ids = r.IDs
+	case types.Archive:
+		ids = r.IDs
 	default:
 		return nil, nil
 	}
@@ -145,6 +147,8 @@ func (m *Manager) inverse(ctx context.Context, req types.Request) ([]types.Reque
 		return movesBack(states, 0), nil
 	case types.MarkJunk:
 		return append([]types.Request{types.MarkJunk{IDs: r.IDs, Junk: !r.Junk}}, movesBack(states, 0)...), nil
+	case types.Archive:
+		return movesBack(states, 0), nil
 	}
 	return nil, nil
 }

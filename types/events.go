@@ -111,6 +111,9 @@ type MarkJunk struct {
 	Junk bool
 }
 
+// Archive moves messages into their account's Archive folder (made when it is missing).
+type Archive struct{ IDs []int64 }
+
 // CheckNow asks engines to connect and look for new mail now ("" for every account).
 type CheckNow struct{ Account string }
 
@@ -132,6 +135,7 @@ func (Move) isRequest()         {}
 func (Copy) isRequest()         {}
 func (Delete) isRequest()       {}
 func (MarkJunk) isRequest()     {}
+func (Archive) isRequest()      {}
 func (CheckNow) isRequest()     {}
 func (CreateFolder) isRequest() {}
 func (RenameFolder) isRequest() {}

@@ -233,6 +233,13 @@ func (a *actions) doJunk(junk bool) {
 	}
 }
 
+// doArchive moves the selection into its account's Archive folder (made when missing).
+func (a *actions) doArchive() {
+	if ids := a.u.list.selectedIDs(); len(ids) > 0 {
+		a.u.doUndoable(types.Archive{IDs: ids}, tr("Archived."))
+	}
+}
+
 // doMove asks for a folder, of any account, and moves the selected messages there. Into another
 // account the Manager copies the exact bytes and removes the originals once the copies are safe.
 func (a *actions) doMove() { a.transfer(false) }
@@ -331,10 +338,12 @@ func (a *actions) typedKey(ev *fyne.KeyEvent) {
 	}
 }
 
-// typedRune handles Thunderbird's one-letter shortcuts: M toggles read, S toggles the flag, J is
-// junk and Shift+J not junk.
+// typedRune handles Thunderbird's one-letter shortcuts: M toggles read, S toggles the flag, A
+// archives, J is junk and Shift+J not junk.
 func (a *actions) typedRune(r rune) {
 	switch r {
+	case 'a', 'A':
+		a.doArchive()
 	case 'm', 'M':
 		a.doToggleRead()
 	case 's', 'S':
@@ -374,9 +383,10 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 	move := item(tr("Move to…"), iconMoveTo, nil, a.doMove)
 	copyTo := item(tr("Copy to…"), theme.ContentCopyIcon(), nil, a.doCopy)
 	del := item(tr("Delete"), theme.DeleteIcon(), nil, a.doDelete)
+	archive := item(tr("Archive"), folderIcon(localcache.RoleArchive), nil, a.doArchive)
 	junk := item(tr("Junk"), iconJunk, nil, func() { a.doJunk(true) })
 	notJunk := item(tr("Not junk"), nil, nil, func() { a.doJunk(false) })
-	a.messageItems = []*fyne.MenuItem{markRead, markUnread, flag, move, copyTo, del, junk, notJunk}
+	a.messageItems = []*fyne.MenuItem{markRead, markUnread, flag, move, copyTo, del, archive, junk, notJunk}
 	a.menu = fyne.NewMainMenu(
 		fyne.NewMenu(tr("File"),
 			item(tr("New message"), theme.MailComposeIcon(), sc(fyne.KeyN, ctrl), a.doWrite),
@@ -405,7 +415,7 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 			fyne.NewMenuItemSeparator(),
 			markRead, markUnread, flag,
 			fyne.NewMenuItemSeparator(),
-			move, copyTo, del,
+			move, copyTo, archive, del,
 			fyne.NewMenuItemSeparator(),
 			junk, notJunk,
 		),
@@ -477,6 +487,7 @@ func (a *actions) contextMenu() *fyne.Menu {
 		fyne.NewMenuItemSeparator(),
 		item(tr("Move to…"), iconMoveTo, true, a.doMove),
 		item(tr("Copy to…"), theme.ContentCopyIcon(), true, a.doCopy),
+		item(tr("Archive"), folderIcon(localcache.RoleArchive), true, a.doArchive),
 		item(tr("Delete"), theme.DeleteIcon(), true, a.doDelete),
 		fyne.NewMenuItemSeparator(),
 		item(tr("Junk"), iconJunk, true, func() { a.doJunk(true) }),

@@ -1,7 +1,11 @@
 package ui
 
 import (
+	"context"
 	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
 
 	"postbode/localcache"
 )
@@ -71,5 +75,43 @@ func TestJunkKeysAndMenus(t *testing.T) {
 	h.settle()
 	if h.message(id).FolderID != junk.ID {
 		t.Fatal("the context menu's Junk did not move the message")
+	}
+}
+
+// A archives the selection into the account's Archive folder, made when there is none, and is
+// on the Message and context menus; Undo brings the message back.
+func TestArchiveKeyMenusAndUndo(t *testing.T) {
+	h := newHarness(t, harnessOpts{noticeTime: 5 * time.Second})
+	h.startPump()
+	inbox, ids := seedInbox(h, 3)
+	h.selectFolder("work", "Inbox")
+	h.click(0, 0) // the newest: ids[2]
+	h.u.act.typedRune('a')
+	for deadline := time.Now().Add(4 * time.Second); h.u.undo == nil; time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no Undo offered for Archive")
+		}
+		h.q.runAll()
+	}
+	archive, err := h.cache.FolderByRole(context.Background(), "work", localcache.RoleArchive)
+	if err != nil {
+		t.Fatalf("no Archive folder made: %v", err)
+	}
+	if h.message(ids[2]).FolderID != archive.ID {
+		t.Fatal("A did not archive the message")
+	}
+	h.u.undoLast()
+	h.settle()
+	if h.message(ids[2]).FolderID != inbox.ID {
+		t.Fatal("Undo did not bring the archived message back")
+	}
+	for name, items := range map[string][]*fyne.MenuItem{"context menu": h.u.act.contextMenu().Items, "Message menu": h.u.act.messageItems} {
+		found := false
+		for _, it := range items {
+			found = found || it.Label == tr("Archive")
+		}
+		if !found {
+			t.Errorf("no Archive in the %s", name)
+		}
 	}
 }
