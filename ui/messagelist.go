@@ -36,6 +36,7 @@ type searchResults struct {
 	limit  int
 	// problem is what is wrong with the query, shown instead of the coverage line.
 	problem string
+	server  serverPart // what the servers added (search.go)
 }
 
 // messageList is the middle pane: a virtualised list over keyset pages of the cache, with its own
