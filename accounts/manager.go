@@ -561,6 +561,9 @@ func (m *Manager) markJunk(ctx context.Context, acc types.Account, ids []int64, 
 	if err := m.cache.SetKeywords(ctx, ids, set, clear, queue); err != nil {
 		return err
 	}
+	if err := m.trainJunk(ctx, acc.Name, ids, junk); err != nil {
+		return err
+	}
 	to := junkFolder
 	var move []int64
 	if !junk {

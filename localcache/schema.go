@@ -164,4 +164,21 @@ CREATE TABLE autosave(
 	updated INTEGER NOT NULL
 );
 `,
+	// 3: the junk filter's training, per account: the class each trained message (by body key)
+	// was given, and per token in how many junk and good messages it was.
+	`
+CREATE TABLE junk_trained(
+	account TEXT NOT NULL,
+	key     TEXT NOT NULL,
+	junk    INTEGER NOT NULL,
+	PRIMARY KEY(account, key)
+) WITHOUT ROWID;
+CREATE TABLE junk_tokens(
+	account TEXT NOT NULL,
+	token   TEXT NOT NULL,
+	junk    INTEGER NOT NULL DEFAULT 0,
+	good    INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY(account, token)
+) WITHOUT ROWID;
+`,
 }
