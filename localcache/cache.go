@@ -122,6 +122,13 @@ func Open(dir string) (*Cache, error) {
 		c.Close()
 		return nil, err
 	}
+	// Once after migration 4: about a second per 100,000 messages.
+	rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer rcancel()
+	if err := c.rethread(rctx); err != nil {
+		c.Close()
+		return nil, err
+	}
 	return c, nil
 }
 

@@ -1,0 +1,397 @@
+package localcache
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Threads. mailfmt gives each message a first guess at its thread key (the root Message-ID from
+// References or In-Reply-To, else its own). The cache refines it when the message is stored, against
+// what it already holds of the account, so that a conversation has one key whatever order its
+// messages arrive in:
+//   - a message whose References, In-Reply-To or own Message-ID names a cached message, or the key of
+//     cached messages (replies that came first), takes that thread's key; when it names several
+//     threads, they are joined into one;
+//   - a message with neither References nor In-Reply-To whose subject is a reply or forward
+//     ("Re: Plans") joins the latest earlier thread of the account with that subject ("Plans"), as
+//     mail programs do for clients that drop the headers.
+
+// replyPrefix matches the reply and forward prefixes of a subject, in the languages mail programs
+// write them, with a mailing list tag before them ("[list] Re: ...").
+var replyPrefix = regexp.MustCompile(`(?i)^\s*(\[[^\]]*\]\s*)?(re|aw|antw|sv|vs|odp|fwd?|wg|tr|rv|doorst|enc)(\[\d+\]|\(\d+\))?\s*:\s*`)
+
+// listTag matches a leading mailing list tag.
+var listTag = regexp.MustCompile(`^\s*\[[^\]]*\]\s*`)
+
+// baseSubject is the subject without reply prefixes and list tags, lower case and with single
+// spaces, and whether there was a reply prefix.
+func baseSubject(subject string) (string, bool) {
+	s, reply := subject, false
+	for {
+		loc := replyPrefix.FindStringIndex(s)
+		if loc == nil {
+			break
+		}
+		s, reply = s[loc[1]:], true
+	}
+	s = listTag.ReplaceAllString(s, "")
+	return strings.ToLower(strings.Join(strings.Fields(s), " ")), reply
+}
+
+// threadRefs are the Message-IDs a message names: its References, its In-Reply-To, and itself.
+func threadRefs(m *Message) (refs []string, hasParent bool) {
+	refs = strings.Fields(m.References)
+	if m.InReplyTo != "" && !slices.Contains(refs, m.InReplyTo) {
+		refs = append(refs, m.InReplyTo)
+	}
+	hasParent = len(refs) > 0
+	if m.MessageID != "" && !slices.Contains(refs, m.MessageID) {
+		refs = append(refs, m.MessageID)
+	}
+	return refs, hasParent
+}
+
+// resolveThread sets m.ThreadKey from what the account's cached messages say (see above) and joins
+// the threads m links. It runs in the transaction that stores m, before the insert.
+func resolveThread(ctx context.Context, tx *sql.Tx, m *Message) error {
+	base, reply := baseSubject(m.Subject)
+	m.baseSubject = base
+	refs, hasParent := threadRefs(m)
+	guess := m.ThreadKey
+	if guess == "" && len(refs) > 0 {
+		guess = refs[0]
+	}
+	var found []string
+	if len(refs) > 0 {
+		in := "?" + strings.Repeat(", ?", len(refs)-1)
+		var args []any
+		for range 2 {
+			args = append(args, m.Account)
+			for _, r := range refs {
+				args = append(args, r)
+			}
+		}
+		// Two queries, not an OR, so that each seeks its own index.
+		rows, err := tx.QueryContext(ctx, `SELECT thread_key FROM messages WHERE account = ? AND message_id IN (`+in+`)
+UNION ALL SELECT thread_key FROM messages WHERE account = ? AND thread_key IN (`+in+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("thread of %q: %w", m.MessageID, err)
+		}
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				rows.Close()
+				return fmt.Errorf("thread of %q: %w", m.MessageID, err)
+			}
+			if k != "" && !slices.Contains(found, k) { // "": not resolved yet (rethread)
+				found = append(found, k)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("thread of %q: %w", m.MessageID, err)
+		}
+	}
+	switch {
+	case len(found) > 0:
+		// The guess (the root) is kept when it is one of the threads; else any one, the same
+		// one whatever the order of the rows.
+		slices.Sort(found)
+		key := found[0]
+		if slices.Contains(found, guess) {
+			key = guess
+		}
+		m.ThreadKey = key
+		if others := slices.DeleteFunc(found, func(k string) bool { return k == key }); len(others) > 0 {
+			args := []any{key, m.Account}
+			for _, k := range others {
+				args = append(args, k)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE messages SET thread_key = ? WHERE account = ? AND thread_key IN (?`+
+				strings.Repeat(", ?", len(others)-1)+`)`, args...); err != nil {
+				return fmt.Errorf("join threads of %q: %w", m.MessageID, err)
+			}
+		}
+		return nil
+	case !hasParent && reply && base != "":
+		var key string
+		err := tx.QueryRowContext(ctx, `SELECT thread_key FROM messages
+WHERE account = ? AND base_subject = ? AND date <= ? AND thread_key != '' ORDER BY date DESC LIMIT 1`,
+			m.Account, base, m.Date.Unix()).Scan(&key)
+		if err == nil {
+			m.ThreadKey = key
+			return nil
+		}
+		if err != sql.ErrNoRows {
+			return fmt.Errorf("thread of %q by subject: %w", m.MessageID, err)
+		}
+	}
+	m.ThreadKey = guess
+	return nil
+}
+
+// rethread recomputes every thread key (and base subject) after migration 4 asked for it: the
+// messages are resolved again one by one, oldest first, as if they arrived in that order.
+func (c *Cache) rethread(ctx context.Context) error {
+	var pending int
+	if err := c.index.QueryRowContext(ctx, `SELECT count(*) FROM meta WHERE key = 'rethread'`).Scan(&pending); err != nil {
+		return fmt.Errorf("rethread: %w", err)
+	}
+	if pending == 0 {
+		return nil
+	}
+	err := inTx(ctx, c.index, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, account, message_id, in_reply_to, refs, subject, date
+FROM messages ORDER BY date, id`)
+		if err != nil {
+			return err
+		}
+		var msgs []Message
+		for rows.Next() {
+			var m Message
+			var date int64
+			if err := rows.Scan(&m.ID, &m.Account, &m.MessageID, &m.InReplyTo, &m.References, &m.Subject, &date); err != nil {
+				rows.Close()
+				return err
+			}
+			m.Date = time.Unix(date, 0)
+			msgs = append(msgs, m)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE messages SET thread_key = ''`); err != nil {
+			return err
+		}
+		upd, err := tx.PrepareContext(ctx, `UPDATE messages SET thread_key = ?, base_subject = ? WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer upd.Close()
+		for i := range msgs {
+			m := &msgs[i]
+			if err := resolveThread(ctx, tx, m); err != nil {
+				return err
+			}
+			if _, err := upd.ExecContext(ctx, threadKeyOr(m.ThreadKey, m.ID), m.baseSubject, m.ID); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM meta WHERE key = 'rethread'`)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("rethread: %w", err)
+	}
+	return nil
+}
+
+// threadKeyOr is the key, or one of the message's own when it names no Message-ID at all (mailfmt
+// gives those a hash; a message added without a header gets its id).
+func threadKeyOr(key string, id int64) string {
+	if key == "" {
+		return fmt.Sprintf("id:%d", id)
+	}
+	return key
+}
+
+// Conversation is one row of a folder's conversation list.
+type Conversation struct {
+	// Message is the conversation's first message in the folder in the list's order (the newest
+	// by date): the row shows it, and the list's cursor is its.
+	Message Message
+	// Count, Unread and Newest cover the account's folders (a reply in Sent counts) except Trash
+	// and Junk unless the list is one of those; a message kept in two folders counts once.
+	Count, Unread int
+	Newest        time.Time
+	// InFolder are the ids of the conversation's messages in the listed folder, which an action
+	// on the whole conversation applies to.
+	InFolder []int64
+}
+
+// isFirstInThread is the condition that a row of "messages m" comes first in its thread among the
+// folder's messages in the order s: no message of the same folder and thread sorts before it. It
+// probes messages_folder_thread, a few rows per thread.
+func isFirstInThread(s Sort) string {
+	op := ">"
+	if s.Ascending {
+		op = "<"
+	}
+	cols := s.columns()
+	ncols, mcols := make([]string, len(cols)), make([]string, len(cols))
+	for i, col := range cols {
+		ncols[i], mcols[i] = "n."+col, "m."+col
+	}
+	return ` AND NOT EXISTS (SELECT 1 FROM messages n WHERE n.folder_id = m.folder_id AND n.thread_key = m.thread_key AND (` +
+		strings.Join(ncols, ", ") + `) ` + op + ` (` + strings.Join(mcols, ", ") + `))`
+}
+
+// ConversationPage returns up to limit conversations of the folder in the order s after the cursor
+// (nil: from the top). A conversation sorts where its first message in the folder does, so the
+// cursors are those of PageSorted: s.CursorOf(conv.Message), or ConversationMarks.
+func (c *Cache) ConversationPage(ctx context.Context, folderID int64, s Sort, after *Cursor, limit int) ([]Conversation, error) {
+	if err := checkSort(s); err != nil {
+		return nil, fmt.Errorf("conversations of folder %d: %w", folderID, err)
+	}
+	if limit <= 0 {
+		limit = 50
+	}
+	cond, args := "", []any{folderID}
+	if after != nil {
+		var cargs []any
+		cond, cargs = s.after(after)
+		args = append(args, cargs...)
+	}
+	rows, err := c.index.QueryContext(ctx, `SELECT `+messageCols+` FROM messages m WHERE m.folder_id = ?`+cond+
+		isFirstInThread(s)+s.orderBy()+` LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("conversations of folder %d: %w", folderID, err)
+	}
+	msgs, err := scanMessages(rows)
+	if err != nil {
+		return nil, fmt.Errorf("conversations of folder %d: %w", folderID, err)
+	}
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	convs := make([]Conversation, len(msgs))
+	byKey := make(map[string]*Conversation, len(msgs))
+	keys := make([]any, len(msgs))
+	for i, m := range msgs {
+		convs[i] = Conversation{Message: m, Count: 1, Newest: m.Date}
+		byKey[m.ThreadKey] = &convs[i]
+		keys[i] = m.ThreadKey
+	}
+	// Copies of one message (the same Message-ID in two folders) count once.
+	counted := `CASE WHEN message_id = '' THEN 'id:' || id ELSE message_id END`
+	for start := 0; start < len(keys); start += maxKeysPerQuery {
+		chunk := keys[start:min(start+maxKeysPerQuery, len(keys))]
+		in := "?" + strings.Repeat(", ?", len(chunk)-1)
+		err = c.scanRows(ctx, func(r *sql.Rows) error {
+			var key string
+			var count, unread int
+			var newest int64
+			if err := r.Scan(&key, &count, &unread, &newest); err != nil {
+				return err
+			}
+			if cv := byKey[key]; cv != nil {
+				cv.Count, cv.Unread, cv.Newest = count, unread, time.Unix(newest, 0)
+			}
+			return nil
+		}, `SELECT thread_key, count(DISTINCT `+counted+`), count(DISTINCT CASE WHEN (flags & 9) = 0 THEN `+counted+` END), max(date)
+FROM messages WHERE account = ? AND thread_key IN (`+in+`) AND folder_id NOT IN (`+hiddenFolders+`) GROUP BY thread_key`,
+			append(append([]any{msgs[0].Account}, chunk...), msgs[0].Account, folderID)...)
+		if err != nil {
+			return nil, fmt.Errorf("conversations of folder %d: %w", folderID, err)
+		}
+		err = c.scanRows(ctx, func(r *sql.Rows) error {
+			var key string
+			var id int64
+			if err := r.Scan(&key, &id); err != nil {
+				return err
+			}
+			if cv := byKey[key]; cv != nil {
+				cv.InFolder = append(cv.InFolder, id)
+			}
+			return nil
+		}, `SELECT thread_key, id FROM messages WHERE folder_id = ? AND thread_key IN (`+in+`)`, append([]any{folderID}, chunk...)...)
+		if err != nil {
+			return nil, fmt.Errorf("conversations of folder %d: %w", folderID, err)
+		}
+	}
+	return convs, nil
+}
+
+// maxKeysPerQuery bounds the thread keys in one IN list (a long page: selecting every conversation).
+const maxKeysPerQuery = 500
+
+// hiddenFolders selects the folders a conversation leaves out: the account's Trash and Junk, unless
+// the list shows one (arguments: account, listed folder).
+const hiddenFolders = `SELECT id FROM folders WHERE account = ? AND role IN ('trash', 'junk') AND id != ?`
+
+func (c *Cache) scanRows(ctx context.Context, fn func(*sql.Rows) error, query string, args ...any) error {
+	rows, err := c.index.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// ConversationMarks is PageMarksSorted for ConversationPage: where every page of n conversations
+// ends, and how many conversations the folder has.
+func (c *Cache) ConversationMarks(ctx context.Context, folderID int64, s Sort, n int) ([]Cursor, int, error) {
+	if err := checkSort(s); err != nil {
+		return nil, 0, fmt.Errorf("conversation marks of folder %d: %w", folderID, err)
+	}
+	if n <= 0 {
+		n = 50
+	}
+	cols := s.columns()
+	var marks []Cursor
+	total := 0
+	err := c.scanRows(ctx, func(r *sql.Rows) error {
+		var key any
+		var date, id int64
+		dest := []any{&date, &id}
+		if len(cols) == 3 {
+			dest = append([]any{&key}, dest...)
+		}
+		if err := r.Scan(dest...); err != nil {
+			return err
+		}
+		total++
+		if total%n == 0 {
+			marks = append(marks, Cursor{Key: key, Date: time.Unix(date, 0), ID: id})
+		}
+		return nil
+	}, `SELECT m.`+strings.Join(cols, ", m.")+` FROM messages m WHERE m.folder_id = ?`+isFirstInThread(s)+s.orderBy(), folderID)
+	if err != nil {
+		return nil, 0, fmt.Errorf("conversation marks of folder %d: %w", folderID, err)
+	}
+	return marks, total, nil
+}
+
+// ConversationMembers returns the messages of the thread across the account's folders (Trash and
+// Junk left out unless folderID is one of them), newest first; of a message kept in two folders
+// only one copy is listed, the one in folderID when there is one.
+func (c *Cache) ConversationMembers(ctx context.Context, account string, folderID int64, threadKey string) ([]Message, error) {
+	rows, err := c.index.QueryContext(ctx, `SELECT `+messageCols+` FROM messages m
+WHERE m.account = ? AND m.thread_key = ? AND m.folder_id NOT IN (`+hiddenFolders+`)
+ORDER BY m.date DESC, m.id DESC`, account, threadKey, account, folderID)
+	if err != nil {
+		return nil, fmt.Errorf("conversation %q: %w", threadKey, err)
+	}
+	msgs, err := scanMessages(rows)
+	if err != nil {
+		return nil, fmt.Errorf("conversation %q: %w", threadKey, err)
+	}
+	keep := map[string]int{} // Message-ID: index in out
+	out := msgs[:0]
+	for _, m := range msgs {
+		if m.MessageID == "" {
+			out = append(out, m)
+			continue
+		}
+		if i, ok := keep[m.MessageID]; ok {
+			if m.FolderID == folderID && out[i].FolderID != folderID {
+				out[i] = m
+			}
+			continue
+		}
+		keep[m.MessageID] = len(out)
+		out = append(out, m)
+	}
+	return out, nil
+}
