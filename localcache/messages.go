@@ -58,7 +58,7 @@ type Message struct {
 	// stays without a body is indexed by its headers by IndexPending.
 	DeferIndex bool
 
-	baseSubject string // set by resolveThread for the insert
+	baseSubject string // set by threader.resolve for the insert
 }
 
 // messageCols are read from "messages m" in every query.
@@ -136,11 +136,16 @@ RETURNING id`)
 			return err
 		}
 		defer fts.Close()
+		th, err := newThreader(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer th.Close()
 		for i, m := range msgs {
 			if m.Date.IsZero() {
 				m.Date = time.Unix(0, 0)
 			}
-			if err := resolveThread(ctx, tx, &m); err != nil {
+			if err := th.resolve(ctx, &m); err != nil {
 				return err
 			}
 			err := ins.QueryRowContext(ctx, m.Account, m.FolderID, nullUID(m.UID), m.UIDValidity, nullString(m.UIDL),

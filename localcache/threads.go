@@ -3,6 +3,8 @@ package localcache
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -56,9 +58,46 @@ func threadRefs(m *Message) (refs []string, hasParent bool) {
 	return refs, hasParent
 }
 
-// resolveThread sets m.ThreadKey from what the account's cached messages say (see above) and joins
-// the threads m links. It runs in the transaction that stores m, before the insert.
-func resolveThread(ctx context.Context, tx *sql.Tx, m *Message) error {
+// threader resolves thread keys (see above) in the transaction that stores the messages, with its
+// statements prepared once for the batch.
+type threader struct {
+	tx                        *sql.Tx
+	lookup, bySubject, rejoin *sql.Stmt
+}
+
+func newThreader(ctx context.Context, tx *sql.Tx) (*threader, error) {
+	t := &threader{tx: tx}
+	var err error
+	// Two halves, not an OR, so that each seeks its own index; the ids come as a JSON array.
+	if t.lookup, err = tx.PrepareContext(ctx, `SELECT thread_key FROM messages
+WHERE account = ?1 AND message_id IN (SELECT value FROM json_each(?2))
+UNION ALL SELECT thread_key FROM messages WHERE account = ?1 AND thread_key IN (SELECT value FROM json_each(?2))`); err != nil {
+		return nil, fmt.Errorf("prepare thread lookup: %w", err)
+	}
+	if t.bySubject, err = tx.PrepareContext(ctx, `SELECT thread_key FROM messages
+WHERE account = ? AND base_subject = ? AND date <= ? AND thread_key != '' ORDER BY date DESC LIMIT 1`); err != nil {
+		t.Close()
+		return nil, fmt.Errorf("prepare thread lookup by subject: %w", err)
+	}
+	if t.rejoin, err = tx.PrepareContext(ctx, `UPDATE messages SET thread_key = ?
+WHERE account = ? AND thread_key IN (SELECT value FROM json_each(?))`); err != nil {
+		t.Close()
+		return nil, fmt.Errorf("prepare thread join: %w", err)
+	}
+	return t, nil
+}
+
+func (t *threader) Close() {
+	for _, st := range []*sql.Stmt{t.lookup, t.bySubject, t.rejoin} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// resolve sets m.ThreadKey from what the account's cached messages say and joins the threads m
+// links; it runs before m is inserted.
+func (t *threader) resolve(ctx context.Context, m *Message) error {
 	base, reply := baseSubject(m.Subject)
 	m.baseSubject = base
 	refs, hasParent := threadRefs(m)
@@ -68,17 +107,11 @@ func resolveThread(ctx context.Context, tx *sql.Tx, m *Message) error {
 	}
 	var found []string
 	if len(refs) > 0 {
-		in := "?" + strings.Repeat(", ?", len(refs)-1)
-		var args []any
-		for range 2 {
-			args = append(args, m.Account)
-			for _, r := range refs {
-				args = append(args, r)
-			}
+		ids, err := json.Marshal(refs)
+		if err != nil {
+			return fmt.Errorf("thread of %q: %w", m.MessageID, err)
 		}
-		// Two queries, not an OR, so that each seeks its own index.
-		rows, err := tx.QueryContext(ctx, `SELECT thread_key FROM messages WHERE account = ? AND message_id IN (`+in+`)
-UNION ALL SELECT thread_key FROM messages WHERE account = ? AND thread_key IN (`+in+`)`, args...)
+		rows, err := t.lookup.QueryContext(ctx, m.Account, string(ids))
 		if err != nil {
 			return fmt.Errorf("thread of %q: %w", m.MessageID, err)
 		}
@@ -108,26 +141,23 @@ UNION ALL SELECT thread_key FROM messages WHERE account = ? AND thread_key IN (`
 		}
 		m.ThreadKey = key
 		if others := slices.DeleteFunc(found, func(k string) bool { return k == key }); len(others) > 0 {
-			args := []any{key, m.Account}
-			for _, k := range others {
-				args = append(args, k)
+			keys, err := json.Marshal(others)
+			if err != nil {
+				return fmt.Errorf("join threads of %q: %w", m.MessageID, err)
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE messages SET thread_key = ? WHERE account = ? AND thread_key IN (?`+
-				strings.Repeat(", ?", len(others)-1)+`)`, args...); err != nil {
+			if _, err := t.rejoin.ExecContext(ctx, key, m.Account, string(keys)); err != nil {
 				return fmt.Errorf("join threads of %q: %w", m.MessageID, err)
 			}
 		}
 		return nil
 	case !hasParent && reply && base != "":
 		var key string
-		err := tx.QueryRowContext(ctx, `SELECT thread_key FROM messages
-WHERE account = ? AND base_subject = ? AND date <= ? AND thread_key != '' ORDER BY date DESC LIMIT 1`,
-			m.Account, base, m.Date.Unix()).Scan(&key)
+		err := t.bySubject.QueryRowContext(ctx, m.Account, base, m.Date.Unix()).Scan(&key)
 		if err == nil {
 			m.ThreadKey = key
 			return nil
 		}
-		if err != sql.ErrNoRows {
+		if !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("thread of %q by subject: %w", m.MessageID, err)
 		}
 	}
@@ -174,9 +204,14 @@ FROM messages ORDER BY date, id`)
 			return err
 		}
 		defer upd.Close()
+		th, err := newThreader(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer th.Close()
 		for i := range msgs {
 			m := &msgs[i]
-			if err := resolveThread(ctx, tx, m); err != nil {
+			if err := th.resolve(ctx, m); err != nil {
 				return err
 			}
 			if _, err := upd.ExecContext(ctx, threadKeyOr(m.ThreadKey, m.ID), m.baseSubject, m.ID); err != nil {
@@ -217,7 +252,7 @@ type Conversation struct {
 
 // isFirstInThread is the condition that a row of "messages m" comes first in its thread among the
 // folder's messages in the order s: no message of the same folder and thread sorts before it. It
-// probes messages_folder_thread, a few rows per thread.
+// probes messages_folder_thread, the thread's rows in the folder.
 func isFirstInThread(s Sort) string {
 	op := ">"
 	if s.Ascending {
@@ -228,7 +263,9 @@ func isFirstInThread(s Sort) string {
 	for i, col := range cols {
 		ncols[i], mcols[i] = "n."+col, "m."+col
 	}
-	return ` AND NOT EXISTS (SELECT 1 FROM messages n WHERE n.folder_id = m.folder_id AND n.thread_key = m.thread_key AND (` +
+	// INDEXED BY: left to itself SQLite seeks the order's index on the key (a range over the
+	// whole folder) rather than the thread's few rows.
+	return ` AND NOT EXISTS (SELECT 1 FROM messages n INDEXED BY messages_folder_thread WHERE n.folder_id = m.folder_id AND n.thread_key = m.thread_key AND (` +
 		strings.Join(ncols, ", ") + `) ` + op + ` (` + strings.Join(mcols, ", ") + `))`
 }
 
