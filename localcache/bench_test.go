@@ -162,6 +162,21 @@ func BenchmarkConversationMarks100k(b *testing.B) {
 	}
 }
 
+// BenchmarkRethread100k is what the first Open after migration 4 does to a 100k-message index.
+func BenchmarkRethread100k(b *testing.B) {
+	c, _ := benchFixture(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := c.index.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES ('rethread', '1')`); err != nil {
+			b.Fatal(err)
+		}
+		if err := c.rethread(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkSelectAll100k is what Ctrl+A in a 100k folder reads.
 func BenchmarkSelectAll100k(b *testing.B) {
 	c, f := benchFixture(b)

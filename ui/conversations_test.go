@@ -43,12 +43,15 @@ func seedConversation(h *harness) (inThread, sent []int64) {
 		msg(10, "o10@x", "", "Newsletter", "Shop", true),
 	}
 	all := append(slices.Clone(thread), others...)
-	ids := h.addMessages(inbox, len(all), func(i int) (localcache.Message, []byte) { return all[i], nil })
+	raw := func(m localcache.Message) []byte {
+		return plainMessage(m.FromName, m.FromAddr, "me@work.example", m.Subject, "About the boat trip on Saturday.", m.Date)
+	}
+	ids := h.addMessages(inbox, len(all), func(i int) (localcache.Message, []byte) { return all[i], raw(all[i]) })
 	replies := []localcache.Message{
 		msg(3, "t1@me", "t0@x", "Re: Boat trip", "Me Myself", true),
 		msg(7, "t3@me", "t2@x", "Re: Boat trip", "Me Myself", true),
 	}
-	sent = h.addMessages(sentF, len(replies), func(i int) (localcache.Message, []byte) { return replies[i], nil })
+	sent = h.addMessages(sentF, len(replies), func(i int) (localcache.Message, []byte) { return replies[i], raw(replies[i]) })
 	h.u.folders.reload()
 	h.settle()
 	return ids[:len(thread)], sent
@@ -254,4 +257,8 @@ func TestConversationsFollowChangesAndSelectAll(t *testing.T) {
 	if got := fmt.Sprint(h.u.reader.id); got != "0" {
 		t.Errorf("reader shows %s with 4 rows selected", got)
 	}
+}
+
+func TestConversationsInDutch(t *testing.T) {
+	screenshotInDutch(t, "TestConversationsFollowChangesAndSelectAll", "conversations-collapsed-nl.png", "conversations-expanded-nl.png")
 }
