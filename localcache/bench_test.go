@@ -162,15 +162,21 @@ func BenchmarkConversationMarks100k(b *testing.B) {
 	}
 }
 
-// BenchmarkRethread100k is what the first Open after migration 4 does to a 100k-message index.
+// BenchmarkRethread100k is what the first Open after migration 4 does to a 100k-message index:
+// every base subject written, every key checked.
 func BenchmarkRethread100k(b *testing.B) {
 	c, _ := benchFixture(b)
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		if _, err := c.index.ExecContext(ctx, `UPDATE messages SET base_subject = ''`); err != nil {
+			b.Fatal(err)
+		}
 		if _, err := c.index.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES ('rethread', '1')`); err != nil {
 			b.Fatal(err)
 		}
+		b.StartTimer()
 		if err := c.rethread(ctx); err != nil {
 			b.Fatal(err)
 		}

@@ -165,8 +165,10 @@ func (t *threader) resolve(ctx context.Context, m *Message) error {
 	return nil
 }
 
-// rethread recomputes every thread key (and base subject) after migration 4 asked for it: the
-// messages are resolved again one by one, oldest first, as if they arrived in that order.
+// rethread recomputes every thread key (and base subject) after migration 4 asked for it. It applies
+// threader's rules in memory, to the messages oldest first as if they arrived in that order, and
+// writes only the rows that change: resolving each against the database, as storing does, took
+// 15 s for 100,000 messages.
 func (c *Cache) rethread(ctx context.Context) error {
 	var pending int
 	if err := c.index.QueryRowContext(ctx, `SELECT count(*) FROM meta WHERE key = 'rethread'`).Scan(&pending); err != nil {
@@ -176,55 +178,171 @@ func (c *Cache) rethread(ctx context.Context) error {
 		return nil
 	}
 	err := inTx(ctx, c.index, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id, account, message_id, in_reply_to, refs, subject, date
-FROM messages ORDER BY date, id`)
+		rows, err := tx.QueryContext(ctx, `SELECT id, account, message_id, in_reply_to, refs, subject, date, thread_key, base_subject
+FROM messages ORDER BY account, date, id`)
 		if err != nil {
 			return err
 		}
-		var msgs []Message
+		type row struct {
+			id               int64
+			key, oldKey, old string // old: the stored base subject
+			base             string
+		}
+		var all []row
+		var t *memThreads
+		account := "\x00"
 		for rows.Next() {
 			var m Message
 			var date int64
-			if err := rows.Scan(&m.ID, &m.Account, &m.MessageID, &m.InReplyTo, &m.References, &m.Subject, &date); err != nil {
+			var r row
+			if err := rows.Scan(&m.ID, &m.Account, &m.MessageID, &m.InReplyTo, &m.References, &m.Subject, &date,
+				&r.oldKey, &r.old); err != nil {
 				rows.Close()
 				return err
 			}
+			if m.Account != account {
+				// Threads never cross accounts: the keys of one are resolved before the next.
+				if t != nil {
+					for k := range all[t.first:] {
+						all[t.first+k].key = t.find(all[t.first+k].key)
+					}
+				}
+				account, t = m.Account, newMemThreads(len(all))
+			}
 			m.Date = time.Unix(date, 0)
-			msgs = append(msgs, m)
+			r.id = m.ID
+			r.key, r.base = t.resolve(&m, r.oldKey), m.baseSubject
+			all = append(all, r)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE messages SET thread_key = ''`); err != nil {
+		if t != nil {
+			for k := range all[t.first:] {
+				all[t.first+k].key = t.find(all[t.first+k].key)
+			}
+		}
+		// The changes go into a table and from there into messages in one statement, with the
+		// base subject index built again after: a statement per row took 7.5 s for 100,000.
+		if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE rethread(id INTEGER PRIMARY KEY, key TEXT NOT NULL, base TEXT NOT NULL)`); err != nil {
 			return err
 		}
-		upd, err := tx.PrepareContext(ctx, `UPDATE messages SET thread_key = ?, base_subject = ? WHERE id = ?`)
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO temp.rethread(id, key, base) VALUES (?, ?, ?)`)
 		if err != nil {
 			return err
 		}
-		defer upd.Close()
-		th, err := newThreader(ctx, tx)
-		if err != nil {
-			return err
-		}
-		defer th.Close()
-		for i := range msgs {
-			m := &msgs[i]
-			if err := th.resolve(ctx, m); err != nil {
-				return err
+		defer ins.Close()
+		for _, r := range all {
+			key := threadKeyOr(r.key, r.id)
+			if key == r.oldKey && r.base == r.old {
+				continue
 			}
-			if _, err := upd.ExecContext(ctx, threadKeyOr(m.ThreadKey, m.ID), m.baseSubject, m.ID); err != nil {
+			if _, err := ins.ExecContext(ctx, r.id, key, r.base); err != nil {
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM meta WHERE key = 'rethread'`)
-		return err
+		for _, q := range []string{
+			`DROP INDEX messages_base_subject`,
+			`UPDATE messages SET thread_key = r.key, base_subject = r.base FROM temp.rethread r WHERE messages.id = r.id`,
+			`CREATE INDEX messages_base_subject ON messages(account, base_subject, date)`,
+			`DROP TABLE temp.rethread`,
+			`DELETE FROM meta WHERE key = 'rethread'`,
+		} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("rethread: %w", err)
 	}
 	return nil
+}
+
+// memThreads is threader's lookup of one account held in memory, for rethread: which thread each
+// Message-ID and each key belongs to, as a union-find over keys, and the latest thread of each base
+// subject.
+type memThreads struct {
+	first     int               // index of the account's first message in rethread's rows
+	parent    map[string]string // key -> the key it was joined into
+	byID      map[string]string // Message-ID -> key
+	bySubject map[string]string // base subject -> key of its latest message
+}
+
+func newMemThreads(first int) *memThreads {
+	return &memThreads{first: first, parent: map[string]string{}, byID: map[string]string{}, bySubject: map[string]string{}}
+}
+
+func (t *memThreads) find(k string) string {
+	root := k
+	for {
+		p, ok := t.parent[root]
+		if !ok || p == root {
+			break
+		}
+		root = p
+	}
+	for k != root {
+		next := t.parent[k]
+		t.parent[k] = root
+		k = next
+	}
+	return root
+}
+
+// resolve returns m's key as threader.resolve would (the caller maps it through find at the end);
+// stored is its key before, kept for a message that names no Message-ID at all (mailfmt's hash).
+func (t *memThreads) resolve(m *Message, stored string) string {
+	base, reply := baseSubject(m.Subject)
+	m.baseSubject = base
+	refs, hasParent := threadRefs(m)
+	guess := stored
+	if len(refs) > 0 {
+		guess = refs[0] // as mailfmt chooses
+	}
+	var found []string
+	for _, r := range refs {
+		if k, ok := t.byID[r]; ok {
+			found = append(found, t.find(k))
+		}
+		if _, ok := t.parent[r]; ok {
+			found = append(found, t.find(r))
+		}
+	}
+	key := guess
+	switch {
+	case len(found) > 0:
+		slices.Sort(found)
+		found = slices.Compact(found)
+		key = found[0]
+		if slices.Contains(found, guess) {
+			key = guess
+		}
+		for _, k := range found {
+			t.parent[k] = key
+		}
+	case !hasParent && reply && base != "":
+		if k, ok := t.bySubject[base]; ok {
+			key = t.find(k)
+		}
+	}
+	if key == "" {
+		return ""
+	}
+	if _, ok := t.parent[key]; !ok {
+		t.parent[key] = key
+	}
+	if m.MessageID != "" {
+		if _, ok := t.byID[m.MessageID]; !ok {
+			t.byID[m.MessageID] = key
+		}
+	}
+	if base != "" {
+		t.bySubject[base] = key
+	}
+	return key
 }
 
 // threadKeyOr is the key, or one of the message's own when it names no Message-ID at all (mailfmt
