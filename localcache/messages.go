@@ -57,6 +57,8 @@ type Message struct {
 	// is then written once, whole, instead of headers now and everything again later. Whatever
 	// stays without a body is indexed by its headers by IndexPending.
 	DeferIndex bool
+
+	baseSubject string // set by threader.resolve for the insert
 }
 
 // messageCols are read from "messages m" in every query.
@@ -111,15 +113,16 @@ func (c *Cache) AddMessages(ctx context.Context, msgs []Message) ([]int64, error
 	err := inTx(ctx, c.index, func(tx *sql.Tx) error {
 		ins, err := tx.PrepareContext(ctx, `
 INSERT INTO messages(account, folder_id, uid, uidvalidity, uidl, message_id, in_reply_to, refs, thread_key, subject,
-	from_name, from_addr, to_addrs, cc_addrs, date, size, flags, keywords, has_attachment, snippet, body_key, modseq, indexed)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	from_name, from_addr, to_addrs, cc_addrs, date, size, flags, keywords, has_attachment, snippet, body_key, modseq, indexed,
+	base_subject)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(folder_id, uid) WHERE uid IS NOT NULL DO UPDATE SET
 	indexed = max(indexed, excluded.indexed),
 	flags = excluded.flags, keywords = excluded.keywords, modseq = excluded.modseq,
 	subject = excluded.subject, from_name = excluded.from_name, from_addr = excluded.from_addr,
 	to_addrs = excluded.to_addrs, cc_addrs = excluded.cc_addrs, date = excluded.date, size = excluded.size,
 	message_id = excluded.message_id, in_reply_to = excluded.in_reply_to, refs = excluded.refs,
-	thread_key = excluded.thread_key, has_attachment = excluded.has_attachment,
+	thread_key = excluded.thread_key, base_subject = excluded.base_subject, has_attachment = excluded.has_attachment,
 	snippet = CASE WHEN excluded.snippet != '' THEN excluded.snippet ELSE snippet END,
 	body_key = CASE WHEN excluded.body_key != '' THEN excluded.body_key ELSE body_key END
 RETURNING id`)
@@ -133,15 +136,29 @@ RETURNING id`)
 			return err
 		}
 		defer fts.Close()
+		th, err := newThreader(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer th.Close()
 		for i, m := range msgs {
 			if m.Date.IsZero() {
 				m.Date = time.Unix(0, 0)
 			}
+			if err := th.resolve(ctx, &m); err != nil {
+				return err
+			}
 			err := ins.QueryRowContext(ctx, m.Account, m.FolderID, nullUID(m.UID), m.UIDValidity, nullString(m.UIDL),
 				m.MessageID, m.InReplyTo, m.References, m.ThreadKey, m.Subject, m.FromName, m.FromAddr, m.To, m.Cc,
-				m.Date.Unix(), m.Size, m.Flags, m.Keywords, m.HasAttachment, m.Snippet, m.BodyKey, m.ModSeq, !m.DeferIndex).Scan(&ids[i])
+				m.Date.Unix(), m.Size, m.Flags, m.Keywords, m.HasAttachment, m.Snippet, m.BodyKey, m.ModSeq, !m.DeferIndex,
+				m.baseSubject).Scan(&ids[i])
 			if err != nil {
 				return fmt.Errorf("insert message %q: %w", m.Subject, err)
+			}
+			if m.ThreadKey == "" {
+				if _, err := tx.ExecContext(ctx, `UPDATE messages SET thread_key = ? WHERE id = ?`, threadKeyOr("", ids[i]), ids[i]); err != nil {
+					return fmt.Errorf("thread of message %d: %w", ids[i], err)
+				}
 			}
 			if m.DeferIndex {
 				continue

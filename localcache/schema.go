@@ -123,6 +123,16 @@ CREATE INDEX messages_by_size ON messages(folder_id, size, date, id);
 CREATE INDEX messages_by_unread ON messages(folder_id, sort_unread, date, id);
 CREATE INDEX messages_by_flagged ON messages(folder_id, sort_flagged, date, id);
 `,
+	// 4: conversations. A folder's conversation list finds each thread's first message in the folder
+	// on (folder_id, thread_key, date, id); a reply without References or In-Reply-To finds its thread
+	// by the subject without reply prefixes (base_subject). Thread keys are now resolved against the
+	// cached messages when stored (see threader): Open recomputes them all once (rethread).
+	`
+ALTER TABLE messages ADD COLUMN base_subject TEXT NOT NULL DEFAULT '';
+CREATE INDEX messages_base_subject ON messages(account, base_subject, date);
+CREATE INDEX messages_folder_thread ON messages(folder_id, thread_key, date, id);
+INSERT OR REPLACE INTO meta(key, value) VALUES ('rethread', '1');
+`,
 }
 
 var storeMigrations = []string{
