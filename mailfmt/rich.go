@@ -484,3 +484,51 @@ func nextNonBlankQuoted(text string) bool {
 	}
 	return false
 }
+
+// LinkTextMisleads reports whether a link's text looks like a web address on another host than
+// the link's target: the mark of phishing ("www.bank.example" leading to elsewhere).
+func LinkTextMisleads(text, target string) bool {
+	t := strings.TrimSpace(text)
+	if t == "" || strings.ContainsAny(t, " \t\n") || strings.HasPrefix(asciiLower(t), "mailto:") {
+		return false
+	}
+	lower := asciiLower(t)
+	if !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
+		host, _, _ := strings.Cut(lower, "/")
+		if !looksLikeHost(host) {
+			return false
+		}
+		t = "http://" + t
+	}
+	shown, err := url.Parse(t)
+	if err != nil || shown.Hostname() == "" {
+		return false
+	}
+	dest, err := url.Parse(target)
+	if err != nil {
+		return true
+	}
+	if asciiLower(dest.Scheme) == "mailto" {
+		return true
+	}
+	norm := func(h string) string { return strings.TrimPrefix(strings.TrimSuffix(asciiLower(h), "."), "www.") }
+	return norm(shown.Hostname()) != norm(dest.Hostname())
+}
+
+// looksLikeHost reports a dotted name ending in a label of letters, such as "shop.example.com".
+func looksLikeHost(h string) bool {
+	if i := strings.LastIndexByte(h, ':'); i >= 0 {
+		h = h[:i]
+	}
+	labels := strings.Split(h, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || strings.Trim(l, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+			return false
+		}
+	}
+	tld := labels[len(labels)-1]
+	return len(tld) >= 2 && strings.Trim(tld, "abcdefghijklmnopqrstuvwxyz") == ""
+}

@@ -100,3 +100,23 @@ func TestParseColor(t *testing.T) {
 		}
 	}
 }
+
+func TestLinkTextMisleads(t *testing.T) {
+	for _, c := range []struct {
+		text, target string
+		want         bool
+	}{
+		{"https://www.bank.example/login", "https://evil.example/x", true},
+		{"www.bank.example", "https://bank.example/login", false},
+		{"bank.example/login", "http://bank.example.evil.example/", true},
+		{"HTTPS://Bank.Example", "https://bank.example/", false},
+		{"Click here", "https://evil.example/", false},
+		{"Version 2.0", "https://evil.example/", false},
+		{"shop.example", "mailto:x@evil.example", true},
+		{"mailto:x@bank.example", "mailto:x@bank.example", false},
+	} {
+		if got := LinkTextMisleads(c.text, c.target); got != c.want {
+			t.Errorf("LinkTextMisleads(%q, %q) = %v, want %v", c.text, c.target, got, c.want)
+		}
+	}
+}
