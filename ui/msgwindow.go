@@ -35,6 +35,7 @@ func (u *ui) openMessageWindow(id int64) {
 	r.win = w
 	mw := &messageWindow{r: r}
 	tips := newTipLayer()
+	r.tips = tips
 	btn := func(label string, icon fyne.Resource, fn func()) *tipButton {
 		b := newTipButton(tips, label, label, icon, fn)
 		b.Importance = widget.LowImportance

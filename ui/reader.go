@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"image"
 	"net/url"
 	"os"
 	"strings"
@@ -56,7 +57,13 @@ type reader struct {
 	tmpDir   string
 
 	// win is the window of a message opened on its own (nil: the pane of the main window).
-	win fyne.Window
+	win  fyne.Window
+	tips *tipLayer // the tooltips of the reader's window
+
+	pics       map[string]image.Image // the message's pictures by source ("cid:...", remote URL)
+	attachPics []image.Image          // image attachments no cid: reference shows
+	remoteOK   bool                   // remote images of this message may be loaded
+	remoteBtns []*widget.Button       // "Load once" and "Always for this sender"
 }
 
 // window is where the reader's dialogs belong.
@@ -75,7 +82,7 @@ func (r *reader) updateActions() {
 }
 
 func newReader(u *ui) *reader {
-	r := &reader{u: u}
+	r := &reader{u: u, tips: u.tips}
 	r.phIcon = widget.NewIcon(theme.NewDisabledResource(theme.MailComposeIcon()))
 	r.phText = newDimText(tr("No message selected"), theme.SizeNameText)
 	r.phText.Truncation = fyne.TextTruncateOff
@@ -102,9 +109,12 @@ func newReader(u *ui) *reader {
 		container.NewBorder(nil, nil, nil, r.date, r.from),
 		fields)
 
-	note := widget.NewLabel(tr("Remote images are not loaded"))
+	note := widget.NewLabel(tr("Remote content was blocked"))
 	note.Wrapping = fyne.TextWrapWord
-	r.remote = newNoteBox(theme.InfoIcon(), note)
+	once := widget.NewButton(tr("Load once"), r.loadRemoteOnce)
+	always := widget.NewButton(tr("Always for this sender"), r.allowSender)
+	r.remoteBtns = []*widget.Button{once, always}
+	r.remote = newNoteBox(theme.InfoIcon(), container.NewBorder(nil, nil, nil, container.NewHBox(once, always), note))
 	r.remote.Hide()
 
 	r.status = widget.NewLabel("")
@@ -113,7 +123,8 @@ func newReader(u *ui) *reader {
 	r.activity = widget.NewActivity()
 	r.activity.Hide()
 	r.body = container.NewVBox()
-	r.content = container.NewVBox(r.remote, container.NewHBox(r.activity, r.status), r.body)
+	r.content = container.NewVBox(r.remote, container.NewHBox(r.activity, r.status),
+		container.NewThemeOverride(r.body, htmlTheme{}))
 	r.scroll = container.NewVScroll(container.NewPadded(r.content))
 
 	r.attach = container.NewVBox()
@@ -154,7 +165,7 @@ func (r *reader) stopTimer() {
 func (r *reader) clear() {
 	r.stopTimer()
 	r.gen++
-	r.id, r.parsed, r.raw = 0, nil, nil
+	r.id, r.parsed, r.raw, r.pics, r.attachPics = 0, nil, nil, nil, nil
 	r.msg = localcache.Message{}
 	setDimText(r.phText, tr("No message selected"))
 	r.page.Hide()
@@ -177,10 +188,12 @@ func (r *reader) show(id int64) {
 	r.id = id
 	r.u.tasks.reads.post("reader", func(ctx context.Context) {
 		m, raw, parsed, err := r.load(ctx, id)
+		pics, attachPics := messagePictures(ctx, raw, parsed)
 		r.u.exec(func() {
 			if gen != r.gen {
 				return
 			}
+			r.pics, r.attachPics, r.remoteOK = pics, attachPics, false
 			var perr parseError
 			switch {
 			case errors.As(err, &perr):
@@ -269,21 +282,22 @@ func (r *reader) render(m localcache.Message, raw []byte, parsed *mailfmt.Messag
 
 	r.body.Objects = nil
 	r.remote.Hide()
+	for _, b := range r.remoteBtns {
+		b.Enable()
+	}
 	r.activity.Stop()
 	r.activity.Hide()
 	r.status.SetText("")
 	r.status.Hide()
 	switch {
 	case parsed != nil:
-		blocks := parsed.Rich
-		if len(blocks) == 0 && parsed.Text != "" {
-			blocks = mailfmt.TextToRich(parsed.Text)
-		}
-		// Receipts and tables in plain text line up only in a fixed-width font.
-		base := fyne.TextStyle{Monospace: !parsed.HasHTML && r.u.prefs.PlainFixed}
-		r.body.Objects = renderBlocks(blocks, base, r.u.openLink)
+		r.renderBody()
 		if parsed.RemoteContentBlocked > 0 {
-			r.remote.Show()
+			if r.u.senderAllowed(r.sender()) {
+				r.loadRemote()
+			} else {
+				r.remote.Show()
+			}
 		}
 	case raw != nil:
 		// Parse failure: the caller sets the reason.

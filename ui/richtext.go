@@ -1,12 +1,16 @@
 package ui
 
 import (
+	"image"
+	"image/color"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -16,13 +20,28 @@ import (
 // maxBlockWidgets bounds the widgets one message body creates; the rest is shown as plain text.
 const maxBlockWidgets = 1500
 
-// renderBlocks turns the safe rich-text model of a message into widgets. Paragraphs without links
-// or mixed styles become selectable labels (so text can be copied); paragraphs with links become
-// RichText with hyperlink segments that call openLink. Quotes are grouped with a bar per level, as
-// mail clients draw them. No image segment is ever created: mailfmt has already dropped every
-// image, and nothing here turns a URL into anything but a link the user may click. base is the
-// style of ordinary text (monospace for plain-text mail when the user chose a fixed-width font).
-func renderBlocks(blocks []mailfmt.Block, base fyne.TextStyle, openLink func(*url.URL)) []fyne.CanvasObject {
+// bodyView turns the safe rich-text model of a message into widgets. Paragraphs without links,
+// colours or mixed styles become selectable labels (so text can be copied); others become
+// RichText, links as hyperlinks that show their target on hover and ask before following one
+// whose text names another site. Tables become grids, quotes get a bar per level, as mail
+// clients draw them. Images come only from pics: pictures decoded from the message's own parts,
+// or remote ones after the user agreed to load them; nothing here fetches anything.
+type bodyView struct {
+	base     fyne.TextStyle // ordinary text (monospace for plain-text mail when the user chose it)
+	openLink func(*url.URL)
+	window   func() fyne.Window // where the link confirmation shows
+	tips     *tipLayer          // nil: no tooltips
+	pics     map[string]image.Image
+	widgets  int
+}
+
+// renderBlocks renders blocks on the theme's background.
+func (v *bodyView) renderBlocks(blocks []mailfmt.Block) []fyne.CanvasObject {
+	return v.render(blocks, nil)
+}
+
+// render renders blocks on bg (nil: the theme's background), which decides the text colours.
+func (v *bodyView) render(blocks []mailfmt.Block, bg color.Color) []fyne.CanvasObject {
 	var out []fyne.CanvasObject
 	var group []fyne.CanvasObject
 	groupLevel := 0
@@ -38,11 +57,12 @@ func renderBlocks(blocks []mailfmt.Block, base fyne.TextStyle, openLink func(*ur
 		group = nil
 	}
 	for i, b := range blocks {
-		if i >= maxBlockWidgets {
+		if v.widgets >= maxBlockWidgets {
 			flush()
-			out = append(out, plainLabel(mailfmt.RichToText(blocks[i:]), base))
+			out = append(out, plainLabel(mailfmt.RichToText(blocks[i:]), v.base))
 			return out
 		}
+		v.widgets++
 		level := 0
 		if b.Kind == mailfmt.Quote {
 			level = max(1, min(b.Level, 6))
@@ -51,7 +71,7 @@ func renderBlocks(blocks []mailfmt.Block, base fyne.TextStyle, openLink func(*ur
 			flush()
 			groupLevel = level
 		}
-		w := blockWidget(b, base, openLink)
+		w := v.block(b, bg)
 		// Consecutive list items sit closer together than paragraphs.
 		if b.Kind == mailfmt.ListItem && len(group) > 0 && i > 0 && blocks[i-1].Kind == mailfmt.ListItem {
 			if list, ok := group[len(group)-1].(*fyne.Container); ok && list.Layout == listItemsLayout {
@@ -68,19 +88,18 @@ func renderBlocks(blocks []mailfmt.Block, base fyne.TextStyle, openLink func(*ur
 	return out
 }
 
-func blockWidget(b mailfmt.Block, base fyne.TextStyle, openLink func(*url.URL)) fyne.CanvasObject {
+func (v *bodyView) block(b mailfmt.Block, bg color.Color) fyne.CanvasObject {
 	switch b.Kind {
 	case mailfmt.Rule:
 		return widget.NewSeparator()
+	case mailfmt.Table:
+		return v.table(b.Table, bg)
 	case mailfmt.Heading:
-		l := plainLabel(strings.TrimSpace(b.Text()), fyne.TextStyle{Bold: true})
-		switch {
-		case b.Level <= 1:
-			l.SizeName = theme.SizeNameSubHeadingText
-		default:
-			l.SizeName = theme.SizeNameText
+		size := theme.SizeNameText
+		if b.Level <= 1 {
+			size = theme.SizeNameSubHeadingText
 		}
-		return l
+		return v.paragraph(b.Spans, b.Align, fyne.TextStyle{Bold: true}, size, bg)
 	case mailfmt.Preformatted:
 		l := plainLabel(strings.TrimRight(b.Text(), "\n"), fyne.TextStyle{Monospace: true})
 		l.Wrapping = fyne.TextWrapBreak
@@ -92,46 +111,345 @@ func blockWidget(b mailfmt.Block, base fyne.TextStyle, openLink func(*url.URL)) 
 		}
 		indent := float32(max(b.Level-1, 0)) * 20
 		return container.New(&hangingIndent{indent: indent},
-			widget.NewLabel(marker), spansWidget(b.Spans, base, openLink))
+			widget.NewLabel(marker), v.paragraph(b.Spans, b.Align, v.base, "", bg))
 	default:
-		return spansWidget(b.Spans, base, openLink)
+		return v.paragraph(b.Spans, b.Align, v.base, "", bg)
 	}
 }
 
-// spansWidget renders a paragraph: a selectable label when it is one plain run, else RichText.
-func spansWidget(spans []mailfmt.Span, base fyne.TextStyle, openLink func(*url.URL)) fyne.CanvasObject {
-	plain := true
+// paragraph renders a block's spans: runs of text as text, images that are available as
+// pictures (on a line of their own, in the block's alignment), others as their "[image]" text.
+func (v *bodyView) paragraph(spans []mailfmt.Span, align mailfmt.Align, base fyne.TextStyle, size fyne.ThemeSizeName, bg color.Color) fyne.CanvasObject {
+	var parts []fyne.CanvasObject
+	var run []mailfmt.Span
+	var pics []fyne.CanvasObject
+	flushRun := func() {
+		if len(run) > 0 && strings.TrimSpace(spanText(run)) != "" {
+			parts = append(parts, v.spans(run, align, base, size, bg))
+		}
+		run = nil
+	}
+	flushPics := func() {
+		if len(pics) > 0 {
+			parts = append(parts, alignRow(align, pics))
+		}
+		pics = nil
+	}
 	for _, s := range spans {
-		if s.Link != "" || s.Bold || s.Italic || s.Code {
+		if s.Image != nil {
+			if pic := v.pics[s.Image.Src]; pic != nil {
+				flushRun()
+				pics = append(pics, v.picture(s, pic))
+				continue
+			}
+		}
+		if len(pics) > 0 && strings.TrimSpace(s.Text) == "" {
+			continue // the space between two pictures
+		}
+		flushPics()
+		run = append(run, s)
+	}
+	flushRun()
+	flushPics()
+	switch len(parts) {
+	case 0:
+		return v.spans(spans, align, base, size, bg)
+	case 1:
+		return parts[0]
+	}
+	return container.New(&tightVBox{}, parts...)
+}
+
+func spanText(spans []mailfmt.Span) string {
+	var sb strings.Builder
+	for _, s := range spans {
+		sb.WriteString(s.Text)
+	}
+	return sb.String()
+}
+
+// spans renders a run of text: a selectable label when it is one plain run in the theme's
+// colours, else RichText.
+func (v *bodyView) spans(spans []mailfmt.Span, align mailfmt.Align, base fyne.TextStyle, size fyne.ThemeSizeName, bg color.Color) fyne.CanvasObject {
+	plain := size == ""
+	colors := make([]fyne.ThemeColorName, len(spans))
+	for i, s := range spans {
+		colors[i] = textColor(s.Color, bg)
+		if s.Link != "" || s.Bold || s.Italic || s.Code || colors[i] != theme.ColorNameForeground {
 			plain = false
-			break
 		}
 	}
 	if plain {
-		var sb strings.Builder
-		for _, s := range spans {
-			sb.WriteString(s.Text)
-		}
-		return plainLabel(strings.Trim(sb.String(), "\n"), base)
+		l := plainLabel(strings.Trim(spanText(spans), "\n"), base)
+		l.Alignment = textAlign(align)
+		return l
+	}
+	if size == "" {
+		size = theme.SizeNameText
 	}
 	segs := make([]widget.RichTextSegment, 0, len(spans))
-	for _, s := range spans {
+	for i, s := range spans {
 		if s.Link != "" {
 			if u, err := url.Parse(s.Link); err == nil && linkAllowed(u) {
-				link := u
-				segs = append(segs, &widget.HyperlinkSegment{Text: s.Text, URL: link,
-					OnTapped: func() { openLink(link) }})
+				segs = append(segs, v.newLink(s.Text, u, align))
 				continue
 			}
 		}
 		style := widget.RichTextStyleInline
+		style.ColorName, style.SizeName, style.Alignment = colors[i], size, textAlign(align)
 		style.TextStyle = fyne.TextStyle{Bold: s.Bold || base.Bold, Italic: s.Italic || base.Italic,
 			Monospace: s.Code || base.Monospace}
 		segs = append(segs, &widget.TextSegment{Text: s.Text, Style: style})
 	}
+	// The row's alignment is read from a segment that ends a paragraph.
+	if t, ok := segs[len(segs)-1].(*widget.TextSegment); ok {
+		t.Style.Inline = false
+	}
 	rt := widget.NewRichText(segs...)
 	rt.Wrapping = fyne.TextWrapWord
 	return rt
+}
+
+func textAlign(a mailfmt.Align) fyne.TextAlign {
+	switch a {
+	case mailfmt.AlignCenter:
+		return fyne.TextAlignCenter
+	case mailfmt.AlignRight:
+		return fyne.TextAlignTrailing
+	}
+	return fyne.TextAlignLeading
+}
+
+// alignRow lays pictures side by side in the block's alignment.
+func alignRow(a mailfmt.Align, objs []fyne.CanvasObject) fyne.CanvasObject {
+	row := container.New(&tightHBox{}, objs...)
+	switch a {
+	case mailfmt.AlignCenter:
+		return container.NewHBox(layout.NewSpacer(), row, layout.NewSpacer())
+	case mailfmt.AlignRight:
+		return container.NewHBox(layout.NewSpacer(), row)
+	}
+	return container.NewHBox(row)
+}
+
+// maxPictureWidth keeps a picture within the width newsletters are made for.
+const maxPictureWidth = 640
+
+// picture shows an image at the size the HTML gives it (or its own), no wider than
+// maxPictureWidth; a linked picture opens its link like a text link.
+func (v *bodyView) picture(s mailfmt.Span, pic image.Image) fyne.CanvasObject {
+	img := canvas.NewImageFromImage(pic)
+	img.FillMode = canvas.ImageFillContain
+	b := pic.Bounds()
+	w, h := float32(s.Image.Width), float32(s.Image.Height)
+	switch {
+	case w > 0 && h > 0:
+	case w > 0:
+		h = w * float32(b.Dy()) / float32(max(b.Dx(), 1))
+	case h > 0:
+		w = h * float32(b.Dx()) / float32(max(b.Dy(), 1))
+	default:
+		w, h = float32(b.Dx()), float32(b.Dy())
+	}
+	if w > maxPictureWidth {
+		h, w = h*maxPictureWidth/w, maxPictureWidth
+	}
+	img.SetMinSize(fyne.NewSize(max(w, 1), max(h, 1)))
+	if s.Link != "" {
+		if u, err := url.Parse(s.Link); err == nil && linkAllowed(u) {
+			return newLinkPicture(v, img, s.Image.Alt, u)
+		}
+	}
+	return img
+}
+
+// table lays a table out as a grid; cell and table backgrounds are painted, and the text in
+// them takes colours readable on them.
+func (v *bodyView) table(g *mailfmt.Grid, bg color.Color) fyne.CanvasObject {
+	tl := &tableLayout{}
+	if c := parseHex(g.Bg); c != nil {
+		bg = c
+	}
+	var objs []fyne.CanvasObject
+	for r, row := range g.Rows {
+		col := 0
+		for _, cell := range row {
+			span := max(cell.ColSpan, 1)
+			tl.cells = append(tl.cells, tableCell{row: r, col: col, span: span})
+			for len(tl.pct) < col+span {
+				tl.pct, tl.px = append(tl.pct, 0), append(tl.px, 0)
+			}
+			if span == 1 {
+				tl.pct[col] = max(tl.pct[col], cell.Width)
+				tl.px[col] = max(tl.px[col], cell.Px)
+			}
+			cellBg := bg
+			if c := parseHex(cell.Bg); c != nil {
+				cellBg = c
+			}
+			blocks := cell.Blocks
+			if cell.Header {
+				blocks = boldBlocks(blocks)
+			}
+			content := container.New(&tightVBox{}, v.render(blocks, cellBg)...)
+			var obj fyne.CanvasObject = container.New(layout.NewCustomPaddedLayout(2, 2, 4, 4), content)
+			if cell.Bg != "" {
+				obj = container.NewStack(canvas.NewRectangle(cellBg), obj)
+			}
+			objs = append(objs, obj)
+			col += span
+		}
+		tl.rows = r + 1
+	}
+	tl.cols = len(tl.pct)
+	grid := container.New(tl, objs...)
+	if g.Bg != "" {
+		return container.NewStack(canvas.NewRectangle(bg), grid)
+	}
+	return grid
+}
+
+// boldBlocks makes the text of a header cell bold, as browsers draw <th>.
+func boldBlocks(blocks []mailfmt.Block) []mailfmt.Block {
+	out := make([]mailfmt.Block, len(blocks))
+	for i, b := range blocks {
+		out[i] = b
+		if b.Kind == mailfmt.Table {
+			continue
+		}
+		out[i].Spans = make([]mailfmt.Span, len(b.Spans))
+		for j, s := range b.Spans {
+			s.Bold = true
+			out[i].Spans[j] = s
+		}
+	}
+	return out
+}
+
+type tableCell struct{ row, col, span int }
+
+// tableLayout places cells in rows and columns. A column is as wide as the HTML asks (percent
+// or pixels), never narrower than its widest content that cannot wrap (pictures); the width
+// left is shared by the other columns. A row is as tall as its tallest cell at its width.
+type tableLayout struct {
+	cells      []tableCell
+	rows, cols int
+	pct, px    []int
+}
+
+func (t *tableLayout) minWidths(objs []fyne.CanvasObject) []float32 {
+	minW := make([]float32, t.cols)
+	for i, c := range t.cells {
+		if c.span == 1 {
+			minW[c.col] = max(minW[c.col], objs[i].MinSize().Width)
+		}
+	}
+	return minW
+}
+
+func (t *tableLayout) colWidths(objs []fyne.CanvasObject, width float32) []float32 {
+	minW := t.minWidths(objs)
+	w := make([]float32, t.cols)
+	var sum float32
+	flex := 0
+	for i := range w {
+		switch {
+		case t.pct[i] > 0:
+			w[i] = width * float32(t.pct[i]) / 100
+		case t.px[i] > 0:
+			w[i] = float32(t.px[i])
+		default:
+			flex++
+		}
+		w[i] = max(w[i], minW[i])
+		sum += w[i]
+	}
+	switch {
+	case sum < width && flex > 0:
+		extra := (width - sum) / float32(flex)
+		for i := range w {
+			if t.pct[i] == 0 && t.px[i] == 0 {
+				w[i] += extra
+			}
+		}
+	case sum < width && sum > 0:
+		for i := range w {
+			w[i] *= width / sum
+		}
+	case sum > width:
+		var give float32
+		for i := range w {
+			give += w[i] - minW[i]
+		}
+		if give > 0 {
+			f := min(1, (sum-width)/give)
+			for i := range w {
+				w[i] -= (w[i] - minW[i]) * f
+			}
+		}
+	}
+	return w
+}
+
+func (t *tableLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	w := t.colWidths(objs, size.Width)
+	x := make([]float32, t.cols+1)
+	for i, cw := range w {
+		x[i+1] = x[i] + cw
+	}
+	widths := make([]float32, len(t.cells))
+	heights := make([]float32, t.rows)
+	for i, c := range t.cells {
+		widths[i] = x[min(c.col+c.span, t.cols)] - x[c.col]
+		objs[i].Resize(fyne.NewSize(widths[i], objs[i].MinSize().Height))
+		heights[c.row] = max(heights[c.row], objs[i].MinSize().Height) // after wrapping at its width
+	}
+	y := make([]float32, t.rows+1)
+	for r, h := range heights {
+		y[r+1] = y[r] + h
+	}
+	for i, c := range t.cells {
+		objs[i].Move(fyne.NewPos(x[c.col], y[c.row]))
+		objs[i].Resize(fyne.NewSize(widths[i], heights[c.row]))
+	}
+}
+
+func (t *tableLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var width float32
+	for _, mw := range t.minWidths(objs) {
+		width += mw
+	}
+	heights := make([]float32, t.rows)
+	for i, c := range t.cells {
+		heights[c.row] = max(heights[c.row], objs[i].MinSize().Height)
+	}
+	var height float32
+	for _, h := range heights {
+		height += h
+	}
+	return fyne.NewSize(width, height)
+}
+
+// tightHBox lays pictures side by side without padding, as a browser draws adjacent images.
+type tightHBox struct{}
+
+func (tightHBox) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		m := o.MinSize()
+		s = fyne.NewSize(s.Width+m.Width, max(s.Height, m.Height))
+	}
+	return s
+}
+
+func (tightHBox) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	var x float32
+	for _, o := range objs {
+		m := o.MinSize()
+		o.Move(fyne.NewPos(x, (size.Height-m.Height)/2))
+		o.Resize(m)
+		x += m.Width
+	}
 }
 
 // linkAllowed keeps links to what mailfmt allows: web pages and mail addresses.

@@ -34,6 +34,8 @@ type settings struct {
 	SplitBelow    float64 `json:"split_list_below,omitempty"`
 	// Sorts is each list's order by its key ("folder:12", the unified inboxes), when not newest first.
 	Sorts map[string]localcache.Sort `json:"sort,omitempty"`
+	// RemoteSenders are the addresses (lower case) whose messages load remote images unasked.
+	RemoteSenders []string `json:"remote_content_senders,omitempty"`
 
 	path string // "" keeps them in memory only (tests)
 }
