@@ -173,6 +173,7 @@ type linkHover struct {
 	tips    *tipLayer
 	tip     string
 	pending func()
+	inside  bool // the pointer is on the link
 }
 
 func newLinkHover(tips *tipLayer, u *url.URL) *linkHover {
@@ -190,11 +191,12 @@ func (h *linkHover) Cursor() desktop.Cursor { return desktop.PointerCursor }
 
 func (h *linkHover) MouseIn(*desktop.MouseEvent) {
 	h.stop()
+	h.inside = true
 	if h.tips == nil {
 		return
 	}
 	h.pending = h.tips.later(tipDelay, func() {
-		if h.pending != nil && h.Visible() {
+		if h.inside && h.Visible() {
 			h.tips.showFor(h.self, h.tip, fyne.CurrentApp().Settings().Theme())
 		}
 	})
@@ -204,6 +206,7 @@ func (h *linkHover) MouseMoved(*desktop.MouseEvent) {}
 
 func (h *linkHover) MouseOut() {
 	h.stop()
+	h.inside = false
 	if h.tips != nil {
 		h.tips.hide(h.self)
 	}
