@@ -97,6 +97,37 @@ func textColor(hex string, bg color.Color) fyne.ThemeColorName {
 	return htmlColorPrefix + "#ffffff"
 }
 
+// hyperlinkColor is the colour to draw a link in on bg: its own when readable, else the
+// theme's link colour when that is readable, else black or white.
+func hyperlinkColor(hex string, bg color.Color) fyne.ThemeColorName {
+	app := fyne.CurrentApp()
+	th, v := app.Settings().Theme(), app.Settings().ThemeVariant()
+	under := bg
+	if under == nil {
+		under = th.Color(theme.ColorNameBackground, v)
+	}
+	if c := parseHex(hex); c != nil && contrast(c, under) >= minTextContrast {
+		return fyne.ThemeColorName(htmlColorPrefix + hex)
+	}
+	if contrast(th.Color(theme.ColorNameHyperlink, v), under) >= minTextContrast {
+		return theme.ColorNameHyperlink
+	}
+	return textColor("", bg)
+}
+
+// linkTheme draws the links of one paragraph in the colour the message gave them.
+type linkTheme struct {
+	htmlTheme
+	link fyne.ThemeColorName
+}
+
+func (t linkTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	if n == theme.ColorNameHyperlink {
+		n = t.link
+	}
+	return t.htmlTheme.Color(n, v)
+}
+
 // follow opens a link the user clicked, first asking when its text names another site than
 // the one it leads to.
 func (v *bodyView) follow(text string, u *url.URL) {
@@ -123,9 +154,9 @@ type linkSegment struct {
 	v *bodyView
 }
 
-func (v *bodyView) newLink(text string, u *url.URL, align mailfmt.Align) *linkSegment {
+func (v *bodyView) newLink(text string, u *url.URL) *linkSegment {
 	s := &linkSegment{v: v}
-	s.Text, s.URL, s.Alignment = text, u, textAlign(align)
+	s.Text, s.URL = text, u
 	s.OnTapped = func() { v.follow(text, u) }
 	return s
 }

@@ -182,6 +182,9 @@ func TestHTMLCorpus(t *testing.T) {
 				t.Errorf("%s: %d cid pictures decoded, %d shown", name, len(r.pics), pictures(r.body))
 			}
 		}
+		if len(r.pics) > 0 && r.attachBx.Visible() {
+			t.Errorf("%s: the pictures shown in the text are listed as attachments too", name)
+		}
 		if bytes.Contains(r.raw, []byte("cid:")) && len(r.pics) == 0 {
 			t.Errorf("%s: its cid: pictures were not decoded", name)
 		}

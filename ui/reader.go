@@ -416,23 +416,31 @@ func (r *reader) changed(chs []localcache.Change) {
 
 func (r *reader) showAttachments() {
 	r.attach.Objects = nil
-	if r.parsed == nil || len(r.parsed.Attachments) == 0 {
+	var parts []mailfmt.Part
+	if r.parsed != nil {
+		for _, p := range r.parsed.Attachments {
+			if p.ContentID == "" || r.pics["cid:"+p.ContentID] == nil { // pictures in the text are not listed
+				parts = append(parts, p)
+			}
+		}
+	}
+	if len(parts) == 0 {
 		r.attachBx.Hide()
 		return
 	}
 	var total int64
-	for _, p := range r.parsed.Attachments {
+	for _, p := range parts {
 		total += max(p.Size, 0)
 	}
 	head := widget.NewLabelWithStyle(
-		trN("{{.Count}} attachments", len(r.parsed.Attachments))+" · "+formatSize(total),
+		trN("{{.Count}} attachments", len(parts))+" · "+formatSize(total),
 		fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	r.attach.Add(container.NewHBox(widget.NewIcon(theme.MailAttachmentIcon()), head))
 	rows := container.NewVBox()
-	for _, p := range r.parsed.Attachments {
+	for _, p := range parts {
 		rows.Add(r.attachmentRow(p))
 	}
-	if len(r.parsed.Attachments) > 3 {
+	if len(parts) > 3 {
 		s := container.NewVScroll(rows)
 		s.SetMinSize(fyne.NewSize(0, rows.Objects[0].MinSize().Height*3.5))
 		r.attach.Add(s)

@@ -187,27 +187,74 @@ func (v *bodyView) spans(spans []mailfmt.Span, align mailfmt.Align, base fyne.Te
 	if size == "" {
 		size = theme.SizeNameText
 	}
-	segs := make([]widget.RichTextSegment, 0, len(spans))
+	segs := make([]widget.RichTextSegment, 0, len(spans)+1)
+	var linkColor fyne.ThemeColorName
 	for i, s := range spans {
 		if s.Link != "" {
 			if u, err := url.Parse(s.Link); err == nil && linkAllowed(u) {
-				segs = append(segs, v.newLink(s.Text, u, align))
+				segs = append(segs, v.newLink(s.Text, u))
+				if linkColor == "" {
+					linkColor = hyperlinkColor(s.Color, bg)
+				}
 				continue
 			}
 		}
 		style := widget.RichTextStyleInline
-		style.ColorName, style.SizeName, style.Alignment = colors[i], size, textAlign(align)
+		style.ColorName, style.SizeName = colors[i], size
 		style.TextStyle = fyne.TextStyle{Bold: s.Bold || base.Bold, Italic: s.Italic || base.Italic,
 			Monospace: s.Code || base.Monospace}
 		segs = append(segs, &widget.TextSegment{Text: s.Text, Style: style})
 	}
-	// The row's alignment is read from a segment that ends a paragraph.
-	if t, ok := segs[len(segs)-1].(*widget.TextSegment); ok {
-		t.Style.Inline = false
-	}
 	rt := widget.NewRichText(segs...)
 	rt.Wrapping = fyne.TextWrapWord
-	return rt
+	var obj fyne.CanvasObject = rt
+	if linkColor != "" && linkColor != theme.ColorNameHyperlink {
+		obj = container.NewThemeOverride(rt, linkTheme{link: linkColor})
+	}
+	if align == mailfmt.AlignCenter || align == mailfmt.AlignRight {
+		// RichText aligns the pieces of a line one by one (a gap opens before a link), so the
+		// paragraph is placed as a whole instead.
+		obj = container.New(&alignLayout{align: align, natural: naturalWidth(spans, base, size)}, obj)
+	}
+	return obj
+}
+
+// naturalWidth is how wide spans are unwrapped: the longest of their lines, with RichText's
+// padding.
+func naturalWidth(spans []mailfmt.Span, base fyne.TextStyle, size fyne.ThemeSizeName) float32 {
+	th := fyne.CurrentApp().Settings().Theme()
+	textSize := th.Size(size)
+	var widest, line float32
+	for _, s := range spans {
+		st := fyne.TextStyle{Bold: s.Bold || base.Bold, Italic: s.Italic || base.Italic, Monospace: s.Code || base.Monospace}
+		parts := strings.Split(s.Text, "\n")
+		for i, p := range parts {
+			if i > 0 {
+				widest, line = max(widest, line), 0
+			}
+			line += fyne.MeasureText(p, textSize, st).Width
+		}
+	}
+	return max(widest, line) + 2*th.Size(theme.SizeNameInnerPadding) + 2
+}
+
+// alignLayout places a paragraph that fits on one line at the centre or the right; a longer
+// one takes the whole width and wraps.
+type alignLayout struct {
+	align   mailfmt.Align
+	natural float32
+}
+
+func (a *alignLayout) MinSize(objs []fyne.CanvasObject) fyne.Size { return objs[0].MinSize() }
+
+func (a *alignLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	w := min(a.natural, size.Width)
+	x := size.Width - w
+	if a.align == mailfmt.AlignCenter {
+		x /= 2
+	}
+	objs[0].Move(fyne.NewPos(x, 0))
+	objs[0].Resize(fyne.NewSize(w, size.Height))
 }
 
 func textAlign(a mailfmt.Align) fyne.TextAlign {
