@@ -87,6 +87,7 @@ type tableFrame struct {
 	grid      Grid
 	open      bool // the last cell of the last row takes the blocks being converted
 	cellMarks int  // len(marks) when the open cell started
+	rowBg     string
 	stray     []Block
 
 	outer        []Block
@@ -292,6 +293,7 @@ func (c *htmlConv) startTag(tag string, attrs []attr, props map[string]string) {
 		c.closeCell()
 		f := &c.tables[len(c.tables)-1]
 		f.grid.Rows = append(f.grid.Rows, nil)
+		f.rowBg = bgColor(attrs, props)
 	case "td", "th":
 		if c.flatTables > 0 || len(c.tables) == 0 || c.cells >= maxCells {
 			if c.cur != nil && (c.spanOpen || len(c.cur.Spans) > 0) {
@@ -313,6 +315,9 @@ func (c *htmlConv) startTag(tag string, attrs []attr, props map[string]string) {
 		span, _ := strconv.Atoi(strings.TrimSpace(attrVal(attrs, "colspan")))
 		cell := Cell{ColSpan: min(max(span, 1), maxColumns), Header: tag == "th", Bg: bgColor(attrs, props),
 			Align: textAlign(tag, attrs, props)}
+		if cell.Bg == "" {
+			cell.Bg = f.rowBg
+		}
 		cell.Width, cell.Px = cssWidth(attrVal(attrs, "width"), props["width"])
 		*row = append(*row, cell)
 		c.cells++

@@ -12,7 +12,7 @@ func TestHTMLTablesBecomeGrids(t *testing.T) {
 	src := `<table width="100%"><tr><td align="center">
 <table bgcolor="#F4F4F4" width="600"><tr>
   <th style="background-color: rgb(0, 51, 102); color: #fff" width="70%">Item</th><th align="right">Price</th></tr>
-<tr><td>Coffee <b>beans</b></td><td style="text-align:right"><font color="red">€ 12,50</font></td></tr>
+<tr style="background:#eee url(x.png)"><td>Coffee <b>beans</b></td><td style="text-align:right"><font color="red">€ 12,50</font></td></tr>
 <tr><td colspan="2"><table><tr><td>inner a</td><td>inner b</td></tr></table></td></tr>
 </table></td></tr></table><p>after</p>`
 	blocks, _ := HTMLToRich(src)
@@ -29,6 +29,9 @@ func TestHTMLTablesBecomeGrids(t *testing.T) {
 	}
 	if g.Rows[0][1].Align != AlignRight || g.Rows[1][1].Align != AlignRight || g.Rows[1][1].Blocks[0].Align != AlignRight {
 		t.Fatalf("right-aligned price cells %+v %+v", g.Rows[0][1], g.Rows[1][1])
+	}
+	if g.Rows[1][0].Bg != "#eeeeee" || g.Rows[1][1].Bg != "#eeeeee" {
+		t.Fatalf("row background not on its cells: %+v", g.Rows[1])
 	}
 	price := g.Rows[1][1].Blocks[0].Spans[0]
 	if price.Color != "#ff0000" || price.Text != "€ 12,50" {
