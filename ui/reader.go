@@ -64,6 +64,7 @@ type reader struct {
 	attachPics []image.Image          // image attachments no cid: reference shows
 	remoteOK   bool                   // remote images of this message may be loaded
 	remoteBtns []*widget.Button       // "Load once" and "Always for this sender"
+	stopFetch  func()                 // cancels the loading of remote pictures
 }
 
 // window is where the reader's dialogs belong.
@@ -164,6 +165,7 @@ func (r *reader) stopTimer() {
 // clear shows the empty pane.
 func (r *reader) clear() {
 	r.stopTimer()
+	r.stopPictures()
 	r.gen++
 	r.id, r.parsed, r.raw, r.pics, r.attachPics = 0, nil, nil, nil, nil
 	r.msg = localcache.Message{}
@@ -183,6 +185,7 @@ func (r *reader) showMany(n int) {
 // show opens a message: headers at once, the body when it is stored, and a download otherwise.
 func (r *reader) show(id int64) {
 	r.stopTimer()
+	r.stopPictures()
 	r.gen++
 	gen := r.gen
 	r.id = id

@@ -187,6 +187,14 @@ func (u *ui) senderAllowed(addr string) bool {
 	return addr != "" && slices.Contains(u.prefs.RemoteSenders, addr)
 }
 
+// stopPictures cancels loading the remote pictures of a message no longer shown.
+func (r *reader) stopPictures() {
+	if r.stopFetch != nil {
+		r.stopFetch()
+		r.stopFetch = nil
+	}
+}
+
 // loadRemoteOnce loads the remote images of the message shown, this time only.
 func (r *reader) loadRemoteOnce() { r.loadRemote() }
 
@@ -219,7 +227,10 @@ func (r *reader) loadRemote() {
 		return
 	}
 	id, gen, f := r.id, r.gen, r.u.deps.Images
-	r.u.tasks.spawn(func(ctx context.Context) {
+	ctx, cancel := context.WithCancel(r.u.ctx)
+	r.stopFetch = cancel
+	r.u.tasks.spawn(func(context.Context) {
+		defer cancel()
 		got := fetchPictures(ctx, f, srcs)
 		r.u.exec(func() {
 			if gen != r.gen || r.id != id {
