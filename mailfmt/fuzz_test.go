@@ -42,6 +42,9 @@ func checkBlocksDepth(t *testing.T, blocks []Block, depth int) {
 			if depth >= maxTableDepth {
 				t.Fatalf("tables nested deeper than %d", maxTableDepth)
 			}
+			if g := b.Table; g.Width < 0 || g.Width > 100 || g.Px < 0 || g.Px > 4000 || g.Align < AlignDefault || g.Align > AlignRight {
+				t.Fatalf("bad table %+v", g)
+			}
 			for _, row := range b.Table.Rows {
 				if len(row) == 0 || len(row) > maxColumns {
 					t.Fatalf("row of %d cells", len(row))

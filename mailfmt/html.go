@@ -133,6 +133,7 @@ type htmlConv struct {
 	blocked   int
 
 	marks      []mark
+	linkMarks  int // len(marks) at the open link: links take only colours set on or in them
 	tables     []tableFrame
 	flatTables int // tables opened beyond the limits, read as text
 	cells      int
@@ -235,6 +236,7 @@ func (c *htmlConv) startTag(tag string, attrs []attr, props map[string]string) {
 		return
 	case "a":
 		c.link = sanitizeLink(attrVal(attrs, "href"))
+		c.linkMarks = len(c.marks)
 	case "b", "strong":
 		c.bold++
 	case "i", "em", "cite", "dfn", "var":
@@ -282,7 +284,17 @@ func (c *htmlConv) startTag(tag string, attrs []attr, props map[string]string) {
 			c.flatTables++
 			return
 		}
-		c.tables = append(c.tables, tableFrame{grid: Grid{Bg: bgColor(attrs, props)},
+		g := Grid{Bg: bgColor(attrs, props), Align: c.curAlign()}
+		switch asciiLower(strings.TrimSpace(attrVal(attrs, "align"))) {
+		case "center":
+			g.Align = AlignCenter
+		case "right":
+			g.Align = AlignRight
+		case "left":
+			g.Align = AlignLeft
+		}
+		g.Width, g.Px = cssWidth(attrVal(attrs, "width"), props["width"])
+		c.tables = append(c.tables, tableFrame{grid: g,
 			outer: c.blocks, outerItem: c.blockItem, lists: c.lists, listOverflow: c.listOverflow, quote: c.quote})
 		c.blocks, c.blockItem, c.lists, c.listOverflow, c.quote = nil, nil, nil, 0, 0
 	case "tr":
@@ -506,7 +518,11 @@ func isHidden(attrs []attr) bool {
 
 func (c *htmlConv) curStyle() style {
 	st := style{bold: c.bold > 0, italic: c.italic > 0, code: c.code > 0, link: c.link}
-	for i := len(c.marks) - 1; i >= 0; i-- {
+	floor := 0
+	if c.link != "" {
+		floor = min(c.linkMarks, len(c.marks)) // browsers draw links in the link colour
+	}
+	for i := len(c.marks) - 1; i >= floor; i-- {
 		if c.marks[i].color != "" {
 			st.color = c.marks[i].color
 			break
@@ -662,7 +678,7 @@ func (c *htmlConv) text(s string, afterPreStart bool) {
 			} else if !c.atBreak() {
 				if st.link != "" {
 					// Keep the space outside the link so it is not underlined.
-					c.spanBuf.WriteByte(' ')
+					c.appendStyled(" ", style{})
 				} else {
 					buf.WriteByte(' ')
 				}

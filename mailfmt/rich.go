@@ -77,8 +77,11 @@ func (im *Image) Remote() bool { return !strings.HasPrefix(asciiLower(im.Src), "
 
 // Grid is a table: rows of cells, each cell holding blocks of its own (which may be tables).
 type Grid struct {
-	Rows [][]Cell
-	Bg   string // "#rrggbb" background of the table, "" when none
+	Rows  [][]Cell
+	Bg    string // "#rrggbb" background of the table, "" when none
+	Width int    // percent of the width it is in, as the HTML gives it; 0 when not given
+	Px    int    // width in CSS pixels as the HTML gives it; 0 when not given
+	Align Align  // where the table sits when narrower than the space it is in
 }
 
 // Cell is one table cell.

@@ -14,13 +14,14 @@ func TestHTMLTablesBecomeGrids(t *testing.T) {
   <th style="background-color: rgb(0, 51, 102); color: #fff" width="70%">Item</th><th align="right">Price</th></tr>
 <tr style="background:#eee url(x.png)"><td>Coffee <b>beans</b></td><td style="text-align:right"><font color="red">€ 12,50</font></td></tr>
 <tr><td colspan="2"><table><tr><td>inner a</td><td>inner b</td></tr></table></td></tr>
+<tr><td style="color:#777" colspan="2">grey <a href="https://a.example/">link</a> <a href="https://b.example/" style="color:#fff">white</a></td></tr>
 </table></td></tr></table><p>after</p>`
 	blocks, _ := HTMLToRich(src)
 	if len(blocks) != 2 || blocks[0].Kind != Table || blocks[1].Text() != "after" {
 		t.Fatalf("blocks %+v", summarize(blocks))
 	}
 	g := blocks[0].Table
-	if g.Bg != "#f4f4f4" || len(g.Rows) != 3 || len(g.Rows[0]) != 2 {
+	if g.Bg != "#f4f4f4" || len(g.Rows) != 4 || len(g.Rows[0]) != 2 || g.Px != 600 || g.Align != AlignCenter {
 		t.Fatalf("grid %+v", g)
 	}
 	th := g.Rows[0][0]
@@ -45,7 +46,14 @@ func TestHTMLTablesBecomeGrids(t *testing.T) {
 		nested.Blocks[0].Text() != "inner a | inner b" {
 		t.Fatalf("nested cell %+v", nested)
 	}
-	if got, want := RichToText(blocks), "Item | Price\nCoffee beans | € 12,50\ninner a | inner b\n\nafter"; got != want {
+	var colors []string
+	for _, s := range g.Rows[3][0].Blocks[0].Spans {
+		colors = append(colors, strings.TrimSpace(s.Text)+"="+s.Color)
+	}
+	if got := strings.Join(colors, " "); got != "grey=#777777 = link= = white=#ffffff" {
+		t.Fatalf("link colours %q: a link takes only a colour set on it", got)
+	}
+	if got, want := RichToText(blocks), "Item | Price\nCoffee beans | € 12,50\ninner a | inner b\ngrey link <https://a.example/> white <https://b.example/>\n\nafter"; got != want {
 		t.Fatalf("text %q, want %q", got, want)
 	}
 

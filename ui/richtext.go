@@ -287,8 +287,20 @@ const maxPictureWidth = 640
 func (v *bodyView) picture(s mailfmt.Span, pic image.Image) fyne.CanvasObject {
 	img := canvas.NewImageFromImage(pic)
 	img.FillMode = canvas.ImageFillContain
+	img.SetMinSize(pictureSize(s.Image, pic))
+	if s.Link != "" {
+		if u, err := url.Parse(s.Link); err == nil && linkAllowed(u) {
+			return newLinkPicture(v, img, s.Image.Alt, u)
+		}
+	}
+	return img
+}
+
+// pictureSize is the size a picture is shown at: as the HTML gives it, else its own, scaled
+// down to maxPictureWidth.
+func pictureSize(im *mailfmt.Image, pic image.Image) fyne.Size {
 	b := pic.Bounds()
-	w, h := float32(s.Image.Width), float32(s.Image.Height)
+	w, h := float32(im.Width), float32(im.Height)
 	switch {
 	case w > 0 && h > 0:
 	case w > 0:
@@ -301,19 +313,103 @@ func (v *bodyView) picture(s mailfmt.Span, pic image.Image) fyne.CanvasObject {
 	if w > maxPictureWidth {
 		h, w = h*maxPictureWidth/w, maxPictureWidth
 	}
-	img.SetMinSize(fyne.NewSize(max(w, 1), max(h, 1)))
-	if s.Link != "" {
-		if u, err := url.Parse(s.Link); err == nil && linkAllowed(u) {
-			return newLinkPicture(v, img, s.Image.Alt, u)
+	return fyne.NewSize(max(w, 1), max(h, 1))
+}
+
+// cellPadding is the space inside a table cell on the left and on the right.
+const cellPadding = 4
+
+// natural is how wide blocks would be laid out without wrapping, so that a table without a
+// width can be as narrow as its content, as browsers draw it; 0 for blocks without a
+// width of their own (rules, preformatted text counts its lines).
+func (v *bodyView) natural(blocks []mailfmt.Block) float32 {
+	var w float32
+	for _, b := range blocks {
+		switch b.Kind {
+		case mailfmt.Table:
+			w = max(w, v.naturalTable(b.Table))
+		case mailfmt.Rule:
+		case mailfmt.Heading:
+			size := theme.SizeNameText
+			if b.Level <= 1 {
+				size = theme.SizeNameSubHeadingText
+			}
+			w = max(w, v.naturalSpans(b.Spans, fyne.TextStyle{Bold: true}, size))
+		case mailfmt.Preformatted:
+			w = max(w, naturalWidth(b.Spans, fyne.TextStyle{Monospace: true}, theme.SizeNameText))
+		case mailfmt.ListItem:
+			w = max(w, v.naturalSpans(b.Spans, v.base, theme.SizeNameText)+float32(b.Level)*20+20)
+		default:
+			w = max(w, v.naturalSpans(b.Spans, v.base, theme.SizeNameText))
 		}
 	}
-	return img
+	return w
+}
+
+// naturalSpans is naturalWidth with the pictures that are shown counted at their width.
+func (v *bodyView) naturalSpans(spans []mailfmt.Span, base fyne.TextStyle, size fyne.ThemeSizeName) float32 {
+	var text []mailfmt.Span
+	var pics float32
+	for _, s := range spans {
+		if s.Image != nil {
+			if pic := v.pics[s.Image.Src]; pic != nil {
+				pics += pictureSize(s.Image, pic).Width
+				continue
+			}
+		}
+		text = append(text, s)
+	}
+	w := pics
+	if len(text) > 0 {
+		w = max(w, naturalWidth(text, base, size))
+	}
+	return w
+}
+
+func (v *bodyView) naturalTable(g *mailfmt.Grid) float32 {
+	if g.Px > 0 {
+		return float32(g.Px)
+	}
+	// The widest cell of each column, and rows whose cells span columns as a whole.
+	var cols []float32
+	var w float32
+	for _, row := range g.Rows {
+		var rw float32
+		col := 0
+		for _, c := range row {
+			n := v.naturalCell(c)
+			rw += n
+			if c.ColSpan <= 1 {
+				for len(cols) <= col {
+					cols = append(cols, 0)
+				}
+				cols[col] = max(cols[col], n)
+			}
+			col += max(c.ColSpan, 1)
+		}
+		w = max(w, rw)
+	}
+	var sum float32
+	for _, c := range cols {
+		sum += c
+	}
+	return max(w, sum)
+}
+
+// naturalCell is a cell's unwrapped width with its padding; a header cell's text is bold.
+func (v *bodyView) naturalCell(c mailfmt.Cell) float32 {
+	blocks := c.Blocks
+	if c.Header {
+		blocks = boldBlocks(blocks)
+	}
+	return v.natural(blocks) + 2*cellPadding
 }
 
 // table lays a table out as a grid; cell and table backgrounds are painted, and the text in
 // them takes colours readable on them.
 func (v *bodyView) table(g *mailfmt.Grid, bg color.Color) fyne.CanvasObject {
 	tl := &tableLayout{}
+	var natural []float32
 	if c := parseHex(g.Bg); c != nil {
 		bg = c
 	}
@@ -324,11 +420,12 @@ func (v *bodyView) table(g *mailfmt.Grid, bg color.Color) fyne.CanvasObject {
 			span := max(cell.ColSpan, 1)
 			tl.cells = append(tl.cells, tableCell{row: r, col: col, span: span})
 			for len(tl.pct) < col+span {
-				tl.pct, tl.px = append(tl.pct, 0), append(tl.px, 0)
+				tl.pct, tl.px, natural = append(tl.pct, 0), append(tl.px, 0), append(natural, 0)
 			}
 			if span == 1 {
 				tl.pct[col] = max(tl.pct[col], cell.Width)
 				tl.px[col] = max(tl.px[col], cell.Px)
+				natural[col] = max(natural[col], v.naturalCell(cell))
 			}
 			cellBg := bg
 			if c := parseHex(cell.Bg); c != nil {
@@ -339,7 +436,7 @@ func (v *bodyView) table(g *mailfmt.Grid, bg color.Color) fyne.CanvasObject {
 				blocks = boldBlocks(blocks)
 			}
 			content := container.New(&tightVBox{}, v.render(blocks, cellBg)...)
-			var obj fyne.CanvasObject = container.New(layout.NewCustomPaddedLayout(2, 2, 4, 4), content)
+			var obj fyne.CanvasObject = container.New(layout.NewCustomPaddedLayout(2, 2, cellPadding, cellPadding), content)
 			if cell.Bg != "" {
 				obj = container.NewStack(canvas.NewRectangle(cellBg), obj)
 			}
@@ -348,12 +445,48 @@ func (v *bodyView) table(g *mailfmt.Grid, bg color.Color) fyne.CanvasObject {
 		}
 		tl.rows = r + 1
 	}
-	tl.cols = len(tl.pct)
-	grid := container.New(tl, objs...)
+	tl.cols, tl.natural = len(tl.pct), natural
+	var grid fyne.CanvasObject = container.New(tl, objs...)
 	if g.Bg != "" {
-		return container.NewStack(canvas.NewRectangle(bg), grid)
+		grid = container.NewStack(canvas.NewRectangle(bg), grid)
 	}
-	return grid
+	box := &tableBox{align: g.Align, pct: g.Width, px: g.Px}
+	if g.Width == 0 && g.Px == 0 {
+		box.natural = v.naturalTable(g)
+	}
+	return container.New(box, grid)
+}
+
+// tableBox gives a table the width the HTML asks for (percent, pixels, or as narrow as its
+// content when it asks for none), within the width there is, and places it by its alignment.
+type tableBox struct {
+	align   mailfmt.Align
+	pct, px int
+	natural float32
+}
+
+func (t *tableBox) MinSize(objs []fyne.CanvasObject) fyne.Size { return objs[0].MinSize() }
+
+func (t *tableBox) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	w := size.Width
+	switch {
+	case t.pct > 0:
+		w = size.Width * float32(t.pct) / 100
+	case t.px > 0:
+		w = min(float32(t.px), size.Width)
+	case t.natural > 0:
+		w = min(t.natural, size.Width)
+	}
+	w = max(w, min(objs[0].MinSize().Width, size.Width))
+	x := float32(0)
+	switch t.align {
+	case mailfmt.AlignCenter:
+		x = (size.Width - w) / 2
+	case mailfmt.AlignRight:
+		x = size.Width - w
+	}
+	objs[0].Move(fyne.NewPos(x, 0))
+	objs[0].Resize(fyne.NewSize(w, size.Height))
 }
 
 // boldBlocks makes the text of a header cell bold, as browsers draw <th>.
@@ -382,6 +515,7 @@ type tableLayout struct {
 	cells      []tableCell
 	rows, cols int
 	pct, px    []int
+	natural    []float32 // unwrapped width of each column's content; nil: share alike
 }
 
 func (t *tableLayout) minWidths(objs []fyne.CanvasObject) []float32 {
@@ -397,7 +531,8 @@ func (t *tableLayout) minWidths(objs []fyne.CanvasObject) []float32 {
 func (t *tableLayout) colWidths(objs []fyne.CanvasObject, width float32) []float32 {
 	minW := t.minWidths(objs)
 	w := make([]float32, t.cols)
-	var sum float32
+	isFlex := func(i int) bool { return t.pct[i] == 0 && t.px[i] == 0 }
+	var fixed, flexNatural float32
 	flex := 0
 	for i := range w {
 		switch {
@@ -407,19 +542,30 @@ func (t *tableLayout) colWidths(objs []fyne.CanvasObject, width float32) []float
 			w[i] = float32(t.px[i])
 		default:
 			flex++
+			if i < len(t.natural) {
+				flexNatural += t.natural[i]
+			}
+			continue
 		}
 		w[i] = max(w[i], minW[i])
+		fixed += w[i]
+	}
+	// Columns without a width share what is left as their content would: a column of prices
+	// stays narrow beside one of descriptions.
+	left := max(width-fixed, 0)
+	var sum float32
+	for i := range w {
+		if isFlex(i) {
+			share := 1 / float32(flex)
+			if flexNatural > 0 {
+				share = t.natural[i] / flexNatural
+			}
+			w[i] = max(minW[i], left*share)
+		}
 		sum += w[i]
 	}
 	switch {
-	case sum < width && flex > 0:
-		extra := (width - sum) / float32(flex)
-		for i := range w {
-			if t.pct[i] == 0 && t.px[i] == 0 {
-				w[i] += extra
-			}
-		}
-	case sum < width && sum > 0:
+	case sum < width && flex == 0 && sum > 0:
 		for i := range w {
 			w[i] *= width / sum
 		}
