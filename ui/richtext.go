@@ -149,6 +149,13 @@ func (v *bodyView) paragraph(spans []mailfmt.Span, align mailfmt.Align, base fyn
 		flushPics()
 		run = append(run, s)
 	}
+	// Small pictures before a line of text sit beside it, as a receipt's thumbnails do.
+	if len(pics) == 0 && strings.TrimSpace(spanText(run)) != "" && len(parts) == 1 && len(spans) > 0 && spans[0].Image != nil {
+		if row, ok := parts[0].(*fyne.Container); ok && row.MinSize().Height <= maxBesideHeight {
+			text := v.spans(run, align, base, size, bg)
+			return container.New(&besideLayout{}, row, text)
+		}
+	}
 	flushRun()
 	flushPics()
 	switch len(parts) {
@@ -277,6 +284,28 @@ func alignRow(a mailfmt.Align, objs []fyne.CanvasObject) fyne.CanvasObject {
 		return container.NewHBox(layout.NewSpacer(), row)
 	}
 	return container.NewHBox(row)
+}
+
+// maxBesideHeight is the tallest picture that text may sit beside.
+const maxBesideHeight = 120
+
+// besideLayout puts pictures on the left and text in the rest of the width, centred on each
+// other's height.
+type besideLayout struct{}
+
+func (besideLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	p, t := objs[0].MinSize(), objs[1].MinSize()
+	return fyne.NewSize(p.Width+t.Width, max(p.Height, t.Height))
+}
+
+func (besideLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	p := objs[0].MinSize()
+	objs[0].Resize(p)
+	objs[0].Move(fyne.NewPos(0, (size.Height-p.Height)/2))
+	objs[1].Resize(fyne.NewSize(size.Width-p.Width, objs[1].MinSize().Height))
+	t := objs[1].MinSize() // at its width, wrapped
+	objs[1].Resize(fyne.NewSize(size.Width-p.Width, t.Height))
+	objs[1].Move(fyne.NewPos(p.Width, (size.Height-t.Height)/2))
 }
 
 // maxPictureWidth keeps a picture within the width newsletters are made for.
