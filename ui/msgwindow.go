@@ -99,6 +99,7 @@ func (mw *messageWindow) installShortcuts(w fyne.Window) {
 	add(fyne.KeyR, ctrl|fyne.KeyModifierShift, mw.replyAll.OnTapped)
 	add(fyne.KeyL, ctrl, mw.forward.OnTapped)
 	add(fyne.KeyL, ctrl|fyne.KeyModifierShift, func() { mw.r.u.forwardAttachedFrom(mw.r) })
+	add(fyne.KeyU, ctrl, func() { mw.r.u.showSource(mw.r) })
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		switch ev.Name {
 		case fyne.KeyEscape:
