@@ -254,13 +254,12 @@ func (h *linkHover) stop() {
 // hover.
 type linkPicture struct {
 	linkHover
-	img    fyne.CanvasObject
-	onTap  func()
-	target *url.URL
+	img   fyne.CanvasObject
+	onTap func()
 }
 
 func newLinkPicture(v *bodyView, img fyne.CanvasObject, alt string, u *url.URL) *linkPicture {
-	p := &linkPicture{img: img, target: u, onTap: func() { v.follow(alt, u) }}
+	p := &linkPicture{img: img, onTap: func() { v.follow(alt, u) }}
 	p.tips, p.tip, p.self = v.tips, linkTip(u), p
 	p.ExtendBaseWidget(p)
 	return p

@@ -112,7 +112,7 @@ func newReader(u *ui) *reader {
 
 	note := widget.NewLabel(tr("Remote content was blocked"))
 	note.Wrapping = fyne.TextWrapWord
-	once := widget.NewButton(tr("Load once"), r.loadRemoteOnce)
+	once := widget.NewButton(tr("Load once"), r.loadRemote)
 	always := widget.NewButton(tr("Always for this sender"), r.allowSender)
 	r.remoteBtns = []*widget.Button{once, always}
 	r.remote = newNoteBox(theme.InfoIcon(), container.NewBorder(nil, nil, nil, container.NewHBox(once, always), note))

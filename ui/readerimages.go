@@ -195,9 +195,6 @@ func (r *reader) stopPictures() {
 	}
 }
 
-// loadRemoteOnce loads the remote images of the message shown, this time only.
-func (r *reader) loadRemoteOnce() { r.loadRemote() }
-
 // allowSender remembers the sender as one whose remote content loads, and loads it now.
 func (r *reader) allowSender() {
 	addr := r.sender()

@@ -61,6 +61,9 @@ func (l *tipLayer) showFor(b fyne.CanvasObject, tip string, th fyne.Theme) {
 	if limit := l.box.Size().Width - size.Width - 2; pos.X > limit {
 		pos.X = max(0, limit)
 	}
+	if pos.Y+size.Height > l.box.Size().Height { // no room below: above it
+		pos.Y = max(0, pos.Y-b.Size().Height-size.Height-4)
+	}
 	l.bg.Move(pos)
 	l.bg.Resize(size)
 	l.text.Move(pos.Add(fyne.NewPos(pad, pad/2)))

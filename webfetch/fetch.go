@@ -141,6 +141,3 @@ func (f *Fetcher) Image(ctx context.Context, rawURL string) ([]byte, string, err
 	}
 	return data, mt, nil
 }
-
-// CloseIdle closes the connections kept for reuse.
-func (f *Fetcher) CloseIdle() { f.client.CloseIdleConnections() }
