@@ -389,7 +389,8 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 	archive := item(tr("Archive"), folderIcon(localcache.RoleArchive), nil, a.doArchive)
 	junk := item(tr("Junk"), iconJunk, nil, func() { a.doJunk(true) })
 	notJunk := item(tr("Not junk"), nil, nil, func() { a.doJunk(false) })
-	a.messageItems = []*fyne.MenuItem{markRead, markUnread, flag, move, copyTo, del, archive, junk, notJunk}
+	source := item(tr("View source"), nil, sc(fyne.KeyU, ctrl), func() { a.u.showSource(a.u.reader) })
+	a.messageItems = []*fyne.MenuItem{markRead, markUnread, flag, move, copyTo, del, archive, junk, notJunk, source}
 	a.menu = fyne.NewMainMenu(
 		fyne.NewMenu(tr("File"),
 			item(tr("New message"), theme.MailComposeIcon(), sc(fyne.KeyN, ctrl), a.doWrite),
@@ -421,6 +422,8 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 			move, copyTo, archive, del,
 			fyne.NewMenuItemSeparator(),
 			junk, notJunk,
+			fyne.NewMenuItemSeparator(),
+			source,
 		),
 		fyne.NewMenu(tr("Help"),
 			fyne.NewMenuItem(tr("About Postbode"), a.u.showAbout),

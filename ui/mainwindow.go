@@ -11,6 +11,7 @@ import (
 
 	"postbode/localcache"
 	"postbode/types"
+	"postbode/webfetch"
 )
 
 // ui is the main window and everything in it. Its fields are used on the Fyne goroutine only.
@@ -55,6 +56,9 @@ func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
 	loadTranslations()
 	if d.Autosave == nil {
 		d.Autosave = noAutosave{}
+	}
+	if d.Images == nil {
+		d.Images = webfetch.New(webfetch.Options{})
 	}
 	u := &ui{ctx: ctx, app: a, deps: d, exec: exec, tasks: newTasks(ctx), now: time.Now, tips: newTipLayer()}
 	u.win = a.NewWindow("Postbode")

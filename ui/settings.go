@@ -40,6 +40,8 @@ type settings struct {
 	UndoSend *int `json:"undo_send_seconds,omitempty"`
 	// Threads are the lists (by key) shown as conversations.
 	Threads map[string]bool `json:"conversations,omitempty"`
+	// RemoteSenders are the addresses (lower case) whose messages load remote images unasked.
+	RemoteSenders []string `json:"remote_content_senders,omitempty"`
 
 	path string // "" keeps them in memory only (tests)
 }
