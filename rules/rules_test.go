@@ -108,15 +108,15 @@ func TestPlan(t *testing.T) {
 
 func TestParseRejectsWithClearErrors(t *testing.T) {
 	cases := map[string]string{
-		`{"rules":[{"name":"x","enabled":true,"match":"all","conditions":[{"field":"frm","op":"is","value":"a"}],"actions":[{"kind":"flag"}]}]}`: `rule 1 ("x"): condition 1: unknown field "frm"`,
+		`{"rules":[{"name":"x","enabled":true,"match":"all","conditions":[{"field":"frm","op":"is","value":"a"}],"actions":[{"kind":"flag"}]}]}`:        `rule 1 ("x"): condition 1: unknown field "frm"`,
 		`{"rules":[{"name":"x","enabled":true,"match":"all","conditions":[{"field":"size","op":"contains","value":"a"}],"actions":[{"kind":"flag"}]}]}`: `size cannot be compared with "contains"`,
 		`{"rules":[{"name":"x","enabled":true,"match":"all","conditions":[{"field":"size","op":"greater","value":"-1"}],"actions":[{"kind":"flag"}]}]}`: `size "-1" is not a whole number of KB`,
-		`{"rules":[{"name":"x","enabled":true,"match":"all","conditions":[{"field":"header","header":"a b","op":"is"}],"actions":[{"kind":"flag"}]}]}`: `"a b" is not a header name`,
-		`{"rules":[{"name":"x","enabled":true,"match":"most","conditions":[],"actions":[]}]}`: `match is "most"`,
-		`{"rules":[{"name":"x","enabled":true,"match":"any","conditions":[{"field":"from","op":"is"}],"actions":[{"kind":"move"}]}]}`: `action 1: move needs a folder`,
-		`{"rules":[{"name":"x","enabled":true,"match":"any","conditions":[{"field":"from","op":"is"}],"actions":[{"kind":"tag","keyword":"a b"}]}]}`: `"a b" cannot be a tag`,
-		`{"rules":[{"name":"x","enabled":true,"match":"any","conditions":[{"field":"from","op":"is"}],"actions":[{"kind":"burn"}]}]}`: `unknown action "burn"`,
-		`{"rules":[{"name":" ","enabled":true,"match":"any","conditions":[{"field":"from","op":"is"}],"actions":[{"kind":"flag"}]}]}`: `the rule has no name`,
+		`{"rules":[{"name":"x","enabled":true,"match":"all","conditions":[{"field":"header","header":"a b","op":"is"}],"actions":[{"kind":"flag"}]}]}`:  `"a b" is not a header name`,
+		`{"rules":[{"name":"x","enabled":true,"match":"most","conditions":[],"actions":[]}]}`:                                                           `match is "most"`,
+		`{"rules":[{"name":"x","enabled":true,"match":"any","conditions":[{"field":"from","op":"is"}],"actions":[{"kind":"move"}]}]}`:                   `action 1: move needs a folder`,
+		`{"rules":[{"name":"x","enabled":true,"match":"any","conditions":[{"field":"from","op":"is"}],"actions":[{"kind":"tag","keyword":"a b"}]}]}`:    `"a b" cannot be a tag`,
+		`{"rules":[{"name":"x","enabled":true,"match":"any","conditions":[{"field":"from","op":"is"}],"actions":[{"kind":"burn"}]}]}`:                   `unknown action "burn"`,
+		`{"rules":[{"name":" ","enabled":true,"match":"any","conditions":[{"field":"from","op":"is"}],"actions":[{"kind":"flag"}]}]}`:                   `the rule has no name`,
 		`{"rules":[],"extra":1}`: `unknown field "extra"`,
 	}
 	for in, want := range cases {
