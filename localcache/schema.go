@@ -123,6 +123,15 @@ CREATE INDEX messages_by_size ON messages(folder_id, size, date, id);
 CREATE INDEX messages_by_unread ON messages(folder_id, sort_unread, date, id);
 CREATE INDEX messages_by_flagged ON messages(folder_id, sort_flagged, date, id);
 `,
+	// 4: messages waiting for the filter rules, with how far the rules got (see FilterQueue). Keyed
+	// by the local id, which a message keeps when it moves; a message deleted for good leaves.
+	`
+CREATE TABLE filter_queue(
+	message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+	step       INTEGER NOT NULL DEFAULT 0,
+	started    INTEGER NOT NULL DEFAULT 0
+);
+`,
 }
 
 var storeMigrations = []string{

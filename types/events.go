@@ -109,6 +109,12 @@ type MarkJunk struct {
 	Junk bool
 }
 
+// AddKeyword adds a keyword (a tag, e.g. set by a filter rule) to messages.
+type AddKeyword struct {
+	IDs     []int64
+	Keyword string
+}
+
 // CheckNow asks engines to connect and look for new mail now ("" for every account).
 type CheckNow struct{ Account string }
 
@@ -130,6 +136,7 @@ func (Move) isRequest()         {}
 func (Copy) isRequest()         {}
 func (Delete) isRequest()       {}
 func (MarkJunk) isRequest()     {}
+func (AddKeyword) isRequest()   {}
 func (CheckNow) isRequest()     {}
 func (CreateFolder) isRequest() {}
 func (RenameFolder) isRequest() {}
