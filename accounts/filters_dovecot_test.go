@@ -34,9 +34,13 @@ func moveShopMail(account string) rules.Set {
 		Actions:    []rules.Action{{Kind: rules.ActMove, Folder: &rules.Folder{Account: account, Name: "Shop"}}}}}}
 }
 
+// subjectsIn lists the subjects of a folder in the cache ("INBOX": the inbox, whatever its name).
 func subjectsIn(t *testing.T, cache *localcache.Cache, account, folder string) []string {
 	t.Helper()
 	f, err := cache.FolderByName(context.Background(), account, folder)
+	if folder == "INBOX" {
+		f, err = cache.FolderByRole(context.Background(), account, localcache.RoleInbox)
+	}
 	if err != nil {
 		return nil
 	}
