@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -202,7 +203,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		return e
 	}, KeepsMailOnServer: true}
 	h.mgr = accounts.NewManager(cfg, cache, testkit.NewSecrets(accounts.ErrNoPassword, nil), map[types.Protocol]types.Backend{types.IMAP: backend},
-		accounts.Options{ConfigPath: o.configPath})
+		accounts.Options{ConfigPath: o.configPath, RulesPath: filepath.Join(dir, "rules.json")})
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	deps := Deps{Manager: h.mgr, Cache: cache, Version: "0.1.0-test", MarkReadDelay: o.markReadDelay, NoticeTime: o.noticeTime,

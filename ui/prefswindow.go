@@ -142,7 +142,10 @@ func (u *ui) openPreferences() {
 		widget.NewFormItem("", p.fixed),
 		widget.NewFormItem(tr("Notifications"), p.notify),
 	)
-	items := []fyne.CanvasObject{heading(tr("Appearance and reading")), form}
+	items := []fyne.CanvasObject{heading(tr("Appearance and reading")), form,
+		widget.NewSeparator(), heading(tr("Message filters")),
+		dimWrapped(tr("Filters sort incoming mail into folders, mark it, tag it or delete it.")),
+		container.NewHBox(widget.NewButtonWithIcon(tr("Edit filters…"), theme.SettingsIcon(), u.openFilters))}
 	if accs := p.accountItems(); len(accs) > 0 {
 		items = append(items, widget.NewSeparator(), heading(tr("Download ahead of time (IMAP)")),
 			dimWrapped(tr("Messages in this period are downloaded while synchronising, to read them offline; older ones when you open them.")),
@@ -161,7 +164,7 @@ func (u *ui) openPreferences() {
 	p.win.SetOnClosed(func() { u.prefsWin = nil })
 	// As tall as its content, up to what fits a 1366×768 screen with room for the desktop's panels
 	// (it scrolls beyond that).
-	pad := theme.Padding()*4 + theme.TextSize()*2 // the wrapped note may take a second line
+	pad := theme.Padding()*4 + theme.TextSize()*4 // the wrapped notes may take a second line
 	p.win.Resize(fyne.NewSize(620, min(640, body.MinSize().Height+buttons.MinSize().Height+pad)))
 	p.win.Show()
 }
