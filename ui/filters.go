@@ -176,10 +176,10 @@ type condRow struct {
 	field     *widget.Select
 	header    *widget.Entry
 	headerBox *fyne.Container // the header name's room, hidden with it
-	op      *widget.Select
-	value   *widget.Entry
-	account *widget.Select
-	box     *fyne.Container
+	op        *widget.Select
+	value     *widget.Entry
+	account   *widget.Select
+	box       *fyne.Container
 }
 
 type actRow struct {
