@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"postbode/accounts"
@@ -80,7 +81,6 @@ func TestFiltersEditor(t *testing.T) {
 	if again := f.editor.rule(); !sameRule(again, want) {
 		t.Fatalf("the editor shows %+v", again)
 	}
-	savePNG(t, f.editor.win.Canvas().Capture(), "filter-editor"+langSuffix()+".png")
 	f.editor.win.Close()
 	f.list.UnselectAll()
 
@@ -110,7 +110,6 @@ func TestFiltersEditor(t *testing.T) {
 	if err != nil || ruleNames(onDisk) != "Big,Receipts" || onDisk.Rules[0].Enabled || !onDisk.Rules[1].Enabled {
 		t.Fatalf("rules file: %+v, %v", onDisk, err)
 	}
-	savePNG(t, f.win.Canvas().Capture(), "filters"+langSuffix()+".png")
 
 	// Run filters now on the inbox: sender1's message moves to Receipts, flagged.
 	pane := h.u.folders
@@ -143,6 +142,40 @@ func TestFiltersEditor(t *testing.T) {
 	if h.u.filtersWin != nil {
 		t.Fatal("the editor stays registered after closing")
 	}
+}
+
+// TestFiltersScreenshots renders the filters list and a rule in the editor in the language of the
+// process (TestFiltersScreenshotsInDutch runs it again in Dutch).
+func TestFiltersScreenshots(t *testing.T) {
+	h := demoHarness(t, theme.VariantLight)
+	h.folder("work", "Receipts", "")
+	receipts := &rules.Folder{Account: "work", Name: "Receipts"}
+	if err := h.mgr.SetRules(rules.Set{Rules: []rules.Rule{
+		{Name: "Receipts", Enabled: true, Match: rules.MatchAny,
+			Conditions: []rules.Condition{
+				{Field: rules.FieldFrom, Op: rules.OpEndsWith, Value: "@shop.example"},
+				{Field: rules.FieldHeader, Header: "List-Id", Op: rules.OpContains, Value: "receipts"},
+				{Field: rules.FieldAttachment, Op: rules.OpIs},
+			},
+			Actions: []rules.Action{{Kind: rules.ActMarkRead}, {Kind: rules.ActTag, Keyword: "receipt"}, {Kind: rules.ActMove, Folder: receipts}}},
+		{Name: "Newsletters", Enabled: true, Match: rules.MatchAll,
+			Conditions: []rules.Condition{{Field: rules.FieldSubject, Op: rules.OpStartsWith, Value: "[news]"}},
+			Actions:    []rules.Action{{Kind: rules.ActJunk}, {Kind: rules.ActStop}}},
+		{Name: "Large attachments", Enabled: false, Match: rules.MatchAll,
+			Conditions: []rules.Condition{{Field: rules.FieldSize, Op: rules.OpGreater, Value: "5000"}},
+			Actions:    []rules.Action{{Kind: rules.ActFlag}}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	h.u.openFilters()
+	f := h.u.filtersWin
+	savePNG(t, f.win.Canvas().Capture(), "filters"+langSuffix()+".png")
+	f.openEditor(0)
+	savePNG(t, f.editor.win.Canvas().Capture(), "filter-editor"+langSuffix()+".png")
+}
+
+func TestFiltersScreenshotsInDutch(t *testing.T) {
+	screenshotInDutch(t, "TestFiltersScreenshots", "filters-nl.png", "filter-editor-nl.png")
 }
 
 func ruleNames(s rules.Set) string {

@@ -142,15 +142,14 @@ func (u *ui) openPreferences() {
 		widget.NewFormItem("", p.fixed),
 		widget.NewFormItem(tr("Notifications"), p.notify),
 	)
-	items := []fyne.CanvasObject{heading(tr("Appearance and reading")), form,
-		widget.NewSeparator(), heading(tr("Message filters")),
-		dimWrapped(tr("Filters sort incoming mail into folders, mark it, tag it or delete it.")),
-		container.NewHBox(widget.NewButtonWithIcon(tr("Edit filters…"), theme.SettingsIcon(), u.openFilters))}
+	items := []fyne.CanvasObject{heading(tr("Appearance and reading")), form}
 	if accs := p.accountItems(); len(accs) > 0 {
 		items = append(items, widget.NewSeparator(), heading(tr("Download ahead of time (IMAP)")),
 			dimWrapped(tr("Messages in this period are downloaded while synchronising, to read them offline; older ones when you open them.")),
 			widget.NewForm(accs...))
 	}
+	items = append(items, widget.NewSeparator(), widget.NewForm(widget.NewFormItem(tr("Message filters"),
+		container.NewHBox(widget.NewButtonWithIcon(tr("Edit filters…"), theme.SettingsIcon(), u.openFilters)))))
 	closeButton := widget.NewButton(tr("Close"), p.win.Close)
 	body := container.NewVBox(items...)
 	buttons := container.NewHBox(layout.NewSpacer(), closeButton)
@@ -164,7 +163,7 @@ func (u *ui) openPreferences() {
 	p.win.SetOnClosed(func() { u.prefsWin = nil })
 	// As tall as its content, up to what fits a 1366×768 screen with room for the desktop's panels
 	// (it scrolls beyond that).
-	pad := theme.Padding()*4 + theme.TextSize()*4 // the wrapped notes may take a second line
+	pad := theme.Padding()*4 + theme.TextSize()*2 // the wrapped note may take a second line
 	p.win.Resize(fyne.NewSize(620, min(640, body.MinSize().Height+buttons.MinSize().Height+pad)))
 	p.win.Show()
 }
