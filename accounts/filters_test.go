@@ -63,8 +63,8 @@ func seedFilterMail(t *testing.T, cache *localcache.Cache, n int) []int64 {
 			if i%4 == 0 {
 				from = "friend@mail.test"
 			}
-			mid := fmt.Sprintf("<%s-%d@mail.test>", acc, i)
-			raw := fmt.Sprintf("From: %s\r\nTo: %s@mail.test\r\nSubject: message %d\r\nMessage-ID: %s\r\n\r\nhello %d\r\n", from, acc, i, mid, i)
+			mid := fmt.Sprintf("%s-%d@mail.test", acc, i) // as the index keeps it: without <>
+			raw := fmt.Sprintf("From: %s\r\nTo: %s@mail.test\r\nSubject: message %d\r\nMessage-ID: <%s>\r\n\r\nhello %d\r\n", from, acc, i, mid, i)
 			bodies = append(bodies, localcache.Body{Account: acc, Raw: []byte(raw)})
 			msg := localcache.Message{Account: acc, FolderID: inbox.ID, FromAddr: from, Subject: fmt.Sprint("message ", i),
 				MessageID: mid, Date: time.Unix(int64(1_700_000_000+i), 0), Size: int64(len(raw)), BodyKey: localcache.BodyKey(acc, []byte(raw))}
@@ -355,6 +355,23 @@ func TestFiltersSurviveSIGKILL(t *testing.T) {
 	}
 	t.Logf("%d messages filtered over %d SIGKILLs, %d of them inside an action", 2*n, kills, midAction)
 	if got := filterOutcome(t, cache); got != want {
-		t.Fatalf("after the crashes:\n%s\n\nundisturbed:\n%s", got, want)
+		count := map[string]int{}
+		for _, l := range strings.Split(got, "\n") {
+			count[l]++
+		}
+		for _, l := range strings.Split(want, "\n") {
+			count[l]--
+		}
+		var extra, missing []string
+		for l, n := range count {
+			for ; n > 0; n-- {
+				extra = append(extra, l)
+			}
+			for ; n < 0; n++ {
+				missing = append(missing, l)
+			}
+		}
+		t.Fatalf("after the crashes, compared with an undisturbed run:\nextra:\n%s\nmissing:\n%s",
+			strings.Join(extra, "\n"), strings.Join(missing, "\n"))
 	}
 }
