@@ -173,15 +173,19 @@ func (m *Manager) fileCopy(ctx context.Context, acc types.Account, folder localc
 	if entry.MessageID == "" {
 		entry.MessageID = messageID
 	}
-	ids, err := m.cache.AddMessages(ctx, []localcache.Message{entry})
-	if err != nil {
-		return 0, err
+	if !m.KeepsMailOnServer(acc.Kind) {
+		ids, err := m.cache.AddMessages(ctx, []localcache.Message{entry})
+		if err != nil {
+			return 0, err
+		}
+		return ids[0], nil
 	}
-	if m.KeepsMailOnServer(acc.Kind) {
-		err = m.cache.Enqueue(ctx, localcache.PendingOp{Account: acc.Name, FolderID: folder.ID, FolderName: folder.Name,
-			Op: queued(keys[0], localcache.OpItem{MessageID: ids[0]})})
-	}
-	return ids[0], err
+	// The copy and its upload are one transaction: a crash between them would leave a copy here
+	// that never reaches the server.
+	return m.cache.AddQueued(ctx, entry, func(id int64) localcache.PendingOp {
+		return localcache.PendingOp{Account: acc.Name, FolderID: folder.ID, FolderName: folder.Name,
+			Op: queued(keys[0], localcache.OpItem{MessageID: id})}
+	})
 }
 
 // FileSent files the exact sent bytes in the account's Sent folder (created when missing): on the

@@ -133,6 +133,15 @@ CREATE INDEX messages_base_subject ON messages(account, base_subject, date);
 CREATE INDEX messages_folder_thread ON messages(folder_id, thread_key, date, id);
 INSERT OR REPLACE INTO meta(key, value) VALUES ('rethread', '1');
 `,
+	// 5: messages waiting for the filter rules, with how far the rules got (see FilterQueue). Keyed
+	// by the local id, which a message keeps when it moves; a message deleted for good leaves.
+	`
+CREATE TABLE filter_queue(
+	message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+	step       INTEGER NOT NULL DEFAULT 0,
+	started    INTEGER NOT NULL DEFAULT 0
+);
+`,
 }
 
 var storeMigrations = []string{

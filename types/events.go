@@ -114,6 +114,12 @@ type MarkJunk struct {
 // Archive moves messages into their account's Archive folder (made when it is missing).
 type Archive struct{ IDs []int64 }
 
+// AddKeyword adds a keyword (a tag, e.g. set by a filter rule) to messages.
+type AddKeyword struct {
+	IDs     []int64
+	Keyword string
+}
+
 // CheckNow asks engines to connect and look for new mail now ("" for every account).
 type CheckNow struct{ Account string }
 
@@ -136,6 +142,7 @@ func (Copy) isRequest()         {}
 func (Delete) isRequest()       {}
 func (MarkJunk) isRequest()     {}
 func (Archive) isRequest()      {}
+func (AddKeyword) isRequest()   {}
 func (CheckNow) isRequest()     {}
 func (CreateFolder) isRequest() {}
 func (RenameFolder) isRequest() {}

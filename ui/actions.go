@@ -406,6 +406,7 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 			fyne.NewMenuItemSeparator(),
 			item(tr("Search"), theme.SearchIcon(), sc(fyne.KeyF, ctrl), func() { a.u.search.focus() }),
 			fyne.NewMenuItemSeparator(),
+			item(tr("Message filters…"), nil, nil, a.u.openFilters),
 			item(tr("Preferences…"), theme.SettingsIcon(), sc(fyne.KeyComma, ctrl), a.u.openPreferences),
 		),
 		fyne.NewMenu(tr("View"), a.readerRight, a.readerBelow, fyne.NewMenuItemSeparator(), a.sortBy, a.threads),

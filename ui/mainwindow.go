@@ -41,13 +41,14 @@ type ui struct {
 	readerBelow  bool
 	showingPanes bool
 
-	composers []*composer
-	popouts   []*messageWindow // messages open in windows of their own
-	wizard    *wizard          // the open "Add an account" window, if any
-	accWin    *accountSettings // the open Account settings window, if any
-	prefsWin  *preferences     // the open Preferences window, if any
-	undo      *undoable        // the last change that can be taken back, while its notice shows
-	outbox    *outboxView      // in place of the list and reader while the Outbox is open
+	composers  []*composer
+	popouts    []*messageWindow // messages open in windows of their own
+	wizard     *wizard          // the open "Add an account" window, if any
+	accWin     *accountSettings // the open Account settings window, if any
+	prefsWin   *preferences     // the open Preferences window, if any
+	filtersWin *filtersWindow   // the open message filters editor, if any
+	undo       *undoable        // the last change that can be taken back, while its notice shows
+	outbox     *outboxView      // in place of the list and reader while the Outbox is open
 }
 
 // newUI builds the main window. exec runs a function on the Fyne goroutine (fyne.Do; tests pass a
