@@ -75,7 +75,7 @@ func (m *Manager) RunFiltersOn(ctx context.Context, folderID int64) error {
 // filterNewMail queues new mail for the rules, before the event goes on, so that mail that
 // arrived is filtered even if the program stops before the runner gets to it.
 func (m *Manager) filterNewMail(ev types.NewMail) {
-	if !m.Rules().Active() {
+	if acc, _ := m.Account(ev.Account); !m.Rules().Active() && !acc.JunkFilter {
 		return
 	}
 	ids := make([]int64, 0, len(ev.Messages))
@@ -141,6 +141,11 @@ func (m *Manager) filterOne(ctx context.Context, set rules.Set, e localcache.Fil
 		return err
 	}
 	plan := set.Plan(m.ruleInput(ctx, set, msg))
+	if junk, err := m.likelyJunk(ctx, msg); err != nil {
+		return err
+	} else if junk {
+		plan = []rules.Action{{Kind: rules.ActJunk}} // to Junk, whatever the rules would do
+	}
 	for i := e.Step; i < len(plan); i++ {
 		resumed := e.Started && i == e.Step
 		if !resumed {
@@ -224,7 +229,7 @@ func (m *Manager) filterAction(ctx context.Context, a rules.Action, id int64, re
 	case rules.ActDelete:
 		return m.Do(ctx, types.Delete{IDs: ids})
 	case rules.ActJunk:
-		return m.Do(ctx, types.MarkJunk{IDs: ids, Junk: true})
+		return m.Do(ctx, types.MarkJunk{IDs: ids, Junk: true, Auto: true})
 	}
 	return nil
 }

@@ -141,4 +141,35 @@ func TestJunkActionsTrainTheFilter(t *testing.T) {
 			t.Errorf("a %s-like message scores %.3f (ready %v, %v)", want, score, ready, err)
 		}
 	}
+
+	// With the account's junk filter on, new mail that scores as junk goes to Junk by itself,
+	// without teaching the filter its own verdict; the good message stays.
+	m.mu.Lock()
+	acc := m.accounts["pop"]
+	acc.JunkFilter = true
+	m.accounts["pop"] = acc
+	m.mu.Unlock()
+	before, _ := cache.JunkModel(ctx, "pop", nil)
+	var news []localcache.Message
+	for _, id := range []int64{likeJunk, likeGood} {
+		msg, _ := cache.Message(ctx, id)
+		news = append(news, msg)
+	}
+	m.observe(types.NewMail{Account: "pop", Folder: "INBOX", Messages: news})
+	junkFolder, _ := cache.FolderByRole(ctx, "pop", localcache.RoleJunk)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if msg, _ := cache.Message(ctx, likeJunk); msg.FolderID == junkFolder.ID && junkFolder.ID != 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the junk-like message did not go to Junk")
+		}
+		junkFolder, _ = cache.FolderByRole(ctx, "pop", localcache.RoleJunk)
+	}
+	if msg, _ := cache.Message(ctx, likeGood); msg.FolderID != inbox.ID {
+		t.Fatal("the good message left the inbox")
+	}
+	if after, _ := cache.JunkModel(ctx, "pop", nil); after.Totals != before.Totals {
+		t.Fatalf("the filter learnt from its own verdict: %+v, then %+v", before.Totals, after.Totals)
+	}
 }

@@ -472,7 +472,7 @@ func (m *Manager) Do(ctx context.Context, req types.Request) error {
 	case types.Delete:
 		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error { return m.delete(ctx, acc, ids) })
 	case types.MarkJunk:
-		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error { return m.markJunk(ctx, acc, ids, r.Junk) })
+		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error { return m.markJunk(ctx, acc, ids, r.Junk, !r.Auto) })
 	case types.Archive:
 		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error {
 			archive, err := m.specialFolder(ctx, acc, localcache.RoleArchive, "Archive")
@@ -572,7 +572,7 @@ func (m *Manager) delete(ctx context.Context, acc types.Account, ids []int64) er
 // markJunk sets $Junk (or $NotJunk) and moves the messages to the Junk folder (or those in Junk
 // back to the inbox). The keywords are queued first, so the server stores them in the folder
 // the messages are in and they travel with the move.
-func (m *Manager) markJunk(ctx context.Context, acc types.Account, ids []int64, junk bool) error {
+func (m *Manager) markJunk(ctx context.Context, acc types.Account, ids []int64, junk, train bool) error {
 	queue := m.KeepsMailOnServer(acc.Kind)
 	set, clear := []string{localcache.KeywordJunk}, []string{localcache.KeywordNotJunk}
 	if !junk {
@@ -585,8 +585,10 @@ func (m *Manager) markJunk(ctx context.Context, acc types.Account, ids []int64, 
 	if err := m.cache.SetKeywords(ctx, ids, set, clear, queue); err != nil {
 		return err
 	}
-	if err := m.trainJunk(ctx, acc.Name, ids, junk); err != nil {
-		return err
+	if train {
+		if err := m.trainJunk(ctx, acc.Name, ids, junk); err != nil {
+			return err
+		}
 	}
 	to := junkFolder
 	var move []int64

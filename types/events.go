@@ -109,6 +109,8 @@ type Delete struct{ IDs []int64 }
 type MarkJunk struct {
 	IDs  []int64
 	Junk bool
+	// Auto is a filter's verdict, not the user's: the junk filter does not learn from it.
+	Auto bool
 }
 
 // Archive moves messages into their account's Archive folder (made when it is missing).

@@ -36,6 +36,7 @@ type reader struct {
 	subject  *widget.Label
 	from     *widget.Label
 	date     *widget.RichText
+	junk     string // the junk filter's score of the message shown, when it is trained
 	to, cc   *widget.Label
 	ccKey    fyne.CanvasObject
 	remote   fyne.CanvasObject
@@ -192,11 +193,15 @@ func (r *reader) show(id int64) {
 	r.u.tasks.reads.post("reader", func(ctx context.Context) {
 		m, raw, parsed, err := r.load(ctx, id)
 		pics, attachPics := messagePictures(ctx, raw, parsed)
+		junk := ""
+		if score, ready, jerr := r.u.deps.Manager.JunkScore(ctx, id); jerr == nil && ready {
+			junk = tr("junk score {{.Percent}} %", map[string]any{"Percent": int(score*100 + 0.5)})
+		}
 		r.u.exec(func() {
 			if gen != r.gen {
 				return
 			}
-			r.pics, r.attachPics, r.remoteOK = pics, attachPics, false
+			r.pics, r.attachPics, r.remoteOK, r.junk = pics, attachPics, false, junk
 			var perr parseError
 			switch {
 			case errors.As(err, &perr):
@@ -272,7 +277,11 @@ func (r *reader) render(m localcache.Message, raw []byte, parsed *mailfmt.Messag
 		r.win.SetTitle(oneLine(subject))
 	}
 	r.from.SetText(oneLine(from))
-	setDimText(r.date, fullDate(date))
+	if r.junk != "" {
+		setDimText(r.date, fullDate(date)+" · "+r.junk)
+	} else {
+		setDimText(r.date, fullDate(date))
+	}
 	r.to.SetText(to)
 	r.cc.SetText(cc)
 	if cc == "" {
