@@ -190,6 +190,14 @@ FROM messages ORDER BY account, date, id`)
 		}
 		var all []row
 		var t *memThreads
+		// finish gives the account's messages the keys their threads were joined into.
+		finish := func() {
+			if t != nil {
+				for k := t.first; k < len(all); k++ {
+					all[k].key = t.find(all[k].key)
+				}
+			}
+		}
 		account := "\x00"
 		for rows.Next() {
 			var m Message
@@ -201,12 +209,8 @@ FROM messages ORDER BY account, date, id`)
 				return err
 			}
 			if m.Account != account {
-				// Threads never cross accounts: the keys of one are resolved before the next.
-				if t != nil {
-					for k := range all[t.first:] {
-						all[t.first+k].key = t.find(all[t.first+k].key)
-					}
-				}
+				// Threads never cross accounts: one account's are settled before the next.
+				finish()
 				account, t = m.Account, newMemThreads(len(all))
 			}
 			m.Date = time.Unix(date, 0)
@@ -218,13 +222,10 @@ FROM messages ORDER BY account, date, id`)
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if t != nil {
-			for k := range all[t.first:] {
-				all[t.first+k].key = t.find(all[t.first+k].key)
-			}
-		}
-		// The changes go into a table and from there into messages in one statement, with the
-		// base subject index built again after: a statement per row took 7.5 s for 100,000.
+		finish()
+		// The changes go into a table and from there into messages in one statement; the base
+		// subject index, changed in every row the first time, is built again rather than updated
+		// row by row.
 		if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE rethread(id INTEGER PRIMARY KEY, key TEXT NOT NULL, base TEXT NOT NULL)`); err != nil {
 			return err
 		}
