@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -61,19 +62,14 @@ func threadRefs(m *Message) (refs []string, hasParent bool) {
 // threader resolves thread keys (see above) in the transaction that stores the messages, with its
 // statements prepared once for the batch.
 type threader struct {
-	tx                        *sql.Tx
-	lookup, bySubject, rejoin *sql.Stmt
+	tx                *sql.Tx
+	lookups           map[int]*sql.Stmt // by the number of ids
+	bySubject, rejoin *sql.Stmt
 }
 
 func newThreader(ctx context.Context, tx *sql.Tx) (*threader, error) {
-	t := &threader{tx: tx}
+	t := &threader{tx: tx, lookups: map[int]*sql.Stmt{}}
 	var err error
-	// Two halves, not an OR, so that each seeks its own index; the ids come as a JSON array.
-	if t.lookup, err = tx.PrepareContext(ctx, `SELECT thread_key FROM messages
-WHERE account = ?1 AND message_id IN (SELECT value FROM json_each(?2))
-UNION ALL SELECT thread_key FROM messages WHERE account = ?1 AND thread_key IN (SELECT value FROM json_each(?2))`); err != nil {
-		return nil, fmt.Errorf("prepare thread lookup: %w", err)
-	}
 	if t.bySubject, err = tx.PrepareContext(ctx, `SELECT thread_key FROM messages
 WHERE account = ? AND base_subject = ? AND date <= ? AND thread_key != '' ORDER BY date DESC LIMIT 1`); err != nil {
 		t.Close()
@@ -88,11 +84,33 @@ WHERE account = ? AND thread_key IN (SELECT value FROM json_each(?))`); err != n
 }
 
 func (t *threader) Close() {
-	for _, st := range []*sql.Stmt{t.lookup, t.bySubject, t.rejoin} {
+	for _, st := range append(slices.Collect(maps.Values(t.lookups)), t.bySubject, t.rejoin) {
 		if st != nil {
 			st.Close()
 		}
 	}
+}
+
+// lookup returns the statement finding the keys of n ids: the threads of the messages with those
+// Message-IDs, and those keys themselves where messages carry them. Two halves, not an OR, so that
+// each seeks its own index; plain parameters, prepared once per count of ids in a batch, cost less
+// than a JSON array.
+func (t *threader) lookup(ctx context.Context, n int) (*sql.Stmt, error) {
+	if st, ok := t.lookups[n]; ok {
+		return st, nil
+	}
+	marks := make([]string, n)
+	for i := range marks {
+		marks[i] = fmt.Sprintf("?%d", i+2)
+	}
+	in := strings.Join(marks, ", ")
+	st, err := t.tx.PrepareContext(ctx, `SELECT thread_key FROM messages WHERE account = ?1 AND message_id IN (`+in+`)
+UNION ALL SELECT thread_key FROM messages WHERE account = ?1 AND thread_key IN (`+in+`)`)
+	if err != nil {
+		return nil, fmt.Errorf("prepare thread lookup: %w", err)
+	}
+	t.lookups[n] = st
+	return st, nil
 }
 
 // resolve sets m.ThreadKey from what the account's cached messages say and joins the threads m
@@ -107,11 +125,16 @@ func (t *threader) resolve(ctx context.Context, m *Message) error {
 	}
 	var found []string
 	if len(refs) > 0 {
-		ids, err := json.Marshal(refs)
+		st, err := t.lookup(ctx, len(refs))
 		if err != nil {
-			return fmt.Errorf("thread of %q: %w", m.MessageID, err)
+			return err
 		}
-		rows, err := t.lookup.QueryContext(ctx, m.Account, string(ids))
+		args := make([]any, 1, len(refs)+1)
+		args[0] = m.Account
+		for _, r := range refs {
+			args = append(args, r)
+		}
+		rows, err := st.QueryContext(ctx, args...)
 		if err != nil {
 			return fmt.Errorf("thread of %q: %w", m.MessageID, err)
 		}
