@@ -1,11 +1,13 @@
 package localcache
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -61,19 +63,14 @@ func threadRefs(m *Message) (refs []string, hasParent bool) {
 // threader resolves thread keys (see above) in the transaction that stores the messages, with its
 // statements prepared once for the batch.
 type threader struct {
-	tx                        *sql.Tx
-	lookup, bySubject, rejoin *sql.Stmt
+	tx                *sql.Tx
+	lookups           map[int]*sql.Stmt // by the number of ids
+	bySubject, rejoin *sql.Stmt
 }
 
 func newThreader(ctx context.Context, tx *sql.Tx) (*threader, error) {
-	t := &threader{tx: tx}
+	t := &threader{tx: tx, lookups: map[int]*sql.Stmt{}}
 	var err error
-	// Two halves, not an OR, so that each seeks its own index; the ids come as a JSON array.
-	if t.lookup, err = tx.PrepareContext(ctx, `SELECT thread_key FROM messages
-WHERE account = ?1 AND message_id IN (SELECT value FROM json_each(?2))
-UNION ALL SELECT thread_key FROM messages WHERE account = ?1 AND thread_key IN (SELECT value FROM json_each(?2))`); err != nil {
-		return nil, fmt.Errorf("prepare thread lookup: %w", err)
-	}
 	if t.bySubject, err = tx.PrepareContext(ctx, `SELECT thread_key FROM messages
 WHERE account = ? AND base_subject = ? AND date <= ? AND thread_key != '' ORDER BY date DESC LIMIT 1`); err != nil {
 		t.Close()
@@ -88,11 +85,33 @@ WHERE account = ? AND thread_key IN (SELECT value FROM json_each(?))`); err != n
 }
 
 func (t *threader) Close() {
-	for _, st := range []*sql.Stmt{t.lookup, t.bySubject, t.rejoin} {
+	for _, st := range append(slices.Collect(maps.Values(t.lookups)), t.bySubject, t.rejoin) {
 		if st != nil {
 			st.Close()
 		}
 	}
+}
+
+// lookup returns the statement finding the keys of n ids: the threads of the messages with those
+// Message-IDs, and those keys themselves where messages carry them. Two halves, not an OR, so that
+// each seeks its own index; plain parameters, prepared once per count of ids in a batch, cost less
+// than a JSON array.
+func (t *threader) lookup(ctx context.Context, n int) (*sql.Stmt, error) {
+	if st, ok := t.lookups[n]; ok {
+		return st, nil
+	}
+	marks := make([]string, n)
+	for i := range marks {
+		marks[i] = fmt.Sprintf("?%d", i+2)
+	}
+	in := strings.Join(marks, ", ")
+	st, err := t.tx.PrepareContext(ctx, `SELECT thread_key FROM messages WHERE account = ?1 AND message_id IN (`+in+`)
+UNION ALL SELECT thread_key FROM messages WHERE account = ?1 AND thread_key IN (`+in+`)`)
+	if err != nil {
+		return nil, fmt.Errorf("prepare thread lookup: %w", err)
+	}
+	t.lookups[n] = st
+	return st, nil
 }
 
 // resolve sets m.ThreadKey from what the account's cached messages say and joins the threads m
@@ -107,11 +126,16 @@ func (t *threader) resolve(ctx context.Context, m *Message) error {
 	}
 	var found []string
 	if len(refs) > 0 {
-		ids, err := json.Marshal(refs)
+		st, err := t.lookup(ctx, len(refs))
 		if err != nil {
-			return fmt.Errorf("thread of %q: %w", m.MessageID, err)
+			return err
 		}
-		rows, err := t.lookup.QueryContext(ctx, m.Account, string(ids))
+		args := make([]any, 1, len(refs)+1)
+		args[0] = m.Account
+		for _, r := range refs {
+			args = append(args, r)
+		}
+		rows, err := st.QueryContext(ctx, args...)
 		if err != nil {
 			return fmt.Errorf("thread of %q: %w", m.MessageID, err)
 		}
@@ -190,6 +214,14 @@ FROM messages ORDER BY account, date, id`)
 		}
 		var all []row
 		var t *memThreads
+		// finish gives the account's messages the keys their threads were joined into.
+		finish := func() {
+			if t != nil {
+				for k := t.first; k < len(all); k++ {
+					all[k].key = t.find(all[k].key)
+				}
+			}
+		}
 		account := "\x00"
 		for rows.Next() {
 			var m Message
@@ -201,12 +233,8 @@ FROM messages ORDER BY account, date, id`)
 				return err
 			}
 			if m.Account != account {
-				// Threads never cross accounts: the keys of one are resolved before the next.
-				if t != nil {
-					for k := range all[t.first:] {
-						all[t.first+k].key = t.find(all[t.first+k].key)
-					}
-				}
+				// Threads never cross accounts: one account's are settled before the next.
+				finish()
 				account, t = m.Account, newMemThreads(len(all))
 			}
 			m.Date = time.Unix(date, 0)
@@ -218,13 +246,10 @@ FROM messages ORDER BY account, date, id`)
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if t != nil {
-			for k := range all[t.first:] {
-				all[t.first+k].key = t.find(all[t.first+k].key)
-			}
-		}
-		// The changes go into a table and from there into messages in one statement, with the
-		// base subject index built again after: a statement per row took 7.5 s for 100,000.
+		finish()
+		// The changes go into a table and from there into messages in one statement; the base
+		// subject index, changed in every row the first time, is built again rather than updated
+		// row by row.
 		if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE rethread(id INTEGER PRIMARY KEY, key TEXT NOT NULL, base TEXT NOT NULL)`); err != nil {
 			return err
 		}
@@ -485,7 +510,9 @@ func (c *Cache) scanRows(ctx context.Context, fn func(*sql.Rows) error, query st
 }
 
 // ConversationMarks is PageMarksSorted for ConversationPage: where every page of n conversations
-// ends, and how many conversations the folder has.
+// ends, and how many conversations the folder has. It reads the folder's rows once and picks each
+// thread's first message here: half the time of ConversationPage's NOT EXISTS probe for every row
+// (0.2 s for 100,000 messages in threads of four). By date the read is of messages_folder_thread.
 func (c *Cache) ConversationMarks(ctx context.Context, folderID int64, s Sort, n int) ([]Cursor, int, error) {
 	if err := checkSort(s); err != nil {
 		return nil, 0, fmt.Errorf("conversation marks of folder %d: %w", folderID, err)
@@ -494,28 +521,57 @@ func (c *Cache) ConversationMarks(ctx context.Context, folderID int64, s Sort, n
 		n = 50
 	}
 	cols := s.columns()
-	var marks []Cursor
-	total := 0
+	first := map[string]Cursor{} // thread key: its first message in the order
+	var thread sql.RawBytes      // looked up without a copy; copied once per thread
 	err := c.scanRows(ctx, func(r *sql.Rows) error {
-		var key any
-		var date, id int64
-		dest := []any{&date, &id}
+		var cur Cursor
+		var date int64
+		dest := []any{&thread, &date, &cur.ID}
 		if len(cols) == 3 {
-			dest = append([]any{&key}, dest...)
+			dest = []any{&thread, &cur.Key, &date, &cur.ID}
 		}
 		if err := r.Scan(dest...); err != nil {
 			return err
 		}
-		total++
-		if total%n == 0 {
-			marks = append(marks, Cursor{Key: key, Date: time.Unix(date, 0), ID: id})
+		cur.Date = time.Unix(date, 0)
+		if old, ok := first[string(thread)]; !ok || s.compare(cur, old) < 0 {
+			first[string(thread)] = cur
 		}
 		return nil
-	}, `SELECT m.`+strings.Join(cols, ", m.")+` FROM messages m WHERE m.folder_id = ?`+isFirstInThread(s)+s.orderBy(), folderID)
+	}, `SELECT thread_key, `+strings.Join(cols, ", ")+` FROM messages WHERE folder_id = ?`, folderID)
 	if err != nil {
 		return nil, 0, fmt.Errorf("conversation marks of folder %d: %w", folderID, err)
 	}
-	return marks, total, nil
+	heads := slices.SortedFunc(maps.Values(first), s.compare)
+	var marks []Cursor
+	for k := n - 1; k < len(heads); k += n {
+		marks = append(marks, heads[k])
+	}
+	return marks, len(heads), nil
+}
+
+// compare orders two cursors as the list in the order s shows them: negative when a comes first.
+// Keys compare as SQLite compares the columns (text by bytes, integers as numbers).
+func (s Sort) compare(a, b Cursor) int {
+	c := 0
+	switch x := a.Key.(type) {
+	case string:
+		y, _ := b.Key.(string)
+		c = strings.Compare(x, y)
+	case int64:
+		y, _ := b.Key.(int64)
+		c = cmp.Compare(x, y)
+	}
+	if c == 0 {
+		c = cmp.Compare(a.Date.Unix(), b.Date.Unix())
+	}
+	if c == 0 {
+		c = cmp.Compare(a.ID, b.ID)
+	}
+	if !s.Ascending {
+		c = -c
+	}
+	return c
 }
 
 // ConversationMembers returns the messages of the thread across the account's folders (Trash and

@@ -227,3 +227,45 @@ func threadEvery(msgs []Message, n int) {
 		}
 	}
 }
+
+func TestThreadsStayInTheirAccount(t *testing.T) {
+	dir := t.TempDir()
+	c := openIn(t, dir)
+	ctx := context.Background()
+	a := mustFolder(t, c, "a", "INBOX", RoleInbox)
+	b := mustFolder(t, c, "b", "INBOX", RoleInbox)
+	at := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
+	for _, m := range []Message{
+		{Account: "b", FolderID: b.ID, UID: 1, MessageID: "x2@x", InReplyTo: "x1@x", References: "x1@x", ThreadKey: "x1@x", Subject: "Re: X", Date: at.Add(time.Hour)},
+		{Account: "a", FolderID: a.ID, UID: 1, MessageID: "x1@x", ThreadKey: "x1@x", Subject: "X", Date: at},
+		{Account: "a", FolderID: a.ID, UID: 2, MessageID: "x3@x", Subject: "Re: X", Date: at.Add(2 * time.Hour)}, // by subject
+	} {
+		if _, err := c.AddMessages(ctx, []Message{m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(c *Cache, when string) {
+		t.Helper()
+		for _, f := range []struct {
+			folder Folder
+			want   int
+		}{{a, 2}, {b, 1}} {
+			convs, err := c.ConversationPage(ctx, f.folder.ID, Sort{}, nil, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(convs) != 1 || convs[0].Count != f.want {
+				t.Errorf("%s: account %s: %+v; want 1 conversation of %d", when, f.folder.Account, convs, f.want)
+			}
+		}
+	}
+	check(c, "stored")
+	if _, err := c.index.ExecContext(ctx, `UPDATE messages SET thread_key = 'stale' || id, base_subject = ''`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.index.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES ('rethread', '1')`); err != nil {
+		t.Fatal(err)
+	}
+	c = reopen(t, c, dir)
+	check(c, "rethreaded")
+}
