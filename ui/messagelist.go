@@ -57,6 +57,7 @@ type messageList struct {
 
 	lastTap    time.Time // the last plain click, to tell a double-click
 	lastTapRow int
+	drag       *dragMove // messages being dragged onto a folder
 
 	scope listScope
 	gen   int // changes whenever loaded rows stop matching the cache, to drop stale results
