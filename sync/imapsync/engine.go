@@ -167,6 +167,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	if canIdle {
 		startIdle()
+		e.watchOtherFolders(ctx, &wg, nudge)
 	}
 
 	poll := time.NewTicker(e.opt.pollInterval)

@@ -20,6 +20,7 @@ type options struct {
 	idleIOTimeout  time.Duration // read timeout while idling
 	fetchIdleClose time.Duration // the on-demand body connection closes after this long unused
 	noIdle         bool          // act as if the server had no IDLE
+	idleFolders    int           // folders besides INBOX watched by IDLE, each on a connection
 	dropCaps       []string      // capabilities to ignore (tests of the fallbacks)
 
 	maxLine       int   // longest line outside literals
@@ -45,6 +46,9 @@ func defaultOptions() *options {
 		idleRestart:    10 * time.Minute,
 		idleIOTimeout:  11 * time.Minute,
 		fetchIdleClose: 2 * time.Minute,
+		// Thunderbird keeps up to five connections; with the main one, INBOX's and the one for
+		// bodies on demand, four more stay well under Dovecot's default of ten per user and IP.
+		idleFolders: 4,
 		maxLine:        8 << 20,
 		maxLiteral:     20 << 20,
 		headerCap:      1 << 20,
