@@ -48,16 +48,16 @@ func defaultOptions() *options {
 		fetchIdleClose: 2 * time.Minute,
 		// Thunderbird keeps up to five connections; with the main one, INBOX's and the one for
 		// bodies on demand, four more stay well under Dovecot's default of ten per user and IP.
-		idleFolders: 4,
-		maxLine:        8 << 20,
-		maxLiteral:     20 << 20,
-		headerCap:      1 << 20,
-		wholeBodyMax:   4 << 20,
-		wholeLiteral:   16 << 20,
-		chunkSize:      4 << 20,
-		maxBody:        128 << 20,
-		batchBytes:     4 << 20,
-		batchMessages:  200,
-		headerBatches:  []int{50, 200, 1000},
+		idleFolders:   4,
+		maxLine:       8 << 20,
+		maxLiteral:    20 << 20,
+		headerCap:     1 << 20,
+		wholeBodyMax:  4 << 20,
+		wholeLiteral:  16 << 20,
+		chunkSize:     4 << 20,
+		maxBody:       128 << 20,
+		batchBytes:    4 << 20,
+		batchMessages: 200,
+		headerBatches: []int{50, 200, 1000},
 	}
 }
