@@ -148,17 +148,17 @@ func (e *Engine) listing(ctx context.Context, s *session, known map[string]local
 			"policy. Empty the mailbox another way, or use a server that supports UIDL.", e.acc.Name))
 		return msgs, false, true, nil
 	}
-	perUIDL := map[string]int{}
-	perNum := map[int]int{}
+	perUIDL := make(map[string]int, len(uidls))
+	perNum := make([]int32, count+1) // by message number, 1..count
 	for _, u := range uidls {
-		if u.Num <= count {
+		if u.Num >= 1 && u.Num <= count {
 			perUIDL[u.UIDL]++
 			perNum[u.Num]++
 		}
 	}
 	dup := false
 	for _, u := range uidls {
-		if u.Num > count || perNum[u.Num] != 1 {
+		if u.Num < 1 || u.Num > count || perNum[u.Num] != 1 {
 			continue
 		}
 		if perUIDL[u.UIDL] > 1 {
@@ -500,12 +500,6 @@ func (e *Engine) entry(msg serverMsg, raw []byte, now time.Time) localcache.Mess
 // record is durable are ever deleted.
 func (e *Engine) deleteAndQuit(ctx context.Context, s *session, msgs []serverMsg, known map[string]localcache.UIDLRecord, uidlOK bool) error {
 	now := time.Now()
-	numOf := map[string]int{}
-	for _, m := range msgs {
-		if !m.byContent {
-			numOf[m.uidl] = m.num
-		}
-	}
 	durable := func(uidl string) bool {
 		rec, ok := known[uidl]
 		return ok && rec.DeletedAt.IsZero()
@@ -533,9 +527,18 @@ func (e *Engine) deleteAndQuit(ctx context.Context, s *session, msgs []serverMsg
 		if err != nil {
 			return err
 		}
+		var numOf map[string]int // message numbers by UIDL, built for the first queued deletion
 		for _, op := range pending {
 			if op.Kind() != localcache.OpExpunge {
 				continue
+			}
+			if numOf == nil {
+				numOf = make(map[string]int, len(msgs))
+				for _, m := range msgs {
+					if !m.byContent {
+						numOf[m.uidl] = m.num
+					}
+				}
 			}
 			for _, it := range op.Items() {
 				if num, ok := numOf[it.UIDL]; ok && durable(it.UIDL) {
