@@ -174,6 +174,13 @@ func TestRequestsAreLocalFirstAndQueuedOnlyForIMAP(t *testing.T) {
 		ids[name] = got
 	}
 	all := append(append([]int64{}, ids["imap"]...), ids["pop"]...)
+	// A message that is gone fails the request before anything changes, as it always has.
+	if err := m.Do(ctx, types.MarkRead{IDs: append([]int64{999_999}, all...), Read: true}); !errors.Is(err, localcache.ErrNotFound) {
+		t.Fatalf("mark read with a vanished message: %v", err)
+	}
+	if msg, _ := cache.Message(ctx, all[0]); msg.Flags.Has(localcache.FlagSeen) {
+		t.Fatal("a failed request changed a message")
+	}
 	if err := m.Do(ctx, types.MarkRead{IDs: all, Read: true}); err != nil {
 		t.Fatal(err)
 	}

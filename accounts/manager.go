@@ -479,17 +479,18 @@ func (m *Manager) Do(ctx context.Context, req types.Request) error {
 
 // eachAccount splits message ids by account, runs fn for each and wakes that account's engine.
 func (m *Manager) eachAccount(ctx context.Context, ids []int64, fn func(types.Account, []int64) error) error {
+	states, err := m.states(ctx, ids)
+	if err != nil {
+		return err
+	}
 	byAccount := map[string][]int64{}
 	var order []string
 	for _, id := range ids {
-		msg, err := m.cache.Message(ctx, id)
-		if err != nil {
-			return err
+		account := states[id].Account
+		if _, seen := byAccount[account]; !seen {
+			order = append(order, account)
 		}
-		if _, seen := byAccount[msg.Account]; !seen {
-			order = append(order, msg.Account)
-		}
-		byAccount[msg.Account] = append(byAccount[msg.Account], id)
+		byAccount[account] = append(byAccount[account], id)
 	}
 	for _, name := range order {
 		acc, ok := m.Account(name)
@@ -504,6 +505,25 @@ func (m *Manager) eachAccount(ctx context.Context, ids []int64, fn func(types.Ac
 	return nil
 }
 
+// states looks up where each of ids is in one query (not one per message: a selection can hold
+// 400,000), failing as the lookup of one message would when one of them no longer exists.
+func (m *Manager) states(ctx context.Context, ids []int64) (map[int64]localcache.MessageState, error) {
+	list, err := m.cache.States(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]localcache.MessageState, len(list))
+	for _, s := range list {
+		out[s.ID] = s
+	}
+	for _, id := range ids {
+		if _, ok := out[id]; !ok {
+			return nil, fmt.Errorf("message %d: %w", id, localcache.ErrNotFound)
+		}
+	}
+	return out, nil
+}
+
 // delete moves to Trash, or deletes for good what is already in Trash (or when there is no Trash).
 func (m *Manager) delete(ctx context.Context, acc types.Account, ids []int64) error {
 	trash, err := m.cache.FolderByRole(ctx, acc.Name, localcache.RoleTrash)
@@ -511,13 +531,13 @@ func (m *Manager) delete(ctx context.Context, acc types.Account, ids []int64) er
 	if err != nil && !errors.Is(err, localcache.ErrNotFound) {
 		return err
 	}
+	states, err := m.states(ctx, ids)
+	if err != nil {
+		return err
+	}
 	var toTrash, forGood []int64
 	for _, id := range ids {
-		msg, err := m.cache.Message(ctx, id)
-		if err != nil {
-			return err
-		}
-		if hasTrash && msg.FolderID != trash.ID {
+		if hasTrash && states[id].FolderID != trash.ID {
 			toTrash = append(toTrash, id)
 		} else {
 			forGood = append(forGood, id)
@@ -561,13 +581,14 @@ func (m *Manager) markJunk(ctx context.Context, acc types.Account, ids []int64, 
 		}
 		to = inbox
 	}
+	states, err := m.states(ctx, ids)
+	if err != nil {
+		return err
+	}
 	for _, id := range ids {
-		msg, err := m.cache.Message(ctx, id)
-		if err != nil {
-			return err
-		}
+		folder := states[id].FolderID
 		// Junk moves everything into Junk; Not junk moves only what is in Junk.
-		if junk && msg.FolderID != junkFolder.ID || !junk && junkFolder.ID != 0 && msg.FolderID == junkFolder.ID {
+		if junk && folder != junkFolder.ID || !junk && junkFolder.ID != 0 && folder == junkFolder.ID {
 			move = append(move, id)
 		}
 	}

@@ -54,3 +54,43 @@ func TestBulkChangesSpanFolders(t *testing.T) {
 		t.Fatalf("INBOX holds %d after deleting all", f.Total)
 	}
 }
+
+// TestStatesOfManyMessages: the states of a selection larger than one statement's parameters come
+// back whole, with their folder, account and flags; ids that no longer exist are left out.
+func TestStatesOfManyMessages(t *testing.T) {
+	c := openTest(t)
+	ctx := context.Background()
+	inbox := mustFolder(t, c, "a", "INBOX", RoleInbox)
+	other := mustFolder(t, c, "b", "INBOX", RoleInbox)
+	ids1, err := c.AddMessages(ctx, genMessages("a", inbox.ID, 1500, time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids2, err := c.AddMessages(ctx, genMessages("b", other.ID, 10, time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, err := c.States(ctx, append(append([]int64{999_999}, ids1...), ids2...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(states) != 1510 {
+		t.Fatalf("%d states for 1510 messages", len(states))
+	}
+	byID := map[int64]MessageState{}
+	for _, s := range states {
+		byID[s.ID] = s
+	}
+	if s := byID[ids1[0]]; s.Account != "a" || s.FolderID != inbox.ID || !s.Flags.Has(FlagSeen) {
+		t.Fatalf("state of the first message: %+v", s)
+	}
+	if s := byID[ids1[1]]; s.Flags.Has(FlagSeen) {
+		t.Fatalf("state of the second message: %+v", s)
+	}
+	if s := byID[ids2[9]]; s.Account != "b" || s.FolderID != other.ID {
+		t.Fatalf("state of the last message: %+v", s)
+	}
+	if states, err := c.States(ctx, nil); err != nil || len(states) != 0 {
+		t.Fatalf("states of nothing: %v, %v", states, err)
+	}
+}
