@@ -94,3 +94,49 @@ func TestStatesOfManyMessages(t *testing.T) {
 		t.Fatalf("states of nothing: %v, %v", states, err)
 	}
 }
+
+// TestMarkReadOfMostlyReadMessages: marking a selection read where most are read already changes
+// only the unread ones (the counts follow), and refusing the operation puts every message's own
+// flags back: the read ones stay read, the unread ones are unread again.
+func TestMarkReadOfMostlyReadMessages(t *testing.T) {
+	c := openTest(t)
+	ctx := context.Background()
+	inbox := mustFolder(t, c, "a", "INBOX", RoleInbox)
+	ids, err := c.AddMessages(ctx, genMessages("a", inbox.ID, 30, time.Now())) // every third is read
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := c.States(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetFlags(ctx, ids, FlagSeen, 0, true); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := c.Folder(ctx, inbox.ID); f.Unread != 0 || f.Total != 30 {
+		t.Fatalf("after mark read: %d unread of %d", f.Unread, f.Total)
+	}
+	ops, err := c.PendingOps(ctx, "a")
+	if err != nil || len(ops) != 1 || len(ops[0].Items()) != 30 {
+		t.Fatalf("queued: %d operations, %v", len(ops), err)
+	}
+	if err := c.RefusePending(ctx, ops[0]); err != nil {
+		t.Fatal(err)
+	}
+	after, err := c.States(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := map[int64]Flags{}
+	for _, s := range after {
+		flags[s.ID] = s.Flags
+	}
+	for _, s := range before {
+		if flags[s.ID] != s.Flags {
+			t.Fatalf("message %d: flags %v after the undo, %v before", s.ID, flags[s.ID], s.Flags)
+		}
+	}
+	if f, _ := c.Folder(ctx, inbox.ID); f.Unread != 20 {
+		t.Fatalf("after the undo: %d unread, want 20", f.Unread)
+	}
+}

@@ -28,12 +28,12 @@ func (o FlagsOp) apply(ctx context.Context, tx *sql.Tx) error {
 WHERE id IN (SELECT value FROM json_each(?3)) AND flags != ((flags | ?1) & ~?2)`, o.Set, o.Clear)
 }
 
-// undo puts back each message's flags from before the change.
+// undo puts back each message's flags from before the change, writing only the rows it changed.
 func (o FlagsOp) undo(ctx context.Context, tx *sql.Tx, _ string, _ int64) ([]Change, error) {
 	items, err := itemList(o.Items)
 	if err != nil {
 		return nil, err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE messages SET flags = p.flags FROM `+undoPrev+` WHERE messages.id = p.id`, items)
+	_, err = tx.ExecContext(ctx, `UPDATE messages SET flags = p.flags FROM `+undoPrev+` WHERE messages.id = p.id AND messages.flags != p.flags`, items)
 	return nil, err
 }
