@@ -418,19 +418,23 @@ func (m *Manager) KeepsMailOnServer(kind types.Protocol) bool {
 }
 
 // Do applies a request to the cache at once and tells the engines; it never waits on the network.
-func (m *Manager) Do(ctx context.Context, req types.Request) error {
+func (m *Manager) Do(ctx context.Context, req types.Request) error { return m.do(ctx, req, nil) }
+
+// do is Do with the states of the request's messages when the caller has read them already
+// (DoUndoable), so that a selection of 400,000 is looked up once; nil looks them up.
+func (m *Manager) do(ctx context.Context, req types.Request, known map[int64]localcache.MessageState) error {
 	switch r := req.(type) {
 	case types.MarkRead:
 		if r.Read {
-			return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error {
+			return m.eachAccount(ctx, r.IDs, known, func(acc types.Account, ids []int64) error {
 				return m.cache.SetFlags(ctx, ids, localcache.FlagSeen, 0, m.KeepsMailOnServer(acc.Kind))
 			})
 		}
-		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error {
+		return m.eachAccount(ctx, r.IDs, known, func(acc types.Account, ids []int64) error {
 			return m.cache.SetFlags(ctx, ids, 0, localcache.FlagSeen, m.KeepsMailOnServer(acc.Kind))
 		})
 	case types.SetFlag:
-		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error {
+		return m.eachAccount(ctx, r.IDs, known, func(acc types.Account, ids []int64) error {
 			if r.On {
 				return m.cache.SetFlags(ctx, ids, r.Flag, 0, m.KeepsMailOnServer(acc.Kind))
 			}
@@ -441,7 +445,7 @@ func (m *Manager) Do(ctx context.Context, req types.Request) error {
 		if err != nil {
 			return fmt.Errorf("target folder: %w", err)
 		}
-		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error {
+		return m.eachAccount(ctx, r.IDs, known, func(acc types.Account, ids []int64) error {
 			if acc.Name != target.Account {
 				return m.transfer(ctx, ids, r.To, true) // to another account: copy, then remove
 			}
@@ -450,9 +454,9 @@ func (m *Manager) Do(ctx context.Context, req types.Request) error {
 	case types.Copy:
 		return m.transfer(ctx, r.IDs, r.To, false)
 	case types.Delete:
-		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error { return m.delete(ctx, acc, ids) })
+		return m.eachAccount(ctx, r.IDs, known, func(acc types.Account, ids []int64) error { return m.delete(ctx, acc, ids) })
 	case types.MarkJunk:
-		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error { return m.markJunk(ctx, acc, ids, r.Junk) })
+		return m.eachAccount(ctx, r.IDs, known, func(acc types.Account, ids []int64) error { return m.markJunk(ctx, acc, ids, r.Junk) })
 	case types.CheckNow:
 		// Retry and Get mail: an engine waiting to reconnect (or stuck connecting) starts over now.
 		m.kick(r.Account, true)
@@ -478,10 +482,13 @@ func (m *Manager) Do(ctx context.Context, req types.Request) error {
 }
 
 // eachAccount splits message ids by account, runs fn for each and wakes that account's engine.
-func (m *Manager) eachAccount(ctx context.Context, ids []int64, fn func(types.Account, []int64) error) error {
-	states, err := m.states(ctx, ids)
-	if err != nil {
-		return err
+func (m *Manager) eachAccount(ctx context.Context, ids []int64, known map[int64]localcache.MessageState, fn func(types.Account, []int64) error) error {
+	states := known
+	if states == nil {
+		var err error
+		if states, err = m.states(ctx, ids); err != nil {
+			return err
+		}
 	}
 	byAccount := map[string][]int64{}
 	var order []string

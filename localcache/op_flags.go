@@ -21,11 +21,21 @@ func (o FlagsOp) Messages() []OpItem { return o.Items }
 
 func (FlagsOp) Kind() OpKind { return OpFlags }
 
-// apply writes only the rows whose flags change: marking a folder of 400,000 read, most of which
-// were read already, rewrites the few unread rows and their index entries, not every row.
+// apply writes only the messages whose flags change. Their flags before the change (PrevFlags) were
+// read in this transaction (groupByFolder), as KeywordsOp's are: marking a folder of 400,000 read,
+// most of it read already, then hands the few unread ids to one UPDATE, not all 400,000.
 func (o FlagsOp) apply(ctx context.Context, tx *sql.Tx) error {
-	return execForItems(ctx, tx, o.Items, `UPDATE messages SET flags = (flags | ?1) & ~?2
-WHERE id IN (SELECT value FROM json_each(?3)) AND flags != ((flags | ?1) & ~?2)`, o.Set, o.Clear)
+	var changed []OpItem
+	for _, it := range o.Items {
+		if (it.PrevFlags|o.Set)&^o.Clear != it.PrevFlags {
+			changed = append(changed, it)
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	return execForItems(ctx, tx, changed,
+		`UPDATE messages SET flags = (flags | ?) & ~? WHERE id IN (SELECT value FROM json_each(?))`, o.Set, o.Clear)
 }
 
 // undo puts back each message's flags from before the change, writing only the rows it changed.
