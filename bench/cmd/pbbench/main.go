@@ -15,7 +15,7 @@
 // (a comma-separated list of groups: raw floor, IMAP, newest 50, IDLE, POP3, cache, scale, profile)
 // runs only those and prints their table without writing the report or the saved results (cache and
 // scale alone start no mail server); BENCH_SCALE=0 skips the million-message profile (scale.go),
-// generated once into BENCH_DIR/scale1m (about 1.6 GB).
+// generated once into BENCH_DIR/scale1m (1.4 GB, about 15 minutes).
 package main
 
 import (
