@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -174,6 +175,13 @@ func TestRequestsAreLocalFirstAndQueuedOnlyForIMAP(t *testing.T) {
 		ids[name] = got
 	}
 	all := append(append([]int64{}, ids["imap"]...), ids["pop"]...)
+	// A message that is gone fails the request before anything changes, as it always has.
+	if err := m.Do(ctx, types.MarkRead{IDs: append([]int64{999_999}, all...), Read: true}); !errors.Is(err, localcache.ErrNotFound) {
+		t.Fatalf("mark read with a vanished message: %v", err)
+	}
+	if msg, _ := cache.Message(ctx, all[0]); msg.Flags.Has(localcache.FlagSeen) {
+		t.Fatal("a failed request changed a message")
+	}
 	if err := m.Do(ctx, types.MarkRead{IDs: all, Read: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -294,5 +302,62 @@ func TestPlaintextOnlyToLocalHosts(t *testing.T) {
 		if err := c.Add(a); (err == nil) != tc.ok {
 			t.Errorf("%s: Config.Add = %v", tc.name, err)
 		}
+	}
+}
+
+// TestUndoMarkReadAcrossAccounts: marking a selection of an IMAP and a POP3 account read, then
+// undoing it, puts each message's own flags back in both (withdrawing the IMAP operation alone
+// left the POP3 messages read); a selection with a vanished message fails before anything changes.
+func TestUndoMarkReadAcrossAccounts(t *testing.T) {
+	m, cache, ctx := startTestManager(t, map[string]*fakeEngine{"imap": {}, "pop": {}})
+	var all []int64
+	for _, name := range []string{"imap", "pop"} {
+		inbox, _ := cache.EnsureFolder(ctx, localcache.Folder{Account: name, Name: "INBOX", Role: localcache.RoleInbox})
+		var msgs []localcache.Message
+		for i := 0; i < 6; i++ {
+			msg := localcache.Message{Account: name, FolderID: inbox.ID, Subject: "hello", Date: time.Now()}
+			if name == "imap" {
+				msg.UID = uint32(i + 1)
+			} else {
+				msg.UIDL = "u" + strconv.Itoa(i)
+			}
+			if i%2 == 0 {
+				msg.Flags = localcache.FlagSeen
+			}
+			msgs = append(msgs, msg)
+		}
+		ids, err := cache.AddMessages(ctx, msgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, ids...)
+	}
+	before, _ := cache.States(ctx, all)
+	if _, err := m.DoUndoable(ctx, types.MarkRead{IDs: append([]int64{999_999}, all...), Read: true}); !errors.Is(err, localcache.ErrNotFound) {
+		t.Fatalf("mark read with a vanished message: %v", err)
+	}
+	undo, err := m.DoUndoable(ctx, types.MarkRead{IDs: all, Read: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range all {
+		if msg, _ := cache.Message(ctx, id); !msg.Flags.Has(localcache.FlagSeen) {
+			t.Fatalf("message %d not marked read", id)
+		}
+	}
+	if ops, _ := cache.PendingOps(ctx, "imap"); len(ops) != 1 {
+		t.Fatalf("%d operations queued for IMAP", len(ops))
+	}
+	if err := undo.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range before {
+		if msg, _ := cache.Message(ctx, s.ID); msg.Flags != s.Flags {
+			t.Fatalf("message %d: flags %v after the undo, %v before", s.ID, msg.Flags, s.Flags)
+		}
+	}
+	// The POP3 half was not queued, so the undo is the inverse change: queued after the change.
+	if ops, _ := cache.PendingOps(ctx, "imap"); len(ops) != 2 {
+		t.Fatalf("%d operations queued after the undo, want the change and its inverse", len(ops))
 	}
 }

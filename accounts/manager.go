@@ -438,19 +438,23 @@ func (m *Manager) KeepsMailOnServer(kind types.Protocol) bool {
 }
 
 // Do applies a request to the cache at once and tells the engines; it never waits on the network.
-func (m *Manager) Do(ctx context.Context, req types.Request) error {
+func (m *Manager) Do(ctx context.Context, req types.Request) error { return m.do(ctx, req, nil) }
+
+// do is Do with the states of the request's messages when the caller has read them already
+// (DoUndoable), so that a selection of 400,000 is looked up once; nil looks them up.
+func (m *Manager) do(ctx context.Context, req types.Request, known map[int64]localcache.MessageState) error {
 	switch r := req.(type) {
 	case types.MarkRead:
 		if r.Read {
-			return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error {
+			return m.eachAccount(ctx, r.IDs, known, func(acc types.Account, ids []int64) error {
 				return m.cache.SetFlags(ctx, ids, localcache.FlagSeen, 0, m.KeepsMailOnServer(acc.Kind))
 			})
 		}
-		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error {
+		return m.eachAccount(ctx, r.IDs, known, func(acc types.Account, ids []int64) error {
 			return m.cache.SetFlags(ctx, ids, 0, localcache.FlagSeen, m.KeepsMailOnServer(acc.Kind))
 		})
 	case types.SetFlag:
-		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error {
+		return m.eachAccount(ctx, r.IDs, known, func(acc types.Account, ids []int64) error {
 			if r.On {
 				return m.cache.SetFlags(ctx, ids, r.Flag, 0, m.KeepsMailOnServer(acc.Kind))
 			}
@@ -461,7 +465,7 @@ func (m *Manager) Do(ctx context.Context, req types.Request) error {
 		if err != nil {
 			return fmt.Errorf("target folder: %w", err)
 		}
-		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error {
+		return m.eachAccount(ctx, r.IDs, known, func(acc types.Account, ids []int64) error {
 			if acc.Name != target.Account {
 				return m.transfer(ctx, ids, r.To, true) // to another account: copy, then remove
 			}
@@ -470,11 +474,11 @@ func (m *Manager) Do(ctx context.Context, req types.Request) error {
 	case types.Copy:
 		return m.transfer(ctx, r.IDs, r.To, false)
 	case types.Delete:
-		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error { return m.delete(ctx, acc, ids) })
+		return m.eachAccount(ctx, r.IDs, known, func(acc types.Account, ids []int64) error { return m.delete(ctx, acc, ids) })
 	case types.MarkJunk:
-		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error { return m.markJunk(ctx, acc, ids, r.Junk, !r.Auto) })
+		return m.eachAccount(ctx, r.IDs, known, func(acc types.Account, ids []int64) error { return m.markJunk(ctx, acc, ids, r.Junk, !r.Auto) })
 	case types.Archive:
-		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error {
+		return m.eachAccount(ctx, r.IDs, known, func(acc types.Account, ids []int64) error {
 			archive, err := m.specialFolder(ctx, acc, localcache.RoleArchive, "Archive")
 			if err != nil {
 				return fmt.Errorf("archive: %w", err)
@@ -482,7 +486,7 @@ func (m *Manager) Do(ctx context.Context, req types.Request) error {
 			return m.cache.Move(ctx, ids, archive.ID, m.KeepsMailOnServer(acc.Kind))
 		})
 	case types.AddKeyword:
-		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error {
+		return m.eachAccount(ctx, r.IDs, known, func(acc types.Account, ids []int64) error {
 			return m.cache.SetKeywords(ctx, ids, []string{r.Keyword}, nil, m.KeepsMailOnServer(acc.Kind))
 		})
 	case types.CheckNow:
@@ -511,18 +515,22 @@ func (m *Manager) Do(ctx context.Context, req types.Request) error {
 }
 
 // eachAccount splits message ids by account, runs fn for each and wakes that account's engine.
-func (m *Manager) eachAccount(ctx context.Context, ids []int64, fn func(types.Account, []int64) error) error {
+func (m *Manager) eachAccount(ctx context.Context, ids []int64, known map[int64]localcache.MessageState, fn func(types.Account, []int64) error) error {
+	states := known
+	if states == nil {
+		var err error
+		if states, err = m.states(ctx, ids); err != nil {
+			return err
+		}
+	}
 	byAccount := map[string][]int64{}
 	var order []string
 	for _, id := range ids {
-		msg, err := m.cache.Message(ctx, id)
-		if err != nil {
-			return err
+		account := states[id].Account
+		if _, seen := byAccount[account]; !seen {
+			order = append(order, account)
 		}
-		if _, seen := byAccount[msg.Account]; !seen {
-			order = append(order, msg.Account)
-		}
-		byAccount[msg.Account] = append(byAccount[msg.Account], id)
+		byAccount[account] = append(byAccount[account], id)
 	}
 	for _, name := range order {
 		acc, ok := m.Account(name)
@@ -537,6 +545,25 @@ func (m *Manager) eachAccount(ctx context.Context, ids []int64, fn func(types.Ac
 	return nil
 }
 
+// states looks up where each of ids is in one query (not one per message: a selection can hold
+// 400,000), failing as the lookup of one message would when one of them no longer exists.
+func (m *Manager) states(ctx context.Context, ids []int64) (map[int64]localcache.MessageState, error) {
+	list, err := m.cache.States(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]localcache.MessageState, len(list))
+	for _, s := range list {
+		out[s.ID] = s
+	}
+	for _, id := range ids {
+		if _, ok := out[id]; !ok {
+			return nil, fmt.Errorf("message %d: %w", id, localcache.ErrNotFound)
+		}
+	}
+	return out, nil
+}
+
 // delete moves to Trash, or deletes for good what is already in Trash (or when there is no Trash).
 func (m *Manager) delete(ctx context.Context, acc types.Account, ids []int64) error {
 	trash, err := m.cache.FolderByRole(ctx, acc.Name, localcache.RoleTrash)
@@ -544,13 +571,13 @@ func (m *Manager) delete(ctx context.Context, acc types.Account, ids []int64) er
 	if err != nil && !errors.Is(err, localcache.ErrNotFound) {
 		return err
 	}
+	states, err := m.states(ctx, ids)
+	if err != nil {
+		return err
+	}
 	var toTrash, forGood []int64
 	for _, id := range ids {
-		msg, err := m.cache.Message(ctx, id)
-		if err != nil {
-			return err
-		}
-		if hasTrash && msg.FolderID != trash.ID {
+		if hasTrash && states[id].FolderID != trash.ID {
 			toTrash = append(toTrash, id)
 		} else {
 			forGood = append(forGood, id)
@@ -599,13 +626,14 @@ func (m *Manager) markJunk(ctx context.Context, acc types.Account, ids []int64, 
 		}
 		to = inbox
 	}
+	states, err := m.states(ctx, ids)
+	if err != nil {
+		return err
+	}
 	for _, id := range ids {
-		msg, err := m.cache.Message(ctx, id)
-		if err != nil {
-			return err
-		}
+		folder := states[id].FolderID
 		// Junk moves everything into Junk; Not junk moves only what is in Junk.
-		if junk && msg.FolderID != junkFolder.ID || !junk && junkFolder.ID != 0 && msg.FolderID == junkFolder.ID {
+		if junk && folder != junkFolder.ID || !junk && junkFolder.ID != 0 && folder == junkFolder.ID {
 			move = append(move, id)
 		}
 	}

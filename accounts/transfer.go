@@ -66,7 +66,7 @@ func (m *Manager) transfer(ctx context.Context, ids []int64, to int64, move bool
 		}
 	}
 	if len(removeNow) > 0 {
-		if err := m.eachAccount(ctx, removeNow, func(src types.Account, ids []int64) error {
+		if err := m.eachAccount(ctx, removeNow, nil, func(src types.Account, ids []int64) error {
 			return m.cache.Expunge(ctx, ids, m.replaysDeletion(src))
 		}); err != nil {
 			return err

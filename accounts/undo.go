@@ -12,9 +12,12 @@ import (
 
 // Undo takes back one change (DoUndoable).
 type Undo struct {
-	m       *Manager
-	queued  map[string][]int64 // the operations the change queued, by account
-	inverse []types.Request
+	m      *Manager
+	queued map[string][]int64 // the operations the change queued, by account
+	// unqueued: some of the change was made without queuing (a POP3 account's messages), so
+	// withdrawing the queued operations alone would not take all of it back.
+	unqueued bool
+	inverse  []types.Request
 }
 
 // Possible reports whether the change can be taken back.
@@ -23,24 +26,34 @@ func (u Undo) Possible() bool { return len(u.inverse) > 0 }
 // DoUndoable makes a change as Do does and returns how to take it back.
 func (m *Manager) DoUndoable(ctx context.Context, req types.Request) (Undo, error) {
 	u := Undo{m: m}
-	var err error
-	if u.inverse, err = m.inverse(ctx, req); err != nil {
+	inverse, states, err := m.inverse(ctx, req)
+	if err != nil {
 		return u, err
 	}
+	u.inverse = inverse
 	last, err := m.cache.LastPendingID(ctx)
 	if err != nil {
 		return u, err
 	}
-	if err := m.Do(ctx, req); err != nil {
+	if err := m.do(ctx, req, states); err != nil {
 		return u, err
 	}
-	u.queued, err = m.cache.PendingSince(ctx, last)
-	return u, err
+	if u.queued, err = m.cache.PendingSince(ctx, last); err != nil {
+		return u, err
+	}
+	for _, s := range states {
+		if len(u.queued[s.Account]) == 0 {
+			u.unqueued = true
+			break
+		}
+	}
+	return u, nil
 }
 
-// Run takes the change back. While none of what it queued has reached a server the operations
-// are withdrawn: their local effect is undone and the servers never see them. Otherwise the
-// inverse change is made, and replayed like any other.
+// Run takes the change back. While none of what it queued has reached a server, and it queued
+// something for every account it changed, the operations are withdrawn: their local effect is
+// undone and the servers never see them. Otherwise the inverse change is made, and replayed like
+// any other.
 func (u Undo) Run(ctx context.Context) error {
 	if !u.Possible() {
 		return errors.New("this change cannot be taken back")
@@ -57,7 +70,7 @@ func (u Undo) Run(ctx context.Context) error {
 			}
 		}
 	}
-	if queued := countAll(u.queued); queued == 0 || len(withdraw) < queued {
+	if queued := countAll(u.queued); queued == 0 || len(withdraw) < queued || u.unqueued {
 		for _, req := range u.inverse {
 			if err := u.m.Do(ctx, req); err != nil {
 				return err
@@ -82,53 +95,78 @@ func countAll(m map[string][]int64) int {
 	return n
 }
 
-// inverse returns the requests that take back what req is about to do (call it before Do): the
+// inverse returns the requests that take back what req is about to do (call it before Do), and
+// the states it read of the request's messages when it read them all (nil otherwise, or when one
+// is gone): the
 // flags the messages had, the folders they were in. It returns none for what cannot be taken back:
 // deletion for good (from Trash, or without a Trash folder) and moves between accounts. The inverse
 // is itself an ordinary change, replayed to the server like any other, so the server ends as it was
 // whether or not req reached it first.
-func (m *Manager) inverse(ctx context.Context, req types.Request) ([]types.Request, error) {
-	var ids []int64
+func (m *Manager) inverse(ctx context.Context, req types.Request) ([]types.Request, map[int64]localcache.MessageState, error) {
+	inv, states, err := m.inverseOf(ctx, req)
+	if err != nil || states == nil {
+		return inv, nil, err
+	}
+	known := make(map[int64]localcache.MessageState, len(states))
+	for _, s := range states {
+		known[s.ID] = s
+	}
+	for _, id := range requestIDs(req) {
+		if _, ok := known[id]; !ok {
+			return inv, nil, nil
+		}
+	}
+	return inv, known, nil
+}
+
+// requestIDs is the messages a request changes.
+func requestIDs(req types.Request) []int64 {
 	switch r := req.(type) {
 	case types.MarkRead:
-		ids = r.IDs
+		return r.IDs
 	case types.SetFlag:
-		ids = r.IDs
+		return r.IDs
 	case types.Move:
-		ids = r.IDs
+		return r.IDs
 	case types.Delete:
-		ids = r.IDs
+		return r.IDs
 	case types.MarkJunk:
-		ids = r.IDs
+		return r.IDs
 	case types.Archive:
-		ids = r.IDs
-	default:
-		return nil, nil
+		return r.IDs
+	}
+	return nil
+}
+
+func (m *Manager) inverseOf(ctx context.Context, req types.Request) ([]types.Request, []localcache.MessageState, error) {
+	ids := requestIDs(req)
+	if ids == nil {
+		return nil, nil, nil
 	}
 	states, err := m.cache.States(ctx, ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	switch r := req.(type) {
 	case types.MarkRead:
 		return flagBack(states, localcache.FlagSeen, r.Read, func(ids []int64, on bool) types.Request {
 			return types.MarkRead{IDs: ids, Read: on}
-		}), nil
+		}), states, nil
 	case types.SetFlag:
 		return flagBack(states, r.Flag, r.On, func(ids []int64, on bool) types.Request {
 			return types.SetFlag{IDs: ids, Flag: r.Flag, On: on}
-		}), nil
+		}), states, nil
 	case types.Move:
 		target, err := m.cache.Folder(ctx, r.To)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, s := range states {
 			if s.Account != target.Account {
-				return nil, nil // a move between accounts ends in a deletion for good
+				return nil, states, nil // a move between accounts ends in a deletion for good
 			}
 		}
-		return movesBack(states, r.To), nil
+		return movesBack(states, r.To), states, nil
 	case types.Delete:
 		trash := map[string]int64{} // each account's Trash folder, looked up once
 		for _, s := range states {
@@ -136,21 +174,21 @@ func (m *Manager) inverse(ctx context.Context, req types.Request) ([]types.Reque
 			if !ok {
 				f, err := m.cache.FolderByRole(ctx, s.Account, localcache.RoleTrash)
 				if err != nil && !errors.Is(err, localcache.ErrNotFound) {
-					return nil, err
+					return nil, nil, err
 				}
 				id, trash[s.Account] = f.ID, f.ID // 0: no Trash
 			}
 			if id == 0 || id == s.FolderID {
-				return nil, nil // deleted for good
+				return nil, states, nil // deleted for good
 			}
 		}
-		return movesBack(states, 0), nil
+		return movesBack(states, 0), states, nil
 	case types.MarkJunk:
-		return append([]types.Request{types.MarkJunk{IDs: r.IDs, Junk: !r.Junk}}, movesBack(states, 0)...), nil
+		return append([]types.Request{types.MarkJunk{IDs: r.IDs, Junk: !r.Junk}}, movesBack(states, 0)...), states, nil
 	case types.Archive:
-		return movesBack(states, 0), nil
+		return movesBack(states, 0), states, nil
 	}
-	return nil, nil
+	return nil, nil, nil
 }
 
 // flagBack sets flag back to what each message had, for those the change to on alters.

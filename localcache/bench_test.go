@@ -327,3 +327,54 @@ func BenchmarkSearchOperators100k(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStates100k is the lookup of a 100k selection that mark read, delete and their undo
+// make before changing anything (where each message is, its flags).
+func BenchmarkStates100k(b *testing.B) {
+	c, f := benchFixture(b)
+	ctx := context.Background()
+	ids, err := c.PageIDs(ctx, []int64{f}, nil, benchMessages)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if states, err := c.States(ctx, ids); err != nil || len(states) != benchMessages {
+			b.Fatalf("states: %d, %v", len(states), err)
+		}
+	}
+}
+
+// BenchmarkUnifiedFirstPage100k: the first page of All inboxes, the 100k folder and three more.
+func BenchmarkUnifiedFirstPage100k(b *testing.B) {
+	c, f := benchFixture(b)
+	ctx := context.Background()
+	folders := []int64{f}
+	for _, acc := range []string{"b", "c", "d"} {
+		other, err := c.EnsureFolder(ctx, Folder{Account: acc, Name: "INBOX", Role: RoleInbox})
+		if err != nil {
+			b.Fatal(err)
+		}
+		folders = append(folders, other.ID)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		page, err := c.Page(ctx, folders, nil, 50)
+		if err != nil || len(page) != 50 {
+			b.Fatalf("page: %d, %v", len(page), err)
+		}
+	}
+}
+
+// BenchmarkFolderCounts100k is the folder tree's read: every folder with its total and unread
+// counts, kept by triggers, so its cost does not grow with the messages.
+func BenchmarkFolderCounts100k(b *testing.B) {
+	c, _ := benchFixture(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if fs, err := c.Folders(ctx, ""); err != nil || len(fs) == 0 {
+			b.Fatalf("folders: %d, %v", len(fs), err)
+		}
+	}
+}

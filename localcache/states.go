@@ -13,25 +13,28 @@ type MessageState struct {
 	Flags    Flags
 }
 
-// States returns the state of each of the messages that exist, in no particular order.
+// States returns the state of each of the messages that exist, in no particular order. The ids go in
+// as one JSON array: a selection of 400,000 messages is one statement, not 800 of 500 parameters.
 func (c *Cache) States(ctx context.Context, ids []int64) ([]MessageState, error) {
-	var out []MessageState
-	err := forChunks(ids, nil, func(in string, args []any) error {
-		rows, err := c.index.QueryContext(ctx, `SELECT id, account, folder_id, flags FROM messages WHERE id IN (`+in+`)`, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var s MessageState
-			if err := rows.Scan(&s.ID, &s.Account, &s.FolderID, &s.Flags); err != nil {
-				return err
-			}
-			out = append(out, s)
-		}
-		return rows.Err()
-	})
+	list, err := idList(ids)
 	if err != nil {
+		return nil, fmt.Errorf("message states: %w", err)
+	}
+	rows, err := c.index.QueryContext(ctx, `SELECT id, account, folder_id, flags FROM messages
+WHERE id IN (SELECT value FROM json_each(?))`, list)
+	if err != nil {
+		return nil, fmt.Errorf("message states: %w", err)
+	}
+	defer rows.Close()
+	out := make([]MessageState, 0, len(ids))
+	for rows.Next() {
+		var s MessageState
+		if err := rows.Scan(&s.ID, &s.Account, &s.FolderID, &s.Flags); err != nil {
+			return nil, fmt.Errorf("message states: %w", err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("message states: %w", err)
 	}
 	return out, nil

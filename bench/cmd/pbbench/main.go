@@ -12,8 +12,10 @@
 // BENCH_KEEP=1 keeps the profiles, maildirs and logs of every run in BENCH_DIR/work; BENCH_RENDER=1
 // measures nothing and writes the report again from BENCH_DIR/results.json of the last run;
 // BENCH_FETCHMAIL_MDA=1 has fetchmail deliver through an MDA instead of a BSMTP file; BENCH_ONLY
-// (a comma-separated list of groups: raw floor, IMAP, newest 50, IDLE, POP3, cache, profile) runs
-// only those and prints their table without writing the report or the saved results.
+// (a comma-separated list of groups: raw floor, IMAP, newest 50, IDLE, POP3, cache, scale, profile)
+// runs only those and prints their table without writing the report or the saved results (cache and
+// scale alone start no mail server); BENCH_SCALE=0 skips the million-message profile (scale.go),
+// generated once into BENCH_DIR/scale1m (1.4 GB, about 15 minutes).
 package main
 
 import (
@@ -55,7 +57,7 @@ const (
 type config struct {
 	root, dir, work, out, postbode string
 	messages, runs                 int
-	profile, keep, render          bool
+	profile, keep, render, scale   bool
 	fetchmailMDA                   bool
 	only                           map[string]bool // empty: every group
 }
@@ -85,12 +87,16 @@ type results struct {
 	Push                                                       pushResult
 	RTT                                                        float64
 	Cache                                                      cacheResults
+	Scale                                                      scaleResults
 	Profiles                                                   []profileReport
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if dir := os.Getenv(scaleProbeEnv); dir != "" {
+		os.Exit(scaleProbe(dir))
+	}
 	if err := run(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "pbbench: %v\n", err)
 		os.Exit(1)
@@ -142,6 +148,7 @@ func loadConfig() (config, error) {
 	}
 	cfg.profile = os.Getenv("BENCH_PROFILE") != "0"
 	cfg.keep = os.Getenv("BENCH_KEEP") == "1"
+	cfg.scale = os.Getenv("BENCH_SCALE") != "0"
 	cfg.render = os.Getenv("BENCH_RENDER") == "1"
 	cfg.fetchmailMDA = os.Getenv("BENCH_FETCHMAIL_MDA") == "1"
 	if only := os.Getenv("BENCH_ONLY"); only != "" {
@@ -188,8 +195,10 @@ func run(ctx context.Context) error {
 	b.Machine = readMachine(ctx)
 	b.logf("%d messages, %d runs, corpus in %s; load average %s", cfg.messages, cfg.runs, cfg.dir, b.Machine.LoadStart)
 
-	if err := b.prepare(ctx); err != nil {
-		return err
+	if !scaleOnly(cfg.only) {
+		if err := b.prepare(ctx); err != nil {
+			return err
+		}
 	}
 	defer func() {
 		if b.d != nil {
@@ -212,6 +221,12 @@ func run(ctx context.Context) error {
 		{"IDLE", b.idleRun},
 		{"POP3", b.pop3Runs},
 		{"cache", b.cacheRuns},
+	}
+	if cfg.scale {
+		groups = append(groups, struct {
+			name string
+			fn   func(context.Context) error
+		}{"scale", b.scaleRuns})
 	}
 	if cfg.profile {
 		groups = append(groups, struct {
@@ -236,6 +251,7 @@ func run(ctx context.Context) error {
 	b.Machine.LoadEnd = loadAvg()
 	if len(cfg.only) > 0 {
 		fmt.Print(markdownTable(b.rows()))
+		fmt.Print(b.scaleSection())
 		if len(b.Failed) > 0 {
 			return fmt.Errorf("failed: %s", strings.Join(b.Failed, ", "))
 		}

@@ -407,6 +407,7 @@ func (b *bench) document(table string) string {
 			fmt.Fprintf(&w, "\n### %s (%s)\n\n```\n%s\n```\n", p.Scenario, unitSeconds.format(secs(p.Wall)), p.Top)
 		}
 	}
+	w.WriteString(b.scaleSection())
 	if s := strings.TrimSpace(notes); s != "" {
 		w.WriteString("\n" + s + "\n")
 	}

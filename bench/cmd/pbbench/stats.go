@@ -43,6 +43,7 @@ type unit int
 const (
 	unitSeconds unit = iota
 	unitMB
+	unitBytes
 )
 
 func (u unit) format(v float64) string {
@@ -50,6 +51,8 @@ func (u unit) format(v float64) string {
 		return "—"
 	}
 	switch u {
+	case unitBytes:
+		return fmt.Sprintf("%.0f B", v)
 	case unitMB:
 		if v < 10 {
 			return fmt.Sprintf("%.1f MB", v)
@@ -152,7 +155,12 @@ func markdownTable(rows []row) string {
 	for _, r := range rows {
 		cells = append(cells, r.cells())
 	}
-	width := make([]int, len(tableHeader))
+	return padTable(cells)
+}
+
+// padTable renders cells (the first row is the header) as a GitHub table with padded columns.
+func padTable(cells [][]string) string {
+	width := make([]int, len(cells[0]))
 	for _, c := range cells {
 		for i, s := range c {
 			width[i] = max(width[i], len([]rune(s)))
