@@ -95,11 +95,7 @@ func (v *bodyView) block(b mailfmt.Block, bg color.Color) fyne.CanvasObject {
 	case mailfmt.Table:
 		return v.table(b.Table, bg)
 	case mailfmt.Heading:
-		size := theme.SizeNameText
-		if b.Level <= 1 {
-			size = theme.SizeNameSubHeadingText
-		}
-		return v.paragraph(b.Spans, b.Align, fyne.TextStyle{Bold: true}, size, bg)
+		return v.paragraph(b.Spans, b.Align, fyne.TextStyle{Bold: true}, headingSize(b.Level), bg)
 	case mailfmt.Preformatted:
 		l := plainLabel(strings.TrimRight(b.Text(), "\n"), fyne.TextStyle{Monospace: true})
 		l.Wrapping = fyne.TextWrapBreak
@@ -359,11 +355,7 @@ func (v *bodyView) natural(blocks []mailfmt.Block) float32 {
 			w = max(w, v.naturalTable(b.Table))
 		case mailfmt.Rule:
 		case mailfmt.Heading:
-			size := theme.SizeNameText
-			if b.Level <= 1 {
-				size = theme.SizeNameSubHeadingText
-			}
-			w = max(w, v.naturalSpans(b.Spans, fyne.TextStyle{Bold: true}, size))
+			w = max(w, v.naturalSpans(b.Spans, fyne.TextStyle{Bold: true}, headingSize(b.Level)))
 		case mailfmt.Preformatted:
 			w = max(w, naturalWidth(b.Spans, fyne.TextStyle{Monospace: true}, theme.SizeNameText))
 		case mailfmt.ListItem:
@@ -739,4 +731,16 @@ func (h *hangingIndent) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	x := h.indent + m.Width - theme.InnerPadding()
 	objs[1].Move(fyne.NewPos(x, 0))
 	objs[1].Resize(fyne.NewSize(size.Width-x, size.Height))
+}
+
+// headingSize is the text size of a heading of level 1-6, as browsers grade them: <h1> largest,
+// <h2> smaller, the others at the text size (in bold).
+func headingSize(level int) fyne.ThemeSizeName {
+	switch {
+	case level <= 1:
+		return theme.SizeNameHeadingText
+	case level == 2:
+		return theme.SizeNameSubHeadingText
+	}
+	return theme.SizeNameText
 }
