@@ -107,8 +107,22 @@ func (c *Cache) AddMessages(ctx context.Context, msgs []Message) ([]int64, error
 	if len(msgs) == 0 {
 		return nil, nil
 	}
+	var ids []int64
+	err := inTx(ctx, c.index, func(tx *sql.Tx) (err error) {
+		ids, err = addMessages(ctx, tx, msgs)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("add messages: %w", err)
+	}
+	c.notifyMessages(msgs)
+	return ids, nil
+}
+
+// addMessages is AddMessages inside the caller's transaction.
+func addMessages(ctx context.Context, tx *sql.Tx, msgs []Message) ([]int64, error) {
 	ids := make([]int64, len(msgs))
-	err := inTx(ctx, c.index, func(tx *sql.Tx) error {
+	err := func() error {
 		ins, err := tx.PrepareContext(ctx, `
 INSERT INTO messages(account, folder_id, uid, uidvalidity, uidl, message_id, in_reply_to, refs, thread_key, subject,
 	from_name, from_addr, to_addrs, cc_addrs, date, size, flags, keywords, has_attachment, snippet, body_key, modseq, indexed)
@@ -151,12 +165,8 @@ RETURNING id`)
 			}
 		}
 		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("add messages: %w", err)
-	}
-	c.notifyMessages(msgs)
-	return ids, nil
+	}()
+	return ids, err
 }
 
 func addressText(m Message) string {

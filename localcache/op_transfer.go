@@ -3,6 +3,7 @@ package localcache
 import (
 	"context"
 	"database/sql"
+	"fmt"
 )
 
 // OpTransfer copies a message from another account (or folder) into a folder of this account by
@@ -61,4 +62,31 @@ func (o TransferOp) completed(ctx context.Context, tx *sql.Tx) ([]Change, error)
 		}
 	}
 	return []Change{{Account: o.From.Account, FolderID: o.From.FolderID}}, nil
+}
+
+// AddTransfers indexes local copies of messages in a folder of an account that keeps its mail on a
+// server and queues the op that takes each to the server (op is given the copy's new id), all in
+// one transaction: a copy is never indexed without its transfer queued, nor queued without its
+// copy, and a batch costs one commit. The bodies must be stored already (PutBodies).
+func (c *Cache) AddTransfers(ctx context.Context, folder Folder, msgs []Message, op func(i int, id int64) Op) ([]int64, error) {
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	var ids []int64
+	err := inTx(ctx, c.index, func(tx *sql.Tx) (err error) {
+		if ids, err = addMessages(ctx, tx, msgs); err != nil {
+			return err
+		}
+		for i, id := range ids {
+			if err := enqueue(ctx, tx, PendingOp{Account: folder.Account, FolderID: folder.ID, FolderName: folder.Name, Op: op(i, id)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("add %d copies to %s: %w", len(msgs), folder.Name, err)
+	}
+	c.notifyMessages(msgs)
+	return ids, nil
 }
