@@ -40,7 +40,7 @@ type migration struct {
 // "keep" policy, then 70 % removed from the server by another client, so 30 % are still there),
 // three local folders (one nested, one with a non-ASCII name), a local Sent and two Drafts; about
 // half of it read and a tenth flagged, here only.
-func migrationBed(t *testing.T, inbox int) *migration {
+func migrationBed(t testing.TB, inbox int) *migration {
 	t.Helper()
 	d := testbed.StartT(t, testbed.Options{})
 	msgs := testbed.Generate(51, inbox, testbed.GenOptions{AttachmentRatio: -1, End: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
@@ -148,7 +148,7 @@ func (mg *migration) manager(cache *localcache.Cache) *accounts.Manager {
 }
 
 // move runs the copy into the IMAP account and the engine's replay of it to the end.
-func (mg *migration) move(t *testing.T, cache *localcache.Cache) accounts.CopyResult {
+func (mg *migration) move(t testing.TB, cache *localcache.Cache) accounts.CopyResult {
 	t.Helper()
 	ctx := context.Background()
 	m := mg.manager(cache)
@@ -161,7 +161,7 @@ func (mg *migration) move(t *testing.T, cache *localcache.Cache) accounts.CopyRe
 }
 
 // drain replays what is queued for the IMAP account until nothing is.
-func (mg *migration) drain(t *testing.T, m *accounts.Manager, cache *localcache.Cache) {
+func (mg *migration) drain(t testing.TB, m *accounts.Manager, cache *localcache.Cache) {
 	t.Helper()
 	ctx := context.Background()
 	for range 5 {
