@@ -127,6 +127,7 @@ type copier struct {
 	m        *Manager
 	folder   localcache.Folder
 	toServer bool // the folder's account keeps its mail on a server: each copy is a queued transfer
+	move     bool // the originals go once the server's copy is checked (with toServer)
 	batch    []localcache.Message
 	raws     [][]byte
 	size     int
@@ -181,10 +182,16 @@ func (c *copier) flush(ctx context.Context) error {
 		entries[i] = e
 	}
 	if c.toServer {
-		_, err = c.m.cache.AddTransfers(ctx, c.folder, entries, func(i int, id int64) localcache.Op {
+		_, err = c.m.cache.AddQueued(ctx, c.folder, entries, func(i int, id int64) localcache.Op {
 			sum := sha256.Sum256(c.raws[i])
-			return localcache.TransferOp{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(c.raws[i])),
+			op := localcache.TransferOp{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(c.raws[i])),
 				AppendOp: localcache.AppendOp{BodyKey: keys[i], Flags: entries[i].Flags, Items: []localcache.OpItem{{MessageID: id}}}}
+			if src := c.batch[i]; c.move {
+				acc, _ := c.m.Account(src.Account)
+				op.From = &localcache.TransferSource{Account: src.Account, FolderID: src.FolderID,
+					Items: []localcache.OpItem{src.OpItem()}, Queue: c.m.replaysDeletion(acc)}
+			}
+			return op
 		})
 	} else {
 		_, err = c.m.cache.AddMessages(ctx, entries)
@@ -219,19 +226,9 @@ func (m *Manager) heldAlready(ctx context.Context, held map[string]localcache.Me
 			return &c, nil, nil
 		}
 	}
-	if msg.BodyKey == "" {
-		if err := m.FetchBody(ctx, msg.ID); err != nil {
-			return nil, nil, fmt.Errorf("download message %d before copying it: %w", msg.ID, err)
-		}
-		fetched, err := m.cache.Message(ctx, msg.ID)
-		if err != nil {
-			return nil, nil, err
-		}
-		msg.BodyKey = fetched.BodyKey
-	}
-	raw, err := m.cache.Body(ctx, msg.BodyKey)
+	raw, err := m.bodyOf(ctx, msg)
 	if err != nil {
-		return nil, nil, fmt.Errorf("message %d: %w", msg.ID, err)
+		return nil, nil, err
 	}
 	if c, ok := held[localcache.BodyKey(account, raw)]; ok {
 		return &c, nil, nil

@@ -64,11 +64,11 @@ func (o TransferOp) completed(ctx context.Context, tx *sql.Tx) ([]Change, error)
 	return []Change{{Account: o.From.Account, FolderID: o.From.FolderID}}, nil
 }
 
-// AddTransfers indexes local copies of messages in a folder of an account that keeps its mail on a
-// server and queues the op that takes each to the server (op is given the copy's new id), all in
-// one transaction: a copy is never indexed without its transfer queued, nor queued without its
-// copy, and a batch costs one commit. The bodies must be stored already (PutBodies).
-func (c *Cache) AddTransfers(ctx context.Context, folder Folder, msgs []Message, op func(i int, id int64) Op) ([]int64, error) {
+// AddQueued indexes new messages in a folder of an account that keeps its mail on a server and
+// queues the op that takes each there (an AppendOp or TransferOp; op is given the message's new
+// id), all in one transaction: a message is never indexed without its upload queued, nor queued
+// without its entry, and a batch costs one commit. The bodies must be stored already (PutBodies).
+func (c *Cache) AddQueued(ctx context.Context, folder Folder, msgs []Message, op func(i int, id int64) Op) ([]int64, error) {
 	if len(msgs) == 0 {
 		return nil, nil
 	}
