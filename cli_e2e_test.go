@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -124,3 +126,45 @@ func lsIDs(t *testing.T, profile, account string) []int64 {
 }
 
 func msgs2bytes(msgs [][]byte) []byte { return bytes.Join(msgs, []byte("\x00")) }
+
+// TestCLISyncRunsFilters: `sync --once` runs the profile's filter rules on new mail and passes
+// again, so a rule's move reaches the IMAP server before the command returns.
+func TestCLISyncRunsFilters(t *testing.T) {
+	d := testbed.StartT(t, testbed.Options{})
+	if err := d.CreateMailbox("alice", "Shop"); err != nil {
+		t.Fatal(err)
+	}
+	profile := t.TempDir()
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+profile+"/no-bus")
+	if code, _, errOut := runCLI(t, "", "--profile", profile, "account", "add", "--name", "work", "--kind", "imap",
+		"--email", "alice@mail.test", "--user", "alice", "--host", "127.0.0.1", "--port", strconv.Itoa(d.IMAPSPort),
+		"--security", "tls", "--ca-file", d.CAFile); code != 0 {
+		t.Fatalf("account add: %s", errOut)
+	}
+	syncOnce := func() {
+		t.Helper()
+		if code, _, errOut := runCLI(t, d.Password("alice")+"\n", "--profile", profile, "sync", "--once", "--account", "work",
+			"--password-stdin"); code != 0 {
+			t.Fatalf("sync --once: %s", errOut)
+		}
+	}
+	syncOnce() // the first pass: what is there is not new mail
+	rulesFile := `{"rules": [{"name": "Shop", "enabled": true, "match": "all",
+		"conditions": [{"field": "from", "op": "contains", "value": "@shop.example"}],
+		"actions": [{"kind": "move", "folder": {"account": "work", "name": "Shop"}}]}]}`
+	if err := os.WriteFile(filepath.Join(profile, "config", "rules.json"), []byte(rulesFile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	shop := "From: news@shop.example\r\nTo: alice@mail.test\r\nSubject: Offers\r\nMessage-ID: <offers@shop.example>\r\n\r\nbuy\r\n"
+	friend := "From: bob@mail.test\r\nTo: alice@mail.test\r\nSubject: Dinner\r\nMessage-ID: <dinner@mail.test>\r\n\r\nhi\r\n"
+	if err := d.Deliver("alice", "INBOX", []byte(shop), []byte(friend)); err != nil {
+		t.Fatal(err)
+	}
+	syncOnce()
+	if st, err := d.Status("alice", "Shop"); err != nil || st.Messages != 1 {
+		t.Fatalf("alice's Shop after sync: %+v %v", st, err)
+	}
+	if st, err := d.Status("alice", "INBOX"); err != nil || st.Messages != 1 {
+		t.Fatalf("alice's INBOX after sync: %+v %v", st, err)
+	}
+}

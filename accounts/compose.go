@@ -164,18 +164,19 @@ func (m *Manager) FileCopy(ctx context.Context, acc types.Account, folder localc
 	if entry.MessageID == "" {
 		entry.MessageID = messageID
 	}
-	var ids []int64
-	if m.KeepsMailOnServer(acc.Kind) {
-		ids, err = m.cache.AddQueued(ctx, folder, []localcache.Message{entry}, func(_ int, id int64) localcache.Op {
-			return localcache.AppendOp{BodyKey: keys[0], Flags: flags, Items: []localcache.OpItem{{MessageID: id}}}
-		})
-	} else {
-		ids, err = m.cache.AddMessages(ctx, []localcache.Message{entry})
+	if !m.KeepsMailOnServer(acc.Kind) {
+		ids, err := m.cache.AddMessages(ctx, []localcache.Message{entry})
+		if err != nil {
+			return 0, err
+		}
+		return ids[0], nil
 	}
-	if err != nil {
-		return 0, err
-	}
-	return ids[0], nil
+	// The copy and its upload are one transaction: a crash between them would leave a copy here
+	// that never reaches the server.
+	return m.cache.AddQueued(ctx, entry, func(id int64) localcache.PendingOp {
+		return localcache.PendingOp{Account: acc.Name, FolderID: folder.ID, FolderName: folder.Name,
+			Op: localcache.AppendOp{BodyKey: keys[0], Flags: flags, Items: []localcache.OpItem{{MessageID: id}}}}
+	})
 }
 
 // FileSent files the exact sent bytes in the account's Sent folder (created when missing): on the

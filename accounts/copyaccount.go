@@ -182,7 +182,7 @@ func (c *copier) flush(ctx context.Context) error {
 		entries[i] = e
 	}
 	if c.toServer {
-		_, err = c.m.cache.AddQueued(ctx, c.folder, entries, func(i int, id int64) localcache.Op {
+		_, err = c.m.cache.AddQueuedMany(ctx, c.folder, entries, func(i int, id int64) localcache.Op {
 			sum := sha256.Sum256(c.raws[i])
 			op := localcache.TransferOp{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(c.raws[i])),
 				AppendOp: localcache.AppendOp{BodyKey: keys[i], Flags: entries[i].Flags, Items: []localcache.OpItem{{MessageID: id}}}}

@@ -99,3 +99,77 @@ func TestJunkCreatesTheIMAPJunkFolderFirst(t *testing.T) {
 		t.Fatalf("queued %v", kinds)
 	}
 }
+
+// Junk and Not junk train the account's filter: after a few of each, a new message like the junk
+// scores high and one like the good mail low; before that the filter says it is not ready.
+func TestJunkActionsTrainTheFilter(t *testing.T) {
+	m, cache, ctx := startTestManager(t, map[string]*fakeEngine{"imap": {}, "pop": {}})
+	inbox, _ := cache.EnsureFolder(ctx, localcache.Folder{Account: "pop", Name: "INBOX", Role: localcache.RoleInbox})
+	add := func(from, subject, text string) int64 {
+		t.Helper()
+		raw := []byte(fmt.Sprintf("From: %s\r\nSubject: %s\r\n\r\n%s\r\n", from, subject, text))
+		keys, err := cache.PutBodies(ctx, []localcache.Body{{Account: "pop", Raw: raw}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, err := cache.AddMessages(ctx, []localcache.Message{{Account: "pop", FolderID: inbox.ID, UIDL: keys[0],
+			Subject: subject, Date: time.Now(), BodyKey: keys[0], Size: int64(len(raw))}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids[0]
+	}
+	var junk, good []int64
+	for i := range 6 {
+		junk = append(junk, add(fmt.Sprintf("promo%d@deals.example", i), "You are a winner", "Claim your free prize now, click here, limited offer"))
+		good = append(good, add("ann@example.org", fmt.Sprintf("Minutes %d", i), "The project meeting moved to Thursday; the report is attached"))
+	}
+	if _, ready, err := m.JunkScore(ctx, junk[0]); err != nil || ready {
+		t.Fatalf("untrained filter ready=%v (%v)", ready, err)
+	}
+	if err := m.Do(ctx, types.MarkJunk{IDs: junk, Junk: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Do(ctx, types.MarkJunk{IDs: good, Junk: false}); err != nil {
+		t.Fatal(err)
+	}
+	likeJunk := add("offers@deals.example", "Winner!", "Your free prize is waiting: click here to claim")
+	likeGood := add("ann@example.org", "Minutes", "Next meeting: the project report")
+	for id, want := range map[int64]string{likeJunk: "junk", likeGood: "good"} {
+		score, ready, err := m.JunkScore(ctx, id)
+		if err != nil || !ready || (want == "junk") != (score > 0.9) || (want == "good") != (score < 0.1) {
+			t.Errorf("a %s-like message scores %.3f (ready %v, %v)", want, score, ready, err)
+		}
+	}
+
+	// With the account's junk filter on, new mail that scores as junk goes to Junk by itself,
+	// without teaching the filter its own verdict; the good message stays.
+	m.mu.Lock()
+	acc := m.accounts["pop"]
+	acc.JunkFilter = true
+	m.accounts["pop"] = acc
+	m.mu.Unlock()
+	before, _ := cache.JunkModel(ctx, "pop", nil)
+	var news []localcache.Message
+	for _, id := range []int64{likeJunk, likeGood} {
+		msg, _ := cache.Message(ctx, id)
+		news = append(news, msg)
+	}
+	m.observe(types.NewMail{Account: "pop", Folder: "INBOX", Messages: news})
+	junkFolder, _ := cache.FolderByRole(ctx, "pop", localcache.RoleJunk)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if msg, _ := cache.Message(ctx, likeJunk); msg.FolderID == junkFolder.ID && junkFolder.ID != 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the junk-like message did not go to Junk")
+		}
+		junkFolder, _ = cache.FolderByRole(ctx, "pop", localcache.RoleJunk)
+	}
+	if msg, _ := cache.Message(ctx, likeGood); msg.FolderID != inbox.ID {
+		t.Fatal("the good message left the inbox")
+	}
+	if after, _ := cache.JunkModel(ctx, "pop", nil); after.Totals != before.Totals {
+		t.Fatalf("the filter learnt from its own verdict: %+v, then %+v", before.Totals, after.Totals)
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"postbode/accounts/oauth"
 	"postbode/localcache"
+	"postbode/rules"
 	"postbode/types"
 )
 
@@ -45,6 +46,11 @@ type Manager struct {
 	logins map[string]uint64
 	oauth  signIns
 
+	rulesMu    sync.Mutex
+	rules      rules.Set
+	filterMu   sync.Mutex    // one filter run at a time
+	filterWake chan struct{} // wakes the filter runner; holds one wake-up at most
+
 	opt Options
 }
 
@@ -78,6 +84,10 @@ type Options struct {
 	OAuth *oauth.Registry
 	// HTTPClient makes the token requests of OAuth2 accounts; nil uses one with a timeout.
 	HTTPClient *http.Client
+	// Rules are the filter rules to start with (LoadRules), and RulesPath the file SetRules
+	// rewrites ("": it refuses).
+	Rules     rules.Set
+	RulesPath string
 }
 
 // Reconnect defaults.
@@ -124,6 +134,8 @@ func NewManager(cfg *Config, cache *localcache.Cache, secrets PasswordSource, ba
 		oauth:      newSignIns(opt.OAuth, opt.HTTPClient, secrets),
 		opt:        opt.withDefaults(),
 		configPath: opt.ConfigPath,
+		rules:      opt.Rules,
+		filterWake: make(chan struct{}, 1),
 	}
 	for _, a := range cfg.Accounts {
 		m.accounts[a.Name] = a.WithDefaults()
@@ -209,10 +221,14 @@ func (m *Manager) Start(ctx context.Context) {
 			m.sender.Run(ctx)
 		}()
 	}
-	m.wg.Add(1)
+	m.wg.Add(2)
 	go func() {
 		defer m.wg.Done()
 		m.opt.WatchNetwork(ctx, m.networkChanged)
+	}()
+	go func() {
+		defer m.wg.Done()
+		m.runFilters(ctx)
 	}()
 	for _, acc := range m.Accounts() {
 		m.launch(acc)
@@ -329,11 +345,15 @@ func (m *Manager) kick(account string, retry bool) {
 	}
 }
 
-// observe notes an engine's working connection, which resets its reconnect backoff, and wakes an
-// engine for which another queued changes.
+// observe notes an engine's working connection, which resets its reconnect backoff, wakes an
+// engine for which another queued changes, and queues new mail for the filter rules.
 func (m *Manager) observe(ev types.Event) {
 	if q, ok := ev.(types.ChangesQueued); ok {
 		m.wake(q.Account)
+		return
+	}
+	if nm, ok := ev.(types.NewMail); ok {
+		m.filterNewMail(nm)
 		return
 	}
 	cs, ok := ev.(types.ConnState)
@@ -452,7 +472,7 @@ func (m *Manager) Do(ctx context.Context, req types.Request) error {
 	case types.Delete:
 		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error { return m.delete(ctx, acc, ids) })
 	case types.MarkJunk:
-		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error { return m.markJunk(ctx, acc, ids, r.Junk) })
+		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error { return m.markJunk(ctx, acc, ids, r.Junk, !r.Auto) })
 	case types.Archive:
 		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error {
 			archive, err := m.specialFolder(ctx, acc, localcache.RoleArchive, "Archive")
@@ -460,6 +480,10 @@ func (m *Manager) Do(ctx context.Context, req types.Request) error {
 				return fmt.Errorf("archive: %w", err)
 			}
 			return m.cache.Move(ctx, ids, archive.ID, m.KeepsMailOnServer(acc.Kind))
+		})
+	case types.AddKeyword:
+		return m.eachAccount(ctx, r.IDs, func(acc types.Account, ids []int64) error {
+			return m.cache.SetKeywords(ctx, ids, []string{r.Keyword}, nil, m.KeepsMailOnServer(acc.Kind))
 		})
 	case types.CheckNow:
 		// Retry and Get mail: an engine waiting to reconnect (or stuck connecting) starts over now.
@@ -548,7 +572,7 @@ func (m *Manager) delete(ctx context.Context, acc types.Account, ids []int64) er
 // markJunk sets $Junk (or $NotJunk) and moves the messages to the Junk folder (or those in Junk
 // back to the inbox). The keywords are queued first, so the server stores them in the folder
 // the messages are in and they travel with the move.
-func (m *Manager) markJunk(ctx context.Context, acc types.Account, ids []int64, junk bool) error {
+func (m *Manager) markJunk(ctx context.Context, acc types.Account, ids []int64, junk, train bool) error {
 	queue := m.KeepsMailOnServer(acc.Kind)
 	set, clear := []string{localcache.KeywordJunk}, []string{localcache.KeywordNotJunk}
 	if !junk {
@@ -560,6 +584,11 @@ func (m *Manager) markJunk(ctx context.Context, acc types.Account, ids []int64, 
 	}
 	if err := m.cache.SetKeywords(ctx, ids, set, clear, queue); err != nil {
 		return err
+	}
+	if train {
+		if err := m.trainJunk(ctx, acc.Name, ids, junk); err != nil {
+			return err
+		}
 	}
 	to := junkFolder
 	var move []int64

@@ -66,6 +66,9 @@ func userDataDir() (string, error) {
 // AccountsFile is the path of the accounts config.
 func (p Profile) AccountsFile() string { return filepath.Join(p.ConfigDir, "accounts.json") }
 
+// RulesFile is where the message filter rules are kept.
+func (p Profile) RulesFile() string { return filepath.Join(p.ConfigDir, "rules.json") }
+
 // OAuthFile is where the user may set OAuth2 client IDs and add providers (see the README); it
 // need not exist.
 func (p Profile) OAuthFile() string { return filepath.Join(p.ConfigDir, "oauth.json") }

@@ -117,7 +117,12 @@ func (e *Env) Manager() (*accounts.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	opt := accounts.Options{ConfigPath: e.Profile.AccountsFile(), TestOutgoing: e.TestOutgoing, Discover: e.Discover, OAuth: providers}
+	filters, err := accounts.LoadRules(e.Profile.RulesFile())
+	if err != nil {
+		return nil, err
+	}
+	opt := accounts.Options{ConfigPath: e.Profile.AccountsFile(), TestOutgoing: e.TestOutgoing, Discover: e.Discover, OAuth: providers,
+		Rules: filters, RulesPath: e.Profile.RulesFile()}
 	if e.NewSender != nil {
 		opt.Sender = func(m *accounts.Manager) accounts.Sender { return e.NewSender(cache, m, m.LoginSecrets()) }
 	}

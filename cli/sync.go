@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"postbode/accounts"
 	"postbode/types"
 )
 
@@ -56,6 +57,9 @@ func syncCmd(ctx context.Context, env *Env, args []string) error {
 	}()
 	if *once {
 		err = m.SyncOnce(ctx, names...)
+		if err == nil {
+			err = filterAndReplay(ctx, env, m, names)
+		}
 		cancel()
 		<-done
 		progress.finish()
@@ -124,4 +128,20 @@ func (p *progressPrinter) finish() {
 		fmt.Fprintln(p.env.Stderr)
 		p.open = false
 	}
+}
+
+// filterAndReplay runs the filter rules on the mail the pass queued for them, then passes again so
+// that what they changed reaches the servers.
+func filterAndReplay(ctx context.Context, env *Env, m *accounts.Manager, names []string) error {
+	cache, err := env.Cache()
+	if err != nil {
+		return err
+	}
+	if q, err := cache.FilterQueue(ctx, 0, 1); err != nil || len(q) == 0 {
+		return err
+	}
+	if err := m.RunFilters(ctx); err != nil {
+		return fmt.Errorf("filters: %w", err)
+	}
+	return m.SyncOnce(ctx, names...)
 }

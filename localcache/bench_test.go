@@ -28,7 +28,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// benchFixture fills one folder with 100k messages (headers and body text), once per test binary.
+// benchFixture fills one folder with 100k messages (headers and body text) in conversations of
+// four, once per test binary.
 func benchFixture(b *testing.B) (*Cache, int64) {
 	benchOnce.Do(func() {
 		if benchDir, benchErr = os.MkdirTemp("", "postbode-bench-"); benchErr != nil {
@@ -44,6 +45,7 @@ func benchFixture(b *testing.B) (*Cache, int64) {
 		}
 		benchFolder = f.ID
 		msgs := genMessages("a", f.ID, benchMessages, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
+		threadEvery(msgs, 4)
 		for i := 0; i < len(msgs); i += 1000 {
 			if _, benchErr = benchCache.AddMessages(ctx, msgs[i:min(i+1000, len(msgs))]); benchErr != nil {
 				return
@@ -110,6 +112,73 @@ func BenchmarkNewestPage100k(b *testing.B) {
 		page, err := c.Page(ctx, []int64{f}, nil, 50)
 		if err != nil || len(page) != 50 {
 			b.Fatalf("page: %d, %v", len(page), err)
+		}
+	}
+}
+
+// BenchmarkConversationsFirstPage100k is what opening a 100k-message folder in conversations reads
+// first: 100 conversations with their counts across the account.
+func BenchmarkConversationsFirstPage100k(b *testing.B) {
+	c, f := benchFixture(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		page, err := c.ConversationPage(ctx, f, Sort{}, nil, 100)
+		if err != nil || len(page) != 100 || page[0].Count != 4 {
+			b.Fatalf("page: %d, %v", len(page), err)
+		}
+	}
+}
+
+// BenchmarkConversationsDeepPage100k pages from a mark half-way down, by sender.
+func BenchmarkConversationsDeepPage100k(b *testing.B) {
+	c, f := benchFixture(b)
+	ctx := context.Background()
+	s := DefaultSort(SortSender)
+	marks, _, err := c.ConversationMarks(ctx, f, s, 100)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		page, err := c.ConversationPage(ctx, f, s, &marks[len(marks)/2], 100)
+		if err != nil || len(page) != 100 {
+			b.Fatalf("page: %d, %v", len(page), err)
+		}
+	}
+}
+
+// BenchmarkConversationMarks100k is the list's second read (in the background): where every page of
+// conversations starts, and how many there are.
+func BenchmarkConversationMarks100k(b *testing.B) {
+	c, f := benchFixture(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_, total, err := c.ConversationMarks(ctx, f, Sort{}, 100)
+		if err != nil || total != benchMessages/4 {
+			b.Fatalf("marks: %d, %v", total, err)
+		}
+	}
+}
+
+// BenchmarkRethread100k is what the first Open after migration 4 does to a 100k-message index:
+// every base subject written, every key checked.
+func BenchmarkRethread100k(b *testing.B) {
+	c, _ := benchFixture(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		if _, err := c.index.ExecContext(ctx, `UPDATE messages SET base_subject = ''`); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.index.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES ('rethread', '1')`); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := c.rethread(ctx); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

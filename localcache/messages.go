@@ -57,6 +57,8 @@ type Message struct {
 	// is then written once, whole, instead of headers now and everything again later. Whatever
 	// stays without a body is indexed by its headers by IndexPending.
 	DeferIndex bool
+
+	baseSubject string // set by threader.resolve for the insert
 }
 
 // messageCols are read from "messages m" in every query.
@@ -107,11 +109,8 @@ func (c *Cache) AddMessages(ctx context.Context, msgs []Message) ([]int64, error
 	if len(msgs) == 0 {
 		return nil, nil
 	}
-	var ids []int64
-	err := inTx(ctx, c.index, func(tx *sql.Tx) (err error) {
-		ids, err = addMessages(ctx, tx, msgs)
-		return err
-	})
+	ids := make([]int64, len(msgs))
+	err := inTx(ctx, c.index, func(tx *sql.Tx) error { return addMessages(ctx, tx, msgs, ids) })
 	if err != nil {
 		return nil, fmt.Errorf("add messages: %w", err)
 	}
@@ -119,54 +118,83 @@ func (c *Cache) AddMessages(ctx context.Context, msgs []Message) ([]int64, error
 	return ids, nil
 }
 
-// addMessages is AddMessages inside the caller's transaction.
-func addMessages(ctx context.Context, tx *sql.Tx, msgs []Message) ([]int64, error) {
-	ids := make([]int64, len(msgs))
-	err := func() error {
-		ins, err := tx.PrepareContext(ctx, `
+// AddQueued inserts one message and, in the same transaction, the operation queued (made from the
+// message's new id) that takes it to the server: a crash leaves both or neither, never a copy here
+// that the server is not going to get.
+func (c *Cache) AddQueued(ctx context.Context, msg Message, queued func(id int64) PendingOp) (int64, error) {
+	ids := make([]int64, 1)
+	err := inTx(ctx, c.index, func(tx *sql.Tx) error {
+		if err := addMessages(ctx, tx, []Message{msg}, ids); err != nil {
+			return err
+		}
+		return enqueue(ctx, tx, queued(ids[0]))
+	})
+	if err != nil {
+		return 0, fmt.Errorf("add message: %w", err)
+	}
+	c.notifyMessages([]Message{msg})
+	return ids[0], nil
+}
+
+// addMessages is AddMessages within tx; ids receives the messages' ids.
+func addMessages(ctx context.Context, tx *sql.Tx, msgs []Message, ids []int64) error {
+	ins, err := tx.PrepareContext(ctx, `
 INSERT INTO messages(account, folder_id, uid, uidvalidity, uidl, message_id, in_reply_to, refs, thread_key, subject,
-	from_name, from_addr, to_addrs, cc_addrs, date, size, flags, keywords, has_attachment, snippet, body_key, modseq, indexed)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	from_name, from_addr, to_addrs, cc_addrs, date, size, flags, keywords, has_attachment, snippet, body_key, modseq, indexed,
+	base_subject)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(folder_id, uid) WHERE uid IS NOT NULL DO UPDATE SET
 	indexed = max(indexed, excluded.indexed),
 	flags = excluded.flags, keywords = excluded.keywords, modseq = excluded.modseq,
 	subject = excluded.subject, from_name = excluded.from_name, from_addr = excluded.from_addr,
 	to_addrs = excluded.to_addrs, cc_addrs = excluded.cc_addrs, date = excluded.date, size = excluded.size,
 	message_id = excluded.message_id, in_reply_to = excluded.in_reply_to, refs = excluded.refs,
-	thread_key = excluded.thread_key, has_attachment = excluded.has_attachment,
+	thread_key = excluded.thread_key, base_subject = excluded.base_subject, has_attachment = excluded.has_attachment,
 	snippet = CASE WHEN excluded.snippet != '' THEN excluded.snippet ELSE snippet END,
 	body_key = CASE WHEN excluded.body_key != '' THEN excluded.body_key ELSE body_key END
 RETURNING id`)
-		if err != nil {
+	if err != nil {
+		return err
+	}
+	defer ins.Close()
+	fts, err := tx.PrepareContext(ctx,
+		`INSERT OR REPLACE INTO messages_fts(rowid, subject, addresses, body) VALUES (?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer fts.Close()
+	th, err := newThreader(ctx, tx)
+	if err != nil {
+		return err
+	}
+	defer th.Close()
+	for i, m := range msgs {
+		if m.Date.IsZero() {
+			m.Date = time.Unix(0, 0)
+		}
+		if err := th.resolve(ctx, &m); err != nil {
 			return err
 		}
-		defer ins.Close()
-		fts, err := tx.PrepareContext(ctx,
-			`INSERT OR REPLACE INTO messages_fts(rowid, subject, addresses, body) VALUES (?, ?, ?, ?)`)
+		err := ins.QueryRowContext(ctx, m.Account, m.FolderID, nullUID(m.UID), m.UIDValidity, nullString(m.UIDL),
+			m.MessageID, m.InReplyTo, m.References, m.ThreadKey, m.Subject, m.FromName, m.FromAddr, m.To, m.Cc,
+			m.Date.Unix(), m.Size, m.Flags, m.Keywords, m.HasAttachment, m.Snippet, m.BodyKey, m.ModSeq, !m.DeferIndex,
+			m.baseSubject).Scan(&ids[i])
 		if err != nil {
-			return err
+			return fmt.Errorf("insert message %q: %w", m.Subject, err)
 		}
-		defer fts.Close()
-		for i, m := range msgs {
-			if m.Date.IsZero() {
-				m.Date = time.Unix(0, 0)
-			}
-			err := ins.QueryRowContext(ctx, m.Account, m.FolderID, nullUID(m.UID), m.UIDValidity, nullString(m.UIDL),
-				m.MessageID, m.InReplyTo, m.References, m.ThreadKey, m.Subject, m.FromName, m.FromAddr, m.To, m.Cc,
-				m.Date.Unix(), m.Size, m.Flags, m.Keywords, m.HasAttachment, m.Snippet, m.BodyKey, m.ModSeq, !m.DeferIndex).Scan(&ids[i])
-			if err != nil {
-				return fmt.Errorf("insert message %q: %w", m.Subject, err)
-			}
-			if m.DeferIndex {
-				continue
-			}
-			if _, err := fts.ExecContext(ctx, ids[i], m.Subject, addressText(m), m.BodyText); err != nil {
-				return fmt.Errorf("index message %d: %w", ids[i], err)
+		if m.ThreadKey == "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE messages SET thread_key = ? WHERE id = ?`, threadKeyOr("", ids[i]), ids[i]); err != nil {
+				return fmt.Errorf("thread of message %d: %w", ids[i], err)
 			}
 		}
-		return nil
-	}()
-	return ids, err
+		if m.DeferIndex {
+			continue
+		}
+		if _, err := fts.ExecContext(ctx, ids[i], m.Subject, addressText(m), m.BodyText); err != nil {
+			return fmt.Errorf("index message %d: %w", ids[i], err)
+		}
+	}
+	return nil
 }
 
 func addressText(m Message) string {

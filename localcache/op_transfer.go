@@ -64,17 +64,17 @@ func (o TransferOp) completed(ctx context.Context, tx *sql.Tx) ([]Change, error)
 	return []Change{{Account: o.From.Account, FolderID: o.From.FolderID}}, nil
 }
 
-// AddQueued indexes new messages in a folder of an account that keeps its mail on a server and
-// queues the op that takes each there (an AppendOp or TransferOp; op is given the message's new
-// id), all in one transaction: a message is never indexed without its upload queued, nor queued
-// without its entry, and a batch costs one commit. The bodies must be stored already (PutBodies).
-func (c *Cache) AddQueued(ctx context.Context, folder Folder, msgs []Message, op func(i int, id int64) Op) ([]int64, error) {
+// AddQueuedMany is AddQueued for a batch of messages of one folder: it indexes them and queues the
+// op that takes each to the server (an AppendOp or TransferOp; op is given the message's place in
+// msgs and its new id), all in one transaction, so a batch costs one commit. The bodies must be
+// stored already (PutBodies).
+func (c *Cache) AddQueuedMany(ctx context.Context, folder Folder, msgs []Message, op func(i int, id int64) Op) ([]int64, error) {
 	if len(msgs) == 0 {
 		return nil, nil
 	}
-	var ids []int64
-	err := inTx(ctx, c.index, func(tx *sql.Tx) (err error) {
-		if ids, err = addMessages(ctx, tx, msgs); err != nil {
+	ids := make([]int64, len(msgs))
+	err := inTx(ctx, c.index, func(tx *sql.Tx) error {
+		if err := addMessages(ctx, tx, msgs, ids); err != nil {
 			return err
 		}
 		for i, id := range ids {
@@ -85,7 +85,7 @@ func (c *Cache) AddQueued(ctx context.Context, folder Folder, msgs []Message, op
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("add %d copies to %s: %w", len(msgs), folder.Name, err)
+		return nil, fmt.Errorf("add %d messages to %s: %w", len(msgs), folder.Name, err)
 	}
 	c.notifyMessages(msgs)
 	return ids, nil

@@ -123,6 +123,25 @@ CREATE INDEX messages_by_size ON messages(folder_id, size, date, id);
 CREATE INDEX messages_by_unread ON messages(folder_id, sort_unread, date, id);
 CREATE INDEX messages_by_flagged ON messages(folder_id, sort_flagged, date, id);
 `,
+	// 4: conversations. A folder's conversation list finds each thread's first message in the folder
+	// on (folder_id, thread_key, date, id); a reply without References or In-Reply-To finds its thread
+	// by the subject without reply prefixes (base_subject). Thread keys are now resolved against the
+	// cached messages when stored (see threader): Open recomputes them all once (rethread).
+	`
+ALTER TABLE messages ADD COLUMN base_subject TEXT NOT NULL DEFAULT '';
+CREATE INDEX messages_base_subject ON messages(account, base_subject, date);
+CREATE INDEX messages_folder_thread ON messages(folder_id, thread_key, date, id);
+INSERT OR REPLACE INTO meta(key, value) VALUES ('rethread', '1');
+`,
+	// 5: messages waiting for the filter rules, with how far the rules got (see FilterQueue). Keyed
+	// by the local id, which a message keeps when it moves; a message deleted for good leaves.
+	`
+CREATE TABLE filter_queue(
+	message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+	step       INTEGER NOT NULL DEFAULT 0,
+	started    INTEGER NOT NULL DEFAULT 0
+);
+`,
 }
 
 var storeMigrations = []string{
@@ -163,5 +182,22 @@ CREATE TABLE autosave(
 	data    BLOB NOT NULL,
 	updated INTEGER NOT NULL
 );
+`,
+	// 3: the junk filter's training, per account: the class each trained message (by body key)
+	// was given, and per token in how many junk and good messages it was.
+	`
+CREATE TABLE junk_trained(
+	account TEXT NOT NULL,
+	key     TEXT NOT NULL,
+	junk    INTEGER NOT NULL,
+	PRIMARY KEY(account, key)
+) WITHOUT ROWID;
+CREATE TABLE junk_tokens(
+	account TEXT NOT NULL,
+	token   TEXT NOT NULL,
+	junk    INTEGER NOT NULL DEFAULT 0,
+	good    INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY(account, token)
+) WITHOUT ROWID;
 `,
 }

@@ -26,9 +26,36 @@ var seedNames = []string{
 
 func checkBlocks(t *testing.T, blocks []Block) {
 	t.Helper()
+	checkBlocksDepth(t, blocks, 0)
+}
+
+func checkBlocksDepth(t *testing.T, blocks []Block, depth int) {
+	t.Helper()
 	for _, b := range blocks {
-		if b.Kind < Paragraph || b.Kind > Rule || b.Level < 0 || b.Level > maxLevel {
+		if b.Kind < Paragraph || b.Kind > Table || b.Level < 0 || b.Level > maxLevel || b.Align < AlignDefault || b.Align > AlignRight {
 			t.Fatalf("bad block %+v", b)
+		}
+		if (b.Kind == Table) != (b.Table != nil) {
+			t.Fatalf("table block without its grid, or grid on another kind: %+v", b)
+		}
+		if b.Kind == Table {
+			if depth >= maxTableDepth {
+				t.Fatalf("tables nested deeper than %d", maxTableDepth)
+			}
+			if g := b.Table; g.Width < 0 || g.Width > 100 || g.Px < 0 || g.Px > 4000 || g.Align < AlignDefault || g.Align > AlignRight {
+				t.Fatalf("bad table %+v", g)
+			}
+			for _, row := range b.Table.Rows {
+				if len(row) == 0 || len(row) > maxColumns {
+					t.Fatalf("row of %d cells", len(row))
+				}
+				for _, cell := range row {
+					if cell.ColSpan < 1 || cell.ColSpan > maxColumns || cell.Width < 0 || cell.Width > 100 || cell.Px < 0 {
+						t.Fatalf("bad cell %+v", cell)
+					}
+					checkBlocksDepth(t, cell.Blocks, depth+1)
+				}
+			}
 		}
 		for _, s := range b.Spans {
 			if !utf8.ValidString(s.Text) {
@@ -39,6 +66,12 @@ func checkBlocks(t *testing.T, blocks []Block) {
 			}
 			if s.Link != "" && !strings.HasPrefix(s.Link, "http://") && !strings.HasPrefix(s.Link, "https://") && !strings.HasPrefix(s.Link, "mailto:") {
 				t.Fatalf("link with a bad scheme %q", s.Link)
+			}
+			if s.Color != "" && parseColor(s.Color) != s.Color {
+				t.Fatalf("colour %q is not #rrggbb", s.Color)
+			}
+			if im := s.Image; im != nil && !strings.HasPrefix(im.Src, "cid:") && sanitizeLink(im.Src) == "" {
+				t.Fatalf("image source %q", im.Src)
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package mailfmt
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode"
@@ -62,6 +63,38 @@ func hasAttr(attrs []attr, key string) bool {
 type style struct {
 	bold, italic, code bool
 	link               string
+	color              string
+}
+
+// mark is an open element that set a text colour or an alignment, popped at its end tag.
+type mark struct {
+	tag   string
+	color string
+	align Align
+}
+
+// Limits of the table model: deeper or bigger tables are flattened into text, as before tables
+// were laid out, so a hostile message cannot make the reader build an unbounded grid.
+const (
+	maxTableDepth = 8
+	maxColumns    = 64
+	maxCells      = 4000
+)
+
+// tableFrame is a table being built. The blocks, lists and quotes outside it are kept here while
+// its cells are converted, each into blocks of its own.
+type tableFrame struct {
+	grid      Grid
+	open      bool // the last cell of the last row takes the blocks being converted
+	cellMarks int  // len(marks) when the open cell started
+	rowBg     string
+	stray     []Block
+
+	outer        []Block
+	outerItem    []int
+	lists        []listState
+	listOverflow int
+	quote        int
 }
 
 type listState struct {
@@ -98,6 +131,12 @@ type htmlConv struct {
 	skip      string // tag whose content is being dropped
 	skipDepth int
 	blocked   int
+
+	marks      []mark
+	linkMarks  int // len(marks) at the open link: links take only colours set on or in them
+	tables     []tableFrame
+	flatTables int // tables opened beyond the limits, read as text
+	cells      int
 }
 
 // HTMLToRich converts an HTML body to safe rich text. Nothing in the result refers to a resource
@@ -116,6 +155,10 @@ func HTMLToRich(src string) (blocks []Block, blockedRemote int) {
 		afterPre = false
 		switch tt {
 		case html.ErrorToken:
+			c.skip, c.flatTables = "", 0
+			for len(c.tables) > 0 {
+				c.endTable()
+			}
 			c.breakBlock()
 			return c.blocks, c.blocked
 		case html.TextToken:
@@ -164,6 +207,21 @@ func (c *htmlConv) start(tag string, attrs []attr, selfClosing bool) {
 		}
 		return
 	}
+	props := cssProps(attrVal(attrs, "style"))
+	c.startTag(tag, attrs, props)
+	if opens && !voidTags[tag] {
+		m := mark{tag: tag, align: textAlign(tag, attrs, props)}
+		m.color = parseColor(props["color"])
+		if tag == "font" && m.color == "" {
+			m.color = parseColor(attrVal(attrs, "color"))
+		}
+		if m.color != "" || m.align != AlignDefault {
+			c.marks = append(c.marks, m)
+		}
+	}
+}
+
+func (c *htmlConv) startTag(tag string, attrs []attr, props map[string]string) {
 	switch tag {
 	case "br":
 		c.lineBreak()
@@ -178,6 +236,7 @@ func (c *htmlConv) start(tag string, attrs []attr, selfClosing bool) {
 		return
 	case "a":
 		c.link = sanitizeLink(attrVal(attrs, "href"))
+		c.linkMarks = len(c.marks)
 	case "b", "strong":
 		c.bold++
 	case "i", "em", "cite", "dfn", "var":
@@ -219,11 +278,61 @@ func (c *htmlConv) start(tag string, attrs []attr, selfClosing bool) {
 		l.next = l.cur + 1
 		c.items++
 		l.inItem, l.item = true, c.items
-	case "td", "th":
-		if c.cur != nil && (c.spanOpen || len(c.cur.Spans) > 0) {
-			c.pendingSpace = false
-			c.appendStyled(" | ", style{})
+	case "table":
+		c.breakBlock()
+		if c.flatTables > 0 || len(c.tables) >= maxTableDepth || c.cells >= maxCells {
+			c.flatTables++
+			return
 		}
+		g := Grid{Bg: bgColor(attrs, props), Align: c.curAlign()}
+		switch asciiLower(strings.TrimSpace(attrVal(attrs, "align"))) {
+		case "center":
+			g.Align = AlignCenter
+		case "right":
+			g.Align = AlignRight
+		case "left":
+			g.Align = AlignLeft
+		}
+		g.Width, g.Px = cssWidth(attrVal(attrs, "width"), props["width"])
+		c.tables = append(c.tables, tableFrame{grid: g,
+			outer: c.blocks, outerItem: c.blockItem, lists: c.lists, listOverflow: c.listOverflow, quote: c.quote})
+		c.blocks, c.blockItem, c.lists, c.listOverflow, c.quote = nil, nil, nil, 0, 0
+	case "tr":
+		if c.flatTables > 0 || len(c.tables) == 0 {
+			c.breakBlock()
+			return
+		}
+		c.closeCell()
+		f := &c.tables[len(c.tables)-1]
+		f.grid.Rows = append(f.grid.Rows, nil)
+		f.rowBg = bgColor(attrs, props)
+	case "td", "th":
+		if c.flatTables > 0 || len(c.tables) == 0 || c.cells >= maxCells {
+			if c.cur != nil && (c.spanOpen || len(c.cur.Spans) > 0) {
+				c.pendingSpace = false
+				c.appendStyled(" | ", style{})
+			}
+			return
+		}
+		c.closeCell()
+		f := &c.tables[len(c.tables)-1]
+		if len(f.grid.Rows) == 0 {
+			f.grid.Rows = append(f.grid.Rows, nil)
+		}
+		row := &f.grid.Rows[len(f.grid.Rows)-1]
+		f.open, f.cellMarks = true, len(c.marks)
+		if len(*row) >= maxColumns {
+			return // the rest of the row goes into its last cell
+		}
+		span, _ := strconv.Atoi(strings.TrimSpace(attrVal(attrs, "colspan")))
+		cell := Cell{ColSpan: min(max(span, 1), maxColumns), Header: tag == "th", Bg: bgColor(attrs, props),
+			Align: textAlign(tag, attrs, props)}
+		if cell.Bg == "" {
+			cell.Bg = f.rowBg
+		}
+		cell.Width, cell.Px = cssWidth(attrVal(attrs, "width"), props["width"])
+		*row = append(*row, cell)
+		c.cells++
 	default:
 		if blockTags[tag] {
 			c.breakBlock()
@@ -241,7 +350,36 @@ func (c *htmlConv) end(tag string) {
 		}
 		return
 	}
+	c.endTag(tag)
+	if len(c.marks) > 0 {
+		floor := 0
+		if n := len(c.tables); n > 0 && c.tables[n-1].open {
+			floor = c.tables[n-1].cellMarks
+		}
+		for i := len(c.marks) - 1; i >= floor; i-- {
+			if c.marks[i].tag == tag {
+				c.marks = c.marks[:i]
+				break
+			}
+		}
+	}
+}
+
+func (c *htmlConv) endTag(tag string) {
 	switch tag {
+	case "table":
+		if c.flatTables > 0 {
+			c.flatTables--
+			c.breakBlock()
+		} else if len(c.tables) > 0 {
+			c.endTable()
+		}
+	case "td", "th", "tr":
+		if c.flatTables == 0 && len(c.tables) > 0 {
+			c.closeCell()
+		} else if tag == "tr" {
+			c.breakBlock()
+		}
 	case "a":
 		c.link = ""
 	case "b", "strong":
@@ -280,6 +418,89 @@ func (c *htmlConv) end(tag string) {
 	}
 }
 
+// closeCell ends the open cell of the innermost table, moving the blocks converted since it
+// started into it; content between cells is kept to show before the table, as browsers do.
+func (c *htmlConv) closeCell() {
+	c.breakBlock()
+	f := &c.tables[len(c.tables)-1]
+	if f.open {
+		row := f.grid.Rows[len(f.grid.Rows)-1]
+		cell := &row[len(row)-1]
+		cell.Blocks = append(cell.Blocks, c.blocks...)
+		f.open = false
+		c.marks = c.marks[:min(f.cellMarks, len(c.marks))]
+	} else {
+		f.stray = append(f.stray, c.blocks...)
+	}
+	c.blocks, c.blockItem, c.lists, c.listOverflow, c.quote, c.heading, c.pre = nil, nil, nil, 0, 0, 0, 0
+}
+
+// endTable closes the innermost table and adds it, simplified, to the blocks around it.
+func (c *htmlConv) endTable() {
+	c.closeCell()
+	f := c.tables[len(c.tables)-1]
+	c.tables = c.tables[:len(c.tables)-1]
+	c.blocks, c.blockItem, c.lists, c.listOverflow, c.quote = f.outer, f.outerItem, f.lists, f.listOverflow, f.quote
+	for _, b := range append(f.stray, simplifyTable(f.grid)...) {
+		c.blocks = append(c.blocks, b)
+		c.blockItem = append(c.blockItem, 0)
+	}
+}
+
+// simplifyTable drops a table that only lays out one column without colours (the wrapper tables of
+// newsletters), keeping its cells' blocks, and empty tables. Others become a Table block.
+func simplifyTable(g Grid) []Block {
+	grid, bg, content := false, g.Bg != "", false
+	for _, row := range g.Rows {
+		n := 0
+		for _, cell := range row {
+			if len(cell.Blocks) > 0 {
+				n++
+			}
+			bg = bg || cell.Bg != ""
+		}
+		grid = grid || n > 1
+		content = content || n > 0
+	}
+	if !content {
+		return nil
+	}
+	if grid || bg {
+		rows := g.Rows[:0]
+		for _, row := range g.Rows {
+			if len(row) > 0 {
+				rows = append(rows, row)
+			}
+		}
+		g.Rows = rows
+		return []Block{{Kind: Table, Table: &g}}
+	}
+	var out []Block
+	for _, row := range g.Rows {
+		for _, cell := range row {
+			out = append(out, cell.Blocks...)
+		}
+	}
+	return out
+}
+
+// cssWidth reads a width attribute or CSS width as a percentage or a number of pixels.
+func cssWidth(attrWidth, cssWidth string) (percent, px int) {
+	for _, v := range []string{cssWidth, attrWidth} {
+		v = strings.TrimSpace(asciiLower(v))
+		if p, ok := strings.CutSuffix(v, "%"); ok {
+			if n, err := strconv.ParseFloat(strings.TrimSpace(p), 64); err == nil && n > 0 {
+				return int(min(n, 100)), 0
+			}
+			continue
+		}
+		if n, err := strconv.Atoi(strings.TrimSuffix(v, "px")); err == nil && n > 0 {
+			return 0, min(n, 4000)
+		}
+	}
+	return 0, 0
+}
+
 func clampInt(n int) int { return min(max(n, -1_000_000), 1_000_000) }
 
 // isHidden reports elements a browser would not show, such as e-mail preheaders.
@@ -296,7 +517,27 @@ func isHidden(attrs []attr) bool {
 }
 
 func (c *htmlConv) curStyle() style {
-	return style{bold: c.bold > 0, italic: c.italic > 0, code: c.code > 0, link: c.link}
+	st := style{bold: c.bold > 0, italic: c.italic > 0, code: c.code > 0, link: c.link}
+	floor := 0
+	if c.link != "" {
+		floor = min(c.linkMarks, len(c.marks)) // browsers draw links in the link colour
+	}
+	for i := len(c.marks) - 1; i >= floor; i-- {
+		if c.marks[i].color != "" {
+			st.color = c.marks[i].color
+			break
+		}
+	}
+	return st
+}
+
+func (c *htmlConv) curAlign() Align {
+	for i := len(c.marks) - 1; i >= 0; i-- {
+		if c.marks[i].align != AlignDefault {
+			return c.marks[i].align
+		}
+	}
+	return AlignDefault
 }
 
 // openBlock starts a block of the kind the current nesting calls for.
@@ -304,7 +545,7 @@ func (c *htmlConv) openBlock() {
 	if c.cur != nil {
 		return
 	}
-	b := Block{Kind: Paragraph}
+	b := Block{Kind: Paragraph, Align: c.curAlign()}
 	c.curItem = 0
 	switch {
 	case c.heading > 0:
@@ -330,7 +571,7 @@ func (c *htmlConv) flushSpan() {
 		return
 	}
 	st := c.spanStyle
-	c.cur.Spans = append(c.cur.Spans, Span{Text: c.spanBuf.String(), Bold: st.bold, Italic: st.italic, Code: st.code, Link: st.link})
+	c.cur.Spans = append(c.cur.Spans, Span{Text: c.spanBuf.String(), Bold: st.bold, Italic: st.italic, Code: st.code, Link: st.link, Color: st.color})
 	c.spanBuf = strings.Builder{}
 	c.spanOpen = false
 }
@@ -404,6 +645,9 @@ func (c *htmlConv) appendStyled(text string, st style) {
 // of a line, or after a space.
 func (c *htmlConv) atBreak() bool {
 	t := c.lastText()
+	if !c.spanOpen && c.cur != nil && len(c.cur.Spans) > 0 {
+		t = c.cur.Spans[len(c.cur.Spans)-1].Text // after an image
+	}
 	return t == "" || strings.HasSuffix(t, "\n") || strings.HasSuffix(t, " ")
 }
 
@@ -434,7 +678,7 @@ func (c *htmlConv) text(s string, afterPreStart bool) {
 			} else if !c.atBreak() {
 				if st.link != "" {
 					// Keep the space outside the link so it is not underlined.
-					c.spanBuf.WriteByte(' ')
+					c.appendStyled(" ", style{})
 				} else {
 					buf.WriteByte(' ')
 				}
@@ -460,15 +704,55 @@ func (c *htmlConv) lineBreak() {
 func (c *htmlConv) image(attrs []attr) {
 	alt := strings.Join(strings.Fields(attrVal(attrs, "alt")), " ")
 	alt = truncateRunes(alt, 200)
-	if alt == "" {
-		w, h := strings.TrimSpace(attrVal(attrs, "width")), strings.TrimSpace(attrVal(attrs, "height"))
-		if w == "0" || w == "1" || h == "0" || h == "1" {
+	w, h := strings.TrimSpace(attrVal(attrs, "width")), strings.TrimSpace(attrVal(attrs, "height"))
+	if w == "0" || w == "1" || h == "0" || h == "1" {
+		if alt == "" {
 			return // a tracking pixel: not worth a placeholder
 		}
-		c.text("[image]", false)
+		c.text("[image: "+alt+"]", false)
 		return
 	}
-	c.text("[image: "+alt+"]", false)
+	text := "[image]"
+	if alt != "" {
+		text = "[image: " + alt + "]"
+	}
+	im := imageRef(attrVal(attrs, "src"))
+	if im == nil {
+		c.text(text, false)
+		return
+	}
+	im.Alt = alt
+	_, im.Width = cssWidth(w, "")
+	_, im.Height = cssWidth(h, "")
+	c.openBlock()
+	if c.pendingSpace {
+		c.pendingSpace = false
+		if !c.atBreak() {
+			c.appendStyled(" ", style{}) // keeps the space between words and the image
+		}
+	}
+	c.flushSpan()
+	c.cur.Spans = append(c.cur.Spans, Span{Text: text, Link: c.link, Image: im})
+}
+
+// imageRef is the image an <img src> shows: a part of the message (cid:) or a remote http or
+// https image, nil for anything else (data: URLs included: they are not decoded).
+func imageRef(src string) *Image {
+	s := strings.TrimSpace(src)
+	if len(s) > maxLinkLen {
+		return nil
+	}
+	if id, ok := strings.CutPrefix(asciiLower(s), "cid:"); ok && id != "" {
+		id, err := url.PathUnescape(s[len("cid:"):])
+		if err != nil || strings.ContainsFunc(id, unicode.IsControl) {
+			return nil
+		}
+		return &Image{Src: "cid:" + strings.Trim(id, "<>")}
+	}
+	if l := sanitizeLink(s); l != "" && !strings.HasPrefix(l, "mailto:") {
+		return &Image{Src: l}
+	}
+	return nil
 }
 
 // urlAttrs name attributes whose value a browser would fetch.

@@ -20,6 +20,18 @@ const (
 	Quote
 	Preformatted
 	Rule
+	Table // Block.Table holds the rows; Spans is empty
+)
+
+// Align is the horizontal alignment the sender gave a block or a table cell.
+type Align int
+
+// The alignments; AlignDefault leaves it to the reader (leading).
+const (
+	AlignDefault Align = iota
+	AlignLeft
+	AlignCenter
+	AlignRight
 )
 
 func (k BlockKind) String() string {
@@ -36,6 +48,8 @@ func (k BlockKind) String() string {
 		return "Preformatted"
 	case Rule:
 		return "Rule"
+	case Table:
+		return "Table"
 	}
 	return "BlockKind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -46,6 +60,39 @@ type Span struct {
 	Text               string
 	Bold, Italic, Code bool
 	Link               string
+	Color              string // "#rrggbb" as the sender wrote it; the reader decides if it is readable
+	Image              *Image // an image shown in place of Text (which holds its "[image: alt]")
+}
+
+// Image is an image the message shows. Src is a "cid:" reference to a part of the message, or
+// an http or https URL that is only fetched after the user agrees to load remote content.
+type Image struct {
+	Src           string
+	Alt           string
+	Width, Height int // in CSS pixels as the HTML gives them; 0 when not given
+}
+
+// Remote reports whether the image is on a web server rather than in the message.
+func (im *Image) Remote() bool { return !strings.HasPrefix(asciiLower(im.Src), "cid:") }
+
+// Grid is a table: rows of cells, each cell holding blocks of its own (which may be tables).
+type Grid struct {
+	Rows  [][]Cell
+	Bg    string // "#rrggbb" background of the table, "" when none
+	Width int    // percent of the width it is in, as the HTML gives it; 0 when not given
+	Px    int    // width in CSS pixels as the HTML gives it; 0 when not given
+	Align Align  // where the table sits when narrower than the space it is in
+}
+
+// Cell is one table cell.
+type Cell struct {
+	Blocks  []Block
+	ColSpan int // at least 1
+	Header  bool
+	Bg      string // "#rrggbb" background, "" when none
+	Align   Align
+	Width   int // share of the table's width in percent as the HTML gives it; 0 when not given
+	Px      int // width in CSS pixels as the HTML gives it; 0 when not given
 }
 
 // Block is one paragraph-level element of a rich-text document.
@@ -54,11 +101,16 @@ type Block struct {
 	Level   int
 	Ordered bool // ListItem: numbered rather than bulleted
 	Number  int  // ListItem with Ordered: the item's number
+	Align   Align
 	Spans   []Span
+	Table   *Grid // Kind Table
 }
 
 // Text returns the block's text without styling.
 func (b Block) Text() string {
+	if b.Kind == Table {
+		return tableText(b.Table)
+	}
 	var sb strings.Builder
 	for _, s := range b.Spans {
 		sb.WriteString(s.Text)
@@ -298,6 +350,8 @@ func RichToText(blocks []Block) string {
 		switch bl.Kind {
 		case Rule:
 			b.WriteString("----------")
+		case Table:
+			b.WriteString(tableText(bl.Table))
 		case ListItem:
 			indent := strings.Repeat("  ", max(bl.Level, 1)-1)
 			marker := "- "
@@ -314,6 +368,36 @@ func RichToText(blocks []Block) string {
 		}
 	}
 	return b.String()
+}
+
+// tableText is a table as plain text: a row of one-line cells on one line, separated by " | ",
+// other rows as their cells' paragraphs.
+func tableText(g *Grid) string {
+	if g == nil {
+		return ""
+	}
+	var rows []string
+	for _, row := range g.Rows {
+		var cells []string
+		oneLine := true
+		for _, c := range row {
+			t := strings.TrimSpace(RichToText(c.Blocks))
+			if t == "" {
+				continue
+			}
+			oneLine = oneLine && !strings.Contains(t, "\n")
+			cells = append(cells, t)
+		}
+		if len(cells) == 0 {
+			continue
+		}
+		if oneLine {
+			rows = append(rows, strings.Join(cells, " | "))
+		} else {
+			rows = append(rows, strings.Join(cells, "\n\n"))
+		}
+	}
+	return strings.Join(rows, "\n")
 }
 
 // spansText joins span texts, adding " <target>" after each run of spans sharing a link unless
@@ -402,4 +486,52 @@ func nextNonBlankQuoted(text string) bool {
 		}
 	}
 	return false
+}
+
+// LinkTextMisleads reports whether a link's text looks like a web address on another host than
+// the link's target: the mark of phishing ("www.bank.example" leading to elsewhere).
+func LinkTextMisleads(text, target string) bool {
+	t := strings.TrimSpace(text)
+	if t == "" || strings.ContainsAny(t, " \t\n") || strings.HasPrefix(asciiLower(t), "mailto:") {
+		return false
+	}
+	lower := asciiLower(t)
+	if !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
+		host, _, _ := strings.Cut(lower, "/")
+		if !looksLikeHost(host) {
+			return false
+		}
+		t = "http://" + t
+	}
+	shown, err := url.Parse(t)
+	if err != nil || shown.Hostname() == "" {
+		return false
+	}
+	dest, err := url.Parse(target)
+	if err != nil {
+		return true
+	}
+	if asciiLower(dest.Scheme) == "mailto" {
+		return true
+	}
+	norm := func(h string) string { return strings.TrimPrefix(strings.TrimSuffix(asciiLower(h), "."), "www.") }
+	return norm(shown.Hostname()) != norm(dest.Hostname())
+}
+
+// looksLikeHost reports a dotted name ending in a label of letters, such as "shop.example.com".
+func looksLikeHost(h string) bool {
+	if i := strings.LastIndexByte(h, ':'); i >= 0 {
+		h = h[:i]
+	}
+	labels := strings.Split(h, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || strings.Trim(l, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+			return false
+		}
+	}
+	tld := labels[len(labels)-1]
+	return len(tld) >= 2 && strings.Trim(tld, "abcdefghijklmnopqrstuvwxyz") == ""
 }

@@ -62,6 +62,9 @@ type Account struct {
 	// quote of a reply or forward instead of below it.
 	Signature      string `json:"signature,omitempty"`
 	SignatureAbove bool   `json:"signature_above,omitempty"`
+	// JunkFilter moves new mail that the junk filter, trained by the user's Junk and Not junk,
+	// scores as junk to the Junk folder. Off unless chosen.
+	JunkFilter bool `json:"junk_filter,omitempty"`
 	// Identities are the addresses it sends from besides Email (see AllIdentities).
 	Identities []Identity `json:"identities,omitempty"`
 }

@@ -51,5 +51,11 @@ type BodyFetcher interface {
 	FetchBody(ctx context.Context, messageID int64) error
 }
 
+// ServerSearcher is implemented by engines that can search the server's copy of a folder (IMAP
+// SEARCH), to find mail whose bodies were never downloaded. It returns local message ids.
+type ServerSearcher interface {
+	SearchServer(ctx context.Context, folderID int64, f localcache.Filter) ([]int64, error)
+}
+
 // ErrBodyFetchUnsupported means the account's engine cannot download a single body on demand.
 var ErrBodyFetchUnsupported = errors.New("this account cannot download a message on demand")

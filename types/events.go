@@ -109,10 +109,18 @@ type Delete struct{ IDs []int64 }
 type MarkJunk struct {
 	IDs  []int64
 	Junk bool
+	// Auto is a filter's verdict, not the user's: the junk filter does not learn from it.
+	Auto bool
 }
 
 // Archive moves messages into their account's Archive folder (made when it is missing).
 type Archive struct{ IDs []int64 }
+
+// AddKeyword adds a keyword (a tag, e.g. set by a filter rule) to messages.
+type AddKeyword struct {
+	IDs     []int64
+	Keyword string
+}
 
 // CheckNow asks engines to connect and look for new mail now ("" for every account).
 type CheckNow struct{ Account string }
@@ -136,6 +144,7 @@ func (Copy) isRequest()         {}
 func (Delete) isRequest()       {}
 func (MarkJunk) isRequest()     {}
 func (Archive) isRequest()      {}
+func (AddKeyword) isRequest()   {}
 func (CheckNow) isRequest()     {}
 func (CreateFolder) isRequest() {}
 func (RenameFolder) isRequest() {}

@@ -31,6 +31,7 @@ type actions struct {
 	readerBelow  *fyne.MenuItem
 	sortBy       *fyne.MenuItem   // View → Sort by, the list header's menu for the keyboard
 	sortShown    *localcache.Sort // the order sortBy last checked; nil: not yet
+	threads      *fyne.MenuItem   // View → Conversations
 	messageItems []*fyne.MenuItem
 }
 
@@ -331,8 +332,9 @@ func (a *actions) typedKey(ev *fyne.KeyEvent) {
 		a.doGetMail()
 	case fyne.KeyReturn, fyne.KeyEnter:
 		a.doOpenWindow()
-	case fyne.KeyUp, fyne.KeyDown:
-		// Arrow keys walk the message list even before it was clicked.
+	case fyne.KeyUp, fyne.KeyDown, fyne.KeyLeft, fyne.KeyRight:
+		// Arrow keys walk the message list (and open and close conversations) even before it
+		// was clicked.
 		a.u.list.focus()
 		a.u.list.list.TypedKey(ev)
 	}
@@ -377,6 +379,7 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 	a.readerBelow = fyne.NewMenuItem(tr("Reader below the list"), func() { a.u.setReaderBelow(true) })
 	a.sortBy = fyne.NewMenuItem(tr("Sort by"), nil)
 	a.sortBy.ChildMenu = a.u.list.sortMenu()
+	a.threads = fyne.NewMenuItem(tr("Conversations"), func() { a.u.list.setThreads(!a.u.list.scope.threads) })
 	markRead := item(tr("Mark as read"), iconMailRead, nil, func() { a.doMarkRead(true) })
 	markUnread := item(tr("Mark as unread"), iconMailUnread, nil, func() { a.doMarkRead(false) })
 	flag := item(tr("Flag / unflag"), iconStarOutline, nil, a.doToggleFlag)
@@ -386,7 +389,8 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 	archive := item(tr("Archive"), folderIcon(localcache.RoleArchive), nil, a.doArchive)
 	junk := item(tr("Junk"), iconJunk, nil, func() { a.doJunk(true) })
 	notJunk := item(tr("Not junk"), nil, nil, func() { a.doJunk(false) })
-	a.messageItems = []*fyne.MenuItem{markRead, markUnread, flag, move, copyTo, del, archive, junk, notJunk}
+	source := item(tr("View source"), nil, sc(fyne.KeyU, ctrl), func() { a.u.showSource(a.u.reader) })
+	a.messageItems = []*fyne.MenuItem{markRead, markUnread, flag, move, copyTo, del, archive, junk, notJunk, source}
 	a.menu = fyne.NewMainMenu(
 		fyne.NewMenu(tr("File"),
 			item(tr("New message"), theme.MailComposeIcon(), sc(fyne.KeyN, ctrl), a.doWrite),
@@ -402,9 +406,10 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 			fyne.NewMenuItemSeparator(),
 			item(tr("Search"), theme.SearchIcon(), sc(fyne.KeyF, ctrl), func() { a.u.search.focus() }),
 			fyne.NewMenuItemSeparator(),
+			item(tr("Message filters…"), nil, nil, a.u.openFilters),
 			item(tr("Preferences…"), theme.SettingsIcon(), sc(fyne.KeyComma, ctrl), a.u.openPreferences),
 		),
-		fyne.NewMenu(tr("View"), a.readerRight, a.readerBelow, fyne.NewMenuItemSeparator(), a.sortBy),
+		fyne.NewMenu(tr("View"), a.readerRight, a.readerBelow, fyne.NewMenuItemSeparator(), a.sortBy, a.threads),
 		fyne.NewMenu(tr("Message"),
 			item(tr("Open in new window"), nil, sc(fyne.KeyO, ctrl), a.doOpenWindow),
 			fyne.NewMenuItemSeparator(),
@@ -418,6 +423,8 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 			move, copyTo, archive, del,
 			fyne.NewMenuItemSeparator(),
 			junk, notJunk,
+			fyne.NewMenuItemSeparator(),
+			source,
 		),
 		fyne.NewMenu(tr("Help"),
 			fyne.NewMenuItem(tr("About Postbode"), a.u.showAbout),
@@ -453,12 +460,15 @@ func (a *actions) refreshSortMenu() {
 	}
 }
 
-// syncSortItem brings View → Sort by up to date and reports whether it changed.
+// syncSortItem brings View → Sort by and Conversations up to date and reports whether they changed.
 func (a *actions) syncSortItem() bool {
 	cur, sortable := a.u.list.scope.sort, a.u.list.sortable()
-	if a.sortShown != nil && *a.sortShown == cur && a.sortBy.Disabled == !sortable {
+	threads, threadable := a.u.list.scope.threads, a.u.list.scope.threadable()
+	if a.sortShown != nil && *a.sortShown == cur && a.sortBy.Disabled == !sortable &&
+		a.threads.Checked == threads && a.threads.Disabled == !threadable {
 		return false
 	}
+	a.threads.Checked, a.threads.Disabled = threads, !threadable
 	a.sortShown = &cur
 	a.sortBy.ChildMenu = a.u.list.sortMenu()
 	a.sortBy.Disabled = !sortable

@@ -53,6 +53,10 @@ type Deps struct {
 	// profile; "" keeps them for the session only.
 	SettingsFile string
 
+	// Images loads a message's remote images once the user agrees to it; nil uses webfetch with
+	// its default limits.
+	Images ImageFetcher
+
 	// Mailto is a mailto: URL from the command line: a composer filled from it opens at start.
 	Mailto string
 	// Raise delivers what later starts of Postbode on this profile ask: "" shows the window, a

@@ -609,7 +609,18 @@ func (p *folderPane) contextMenu(i int) *fyne.Menu {
 		item(tr("New folder…"), theme.FolderNewIcon(), true, func() { p.askNewFolder(e) }),
 		item(tr("Rename…"), theme.DocumentCreateIcon(), editable, func() { p.askRename(e) }),
 		item(tr("Delete…"), theme.DeleteIcon(), editable, func() { p.askDelete(e) }),
+		fyne.NewMenuItemSeparator(),
+		item(tr("Run filters now"), theme.MediaPlayIcon(), e.kind == entryFolder, func() { p.u.runFilters(e.folder.ID) }),
 	)
+}
+
+// runFilters runs the message filters on a folder's mail, off the UI goroutine.
+func (u *ui) runFilters(folderID int64) {
+	u.tasks.writes.post("", func(ctx context.Context) {
+		if err := u.deps.Manager.RunFiltersOn(ctx, folderID); err != nil {
+			u.exec(func() { u.showError("", err) })
+		}
+	})
 }
 
 // askNewFolder asks for a name and creates the folder under e's folder (at the top for an account

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -215,7 +216,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		return e
 	}, KeepsMailOnServer: true}
 	h.mgr = accounts.NewManager(cfg, cache, testkit.NewSecrets(accounts.ErrNoPassword, nil), map[types.Protocol]types.Backend{types.IMAP: backend},
-		accounts.Options{ConfigPath: o.configPath, Sender: func(m *accounts.Manager) accounts.Sender {
+		accounts.Options{ConfigPath: o.configPath, RulesPath: filepath.Join(dir, "rules.json"), Sender: func(m *accounts.Manager) accounts.Sender {
 			if o.outbox == nil {
 				return nil
 			}

@@ -51,8 +51,8 @@ func TestHTMLWithRemoteImagesLoadsNothing(t *testing.T) {
 	if r.id != ids[0] || r.parsed == nil || r.parsed.RemoteContentBlocked == 0 {
 		t.Fatalf("message not parsed with blocked content: %+v", r.parsed)
 	}
-	if !r.remote.Visible() || !containsText(r.remote, "Remote images are not loaded") {
-		t.Fatal("no \"Remote images are not loaded\" note")
+	if !r.remote.Visible() || !containsText(r.remote, "Remote content was blocked") {
+		t.Fatal("no \"Remote content was blocked\" note")
 	}
 	if !containsText(r.body, "Spring sale") || !containsText(r.body, "half price") {
 		t.Fatalf("body %q", texts(r.body))
@@ -73,6 +73,8 @@ func TestHTMLWithRemoteImagesLoadsNothing(t *testing.T) {
 				case *widget.ImageSegment:
 					t.Fatalf("image segment with source %v", s.Source)
 				case *widget.HyperlinkSegment:
+					t.Fatalf("a link without its hover target: %v", s.URL)
+				case *linkSegment:
 					links++
 					if strings.HasPrefix(s.URL.String(), remote) {
 						t.Fatalf("link to the remote server: %v", s.URL)

@@ -137,3 +137,17 @@ func TestAccountSettingsEditIdentities(t *testing.T) {
 func TestAccountSettingsEditIdentitiesInDutch(t *testing.T) {
 	screenshotInDutch(t, "TestAccountSettingsEditIdentities", "identity-dialog-nl.png", "account-identities-nl.png")
 }
+
+// Account settings turn the junk filter on for the account.
+func TestAccountSettingsJunkFilter(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	h.u.openAccountSettings("work")
+	s := h.u.accWin
+	if s.junk.Checked {
+		t.Fatal("the junk filter is on by default")
+	}
+	test.Tap(s.junk)
+	if acc, err := s.read(); err != nil || !acc.JunkFilter {
+		t.Fatalf("read back JunkFilter=%v (%v)", acc.JunkFilter, err)
+	}
+}

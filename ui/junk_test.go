@@ -2,12 +2,14 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 
 	"postbode/localcache"
+	"postbode/types"
 )
 
 // J moves the selection to Junk with $Junk; Shift+J in Junk moves it back with $NotJunk. Both
@@ -113,5 +115,29 @@ func TestArchiveKeyMenusAndUndo(t *testing.T) {
 		if !found {
 			t.Errorf("no Archive in the %s", name)
 		}
+	}
+}
+
+// Once Junk and Not junk have trained the filter, the reader shows a message's junk score beside
+// its date.
+func TestReaderShowsTheJunkScore(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	_, ids := seedInbox(h, 12)
+	ctx := context.Background()
+	h.u.reader.show(ids[11])
+	h.settle()
+	if strings.Contains(h.u.reader.date.String(), "junk score") {
+		t.Fatal("a score shown before any training")
+	}
+	if err := h.mgr.Do(ctx, types.MarkJunk{IDs: ids[:5], Junk: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.mgr.Do(ctx, types.MarkJunk{IDs: ids[5:10], Junk: false}); err != nil {
+		t.Fatal(err)
+	}
+	h.u.reader.show(ids[11])
+	h.settle()
+	if !strings.Contains(h.u.reader.date.String(), "junk score") {
+		t.Fatalf("date line %q", h.u.reader.date.String())
 	}
 }

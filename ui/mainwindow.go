@@ -11,6 +11,7 @@ import (
 
 	"postbode/localcache"
 	"postbode/types"
+	"postbode/webfetch"
 )
 
 // ui is the main window and everything in it. Its fields are used on the Fyne goroutine only.
@@ -40,13 +41,14 @@ type ui struct {
 	readerBelow  bool
 	showingPanes bool
 
-	composers []*composer
-	popouts   []*messageWindow // messages open in windows of their own
-	wizard    *wizard          // the open "Add an account" window, if any
-	accWin    *accountSettings // the open Account settings window, if any
-	prefsWin  *preferences     // the open Preferences window, if any
-	undo      *undoable        // the last change that can be taken back, while its notice shows
-	outbox    *outboxView      // in place of the list and reader while the Outbox is open
+	composers  []*composer
+	popouts    []*messageWindow // messages open in windows of their own
+	wizard     *wizard          // the open "Add an account" window, if any
+	accWin     *accountSettings // the open Account settings window, if any
+	prefsWin   *preferences     // the open Preferences window, if any
+	filtersWin *filtersWindow   // the open message filters editor, if any
+	undo       *undoable        // the last change that can be taken back, while its notice shows
+	outbox     *outboxView      // in place of the list and reader while the Outbox is open
 }
 
 // newUI builds the main window. exec runs a function on the Fyne goroutine (fyne.Do; tests pass a
@@ -55,6 +57,9 @@ func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
 	loadTranslations()
 	if d.Autosave == nil {
 		d.Autosave = noAutosave{}
+	}
+	if d.Images == nil {
+		d.Images = webfetch.New(webfetch.Options{})
 	}
 	u := &ui{ctx: ctx, app: a, deps: d, exec: exec, tasks: newTasks(ctx), now: time.Now, tips: newTipLayer()}
 	u.win = a.NewWindow("Postbode")

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"time"
 
@@ -27,6 +28,7 @@ type listScope struct {
 	folders []int64
 	search  *searchResults
 	sort    localcache.Sort // the folders' order, remembered per key in the settings
+	threads bool            // one row per conversation (one folder), remembered per key
 }
 
 type searchResults struct {
@@ -36,6 +38,7 @@ type searchResults struct {
 	limit  int
 	// problem is what is wrong with the query, shown instead of the coverage line.
 	problem string
+	server  serverPart // what the servers added (search.go)
 }
 
 // messageList is the middle pane: a virtualised list over keyset pages of the cache, with its own
@@ -45,12 +48,16 @@ type messageList struct {
 	list    *listWidget
 	title   *widget.Label
 	sortBtn *tipButton
-	info    *widget.RichText
-	empty   *widget.RichText
-	box     *fyne.Container
+	// threadBtn toggles conversations.
+	threadBtn *tipButton
+	head      *fyne.Container // title and buttons
+	info      *widget.RichText
+	empty     *widget.RichText
+	box       *fyne.Container
 
 	lastTap    time.Time // the last plain click, to tell a double-click
 	lastTapRow int
+	drag       *dragMove // messages being dragged onto a folder
 
 	scope listScope
 	gen   int // changes whenever loaded rows stop matching the cache, to drop stale results
@@ -61,6 +68,8 @@ type messageList struct {
 	total   int
 	marks   []localcache.Cursor
 	pages   map[int][]localcache.Message
+	convs   map[int64]*localcache.Conversation // by the id of their row's message (conversations)
+	open    []*expansion                       // expanded conversations, by row
 	loading map[int]bool
 	used    map[int]uint64
 	tick    uint64
@@ -78,7 +87,7 @@ type messageList struct {
 }
 
 func newMessageList(u *ui) *messageList {
-	ml := &messageList{u: u, pages: map[int][]localcache.Message{}, loading: map[int]bool{},
+	ml := &messageList{u: u, pages: map[int][]localcache.Message{}, convs: map[int64]*localcache.Conversation{}, loading: map[int]bool{},
 		used: map[int]uint64{}, selected: map[int64]bool{}, anchor: -1, cursor: -1, pending: -1}
 	ml.list = newListWidget(ml)
 	ml.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -92,16 +101,20 @@ func newMessageList(u *ui) *messageList {
 	ml.empty.Truncation = fyne.TextTruncateOff
 	ml.empty.Hide()
 	ml.sortBtn = ml.newSortButton()
-	ml.box = container.NewBorder(container.New(&tightVBox{}, container.NewBorder(nil, nil, nil, ml.sortBtn, ml.title), ml.info), nil, nil, nil,
+	ml.threadBtn = ml.newThreadButton()
+	ml.head = container.NewBorder(nil, nil, nil, container.NewHBox(ml.threadBtn, ml.sortBtn), ml.title)
+	ml.box = container.NewBorder(container.New(&tightVBox{}, ml.head, ml.info), nil, nil, nil,
 		container.NewStack(ml.list, container.NewCenter(ml.empty)))
 	return ml
 }
 
 func (ml *messageList) view() fyne.CanvasObject { return ml.box }
 
-func (ml *messageList) length() int { return ml.total }
+// length counts the rows: messages or conversations, and the messages of expanded ones.
+func (ml *messageList) length() int { return ml.total + ml.extraRows() }
 
-// row returns the message at row i when its page is loaded.
+// row returns the message at row i when its page is loaded. A collapsed conversation's row shows
+// its first message, unread when any of the conversation is.
 func (ml *messageList) row(i int) (localcache.Message, bool) {
 	if ml.scope.search != nil {
 		msgs := ml.scope.search.result.Messages
@@ -110,6 +123,22 @@ func (ml *messageList) row(i int) (localcache.Message, bool) {
 		}
 		return localcache.Message{}, false
 	}
+	if !ml.scope.threads {
+		return ml.pageRow(i)
+	}
+	row, member, e := ml.locate(i)
+	if member >= 0 {
+		return e.members[member], true
+	}
+	m, ok := ml.pageRow(row)
+	if cv := ml.convs[m.ID]; ok && cv != nil && cv.Unread > 0 && ml.expandedAt(row) == nil {
+		m.Flags &^= localcache.FlagSeen
+	}
+	return m, ok
+}
+
+// pageRow returns the message (or conversation's message) at row i of the pages.
+func (ml *messageList) pageRow(i int) (localcache.Message, bool) {
 	if i < 0 {
 		return localcache.Message{}, false
 	}
@@ -126,16 +155,18 @@ func (ml *messageList) updateRow(i int, r *msgRow) {
 	m, ok := ml.row(i)
 	if !ok {
 		r.setLoading()
-		ml.request(i / pageSize)
+		row, _, _ := ml.locate(i)
+		ml.request(row / pageSize)
 		return
 	}
-	r.set(m, ml.selected[m.ID], ml.focused && i == ml.cursor, ml.u.now())
+	r.set(m, ml.threadOf(i, m), ml.selected[m.ID], ml.focused && i == ml.cursor, ml.u.now())
 }
 
 // setScope shows another folder (or search results), starting at the newest message.
 func (ml *messageList) setScope(s listScope) {
 	if s.search == nil {
 		s.sort = ml.u.prefs.sortFor(s.key)
+		s.threads = s.threadable() && ml.u.prefs.threadsFor(s.key)
 	}
 	ml.scope = s
 	ml.gen++
@@ -143,6 +174,8 @@ func (ml *messageList) setScope(s listScope) {
 	ml.marks = nil
 	ml.total = 0
 	clear(ml.pages)
+	clear(ml.convs)
+	ml.open = nil
 	clear(ml.loading)
 	clear(ml.used)
 	clear(ml.selected)
@@ -183,9 +216,9 @@ func (ml *messageList) request(p int) {
 		}
 	}
 	ml.loading[p] = true
-	gen, folders, order := ml.gen, ml.scope.folders, ml.scope.sort
+	gen, scope := ml.gen, ml.scope
 	ml.u.tasks.reads.post("", func(ctx context.Context) {
-		msgs, err := ml.u.deps.Cache.PageSorted(ctx, folders, order, after, pageSize)
+		msgs, convs, err := readPage(ctx, ml.u.deps.Cache, scope, after, pageSize)
 		ml.u.exec(func() {
 			if gen != ml.gen {
 				return
@@ -196,6 +229,13 @@ func (ml *messageList) request(p int) {
 				return
 			}
 			ml.pages[p] = msgs
+			maps.Copy(ml.convs, convs)
+			if ml.marks == nil && len(msgs) < pageSize {
+				// The end, before the marks say so: a folder's message count is more than its
+				// conversations.
+				ml.total = p*pageSize + len(msgs)
+				ml.updateHeader()
+			}
 			ml.tick++
 			ml.used[p] = ml.tick
 			ml.evict()
@@ -211,11 +251,36 @@ func (ml *messageList) request(p int) {
 	})
 }
 
+// readPage reads a page of the scope's rows after the cursor: messages, or the messages of
+// conversations with the conversations by those messages' ids.
+func readPage(ctx context.Context, c CacheView, s listScope, after *localcache.Cursor, n int) ([]localcache.Message, map[int64]*localcache.Conversation, error) {
+	if !s.threads {
+		msgs, err := c.PageSorted(ctx, s.folders, s.sort, after, n)
+		return msgs, nil, err
+	}
+	convs, err := c.ConversationPage(ctx, s.folders[0], s.sort, after, n)
+	msgs := make([]localcache.Message, len(convs))
+	byID := make(map[int64]*localcache.Conversation, len(convs))
+	for i := range convs {
+		msgs[i] = convs[i].Message
+		byID[msgs[i].ID] = &convs[i]
+	}
+	return msgs, byID, err
+}
+
+// readMarks reads where every page of the scope's rows ends, and how many rows there are.
+func readMarks(ctx context.Context, c CacheView, s listScope) ([]localcache.Cursor, int, error) {
+	if s.threads {
+		return c.ConversationMarks(ctx, s.folders[0], s.sort, pageSize)
+	}
+	return c.PageMarksSorted(ctx, s.folders, s.sort, pageSize)
+}
+
 // loadMarks fetches where each page starts, so that any row can be loaded directly.
 func (ml *messageList) loadMarks() {
-	gen, folders, order := ml.gen, ml.scope.folders, ml.scope.sort
+	gen, scope := ml.gen, ml.scope
 	ml.u.tasks.reads.post("marks", func(ctx context.Context) {
-		marks, total, err := ml.u.deps.Cache.PageMarksSorted(ctx, folders, order, pageSize)
+		marks, total, err := readMarks(ctx, ml.u.deps.Cache, scope)
 		ml.u.exec(func() {
 			if gen != ml.gen {
 				return
@@ -239,6 +304,9 @@ func (ml *messageList) evict() {
 			if ml.used[p] < at {
 				oldest, at = p, ml.used[p]
 			}
+		}
+		for _, m := range ml.pages[oldest] {
+			delete(ml.convs, m.ID)
 		}
 		delete(ml.pages, oldest)
 		delete(ml.used, oldest)
@@ -292,7 +360,13 @@ func (ml *messageList) scheduleReload() {
 
 func (ml *messageList) reload() {
 	ml.lastReload = time.Now()
-	shown, folders, order := ml.shown, ml.scope.folders, ml.scope.sort
+	shown, scope := ml.shown, ml.scope
+	var expanded []localcache.Message
+	for _, e := range ml.open {
+		if m, ok := ml.pageRow(e.row); ok {
+			expanded = append(expanded, m)
+		}
+	}
 	var want []int
 	for p := range ml.pages {
 		want = append(want, p)
@@ -304,8 +378,15 @@ func (ml *messageList) reload() {
 		want = []int{0}
 	}
 	ml.u.tasks.reads.post("reload-list", func(ctx context.Context) {
-		marks, total, err := ml.u.deps.Cache.PageMarksSorted(ctx, folders, order, pageSize)
+		marks, total, err := readMarks(ctx, ml.u.deps.Cache, scope)
 		pages := map[int][]localcache.Message{}
+		convs := map[int64]*localcache.Conversation{}
+		members := map[string][]localcache.Message{}
+		for _, m := range expanded {
+			if err == nil {
+				members[m.ThreadKey], err = ml.u.deps.Cache.ConversationMembers(ctx, m.Account, m.FolderID, m.ThreadKey)
+			}
+		}
 		for _, p := range want {
 			if err != nil || p*pageSize >= total {
 				continue
@@ -316,8 +397,10 @@ func (ml *messageList) reload() {
 				after = &c
 			}
 			var msgs []localcache.Message
-			msgs, err = ml.u.deps.Cache.PageSorted(ctx, folders, order, after, pageSize)
+			var pconvs map[int64]*localcache.Conversation
+			msgs, pconvs, err = readPage(ctx, ml.u.deps.Cache, scope, after, pageSize)
 			pages[p] = msgs
+			maps.Copy(convs, pconvs)
 		}
 		ml.u.exec(func() {
 			if shown != ml.shown {
@@ -328,7 +411,8 @@ func (ml *messageList) reload() {
 				return
 			}
 			ml.gen++
-			ml.marks, ml.total, ml.pages = marks, total, pages
+			ml.marks, ml.total, ml.pages, ml.convs = marks, total, pages, convs
+			ml.reopenExpansions(members)
 			clear(ml.loading)
 			for p := range pages {
 				ml.tick++
@@ -358,7 +442,13 @@ func (ml *messageList) loadedRows() map[int64]int {
 	}
 	for p, msgs := range ml.pages {
 		for i, m := range msgs {
-			present[m.ID] = p*pageSize + i
+			present[m.ID] = ml.shownRow(p*pageSize + i)
+		}
+	}
+	for _, e := range ml.open {
+		head := ml.shownRow(e.row)
+		for k, m := range e.members {
+			present[m.ID] = head + 1 + k
 		}
 	}
 	return present
@@ -378,7 +468,7 @@ func (ml *messageList) afterReload() {
 			ml.cursor = row
 		} else {
 			ml.current = 0
-			ml.cursor = min(ml.cursor, ml.total-1)
+			ml.cursor = min(ml.cursor, ml.length()-1)
 			if m, ok := ml.row(ml.cursor); ok && len(ml.selected) == 0 {
 				ml.selectOnly(ml.cursor, m)
 			} else {
@@ -399,13 +489,8 @@ func (ml *messageList) syncCursor() {
 	if m, ok := ml.row(ml.cursor); ok && m.ID == ml.current {
 		return
 	}
-	for p, msgs := range ml.pages {
-		for i, m := range msgs {
-			if m.ID == ml.current {
-				ml.cursor = p*pageSize + i
-				return
-			}
-		}
+	if row, ok := ml.loadedRows()[ml.current]; ok {
+		ml.cursor = row
 	}
 }
 
@@ -415,6 +500,7 @@ func (ml *messageList) updateHeader() {
 	s := ml.scope
 	ml.title.SetText(s.title)
 	ml.updateSortButton()
+	ml.updateThreadButton()
 	if s.search != nil {
 		setDimText(ml.info, coverageLine(s.search))
 	} else {
@@ -423,6 +509,9 @@ func (ml *messageList) updateHeader() {
 			total = ml.total
 		}
 		text := trN("{{.Count}} messages", total)
+		if s.threads {
+			text = trN("{{.Count}} conversations", total)
+		}
 		if unread > 0 {
 			text += " · " + trN("{{.Count}} unread", unread)
 		}

@@ -23,6 +23,7 @@ type msgRow struct {
 	mods fyne.KeyModifier
 
 	msg      localcache.Message
+	thread   rowThread
 	loading  bool
 	selected bool
 	cursor   bool
@@ -37,6 +38,13 @@ type msgRow struct {
 	preview *canvas.Text
 	clip    *widget.Icon
 	star    *widget.Icon
+	// A conversation's row: an arrow to expand it and its count; toggleW and badgeAt are where
+	// a click on them lands (Layout sets them).
+	arrow   *widget.Icon
+	badgeBg *canvas.Rectangle
+	badge   *canvas.Text
+	toggleW float32
+	badgeAt [2]fyne.Position
 }
 
 var (
@@ -57,7 +65,13 @@ func newMsgRow(ml *messageList) *msgRow {
 		preview: canvas.NewText("", color.Black),
 		clip:    widget.NewIcon(theme.MailAttachmentIcon()),
 		star:    widget.NewIcon(iconStar),
+		arrow:   widget.NewIcon(theme.MenuExpandIcon()),
+		badgeBg: canvas.NewRectangle(color.Transparent),
+		badge:   canvas.NewText("", color.Black),
 	}
+	r.arrow.Hide()
+	r.badgeBg.Hide()
+	r.badge.Hide()
 	r.when.Alignment = fyne.TextAlignTrailing
 	r.clip.Hide()
 	r.star.Hide()
@@ -65,14 +79,17 @@ func newMsgRow(ml *messageList) *msgRow {
 	return r
 }
 
-func (r *msgRow) set(m localcache.Message, selected, cursor bool, now time.Time) {
-	r.msg, r.loading, r.selected, r.cursor = m, false, selected, cursor
+func (r *msgRow) set(m localcache.Message, t rowThread, selected, cursor bool, now time.Time) {
+	r.msg, r.thread, r.loading, r.selected, r.cursor = m, t, false, selected, cursor
 	r.date = listDate(m.Date, now)
+	if t.folder != "" {
+		r.date = t.folder + " · " + r.date
+	}
 	r.Refresh()
 }
 
 func (r *msgRow) setLoading() {
-	r.msg, r.loading, r.selected, r.cursor = localcache.Message{}, true, false, false
+	r.msg, r.thread, r.loading, r.selected, r.cursor = localcache.Message{}, rowThread{}, true, false, false
 	r.Refresh()
 }
 
@@ -84,9 +101,13 @@ const doubleClickTime = 400 * time.Millisecond
 
 // Tapped selects the row; a second plain click on it soon after opens it, as a double-click does.
 // (A DoubleTapped method would make Fyne hold every single click back for the double-click time.)
-func (r *msgRow) Tapped(*fyne.PointEvent) {
+func (r *msgRow) Tapped(ev *fyne.PointEvent) {
 	mods := r.mods
 	r.mods = 0
+	if r.onToggle(ev.Position) {
+		r.ml.toggleThread(r.row)
+		return
+	}
 	r.ml.click(r.row, mods)
 	now := time.Now()
 	if mods == 0 && r.ml.lastTapRow == r.row && now.Sub(r.ml.lastTap) < doubleClickTime {
@@ -95,6 +116,15 @@ func (r *msgRow) Tapped(*fyne.PointEvent) {
 		return
 	}
 	r.ml.lastTap, r.ml.lastTapRow = now, r.row
+}
+
+// onToggle reports whether a click at pos is on a conversation's arrow or count.
+func (r *msgRow) onToggle(pos fyne.Position) bool {
+	if r.thread.count < 2 {
+		return false
+	}
+	a, b := r.badgeAt[0], r.badgeAt[1]
+	return pos.X < r.toggleW || (pos.X >= a.X && pos.X <= b.X && pos.Y >= a.Y && pos.Y <= b.Y)
 }
 
 // TappedSecondary opens the context menu, selecting the row first unless it is part of the selection.
@@ -120,7 +150,8 @@ func (rr *msgRowRenderer) Destroy() {}
 
 func (rr *msgRowRenderer) Objects() []fyne.CanvasObject {
 	r := rr.r
-	return []fyne.CanvasObject{r.bg, r.focus, r.dot, r.sender, r.when, r.subject, r.preview, r.clip, r.star}
+	return []fyne.CanvasObject{r.bg, r.focus, r.dot, r.sender, r.when, r.subject, r.preview, r.clip, r.star,
+		r.arrow, r.badgeBg, r.badge}
 }
 
 func (rr *msgRowRenderer) metrics() (textSize, lineH, inner, gap float32) {
@@ -144,11 +175,17 @@ func (rr *msgRowRenderer) Layout(size fyne.Size) {
 	r.focus.Resize(fyne.NewSize(3, size.Height-inner))
 	r.focus.Move(fyne.NewPos(1, inner/2))
 
-	gutter := inner * 2.2
+	// A message shown under its conversation is indented.
+	gutter, indent := inner*2.2, float32(0)
+	if r.thread.member {
+		indent = inner * 1.5
+	}
 	dotSize := textSize * 0.55
 	top := inner * 0.75
 	r.dot.Resize(fyne.NewSquareSize(dotSize))
-	r.dot.Move(fyne.NewPos((gutter-dotSize)/2, top+(lineH-dotSize)/2))
+	r.dot.Move(fyne.NewPos(indent+(gutter-dotSize)/2, top+(lineH-dotSize)/2))
+	r.toggleW = gutter
+	gutter += indent
 
 	// Keep clear of the list's overlay scroll bar on the right.
 	right := size.Width - inner - rr.r.Theme().Size(theme.SizeNameScrollBarSmall)*2
@@ -158,6 +195,17 @@ func (rr *msgRowRenderer) Layout(size fyne.Size) {
 	r.when.Resize(fyne.NewSize(dw, lineH))
 	r.when.Move(fyne.NewPos(right-dw, top))
 	senderW := right - dw - inner - gutter
+	if r.badge.Visible() {
+		bs := fyne.MeasureText(r.badge.Text, r.badge.TextSize, r.badge.TextStyle)
+		bw, bh := bs.Width+inner, bs.Height
+		bx, by := right-dw-gap*2-bw, top+(lineH-bh)/2
+		r.badgeBg.Resize(fyne.NewSize(bw, bh))
+		r.badgeBg.Move(fyne.NewPos(bx, by))
+		r.badge.Resize(bs)
+		r.badge.Move(fyne.NewPos(bx+inner/2, by))
+		r.badgeAt = [2]fyne.Position{fyne.NewPos(bx-gap, 0), fyne.NewPos(bx+bw+gap, top+lineH+gap)}
+		senderW -= bw + gap*2
+	}
 	r.sender.Text = ellipsize(senderName(r.msg, r.loading), senderW, textSize, r.sender.TextStyle)
 	r.sender.Resize(fyne.NewSize(senderW, lineH))
 	r.sender.Move(fyne.NewPos(gutter, top))
@@ -165,6 +213,8 @@ func (rr *msgRowRenderer) Layout(size fyne.Size) {
 	// Line 2: subject — preview ... attachment, star.
 	y2 := top + lineH + gap
 	iconSize := lineH * 0.8
+	r.arrow.Resize(fyne.NewSquareSize(iconSize))
+	r.arrow.Move(fyne.NewPos((r.toggleW-iconSize)/2, y2+(lineH-iconSize)/2))
 	marks := right
 	for _, ic := range []*widget.Icon{r.star, r.clip} {
 		ic.Resize(fyne.NewSquareSize(iconSize))
@@ -259,10 +309,40 @@ func (rr *msgRowRenderer) Refresh() {
 	} else {
 		r.clip.Hide()
 	}
+	rr.refreshThread(th, v)
 	rr.Layout(r.Size())
 	for _, o := range rr.Objects() {
 		if _, ok := o.(*widget.Icon); !ok {
 			o.Refresh()
 		}
 	}
+}
+
+// refreshThread shows a conversation's arrow (pointing down when expanded) and its count.
+func (rr *msgRowRenderer) refreshThread(th fyne.Theme, v fyne.ThemeVariant) {
+	r := rr.r
+	if r.thread.count < 2 {
+		r.arrow.Hide()
+		r.badge.Hide()
+		r.badgeBg.Hide()
+		return
+	}
+	icon := theme.MenuExpandIcon()
+	if r.thread.open {
+		icon = theme.MenuDropDownIcon()
+	}
+	if r.arrow.Resource != icon {
+		r.arrow.SetResource(icon)
+	}
+	r.arrow.Show()
+	r.badge.Text = formatCount(r.thread.count)
+	r.badge.TextSize = th.Size(theme.SizeNameCaptionText)
+	r.badge.TextStyle.Bold = true
+	r.badge.Color = th.Color(theme.ColorNameForeground, v)
+	r.badgeBg.FillColor = th.Color(theme.ColorNameInputBackground, v)
+	r.badgeBg.StrokeColor = th.Color(theme.ColorNameInputBorder, v)
+	r.badgeBg.StrokeWidth = 1
+	r.badgeBg.CornerRadius = th.Size(theme.SizeNameSelectionRadius) * 2
+	r.badge.Show()
+	r.badgeBg.Show()
 }

@@ -35,6 +35,7 @@ func (u *ui) openMessageWindow(id int64) {
 	r.win = w
 	mw := &messageWindow{r: r}
 	tips := newTipLayer()
+	r.tips = tips
 	btn := func(label string, icon fyne.Resource, fn func()) *tipButton {
 		b := newTipButton(tips, label, label, icon, fn)
 		b.Importance = widget.LowImportance
@@ -98,6 +99,7 @@ func (mw *messageWindow) installShortcuts(w fyne.Window) {
 	add(fyne.KeyR, ctrl|fyne.KeyModifierShift, mw.replyAll.OnTapped)
 	add(fyne.KeyL, ctrl, mw.forward.OnTapped)
 	add(fyne.KeyL, ctrl|fyne.KeyModifierShift, func() { mw.r.u.forwardAttachedFrom(mw.r) })
+	add(fyne.KeyU, ctrl, func() { mw.r.u.showSource(mw.r) })
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		switch ev.Name {
 		case fyne.KeyEscape:

@@ -152,6 +152,8 @@ func (u *ui) openPreferences() {
 			dimWrapped(tr("Messages in this period are downloaded while synchronising, to read them offline; older ones when you open them.")),
 			widget.NewForm(accs...))
 	}
+	items = append(items, widget.NewSeparator(), widget.NewForm(widget.NewFormItem(tr("Message filters"),
+		container.NewHBox(widget.NewButtonWithIcon(tr("Edit filters…"), theme.SettingsIcon(), u.openFilters)))))
 	closeButton := widget.NewButton(tr("Close"), p.win.Close)
 	body := container.NewVBox(items...)
 	buttons := container.NewHBox(layout.NewSpacer(), closeButton)

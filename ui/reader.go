@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"image"
 	"net/url"
 	"os"
 	"strings"
@@ -35,6 +36,7 @@ type reader struct {
 	subject  *widget.Label
 	from     *widget.Label
 	date     *widget.RichText
+	junk     string // the junk filter's score of the message shown, when it is trained
 	to, cc   *widget.Label
 	ccKey    fyne.CanvasObject
 	remote   fyne.CanvasObject
@@ -56,7 +58,14 @@ type reader struct {
 	tmpDir   string
 
 	// win is the window of a message opened on its own (nil: the pane of the main window).
-	win fyne.Window
+	win  fyne.Window
+	tips *tipLayer // the tooltips of the reader's window
+
+	pics       map[string]image.Image // the message's pictures by source ("cid:...", remote URL)
+	attachPics []image.Image          // image attachments no cid: reference shows
+	remoteOK   bool                   // remote images of this message may be loaded
+	remoteBtns []*widget.Button       // "Load once" and "Always for this sender"
+	stopFetch  func()                 // cancels the loading of remote pictures
 }
 
 // window is where the reader's dialogs belong.
@@ -75,7 +84,7 @@ func (r *reader) updateActions() {
 }
 
 func newReader(u *ui) *reader {
-	r := &reader{u: u}
+	r := &reader{u: u, tips: u.tips}
 	r.phIcon = widget.NewIcon(theme.NewDisabledResource(theme.MailComposeIcon()))
 	r.phText = newDimText(tr("No message selected"), theme.SizeNameText)
 	r.phText.Truncation = fyne.TextTruncateOff
@@ -102,9 +111,12 @@ func newReader(u *ui) *reader {
 		container.NewBorder(nil, nil, nil, r.date, r.from),
 		fields)
 
-	note := widget.NewLabel(tr("Remote images are not loaded"))
+	note := widget.NewLabel(tr("Remote content was blocked"))
 	note.Wrapping = fyne.TextWrapWord
-	r.remote = newNoteBox(theme.InfoIcon(), note)
+	once := widget.NewButton(tr("Load once"), r.loadRemote)
+	always := widget.NewButton(tr("Always for this sender"), r.allowSender)
+	r.remoteBtns = []*widget.Button{once, always}
+	r.remote = newNoteBox(theme.InfoIcon(), container.NewBorder(nil, nil, nil, container.NewHBox(once, always), note))
 	r.remote.Hide()
 
 	r.status = widget.NewLabel("")
@@ -113,7 +125,8 @@ func newReader(u *ui) *reader {
 	r.activity = widget.NewActivity()
 	r.activity.Hide()
 	r.body = container.NewVBox()
-	r.content = container.NewVBox(r.remote, container.NewHBox(r.activity, r.status), r.body)
+	r.content = container.NewVBox(r.remote, container.NewHBox(r.activity, r.status),
+		container.NewThemeOverride(r.body, htmlTheme{}))
 	r.scroll = container.NewVScroll(container.NewPadded(r.content))
 
 	r.attach = container.NewVBox()
@@ -153,8 +166,9 @@ func (r *reader) stopTimer() {
 // clear shows the empty pane.
 func (r *reader) clear() {
 	r.stopTimer()
+	r.stopPictures()
 	r.gen++
-	r.id, r.parsed, r.raw = 0, nil, nil
+	r.id, r.parsed, r.raw, r.pics, r.attachPics = 0, nil, nil, nil, nil
 	r.msg = localcache.Message{}
 	setDimText(r.phText, tr("No message selected"))
 	r.page.Hide()
@@ -172,15 +186,22 @@ func (r *reader) showMany(n int) {
 // show opens a message: headers at once, the body when it is stored, and a download otherwise.
 func (r *reader) show(id int64) {
 	r.stopTimer()
+	r.stopPictures()
 	r.gen++
 	gen := r.gen
 	r.id = id
 	r.u.tasks.reads.post("reader", func(ctx context.Context) {
 		m, raw, parsed, err := r.load(ctx, id)
+		pics, attachPics := messagePictures(ctx, raw, parsed)
+		junk := ""
+		if score, ready, jerr := r.u.deps.Manager.JunkScore(ctx, id); jerr == nil && ready {
+			junk = tr("junk score {{.Percent}} %", map[string]any{"Percent": int(score*100 + 0.5)})
+		}
 		r.u.exec(func() {
 			if gen != r.gen {
 				return
 			}
+			r.pics, r.attachPics, r.remoteOK, r.junk = pics, attachPics, false, junk
 			var perr parseError
 			switch {
 			case errors.As(err, &perr):
@@ -256,7 +277,11 @@ func (r *reader) render(m localcache.Message, raw []byte, parsed *mailfmt.Messag
 		r.win.SetTitle(oneLine(subject))
 	}
 	r.from.SetText(oneLine(from))
-	setDimText(r.date, fullDate(date))
+	if r.junk != "" {
+		setDimText(r.date, fullDate(date)+" · "+r.junk)
+	} else {
+		setDimText(r.date, fullDate(date))
+	}
 	r.to.SetText(to)
 	r.cc.SetText(cc)
 	if cc == "" {
@@ -269,21 +294,22 @@ func (r *reader) render(m localcache.Message, raw []byte, parsed *mailfmt.Messag
 
 	r.body.Objects = nil
 	r.remote.Hide()
+	for _, b := range r.remoteBtns {
+		b.Enable()
+	}
 	r.activity.Stop()
 	r.activity.Hide()
 	r.status.SetText("")
 	r.status.Hide()
 	switch {
 	case parsed != nil:
-		blocks := parsed.Rich
-		if len(blocks) == 0 && parsed.Text != "" {
-			blocks = mailfmt.TextToRich(parsed.Text)
-		}
-		// Receipts and tables in plain text line up only in a fixed-width font.
-		base := fyne.TextStyle{Monospace: !parsed.HasHTML && r.u.prefs.PlainFixed}
-		r.body.Objects = renderBlocks(blocks, base, r.u.openLink)
+		r.renderBody()
 		if parsed.RemoteContentBlocked > 0 {
-			r.remote.Show()
+			if r.u.senderAllowed(r.sender()) {
+				r.loadRemote()
+			} else {
+				r.remote.Show()
+			}
 		}
 	case raw != nil:
 		// Parse failure: the caller sets the reason.
@@ -402,23 +428,31 @@ func (r *reader) changed(chs []localcache.Change) {
 
 func (r *reader) showAttachments() {
 	r.attach.Objects = nil
-	if r.parsed == nil || len(r.parsed.Attachments) == 0 {
+	var parts []mailfmt.Part
+	if r.parsed != nil {
+		for _, p := range r.parsed.Attachments {
+			if p.ContentID == "" || r.pics["cid:"+p.ContentID] == nil { // pictures in the text are not listed
+				parts = append(parts, p)
+			}
+		}
+	}
+	if len(parts) == 0 {
 		r.attachBx.Hide()
 		return
 	}
 	var total int64
-	for _, p := range r.parsed.Attachments {
+	for _, p := range parts {
 		total += max(p.Size, 0)
 	}
 	head := widget.NewLabelWithStyle(
-		trN("{{.Count}} attachments", len(r.parsed.Attachments))+" · "+formatSize(total),
+		trN("{{.Count}} attachments", len(parts))+" · "+formatSize(total),
 		fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	r.attach.Add(container.NewHBox(widget.NewIcon(theme.MailAttachmentIcon()), head))
 	rows := container.NewVBox()
-	for _, p := range r.parsed.Attachments {
+	for _, p := range parts {
 		rows.Add(r.attachmentRow(p))
 	}
-	if len(r.parsed.Attachments) > 3 {
+	if len(parts) > 3 {
 		s := container.NewVScroll(rows)
 		s.SetMinSize(fyne.NewSize(0, rows.Objects[0].MinSize().Height*3.5))
 		r.attach.Add(s)

@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +30,7 @@ type searchBar struct {
 	query  string
 	gen    int
 	stop   func()
+	asked  serverAnswer // the servers' answer to the last query sent to them
 }
 
 func newSearchBar(u *ui) *searchBar {
@@ -89,8 +92,20 @@ func (s *searchBar) run(text string) {
 		q.FolderIDs = s.back.folders
 		title = tr("Search in {{.Folder}}: {{.Query}}", map[string]any{"Query": text, "Folder": s.back.title})
 	}
+	key := fmt.Sprint(all, q.FolderIDs, text)
+	asked := s.asked
 	s.u.tasks.reads.post("search", func(ctx context.Context) {
 		res, err := s.u.deps.Cache.Search(ctx, q)
+		// The servers were asked this already (the cache changed since): keep their answer, less
+		// what is gone or has its body now, rather than ask again with every change.
+		var again []localcache.Message
+		if asked.key == key && err == nil {
+			for _, m := range asked.found {
+				if m, merr := s.u.deps.Cache.Message(ctx, m.ID); merr == nil && m.BodyKey == "" {
+					again = append(again, m)
+				}
+			}
+		}
 		s.u.exec(func() {
 			if gen != s.gen || !s.active {
 				return
@@ -105,6 +120,13 @@ func (s *searchBar) run(text string) {
 				s.u.showError("", err)
 				return
 			}
+			switch {
+			case asked.key == key:
+				results = withServer(results, again, asked.err)
+			case res.WithoutBody > 0 && results.problem == "":
+				results.server.state = serverSearching
+				s.searchServers(gen, key, q, results)
+			}
 			if s.u.list.scope.search != nil && s.u.list.scope.key == "search:"+text {
 				s.u.list.replaceSearch(results)
 				return
@@ -113,6 +135,74 @@ func (s *searchBar) run(text string) {
 		})
 	})
 }
+
+// serverPart is what a search on the servers added to the local results.
+type serverPart struct {
+	state serverState
+	found int    // messages found there only
+	err   string // why some server could not be searched
+}
+
+type serverState int
+
+const (
+	serverNone      serverState = iota // not asked: every body in scope is here, or nothing to ask
+	serverSearching                    // asked, no answer yet
+	serverDone
+)
+
+// serverAnswer is what the servers found for one query in one scope.
+type serverAnswer struct {
+	key   string
+	found []localcache.Message
+	err   error
+}
+
+// searchServers asks the IMAP servers for what the local search could not see, the bodies never
+// downloaded, and merges what they find into the results. It runs beside the read queue, so that
+// paging is never held up by a slow server.
+func (s *searchBar) searchServers(gen int, key string, q localcache.SearchQuery, local *searchResults) {
+	s.u.tasks.spawn(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, serverSearchTimeout)
+		defer cancel()
+		found, err := s.u.deps.Manager.SearchServer(ctx, q)
+		s.u.exec(func() {
+			if gen != s.gen || !s.active || s.u.list.scope.search != local {
+				return
+			}
+			s.asked = serverAnswer{key: key, found: found.Messages, err: err}
+			s.u.list.replaceSearch(withServer(local, found.Messages, err))
+		})
+	})
+}
+
+// withServer is local with the messages the servers found merged in, newest first, within the
+// limit; err says why some server could not be searched.
+func withServer(local *searchResults, found []localcache.Message, err error) *searchResults {
+	merged := *local
+	merged.server = serverPart{state: serverDone}
+	if err != nil {
+		merged.server.err = err.Error()
+	}
+	have := map[int64]bool{}
+	for _, m := range local.result.Messages {
+		have[m.ID] = true
+	}
+	msgs := slices.Clone(local.result.Messages)
+	for _, m := range found {
+		if !have[m.ID] {
+			msgs = append(msgs, m)
+			merged.server.found++
+		}
+	}
+	slices.SortStableFunc(msgs, func(a, b localcache.Message) int { return b.Date.Compare(a.Date) })
+	merged.result.Messages = msgs[:min(len(msgs), local.limit)]
+	return &merged
+}
+
+// serverSearchTimeout bounds a search on the servers: a hanging one must not keep saying
+// "searching".
+const serverSearchTimeout = 30 * time.Second
 
 // rerun refreshes the results after the cache changed.
 func (s *searchBar) rerun() {
@@ -153,7 +243,18 @@ func coverageLine(s *searchResults) string {
 		line = tr("Searched {{.Searched}} messages; {{.WithoutBody}} not downloaded (headers only)", map[string]any{
 			"Searched": formatCount(r.Searched), "WithoutBody": formatCount(r.WithoutBody)})
 	}
-	return found + " · " + line
+	line = found + " · " + line
+	switch sp := s.server; {
+	case sp.state == serverSearching:
+		line += " · " + tr("searching the server…")
+	case sp.err != "":
+		line += " · " + tr("the server could not be searched: {{.Err}}", map[string]any{"Err": sp.err})
+	case sp.state == serverDone && sp.found > 0:
+		line += " · " + trN("{{.Count}} of them found on the server", sp.found)
+	case sp.state == serverDone:
+		line += " · " + tr("the server found no more")
+	}
+	return line
 }
 
 // queryProblem says what is wrong with an operator in the search field.

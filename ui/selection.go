@@ -59,6 +59,10 @@ func (ml *messageList) selectRange(a, b int) {
 		ml.setSelection(ids)
 		return
 	}
+	if ml.scope.threads {
+		ml.selectConversations(a, b)
+		return
+	}
 	gen, folders, marks, order := ml.gen, ml.scope.folders, ml.marks, ml.scope.sort
 	ml.u.tasks.reads.post("range", func(ctx context.Context) {
 		// From the page mark before row a, the ids of rows a..b in one read of the index.
@@ -84,6 +88,51 @@ func (ml *messageList) selectRange(a, b int) {
 				ml.setSelection(out)
 				ml.list.Refresh()
 			}
+		})
+	})
+}
+
+// selectConversations is selectRange over conversations not all loaded: their rows are read from
+// the page mark before row a, with the conversations' messages in the folder for the actions.
+func (ml *messageList) selectConversations(a, b int) {
+	first, _, _ := ml.locate(a)
+	last, _, _ := ml.locate(b)
+	var members []int64 // of expanded conversations in the range
+	for i := a; i <= b && len(ml.open) > 0; i++ {
+		if _, k, e := ml.locate(i); k >= 0 {
+			members = append(members, e.members[k].ID)
+		}
+	}
+	page := first / pageSize
+	var after *localcache.Cursor
+	if page > 0 && page-1 < len(ml.marks) {
+		c := ml.marks[page-1]
+		after = &c
+	} else {
+		page = 0
+	}
+	gen, scope := ml.gen, ml.scope
+	ml.u.tasks.reads.post("range", func(ctx context.Context) {
+		msgs, convs, err := readPage(ctx, ml.u.deps.Cache, scope, after, last-page*pageSize+1)
+		ml.u.exec(func() {
+			if err != nil {
+				ml.u.showError("", err)
+				return
+			}
+			if gen != ml.gen {
+				return
+			}
+			ids := members
+			for i, m := range msgs {
+				if page*pageSize+i >= first {
+					ids = append(ids, m.ID)
+					if _, ok := ml.convs[m.ID]; !ok {
+						ml.convs[m.ID] = convs[m.ID]
+					}
+				}
+			}
+			ml.setSelection(ids)
+			ml.list.Refresh()
 		})
 	})
 }
@@ -130,14 +179,15 @@ func (ml *messageList) selectionChanged() {
 
 // move moves the keyboard cursor by delta rows; with extend the selection grows from the anchor.
 func (ml *messageList) move(delta int, extend bool) {
-	if ml.total == 0 {
+	n := ml.length()
+	if n == 0 {
 		return
 	}
 	i := ml.cursor + delta
 	if ml.cursor < 0 {
 		i = 0
 	}
-	i = max(0, min(i, ml.total-1))
+	i = max(0, min(i, n-1))
 	ml.cursor = i
 	ml.list.ScrollTo(i)
 	m, ok := ml.row(i)
@@ -163,7 +213,8 @@ func (ml *messageList) focus() {
 	}
 }
 
-// selectedIDs returns the selection, or the open message.
+// selectedIDs returns the selection, or the open message; a collapsed conversation stands for
+// its messages in the folder.
 func (ml *messageList) selectedIDs() []int64 {
 	ids := make([]int64, 0, len(ml.selected))
 	for id := range ml.selected {
@@ -172,6 +223,7 @@ func (ml *messageList) selectedIDs() []int64 {
 	if len(ids) == 0 && ml.current != 0 {
 		ids = append(ids, ml.current)
 	}
+	ids = ml.conversationIDs(ids)
 	slices.Sort(ids)
 	return ids
 }
@@ -188,6 +240,15 @@ func (ml *messageList) selectedMessages() []localcache.Message {
 	if ml.scope.search != nil {
 		for _, m := range ml.scope.search.result.Messages {
 			visit(m)
+		}
+		return out
+	}
+	if ml.scope.threads {
+		// As the rows show them: a collapsed conversation is unread when any of it is.
+		for _, i := range ml.loadedRows() {
+			if m, ok := ml.row(i); ok {
+				visit(m)
+			}
 		}
 		return out
 	}
@@ -262,9 +323,17 @@ func (l *listWidget) TypedKey(ev *fyne.KeyEvent) {
 	case fyne.KeyPageDown:
 		ml.move(page, l.shift)
 	case fyne.KeyHome:
-		ml.move(-ml.total, l.shift)
+		ml.move(-ml.length(), l.shift)
 	case fyne.KeyEnd:
-		ml.move(ml.total, l.shift)
+		ml.move(ml.length(), l.shift)
+	case fyne.KeyRight:
+		if ml.cursor >= 0 {
+			ml.expandAt(ml.cursor)
+		}
+	case fyne.KeyLeft:
+		if ml.cursor >= 0 {
+			ml.collapseAt(ml.cursor)
+		}
 	default:
 		ml.u.act.typedKey(ev)
 	}
@@ -274,7 +343,7 @@ func (l *listWidget) TypedRune(r rune) { l.ml.u.act.typedRune(r) }
 
 func (l *listWidget) TypedShortcut(s fyne.Shortcut) {
 	if _, ok := s.(*fyne.ShortcutSelectAll); ok {
-		l.ml.selectRange(0, l.ml.total-1)
+		l.ml.selectRange(0, l.ml.length()-1)
 		l.Refresh()
 		return
 	}

@@ -38,6 +38,10 @@ type settings struct {
 	// UndoSend is how many seconds a sent message waits so that it can be taken back; nil is
 	// the default, 0 sends at once.
 	UndoSend *int `json:"undo_send_seconds,omitempty"`
+	// Threads are the lists (by key) shown as conversations.
+	Threads map[string]bool `json:"conversations,omitempty"`
+	// RemoteSenders are the addresses (lower case) whose messages load remote images unasked.
+	RemoteSenders []string `json:"remote_content_senders,omitempty"`
 
 	path string // "" keeps them in memory only (tests)
 }

@@ -21,7 +21,7 @@ type tipLayer struct {
 	box   *fyne.Container
 	bg    *canvas.Rectangle
 	text  *canvas.Text
-	owner *tipButton
+	owner fyne.CanvasObject
 	// later runs fn on the UI goroutine after d unless cancelled (tests run it from their queue).
 	later func(d time.Duration, fn func()) (cancel func())
 }
@@ -38,12 +38,14 @@ func (l *tipLayer) over(content fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewStack(content, l.box)
 }
 
-func (l *tipLayer) show(b *tipButton) {
+func (l *tipLayer) show(b *tipButton) { l.showFor(b, b.tip, b.Theme()) }
+
+// showFor shows tip under obj, drawn with th.
+func (l *tipLayer) showFor(b fyne.CanvasObject, tip string, th fyne.Theme) {
 	d := fyne.CurrentApp().Driver()
-	th := b.Theme()
 	v := fyne.CurrentApp().Settings().ThemeVariant()
 	l.owner = b
-	l.text.Text = b.tip
+	l.text.Text = tip
 	l.text.TextSize = th.Size(theme.SizeNameCaptionText)
 	l.text.Color = th.Color(theme.ColorNameForeground, v)
 	l.bg.FillColor = th.Color(theme.ColorNameOverlayBackground, v)
@@ -59,6 +61,9 @@ func (l *tipLayer) show(b *tipButton) {
 	if limit := l.box.Size().Width - size.Width - 2; pos.X > limit {
 		pos.X = max(0, limit)
 	}
+	if pos.Y+size.Height > l.box.Size().Height { // no room below: above it
+		pos.Y = max(0, pos.Y-b.Size().Height-size.Height-4)
+	}
 	l.bg.Move(pos)
 	l.bg.Resize(size)
 	l.text.Move(pos.Add(fyne.NewPos(pad, pad/2)))
@@ -67,7 +72,7 @@ func (l *tipLayer) show(b *tipButton) {
 	l.box.Refresh()
 }
 
-func (l *tipLayer) hide(b *tipButton) {
+func (l *tipLayer) hide(b fyne.CanvasObject) {
 	if l.owner == b {
 		l.owner = nil
 		l.box.Hide()

@@ -30,6 +30,7 @@ type accountSettings struct {
 	sigE     *widget.Entry // the signature, plain text
 	sigAbove *widget.Check
 	others   *identityList
+	junk     *widget.Check // the junk filter moves what it recognises
 	form     *settingsForm
 	pop3     *pop3Policy
 	pop3Box  *fyne.Container
@@ -81,6 +82,7 @@ func (u *ui) openAccountSettings(name string) {
 	s.sigE.SetPlaceHolder(tr("Added below “-- ” to the messages you write"))
 	s.sigAbove = widget.NewCheck(tr("Put the signature above the quote in replies and forwards"), nil)
 	s.others = newIdentityList(s.win, func() { s.relayout() })
+	s.junk = widget.NewCheck(tr("Move new mail the junk filter recognises to Junk"), nil)
 	s.form = newSettingsForm()
 	s.form.win = s.win
 	s.form.kind.Disable() // changing IMAP to POP3 is a new account
@@ -117,7 +119,9 @@ func (u *ui) openAccountSettings(name string) {
 	copyAll := widget.NewButtonWithIcon(tr("Copy all mail to another account…"), theme.ContentCopyIcon(), func() {
 		s.u.copyAccountDialog(s.win, s.acc.Name)
 	})
-	body := container.NewVBox(ident, s.others.view(), s.authBox, s.form.view(), s.pop3Box,
+	junkBox := container.NewVBox(heading(tr("Junk")), s.junk,
+		dimWrapped(tr("The filter learns from the messages you mark as Junk or Not junk.")))
+	body := container.NewVBox(ident, s.others.view(), junkBox, s.authBox, s.form.view(), s.pop3Box,
 		widget.NewSeparator(), s.check.view(), widget.NewSeparator(), container.NewHBox(copyAll))
 
 	remove := widget.NewButtonWithIcon(tr("Remove account…"), theme.DeleteIcon(), s.confirmRemove)
@@ -190,6 +194,7 @@ func (s *accountSettings) load(name string) {
 	s.sigE.SetText(acc.Signature)
 	s.sigAbove.SetChecked(acc.SignatureAbove)
 	s.others.set(acc.Identities)
+	s.junk.SetChecked(acc.JunkFilter)
 	s.form.set(acc)
 	s.pop3.set(acc.POP3)
 	if !s.u.deps.Manager.KeepsMailOnServer(acc.Kind) {
@@ -289,6 +294,7 @@ func (s *accountSettings) read() (types.Account, error) {
 	if acc.Identities, err = s.others.read(); err != nil {
 		return acc, err
 	}
+	acc.JunkFilter = s.junk.Checked
 	if !s.u.deps.Manager.KeepsMailOnServer(acc.Kind) {
 		acc.POP3 = s.pop3.read()
 	}

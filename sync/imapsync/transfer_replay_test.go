@@ -36,7 +36,7 @@ func TestTransferReplayTakesStoredCopy(t *testing.T) {
 		entries[i] = localcache.Message{Account: "alice", FolderID: inbox.ID, Size: int64(len(raw)), BodyKey: keys[i]}
 		entries[i].SetSummary(sum)
 	}
-	ids, err := h.cache.AddQueued(ctx, inbox, entries, func(i int, id int64) localcache.Op {
+	ids, err := h.cache.AddQueuedMany(ctx, inbox, entries, func(i int, id int64) localcache.Op {
 		sum := sha256.Sum256(msgs[i])
 		return localcache.TransferOp{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(msgs[i])),
 			AppendOp: localcache.AppendOp{BodyKey: keys[i], Items: []localcache.OpItem{{MessageID: id}}}}
