@@ -1,12 +1,10 @@
 package accounts
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -302,24 +300,14 @@ func TestFiltersSurviveSIGKILL(t *testing.T) {
 		if round > 4*n {
 			t.Fatalf("the queue does not empty: %d left", left)
 		}
-		cmd := exec.Command(os.Args[0], "-test.run=^TestFilterChildProcess$")
-		cmd.Env = append(os.Environ(), envFilterChild+"="+dir)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		cmd, lines := testkit.StartChild(t, "TestFilterChildProcess", envFilterChild+"="+dir)
 		finished := make(chan string, 1)
 		go func() {
-			sc := bufio.NewScanner(out)
-			var lines []string
-			for sc.Scan() {
-				lines = append(lines, sc.Text())
+			var all []string
+			for l := range lines {
+				all = append(all, l)
 			}
-			finished <- strings.Join(lines, "\n")
+			finished <- strings.Join(all, "\n")
 		}()
 		// Kill once the child has got through a few messages (or a part of one), at a random moment.
 		target := left - rand.IntN(6)

@@ -1,13 +1,11 @@
 package ui
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"syscall"
@@ -18,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
+	"postbode/internal/testkit"
 	"postbode/localcache"
 	"postbode/mailfmt"
 	"postbode/types"
@@ -497,33 +496,21 @@ func TestComposerKilledAfterTypingRestoresTheText(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestComposerKilledAfterTypingRestoresTheText$")
-	cmd.Env = append(os.Environ(), childEnv+"="+dir)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	typed := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if sc.Text() == "typed" {
-				typed <- true
+	cmd, lines := testkit.StartChild(t, "TestComposerKilledAfterTypingRestoresTheText", childEnv+"="+dir)
+	timeout := time.After(60 * time.Second)
+wait:
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatal("the child ended before typing")
 			}
+			if l == "typed" {
+				break wait
+			}
+		case <-timeout:
+			t.Fatal("the child did not type within 60 s")
 		}
-		close(typed)
-	}()
-	select {
-	case ok := <-typed:
-		if !ok {
-			t.Fatal("the child ended before typing")
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatal("the child did not type within 60 s")
 	}
 	time.Sleep(time.Second)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {

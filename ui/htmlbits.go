@@ -79,14 +79,9 @@ const minTextContrast = 3
 // colour, or black or white on a background of the message's own that the theme's colour does
 // not suit. bg nil is the theme's background.
 func textColor(hex string, bg color.Color) fyne.ThemeColorName {
-	app := fyne.CurrentApp()
-	th, v := app.Settings().Theme(), app.Settings().ThemeVariant()
-	under := bg
-	if under == nil {
-		under = th.Color(theme.ColorNameBackground, v)
-	}
-	if c := parseHex(hex); c != nil && contrast(c, under) >= minTextContrast {
-		return fyne.ThemeColorName(htmlColorPrefix + hex)
+	own, th, v, _ := ownColor(hex, bg)
+	if own != "" {
+		return own
 	}
 	if bg == nil || contrast(th.Color(theme.ColorNameForeground, v), bg) >= 4.5 {
 		return theme.ColorNameForeground
@@ -97,17 +92,27 @@ func textColor(hex string, bg color.Color) fyne.ThemeColorName {
 	return htmlColorPrefix + "#ffffff"
 }
 
-// hyperlinkColor is the colour to draw a link in on bg: its own when readable, else the
-// theme's link colour when that is readable, else black or white.
-func hyperlinkColor(hex string, bg color.Color) fyne.ThemeColorName {
+// ownColor is the message's colour hex when it reads well on bg (nil: the theme's background,
+// which under is then), with the theme and variant the choice was made in; "" when it does not.
+func ownColor(hex string, bg color.Color) (own fyne.ThemeColorName, th fyne.Theme, v fyne.ThemeVariant, under color.Color) {
 	app := fyne.CurrentApp()
-	th, v := app.Settings().Theme(), app.Settings().ThemeVariant()
-	under := bg
+	th, v = app.Settings().Theme(), app.Settings().ThemeVariant()
+	under = bg
 	if under == nil {
 		under = th.Color(theme.ColorNameBackground, v)
 	}
 	if c := parseHex(hex); c != nil && contrast(c, under) >= minTextContrast {
-		return fyne.ThemeColorName(htmlColorPrefix + hex)
+		own = fyne.ThemeColorName(htmlColorPrefix + hex)
+	}
+	return own, th, v, under
+}
+
+// hyperlinkColor is the colour to draw a link in on bg: its own when readable, else the
+// theme's link colour when that is readable, else black or white.
+func hyperlinkColor(hex string, bg color.Color) fyne.ThemeColorName {
+	own, th, v, under := ownColor(hex, bg)
+	if own != "" {
+		return own
 	}
 	if contrast(th.Color(theme.ColorNameHyperlink, v), under) >= minTextContrast {
 		return theme.ColorNameHyperlink

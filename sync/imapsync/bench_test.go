@@ -55,8 +55,8 @@ func BenchmarkFirstSync10k(b *testing.B) {
 	b.ReportMetric(float64(first50.Milliseconds())/float64(b.N), "first50-ms")
 }
 
-// BenchmarkResyncNoChange10k: a complete pass (connect, LIST-STATUS, SELECT every folder, log out)
-// over an up-to-date cache of 10,000 messages.
+// BenchmarkResyncNoChange10k: a complete pass (connect, LIST-STATUS, no SELECT since no folder's
+// STATUS moved, log out) over an up-to-date cache of 10,000 messages.
 func BenchmarkResyncNoChange10k(b *testing.B) {
 	d := benchServer(b)
 	h := newHarness(b, d, "alice", nil)

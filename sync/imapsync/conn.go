@@ -194,7 +194,7 @@ func connect(ctx context.Context, acc types.Account, password string, opt *optio
 			cn.note(evFetch)
 		},
 	}
-	cn.cl = imapclient.New(cn.guard, &imapclient.Options{UnilateralDataHandler: handler})
+	cn.cl = imapclient.New(cn.guard, &imapclient.Options{UnilateralDataHandler: handler, DebugWriter: opt.trace})
 	cn.stopCtx = context.AfterFunc(ctx, func() { cn.kill(ctx.Err()) })
 
 	if err := cn.login(acc, password); err != nil {

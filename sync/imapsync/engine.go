@@ -167,12 +167,14 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	if canIdle {
 		startIdle()
+		e.watchOtherFolders(ctx, &wg, nudge)
 	}
 
 	poll := time.NewTicker(e.opt.pollInterval)
 	defer poll.Stop()
 	full := time.NewTicker(e.opt.fullInterval)
 	defer full.Stop()
+	fullPasses := 0
 	for {
 		var err error
 		select {
@@ -195,7 +197,12 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-cn.cl.Closed():
 			return fmt.Errorf("imap connection lost: %w", cn.wrap(errors.New("closed by server")))
 		case <-full.C:
-			err = e.pass(ctx, cn, passFull, nil)
+			// Now and then, SELECT every folder in case the server's STATUS missed a change.
+			kind := passFull
+			if fullPasses++; fullPasses%e.opt.verifyEvery == 0 {
+				kind = passVerify
+			}
+			err = e.pass(ctx, cn, kind, nil)
 			if err == nil && canIdle && !e.idleActive.Load() {
 				startIdle()
 			}

@@ -22,6 +22,8 @@ const (
 	passPoll
 	// passOnce is passFull for SyncOnce, whose connection closes right after.
 	passOnce
+	// passVerify is passFull that SELECTs every folder whatever its STATUS says (see needsSync).
+	passVerify
 )
 
 const (
@@ -421,11 +423,22 @@ func (e *Engine) reconcileFolders(ctx context.Context, list []serverFolder) (map
 }
 
 // needsSync decides from a folder's STATUS whether it changed since its last complete sync.
+//
+// With CONDSTORE, a folder whose UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ are those of its last
+// complete pass, and whose message count is what the cache holds, has not changed: nothing
+// arrived (UIDNEXT), no flag changed (HIGHESTMODSEQ), nothing left (the count). Such a folder
+// costs no command beyond the LIST that carried its STATUS. Without CONDSTORE, STATUS does not
+// show flag changes, so full passes SELECT every folder and polls go by the counts.
+//
+// A server may answer STATUS from a cache that misses mail dropped into the folder by other
+// means; SELECT makes it look. passVerify, which Run makes every verifyEvery-th full pass, and
+// the folder this connection has selected (whose STATUS may be the session's stale view) are
+// therefore always synced.
 func (e *Engine) needsSync(ctx context.Context, cn *conn, f localcache.Folder, st *imap.StatusData, kind passKind, forced bool) (bool, error) {
-	// A full pass SELECTs every folder even when STATUS looks unchanged: STATUS may be answered
-	// from a server-side cache that misses mail dropped into the folder by other means, while
-	// SELECT makes the server look. With CONDSTORE an unchanged folder costs that one SELECT.
-	if forced || kind != passPoll || f.UIDValidity == 0 || st == nil || st.NumMessages == nil {
+	if forced || kind == passVerify || f.UIDValidity == 0 || st == nil || st.NumMessages == nil {
+		return true, nil
+	}
+	if kind != passPoll && cn.selected == f.Name {
 		return true, nil
 	}
 	if st.UIDValidity != f.UIDValidity || uint32(st.UIDNext) != f.UIDNext {
@@ -435,18 +448,21 @@ func (e *Engine) needsSync(ctx context.Context, cn *conn, f localcache.Folder, s
 	if condstore && st.HighestModSeq != f.HighestModSeq {
 		return true, nil
 	}
+	if !condstore && kind != passPoll {
+		return true, nil
+	}
 	unseen := int64(-1)
 	if st.NumUnseen != nil {
 		unseen = int64(*st.NumUnseen)
 	}
 	snap, ok := e.snapshot(f.ID)
 	if !ok || snap.uidValidity != f.UIDValidity || snap.uidNext != f.UIDNext {
-		// No memory of the last sync (a restart): count what the cache holds.
-		uids, err := e.cache.FolderUIDs(ctx, f.ID)
+		// No memory of the last sync (a restart, or a one-shot sync): count what the cache holds.
+		n, err := e.cache.CountUIDs(ctx, f.ID)
 		if err != nil {
 			return false, err
 		}
-		if len(uids)+e.pendingAway(ctx, f.ID) != int(*st.NumMessages) {
+		if n+e.pendingAway(ctx, f.ID) != int(*st.NumMessages) {
 			return true, nil
 		}
 		e.setSnapshot(f.ID, snapshot{uidValidity: f.UIDValidity, uidNext: f.UIDNext, modSeq: f.HighestModSeq,

@@ -1,8 +1,13 @@
 package imapsync
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -10,16 +15,18 @@ import (
 	"postbode/localcache"
 )
 
-// idler is the IDLE side of Run: a connection of its own IDLEing on INBOX. When the server reports
-// a change it stops IDLE, syncs INBOX on this same connection (under the folder lock) and IDLEs
-// again. IDLE is re-issued every idleRestart, well before the 30-minute limit servers enforce.
-// When messages leave INBOX (moved by another client, most likely) it nudges the main loop to poll
-// the other folders at once. Its hand-off points with Run are nudge and the error run returns.
+// idler is the IDLE side of Run: a connection of its own IDLEing on one folder, INBOX or one of
+// the few others where new mail lands (filters on the server put it there). When the server
+// reports a change it stops IDLE, syncs the folder on this same connection (under the folder
+// lock) and IDLEs again. IDLE is re-issued every idleRestart, well before the 30-minute limit
+// servers enforce. When messages leave the folder (moved by another client, most likely) it
+// nudges the main loop to poll the other folders at once. Its hand-off points with Run are nudge
+// and the error run returns.
 type idler struct {
-	e     *Engine
-	nudge chan<- struct{}
-	cn    *conn // set by run
-	inbox int64 // INBOX's folder id, set by run
+	e      *Engine
+	nudge  chan<- struct{}
+	folder int64 // the folder watched; 0 for INBOX, found by run
+	cn     *conn // set by run
 }
 
 // run dials and keeps IDLEing until ctx ends or the connection fails. It returns the connection's
@@ -31,14 +38,17 @@ func (d *idler) run(ctx context.Context) error {
 		return &idleSetupError{fmt.Errorf("imap idle connection: %w", err)}
 	}
 	defer cn.close()
-	inbox, err := e.cache.FolderByRole(ctx, e.acc.Name, localcache.RoleInbox)
-	if err != nil {
-		return &idleSetupError{fmt.Errorf("imap idle: %w", err)}
+	if d.folder == 0 {
+		inbox, err := e.cache.FolderByRole(ctx, e.acc.Name, localcache.RoleInbox)
+		if err != nil {
+			return &idleSetupError{fmt.Errorf("imap idle: %w", err)}
+		}
+		d.folder = inbox.ID
 	}
-	d.cn, d.inbox = cn, inbox.ID
+	d.cn = cn
 	for {
-		if err := e.syncFolder(ctx, cn, inbox.ID); err != nil {
-			return fmt.Errorf("imap idle: sync INBOX: %w", err)
+		if err := e.syncFolder(ctx, cn, d.folder); err != nil {
+			return fmt.Errorf("imap idle: sync folder %d: %w", d.folder, err)
 		}
 		if ev := cn.takeEvents(); ev != 0 {
 			// Changes arrived while syncing; look again before idling.
@@ -65,13 +75,13 @@ func (d *idler) run(ctx context.Context) error {
 // arrivalsBudget is how many messages the fast path's command timeout allows for.
 const arrivalsBudget = 200
 
-// fetchArrivals adds what arrived in INBOX since its last complete sync (UID uidnext:*) with
+// fetchArrivals adds what arrived in the folder since its last complete sync (UID uidnext:*) with
 // bodies, before the loop reconciles the whole folder: new mail is in the cache after one FETCH
 // instead of after reading every cached UID and searching the server's. The reconcile then finds
 // these messages cached and only checks flags and expunges.
 func (d *idler) fetchArrivals(ctx context.Context) error {
 	e, cn := d.e, d.cn
-	f, unlock, err := e.lockFolder(ctx, d.inbox)
+	f, unlock, err := e.lockFolder(ctx, d.folder)
 	if err != nil {
 		return err
 	}
@@ -123,7 +133,7 @@ func (d *idler) fetchArrivals(ctx context.Context) error {
 	return e.cache.IndexPending(ctx, f.ID)
 }
 
-// nudgeIf nudges the main loop when messages left INBOX.
+// nudgeIf nudges the main loop when messages left the folder.
 func (d *idler) nudgeIf(ev uint32) {
 	if ev&evExpunge == 0 {
 		return
@@ -169,4 +179,58 @@ func (d *idler) idleOnce(ctx context.Context) (uint32, error) {
 		return 0, fmt.Errorf("imap idle: %w", cn.wrap(werr))
 	}
 	return cn.takeEvents(), nil
+}
+
+// otherIdleRetry is how long a watcher of another folder waits before it connects again after
+// its connection failed.
+const otherIdleRetry = 30 * time.Second
+
+// watchOtherFolders starts IDLE on the folders besides INBOX where new mail lands most
+// (idleFolders of them), so that mail a filter on the server puts there shows at once rather
+// than at the next poll. A watcher that fails retries after a while; one that cannot connect at
+// all (the server's connection limit) stops, and the poll covers its folder. They end with ctx.
+func (e *Engine) watchOtherFolders(ctx context.Context, wg *sync.WaitGroup, nudge chan<- struct{}) {
+	folders, err := e.cache.Folders(ctx, e.acc.Name)
+	if err != nil {
+		return
+	}
+	for _, f := range busiestFolders(folders, e.opt.idleFolders) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				err := (&idler{e: e, nudge: nudge, folder: f.ID}).run(ctx)
+				var setup *idleSetupError
+				if ctx.Err() != nil || errors.As(err, &setup) {
+					return
+				}
+				t := time.NewTimer(otherIdleRetry)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return
+				case <-t.C:
+				}
+			}
+		}()
+	}
+}
+
+// busiestFolders picks up to n folders besides INBOX that receive mail, those with the most
+// arrivals over their life (the highest UIDNEXT) first. Sent, Drafts, Trash and Archive only get
+// what this account puts there, and a folder that cannot be selected holds no mail.
+func busiestFolders(folders []localcache.Folder, n int) []localcache.Folder {
+	var out []localcache.Folder
+	for _, f := range folders {
+		switch f.Role {
+		case localcache.RoleInbox, localcache.RoleSent, localcache.RoleDrafts, localcache.RoleTrash, localcache.RoleArchive:
+			continue
+		}
+		if strings.Contains(strings.ToLower(f.Attrs), `\noselect`) || f.UIDNext == 0 {
+			continue
+		}
+		out = append(out, f)
+	}
+	slices.SortStableFunc(out, func(a, b localcache.Folder) int { return cmp.Compare(b.UIDNext, a.UIDNext) })
+	return out[:min(len(out), n)]
 }

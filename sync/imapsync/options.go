@@ -2,6 +2,7 @@ package imapsync
 
 import (
 	"context"
+	"io"
 	"net"
 	"time"
 )
@@ -15,12 +16,15 @@ type options struct {
 	dialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	pollInterval   time.Duration // STATUS poll of the other folders
-	fullInterval   time.Duration // forced pass over every folder
+	fullInterval   time.Duration // pass over every folder, skipping those whose STATUS is unchanged
+	verifyEvery    int           // every verifyEvery-th full pass SELECTs every folder (passVerify)
 	idleRestart    time.Duration // IDLE is re-issued this often (servers drop it at 30 min)
 	idleIOTimeout  time.Duration // read timeout while idling
 	fetchIdleClose time.Duration // the on-demand body connection closes after this long unused
 	noIdle         bool          // act as if the server had no IDLE
+	idleFolders    int           // folders besides INBOX watched by IDLE, each on a connection
 	dropCaps       []string      // capabilities to ignore (tests of the fallbacks)
+	trace          io.Writer     // tests: receives the protocol exchange of every connection
 
 	maxLine       int   // longest line outside literals
 	maxLiteral    int64 // largest literal a server may announce
@@ -42,18 +46,22 @@ func defaultOptions() *options {
 		minRate:        16 << 10,
 		pollInterval:   60 * time.Second,
 		fullInterval:   15 * time.Minute,
+		verifyEvery:    4,
 		idleRestart:    10 * time.Minute,
 		idleIOTimeout:  11 * time.Minute,
 		fetchIdleClose: 2 * time.Minute,
-		maxLine:        8 << 20,
-		maxLiteral:     20 << 20,
-		headerCap:      1 << 20,
-		wholeBodyMax:   4 << 20,
-		wholeLiteral:   16 << 20,
-		chunkSize:      4 << 20,
-		maxBody:        128 << 20,
-		batchBytes:     4 << 20,
-		batchMessages:  200,
-		headerBatches:  []int{50, 200, 1000},
+		// Thunderbird keeps up to five connections; with the main one, INBOX's and the one for
+		// bodies on demand, four more stay well under Dovecot's default of ten per user and IP.
+		idleFolders:   4,
+		maxLine:       8 << 20,
+		maxLiteral:    20 << 20,
+		headerCap:     1 << 20,
+		wholeBodyMax:  4 << 20,
+		wholeLiteral:  16 << 20,
+		chunkSize:     4 << 20,
+		maxBody:       128 << 20,
+		batchBytes:    4 << 20,
+		batchMessages: 200,
+		headerBatches: []int{50, 200, 1000},
 	}
 }

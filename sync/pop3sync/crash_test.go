@@ -1,17 +1,16 @@
 package pop3sync
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"postbode/internal/testkit"
 	"postbode/internal/testkit/testbed"
 	"postbode/localcache"
 	"postbode/types"
@@ -81,27 +80,17 @@ func TestCrashAtEachStep(t *testing.T) {
 			acc := dovecotAccount(d, step, types.SecurityTLS, types.LeaveDelete)
 			accJSON, _ := json.Marshal(acc)
 
-			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
-			cmd.Env = append(os.Environ(), envCrashStep+"="+step, envCrashProfile+"="+profile,
+			cmd, lines := testkit.StartChild(t, "TestHelperProcess", envCrashStep+"="+step, envCrashProfile+"="+profile,
 				envCrashAccount+"="+string(accJSON), envCrashPassword+"="+step+"-pw")
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			cmd.Stderr = os.Stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
 			reached := make(chan string, 1)
 			go func() {
-				sc := bufio.NewScanner(out)
-				for sc.Scan() {
-					if l := sc.Text(); strings.HasPrefix(l, "AT ") || strings.HasPrefix(l, "FINISHED") || strings.HasPrefix(l, "BAD") {
+				for l := range lines {
+					if strings.HasPrefix(l, "AT ") || strings.HasPrefix(l, "FINISHED") || strings.HasPrefix(l, "BAD") {
 						reached <- l
 						return
 					}
 				}
-				reached <- "child exited: " + fmt.Sprint(sc.Err())
+				reached <- "child exited"
 			}()
 			select {
 			case l := <-reached:

@@ -48,7 +48,8 @@ func (e *Engine) poll(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("password: %w", err)
 	}
-	// The UIDL records (one row per message on the server) load while the session logs in.
+	// The UIDL records (one row per message on the server) load while the session logs in and
+	// the server lists its UIDLs; they are first needed to compare with that listing.
 	type records struct {
 		known map[string]localcache.UIDLRecord
 		err   error
@@ -58,8 +59,16 @@ func (e *Engine) poll(ctx context.Context) (err error) {
 		known, err := e.deps.Cache.UIDLs(ctx, e.acc.Name)
 		loaded <- records{known, err}
 	}()
+	var rec *records
+	wait := func() (map[string]localcache.UIDLRecord, error) {
+		if rec == nil {
+			r := <-loaded
+			rec = &r
+		}
+		return rec.known, rec.err
+	}
+	defer wait() //nolint:errcheck // the loader never outlives the poll
 	s, err := connect(ctx, e.acc, password)
-	rec := <-loaded
 	if err != nil {
 		return err
 	}
@@ -76,11 +85,11 @@ func (e *Engine) poll(ctx context.Context) (err error) {
 		}
 	}()
 
-	known, err := rec.known, rec.err
+	msgs, uidlOK, sized, err := e.listing(ctx, s, wait)
 	if err != nil {
 		return err
 	}
-	msgs, uidlOK, sized, err := e.listing(ctx, s, known)
+	known, err := wait()
 	if err != nil {
 		return err
 	}
@@ -103,7 +112,7 @@ func (e *Engine) poll(ctx context.Context) (err error) {
 // listing asks STAT and UIDL and returns the maildrop in message-number order; uidlOK says
 // whether the server gave UIDLs. Sizes (LIST) are asked only when something is to be downloaded
 // or identified by content; sized says whether they were.
-func (e *Engine) listing(ctx context.Context, s *session, known map[string]localcache.UIDLRecord) (msgs []serverMsg, uidlOK, sized bool, err error) {
+func (e *Engine) listing(ctx context.Context, s *session, records func() (map[string]localcache.UIDLRecord, error)) (msgs []serverMsg, uidlOK, sized bool, err error) {
 	count, _, err := s.c.Stat(ctx)
 	if err != nil {
 		return nil, false, false, err
@@ -148,17 +157,17 @@ func (e *Engine) listing(ctx context.Context, s *session, known map[string]local
 			"policy. Empty the mailbox another way, or use a server that supports UIDL.", e.acc.Name))
 		return msgs, false, true, nil
 	}
-	perUIDL := map[string]int{}
-	perNum := map[int]int{}
+	perUIDL := make(map[string]int, len(uidls))
+	perNum := make([]int32, count+1) // by message number, 1..count
 	for _, u := range uidls {
-		if u.Num <= count {
+		if u.Num >= 1 && u.Num <= count {
 			perUIDL[u.UIDL]++
 			perNum[u.Num]++
 		}
 	}
 	dup := false
 	for _, u := range uidls {
-		if u.Num > count || perNum[u.Num] != 1 {
+		if u.Num < 1 || u.Num > count || perNum[u.Num] != 1 {
 			continue
 		}
 		if perUIDL[u.UIDL] > 1 {
@@ -170,6 +179,10 @@ func (e *Engine) listing(ctx context.Context, s *session, known map[string]local
 	if dup {
 		e.notice("dup-uidl", fmt.Sprintf("The POP3 server of %s gives several messages the same UIDL. "+
 			"Postbode downloads them but will never delete them from the server.", e.acc.Name))
+	}
+	known, err := records()
+	if err != nil {
+		return nil, false, false, err
 	}
 	for _, m := range msgs {
 		rec, ok := known[m.uidl]
@@ -500,12 +513,6 @@ func (e *Engine) entry(msg serverMsg, raw []byte, now time.Time) localcache.Mess
 // record is durable are ever deleted.
 func (e *Engine) deleteAndQuit(ctx context.Context, s *session, msgs []serverMsg, known map[string]localcache.UIDLRecord, uidlOK bool) error {
 	now := time.Now()
-	numOf := map[string]int{}
-	for _, m := range msgs {
-		if !m.byContent {
-			numOf[m.uidl] = m.num
-		}
-	}
 	durable := func(uidl string) bool {
 		rec, ok := known[uidl]
 		return ok && rec.DeletedAt.IsZero()
@@ -533,9 +540,18 @@ func (e *Engine) deleteAndQuit(ctx context.Context, s *session, msgs []serverMsg
 		if err != nil {
 			return err
 		}
+		var numOf map[string]int // message numbers by UIDL, built for the first queued deletion
 		for _, op := range pending {
 			if op.Kind() != localcache.OpExpunge {
 				continue
+			}
+			if numOf == nil {
+				numOf = make(map[string]int, len(msgs))
+				for _, m := range msgs {
+					if !m.byContent {
+						numOf[m.uidl] = m.num
+					}
+				}
 			}
 			for _, it := range op.Items() {
 				if num, ok := numOf[it.UIDL]; ok && durable(it.UIDL) {
