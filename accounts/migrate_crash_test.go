@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"postbode/internal/testkit"
 	"postbode/localcache"
 	"postbode/types"
 )
@@ -197,38 +197,24 @@ func TestMoveKilledAndResumed(t *testing.T) {
 		t.Run(at, func(t *testing.T) {
 			mg := migrationBed(t, 500)
 			setup, _ := json.Marshal(moveSetup{Pop: mg.pop, IMAP: mg.imap, Secrets: mg.secrets, IMAPAddr: mg.d.IMAPAddr()})
-			cmd := exec.Command(os.Args[0], "-test.run=^TestMoveHelperProcess$")
-			cmd.Env = append(os.Environ(), envMoveKillAt+"="+at, envMoveProfile+"="+mg.dir, envMoveSetup+"="+string(setup))
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			cmd.Stderr = os.Stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			reached := make(chan string, 1)
-			go func() {
-				sc := bufio.NewScanner(out)
-				for sc.Scan() {
-					if l := sc.Text(); strings.HasPrefix(l, "AT ") || strings.HasPrefix(l, "FINISHED") || strings.HasPrefix(l, "BAD") {
-						reached <- l
-						return
+			cmd, lines := testkit.StartChild(t, "TestMoveHelperProcess",
+				envMoveKillAt+"="+at, envMoveProfile+"="+mg.dir, envMoveSetup+"="+string(setup))
+			timeout := time.After(120 * time.Second)
+		wait:
+			for {
+				select {
+				case l, ok := <-lines:
+					switch {
+					case !ok:
+						t.Fatal("the child ended without reaching the point")
+					case l == "AT "+at:
+						break wait
+					case strings.HasPrefix(l, "FINISHED") || strings.HasPrefix(l, "BAD"):
+						t.Fatalf("child: %s", l)
 					}
+				case <-timeout:
+					t.Fatal("the child never reached the point")
 				}
-				reached <- "child exited: " + fmt.Sprint(sc.Err())
-			}()
-			select {
-			case l := <-reached:
-				if l != "AT "+at {
-					cmd.Process.Kill()
-					cmd.Wait()
-					t.Fatalf("child: %s", l)
-				}
-			case <-time.After(120 * time.Second):
-				cmd.Process.Kill()
-				cmd.Wait()
-				t.Fatal("the child never reached the point")
 			}
 			if err := cmd.Process.Kill(); err != nil { // SIGKILL: no deferred code, no LOGOUT
 				t.Fatal(err)
