@@ -148,15 +148,6 @@ func (m *Manager) specialFolder(ctx context.Context, acc types.Account, role, na
 // FileCopy stores raw as a message in folder: the body durably, an index entry at once, and for IMAP
 // accounts a queued APPEND of the exact bytes. It is how sent mail reaches Sent and drafts reach Drafts.
 func (m *Manager) FileCopy(ctx context.Context, acc types.Account, folder localcache.Folder, raw []byte, messageID string, flags localcache.Flags) (int64, error) {
-	return m.fileCopy(ctx, acc, folder, raw, messageID, flags, func(key string, copied localcache.OpItem) localcache.Op {
-		return localcache.AppendOp{BodyKey: key, Flags: flags, Items: []localcache.OpItem{copied}}
-	})
-}
-
-// fileCopy is FileCopy with the operation that takes the copy to the server (for accounts that keep
-// their mail there) made by queued from the stored body's key and the new local copy.
-func (m *Manager) fileCopy(ctx context.Context, acc types.Account, folder localcache.Folder, raw []byte, messageID string,
-	flags localcache.Flags, queued func(key string, copied localcache.OpItem) localcache.Op) (int64, error) {
 	keys, err := m.cache.PutBodies(ctx, []localcache.Body{{Account: acc.Name, Origin: "local", Folder: folder.Name, Raw: raw}})
 	if err != nil {
 		return 0, err
@@ -184,7 +175,7 @@ func (m *Manager) fileCopy(ctx context.Context, acc types.Account, folder localc
 	// that never reaches the server.
 	return m.cache.AddQueued(ctx, entry, func(id int64) localcache.PendingOp {
 		return localcache.PendingOp{Account: acc.Name, FolderID: folder.ID, FolderName: folder.Name,
-			Op: queued(keys[0], localcache.OpItem{MessageID: id})}
+			Op: localcache.AppendOp{BodyKey: keys[0], Flags: flags, Items: []localcache.OpItem{{MessageID: id}}}}
 	})
 }
 

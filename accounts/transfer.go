@@ -2,8 +2,6 @@ package accounts
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 
 	"postbode/localcache"
@@ -11,10 +9,10 @@ import (
 )
 
 // transfer copies messages into a folder (of any account) by their exact bytes, flags carried
-// over; with move set each source is removed once its copy is safe: at once when the target keeps
-// its mail on this computer, and only after the target server holds a copy whose SHA-256 was checked
-// otherwise (a TransferOp, replayed by the target's engine). Bodies not downloaded yet are fetched
-// first.
+// over, a batch per commit (copier); with move set each source is removed once its copy is safe: at
+// once when the target keeps its mail on this computer, and only after the target server holds a
+// copy whose SHA-256 was checked otherwise (a TransferOp, replayed by the target's engine). Bodies
+// not downloaded yet are fetched first.
 func (m *Manager) transfer(ctx context.Context, ids []int64, to int64, move bool) error {
 	target, err := m.cache.Folder(ctx, to)
 	if err != nil {
@@ -24,8 +22,8 @@ func (m *Manager) transfer(ctx context.Context, ids []int64, to int64, move bool
 	if !ok {
 		return fmt.Errorf("the folder %q belongs to no account", target.Name)
 	}
-	toServer := m.KeepsMailOnServer(tacc.Kind)
-	var removeNow []int64 // moved to a local folder: the copy is durable already
+	c := &copier{m: m, folder: target, toServer: m.KeepsMailOnServer(tacc.Kind), move: move}
+	var removeNow []int64 // moved to a local folder: the copy is durable once flushed
 	for _, id := range ids {
 		msg, err := m.cache.Message(ctx, id)
 		if err != nil {
@@ -34,36 +32,19 @@ func (m *Manager) transfer(ctx context.Context, ids []int64, to int64, move bool
 		if msg.FolderID == to {
 			continue
 		}
-		if msg.BodyKey == "" {
-			if err := m.FetchBody(ctx, id); err != nil {
-				return fmt.Errorf("download message %d before copying it: %w", id, err)
-			}
-			if msg, err = m.cache.Message(ctx, id); err != nil {
-				return err
-			}
-		}
-		raw, err := m.cache.Body(ctx, msg.BodyKey)
+		raw, err := m.bodyOf(ctx, msg)
 		if err != nil {
-			return fmt.Errorf("message %d: %w", id, err)
+			return err
 		}
-		src, _ := m.Account(msg.Account)
-		sum := sha256.Sum256(raw)
-		flags := msg.Flags &^ localcache.FlagDeleted
-		var from *localcache.TransferSource
-		if move && toServer {
-			from = &localcache.TransferSource{Account: msg.Account, FolderID: msg.FolderID,
-				Items: []localcache.OpItem{msg.OpItem()}, Queue: m.replaysDeletion(src)}
+		if err := c.add(ctx, msg, raw); err != nil {
+			return fmt.Errorf("copy to %q: %w", target.Name, err)
 		}
-		_, err = m.fileCopy(ctx, tacc, target, raw, msg.MessageID, flags, func(key string, copied localcache.OpItem) localcache.Op {
-			return localcache.TransferOp{AppendOp: localcache.AppendOp{BodyKey: key, Flags: flags, Items: []localcache.OpItem{copied}},
-				SHA256: hex.EncodeToString(sum[:]), Size: int64(len(raw)), From: from}
-		})
-		if err != nil {
-			return fmt.Errorf("copy message %d to %q: %w", id, target.Name, err)
-		}
-		if move && !toServer {
+		if move && !c.toServer {
 			removeNow = append(removeNow, id)
 		}
+	}
+	if err := c.flush(ctx); err != nil {
+		return fmt.Errorf("copy to %q: %w", target.Name, err)
 	}
 	if len(removeNow) > 0 {
 		if err := m.eachAccount(ctx, removeNow, nil, func(src types.Account, ids []int64) error {
@@ -74,6 +55,25 @@ func (m *Manager) transfer(ctx context.Context, ids []int64, to int64, move bool
 	}
 	m.wake(target.Account)
 	return nil
+}
+
+// bodyOf returns a message's bytes, downloading them first when they are not here yet.
+func (m *Manager) bodyOf(ctx context.Context, msg localcache.Message) ([]byte, error) {
+	if msg.BodyKey == "" {
+		if err := m.FetchBody(ctx, msg.ID); err != nil {
+			return nil, fmt.Errorf("download message %d before copying it: %w", msg.ID, err)
+		}
+		fetched, err := m.cache.Message(ctx, msg.ID)
+		if err != nil {
+			return nil, err
+		}
+		msg.BodyKey = fetched.BodyKey
+	}
+	raw, err := m.cache.Body(ctx, msg.BodyKey)
+	if err != nil {
+		return nil, fmt.Errorf("message %d: %w", msg.ID, err)
+	}
+	return raw, nil
 }
 
 // replaysDeletion says whether a message deleted here is deleted on the account's server too: always

@@ -180,7 +180,7 @@ func TestMoveAndCopyBetweenAccounts(t *testing.T) {
 	}
 }
 
-func mustBody(t *testing.T, c *localcache.Cache, m localcache.Message) []byte {
+func mustBody(t testing.TB, c *localcache.Cache, m localcache.Message) []byte {
 	t.Helper()
 	raw, err := c.Body(context.Background(), m.BodyKey)
 	if err != nil {

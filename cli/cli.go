@@ -155,6 +155,7 @@ Commands:
   copy|move ID... --to ACCOUNT/FOLDER
                                  copy or move messages into a folder of any account
   migrate ACCOUNT --to ACCOUNT   copy all mail of an account (POP3) into another (IMAP)
+  migrate ACCOUNT --to-imap      the same into an IMAP account for its address, set up when missing
   demo [--keep]                  try Postbode on built-in demo servers, in a temporary profile
   send --account A --to X ...    send a message read from stdin
   export --account A --out PATH  export mail to mbox, Maildir or .eml [--folder F] [--format F]

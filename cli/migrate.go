@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"postbode/accounts"
 	"postbode/accounts/mailmove"
 )
 
@@ -12,23 +14,34 @@ import (
 // every device with it. Folders keep their names, Sent and Drafts go to the target's own, what the
 // target holds already is skipped (so an interrupted run is simply run again), and the source is
 // left as it is. The copies are uploaded and checked before the command ends.
+//
+// With --to-imap the target is the POP3 account's IMAP twin (Manager.IMAPTwin): an IMAP account
+// of the profile with the same address, or one made from the settings discovery finds and the
+// POP3 account's password, tested before it is added.
 func migrateCmd(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "migrate")
 	to := fs.String("to", "", "the `ACCOUNT` to copy the mail into (add it first: postbode account add)")
+	toIMAP := fs.Bool("to-imap", false, "copy into an IMAP account for the same address, found or set up with the same password")
+	name := fs.String("name", "", "with --to-imap: the `NAME` of the IMAP account to set up")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	passwordStdin := fs.Bool("password-stdin", false, "read the target account's password from stdin instead of the keyring")
+	passwordStdin := fs.Bool("password-stdin", false, "read the target account's password from stdin instead of the keyring (with --to-imap: the POP3 account's, when the IMAP account is set up now)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || *to == "" {
-		return usageError{"usage: postbode migrate ACCOUNT --to ACCOUNT"}
+	if len(pos) != 1 || (*to == "") == !*toIMAP {
+		return usageError{"usage: postbode migrate ACCOUNT --to ACCOUNT | --to-imap [--name NAME]"}
 	}
 	m, err := env.Manager()
 	if err != nil {
 		return err
 	}
-	if *passwordStdin {
+	added := false
+	if *toIMAP {
+		if *to, added, err = imapTwin(ctx, env, m, pos[0], *name, *passwordStdin); err != nil {
+			return err
+		}
+	} else if *passwordStdin {
 		if _, err := password(env, *to, true); err != nil {
 			return err
 		}
@@ -45,9 +58,53 @@ func migrateCmd(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("the copies are kept here and go to the server with the next sync: %w", err)
 	}
 	if *asJSON {
-		return writeJSON(env, res)
+		return writeJSON(env, struct {
+			accounts.CopyResult
+			To    string `json:"to"`
+			Added bool   `json:"added"`
+		}{res, *to, added})
 	}
 	fmt.Fprintf(env.Stdout, "Copied %d messages from %d folders of %s to %s; %d were there already.\n",
 		res.Copied, res.Folders, pos[0], *to, res.Skipped)
+	if *toIMAP {
+		fmt.Fprintf(env.Stdout, "Your mail is on the IMAP server now, in the account %s, for every device that signs in to it.\n"+
+			"The POP3 account %s is unchanged and keeps its mail on this computer. Once you have checked %s,\n"+
+			"you can remove it (its mail stays on this computer unless you add --delete-mail): postbode account remove %s\n",
+			*to, pos[0], *to, shellQuote(pos[0]))
+	}
 	return nil
+}
+
+// imapTwin finds or sets up the IMAP account the POP3 account pop moves into, and returns its name
+// and whether it was added now.
+func imapTwin(ctx context.Context, env *Env, m *accounts.Manager, pop, name string, fromStdin bool) (string, bool, error) {
+	twin, found, err := m.IMAPTwin(ctx, pop)
+	if err != nil {
+		return "", false, err
+	}
+	if found {
+		fmt.Fprintf(env.Stderr, "Copying into %s, the IMAP account for the same address.\n", twin.Name)
+		if fromStdin {
+			_, err = password(env, twin.Name, true)
+		}
+		return twin.Name, false, err
+	}
+	if name != "" {
+		twin.Name = name
+	}
+	pw, err := password(env, pop, fromStdin)
+	if err != nil {
+		return "", false, fmt.Errorf("the password of %s, to sign in to IMAP with: %w", pop, err)
+	}
+	if _, err := m.Test(ctx, twin, pw); err != nil {
+		return "", false, fmt.Errorf("%s (%s) did not accept the password of %s: %w\nSet the IMAP account up yourself (postbode account add), then: postbode migrate %s --to NAME",
+			twin.Incoming.Host, twin.Kind, pop, err, shellQuote(pop))
+	}
+	if err := m.AddAccount(ctx, twin, pw, true); err != nil && !errors.Is(err, accounts.ErrNoKeyring) {
+		return "", false, err
+	} else if err != nil {
+		fmt.Fprintln(env.Stderr, "Warning:", err)
+	}
+	fmt.Fprintf(env.Stderr, "Added the IMAP account %s (%s).\n", twin.Name, serverString(twin.Incoming))
+	return twin.Name, true, nil
 }

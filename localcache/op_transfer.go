@@ -3,6 +3,7 @@ package localcache
 import (
 	"context"
 	"database/sql"
+	"fmt"
 )
 
 // OpTransfer copies a message from another account (or folder) into a folder of this account by
@@ -61,4 +62,31 @@ func (o TransferOp) completed(ctx context.Context, tx *sql.Tx) ([]Change, error)
 		}
 	}
 	return []Change{{Account: o.From.Account, FolderID: o.From.FolderID}}, nil
+}
+
+// AddQueuedMany is AddQueued for a batch of messages of one folder: it indexes them and queues the
+// op that takes each to the server (an AppendOp or TransferOp; op is given the message's place in
+// msgs and its new id), all in one transaction, so a batch costs one commit. The bodies must be
+// stored already (PutBodies).
+func (c *Cache) AddQueuedMany(ctx context.Context, folder Folder, msgs []Message, op func(i int, id int64) Op) ([]int64, error) {
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(msgs))
+	err := inTx(ctx, c.index, func(tx *sql.Tx) error {
+		if err := addMessages(ctx, tx, msgs, ids); err != nil {
+			return err
+		}
+		for i, id := range ids {
+			if err := enqueue(ctx, tx, PendingOp{Account: folder.Account, FolderID: folder.ID, FolderName: folder.Name, Op: op(i, id)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("add %d messages to %s: %w", len(msgs), folder.Name, err)
+	}
+	c.notifyMessages(msgs)
+	return ids, nil
 }

@@ -35,6 +35,11 @@ type replayState struct {
 	// moved is where a message went on the server (from COPYUID), for later operations that were
 	// queued while the message had no UID locally.
 	moved map[int64]movedTo
+	// ops is the whole replay, oldest first.
+	ops []localcache.PendingOp
+	// stored is, by folder, what the server holds of the transfers queued for it: UIDs by SHA-256
+	// (see storedTransfers).
+	stored map[int64]map[string][]imap.UID
 }
 
 type movedTo struct {
@@ -50,7 +55,7 @@ func (e *Engine) replay(ctx context.Context, cn *conn) error {
 	if err != nil || len(ops) == 0 {
 		return err
 	}
-	st := &replayState{serverName: map[int64]string{}, moved: map[int64]movedTo{}}
+	st := &replayState{serverName: map[int64]string{}, moved: map[int64]movedTo{}, ops: ops, stored: map[int64]map[string][]imap.UID{}}
 	for _, op := range ops {
 		if r, ok := op.Op.(localcache.RenameFolderOp); ok {
 			if _, ok := st.serverName[op.FolderID]; !ok {
@@ -514,8 +519,15 @@ func (e *Engine) replayAppend(ctx context.Context, cn *conn, st *replayState, p 
 // replayTransfer stores a message that came from another account or folder and, before its source
 // may go, reads the server's copy back and compares its SHA-256 with the bytes sent. Without a UID
 // for the copy (no UIDPLUS) it cannot be checked, so a move is kept as a copy and the user told.
+//
+// A transfer interrupted after the server stored the message but before the op was completed here
+// (a crash, a lost connection) is not stored twice: a copy already on the server, found by
+// Message-ID and checked by SHA-256, is taken for this op's.
 func (e *Engine) replayTransfer(ctx context.Context, cn *conn, st *replayState, p localcache.PendingOp, op localcache.TransferOp) error {
-	name, uid, err := e.appendCopy(ctx, cn, st, p, op.AppendOp)
+	name, uid, err := e.claimStored(ctx, cn, st, p, op)
+	if err == nil && uid == 0 {
+		name, uid, err = e.appendCopy(ctx, cn, st, p, op.AppendOp)
+	}
 	if err != nil || op.From == nil {
 		return err
 	}
@@ -530,6 +542,105 @@ func (e *Engine) replayTransfer(ctx context.Context, cn *conn, st *replayState, 
 		return fmt.Errorf("the copy in %q differs from the original (SHA-256 %s, not %s): %w", name, sum, op.SHA256, errCopyOnly)
 	}
 	return nil
+}
+
+// claimStored returns the UID of a copy of op's message the server holds already (0 when it holds
+// none) and gives it to the op's local copy.
+func (e *Engine) claimStored(ctx context.Context, cn *conn, st *replayState, p localcache.PendingOp, op localcache.TransferOp) (string, imap.UID, error) {
+	if op.SHA256 == "" {
+		return "", 0, nil
+	}
+	name, _, err := e.folderName(ctx, st, p.FolderID, p.FolderName)
+	if err != nil {
+		return "", 0, err
+	}
+	found, ok := st.stored[p.FolderID]
+	if !ok {
+		if found, err = e.storedTransfers(ctx, cn, st, p.FolderID, name); err != nil {
+			return "", 0, err
+		}
+		st.stored[p.FolderID] = found
+	}
+	uids := found[op.SHA256]
+	if len(uids) == 0 {
+		return name, 0, nil
+	}
+	uid := uids[0]
+	found[op.SHA256] = uids[1:]
+	validity := cn.sel.UIDValidity
+	for _, it := range op.Items {
+		m, err := e.cache.Message(ctx, it.MessageID)
+		if err != nil || m.FolderID != p.FolderID || m.UID != 0 {
+			continue
+		}
+		st.moved[it.MessageID] = movedTo{folderID: p.FolderID, uid: uint32(uid)}
+		if other, err := e.cache.MessageByUID(ctx, p.FolderID, uint32(uid)); err == nil && other.ID != it.MessageID {
+			// A sync listed the server's copy already: that entry stands for it.
+			if err := e.cache.RemoveMessages(ctx, []int64{it.MessageID}); err != nil {
+				return "", 0, err
+			}
+			continue
+		}
+		if err := e.cache.SetUID(ctx, it.MessageID, uint32(uid), validity); err != nil {
+			return "", 0, err
+		}
+	}
+	e.dropSnapshot(p.FolderID)
+	return name, uid, nil
+}
+
+// storedTransfers finds the messages of the mailbox name (folder folderID) that transfers queued
+// for it may have stored already: those with the Message-ID of one (UID SEARCH, in chunks), read
+// back and keyed by SHA-256. The server is asked once per folder and replay. A message that was
+// there before the transfer was queued is found too: a copy of the same bytes into a folder that
+// holds them adds nothing.
+func (e *Engine) storedTransfers(ctx context.Context, cn *conn, st *replayState, folderID int64, name string) (map[string][]imap.UID, error) {
+	found := map[string][]imap.UID{}
+	var ids []string
+	for _, p := range st.ops {
+		t, ok := p.Op.(localcache.TransferOp)
+		if !ok || p.FolderID != folderID || t.SHA256 == "" {
+			continue
+		}
+		for _, it := range t.Items {
+			if m, err := e.cache.Message(ctx, it.MessageID); err == nil && m.MessageID != "" {
+				ids = append(ids, m.MessageID)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return found, nil
+	}
+	if err := cn.ensureSelected(name); err != nil {
+		return nil, err
+	}
+	if cn.sel == nil || cn.sel.NumMessages == 0 {
+		return found, nil
+	}
+	var hits []uint32
+	for chunk := range slices.Chunk(ids, 50) {
+		crit := imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: chunk[0]}}}
+		for _, id := range chunk[1:] {
+			crit = imap.SearchCriteria{Or: [][2]imap.SearchCriteria{{crit, {Header: []imap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: id}}}}}}
+		}
+		stop := cn.watch(cn.opt.cmdTimeout)
+		data, err := cn.cl.UIDSearch(&crit, nil).Wait()
+		stop()
+		if err != nil {
+			return nil, fmt.Errorf("search %q for copies stored already: %w", name, cn.wrap(err))
+		}
+		for _, u := range data.AllUIDs() {
+			hits = append(hits, uint32(u))
+		}
+	}
+	for _, uid := range hits {
+		sum, err := cn.bodySHA256(name, imap.UID(uid), 0)
+		if err != nil {
+			return nil, fmt.Errorf("read back UID %d of %q: %w", uid, name, err)
+		}
+		found[sum] = append(found[sum], imap.UID(uid))
+	}
+	return found, nil
 }
 
 // bodySHA256 reads the bytes the server stores as uid in the mailbox name (about size of them)
