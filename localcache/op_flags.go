@@ -59,15 +59,15 @@ func (o FlagsOp) undo(ctx context.Context, tx *sql.Tx, _ string, _ int64) ([]Cha
 const flagsChange = `((flags | ?1) & ~?2) != flags`
 
 // SetFolderFlags sets and clears flags on every message of a folder (the whole folder selected) in
-// set-based SQL: one SELECT of the rows the change alters (for the undo) and one UPDATE of them,
-// however large the folder. With queue set (IMAP) it records one FlagsOp covering the folder's UIDs
+// set-based SQL: one SELECT of the rows the change alters (for the undo; the one scan of the
+// folder) and one UPDATE of them, however large the folder. With queue set (IMAP) it records one FlagsOp covering the folder's UIDs
 // (UpTo) and holding only the altered rows. It returns the ids of the messages it changed.
 func (c *Cache) SetFolderFlags(ctx context.Context, folderID int64, set, clear Flags, queue bool) ([]int64, error) {
 	var changed []int64
 	var account string
 	err := inTx(ctx, c.index, func(tx *sql.Tx) error {
 		var upTo uint32
-		if err := tx.QueryRowContext(ctx, `SELECT f.account, coalesce((SELECT max(uid) FROM messages WHERE folder_id = f.id), 0)
+		if err := tx.QueryRowContext(ctx, `SELECT f.account, coalesce((SELECT max(uid) FROM messages WHERE folder_id = f.id AND uid IS NOT NULL), 0)
 FROM folders AS f WHERE f.id = ?`, folderID).Scan(&account, &upTo); err != nil {
 			return fmt.Errorf("folder %d: %w", folderID, err)
 		}
@@ -91,8 +91,9 @@ WHERE folder_id = ?3 AND `+flagsChange+` ORDER BY id`, set, clear, folderID)
 			return err
 		}
 		if len(items) > 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE messages SET flags = (flags | ?1) & ~?2 WHERE folder_id = ?3 AND `+flagsChange,
-				set, clear, folderID); err != nil {
+			// By id, as read: the folder is scanned once, not again for the UPDATE.
+			if err := execForItems(ctx, tx, items, `UPDATE messages SET flags = (flags | ?) & ~? WHERE id IN (SELECT value FROM json_each(?))`,
+				set, clear); err != nil {
 				return err
 			}
 		}
