@@ -361,3 +361,110 @@ func TestUndoMarkReadAcrossAccounts(t *testing.T) {
 		t.Fatalf("%d operations queued after the undo, want the change and its inverse", len(ops))
 	}
 }
+
+// TestUndoMarkFoldersRead: a whole folder marked read (MarkRead.Folders) changes only its unread
+// messages; undone before the replay the queued operation is withdrawn, undone after it (the
+// operation completed) the inverse marks unread exactly those messages; with a POP3 folder in the
+// change the undo is the inverse change.
+func TestUndoMarkFoldersRead(t *testing.T) {
+	m, cache, ctx := startTestManager(t, map[string]*fakeEngine{"imap": {}, "pop": {}})
+	folders := map[string]int64{}
+	var all []int64
+	for _, name := range []string{"imap", "pop"} {
+		inbox, _ := cache.EnsureFolder(ctx, localcache.Folder{Account: name, Name: "INBOX", Role: localcache.RoleInbox})
+		folders[name] = inbox.ID
+		var msgs []localcache.Message
+		for i := 0; i < 6; i++ {
+			msg := localcache.Message{Account: name, FolderID: inbox.ID, Subject: "hello", Date: time.Now()}
+			if name == "imap" {
+				msg.UID = uint32(i + 1)
+			} else {
+				msg.UIDL = "u" + strconv.Itoa(i)
+			}
+			if i%2 == 0 {
+				msg.Flags = localcache.FlagSeen
+			}
+			msgs = append(msgs, msg)
+		}
+		ids, err := cache.AddMessages(ctx, msgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, ids...)
+	}
+	before, _ := cache.States(ctx, all)
+	restored := func(when string) {
+		t.Helper()
+		for _, s := range before {
+			if msg, _ := cache.Message(ctx, s.ID); msg.Flags != s.Flags {
+				t.Fatalf("%s: message %d has flags %v, %v before", when, s.ID, msg.Flags, s.Flags)
+			}
+		}
+	}
+	allRead := func(when string) {
+		t.Helper()
+		for _, id := range all[:6] {
+			if msg, _ := cache.Message(ctx, id); !msg.Flags.Has(localcache.FlagSeen) {
+				t.Fatalf("%s: message %d not marked read", when, id)
+			}
+		}
+	}
+
+	// Before the replay: withdrawn, nothing left for the server.
+	undo, err := m.DoUndoable(ctx, types.MarkRead{Folders: []int64{folders["imap"]}, Read: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allRead("marked")
+	ops, _ := cache.PendingOps(ctx, "imap")
+	if len(ops) != 1 || ops[0].Op.(localcache.FlagsOp).UpTo != 6 || len(ops[0].Items()) != 3 {
+		t.Fatalf("queued %+v", ops)
+	}
+	if err := undo.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	restored("undone before the replay")
+	if ops, _ := cache.PendingOps(ctx, "imap"); len(ops) != 0 {
+		t.Fatalf("%d operations left after withdrawing", len(ops))
+	}
+
+	// After the replay: the inverse, for the three that were unread.
+	if undo, err = m.DoUndoable(ctx, types.MarkRead{Folders: []int64{folders["imap"]}, Read: true}); err != nil {
+		t.Fatal(err)
+	}
+	ops, _ = cache.PendingOps(ctx, "imap")
+	if err := cache.CompletePending(ctx, ops[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := undo.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	restored("undone after the replay")
+	ops, _ = cache.PendingOps(ctx, "imap")
+	if len(ops) != 1 || ops[0].Op.(localcache.FlagsOp).Clear != localcache.FlagSeen || len(ops[0].Items()) != 3 || ops[0].Op.(localcache.FlagsOp).UpTo != 0 {
+		t.Fatalf("inverse queued as %+v", ops)
+	}
+	if err := cache.CompletePending(ctx, ops[0]); err != nil {
+		t.Fatal(err)
+	}
+
+	// Both accounts' folders: the POP3 half is not queued, so the undo is the inverse change.
+	if undo, err = m.DoUndoable(ctx, types.MarkRead{Folders: []int64{folders["imap"], folders["pop"]}, Read: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range all {
+		if msg, _ := cache.Message(ctx, id); !msg.Flags.Has(localcache.FlagSeen) {
+			t.Fatalf("message %d not marked read", id)
+		}
+	}
+	if err := undo.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	restored("both accounts undone")
+	if ops, _ := cache.PendingOps(ctx, "imap"); len(ops) != 2 {
+		t.Fatalf("%d operations queued after the undo, want the change and its inverse", len(ops))
+	}
+	if _, err := m.DoUndoable(ctx, types.MarkRead{Folders: []int64{999_999}, Read: true}); !errors.Is(err, localcache.ErrNotFound) {
+		t.Fatalf("mark a missing folder read: %v", err)
+	}
+}

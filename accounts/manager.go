@@ -445,13 +445,15 @@ func (m *Manager) Do(ctx context.Context, req types.Request) error { return m.do
 func (m *Manager) do(ctx context.Context, req types.Request, known map[int64]localcache.MessageState) error {
 	switch r := req.(type) {
 	case types.MarkRead:
-		if r.Read {
-			return m.eachAccount(ctx, r.IDs, known, func(acc types.Account, ids []int64) error {
-				return m.cache.SetFlags(ctx, ids, localcache.FlagSeen, 0, m.KeepsMailOnServer(acc.Kind))
-			})
+		set, clear := seenChange(r.Read)
+		if _, _, err := m.markFolders(ctx, r.Folders, set, clear); err != nil {
+			return err
+		}
+		if len(r.IDs) == 0 {
+			return nil
 		}
 		return m.eachAccount(ctx, r.IDs, known, func(acc types.Account, ids []int64) error {
-			return m.cache.SetFlags(ctx, ids, 0, localcache.FlagSeen, m.KeepsMailOnServer(acc.Kind))
+			return m.cache.SetFlags(ctx, ids, set, clear, m.KeepsMailOnServer(acc.Kind))
 		})
 	case types.SetFlag:
 		return m.eachAccount(ctx, r.IDs, known, func(acc types.Account, ids []int64) error {
@@ -512,6 +514,40 @@ func (m *Manager) do(ctx context.Context, req types.Request, known map[int64]loc
 	default:
 		return fmt.Errorf("unknown request %T", req)
 	}
+}
+
+// seenChange is the flags marking read (or unread) sets and clears.
+func seenChange(read bool) (set, clear localcache.Flags) {
+	if read {
+		return localcache.FlagSeen, 0
+	}
+	return 0, localcache.FlagSeen
+}
+
+// markFolders sets and clears flags on every message of the folders, a folder at a time in
+// set-based SQL, and wakes their accounts' engines; it returns the messages it changed and the
+// accounts of the folders where it changed some.
+func (m *Manager) markFolders(ctx context.Context, folders []int64, set, clear localcache.Flags) (changed []int64, accounts []string, err error) {
+	for _, id := range folders {
+		f, err := m.cache.Folder(ctx, id)
+		if err != nil {
+			return changed, accounts, fmt.Errorf("mark folder: %w", err)
+		}
+		acc, ok := m.Account(f.Account)
+		if !ok {
+			return changed, accounts, fmt.Errorf("no account named %q", f.Account)
+		}
+		ids, err := m.cache.SetFolderFlags(ctx, id, set, clear, m.KeepsMailOnServer(acc.Kind))
+		changed = append(changed, ids...)
+		if len(ids) > 0 {
+			accounts = append(accounts, f.Account)
+		}
+		if err != nil {
+			return changed, accounts, err
+		}
+		m.wake(f.Account)
+	}
+	return changed, accounts, nil
 }
 
 // eachAccount splits message ids by account, runs fn for each and wakes that account's engine.

@@ -26,12 +26,28 @@ func (u Undo) Possible() bool { return len(u.inverse) > 0 }
 // DoUndoable makes a change as Do does and returns how to take it back.
 func (m *Manager) DoUndoable(ctx context.Context, req types.Request) (Undo, error) {
 	u := Undo{m: m}
+	// Whole folders marked read are changed first and their undo is taken from what changed (the
+	// rows that were unread), not from a snapshot of every message read beforehand.
+	var folders []int64
+	var read bool
+	if r, ok := req.(types.MarkRead); ok && len(r.Folders) > 0 {
+		folders, read = r.Folders, r.Read
+		req = types.MarkRead{IDs: r.IDs, Read: r.Read}
+	}
 	inverse, states, err := m.inverse(ctx, req)
 	if err != nil {
 		return u, err
 	}
 	u.inverse = inverse
 	last, err := m.cache.LastPendingID(ctx)
+	if err != nil {
+		return u, err
+	}
+	set, clear := seenChange(read)
+	changed, touched, err := m.markFolders(ctx, folders, set, clear)
+	if len(changed) > 0 {
+		u.inverse = append(u.inverse, types.MarkRead{IDs: changed, Read: !read})
+	}
 	if err != nil {
 		return u, err
 	}
@@ -42,7 +58,10 @@ func (m *Manager) DoUndoable(ctx context.Context, req types.Request) (Undo, erro
 		return u, err
 	}
 	for _, s := range states {
-		if len(u.queued[s.Account]) == 0 {
+		touched = append(touched, s.Account)
+	}
+	for _, account := range touched {
+		if len(u.queued[account]) == 0 {
 			u.unqueued = true
 			break
 		}

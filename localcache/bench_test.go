@@ -271,6 +271,29 @@ func BenchmarkMarkRead100k(b *testing.B) {
 	}
 }
 
+// BenchmarkMarkFolderRead100k is the same change made as the window makes it when the whole folder
+// is selected: SetFolderFlags, one statement per pass and an op of the changed rows only. Each
+// round marks all read and then all unread again (every row changes, the worst case).
+func BenchmarkMarkFolderRead100k(b *testing.B) {
+	c, f := benchFixture(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		set, clear := FlagSeen, Flags(0)
+		if i%2 == 1 {
+			set, clear = 0, FlagSeen
+		}
+		if _, err := c.SetFolderFlags(ctx, f, set, clear, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	ops, _ := c.PendingOps(ctx, "a")
+	for _, op := range ops {
+		c.CompletePending(ctx, op)
+	}
+}
+
 // BenchmarkSenderFirstPage100k: the first page of a 100k folder sorted by sender, A to Z.
 func BenchmarkSenderFirstPage100k(b *testing.B) {
 	c, f := benchFixture(b)

@@ -57,7 +57,7 @@ func TestPendingOpsRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	items := []OpItem{{MessageID: 7, UID: 5, UIDL: "u7", PrevFlags: FlagSeen}}
 	queued := []PendingOp{
-		{Account: "a", FolderID: 3, Op: FlagsOp{Items: items, Set: FlagFlagged}},
+		{Account: "a", FolderID: 3, Op: FlagsOp{Items: items, Set: FlagFlagged, UpTo: 9}},
 		{Account: "a", FolderID: 3, Op: MoveOp{Items: items, ToFolderID: 4}},
 		{Account: "a", FolderID: 3, Op: ExpungeOp{Items: items}},
 		{Account: "a", Op: CreateFolderOp{Name: "Plans"}},

@@ -75,10 +75,13 @@ func (e Sent) AccountName() string          { return e.Account }
 // Request is a user intent posted to the Manager. Each returns once the local change is made.
 type Request interface{ isRequest() }
 
-// MarkRead marks messages read or unread.
+// MarkRead marks messages read or unread: those of IDs, and every message of Folders (a whole
+// folder selected), which is changed in one statement and replayed as one UID range rather than
+// listed message by message.
 type MarkRead struct {
-	IDs  []int64
-	Read bool
+	IDs     []int64
+	Folders []int64
+	Read    bool
 }
 
 // SetFlag sets or clears a flag (normally FlagFlagged) on messages.

@@ -179,11 +179,15 @@ func (a *actions) doDelete() {
 }
 
 func (a *actions) doMarkRead(read bool) {
+	done := tr("Marked as read.")
+	if !read {
+		done = tr("Marked as unread.")
+	}
+	if folders := a.u.list.wholeFolders(); len(folders) > 0 {
+		a.u.doUndoable(types.MarkRead{Folders: folders, Read: read}, done)
+		return
+	}
 	if ids := a.u.list.selectedIDs(); len(ids) > 0 {
-		done := tr("Marked as read.")
-		if !read {
-			done = tr("Marked as unread.")
-		}
 		a.u.doUndoable(types.MarkRead{IDs: ids, Read: read}, done)
 	}
 }

@@ -75,12 +75,16 @@ type messageList struct {
 	tick    uint64
 
 	selected map[int64]bool
-	anchor   int   // row where a Shift range starts
-	cursor   int   // keyboard row
-	pending  int   // row to open once its page arrives (keyboard jumps), -1 none
-	current  int64 // message in the reader
-	focused  bool
-	rowH     float32
+	// all: the selection was made as every row of the list (Ctrl+A, or a Shift range over all of
+	// it) while gen was allGen; see wholeFolders.
+	all     bool
+	allGen  int
+	anchor  int   // row where a Shift range starts
+	cursor  int   // keyboard row
+	pending int   // row to open once its page arrives (keyboard jumps), -1 none
+	current int64 // message in the reader
+	focused bool
+	rowH    float32
 
 	lastReload   time.Time
 	reloadQueued bool

@@ -57,6 +57,7 @@ func (ml *messageList) selectRange(a, b int) {
 	ids, complete := ml.idsIn(a, b)
 	if complete || ml.scope.search != nil {
 		ml.setSelection(ids)
+		ml.markAll(a, ids)
 		return
 	}
 	if ml.scope.threads {
@@ -86,6 +87,7 @@ func (ml *messageList) selectRange(a, b int) {
 			}
 			if gen == ml.gen {
 				ml.setSelection(out)
+				ml.markAll(a, out)
 				ml.list.Refresh()
 			}
 		})
@@ -157,8 +159,26 @@ func (ml *messageList) setSelection(ids []int64) {
 	ml.selectionChanged()
 }
 
+// markAll records whether a range from row a, of ids, is every row of the list.
+func (ml *messageList) markAll(a int, ids []int64) {
+	ml.all, ml.allGen = a == 0 && len(ids) == ml.total && len(ids) > 0, ml.gen
+}
+
+// wholeFolders returns the list's folders when the selection is every message in them: made as
+// every row, and the rows unchanged since (any change in the folders reloads the list, which
+// moves gen on). A change to all of them can then name the folders, one statement for each, rather
+// than each of perhaps 400,000 messages. Conversations and search results are not whole folders.
+func (ml *messageList) wholeFolders() []int64 {
+	s := ml.scope
+	if !ml.all || ml.allGen != ml.gen || s.search != nil || s.threads || len(ml.selected) != ml.total {
+		return nil
+	}
+	return slices.Clone(s.folders)
+}
+
 // selectionChanged opens the message when exactly one is selected.
 func (ml *messageList) selectionChanged() {
+	ml.all = false
 	switch len(ml.selected) {
 	case 0:
 		ml.current = 0

@@ -187,7 +187,7 @@ func (e *Engine) replayFlags(ctx context.Context, cn *conn, st *replayState, p l
 	if op.Set == 0 && op.Clear == 0 {
 		return errDropOp
 	}
-	return e.storeItems(ctx, cn, st, p, op.Items, func(set imap.UIDSet) error {
+	return e.storeItems(ctx, cn, st, p, op.Items, op.UpTo, func(set imap.UIDSet) error {
 		return cn.storeAddDel(set, imapFlags(op.Set), imapFlags(op.Clear))
 	})
 }
@@ -196,7 +196,7 @@ func (e *Engine) replayKeywords(ctx context.Context, cn *conn, st *replayState, 
 	if len(op.Add) == 0 && len(op.Remove) == 0 {
 		return errDropOp
 	}
-	return e.storeItems(ctx, cn, st, p, op.Items, func(set imap.UIDSet) error {
+	return e.storeItems(ctx, cn, st, p, op.Items, 0, func(set imap.UIDSet) error {
 		return cn.storeAddDel(set, keywordFlags(op.Add), keywordFlags(op.Remove))
 	})
 }
@@ -210,15 +210,23 @@ func keywordFlags(kws []string) []imap.Flag {
 }
 
 // storeItems selects the folder of an operation's messages, under its lock, and runs store on
-// their UIDs there.
+// their UIDs there; upTo (not zero) adds every UID from 1 to it (a whole folder: one range).
 func (e *Engine) storeItems(ctx context.Context, cn *conn, st *replayState, p localcache.PendingOp, items []localcache.OpItem,
-	store func(imap.UIDSet) error) error {
+	upTo uint32, store func(imap.UIDSet) error) error {
 	name, _, err := e.folderName(ctx, st, p.FolderID, p.FolderName)
 	if err != nil {
 		return err
 	}
 	uids, _, _ := e.itemUIDs(st, p.FolderID, items)
-	if len(uids) == 0 {
+	var set imap.UIDSet
+	if upTo > 0 {
+		// Items up to upTo are in the range already; those above it (moved in, their UIDs learnt
+		// in this replay) are added to it.
+		uids = slices.DeleteFunc(uids, func(u uint32) bool { return u <= upTo })
+		set = imap.UIDSet{{Start: 1, Stop: imap.UID(upTo)}}
+	}
+	set = append(set, uidSet(uids)...)
+	if len(set) == 0 {
 		return errDropOp
 	}
 	unlock, err := e.locks.lock(ctx, p.FolderID)
@@ -229,7 +237,7 @@ func (e *Engine) storeItems(ctx context.Context, cn *conn, st *replayState, p lo
 	if err := e.selectForOp(ctx, cn, p, p.FolderID, name); err != nil {
 		return err
 	}
-	return store(uidSet(uids))
+	return store(set)
 }
 
 // storeAddDel adds one list of flags and removes another (either may be empty).

@@ -241,8 +241,9 @@ func cacheBench(ctx context.Context, dir string, iterations int, logf func(strin
 	return res, nil
 }
 
-// markAllRead times Ctrl+A then "mark read" on the folder as an IMAP account does it (the ids, the
-// local change and the queued operation), then puts the cache back as it was: the unread messages
+// markAllRead times Ctrl+A then "mark read" on the folder as the window does it for an IMAP account
+// (the ids for the selection; the selection being the whole folder, the change and the queued
+// operation by folder: SetFolderFlags), then puts the cache back as it was: the unread messages
 // unread again, nothing queued.
 func markAllRead(ctx context.Context, c *localcache.Cache, folderID int64) (time.Duration, error) {
 	uids := make([]uint32, cacheMessages)
@@ -262,7 +263,10 @@ func markAllRead(ctx context.Context, c *localcache.Cache, folderID int64) (time
 	start := time.Now()
 	ids, err := c.PageIDs(ctx, []int64{folderID}, nil, cacheMessages)
 	if err == nil {
-		err = c.SetFlags(ctx, ids, localcache.FlagSeen, 0, true)
+		_, err = c.SetFolderFlags(ctx, folderID, localcache.FlagSeen, 0, true)
+	}
+	if err == nil && len(ids) != cacheMessages {
+		err = fmt.Errorf("%d ids selected", len(ids))
 	}
 	took := time.Since(start)
 	if err != nil {
