@@ -310,28 +310,7 @@ func TestPlaintextOnlyToLocalHosts(t *testing.T) {
 // left the POP3 messages read); a selection with a vanished message fails before anything changes.
 func TestUndoMarkReadAcrossAccounts(t *testing.T) {
 	m, cache, ctx := startTestManager(t, map[string]*fakeEngine{"imap": {}, "pop": {}})
-	var all []int64
-	for _, name := range []string{"imap", "pop"} {
-		inbox, _ := cache.EnsureFolder(ctx, localcache.Folder{Account: name, Name: "INBOX", Role: localcache.RoleInbox})
-		var msgs []localcache.Message
-		for i := 0; i < 6; i++ {
-			msg := localcache.Message{Account: name, FolderID: inbox.ID, Subject: "hello", Date: time.Now()}
-			if name == "imap" {
-				msg.UID = uint32(i + 1)
-			} else {
-				msg.UIDL = "u" + strconv.Itoa(i)
-			}
-			if i%2 == 0 {
-				msg.Flags = localcache.FlagSeen
-			}
-			msgs = append(msgs, msg)
-		}
-		ids, err := cache.AddMessages(ctx, msgs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, ids...)
-	}
+	all, _ := seedHalfRead(t, cache)
 	before, _ := cache.States(ctx, all)
 	if _, err := m.DoUndoable(ctx, types.MarkRead{IDs: append([]int64{999_999}, all...), Read: true}); !errors.Is(err, localcache.ErrNotFound) {
 		t.Fatalf("mark read with a vanished message: %v", err)
@@ -368,30 +347,7 @@ func TestUndoMarkReadAcrossAccounts(t *testing.T) {
 // change the undo is the inverse change.
 func TestUndoMarkFoldersRead(t *testing.T) {
 	m, cache, ctx := startTestManager(t, map[string]*fakeEngine{"imap": {}, "pop": {}})
-	folders := map[string]int64{}
-	var all []int64
-	for _, name := range []string{"imap", "pop"} {
-		inbox, _ := cache.EnsureFolder(ctx, localcache.Folder{Account: name, Name: "INBOX", Role: localcache.RoleInbox})
-		folders[name] = inbox.ID
-		var msgs []localcache.Message
-		for i := 0; i < 6; i++ {
-			msg := localcache.Message{Account: name, FolderID: inbox.ID, Subject: "hello", Date: time.Now()}
-			if name == "imap" {
-				msg.UID = uint32(i + 1)
-			} else {
-				msg.UIDL = "u" + strconv.Itoa(i)
-			}
-			if i%2 == 0 {
-				msg.Flags = localcache.FlagSeen
-			}
-			msgs = append(msgs, msg)
-		}
-		ids, err := cache.AddMessages(ctx, msgs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, ids...)
-	}
+	all, folders := seedHalfRead(t, cache)
 	before, _ := cache.States(ctx, all)
 	restored := func(when string) {
 		t.Helper()
@@ -467,4 +423,36 @@ func TestUndoMarkFoldersRead(t *testing.T) {
 	if _, err := m.DoUndoable(ctx, types.MarkRead{Folders: []int64{999_999}, Read: true}); !errors.Is(err, localcache.ErrNotFound) {
 		t.Fatalf("mark a missing folder read: %v", err)
 	}
+}
+
+// seedHalfRead gives the inboxes of the test accounts "imap" and "pop" six messages each, every
+// other one read, and returns their ids and the inboxes' folder ids by account.
+func seedHalfRead(t *testing.T, cache *localcache.Cache) ([]int64, map[string]int64) {
+	t.Helper()
+	ctx := context.Background()
+	folders := map[string]int64{}
+	var all []int64
+	for _, name := range []string{"imap", "pop"} {
+		inbox, _ := cache.EnsureFolder(ctx, localcache.Folder{Account: name, Name: "INBOX", Role: localcache.RoleInbox})
+		folders[name] = inbox.ID
+		var msgs []localcache.Message
+		for i := 0; i < 6; i++ {
+			msg := localcache.Message{Account: name, FolderID: inbox.ID, Subject: "hello", Date: time.Now()}
+			if name == "imap" {
+				msg.UID = uint32(i + 1)
+			} else {
+				msg.UIDL = "u" + strconv.Itoa(i)
+			}
+			if i%2 == 0 {
+				msg.Flags = localcache.FlagSeen
+			}
+			msgs = append(msgs, msg)
+		}
+		ids, err := cache.AddMessages(ctx, msgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, ids...)
+	}
+	return all, folders
 }

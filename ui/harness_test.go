@@ -300,6 +300,18 @@ func (h *harness) settle() {
 	h.t.Fatal("UI did not settle")
 }
 
+// runUntil runs the UI's queued work until cond holds (4 s at most), for what settle would wait
+// past: a notice that goes away by itself is idle work too.
+func (h *harness) runUntil(what string, cond func() bool) {
+	h.t.Helper()
+	for deadline := time.Now().Add(4 * time.Second); !cond(); time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("%s: not within 4 s", what)
+		}
+		h.q.runAll()
+	}
+}
+
 // pumpIdle says the pump holds no cache change the UI has not applied yet; its 5 ms interval can
 // stretch past settle's quiet time on a loaded machine.
 func (h *harness) pumpIdle() bool {

@@ -89,12 +89,7 @@ func TestArchiveKeyMenusAndUndo(t *testing.T) {
 	h.selectFolder("work", "Inbox")
 	h.click(0, 0) // the newest: ids[2]
 	h.u.act.typedRune('a')
-	for deadline := time.Now().Add(4 * time.Second); h.u.undo == nil; time.Sleep(2 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("no Undo offered for Archive")
-		}
-		h.q.runAll()
-	}
+	h.runUntil("the Undo offered for Archive", func() bool { return h.u.undo != nil })
 	archive, err := h.cache.FolderByRole(context.Background(), "work", localcache.RoleArchive)
 	if err != nil {
 		t.Fatalf("no Archive folder made: %v", err)

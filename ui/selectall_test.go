@@ -47,16 +47,6 @@ func TestSelectAllAndRangesBeyondLoadedPages(t *testing.T) {
 // that were. A selection short of every row, or rows changed since Ctrl+A, names the messages.
 func TestSelectAllMarkReadNamesTheFolder(t *testing.T) {
 	h := newHarness(t, harnessOpts{noticeTime: 5 * time.Second})
-	// The Undo notice goes away by itself: run the UI until what the test waits for, not until idle.
-	runUntil := func(what string, cond func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(4 * time.Second); !cond(); time.Sleep(2 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not within 4 s", what)
-			}
-			h.q.runAll()
-		}
-	}
 	h.startPump() // changes in the cache reload the list, as in the app
 	inbox, ids := seedInbox(h, 450)
 	ctx := context.Background()
@@ -71,7 +61,7 @@ func TestSelectAllMarkReadNamesTheFolder(t *testing.T) {
 		t.Fatalf("Ctrl+A on the Inbox: whole folders %v", got)
 	}
 	h.u.act.doMarkRead(true)
-	runUntil("the Undo notice", func() bool { return h.u.undo != nil })
+	h.runUntil("the Undo notice", func() bool { return h.u.undo != nil })
 	if f, _ := h.cache.Folder(ctx, inbox.ID); f.Unread != 0 {
 		t.Fatalf("%d unread after mark read", f.Unread)
 	}
@@ -82,7 +72,7 @@ func TestSelectAllMarkReadNamesTheFolder(t *testing.T) {
 	if op, ok := ops[0].Op.(localcache.FlagsOp); !ok || op.UpTo != 450 || len(op.Items) != 350 {
 		t.Fatalf("queued %+v, want the folder up to UID 450 with the 350 changed", ops[0].Op)
 	}
-	runUntil("the list reloaded after the change", func() bool { return ml.wholeFolders() == nil })
+	h.runUntil("the list reloaded after the change", func() bool { return ml.wholeFolders() == nil })
 	h.u.undoLast()
 	h.settle()
 	for i, id := range ids {
@@ -101,7 +91,7 @@ func TestSelectAllMarkReadNamesTheFolder(t *testing.T) {
 		t.Fatal("whole folder with a row left out")
 	}
 	h.u.act.doMarkRead(true)
-	runUntil("the Undo notice", func() bool { return h.u.undo != nil })
+	h.runUntil("the Undo notice", func() bool { return h.u.undo != nil })
 	ops, _ = h.cache.PendingOps(ctx, "work")
 	if len(ops) != 1 || ops[0].Op.(localcache.FlagsOp).UpTo != 0 {
 		t.Fatalf("a partial selection queued %+v", ops)

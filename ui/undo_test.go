@@ -14,23 +14,13 @@ import (
 // Edit menu's Undo): unread again. Deleting for good offers no Undo.
 func TestUndoTakesBackTheLastChange(t *testing.T) {
 	h := newHarness(t, harnessOpts{noticeTime: 5 * time.Second})
-	// The notice goes away by itself: run the UI until what the test waits for, not until idle.
-	runUntil := func(what string, cond func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(4 * time.Second); !cond(); time.Sleep(2 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not within 4 s", what)
-			}
-			h.q.runAll()
-		}
-	}
 	h.startPump()
 	inbox, _ := seedInbox(h, 3)
 	h.selectFolder("work", "Inbox")
 	h.click(0, 0)
 	id := h.u.list.selectedIDs()[0]
 	h.u.act.doDelete()
-	runUntil("the Undo notice", func() bool { return containsText(h.u.banners.view(), tr("Deleted.")) })
+	h.runUntil("the Undo notice", func() bool { return containsText(h.u.banners.view(), tr("Deleted.")) })
 	if h.message(id).FolderID == inbox.ID {
 		t.Fatal("not deleted")
 	}
@@ -44,7 +34,7 @@ func TestUndoTakesBackTheLastChange(t *testing.T) {
 	h.click(0, 0)
 	id = h.u.list.selectedIDs()[0]
 	h.u.act.doMarkRead(true)
-	runUntil("the Undo notice", func() bool { return h.u.undo != nil })
+	h.runUntil("the Undo notice", func() bool { return h.u.undo != nil })
 	if !h.message(id).Flags.Has(localcache.FlagSeen) {
 		t.Fatal("not marked read")
 	}
@@ -59,7 +49,7 @@ func TestUndoTakesBackTheLastChange(t *testing.T) {
 
 	// From Trash a delete is for good: nothing to offer.
 	h.u.act.doDelete() // the selected message goes to Trash
-	runUntil("the Undo notice", func() bool { return h.u.undo != nil })
+	h.runUntil("the Undo notice", func() bool { return h.u.undo != nil })
 	h.u.banners.dismiss(h.u.undo.notice)
 	h.u.undo = nil
 	h.settle()
@@ -82,12 +72,7 @@ func TestUndoSendReopensTheMessage(t *testing.T) {
 	test.Type(c.body, "I take it back.")
 	c.doSend()
 	h.q.runAll()
-	for deadline := time.Now().Add(4 * time.Second); !containsText(h.u.banners.view(), tr("Sending…")); time.Sleep(2 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("no undo send notice")
-		}
-		h.q.runAll()
-	}
+	h.runUntil("the undo send notice", func() bool { return containsText(h.u.banners.view(), tr("Sending…")) })
 	savePNG(t, h.u.win.Canvas().Capture(), "undo-send"+langSuffix()+".png")
 	if len(h.sender.sent) != 1 || h.sender.sent[0].Hold != defaultUndoSend || len(h.u.composers) != 0 {
 		t.Fatalf("after Send: sent %+v, %d composers open", h.sender.sent, len(h.u.composers))
