@@ -124,7 +124,7 @@ func TestJunkActionsTrainTheFilter(t *testing.T) {
 		junk = append(junk, add(fmt.Sprintf("promo%d@deals.example", i), "You are a winner", "Claim your free prize now, click here, limited offer"))
 		good = append(good, add("ann@example.org", fmt.Sprintf("Minutes %d", i), "The project meeting moved to Thursday; the report is attached"))
 	}
-	if _, ready, err := m.JunkScore(ctx, junk[0]); err != nil || ready {
+	if _, ready, err := m.junkScore(ctx, mustMessage(t, cache, junk[0])); err != nil || ready {
 		t.Fatalf("untrained filter ready=%v (%v)", ready, err)
 	}
 	if err := m.Do(ctx, types.MarkJunk{IDs: junk, Junk: true}); err != nil {
@@ -136,7 +136,7 @@ func TestJunkActionsTrainTheFilter(t *testing.T) {
 	likeJunk := add("offers@deals.example", "Winner!", "Your free prize is waiting: click here to claim")
 	likeGood := add("ann@example.org", "Minutes", "Next meeting: the project report")
 	for id, want := range map[int64]string{likeJunk: "junk", likeGood: "good"} {
-		score, ready, err := m.JunkScore(ctx, id)
+		score, ready, err := m.junkScore(ctx, mustMessage(t, cache, id))
 		if err != nil || !ready || (want == "junk") != (score > 0.9) || (want == "good") != (score < 0.1) {
 			t.Errorf("a %s-like message scores %.3f (ready %v, %v)", want, score, ready, err)
 		}
@@ -172,4 +172,13 @@ func TestJunkActionsTrainTheFilter(t *testing.T) {
 	if after, _ := cache.JunkModel(ctx, "pop", nil); after.Totals != before.Totals {
 		t.Fatalf("the filter learnt from its own verdict: %+v, then %+v", before.Totals, after.Totals)
 	}
+}
+
+func mustMessage(t *testing.T, cache *localcache.Cache, id int64) localcache.Message {
+	t.Helper()
+	msg, err := cache.Message(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return msg
 }

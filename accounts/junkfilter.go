@@ -47,16 +47,23 @@ func (m *Manager) likelyJunk(ctx context.Context, msg localcache.Message) (bool,
 	return ready && score >= junkThreshold, err
 }
 
-// JunkScore is how likely the message is junk by its account's training, from 0 to 1. ready is
-// false while the filter has not been trained enough (and while the body is not downloaded).
-func (m *Manager) JunkScore(ctx context.Context, id int64) (score float64, ready bool, err error) {
-	msg, err := m.cache.Message(ctx, id)
-	if err != nil {
-		return 0, false, fmt.Errorf("junk score: %w", err)
+// JunkScore is how likely a message of account, raw, is junk by the account's training, from 0
+// to 1. ready is false while the filter has not been trained enough; the message is then not
+// even read.
+func (m *Manager) JunkScore(ctx context.Context, account string, raw []byte) (score float64, ready bool, err error) {
+	trained, err := m.cache.JunkModel(ctx, account, nil)
+	if err != nil || !trained.Ready() || raw == nil {
+		return 0.5, false, err
 	}
-	return m.junkScore(ctx, msg)
+	tokens := junkfilter.Tokens(raw)
+	model, err := m.cache.JunkModel(ctx, account, tokens)
+	if err != nil {
+		return 0.5, false, err
+	}
+	return model.Score(tokens), model.Ready(), nil
 }
 
+// junkScore is JunkScore of a cached message (not ready while its body is not downloaded).
 func (m *Manager) junkScore(ctx context.Context, msg localcache.Message) (float64, bool, error) {
 	if msg.BodyKey == "" {
 		return 0.5, false, nil
@@ -65,10 +72,5 @@ func (m *Manager) junkScore(ctx context.Context, msg localcache.Message) (float6
 	if err != nil {
 		return 0, false, fmt.Errorf("junk score: %w", err)
 	}
-	tokens := junkfilter.Tokens(raw)
-	model, err := m.cache.JunkModel(ctx, msg.Account, tokens)
-	if err != nil {
-		return 0, false, err
-	}
-	return model.Score(tokens), model.Ready(), nil
+	return m.JunkScore(ctx, msg.Account, raw)
 }

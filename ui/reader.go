@@ -194,7 +194,7 @@ func (r *reader) show(id int64) {
 		m, raw, parsed, err := r.load(ctx, id)
 		pics, attachPics := messagePictures(ctx, raw, parsed)
 		junk := ""
-		if score, ready, jerr := r.u.deps.Manager.JunkScore(ctx, id); jerr == nil && ready {
+		if score, ready, jerr := r.u.deps.Manager.JunkScore(ctx, m.Account, raw); jerr == nil && ready {
 			junk = tr("junk score {{.Percent}} %", map[string]any{"Percent": int(score*100 + 0.5)})
 		}
 		r.u.exec(func() {
