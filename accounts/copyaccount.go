@@ -19,6 +19,7 @@ type CopyResult struct {
 	Folders int `json:"folders"` // folders of the source that were gone through
 	Copied  int `json:"copied"`  // messages copied
 	Skipped int `json:"skipped"` // messages the target holds already
+	Refused int `json:"refused"` // copies the target's server refused (UploadAccount)
 }
 
 // copyBatch and copyBatchBytes bound one commit of CopyAccount: bodies, index entries and queued

@@ -45,6 +45,8 @@ type Manager struct {
 	// syncing or waiting); the supervisor compares it across a run to reset its backoff.
 	logins map[string]uint64
 	oauth  signIns
+	// refusalWatches are the uploads (UploadAccount) running, told of the copies a server refuses.
+	refusalWatches []*refusalWatch
 
 	rulesMu    sync.Mutex
 	rules      rules.Set
@@ -348,6 +350,10 @@ func (m *Manager) kick(account string, retry bool) {
 // observe notes an engine's working connection, which resets its reconnect backoff, wakes an
 // engine for which another queued changes, and queues new mail for the filter rules.
 func (m *Manager) observe(ev types.Event) {
+	if e, ok := ev.(types.Error); ok {
+		m.observeRefusal(e)
+		return
+	}
 	if q, ok := ev.(types.ChangesQueued); ok {
 		m.wake(q.Account)
 		return

@@ -47,15 +47,12 @@ func migrateCmd(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	progress := newMoveProgress(env, "checked")
-	res, err := m.CopyAccount(ctx, pos[0], *to, func(done, total int) {
+	res, err := m.UploadAccount(ctx, pos[0], *to, func(done, total int) {
 		progress.show(mailmove.Progress{Folder: pos[0], Done: done, Total: total})
 	})
 	progress.finish()
 	if err != nil {
 		return err
-	}
-	if err := m.SyncOnce(ctx, *to); err != nil {
-		return fmt.Errorf("the copies are kept here and go to the server with the next sync: %w", err)
 	}
 	if *asJSON {
 		return writeJSON(env, struct {

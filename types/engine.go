@@ -57,5 +57,22 @@ type ServerSearcher interface {
 	SearchServer(ctx context.Context, folderID int64, f localcache.Filter) ([]int64, error)
 }
 
+// ErrRefused is wrapped by the error an engine reports (types.Error) when the server refused a
+// queued change for good (IMAP NO or BAD: over quota, a folder gone) and the change was undone here.
+var ErrRefused = errors.New("the server refused the change")
+
 // ErrBodyFetchUnsupported means the account's engine cannot download a single body on demand.
 var ErrBodyFetchUnsupported = errors.New("this account cannot download a message on demand")
+
+// Quota is the storage a server allows an account, from its quota root of INBOX (RFC 9208
+// STORAGE), in bytes.
+type Quota struct {
+	Used, Limit int64
+}
+
+// QuotaReader is implemented by engines that can ask the server how much the account may store
+// (IMAP QUOTA). ok is false when the server does not say (no QUOTA capability, or no storage limit
+// on INBOX's quota root).
+type QuotaReader interface {
+	Quota(ctx context.Context) (q Quota, ok bool, err error)
+}

@@ -123,14 +123,20 @@ func (e *Engine) connect(ctx context.Context) (*conn, error) {
 	return connect(ctx, e.acc, pw, e.opt)
 }
 
-// SyncOnce replays pending operations and does one complete pass over every folder.
+// SyncOnce replays pending operations and does one complete pass over every folder. A refusal that
+// cost the connection (errClosedByRefusal) settled its change, so it connects again and goes on.
 func (e *Engine) SyncOnce(ctx context.Context) error {
-	cn, err := e.connect(ctx)
-	if err != nil {
-		return err
+	for {
+		cn, err := e.connect(ctx)
+		if err != nil {
+			return err
+		}
+		err = e.pass(ctx, cn, passOnce, nil)
+		cn.close()
+		if !errors.Is(err, errClosedByRefusal) {
+			return err
+		}
 	}
-	defer cn.close()
-	return e.pass(ctx, cn, passOnce, nil)
 }
 
 // Run keeps the account in sync until ctx ends or a connection fails.

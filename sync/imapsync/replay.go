@@ -47,6 +47,10 @@ type movedTo struct {
 	uid      uint32
 }
 
+// errClosedByRefusal ends a replay whose connection closed with a refused change; the change is
+// settled, so a new connection goes on with the next.
+var errClosedByRefusal = errors.New("imap: the connection closed after the server refused a change")
+
 // replay sends the queued local changes to the server, oldest first. Accepted operations are
 // completed, refused ones (NO/BAD) undone locally and reported; a connection error keeps the
 // operation queued and ends the replay with that error.
@@ -89,7 +93,14 @@ func (e *Engine) replay(ctx context.Context, cn *conn) error {
 					_ = e.cache.DeleteFolder(ctx, f.ID)
 				}
 			}
-			e.emitError("replay "+string(op.Kind()), fmt.Errorf("the server refused the change: %w", err))
+			e.emitError("replay "+string(op.Kind()), fmt.Errorf("%w: %w", types.ErrRefused, err))
+			select {
+			case <-cn.cl.Closed():
+				// go-imap closes the connection when the server refuses an APPEND before its
+				// literal (NO [OVERQUOTA] instead of "+"): the rest needs a new one.
+				return errClosedByRefusal
+			default:
+			}
 		default:
 			if rerr := e.cache.RetryPending(ctx, op.ID, err); rerr != nil {
 				return errors.Join(err, rerr)

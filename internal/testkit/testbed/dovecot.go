@@ -54,6 +54,11 @@ type Options struct {
 	MaxUserIPConnections int
 	// KeepDir keeps a temporary Dir after Stop, for post-mortems.
 	KeepDir bool
+	// Quota, when above 0, is the storage (in bytes, rounded up to KiB) each
+	// user may keep: Dovecot's quota plugin refuses an APPEND beyond it
+	// (NO [OVERQUOTA]) and imap_quota offers QUOTA (GETQUOTAROOT). Deliver
+	// writes maildir files directly and is not held to it.
+	Quota int64
 	// OAuth2, when set, adds the XOAUTH2 and OAUTHBEARER mechanisms: their
 	// bearer tokens are checked on every login against the provider's
 	// userinfo endpoint, whose email must name the user logging in. PLAIN
@@ -537,8 +542,12 @@ func capabilityList(opts Options) string {
 	if !opts.DisableIDLE && !opts.DisableCondstore {
 		return ""
 	}
+	caps := imapCaps
+	if opts.Quota > 0 {
+		caps += " QUOTA"
+	}
 	var keep []string
-	for _, c := range strings.Fields(imapCaps) {
+	for _, c := range strings.Fields(caps) {
 		switch {
 		case opts.DisableIDLE && c == "IDLE":
 		case opts.DisableCondstore && (c == "CONDSTORE" || c == "QRESYNC"):
@@ -623,9 +632,20 @@ func (d *Dovecot) writeConfig(opts Options, a accounts) error {
 	if caps := capabilityList(opts); caps != "" {
 		w("imap_capability = %s", caps)
 	}
+	var imapProto []string
 	if opts.MaxUserIPConnections > 0 {
-		w("protocol imap {\n  mail_max_userip_connections = %d\n}", opts.MaxUserIPConnections)
+		imapProto = append(imapProto, fmt.Sprintf("mail_max_userip_connections = %d", opts.MaxUserIPConnections))
 		w("protocol pop3 {\n  mail_max_userip_connections = %d\n}", opts.MaxUserIPConnections)
+	}
+	if opts.Quota > 0 {
+		// count: the usage comes from the mailbox indexes, so files Deliver writes are counted
+		// once Dovecot has seen them.
+		w("mail_plugins = $mail_plugins quota")
+		w("plugin {\n  quota = count:User quota\n  quota_vsizes = yes\n  quota_rule = *:storage=%dk\n}", (opts.Quota+1023)/1024)
+		imapProto = append(imapProto, "mail_plugins = $mail_plugins imap_quota")
+	}
+	if len(imapProto) > 0 {
+		w("protocol imap {\n  %s\n}", strings.Join(imapProto, "\n  "))
 	}
 	w("protocol lmtp {\n  postmaster_address = postmaster@mail.test\n}")
 	w("")
