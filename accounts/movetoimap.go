@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"postbode/localcache"
 	"postbode/types"
@@ -154,20 +155,45 @@ func (e *RefusedError) Error() string {
 
 func (e *RefusedError) Unwrap() error { return e.Reason }
 
+// UploadProgress is how far an UploadAccount is: first the copying here (PhaseCopy: Done of Total
+// messages gone through), then the sending of the copies to the server (PhaseUpload: Done of Total
+// copies sent, accepted or refused).
+type UploadProgress struct {
+	Phase       UploadPhase
+	Done, Total int
+}
+
+// UploadPhase is a step of UploadAccount.
+type UploadPhase int
+
+const (
+	PhaseCopy UploadPhase = iota
+	PhaseUpload
+)
+
+// uploadPoll is how often UploadAccount counts the copies still queued while they are sent.
+const uploadPoll = 300 * time.Millisecond
+
 // UploadAccount copies the mail of from into to (CopyAccount) and, for a target that keeps its mail
 // on a server, replays the copies there before it returns. Copies the server refuses are undone
 // here (the originals stay) and reported as a *RefusedError with the server's reason; the result's
-// Refused counts them. Run again, it goes on where it stopped, uploading nothing twice.
-func (m *Manager) UploadAccount(ctx context.Context, from, to string, progress func(done, total int)) (CopyResult, error) {
+// Refused counts them. Run again, it goes on where it stopped, uploading nothing twice. progress,
+// when set, is called from this and other goroutines.
+func (m *Manager) UploadAccount(ctx context.Context, from, to string, progress func(UploadProgress)) (CopyResult, error) {
+	report := func(p UploadProgress) {
+		if progress != nil {
+			progress(p)
+		}
+	}
 	// Watch from the start: the running engine, woken by the copy, may replay before SyncOnce does.
 	w := m.watchRefusals(to)
 	defer m.unwatchRefusals(w)
-	res, err := m.CopyAccount(ctx, from, to, progress)
+	res, err := m.CopyAccount(ctx, from, to, func(done, total int) { report(UploadProgress{PhaseCopy, done, total}) })
 	if err != nil {
 		return res, err
 	}
 	if dst, _ := m.Account(to); m.KeepsMailOnServer(dst.Kind) {
-		if err := m.SyncOnce(ctx, to); err != nil {
+		if err := m.sendQueued(ctx, to, report); err != nil {
 			return res, fmt.Errorf("the copies are kept here and go to the server with the next sync: %w", err)
 		}
 	}
@@ -176,6 +202,40 @@ func (m *Manager) UploadAccount(ctx context.Context, from, to string, progress f
 		return res, &RefusedError{Account: to, Count: n, Reason: reason}
 	}
 	return res, nil
+}
+
+// sendQueued syncs the account, reporting how many of the changes queued for it were sent.
+func (m *Manager) sendQueued(ctx context.Context, account string, report func(UploadProgress)) error {
+	total, err := m.cache.PendingCount(ctx, account)
+	if err != nil {
+		return err
+	}
+	report(UploadProgress{PhaseUpload, 0, total})
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(uploadPoll)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if left, err := m.cache.PendingCount(ctx, account); err == nil {
+					report(UploadProgress{PhaseUpload, total - min(left, total), total})
+				}
+			}
+		}
+	}()
+	err = m.SyncOnce(ctx, account)
+	close(done)
+	wg.Wait()
+	if err == nil {
+		report(UploadProgress{PhaseUpload, total, total})
+	}
+	return err
 }
 
 // refusalWatch counts the transfers a server refuses while an upload runs.

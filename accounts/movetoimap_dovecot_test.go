@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -98,7 +99,17 @@ func TestUploadRefusedOverQuota(t *testing.T) {
 		t.Errorf("plan: %+v; want 8 messages that do not fit in 300 KiB", plan)
 	}
 
-	res, err := m.UploadAccount(ctx, "alice", "bob", nil)
+	var last [2]accounts.UploadProgress // by phase; UploadAccount reports from two goroutines
+	var mu sync.Mutex
+	res, err := m.UploadAccount(ctx, "alice", "bob", func(p accounts.UploadProgress) {
+		mu.Lock()
+		defer mu.Unlock()
+		last[p.Phase] = p
+	})
+	if last[accounts.PhaseCopy] != (accounts.UploadProgress{Phase: accounts.PhaseCopy, Done: 8, Total: 8}) ||
+		last[accounts.PhaseUpload] != (accounts.UploadProgress{Phase: accounts.PhaseUpload, Done: 8, Total: 8}) {
+		t.Errorf("last progress reported: %+v", last)
+	}
 	var refused *accounts.RefusedError
 	if !errors.As(err, &refused) {
 		t.Fatalf("upload over quota: %+v, %v; want a RefusedError", res, err)

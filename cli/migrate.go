@@ -47,8 +47,10 @@ func migrateCmd(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	progress := newMoveProgress(env, "checked")
-	res, err := m.UploadAccount(ctx, pos[0], *to, func(done, total int) {
-		progress.show(mailmove.Progress{Folder: pos[0], Done: done, Total: total})
+	res, err := m.UploadAccount(ctx, pos[0], *to, func(p accounts.UploadProgress) {
+		if p.Phase == accounts.PhaseCopy {
+			progress.show(mailmove.Progress{Folder: pos[0], Done: p.Done, Total: p.Total})
+		}
 	})
 	progress.finish()
 	if err != nil {

@@ -198,6 +198,15 @@ func (c *Cache) PendingOps(ctx context.Context, account string) ([]PendingOp, er
 	return out, rows.Err()
 }
 
+// PendingCount is how many operations are queued for the account.
+func (c *Cache) PendingCount(ctx context.Context, account string) (int, error) {
+	var n int
+	if err := c.index.QueryRowContext(ctx, `SELECT count(*) FROM pending WHERE account = ?`, account).Scan(&n); err != nil {
+		return 0, fmt.Errorf("pending operations of %s: %w", account, err)
+	}
+	return n, nil
+}
+
 // PendingSince lists the operations queued after the one with id after, by account.
 func (c *Cache) PendingSince(ctx context.Context, after int64) (map[string][]int64, error) {
 	rows, err := c.index.QueryContext(ctx, `SELECT id, account FROM pending WHERE id > ? ORDER BY id`, after)
