@@ -605,13 +605,18 @@ func (p *folderPane) contextMenu(i int) *fyne.Menu {
 		it.Icon, it.Disabled = icon, !enabled
 		return it
 	}
-	return fyne.NewMenu("",
+	menu := fyne.NewMenu("",
 		item(tr("New folder…"), theme.FolderNewIcon(), true, func() { p.askNewFolder(e) }),
 		item(tr("Rename…"), theme.DocumentCreateIcon(), editable, func() { p.askRename(e) }),
 		item(tr("Delete…"), theme.DeleteIcon(), editable, func() { p.askDelete(e) }),
 		fyne.NewMenuItemSeparator(),
 		item(tr("Run filters now"), theme.MediaPlayIcon(), e.kind == entryFolder, func() { p.u.runFilters(e.folder.ID) }),
 	)
+	if acc, ok := p.u.deps.Manager.Account(e.account); ok && e.kind == entryAccount && !p.u.deps.Manager.KeepsMailOnServer(acc.Kind) {
+		menu.Items = append(menu.Items, fyne.NewMenuItemSeparator(),
+			item(tr("Move this account to IMAP…"), theme.UploadIcon(), true, func() { p.u.showMoveToIMAP(e.account) }))
+	}
+	return menu
 }
 
 // runFilters runs the message filters on a folder's mail, off the UI goroutine.

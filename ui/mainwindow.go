@@ -47,6 +47,7 @@ type ui struct {
 	accWin     *accountSettings // the open Account settings window, if any
 	prefsWin   *preferences     // the open Preferences window, if any
 	filtersWin *filtersWindow   // the open message filters editor, if any
+	moveWin    *moveToIMAP      // the open "Move this account to IMAP" window, if any
 	undo       *undoable        // the last change that can be taken back, while its notice shows
 	outbox     *outboxView      // in place of the list and reader while the Outbox is open
 }
