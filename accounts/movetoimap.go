@@ -149,6 +149,9 @@ type RefusedError struct {
 	Reason  error  // the server's answer to the first of them
 }
 
+// OverQuota says whether the server refused them for want of room (its storage quota is full).
+func (e *RefusedError) OverQuota() bool { return errors.Is(e.Reason, types.ErrOverQuota) }
+
 func (e *RefusedError) Error() string {
 	return fmt.Sprintf("the server of %s refused %d messages: %v", e.Account, e.Count, e.Reason)
 }

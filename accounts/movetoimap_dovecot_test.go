@@ -115,7 +115,7 @@ func TestUploadRefusedOverQuota(t *testing.T) {
 		t.Fatalf("upload over quota: %+v, %v; want a RefusedError", res, err)
 	}
 	t.Logf("%+v: %v", res, err)
-	if !strings.Contains(err.Error(), "Quota exceeded") || !strings.Contains(err.Error(), "OVERQUOTA") {
+	if !refused.OverQuota() || !strings.Contains(err.Error(), "Quota exceeded") || !strings.Contains(err.Error(), "OVERQUOTA") {
 		t.Errorf("the error does not give the server's reason: %v", err)
 	}
 	if refused.Count != res.Refused || res.Refused < 4 || res.Refused == 8 || res.Copied != 8 {

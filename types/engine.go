@@ -61,6 +61,10 @@ type ServerSearcher interface {
 // queued change for good (IMAP NO or BAD: over quota, a folder gone) and the change was undone here.
 var ErrRefused = errors.New("the server refused the change")
 
+// ErrOverQuota is wrapped with ErrRefused when the server refused a change because the account's
+// storage quota is used up (IMAP OVERQUOTA).
+var ErrOverQuota = errors.New("the server's storage quota is full")
+
 // ErrBodyFetchUnsupported means the account's engine cannot download a single body on demand.
 var ErrBodyFetchUnsupported = errors.New("this account cannot download a message on demand")
 

@@ -3,9 +3,9 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -274,9 +274,9 @@ func (m *moveToIMAP) showPlan() {
 
 // upload shows the progress page and runs the move; Pause stops it, Resume runs it again.
 func (m *moveToIMAP) upload() {
-	m.phase = widget.NewLabel(tr("Getting ready…"))
+	m.phase = wrapped(tr("Getting ready…"))
 	m.bar = widget.NewProgressBar()
-	m.stats = widget.NewLabel("")
+	m.stats = wrapped("")
 	m.problem = wrapped("")
 	m.problem.Importance = widget.DangerImportance
 	m.problem.Hide()
@@ -341,7 +341,11 @@ func (m *moveToIMAP) progress(p accounts.UploadProgress) {
 	m.last, m.lastDraw = p, now
 	data := map[string]any{"Done": formatCount(p.Done), "Total": formatCount(p.Total)}
 	if secs := now.Sub(m.since).Seconds(); secs >= 1 {
-		data["Rate"] = strconv.FormatFloat(float64(p.Done)/secs, 'f', 1, 64)
+		rate := strconv.FormatFloat(float64(p.Done)/secs, 'f', 1, 64)
+		if language() == "nl" {
+			rate = strings.Replace(rate, ".", ",", 1)
+		}
+		data["Rate"] = rate
 	} else {
 		data["Rate"] = "…"
 	}
@@ -378,14 +382,18 @@ func (m *moveToIMAP) finished() {
 }
 
 // inWords says an error of the move in a sentence: the server's refusal with its reason, or the
-// problem the connection had.
+// problem the connection had, with the error's own text after it.
 func (m *moveToIMAP) inWords(err error) string {
 	var refused *accounts.RefusedError
 	if errors.As(err, &refused) {
-		return trN("The server refused {{.Count}} messages: {{.Reason}}. They are still in {{.Account}}. Make room on the server, then press Resume.", refused.Count,
-			map[string]any{"Count": formatCount(refused.Count), "Reason": refused.Reason.Error(), "Account": m.pop})
+		data := map[string]any{"Count": formatCount(refused.Count), "Account": m.pop}
+		sentence := trN("The server refused {{.Count}} messages. They are still in {{.Account}}.", refused.Count, data)
+		if refused.OverQuota() {
+			sentence = trN("The server has no room for {{.Count}} messages: its storage quota is full. They are still in {{.Account}}; make room on the server, then press Resume.", refused.Count, data)
+		}
+		return sentence + "\n" + tr("The server said: {{.Reason}}", map[string]any{"Reason": refused.Reason.Error()})
 	}
 	acc, _ := m.u.deps.Manager.Account(m.imap)
 	p := describeProblem(err, acc.Incoming.Host)
-	return fmt.Sprintf("%s (%s)", p.sentence, p.detail)
+	return p.sentence + "\n" + p.detail
 }

@@ -181,6 +181,7 @@ func TestMoveToIMAP(t *testing.T) {
 	mw.plan.HeldBytes = mw.plan.Bytes - 187<<20
 	mw.progress(accounts.UploadProgress{Phase: accounts.PhaseUpload, Done: 1240, Total: 3873})
 	mw.pause.SetText(tr("Pause"))
+	mw.pause.SetIcon(theme.MediaPauseIcon())
 	savePNG(t, mw.win.Canvas().Capture(), "move-to-imap-progress"+langSuffix()+".png")
 	mw.plan = p
 	mw.pause.SetText(tr("Resume"))
@@ -250,10 +251,12 @@ func TestMoveToIMAPOverQuota(t *testing.T) {
 	tapButtonIn(t, b.page(), tr("Start upload"))
 	h.settle()
 	b.expect(t, tr("The upload stopped."))
+	r := h.u.moveWin.result
+	b.expect(t, trN("The server has no room for {{.Count}} messages: its storage quota is full. They are still in {{.Account}}; make room on the server, then press Resume.",
+		r.Refused, map[string]any{"Count": formatCount(r.Refused), "Account": "home"}))
 	b.expect(t, "Quota exceeded")
 	b.expect(t, tr("Resume"))
 	savePNG(t, h.u.moveWin.win.Canvas().Capture(), "move-to-imap-refused"+langSuffix()+".png")
-	r := h.u.moveWin.result
 	if r.Refused == 0 || r.Refused == b.local {
 		t.Errorf("refused %d of %d", r.Refused, b.local)
 	}

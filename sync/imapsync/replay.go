@@ -93,6 +93,9 @@ func (e *Engine) replay(ctx context.Context, cn *conn) error {
 					_ = e.cache.DeleteFolder(ctx, f.ID)
 				}
 			}
+			if hasCode(err, imap.ResponseCodeOverQuota) {
+				err = fmt.Errorf("%w: %w", types.ErrOverQuota, err)
+			}
 			e.emitError("replay "+string(op.Kind()), fmt.Errorf("%w: %w", types.ErrRefused, err))
 			select {
 			case <-cn.cl.Closed():
