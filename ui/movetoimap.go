@@ -187,7 +187,9 @@ func (m *moveToIMAP) setUp(twin types.Account, password string) {
 				}
 				m.u.accountAdded(twin.Name, err != nil)
 				m.imap = twin.Name
-				m.planning()
+				if m.u.moveWin == m { // not closed meanwhile
+					m.planning()
+				}
 			})
 		})
 	})
