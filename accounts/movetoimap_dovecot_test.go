@@ -57,6 +57,12 @@ func TestQuotaFromDovecot(t *testing.T) {
 		t.Error("a wrong password gave a quota")
 	}
 
+	// imap_capability lists every capability when one is dropped: QUOTA must stay among them.
+	noIdle := testbed.StartT(t, testbed.Options{Quota: 1 << 20, DisableIDLE: true})
+	if q, ok, err := m.Quota(ctx, bedAccount(noIdle, "other", "alice", types.IMAP), noIdle.Password("alice")); !ok || err != nil || q.Limit != 1<<20 {
+		t.Errorf("a server without IDLE: %+v, %v, %v", q, ok, err)
+	}
+
 	plain := testbed.StartT(t, testbed.Options{})
 	if q, ok, err := m.Quota(ctx, bedAccount(plain, "other", "alice", types.IMAP), plain.Password("alice")); ok || err != nil {
 		t.Errorf("a server without quota: %+v, %v, %v", q, ok, err)
