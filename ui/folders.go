@@ -187,7 +187,7 @@ func buildEntries(accountNames []string, folders []localcache.Folder) []folderEn
 		out = append(out, all)
 	}
 	for _, name := range accountNames {
-		out = append(out, folderEntry{kind: entryAccount, account: name, name: name})
+		out = append(out, folderEntry{kind: entryAccount, account: name, name: accountLabel(name)})
 		fs := byAccount[name]
 		sortFolders(fs)
 		prefix := namespacePrefix(fs)
@@ -198,6 +198,15 @@ func buildEntries(accountNames []string, folders []localcache.Folder) []folderEn
 		}
 	}
 	return out
+}
+
+// accountLabel is how the folder pane names an account: its name, in the user's language for the
+// folders on this computer.
+func accountLabel(name string) string {
+	if name == types.LocalAccountName {
+		return tr("On this computer")
+	}
+	return name
 }
 
 var roleOrder = map[string]int{
@@ -458,7 +467,11 @@ func (r *folderRow) set(e folderEntry, st types.ConnState) {
 	case entryAllInboxes:
 		r.icon.SetResource(iconAllInboxes)
 	case entryAccount:
-		r.icon.SetResource(theme.AccountIcon())
+		if e.account == types.LocalAccountName {
+			r.icon.SetResource(theme.ComputerIcon())
+		} else {
+			r.icon.SetResource(theme.AccountIcon())
+		}
 	case entryOutbox:
 		r.icon.SetResource(theme.MailSendIcon())
 	default:
@@ -605,13 +618,32 @@ func (p *folderPane) contextMenu(i int) *fyne.Menu {
 		it.Icon, it.Disabled = icon, !enabled
 		return it
 	}
-	return fyne.NewMenu("",
+	items := []*fyne.MenuItem{
 		item(tr("New folder…"), theme.FolderNewIcon(), true, func() { p.askNewFolder(e) }),
 		item(tr("Rename…"), theme.DocumentCreateIcon(), editable, func() { p.askRename(e) }),
 		item(tr("Delete…"), theme.DeleteIcon(), editable, func() { p.askDelete(e) }),
-		fyne.NewMenuItemSeparator(),
-		item(tr("Run filters now"), theme.MediaPlayIcon(), e.kind == entryFolder, func() { p.u.runFilters(e.folder.ID) }),
-	)
+	}
+	if e.account != types.LocalAccountName {
+		items = append(items, item(tr("New folder on this computer…"), theme.ComputerIcon(), true, p.askLocalFolder))
+	}
+	items = append(items, fyne.NewMenuItemSeparator(),
+		item(tr("Run filters now"), theme.MediaPlayIcon(), e.kind == entryFolder, func() { p.u.runFilters(e.folder.ID) }))
+	return fyne.NewMenu("", items...)
+}
+
+// askLocalFolder asks for the name of a new top folder on this computer, setting up the account
+// that holds them first when there is none yet.
+func (p *folderPane) askLocalFolder() {
+	p.u.tasks.writes.post("", func(ctx context.Context) {
+		local, err := p.u.deps.Manager.LocalAccount(ctx)
+		p.u.exec(func() {
+			if err != nil {
+				p.u.showError("", err)
+				return
+			}
+			p.askNewFolder(folderEntry{kind: entryAccount, account: local.Name, name: accountLabel(local.Name)})
+		})
+	})
 }
 
 // runFilters runs the message filters on a folder's mail, off the UI goroutine.

@@ -188,6 +188,10 @@ func (u *ui) accountNames(folders []localcache.Folder) []string {
 		}
 	}
 	slices.Sort(names)
+	// As in other mail programs, the folders on this computer come after the accounts.
+	if i := slices.Index(names, types.LocalAccountName); i >= 0 {
+		names = append(slices.Delete(names, i, i+1), types.LocalAccountName)
+	}
 	return names
 }
 
