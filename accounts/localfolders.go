@@ -13,7 +13,7 @@ import (
 // any kind of account.
 func (m *Manager) LocalAccount(ctx context.Context) (types.Account, error) {
 	if acc, ok := m.Account(types.LocalAccountName); ok {
-		if acc.Kind != types.Local {
+		if acc.Sends() {
 			return acc, fmt.Errorf("the account %q is not the one for folders on this computer; rename it to have local folders", acc.Name)
 		}
 		return acc, nil

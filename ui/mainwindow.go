@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"postbode/accounts"
 	"postbode/localcache"
 	"postbode/types"
 	"postbode/webfetch"
@@ -72,7 +73,22 @@ func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
 	u.status = newStatusBar(u)
 	u.reader = newReader(u)
 	u.list = newMessageList(u)
-	u.folders = newFolderPane(u)
+	u.folders = newFolderPane(u.services(), folderHooks{
+		opened: func(s listScope, outbox bool) {
+			u.search.clear()
+			u.list.setScope(s)
+			u.showOutbox(outbox)
+		},
+		listed: func(accounts int) {
+			if u.outbox != nil {
+				u.outbox.reload()
+			}
+			u.showPanes(accounts > 0)
+		},
+		counted:    func() { u.list.countsChanged() },
+		showing:    func() listScope { return u.list.scope },
+		runFilters: u.runFilters,
+	})
 	u.search = newSearchBar(u)
 	u.act = newActions(u)
 
@@ -177,9 +193,9 @@ func (u *ui) storePrefs() {
 }
 
 // accountNames lists the accounts to show: the configured ones and any the cache holds mail for.
-func (u *ui) accountNames(folders []localcache.Folder) []string {
+func accountNames(m *accounts.Manager, folders []localcache.Folder) []string {
 	var names []string
-	for _, a := range u.deps.Manager.Accounts() {
+	for _, a := range m.Accounts() {
 		names = append(names, a.Name)
 	}
 	for _, f := range folders {
