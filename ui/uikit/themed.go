@@ -1,4 +1,4 @@
-package ui
+package uikit
 
 import (
 	"image/color"
@@ -9,9 +9,9 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// themedRect is a filled shape in a theme colour that follows theme changes (light/dark), which a
+// ThemedRect is a filled shape in a theme colour that follows theme changes (light/dark), which a
 // bare canvas.Rectangle would not.
-type themedRect struct {
+type ThemedRect struct {
 	widget.BaseWidget
 	colorName fyne.ThemeColorName
 	alpha     uint8 // 0 keeps the theme colour's own alpha
@@ -19,42 +19,44 @@ type themedRect struct {
 	rect      *canvas.Rectangle
 }
 
-func newThemedRect(name fyne.ThemeColorName, alpha uint8) *themedRect {
-	r := &themedRect{colorName: name, alpha: alpha, rect: canvas.NewRectangle(color.Transparent)}
+// NewThemedRect is a rounded rectangle in a theme colour; alpha 0 keeps the colour's own.
+func NewThemedRect(name fyne.ThemeColorName, alpha uint8) *ThemedRect {
+	r := &ThemedRect{colorName: name, alpha: alpha, rect: canvas.NewRectangle(color.Transparent)}
 	r.ExtendBaseWidget(r)
 	return r
 }
 
-func newThemedDot(name fyne.ThemeColorName) *themedRect {
-	r := newThemedRect(name, 0)
+// NewThemedDot is a circle (or pill) in a theme colour.
+func NewThemedDot(name fyne.ThemeColorName) *ThemedRect {
+	r := NewThemedRect(name, 0)
 	r.round = true
 	return r
 }
 
-func (r *themedRect) CreateRenderer() fyne.WidgetRenderer {
-	return &themedRectRenderer{r: r}
+func (r *ThemedRect) CreateRenderer() fyne.WidgetRenderer {
+	return &rectRenderer{r: r}
 }
 
-type themedRectRenderer struct{ r *themedRect }
+type rectRenderer struct{ r *ThemedRect }
 
-func (rr *themedRectRenderer) Destroy()                     {}
-func (rr *themedRectRenderer) MinSize() fyne.Size           { return fyne.Size{} }
-func (rr *themedRectRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{rr.r.rect} }
+func (rr *rectRenderer) Destroy()                     {}
+func (rr *rectRenderer) MinSize() fyne.Size           { return fyne.Size{} }
+func (rr *rectRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{rr.r.rect} }
 
-func (rr *themedRectRenderer) Layout(size fyne.Size) {
+func (rr *rectRenderer) Layout(size fyne.Size) {
 	rr.r.rect.Resize(size)
 	if rr.r.round {
 		rr.r.rect.CornerRadius = min(size.Width, size.Height) / 2
 	}
 }
 
-func (rr *themedRectRenderer) Refresh() {
+func (rr *rectRenderer) Refresh() {
 	r := rr.r
 	th := r.Theme()
 	v := fyne.CurrentApp().Settings().ThemeVariant()
 	c := th.Color(r.colorName, v)
 	if r.alpha != 0 {
-		c = withAlpha(c, r.alpha)
+		c = WithAlpha(c, r.alpha)
 	}
 	r.rect.FillColor = c
 	if !r.round {
@@ -64,18 +66,25 @@ func (rr *themedRectRenderer) Refresh() {
 	r.rect.Refresh()
 }
 
-// dimText is secondary text (counts, dates, captions) in the theme's placeholder colour: quieter
+// NewDimText is secondary text (counts, dates, captions) in the theme's placeholder colour: quieter
 // than the main text but, unlike a low-importance label, easy to read.
-func newDimText(text string, size fyne.ThemeSizeName) *widget.RichText {
+func NewDimText(text string, size fyne.ThemeSizeName) *widget.RichText {
 	rt := widget.NewRichText(&widget.TextSegment{Text: text, Style: widget.RichTextStyle{
 		ColorName: theme.ColorNamePlaceHolder, SizeName: size, Inline: true}})
 	rt.Truncation = fyne.TextTruncateEllipsis
 	return rt
 }
 
-func setDimText(rt *widget.RichText, text string) {
+// SetDimText changes the text of a NewDimText.
+func SetDimText(rt *widget.RichText, text string) {
 	if seg, ok := rt.Segments[0].(*widget.TextSegment); ok && seg.Text != text {
 		seg.Text = text
 		rt.Refresh()
 	}
+}
+
+// WithAlpha is c with its alpha replaced.
+func WithAlpha(c color.Color, a uint8) color.Color {
+	r, g, b, _ := c.RGBA()
+	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: a}
 }

@@ -1,4 +1,4 @@
-package ui
+package wizard
 
 import (
 	"fmt"
@@ -18,6 +18,7 @@ import (
 	"postbode/internal/testkit/testbed"
 	"postbode/sync/smtpsend"
 	"postbode/types"
+	"postbode/ui/uikit"
 )
 
 // browserApp is the test app whose "system browser" is a function.
@@ -71,7 +72,7 @@ func TestWizardOAuth2SignIn(t *testing.T) {
 		oauth:    reg,
 		browser:  browser,
 	})
-	e.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), theme.VariantLight})
+	e.app.Settings().SetTheme(uikit.FixedVariant(theme.VariantLight))
 	shot := func(w fyne.Window, name string) {
 		t.Helper()
 		savePNG(t, w.Canvas().Capture(), "wizard-oauth-"+name+langSuffix()+".png")

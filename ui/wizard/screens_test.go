@@ -1,4 +1,4 @@
-package ui
+package wizard
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 	"postbode/accounts"
 	"postbode/sync/transport"
 	"postbode/types"
+	"postbode/ui/uikit"
 )
 
 // screenTest fails a connection test by the incoming host's first label, so each screenshot shows
@@ -82,7 +83,7 @@ func TestWizardScreenshots(t *testing.T) {
 	backends := map[types.Protocol]types.Backend{types.IMAP: keepsMailOnServer(backend), types.POP3: backend}
 	smtpOK := func(context.Context, types.Account, string) error { return nil }
 	e := newWizardEnv(t, wizardOpts{backends: backends, discover: screenDiscover, testSMTP: screenSMTP})
-	e.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), theme.VariantLight})
+	e.app.Settings().SetTheme(uikit.FixedVariant(theme.VariantLight))
 	shot := func(w fyne.Window, name string) {
 		t.Helper()
 		savePNG(t, w.Canvas().Capture(), "wizard-"+name+".png")
@@ -160,18 +161,4 @@ func TestWizardScreenshots(t *testing.T) {
 	tapButton(t, e.harness, w.win, "Stop")
 	w.close()
 
-	// Account settings with a POP3 account, and the question before removing it.
-	pop := testAccount("home")
-	pop.Kind, pop.Incoming.Port = types.POP3, 995
-	pop.Incoming.Host = "pop.home.example"
-	pop.Incoming.PinSHA256 = "3f9a1c07d2e84b6f5a90c3e1d7b2468f0e5c9a7b3d1f2e4c6a8b0d9f1e3c5a7b"
-	pop.POP3 = types.POP3Policy{Leave: types.LeaveDays, Days: 30}
-	s := newWizardEnv(t, wizardOpts{backends: backends, testSMTP: smtpOK, accounts: []types.Account{pop, testAccount("work")}})
-	s.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), theme.VariantLight})
-	s.u.openAccountSettings("home")
-	s.settle()
-	tapButton(t, s.harness, s.u.accWin.win, "Test and save")
-	shot(s.u.accWin.win, "settings")
-	tapButton(t, s.harness, s.u.accWin.win, "Remove account…")
-	shot(s.u.accWin.win, "remove")
 }

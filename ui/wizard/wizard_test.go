@@ -1,4 +1,4 @@
-package ui
+package wizard
 
 import (
 	"bufio"
@@ -669,109 +669,6 @@ func TestWizardTrustAndConfirmRules(t *testing.T) {
 	}
 }
 
-func TestAccountSettingsEditPasswordAndRemove(t *testing.T) {
-	var mu sync.Mutex
-	var tested []types.Account
-	var testedPW []string
-	backend := types.Backend{
-		New: func(d types.EngineDeps) types.Engine { return &testEngine{deps: d} },
-		Test: func(ctx context.Context, acc types.Account, pw string) (types.TestReport, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			tested = append(tested, acc)
-			testedPW = append(testedPW, pw)
-			return types.TestReport{TLS: "TLS 1.3"}, nil
-		},
-	}
-	imapAcc := testAccount("work")
-	popAcc := testAccount("home")
-	popAcc.Kind = types.POP3
-	popAcc.Incoming.Port = 995
-	e := newWizardEnv(t, wizardOpts{
-		backends: map[types.Protocol]types.Backend{types.IMAP: keepsMailOnServer(backend), types.POP3: backend},
-		accounts: []types.Account{imapAcc, popAcc},
-	})
-	e.folder("home", "INBOX", localcache.RoleInbox)
-	e.folder("work", "INBOX", localcache.RoleInbox)
-	e.u.openAccountSettings("work")
-	e.settle()
-	s := e.u.accWin
-	if s == nil || s.acc.Name != "work" || s.form.in.host.Text != "mail.work.example" {
-		t.Fatal("settings window does not show the account")
-	}
-	// Edit and save: the test runs with the stored password, then the file is rewritten.
-	s.form.in.host.SetText("imap.work.example")
-	tapButton(t, e.harness, s.win, "Test and save")
-	e.mustShow(s.win, "Saved.")
-	if acc, _ := e.mgr.Account("work"); acc.Incoming.Host != "imap.work.example" {
-		t.Fatalf("not saved: %+v", acc.Incoming)
-	}
-	if cfg, _ := accounts.LoadConfig(e.cfgPath); cfg.Accounts[0].Incoming.Host != "imap.work.example" {
-		t.Fatalf("config not rewritten: %+v", cfg.Accounts[0].Incoming)
-	}
-	mu.Lock()
-	if len(testedPW) != 1 || testedPW[0] != "pw" || tested[0].Incoming.Host != "imap.work.example" {
-		t.Fatalf("tests run: %v", tested)
-	}
-	mu.Unlock()
-
-	// A new password is tested and stored.
-	tapButton(t, e.harness, s.win, "Change password…")
-	for _, o := range windowObjects(s.win) {
-		if en, ok := o.(*widget.Entry); ok && en.Password {
-			test.Type(en, "new-secret")
-		}
-	}
-	tapButton(t, e.harness, s.win, "Use this password")
-	tapButton(t, e.harness, s.win, "Test and save")
-	if pw, _ := e.store.Get("work"); pw != "new-secret" {
-		t.Fatalf("password not changed: %q", pw)
-	}
-
-	// Removing a POP3 account with its mail asks twice; "keep the mail" at the second question
-	// removes the account but keeps the mail.
-	s.pick.SetSelected("home")
-	e.settle()
-	if s.acc.Name != "home" || !s.pop3Box.Visible() {
-		t.Fatal("POP3 account not shown with its options")
-	}
-	tapButton(t, e.harness, s.win, "Remove account…")
-	e.mustShow(s.win, "may exist nowhere else")
-	for _, o := range windowObjects(s.win) {
-		if c, ok := o.(*widget.Check); ok && strings.HasPrefix(c.Text, "Also delete") {
-			test.Tap(c)
-		}
-	}
-	tapButton(t, e.harness, s.win, "Remove account")
-	e.mustShow(s.win, "this computer may hold the only copy")
-	tapButton(t, e.harness, s.win, "Delete mail for good")
-	if _, ok := e.mgr.Account("home"); ok {
-		t.Fatal("account not removed")
-	}
-	if fs, _ := e.cache.Folders(context.Background(), "home"); len(fs) != 0 {
-		t.Fatalf("local mail kept: %v", fs)
-	}
-	if _, err := e.store.Get("home"); err == nil {
-		t.Fatal("password of the removed account kept")
-	}
-
-	// Removing the IMAP account without deleting mail keeps its folders readable.
-	if s.acc.Name != "work" {
-		t.Fatalf("settings show %q after the removal", s.acc.Name)
-	}
-	tapButton(t, e.harness, s.win, "Remove account…")
-	tapButton(t, e.harness, s.win, "Remove account")
-	if fs, _ := e.cache.Folders(context.Background(), "work"); len(fs) != 1 {
-		t.Fatalf("local mail of work deleted: %v", fs)
-	}
-	if e.u.accWin != nil {
-		t.Fatal("the settings window stays open without accounts")
-	}
-	if cfg, _ := accounts.LoadConfig(e.cfgPath); len(cfg.Accounts) != 0 {
-		t.Fatalf("config still lists %+v", cfg.Accounts)
-	}
-}
-
 // fakeBackends accept every login unless screenTest says otherwise (by the incoming host's first
 // label: "selfsigned", "down", …), and run engines that do nothing.
 func fakeBackends() map[types.Protocol]types.Backend {
@@ -1058,26 +955,6 @@ func TestWizardSmallThings(t *testing.T) {
 		}
 	})
 
-	t.Run("settings window fits 768 pixels", func(t *testing.T) {
-		acc := testAccount("work")
-		e := newWizardEnv(t, wizardOpts{backends: fakeBackends(), accounts: []types.Account{acc}})
-		e.u.openAccountSettings("work")
-		e.settle()
-		s := e.u.accWin
-		if size := s.win.Canvas().Size(); size.Height > 700 {
-			t.Fatalf("the settings window opens %v", size)
-		}
-		s.win.Resize(fyne.NewSize(1024, 768))
-		e.settle()
-		if size := s.win.Canvas().Size(); size.Height > 768 {
-			t.Fatalf("window %v", size)
-		}
-		for _, label := range []string{"Test and save", "Close", "Remove account…"} {
-			if !inView(s.win, findButton(t, s.win, label)) {
-				t.Fatalf("%s is out of view", label)
-			}
-		}
-	})
 }
 
 // keepsMailOnServer is a test backend that declares itself an IMAP one: mail stays on the server.
