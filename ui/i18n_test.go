@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -153,6 +154,9 @@ func TestEveryStringIsTranslated(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(files, func(f string) bool { return strings.HasPrefix(f, "wizard"+string(filepath.Separator)) }) {
+		t.Fatalf("the scan does not reach the wizard's package: %v", files)
 	}
 	fset := token.NewFileSet()
 	keys := map[string]bool{}

@@ -19,6 +19,7 @@ import (
 	"postbode/accounts"
 	"postbode/sync/transport"
 	"postbode/types"
+	"postbode/ui/internal/uitest"
 	"postbode/ui/uikit"
 )
 
@@ -76,17 +77,16 @@ func screenDiscover(ctx context.Context, email string) ([]accounts.DiscoveryResu
 		Outgoing: []accounts.DiscoveredServer{srv(types.SMTP, "smtp."+domain, 465)}}}, nil
 }
 
-// TestWizardScreenshots renders every step of the wizard and the Account settings window to PNG
+// TestWizardScreenshots renders every step of the wizard to PNG
 // files (under the temporary directory's postbode-screenshots; docs/screenshots keeps copies).
 func TestWizardScreenshots(t *testing.T) {
-	backend := types.Backend{New: func(d types.EngineDeps) types.Engine { return &testEngine{deps: d} }, Test: screenTest}
+	backend := types.Backend{New: func(d types.EngineDeps) types.Engine { return idleEngine{} }, Test: screenTest}
 	backends := map[types.Protocol]types.Backend{types.IMAP: keepsMailOnServer(backend), types.POP3: backend}
-	smtpOK := func(context.Context, types.Account, string) error { return nil }
 	e := newWizardEnv(t, wizardOpts{backends: backends, discover: screenDiscover, testSMTP: screenSMTP})
 	e.app.Settings().SetTheme(uikit.FixedVariant(theme.VariantLight))
 	shot := func(w fyne.Window, name string) {
 		t.Helper()
-		savePNG(t, w.Canvas().Capture(), "wizard-"+name+".png")
+		uitest.SavePNG(t, w.Canvas().Capture(), "wizard-"+name+".png")
 	}
 
 	w := e.fillIdentity("anna@example.org", "a-secret")
@@ -98,14 +98,14 @@ func TestWizardScreenshots(t *testing.T) {
 	w.emailE.SetText("anna@slow.example")
 	test.Tap(findButton(t, w.win, "Continue"))
 	for i := 0; i < 20 && w.page != pageDiscover; i++ {
-		e.q.runAll()
+		e.q.RunAll()
 		time.Sleep(5 * time.Millisecond)
 	}
 	if w.page != pageDiscover {
 		t.Fatalf("discovery page not shown: %s", w.page)
 	}
 	shot(w.win, "2-discovering")
-	tapButton(t, e.harness, w.win, "Stop")
+	tapButton(t, e, w.win, "Stop")
 	if w.page != pageManual {
 		t.Fatalf("stopping discovery shows %s", w.page)
 	}
@@ -113,7 +113,7 @@ func TestWizardScreenshots(t *testing.T) {
 
 	w.emailE.SetText("anna@example.org")
 	w.showIdentity()
-	tapButton(t, e.harness, w.win, "Continue")
+	tapButton(t, e, w.win, "Continue")
 	if w.page != pageType {
 		t.Fatalf("wizard shows %s", w.page)
 	}
@@ -128,7 +128,7 @@ func TestWizardScreenshots(t *testing.T) {
 
 	w.emailE.SetText("anna@guess.example")
 	w.showIdentity()
-	tapButton(t, e.harness, w.win, "Continue")
+	tapButton(t, e, w.win, "Continue")
 	shot(w.win, "2-confirm")
 
 	w.acc.Email = "anna@example.org" // the address the test pages are for
@@ -158,7 +158,7 @@ func TestWizardScreenshots(t *testing.T) {
 	}
 	outHost = "smtp.example.org"
 	testPage("slow.example.org", "a-secret", "3-testing")
-	tapButton(t, e.harness, w.win, "Stop")
+	tapButton(t, e, w.win, "Stop")
 	w.close()
 
 }
