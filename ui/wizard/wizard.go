@@ -80,6 +80,7 @@ const (
 	pageType     = "type"
 	pageManual   = "manual"
 	pageTest     = "test"
+	pageMove     = "move" // the address has a POP3 account already: move its mail to IMAP?
 )
 
 // Wizard is the "Add an account" window: who you are, the settings found for your address (or
@@ -136,6 +137,8 @@ type Wizard struct {
 	// sending works too decides between Finish and Finish anyway.
 	tested bool
 	saving bool
+	// addAnyway names the POP3 account of the same address the user chose to add this one next to.
+	addAnyway string
 
 	// accNameE is the name the account is listed under; accNameDefault is what the wizard filled
 	// in (the address), replaced when the address changes unless the user typed a name.
@@ -253,6 +256,9 @@ func (w *Wizard) setNotice(text string, imp widget.Importance) {
 		w.notice.Importance = imp
 		w.notice.SetText(text)
 		w.notice.Show()
+		// A wrapping label measures its height at its current width, which a notice hidden until
+		// now may not have: give it the bar's width first, so the layout leaves room for every line.
+		w.notice.Resize(fyne.NewSize(w.bar.Size().Width, w.notice.Size().Height))
 	}
 	w.relayout()
 }
@@ -345,6 +351,7 @@ func (w *Wizard) readIdentity() bool {
 			// A new address: what was found or typed for the old one no longer applies.
 			w.results, w.confirmed = nil, false
 			w.acc = types.Account{}
+			w.addAnyway = ""
 		}
 		w.acc.Email = email
 		w.acc.DisplayName = strings.TrimSpace(w.nameE.Text)
@@ -681,6 +688,9 @@ func (w *Wizard) typeDone() {
 		w.showManual(tr("Your provider's settings name no {{.Kind}} server. Enter it below.", map[string]any{"Kind": strings.ToUpper(string(w.kind))}))
 		return
 	}
+	if w.sameAddress(acc) {
+		return
+	}
 	w.setAccount(acc)
 	w.showTest()
 }
@@ -773,6 +783,9 @@ func (w *Wizard) manualDone() {
 	w.kind = acc.Kind
 	// Settings typed by the user are the user's: no further confirmation is needed.
 	w.confirmed = true
+	if w.sameAddress(acc) {
+		return
+	}
 	w.setAccount(acc)
 	w.showTest()
 }
