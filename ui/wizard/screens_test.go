@@ -77,8 +77,8 @@ func screenDiscover(ctx context.Context, email string) ([]accounts.DiscoveryResu
 		Outgoing: []accounts.DiscoveredServer{srv(types.SMTP, "smtp."+domain, 465)}}}, nil
 }
 
-// TestWizardScreenshots renders every step of the wizard to PNG
-// files (under the temporary directory's postbode-screenshots; docs/screenshots keeps copies).
+// TestWizardScreenshots renders every step of the wizard to PNG files (under the temporary
+// directory's postbode-screenshots; docs/screenshots keeps copies).
 func TestWizardScreenshots(t *testing.T) {
 	backend := types.Backend{New: func(d types.EngineDeps) types.Engine { return idleEngine{} }, Test: screenTest}
 	backends := map[types.Protocol]types.Backend{types.IMAP: keepsMailOnServer(backend), types.POP3: backend}
