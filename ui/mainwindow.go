@@ -12,6 +12,7 @@ import (
 	"postbode/accounts"
 	"postbode/localcache"
 	"postbode/types"
+	"postbode/ui/wizard"
 	"postbode/webfetch"
 )
 
@@ -44,7 +45,7 @@ type ui struct {
 
 	composers  []*composer
 	popouts    []*messageWindow // messages open in windows of their own
-	wizard     *wizard          // the open "Add an account" window, if any
+	wizard     *wizard.Wizard   // the open "Add an account" window, if any
 	accWin     *accountSettings // the open Account settings window, if any
 	prefsWin   *preferences     // the open Preferences window, if any
 	filtersWin *filtersWindow   // the open message filters editor, if any
