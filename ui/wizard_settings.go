@@ -143,11 +143,14 @@ func (u *ui) openAccountSettings(name string) {
 	s.win.Show()
 }
 
-// configuredAccounts lists the Manager's accounts by name.
+// configuredAccounts lists the Manager's accounts by name, leaving out the folders on this
+// computer, which have no settings.
 func (u *ui) configuredAccounts() []string {
 	var names []string
 	for _, a := range u.deps.Manager.Accounts() {
-		names = append(names, a.Name)
+		if a.Sends() {
+			names = append(names, a.Name)
+		}
 	}
 	slices.Sort(names)
 	return names
