@@ -34,6 +34,9 @@ func (m *Manager) Send(ctx context.Context, r types.Send) (int64, error) {
 	if !ok {
 		return 0, fmt.Errorf("no account named %q", r.Account)
 	}
+	if !acc.Sends() {
+		return 0, fmt.Errorf("%s holds folders on this computer and sends no mail: choose another account", acc.Name)
+	}
 	var from types.Identity
 	r.Draft, from = sendAs(acc, r.Draft)
 	raw, msgID, err := mailfmt.Build(r.Draft)
@@ -84,7 +87,7 @@ func (m *Manager) Unsend(ctx context.Context, id int64) (account string, d mailf
 func sendAs(acc types.Account, d mailfmt.Draft) (mailfmt.Draft, types.Identity) {
 	id, ok := acc.IdentityFor(d.From.Email)
 	if !ok {
-		id = acc.AllIdentities()[0]
+		id = acc.ReplyIdentity()
 	}
 	d.From = id.Address()
 	if id.ReplyTo != "" && len(d.ReplyTo) == 0 {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"postbode/localcache"
@@ -183,17 +182,16 @@ func (c *copier) flush(ctx context.Context) error {
 		entries[i] = e
 	}
 	if c.toServer {
-		_, err = c.m.cache.AddQueuedMany(ctx, c.folder, entries, func(i int, id int64) localcache.Op {
-			sum := sha256.Sum256(c.raws[i])
-			op := localcache.TransferOp{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(c.raws[i])),
-				AppendOp: localcache.AppendOp{BodyKey: keys[i], Flags: entries[i].Flags, Items: []localcache.OpItem{{MessageID: id}}}}
-			if src := c.batch[i]; c.move {
+		var source func(int) *localcache.TransferSource
+		if c.move {
+			source = func(i int) *localcache.TransferSource {
+				src := c.batch[i]
 				acc, _ := c.m.Account(src.Account)
-				op.From = &localcache.TransferSource{Account: src.Account, FolderID: src.FolderID,
+				return &localcache.TransferSource{Account: src.Account, FolderID: src.FolderID,
 					Items: []localcache.OpItem{src.OpItem()}, Queue: c.m.replaysDeletion(acc)}
 			}
-			return op
-		})
+		}
+		err = c.m.queueUploads(ctx, c.folder, entries, c.raws, source)
 	} else {
 		_, err = c.m.cache.AddMessages(ctx, entries)
 	}
@@ -203,6 +201,32 @@ func (c *copier) flush(ctx context.Context) error {
 	c.copied += len(c.batch)
 	c.batch, c.raws, c.size = c.batch[:0], c.raws[:0], 0
 	return nil
+}
+
+// QueueUploads indexes copies in a folder of an account that keeps its mail on a server and
+// queues their upload for its engine, which checks each against its SHA-256 once it is there.
+// Their bodies are stored already (the entries' BodyKey); raws are those bytes.
+func (m *Manager) QueueUploads(ctx context.Context, folder localcache.Folder, entries []localcache.Message, raws [][]byte) error {
+	if acc, ok := m.Account(folder.Account); !ok || !m.KeepsMailOnServer(acc.Kind) {
+		return fmt.Errorf("%s keeps its mail on this computer: nothing to upload", folder.Account)
+	}
+	err := m.queueUploads(ctx, folder, entries, raws, nil)
+	m.wake(folder.Account)
+	return err
+}
+
+// queueUploads is QueueUploads; source, when set, gives the original each copy replaces (a move).
+func (m *Manager) queueUploads(ctx context.Context, folder localcache.Folder, entries []localcache.Message, raws [][]byte, source func(int) *localcache.TransferSource) error {
+	_, err := m.cache.AddQueuedMany(ctx, folder, entries, func(i int, id int64) localcache.Op {
+		sum := sha256.Sum256(raws[i])
+		op := localcache.TransferOp{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(raws[i])),
+			AppendOp: localcache.AppendOp{BodyKey: entries[i].BodyKey, Flags: entries[i].Flags, Items: []localcache.OpItem{{MessageID: id}}}}
+		if source != nil {
+			op.From = source(i)
+		}
+		return op
+	})
+	return err
 }
 
 // finish flushes the last batch and gives the copies held already their originals' state.
@@ -263,13 +287,7 @@ func (m *Manager) heldIn(ctx context.Context, f localcache.Folder) (map[string]l
 	return held, err
 }
 
-// sizeKey names a message by its Message-ID and size ("" when it has no Message-ID).
-func sizeKey(msg localcache.Message) string {
-	if msg.MessageID == "" {
-		return ""
-	}
-	return msg.MessageID + "\x00" + strconv.FormatInt(msg.Size, 10)
-}
+func sizeKey(msg localcache.Message) string { return localcache.SizeKey(msg.MessageID, msg.Size) }
 
 // eachMessage calls fn for every message of a folder, a page at a time.
 func (m *Manager) eachMessage(ctx context.Context, folderID int64, fn func(localcache.Message) error) error {

@@ -131,7 +131,7 @@ func TestFilterMovesNewMailOnDovecot(t *testing.T) {
 // caller reads its events.
 func startFilterManager(t *testing.T, d *testbed.Dovecot, cache *localcache.Cache, kind types.Protocol) *accounts.Manager {
 	t.Helper()
-	acc := bedAccount(d, "alice", "alice", kind)
+	acc := testkit.BedAccount(d, "alice", "alice", kind)
 	pw := testkit.NewSecrets(accounts.ErrNoPassword, map[string]string{"alice": d.Password("alice")})
 	m := accounts.NewManager(&accounts.Config{Accounts: []types.Account{acc}}, cache, pw,
 		map[types.Protocol]types.Backend{types.IMAP: imapsync.Backend, types.POP3: {New: pop3sync.New, Test: pop3sync.Test}},

@@ -53,6 +53,10 @@ func (m *Manager) launch(acc types.Account) {
 	}
 	ctx, cancel := context.WithCancel(parent)
 	e, err := m.engine(ctx, acc)
+	if errors.Is(err, types.ErrNoServer) {
+		cancel()
+		return
+	}
 	if err != nil {
 		cancel()
 		m.emit(parent, types.ConnState{Account: acc.Name, State: types.StateError, Err: err})
@@ -137,9 +141,12 @@ func (m *Manager) AddAccount(ctx context.Context, acc types.Account, password st
 	if err := acc.Validate(); err != nil {
 		return err
 	}
-	store, err := m.passwordStore()
-	if err != nil {
-		return err
+	var store PasswordStore
+	if password != "" {
+		var err error
+		if store, err = m.passwordStore(); err != nil {
+			return err
+		}
 	}
 	path, err := m.path()
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -127,6 +128,11 @@ func NewManager(cfg *Config, cache *localcache.Cache, secrets PasswordSource, ba
 	if len(opts) > 0 {
 		opt = opts[0]
 	}
+	backends = maps.Clone(backends)
+	if backends == nil {
+		backends = map[types.Protocol]types.Backend{}
+	}
+	backends[types.Local] = types.Backend{} // folders on this computer: no server to keep in step with
 	m := &Manager{
 		cache: cache, secrets: secrets, backends: backends,
 		events:   make(chan types.Event, 256),
@@ -186,7 +192,10 @@ func (m *Manager) engine(ctx context.Context, acc types.Account) (types.Engine, 
 		return e, nil
 	}
 	b, ok := m.backends[acc.Kind]
-	if !ok || b.New == nil {
+	switch {
+	case ok && b.New == nil && !b.KeepsMailOnServer:
+		return nil, fmt.Errorf("account %s: %w", acc.Name, types.ErrNoServer)
+	case !ok || b.New == nil:
 		return nil, fmt.Errorf("account %s: no engine for %s", acc.Name, acc.Kind)
 	}
 	e = b.New(types.EngineDeps{
@@ -406,6 +415,9 @@ func (m *Manager) SyncOnce(ctx context.Context, names ...string) error {
 	}
 	for _, acc := range accs {
 		e, err := m.engine(ctx, acc)
+		if errors.Is(err, types.ErrNoServer) {
+			continue
+		}
 		if err == nil {
 			err = e.SyncOnce(ctx)
 		}

@@ -52,7 +52,7 @@ func TestMarkFolderReadOnDovecot(t *testing.T) {
 	if err := d.Deliver("alice", "Archive", testbed.Generate(44, 2, testbed.GenOptions{})...); err != nil {
 		t.Fatal(err)
 	}
-	acc := bedAccount(d, "alice", "alice", types.IMAP)
+	acc := testkit.BedAccount(d, "alice", "alice", types.IMAP)
 	m := accounts.NewManager(&accounts.Config{Accounts: []types.Account{acc}}, cache,
 		testkit.NewSecrets(nil, map[string]string{"alice": d.Password("alice")}), map[types.Protocol]types.Backend{types.IMAP: imapsync.Backend})
 	ctx := context.Background()

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,7 +50,7 @@ func migrationBed(t testing.TB, inbox int) *migration {
 		t.Fatal(err)
 	}
 	mg := &migration{d: d, dir: t.TempDir(),
-		pop: bedAccount(d, "pop", "alice", types.POP3), imap: bedAccount(d, "imap", "alice", types.IMAP),
+		pop: testkit.BedAccount(d, "pop", "alice", types.POP3), imap: testkit.BedAccount(d, "imap", "alice", types.IMAP),
 		secrets: map[string]string{"pop": d.Password("alice"), "imap": d.Password("alice")},
 		want:    map[string][]stored{}}
 	cache, err := localcache.Open(mg.dir)
@@ -141,10 +143,11 @@ func migrationBed(t testing.TB, inbox int) *migration {
 	return mg
 }
 
-func (mg *migration) manager(cache *localcache.Cache) *accounts.Manager {
+func (mg *migration) manager(cache *localcache.Cache, opts ...accounts.Options) *accounts.Manager {
 	return accounts.NewManager(&accounts.Config{Accounts: []types.Account{mg.pop, mg.imap}}, cache,
 		testkit.NewSecrets(nil, mg.secrets),
-		map[types.Protocol]types.Backend{types.IMAP: imapsync.Backend, types.POP3: {New: pop3sync.New, Test: pop3sync.Test}})
+		map[types.Protocol]types.Backend{types.IMAP: imapsync.Backend, types.POP3: {New: pop3sync.New, Test: pop3sync.Test}},
+		opts...)
 }
 
 // move runs the copy into the IMAP account and the engine's replay of it to the end.
@@ -317,4 +320,63 @@ func TestMovePOP3AccountToIMAP(t *testing.T) {
 		t.Errorf("a second run copied %d messages", again.Copied)
 	}
 	mg.check(t)
+	mg.finish(t, cache)
+	mg.check(t)
+}
+
+// finish ends the move as the user does once the server holds everything: the POP3 account goes,
+// its mail stays, whole, in a folder named after it under "On this computer".
+func (mg *migration) finish(t *testing.T, cache *localcache.Cache) {
+	t.Helper()
+	ctx := context.Background()
+	before, err := cache.Folders(ctx, "pop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, f := range before {
+		total += f.Total
+	}
+	path := filepath.Join(t.TempDir(), "accounts.json")
+	if err := (&accounts.Config{Accounts: []types.Account{mg.pop, mg.imap}}).Save(path); err != nil {
+		t.Fatal(err)
+	}
+	m := mg.manager(cache, accounts.Options{ConfigPath: path})
+	archive, err := m.FinishMoveToIMAP(ctx, "pop", "imap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m.Account("pop"); ok {
+		t.Error("the POP3 account is still there after the move was finished")
+	}
+	cfg, err := accounts.LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []types.Protocol
+	for _, a := range cfg.Accounts {
+		kinds = append(kinds, a.Kind)
+	}
+	if !slices.Equal(kinds, []types.Protocol{types.IMAP, types.Local}) {
+		t.Errorf("accounts file after the move: kinds %v, want the IMAP account and the one on this computer", kinds)
+	}
+	left, _ := cache.Folders(ctx, "pop")
+	kept, err := cache.Folders(ctx, types.LocalAccountName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	archived := 0
+	for _, f := range kept {
+		archived += f.Total
+		if f.Role != "" {
+			t.Errorf("archived folder %q kept the role %q", f.Name, f.Role)
+		}
+		if f.Name != archive && !strings.HasPrefix(f.Name, archive+f.Delim) {
+			t.Errorf("folder %q is not under the archive %q", f.Name, archive)
+		}
+	}
+	if archive != "pop" || len(left) != 0 || archived != total || len(kept) != len(before)+1 {
+		t.Errorf("archive %q: %d folders left under pop; %d of %d messages in %d folders (want %d)",
+			archive, len(left), archived, total, len(kept), len(before)+1)
+	}
 }

@@ -38,7 +38,7 @@ type recoveryRig struct {
 
 func startRecoveryRig(t *testing.T, opt accounts.Options) *recoveryRig {
 	d, cache, _ := aliceBed(t, 11, 3)
-	acc := bedAccount(d, "alice", "alice", types.IMAP)
+	acc := testkit.BedAccount(d, "alice", "alice", types.IMAP)
 	pw := testkit.NewSecrets(accounts.ErrNoPassword, map[string]string{"alice": d.Password("alice")})
 	m := accounts.NewManager(&accounts.Config{Accounts: []types.Account{acc}}, cache, pw,
 		map[types.Protocol]types.Backend{types.IMAP: imapsync.Backend}, opt)

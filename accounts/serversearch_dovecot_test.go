@@ -40,7 +40,7 @@ func TestSearchServerFindsWordsInBodiesNotDownloaded(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cache.Close() })
-	m := accounts.NewManager(&accounts.Config{Accounts: []types.Account{bedAccount(d, "alice", "alice", types.IMAP)}}, cache,
+	m := accounts.NewManager(&accounts.Config{Accounts: []types.Account{testkit.BedAccount(d, "alice", "alice", types.IMAP)}}, cache,
 		testkit.NewSecrets(nil, map[string]string{"alice": d.Password("alice")}),
 		map[types.Protocol]types.Backend{types.IMAP: imapsync.Backend})
 	ctx, cancel := context.WithCancel(context.Background())

@@ -23,11 +23,11 @@ func (m *Manager) IMAPTwin(ctx context.Context, pop string) (acc types.Account, 
 	if !ok {
 		return acc, false, fmt.Errorf("no account named %q", pop)
 	}
-	if src.Kind != types.POP3 {
+	if m.KeepsMailOnServer(src.Kind) || !src.Sends() {
 		return acc, false, fmt.Errorf("%s is a %s account, not a POP3 one", src.Name, src.Kind)
 	}
 	for _, a := range m.Accounts() {
-		if a.Kind == types.IMAP && strings.EqualFold(a.Email, src.Email) {
+		if m.KeepsMailOnServer(a.Kind) && strings.EqualFold(a.Email, src.Email) {
 			return a, true, nil
 		}
 	}

@@ -31,7 +31,8 @@ func TestIMAPTwin(t *testing.T) {
 	}
 	results := []accounts.DiscoveryResult{imapAt("evil.test", true), imapAt("mail.example.test", false)}
 	newManager := func(accs ...types.Account) *accounts.Manager {
-		return accounts.NewManager(&accounts.Config{Accounts: accs}, cache, testkit.NewSecrets(nil, nil), nil,
+		return accounts.NewManager(&accounts.Config{Accounts: accs}, cache, testkit.NewSecrets(nil, nil),
+			map[types.Protocol]types.Backend{types.IMAP: {KeepsMailOnServer: true}, types.POP3: {}},
 			accounts.Options{Discover: func(context.Context, string) ([]accounts.DiscoveryResult, error) { return results, nil }})
 	}
 	ctx := context.Background()

@@ -65,16 +65,6 @@ func aliceBed(t *testing.T, seed int64, n int) (*testbed.Dovecot, *localcache.Ca
 	return d, cache, msgs
 }
 
-// bedAccount is an account of user on the test bed, by IMAP or POP3 over implicit TLS.
-func bedAccount(d *testbed.Dovecot, name, user string, kind types.Protocol) types.Account {
-	port := d.IMAPSPort
-	if kind == types.POP3 {
-		port = d.POP3SPort
-	}
-	return types.Account{Name: name, Kind: kind, Email: user + "@mail.test",
-		Incoming: types.Server{Host: d.Host, Port: port, Security: types.SecurityTLS, User: user, CAFile: d.CAFile}}
-}
-
 func sha(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
@@ -90,9 +80,9 @@ func TestMoveAndCopyBetweenAccounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := &accounts.Config{Accounts: []types.Account{
-		bedAccount(d, "alice", "alice", types.IMAP),
-		bedAccount(d, "bob", "bob", types.IMAP),
-		bedAccount(d, "alice-pop", "alice", types.POP3),
+		testkit.BedAccount(d, "alice", "alice", types.IMAP),
+		testkit.BedAccount(d, "bob", "bob", types.IMAP),
+		testkit.BedAccount(d, "alice-pop", "alice", types.POP3),
 	}}
 	secrets := testkit.NewSecrets(nil, map[string]string{"alice": d.Password("alice"), "bob": d.Password("bob"), "alice-pop": d.Password("alice")})
 	m := accounts.NewManager(cfg, cache, secrets, map[types.Protocol]types.Backend{
@@ -205,7 +195,7 @@ func countErrors(events *testkit.Events, account string) int {
 // and Drafts; running the copy again adds nothing.
 func TestCopyPOP3AccountToIMAP(t *testing.T) {
 	d, cache, inbox := aliceBed(t, 31, 4)
-	pop, imapAcc := bedAccount(d, "pop", "alice", types.POP3), bedAccount(d, "imap", "alice", types.IMAP)
+	pop, imapAcc := testkit.BedAccount(d, "pop", "alice", types.POP3), testkit.BedAccount(d, "imap", "alice", types.IMAP)
 	m := accounts.NewManager(&accounts.Config{Accounts: []types.Account{pop, imapAcc}}, cache,
 		testkit.NewSecrets(nil, map[string]string{"pop": d.Password("alice"), "imap": d.Password("alice")}),
 		map[types.Protocol]types.Backend{types.IMAP: imapsync.Backend, types.POP3: {New: pop3sync.New, Test: pop3sync.Test}})
@@ -273,7 +263,7 @@ func TestCopyPOP3AccountToIMAP(t *testing.T) {
 // after (then it is reversed); so does undoing a flag.
 func TestUndoDeleteOf500(t *testing.T) {
 	d, cache, _ := aliceBed(t, 41, 500)
-	acc := bedAccount(d, "alice", "alice", types.IMAP)
+	acc := testkit.BedAccount(d, "alice", "alice", types.IMAP)
 	m := accounts.NewManager(&accounts.Config{Accounts: []types.Account{acc}}, cache,
 		testkit.NewSecrets(nil, map[string]string{"alice": d.Password("alice")}), map[types.Protocol]types.Backend{types.IMAP: imapsync.Backend})
 	ctx := context.Background()

@@ -5,20 +5,18 @@ import (
 	"fmt"
 
 	"postbode/accounts/mailmove"
+	"postbode/types"
 )
 
 func importCmd(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "import")
-	account := fs.String("account", "", "the POP3 account to import into")
+	account := fs.String("account", "", "the account to import into (default: the folders \""+types.LocalAccountName+"\")")
 	folder := fs.String("folder", "", "the folder to import into (for a folder tree: the parent)")
 	thunderbird := fs.Bool("thunderbird", false, "import the Local Folders of the default Thunderbird profile")
 	asJSON := fs.Bool("json", false, "print a JSON summary")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
-	}
-	if *account == "" {
-		return usageError{"import needs --account"}
 	}
 	if *thunderbird == (len(pos) == 1) || len(pos) > 1 {
 		return usageError{"import needs one PATH (an mbox file, Maildir, .eml file or folder of them) or --thunderbird"}
@@ -30,6 +28,13 @@ func importCmd(ctx context.Context, env *Env, args []string) error {
 	m, cache, err := env.Core()
 	if err != nil {
 		return err
+	}
+	if *account == "" {
+		local, err := m.LocalAccount(ctx)
+		if err != nil {
+			return err
+		}
+		*account = local.Name
 	}
 	progress := newMoveProgress(env, "read")
 	sum, err := mailmove.Import(ctx, cache, m, mailmove.ImportOptions{

@@ -7,6 +7,7 @@ import (
 
 	"postbode/accounts"
 	"postbode/accounts/mailmove"
+	"postbode/types"
 )
 
 // migrateCmd copies all mail of one account into another (`postbode migrate POP3 --to IMAP`): the
@@ -24,13 +25,14 @@ func migrateCmd(ctx context.Context, env *Env, args []string) error {
 	toIMAP := fs.Bool("to-imap", false, "copy into an IMAP account for the same address, found or set up with the same password")
 	name := fs.String("name", "", "with --to-imap: the `NAME` of the IMAP account to set up")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	finish := fs.Bool("finish", false, "once the server holds everything, remove the POP3 account and keep its mail in a folder under \""+types.LocalAccountName+"\"")
 	passwordStdin := fs.Bool("password-stdin", false, "read the target account's password from stdin instead of the keyring (with --to-imap: the POP3 account's, when the IMAP account is set up now)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 || (*to == "") == !*toIMAP {
-		return usageError{"usage: postbode migrate ACCOUNT --to ACCOUNT | --to-imap [--name NAME]"}
+		return usageError{"usage: postbode migrate ACCOUNT --to ACCOUNT | --to-imap [--name NAME] [--finish]"}
 	}
 	m, err := env.Manager()
 	if err != nil {
@@ -56,20 +58,33 @@ func migrateCmd(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	var archive string
+	if *finish {
+		archive, err = m.FinishMoveToIMAP(ctx, pos[0], *to)
+		if errors.Is(err, accounts.ErrPasswordKept) {
+			fmt.Fprintln(env.Stderr, "Warning:", err)
+		} else if err != nil {
+			return err
+		}
+	}
 	if *asJSON {
 		return writeJSON(env, struct {
 			accounts.CopyResult
-			To    string `json:"to"`
-			Added bool   `json:"added"`
-		}{res, *to, added})
+			To      string `json:"to"`
+			Added   bool   `json:"added"`
+			Archive string `json:"archive,omitempty"`
+		}{res, *to, added, archive})
 	}
 	fmt.Fprintf(env.Stdout, "Copied %d messages from %d folders of %s to %s; %d were there already.\n",
 		res.Copied, res.Folders, pos[0], *to, res.Skipped)
-	if *toIMAP {
+	if *finish {
+		fmt.Fprintf(env.Stdout, "%s is your account for %s now. The POP3 account is removed; its mail stays on this computer in the folder %q of %q until you delete it.\n",
+			*to, pos[0], archive, types.LocalAccountName)
+	} else if *toIMAP {
 		fmt.Fprintf(env.Stdout, "Your mail is on the IMAP server now, in the account %s, for every device that signs in to it.\n"+
 			"The POP3 account %s is unchanged and keeps its mail on this computer. Once you have checked %s,\n"+
-			"you can remove it (its mail stays on this computer unless you add --delete-mail): postbode account remove %s\n",
-			*to, pos[0], *to, shellQuote(pos[0]))
+			"finish the move (its mail stays on this computer, in a folder of its own): postbode migrate %s --to %s --finish\n",
+			*to, pos[0], *to, shellQuote(pos[0]), shellQuote(*to))
 	}
 	return nil
 }

@@ -60,7 +60,7 @@ func TestMigrateToIMAP(t *testing.T) {
 
 	out := must(pw, "migrate", "pop", "--to-imap", "--password-stdin")
 	t.Logf("migrate pop --to-imap:\n%s", out)
-	for _, want := range []string{"Copied 10 messages", "10 were there already", "account pop-imap", "POP3 account pop is unchanged", "postbode account remove pop"} {
+	for _, want := range []string{"Copied 10 messages", "10 were there already", "account pop-imap", "POP3 account pop is unchanged", "postbode migrate pop --to pop-imap --finish"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the report lacks %q:\n%s", want, out)
 		}
@@ -78,5 +78,20 @@ func TestMigrateToIMAP(t *testing.T) {
 	}
 	if st, err := d.Status("alice", "INBOX"); err != nil || st.Messages != 20 {
 		t.Fatalf("the server's INBOX after a second run: %+v (%v)", st, err)
+	}
+	// Finished: the IMAP account is the account; the POP3 account's mail is kept on this computer.
+	done := must(pw, "migrate", "pop", "--to", "pop-imap", "--finish", "--password-stdin")
+	if !strings.Contains(done, "pop-imap is your account for pop now") || !strings.Contains(done, `folder "pop" of "On this computer"`) {
+		t.Errorf("the finish: %s", done)
+	}
+	list = must("", "account", "list")
+	if strings.Contains(list, "pop3") || !strings.Contains(list, "On this computer") {
+		t.Errorf("account list after the finish:\n%s", list)
+	}
+	if ls := must("", "ls", "--account", "On this computer", "pop/Inbox"); strings.Count(ls, "\n") < 20 {
+		t.Errorf("the kept POP3 inbox lists:\n%s", ls)
+	}
+	if st, err := d.Status("alice", "INBOX"); err != nil || st.Messages != 20 {
+		t.Fatalf("the server's INBOX after the finish: %+v (%v)", st, err)
 	}
 }

@@ -79,7 +79,7 @@ func sendCmd(ctx context.Context, env *Env, args []string) error {
 	if !ok {
 		return fmt.Errorf("no account named %q", *account)
 	}
-	id := acc.AllIdentities()[0]
+	id := acc.ReplyIdentity()
 	if *from != "" {
 		if id, ok = acc.IdentityFor(*from); !ok {
 			return fmt.Errorf("%s is not an identity of account %s (see its settings)", *from, acc.Name)

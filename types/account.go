@@ -144,6 +144,9 @@ func ValidName(name string) bool {
 
 // WithDefaults fills unset policy fields.
 func (a Account) WithDefaults() Account {
+	if a.Kind == Local {
+		return a // no policies: nothing is polled or synced
+	}
 	if a.POP3.PollInterval.Duration == 0 {
 		a.POP3.PollInterval.Duration = 10 * time.Minute
 	}
@@ -164,6 +167,13 @@ func (a Account) Validate() error {
 	var errs []error
 	if !ValidName(a.Name) {
 		errs = append(errs, fmt.Errorf("account name %q: use 1–64 letters, digits, spaces or . _ @ + -", a.Name))
+	}
+	if a.Kind == Local {
+		// Folders on this computer: nothing to reach, nothing to send from.
+		if a.Incoming != (Server{}) || a.Outgoing != (Server{}) || a.Email != "" || len(a.Identities) > 0 {
+			errs = append(errs, fmt.Errorf("account %s keeps folders on this computer only: it has no servers or addresses", a.Name))
+		}
+		return errors.Join(errs...)
 	}
 	if a.Kind != IMAP && a.Kind != POP3 {
 		errs = append(errs, fmt.Errorf("account kind %q: must be imap or pop3", a.Kind))
@@ -288,8 +298,12 @@ type Identity struct {
 // Address is the identity as a From address.
 func (i Identity) Address() mailfmt.Address { return mailfmt.Address{Name: i.Name, Email: i.Email} }
 
-// AllIdentities lists the account's own identity first, then its other ones.
+// AllIdentities lists the account's own identity first, then its other ones (none for the
+// Local account, which sends nothing).
 func (a Account) AllIdentities() []Identity {
+	if a.Kind == Local {
+		return nil
+	}
 	own := Identity{Name: a.DisplayName, Email: a.Email, Signature: a.Signature, SignatureAbove: a.SignatureAbove}
 	return append([]Identity{own}, a.Identities...)
 }
@@ -315,5 +329,11 @@ func (a Account) ReplyIdentity(addressed ...[]mailfmt.Address) Identity {
 			}
 		}
 	}
-	return a.AllIdentities()[0]
+	if ids := a.AllIdentities(); len(ids) > 0 {
+		return ids[0]
+	}
+	return Identity{} // the Local account: the composer falls back to the first that sends
 }
+
+// Sends reports whether mail can be sent or drafted from the account (not from the Local one).
+func (a Account) Sends() bool { return a.Kind != Local }

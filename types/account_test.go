@@ -110,3 +110,22 @@ func TestIdentities(t *testing.T) {
 		}
 	}
 }
+
+// The Local account has a name and nothing else: no servers, no address, nothing to send from.
+func TestLocalAccount(t *testing.T) {
+	local := Account{Name: LocalAccountName, Kind: Local}
+	if err := local.WithDefaults().Validate(); err != nil {
+		t.Errorf("the Local account: %v", err)
+	}
+	if d := local.WithDefaults(); d.POP3 != (POP3Policy{}) || d.DisplayName != "" || len(local.AllIdentities()) != 0 || local.Sends() {
+		t.Errorf("the Local account has defaults, identities or sends: %+v", local.WithDefaults())
+	}
+	if (local.ReplyIdentity() != Identity{}) {
+		t.Errorf("reply identity of the Local account: %+v", local.ReplyIdentity())
+	}
+	withServer := local
+	withServer.Incoming = Server{Host: "mail.example.org", Port: 993, Security: SecurityTLS}
+	if withServer.Validate() == nil {
+		t.Error("a Local account with a server was accepted")
+	}
+}

@@ -35,7 +35,11 @@ type TestReport struct {
 	TLS          string
 }
 
-// Backend is one protocol's engine and connection test, injected from main.go.
+// ErrNoServer is what asking for the engine of an account without a server (Local) returns.
+var ErrNoServer = errors.New("its folders are kept on this computer only, with no server")
+
+// Backend is one protocol's engine and connection test, injected from main.go. The zero Backend is
+// the Local kind's: no engine, no test, nothing kept on a server.
 type Backend struct {
 	New  func(EngineDeps) Engine
 	Test func(ctx context.Context, acc Account, password string) (TestReport, error)

@@ -25,7 +25,13 @@ const (
 	IMAP Protocol = "imap"
 	POP3 Protocol = "pop3"
 	SMTP Protocol = "smtp"
+	// Local is the kind of the account "On this computer": folders kept on this computer only, for
+	// imports, archives and the mail of a POP3 account that moved to IMAP. No server, no engine.
+	Local Protocol = "local"
 )
+
+// LocalAccountName is the name of the one Local account, as the accounts file and the CLI know it.
+const LocalAccountName = "On this computer"
 
 // DefaultPort is the standard port of a protocol with a kind of security (RFC 8314 for implicit TLS).
 func DefaultPort(p Protocol, s Security) int {

@@ -131,14 +131,6 @@ func (a *actions) setButton(b *tipButton, label string, icon fyne.Resource) {
 	}
 }
 
-func setEnabled(b fyne.Disableable, on bool) {
-	if on && b.Disabled() {
-		b.Enable()
-	} else if !on && !b.Disabled() {
-		b.Disable()
-	}
-}
-
 func (a *actions) doGetMail() { a.u.do(types.CheckNow{}) }
 
 func (a *actions) doWrite() {

@@ -104,7 +104,7 @@ func BenchmarkOpenFolder100k(b *testing.B) {
 		h.u.folders.list.Select(idx)
 		// Time to first rows: until the visible rows show messages (the page marks may still load).
 		for {
-			h.q.runAll()
+			h.q.RunAll()
 			if rows := h.visibleRows(); len(rows) > 0 && !rows[0].loading {
 				break
 			}

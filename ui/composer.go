@@ -75,7 +75,7 @@ func (u *ui) openComposer(d Draft) *composer {
 		c.win.SetTitle(tr("New message"))
 	}
 	var labels []string
-	for _, name := range u.accountNames(nil) {
+	for _, name := range accountNames(u.deps.Manager, nil) {
 		acc, _ := u.deps.Manager.Account(name)
 		for _, id := range acc.AllIdentities() {
 			c.choices = append(c.choices, fromChoice{account: name, id: id})

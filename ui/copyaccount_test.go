@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"postbode/localcache"
+	"postbode/ui/uikit"
 )
 
 // "Copy all mail to another account…" in Account settings copies every folder into the chosen
@@ -14,7 +15,7 @@ import (
 // are saved as screenshots (TestCopyAllMailInDutch makes the Dutch ones).
 func TestCopyAllMail(t *testing.T) {
 	h := newHarness(t, harnessOpts{accounts: []string{"work", "home"}})
-	h.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), theme.VariantLight})
+	h.app.Settings().SetTheme(uikit.FixedVariant(theme.VariantLight))
 	h.startPump()
 	seedInbox(h, 3)
 	homeInbox := h.folder("home", "INBOX", localcache.RoleInbox)

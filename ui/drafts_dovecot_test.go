@@ -109,7 +109,7 @@ func TestDraftAcrossProfilesOnDovecot(t *testing.T) {
 	uictx, stop := context.WithCancel(ctx)
 	defer stop()
 	h.u = newUI(uictx, h.app, Deps{Manager: two.m, Cache: two.cache, Autosave: two.cache, Sender: ManagerSender{Manager: two.m},
-		MarkReadDelay: -1, AutosaveDelay: -1}, h.q.exec)
+		MarkReadDelay: -1, AutosaveDelay: -1}, h.q.Exec)
 	h.settle()
 	h.u.editDraft(onTwo[0].ID)
 	h.settle()

@@ -20,6 +20,7 @@ import (
 	"postbode/localcache"
 	"postbode/mailfmt"
 	"postbode/types"
+	"postbode/ui/uikit"
 )
 
 const testSignature = "Jöran Ørsted\nPostbode B.V."
@@ -353,7 +354,7 @@ func TestAutosaveOnlineGoesToDrafts(t *testing.T) {
 // a reply quote) for looking at.
 func TestDraftScreenshot(t *testing.T) {
 	h, _, _ := draftHarness(t, harnessOpts{editAccount: withSignature(false)})
-	h.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), theme.VariantLight})
+	h.app.Settings().SetTheme(uikit.FixedVariant(theme.VariantLight))
 	h.u.act.doOpenWindow()
 	h.settle()
 	c := h.u.composers[0]
@@ -446,7 +447,7 @@ func TestRestoreScreenshot(t *testing.T) {
 	}
 	cache.Close()
 	h := newHarness(t, harnessOpts{accounts: []string{"work", "personal"}, cacheDir: dir})
-	h.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), theme.VariantLight})
+	h.app.Settings().SetTheme(uikit.FixedVariant(theme.VariantLight))
 	seedDemo(h)
 	h.u.win.Resize(fyne.NewSize(1280, 800))
 	h.selectFolder("work", "Inbox")
@@ -491,7 +492,7 @@ func TestComposerKilledAfterTypingRestoresTheText(t *testing.T) {
 		test.Type(c.body, "Typed just before the crash")
 		fmt.Println("typed")
 		for { // the UI goroutine's work, until the parent kills this process
-			h.q.runAll()
+			h.q.RunAll()
 			time.Sleep(5 * time.Millisecond)
 		}
 	}

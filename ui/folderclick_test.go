@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"postbode/ui/internal/uitest"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -127,12 +128,4 @@ func walkVisible(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
 }
 
 // childrenOf lists the objects directly below o: a container's, or those its widget renderer draws.
-func childrenOf(o fyne.CanvasObject) []fyne.CanvasObject {
-	switch v := o.(type) {
-	case *fyne.Container:
-		return v.Objects
-	case fyne.Widget:
-		return test.WidgetRenderer(v).Objects()
-	}
-	return nil
-}
+func childrenOf(o fyne.CanvasObject) []fyne.CanvasObject { return uitest.ChildrenOf(o) }

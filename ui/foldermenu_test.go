@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -9,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"postbode/localcache"
+	"postbode/types"
 )
 
 // entryIndex finds a folder pane row by its shown name and kind.
@@ -89,7 +91,7 @@ func TestFolderContextMenuCreatesRenamesAndDeletes(t *testing.T) {
 			}
 		}
 	}
-	if shown == nil || len(shown.Items) != 5 {
+	if shown == nil || len(shown.Items) != 6 {
 		t.Fatal("right click shows no folder menu")
 	}
 	closeOverlays(h)
@@ -97,7 +99,7 @@ func TestFolderContextMenuCreatesRenamesAndDeletes(t *testing.T) {
 	// Special folders and account rows cannot be renamed or deleted.
 	for _, i := range []int{inbox, entryIndex(t, p, entryAccount, "work")} {
 		m := p.contextMenu(i)
-		if len(m.Items) != 5 || m.Items[0].Label != "New folder…" || m.Items[0].Disabled ||
+		if len(m.Items) != 6 || m.Items[0].Label != "New folder…" || m.Items[0].Disabled ||
 			!m.Items[1].Disabled || !m.Items[2].Disabled {
 			t.Fatalf("menu of %q: %+v %+v %+v", p.entries[i].name, m.Items[0], m.Items[1], m.Items[2])
 		}
@@ -250,3 +252,34 @@ func TestSecondDraftSaveNamesTheFirst(t *testing.T) {
 		t.Fatalf("sent %+v, want one naming draft 2", h.sender.sent)
 	}
 }
+
+// "New folder on this computer…" sets up the account for folders on this computer the first time,
+// shows it in the folder pane by its name in the user's language, and creates the folder there;
+// its own rows do not offer it again.
+func TestNewFolderOnThisComputer(t *testing.T) {
+	h := newHarness(t, harnessOpts{configPath: filepath.Join(t.TempDir(), "accounts.json")})
+	_, _ = seedInbox(h, 1)
+	p := h.u.folders
+	p.contextMenu(entryIndex(t, p, entryAccount, "work")).Items[3].Action()
+	h.settle()
+	entry, create := overlayWidgets(t, h, tr("Create"))
+	test.Type(entry, "Receipts 2026")
+	test.Tap(create)
+	h.settle()
+	f, err := h.cache.FolderByName(context.Background(), types.LocalAccountName, "Receipts 2026")
+	if err != nil {
+		t.Fatalf("the folder on this computer: %v", err)
+	}
+	h.u.folders.reload()
+	h.settle()
+	local := entryIndex(t, p, entryAccount, accountLabel(types.LocalAccountName))
+	if p.entries[local+1].folder.ID != f.ID {
+		t.Errorf("the row under %q is %q", p.entries[local].name, p.entries[local+1].name)
+	}
+	if m := p.contextMenu(local); len(m.Items) != 5 {
+		t.Errorf("the local account's menu has %d items, want 5 (no second way to the same place)", len(m.Items))
+	}
+	savePNG(t, h.u.win.Canvas().Capture(), "local-folders"+langSuffix()+".png")
+}
+
+func TestNewFolderOnThisComputerInDutch(t *testing.T) { inDutch(t, "TestNewFolderOnThisComputer") }

@@ -52,7 +52,8 @@ func (e folderEntry) key() string {
 
 // folderPane is the left pane: "All inboxes", then each account with its folders.
 type folderPane struct {
-	u        *ui
+	svc      *services
+	hooks    folderHooks
 	list     *folderList
 	entries  []folderEntry
 	folders  []localcache.Folder
@@ -63,8 +64,8 @@ type folderPane struct {
 	quiet    bool // selecting programmatically: do not reopen the scope
 }
 
-func newFolderPane(u *ui) *folderPane {
-	p := &folderPane{u: u, states: map[string]types.ConnState{}}
+func newFolderPane(svc *services, hooks folderHooks) *folderPane {
+	p := &folderPane{svc: svc, hooks: hooks, states: map[string]types.ConnState{}}
 	p.list = &folderList{pane: p}
 	p.list.Length = func() int { return len(p.entries) }
 	p.list.CreateItem = func() fyne.CanvasObject { return newFolderRow() }
@@ -133,15 +134,15 @@ func (p *folderPane) view() fyne.CanvasObject { return p.list }
 
 // reload reads the folder list and counts again (they are one small query).
 func (p *folderPane) reload() {
-	p.u.tasks.reads.post("folders", func(ctx context.Context) {
-		folders, err := p.u.deps.Cache.Folders(ctx, "")
+	p.svc.tasks.reads.post("folders", func(ctx context.Context) {
+		folders, err := p.svc.deps.Cache.Folders(ctx, "")
 		outbox := folderEntry{kind: entryOutbox, name: tr("Outbox")}
 		if err == nil {
-			outbox.unread, outbox.failed, err = p.u.deps.Cache.OutboxCount(ctx)
+			outbox.unread, outbox.failed, err = p.svc.deps.Cache.OutboxCount(ctx)
 		}
-		p.u.exec(func() {
+		p.svc.exec(func() {
 			if err != nil {
-				p.u.showError("", err)
+				p.svc.showError("", err)
 				return
 			}
 			p.outbox = outbox
@@ -152,24 +153,21 @@ func (p *folderPane) reload() {
 
 func (p *folderPane) setFolders(folders []localcache.Folder) {
 	p.folders = folders
-	names := p.u.accountNames(folders)
+	names := accountNames(p.svc.deps.Manager, folders)
 	p.entries = buildEntries(names, folders)
 	if p.outbox.unread > 0 {
 		p.entries = append(p.entries, p.outbox)
 	}
-	if p.u.outbox != nil {
-		p.u.outbox.reload()
-	}
-	p.u.showPanes(len(names) > 0)
+	p.hooks.listed(len(names))
 	p.loaded = true
 	p.list.Refresh()
-	if p.selected == "" || p.selected == "account:"+p.u.list.scope.account && p.u.list.scope.folders == nil {
+	if shown := p.hooks.showing(); p.selected == "" || p.selected == "account:"+shown.account && shown.folders == nil {
 		// Nothing chosen yet (first start, or the first folders of a new account just arrived).
 		p.selectInitial()
 	} else {
 		p.reselect()
 	}
-	p.u.list.countsChanged()
+	p.hooks.counted()
 }
 
 func buildEntries(accountNames []string, folders []localcache.Folder) []folderEntry {
@@ -187,7 +185,7 @@ func buildEntries(accountNames []string, folders []localcache.Folder) []folderEn
 		out = append(out, all)
 	}
 	for _, name := range accountNames {
-		out = append(out, folderEntry{kind: entryAccount, account: name, name: name})
+		out = append(out, folderEntry{kind: entryAccount, account: name, name: accountLabel(name)})
 		fs := byAccount[name]
 		sortFolders(fs)
 		prefix := namespacePrefix(fs)
@@ -198,6 +196,15 @@ func buildEntries(accountNames []string, folders []localcache.Folder) []folderEn
 		}
 	}
 	return out
+}
+
+// accountLabel is how the folder pane names an account: its name, in the user's language for the
+// folders on this computer.
+func accountLabel(name string) string {
+	if name == types.LocalAccountName {
+		return tr("On this computer")
+	}
+	return name
 }
 
 var roleOrder = map[string]int{
@@ -300,7 +307,7 @@ func (p *folderPane) indexOf(key string) int {
 
 // selectInitial opens the folder of the last session, else "All inboxes" or the first inbox.
 func (p *folderPane) selectInitial() {
-	if id := p.u.prefs.LastFolder; id != 0 {
+	if id := p.svc.prefs.LastFolder; id != 0 {
 		if i := p.indexOf("folder:" + itoa(id)); i >= 0 {
 			p.list.Select(i)
 			return
@@ -358,11 +365,9 @@ func (p *folderPane) onSelected(i widget.ListItemID) {
 	}
 	p.selected = e.key()
 	if e.kind == entryFolder {
-		p.u.prefs.LastFolder = e.folder.ID
+		p.svc.prefs.LastFolder = e.folder.ID
 	}
-	p.u.search.clear()
-	p.u.list.setScope(p.scopeOf(e))
-	p.u.showOutbox(e.kind == entryOutbox)
+	p.hooks.opened(p.scopeOf(e), e.kind == entryOutbox)
 }
 
 func (p *folderPane) scopeOf(e folderEntry) listScope {
@@ -458,7 +463,11 @@ func (r *folderRow) set(e folderEntry, st types.ConnState) {
 	case entryAllInboxes:
 		r.icon.SetResource(iconAllInboxes)
 	case entryAccount:
-		r.icon.SetResource(theme.AccountIcon())
+		if e.account == types.LocalAccountName {
+			r.icon.SetResource(theme.ComputerIcon())
+		} else {
+			r.icon.SetResource(theme.AccountIcon())
+		}
 	case entryOutbox:
 		r.icon.SetResource(theme.MailSendIcon())
 	default:
@@ -605,18 +614,36 @@ func (p *folderPane) contextMenu(i int) *fyne.Menu {
 		it.Icon, it.Disabled = icon, !enabled
 		return it
 	}
-	menu := fyne.NewMenu("",
+	items := []*fyne.MenuItem{
 		item(tr("New folder…"), theme.FolderNewIcon(), true, func() { p.askNewFolder(e) }),
 		item(tr("Rename…"), theme.DocumentCreateIcon(), editable, func() { p.askRename(e) }),
 		item(tr("Delete…"), theme.DeleteIcon(), editable, func() { p.askDelete(e) }),
-		fyne.NewMenuItemSeparator(),
-		item(tr("Run filters now"), theme.MediaPlayIcon(), e.kind == entryFolder, func() { p.u.runFilters(e.folder.ID) }),
-	)
-	if acc, ok := p.u.deps.Manager.Account(e.account); ok && e.kind == entryAccount && !p.u.deps.Manager.KeepsMailOnServer(acc.Kind) {
-		menu.Items = append(menu.Items, fyne.NewMenuItemSeparator(),
-			item(tr("Move this account to IMAP…"), theme.UploadIcon(), true, func() { p.u.showMoveToIMAP(e.account) }))
 	}
-	return menu
+	if e.account != types.LocalAccountName {
+		items = append(items, item(tr("New folder on this computer…"), theme.ComputerIcon(), true, p.askLocalFolder))
+	}
+	items = append(items, fyne.NewMenuItemSeparator(),
+		item(tr("Run filters now"), theme.MediaPlayIcon(), e.kind == entryFolder, func() { p.hooks.runFilters(e.folder.ID) }))
+	if acc, ok := p.svc.deps.Manager.Account(e.account); ok && e.kind == entryAccount && !p.svc.deps.Manager.KeepsMailOnServer(acc.Kind) && acc.Sends() {
+		items = append(items, fyne.NewMenuItemSeparator(),
+			item(tr("Move this account to IMAP…"), theme.UploadIcon(), true, func() { p.hooks.moveToIMAP(e.account) }))
+	}
+	return fyne.NewMenu("", items...)
+}
+
+// askLocalFolder asks for the name of a new top folder on this computer, setting up the account
+// that holds them first when there is none yet.
+func (p *folderPane) askLocalFolder() {
+	p.svc.tasks.writes.post("", func(ctx context.Context) {
+		local, err := p.svc.deps.Manager.LocalAccount(ctx)
+		p.svc.exec(func() {
+			if err != nil {
+				p.svc.showError("", err)
+				return
+			}
+			p.askNewFolder(folderEntry{kind: entryAccount, account: local.Name, name: accountLabel(local.Name)})
+		})
+	})
 }
 
 // runFilters runs the message filters on a folder's mail, off the UI goroutine.
@@ -638,7 +665,7 @@ func (p *folderPane) askNewFolder(e folderEntry) {
 		title = tr("New folder in “{{.Parent}}”", map[string]any{"Parent": e.name})
 	}
 	p.askName(title, tr("Create"), "", e.account, prefix, delim, func(name string) {
-		p.u.do(types.CreateFolder{Account: e.account, Name: prefix + name})
+		p.svc.do(types.CreateFolder{Account: e.account, Name: prefix + name})
 	})
 }
 
@@ -653,7 +680,7 @@ func (p *folderPane) askRename(e folderEntry) {
 	}
 	p.askName(tr("Rename folder"), tr("Rename"), e.name, e.account, prefix, e.folder.Delim, func(name string) {
 		if prefix+name != e.folder.Name {
-			p.u.do(types.RenameFolder{FolderID: e.folder.ID, NewName: prefix + name})
+			p.svc.do(types.RenameFolder{FolderID: e.folder.ID, NewName: prefix + name})
 		}
 	})
 }
@@ -667,9 +694,9 @@ func (p *folderPane) askDelete(e folderEntry) {
 		map[string]any{"Name": e.name, "Count": formatCount(e.total)})
 	d := dialog.NewConfirm(tr("Delete folder"), msg, func(ok bool) {
 		if ok {
-			p.u.do(types.DeleteFolder{FolderID: e.folder.ID})
+			p.svc.do(types.DeleteFolder{FolderID: e.folder.ID})
 		}
-	}, p.u.win)
+	}, p.svc.win)
 	d.SetConfirmText(tr("Delete"))
 	d.SetDismissText(tr("Cancel"))
 	d.SetConfirmImportance(widget.DangerImportance)
@@ -698,10 +725,10 @@ func (p *folderPane) askName(title, confirm, initial, account, prefix, delim str
 			if ok && entry.Validate() == nil {
 				done(strings.TrimSpace(entry.Text))
 			}
-		}, p.u.win)
+		}, p.svc.win)
 	d.Resize(fyne.NewSize(380, d.MinSize().Height))
 	d.Show()
-	p.u.win.Canvas().Focus(entry)
+	p.svc.win.Canvas().Focus(entry)
 }
 
 func (p *folderPane) hasFolder(account, name string) bool {

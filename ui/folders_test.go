@@ -37,11 +37,3 @@ func TestCourierNamespacePrefixIsNotShown(t *testing.T) {
 		t.Fatalf("Dovecot folders shown as %v, want %v", got, want)
 	}
 }
-
-func TestPOP3KeepPolicySaysServersMayMarkRead(t *testing.T) {
-	newHarness(t, harnessOpts{})
-	p := newPOP3Policy()
-	if !containsText(p.box, "mark mail as read once Postbode has downloaded it") {
-		t.Fatalf("the keep-on-server choice does not say that servers may mark mail read: %q", texts(p.box))
-	}
-}

@@ -19,6 +19,7 @@ import (
 	"postbode/internal/testkit"
 	"postbode/localcache"
 	"postbode/types"
+	"postbode/ui/internal/uitest"
 )
 
 func TestMain(m *testing.M) {
@@ -33,42 +34,12 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	// nl-screens: the screenshots of a test run again in Dutch (TestPreferencesScreenshotInDutch).
-	if os.Getenv("POSTBODE_TEST_LANG") != "nl-screens" {
-		os.Setenv("LC_ALL", "en_GB.UTF-8")
-		os.Unsetenv("LANGUAGE")
-	}
+	uitest.SetLanguage()
 	os.Exit(m.Run())
 }
 
-// execQueue is the tests' executor: functions for the UI goroutine wait in a queue until the test
-// goroutine runs them, so widgets are only touched by one goroutine as with fyne.Do.
-type execQueue struct {
-	mu  sync.Mutex
-	fns []func()
-}
-
-func (q *execQueue) exec(fn func()) {
-	q.mu.Lock()
-	q.fns = append(q.fns, fn)
-	q.mu.Unlock()
-}
-
-func (q *execQueue) runAll() bool {
-	q.mu.Lock()
-	fns := q.fns
-	q.fns = nil
-	q.mu.Unlock()
-	for _, fn := range fns {
-		fn()
-	}
-	return len(fns) > 0
-}
-
-func (q *execQueue) empty() bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.fns) == 0
-}
+// execQueue is the tests' executor: functions for the UI goroutine wait until the test runs them.
+type execQueue = uitest.ExecQueue
 
 // testEngine is an account engine that downloads bodies on request from a map.
 type testEngine struct {
@@ -238,7 +209,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		h.sender = &testSender{}
 		deps.Sender = h.sender
 	}
-	h.u = newUI(ctx, a, deps, h.q.exec)
+	h.u = newUI(ctx, a, deps, h.q.Exec)
 	h.u.now = func() time.Time { return h.now }
 	h.u.win.Resize(fyne.NewSize(1200, 760))
 	// Engines exist once the Manager is asked for them; make them now so tests can reach them.
@@ -266,7 +237,7 @@ func (h *harness) startPump() {
 		}
 		return chs
 	}
-	p.Exec = h.q.exec
+	p.Exec = h.q.Exec
 	h.pumpSub = sub
 	p.Interval = 5 * time.Millisecond
 	go p.Run(h.u.ctx)
@@ -284,8 +255,8 @@ func (h *harness) settle() {
 		quiet = 40 * time.Millisecond
 	}
 	for time.Now().Before(deadline) {
-		ran := h.q.runAll()
-		if !ran && h.u.tasks.idle() && h.q.empty() && h.pumpIdle() {
+		ran := h.q.RunAll()
+		if !ran && h.u.tasks.idle() && h.q.Empty() && h.pumpIdle() {
 			if quietSince.IsZero() {
 				quietSince = time.Now()
 			}
@@ -308,7 +279,7 @@ func (h *harness) runUntil(what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			h.t.Fatalf("%s: not within 4 s", what)
 		}
-		h.q.runAll()
+		h.q.RunAll()
 	}
 }
 

@@ -27,6 +27,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"postbode/localcache"
+	"postbode/ui/uikit"
 	"postbode/webfetch"
 )
 
@@ -121,7 +122,7 @@ func newCorpusHarness(t *testing.T, v fyne.ThemeVariant) *corpusHarness {
 	}
 	srv := newPictureServer(t)
 	h := newHarness(t, harnessOpts{})
-	h.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), v})
+	h.app.Settings().SetTheme(uikit.FixedVariant(v))
 	h.u.deps.Images = webfetch.New(webfetch.Options{}) // the production fetcher, on loopback
 	inbox := h.folder("work", "INBOX", localcache.RoleInbox)
 	ids := h.addMessages(inbox, len(files), func(i int) (localcache.Message, []byte) {

@@ -6,10 +6,12 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,6 +23,7 @@ import (
 
 	"postbode/localcache"
 	"postbode/mailfmt"
+	"postbode/ui/translations"
 )
 
 // dutchChecks runs in a child process started with a Dutch locale (see TestDutchFromTheSystemLocale).
@@ -66,7 +69,7 @@ func TestDutchFromTheSystemLocale(t *testing.T) {
 // TestDutchWords keeps the Dutch words consistent: "sleutelbos" (as GNOME calls the keyring), not
 // "sleutelhanger"; and "e-mail" for mail, never "mail" or "post" on its own.
 func TestDutchWords(t *testing.T) {
-	data, err := translations.ReadFile("translations/nl.json")
+	data, err := translations.FS.ReadFile("nl.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,11 +129,12 @@ func TestEnglishFormats(t *testing.T) {
 	}
 }
 
-// TestEveryStringIsTranslated finds every tr("...") and trN("...") in the package and checks that
-// Dutch has it, and that English has the singular of every plural.
+// TestEveryStringIsTranslated finds every tr("...") and trN("...") in this package and the packages
+// under it (the wizard) and checks that Dutch has it, and that English has the singular of every
+// plural.
 func TestEveryStringIsTranslated(t *testing.T) {
 	load := func(name string) map[string]json.RawMessage {
-		data, err := translations.ReadFile("translations/" + name)
+		data, err := translations.FS.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,7 +145,19 @@ func TestEveryStringIsTranslated(t *testing.T) {
 		return m
 	}
 	nl, en := load("nl.json"), load("en.json")
-	files, _ := filepath.Glob("*.go")
+	var files []string
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".go") {
+			files = append(files, path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(files, func(f string) bool { return strings.HasPrefix(f, "wizard"+string(filepath.Separator)) }) {
+		t.Fatalf("the scan does not reach the wizard's package: %v", files)
+	}
 	fset := token.NewFileSet()
 	keys := map[string]bool{}
 	plurals := map[string]bool{}
@@ -174,7 +190,7 @@ func TestEveryStringIsTranslated(t *testing.T) {
 			return true
 		})
 	}
-	for _, m := range monthKeys {
+	for _, m := range translations.MonthKeys {
 		keys[m] = true
 	}
 	if len(keys) < 100 {

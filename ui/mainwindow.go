@@ -9,8 +9,10 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"postbode/accounts"
 	"postbode/localcache"
 	"postbode/types"
+	"postbode/ui/wizard"
 	"postbode/webfetch"
 )
 
@@ -43,7 +45,7 @@ type ui struct {
 
 	composers  []*composer
 	popouts    []*messageWindow // messages open in windows of their own
-	wizard     *wizard          // the open "Add an account" window, if any
+	wizard     *wizard.Wizard   // the open "Add an account" window, if any
 	accWin     *accountSettings // the open Account settings window, if any
 	prefsWin   *preferences     // the open Preferences window, if any
 	filtersWin *filtersWindow   // the open message filters editor, if any
@@ -73,7 +75,23 @@ func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
 	u.status = newStatusBar(u)
 	u.reader = newReader(u)
 	u.list = newMessageList(u)
-	u.folders = newFolderPane(u)
+	u.folders = newFolderPane(u.services(), folderHooks{
+		opened: func(s listScope, outbox bool) {
+			u.search.clear()
+			u.list.setScope(s)
+			u.showOutbox(outbox)
+		},
+		listed: func(accounts int) {
+			if u.outbox != nil {
+				u.outbox.reload()
+			}
+			u.showPanes(accounts > 0)
+		},
+		counted:    func() { u.list.countsChanged() },
+		showing:    func() listScope { return u.list.scope },
+		runFilters: u.runFilters,
+		moveToIMAP: u.showMoveToIMAP,
+	})
 	u.search = newSearchBar(u)
 	u.act = newActions(u)
 
@@ -178,9 +196,9 @@ func (u *ui) storePrefs() {
 }
 
 // accountNames lists the accounts to show: the configured ones and any the cache holds mail for.
-func (u *ui) accountNames(folders []localcache.Folder) []string {
+func accountNames(m *accounts.Manager, folders []localcache.Folder) []string {
 	var names []string
-	for _, a := range u.deps.Manager.Accounts() {
+	for _, a := range m.Accounts() {
 		names = append(names, a.Name)
 	}
 	for _, f := range folders {
@@ -189,6 +207,10 @@ func (u *ui) accountNames(folders []localcache.Folder) []string {
 		}
 	}
 	slices.Sort(names)
+	// As in other mail programs, the folders on this computer come after the accounts.
+	if i := slices.Index(names, types.LocalAccountName); i >= 0 {
+		names = append(slices.Delete(names, i, i+1), types.LocalAccountName)
+	}
 	return names
 }
 

@@ -369,18 +369,63 @@ func (m *moveToIMAP) progress(p accounts.UploadProgress) {
 	}
 }
 
-// finished is the end page: where the mail is now, and that the POP3 account's stays here.
+// finished is the end page: where the mail is now, that the POP3 account's stays here, and the
+// offer to finish the move (FinishMoveToIMAP): the IMAP account becomes the account for the
+// address, and the POP3 account's mail a folder on this computer.
 func (m *moveToIMAP) finished() {
 	r := m.result
-	data := map[string]any{"Copied": formatCount(r.Copied), "Skipped": formatCount(r.Skipped), "Imap": m.imap, "Account": m.pop}
+	data := map[string]any{"Copied": formatCount(r.Copied), "Skipped": formatCount(r.Skipped), "Imap": m.imap, "Account": m.pop,
+		"Local": accountLabel(types.LocalAccountName)}
+	notice := wrapped("")
+	notice.Importance = widget.DangerImportance
+	notice.Hide()
 	body := container.NewVBox(
 		wrapped(tr("{{.Copied}} messages were uploaded to {{.Imap}}; {{.Skipped}} were there already.", data)),
 		wrapped(tr("Your mail is on the IMAP server now, in the account {{.Imap}}, for every device that signs in to it.", data)),
-		wrapped(tr("The POP3 account {{.Account}} is unchanged: its mail stays on this computer. Once you have checked {{.Imap}}, you can remove {{.Account}} under Account settings.", data)),
+		wrapped(tr("The POP3 account {{.Account}} is unchanged: its mail stays on this computer.", data)),
+		wrapped(tr("Once you have checked {{.Imap}}, Finish makes it the account for this address: {{.Account}} is removed and its mail kept in a folder under “{{.Local}}”. Nothing is deleted, here or on the server. You can also finish later, from this window.", data)),
+		notice,
 	)
 	done := m.closeButton(tr("Done"))
+	var finish *widget.Button
+	finish = widget.NewButtonWithIcon(tr("Finish: use the IMAP account"), theme.ConfirmIcon(), func() {
+		finish.Disable()
+		m.work(func(ctx context.Context) {
+			archive, err := m.u.deps.Manager.FinishMoveToIMAP(ctx, m.pop, m.imap)
+			m.u.exec(func() {
+				if err != nil && !errors.Is(err, accounts.ErrPasswordKept) {
+					notice.SetText(tr("The move could not be finished: {{.Err}}", map[string]any{"Err": err.Error()}))
+					notice.Show()
+					finish.Enable()
+					return
+				}
+				m.u.folders.reload()
+				if m.u.moveWin == m {
+					m.archived(archive, err)
+				}
+			})
+		})
+	})
+	finish.Importance = widget.HighImportance
+	m.show(tr("Your mail is on the IMAP server"), body, done, finish)
+}
+
+// archived is the page after FinishMoveToIMAP: which account is left and where the POP3 mail is.
+// warn is the keyring's refusal to forget the POP3 password, if any.
+func (m *moveToIMAP) archived(archive string, warn error) {
+	data := map[string]any{"Imap": m.imap, "Account": m.pop, "Archive": archive, "Local": accountLabel(types.LocalAccountName)}
+	body := container.NewVBox(
+		wrapped(tr("{{.Imap}} is now the account for this address.", data)),
+		wrapped(tr("The mail of {{.Account}} is kept on this computer in the folder “{{.Archive}}” under “{{.Local}}”, until you delete it.", data)),
+	)
+	if warn != nil {
+		l := wrapped(tr("The password of {{.Account}} could not be removed from the keyring: {{.Err}}", map[string]any{"Account": m.pop, "Err": warn.Error()}))
+		l.Importance = widget.WarningImportance
+		body.Add(l)
+	}
+	done := m.closeButton(tr("Done"))
 	done.Importance = widget.HighImportance
-	m.show(tr("Your mail is on the IMAP server"), body, done)
+	m.show(tr("The move is finished"), body, done)
 }
 
 // inWords says an error of the move in a sentence: the server's refusal with its reason, or the

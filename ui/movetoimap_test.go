@@ -20,6 +20,7 @@ import (
 	"postbode/sync/imapsync"
 	"postbode/sync/pop3sync"
 	"postbode/types"
+	"postbode/ui/uikit"
 )
 
 // moveBed is a profile with the POP3 account "home" of alice on the real Dovecot, its Inbox
@@ -82,10 +83,10 @@ func newMoveBed(t *testing.T, quota int64, inbox, size int) *moveBed {
 	file("Sent", localcache.RoleSent, 3)
 
 	h := &harness{t: t, app: test.NewTempApp(t), cache: cache, mgr: m, q: &execQueue{}}
-	h.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), theme.VariantLight})
+	h.app.Settings().SetTheme(uikit.FixedVariant(theme.VariantLight))
 	uictx, stop := context.WithCancel(ctx)
 	t.Cleanup(stop)
-	h.u = newUI(uictx, h.app, Deps{Manager: m, Cache: cache, Autosave: cache, MarkReadDelay: -1, AutosaveDelay: -1}, h.q.exec)
+	h.u = newUI(uictx, h.app, Deps{Manager: m, Cache: cache, Autosave: cache, MarkReadDelay: -1, AutosaveDelay: -1}, h.q.Exec)
 	h.settle()
 	b.h = h
 	return b
@@ -191,8 +192,7 @@ func TestMoveToIMAP(t *testing.T) {
 	tapButtonIn(t, b.page(), tr("Resume"))
 	h.settle()
 	b.expect(t, tr("Your mail is on the IMAP server"))
-	b.expect(t, tr("The POP3 account {{.Account}} is unchanged: its mail stays on this computer. Once you have checked {{.Imap}}, you can remove {{.Account}} under Account settings.",
-		map[string]any{"Account": "home", "Imap": "home-imap"}))
+	b.expect(t, tr("The POP3 account {{.Account}} is unchanged: its mail stays on this computer.", map[string]any{"Account": "home"}))
 	if res.Copied != b.local || res.Skipped != b.inbox || res.Refused != 0 {
 		t.Errorf("the move: %+v; want %d copied and %d skipped", res, b.local, b.inbox)
 	}
@@ -227,10 +227,34 @@ func TestMoveToIMAP(t *testing.T) {
 	if n, err := h.cache.PendingCount(ctx, "home-imap"); err != nil || n != 0 {
 		t.Errorf("%d changes still queued (%v)", n, err)
 	}
+
+	// Finish: the IMAP account stays, the POP3 account's mail becomes a folder on this computer.
+	tapButtonIn(t, b.page(), tr("Finish: use the IMAP account"))
+	h.settle()
+	b.expect(t, tr("{{.Imap}} is now the account for this address.", map[string]any{"Imap": "home-imap"}))
+	savePNG(t, h.u.moveWin.win.Canvas().Capture(), "move-to-imap-finished"+langSuffix()+".png")
+	if _, still := h.mgr.Account("home"); still {
+		t.Error("the POP3 account is still there after Finish")
+	}
+	if _, ok := h.mgr.Account("home-imap"); !ok {
+		t.Error("the IMAP account is gone after Finish")
+	}
+	folders, err := h.cache.Folders(ctx, types.LocalAccountName)
+	if err != nil || len(folders) == 0 {
+		t.Fatalf("no folders on this computer after Finish (%v)", err)
+	}
+	kept := 0
+	for _, f := range folders {
+		kept += f.Total
+	}
+	if kept != b.inbox+b.local {
+		t.Errorf("%d messages kept on this computer, want %d", kept, b.inbox+b.local)
+	}
 }
 
 func TestMoveToIMAPInDutch(t *testing.T) {
-	screenshotInDutch(t, "TestMoveToIMAP", "move-to-imap-setup-nl.png", "move-to-imap-plan-nl.png", "move-to-imap-progress-nl.png", "move-to-imap-done-nl.png")
+	screenshotInDutch(t, "TestMoveToIMAP", "move-to-imap-setup-nl.png", "move-to-imap-plan-nl.png", "move-to-imap-progress-nl.png",
+		"move-to-imap-done-nl.png", "move-to-imap-finished-nl.png")
 }
 
 // A move that does not fit: the plan warns, the server refuses what goes over its quota, and the

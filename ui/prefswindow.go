@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"image/color"
 	"os"
 	"runtime"
 	"slices"
@@ -18,17 +17,8 @@ import (
 	"github.com/rymdport/portal/settings/appearance"
 
 	"postbode/types"
+	"postbode/ui/uikit"
 )
-
-// fixedVariantTheme draws the default theme in one variant, whatever the desktop says.
-type fixedVariantTheme struct {
-	fyne.Theme
-	v fyne.ThemeVariant
-}
-
-func (t fixedVariantTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
-	return t.Theme.Color(n, t.v)
-}
 
 // applyTheme puts the chosen theme into effect. "System" follows the desktop, and is light where
 // the desktop has no theme service to ask (Fyne would draw dark there).
@@ -36,9 +26,9 @@ func (u *ui) applyTheme() {
 	var th fyne.Theme = theme.DefaultTheme()
 	switch {
 	case u.prefs.Theme == themeLight, u.prefs.Theme == themeSystem && !desktopTellsTheme():
-		th = fixedVariantTheme{theme.DefaultTheme(), theme.VariantLight}
+		th = uikit.FixedVariant(theme.VariantLight)
 	case u.prefs.Theme == themeDark:
-		th = fixedVariantTheme{theme.DefaultTheme(), theme.VariantDark}
+		th = uikit.FixedVariant(theme.VariantDark)
 	}
 	u.app.Settings().SetTheme(th)
 }

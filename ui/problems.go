@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 
@@ -12,9 +11,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"postbode/accounts"
-	"postbode/accounts/oauth"
 	"postbode/types"
+	"postbode/ui/uikit"
 )
 
 // problem is what the status line and the banners say about an engine's error: one translated
@@ -26,74 +24,18 @@ type problem struct {
 	detail   string // the error's whole text, as the engine reported it (already redacted)
 }
 
-// describeProblem sorts err into the failure taxonomy and words it for the account whose server
-// is host.
-func describeProblem(err error, host string) problem {
-	p := problem{kind: accounts.Diagnose(err)}
-	if err != nil {
-		p.detail = err.Error()
-	}
-	data := map[string]any{"Host": host}
-	if host == "" {
-		data["Host"] = tr("the server")
-	}
-	switch p.kind {
-	case types.ProblemAuth:
-		p.sentence = tr("The server refused the user name or password.")
-		p.advice = tr("Enter the password again under Account settings. Some providers need an app password for mail programs.")
-	case types.ProblemOAuth:
-		p.sentence = tr("{{.Host}} does not accept passwords from mail programs.", data)
-		p.advice = tr("Your provider requires signing in through its web page (OAuth2), or an app password.")
-	case types.ProblemSignIn:
-		p.sentence = tr("The sign-in has ended: sign in again.")
-		p.advice = tr("Your provider no longer accepts Postbode's sign-in for this account, for example after a password change or when access was removed. Sign in again to go on; nothing is lost.")
-	case types.ProblemKindChanged:
-		p.sentence = tr("This account's kind was changed outside Postbode; it was not applied.")
-		p.advice = tr("The mail kept on this computer stays readable. Change the kind back in accounts.json, or add the new kind of account under another name and move the mail to it with Move to….")
-	case types.ProblemCertificate:
-		p.sentence = tr("The certificate of {{.Host}} is not trusted.", data)
-		p.advice = tr("Postbode did not log in. If you expect a new certificate, check it under Account settings.")
-	case types.ProblemNoEncryption:
-		p.sentence = tr("{{.Host}} did not offer encryption.", data)
-		p.advice = tr("Postbode did not send your password. Ask your provider, or choose SSL/TLS under Account settings.")
-	case types.ProblemUnknownHost:
-		p.sentence = tr("The server {{.Host}} was not found.", data)
-		p.advice = tr("Check that this computer is online and the server name under Account settings.")
-	case types.ProblemUnreachable:
-		p.sentence = tr("Cannot connect to {{.Host}}.", data)
-		p.advice = tr("The server may be down, or this computer offline. Postbode tries again by itself; Retry tries now.")
-	case types.ProblemTimeout:
-		p.sentence = tr("{{.Host}} did not answer in time.", data)
-		p.advice = tr("The connection is slow or the server is busy. Postbode tries again by itself; Retry tries now.")
-	case types.ProblemLost:
-		p.sentence = tr("The connection to {{.Host}} was lost.", data)
-		p.advice = tr("Postbode reconnects by itself; Retry tries now.")
-	case types.ProblemDiskFull:
-		p.sentence = tr("The disk is full: new mail cannot be stored.")
-		p.advice = tr("Make room on this computer's disk; nothing already stored is lost.")
-	case types.ProblemSecurity:
-		p.sentence = tr("No secure connection to {{.Host}} could be made.", data)
-		p.advice = tr("Postbode did not send your password. The server may not offer SSL/TLS on this port: check the port and security under Account settings.")
-	case types.ProblemRecipient:
-		p.sentence = tr("The server refused a recipient.")
-		p.advice = tr("Check the addresses; the details below name the one refused. The message waits in the outbox.")
-	case types.ProblemTooLarge:
-		p.sentence = tr("The message is too large for the server.")
-		p.advice = tr("Remove or shrink attachments and send it again.")
-	case types.ProblemRefused:
-		p.sentence = tr("The server refused the message.")
-		p.advice = tr("The details below give the server's reason.")
-	case types.ProblemBusy:
-		p.sentence = tr("The server is busy; Postbode tries again later.")
-		p.advice = tr("Nothing is lost: the message waits in the outbox.")
-	case types.ProblemCanceled:
-		p.sentence = tr("Stopped.")
-	default:
-		p.sentence = tr("Something went wrong with {{.Host}}.", data)
-		p.advice = tr("The details below say what the server or this computer reported.")
-	}
-	return p
+func fromKit(p uikit.Problem) problem {
+	return problem{kind: p.Kind, sentence: p.Sentence, advice: p.Advice, detail: p.Detail}
 }
+
+// describeProblem sorts err into the failure taxonomy and words it for the account whose server
+// is host (the wording is shared with the account wizard).
+func describeProblem(err error, host string) problem {
+	return fromKit(uikit.DescribeProblem(err, host))
+}
+
+// describeSignInError words a failed browser sign-in.
+func describeSignInError(err error) problem { return fromKit(uikit.DescribeSignInError(err)) }
 
 // needsSettings tells whether the fix is in the account's settings rather than in trying again.
 func (p problem) needsSettings() bool {
@@ -186,23 +128,4 @@ func (u *ui) openSignIn(address string) error {
 		return fmt.Errorf("sign-in address: %w", err)
 	}
 	return u.app.OpenURL(link)
-}
-
-// describeSignInError words a failed browser sign-in.
-func describeSignInError(err error) problem {
-	p := problem{kind: types.ProblemSignIn, detail: err.Error()}
-	switch {
-	case errors.Is(err, oauth.ErrCancelled):
-		p.sentence = tr("The sign-in was cancelled.")
-	case errors.Is(err, oauth.ErrTimedOut):
-		p.sentence = tr("The browser did not come back in time.")
-		p.advice = tr("Finish signing in within five minutes of opening the page.")
-	case errors.Is(err, oauth.ErrNotConfigured):
-		p.sentence = tr("This copy of Postbode cannot sign in with this provider.")
-		p.advice = tr("It was built without a client ID for the provider. The README explains how to add one.")
-	default:
-		p.sentence = tr("The sign-in did not work.")
-		p.advice = tr("The details below say what the provider or this computer reported.")
-	}
-	return p
 }

@@ -16,7 +16,7 @@ func (u *ui) defaultAccount() string {
 	if u.reader.msg.Account != "" {
 		return u.reader.msg.Account
 	}
-	names := u.accountNames(nil)
+	names := accountNames(u.deps.Manager, nil)
 	if len(names) > 0 {
 		return names[0]
 	}

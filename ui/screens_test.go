@@ -2,9 +2,7 @@ package ui
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
@@ -12,6 +10,7 @@ import (
 
 	"postbode/localcache"
 	"postbode/types"
+	"postbode/ui/internal/uitest"
 )
 
 // TestStatusErrorScreenshot renders the status line with a connection error told in words, and the
@@ -35,23 +34,11 @@ func TestPreferencesScreenshot(t *testing.T) {
 	savePNG(t, p.win.Canvas().Capture(), "preferences"+langSuffix()+".png")
 }
 
-// langSuffix names the language of this run's screenshots: "-en", or "-nl" in a Dutch run.
-func langSuffix() string {
-	if tr("Preferences") != "Preferences" {
-		return "-nl"
-	}
-	return "-en"
-}
+func langSuffix() string { return uitest.LangSuffix() }
 
-// inDutch runs the test named run again in a child process with a Dutch locale (its screenshots
-// get the -nl suffix) and checks that it passed.
 func inDutch(t *testing.T, run string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^"+run+"$")
-	cmd.Env = append(os.Environ(), "POSTBODE_TEST_LANG=nl-screens", "LC_ALL=nl_NL.UTF-8", "LANGUAGE=")
-	if b, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(b), "PASS") {
-		t.Fatalf("Dutch run of %s: %v\n%s", run, err, b)
-	}
+	uitest.InDutch(t, run)
 }
 
 // screenshotInDutch runs the test named run in Dutch and checks that it wrote the screenshots names.

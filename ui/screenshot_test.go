@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/png"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +17,8 @@ import (
 	"postbode/localcache"
 	"postbode/mailfmt"
 	"postbode/types"
+	"postbode/ui/internal/uitest"
+	"postbode/ui/uikit"
 )
 
 type demoMsg struct {
@@ -117,45 +117,16 @@ func seedDemoData(h *harness) {
 	}
 }
 
-func screenshotDir(t *testing.T) string {
-	dir := filepath.Join(os.TempDir(), "postbode-screenshots")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
+func screenshotDir(t *testing.T) string { return uitest.ScreenshotDir(t) }
 
 func savePNG(t *testing.T, img image.Image, name string) {
 	t.Helper()
-	// A blank capture means nothing was painted.
-	b := img.Bounds()
-	first := img.At(b.Min.X, b.Min.Y)
-	distinct := 0
-	for y := b.Min.Y; y < b.Max.Y && distinct < 50; y += 7 {
-		for x := b.Min.X; x < b.Max.X; x += 7 {
-			if img.At(x, y) != first {
-				distinct++
-			}
-		}
-	}
-	if distinct < 50 {
-		t.Fatalf("%s: the capture is blank", name)
-	}
-	path := filepath.Join(screenshotDir(t), name)
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := png.Encode(f, img); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("wrote %s", path)
+	uitest.SavePNG(t, img, name)
 }
 
 func demoHarness(t *testing.T, v fyne.ThemeVariant) *harness {
 	h := newHarness(t, harnessOpts{accounts: []string{"work", "personal"}})
-	h.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), v})
+	h.app.Settings().SetTheme(uikit.FixedVariant(v))
 	if icon, err := os.ReadFile("../assets/icon.png"); err == nil {
 		h.app.SetIcon(fyne.NewStaticResource("postbode.png", icon))
 	}
@@ -215,7 +186,7 @@ func TestScreenshotsMore(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := newHarness(t, harnessOpts{accounts: []string{}, icon: icon, startDemo: func(context.Context) error { return nil }})
-	w.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), theme.VariantLight})
+	w.app.Settings().SetTheme(uikit.FixedVariant(theme.VariantLight))
 	w.u.showingPanes = true
 	w.u.showPanes(false)
 	w.u.win.Resize(fyne.NewSize(1024, 640))

@@ -43,7 +43,7 @@ func TestSearchAsksTheServerForBodiesNotDownloaded(t *testing.T) {
 	h := &harness{t: t, app: test.NewTempApp(t), cache: p.cache, mgr: p.m, q: &execQueue{}}
 	uictx, stop := context.WithCancel(ctx)
 	defer stop()
-	h.u = newUI(uictx, h.app, Deps{Manager: p.m, Cache: p.cache, Autosave: p.cache, MarkReadDelay: -1, AutosaveDelay: -1}, h.q.exec)
+	h.u = newUI(uictx, h.app, Deps{Manager: p.m, Cache: p.cache, Autosave: p.cache, MarkReadDelay: -1, AutosaveDelay: -1}, h.q.Exec)
 	h.settle()
 	h.u.search.entry.SetText("zanzibar")
 	h.u.search.run("zanzibar")
@@ -60,7 +60,7 @@ func TestSearchAsksTheServerForBodiesNotDownloaded(t *testing.T) {
 	}
 	// A change in the cache runs the search again; the servers' answer is kept, not asked for anew.
 	h.u.search.rerun()
-	h.q.runAll()
+	h.q.RunAll()
 	h.settle()
 	if again := h.u.list.scope.search; again == res || again.server.state != serverDone || again.server.found != 1 {
 		t.Fatalf("after a rerun: %+v", again.server)

@@ -357,8 +357,3 @@ func (b *bannerStack) row(it *banner) fyne.CanvasObject {
 	return container.NewPadded(container.NewStack(bg,
 		container.NewBorder(nil, nil, container.NewCenter(widget.NewIcon(icon)), container.NewCenter(right), label)))
 }
-
-func withAlpha(c color.Color, a uint8) color.Color {
-	r, g, b, _ := c.RGBA()
-	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: a}
-}

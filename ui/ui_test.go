@@ -149,7 +149,7 @@ func TestMessageWithoutBodyIsDownloadedWhenOpened(t *testing.T) {
 	// Hold the download back to see the "Downloading…" state first.
 	h.u.list.click(0, 0)
 	for i := 0; i < 50 && h.u.reader.id == 0 || h.u.reader.subject.Text == ""; i++ {
-		h.q.runAll()
+		h.q.RunAll()
 		time.Sleep(time.Millisecond)
 	}
 	h.settle()
@@ -592,10 +592,13 @@ func TestWelcomeScreenWithoutAccounts(t *testing.T) {
 		t.Fatalf("welcome screen texts %q", texts(root))
 	}
 	h.u.showAddAccount()
-	if h.u.wizard == nil || h.u.wizard.page != pageIdentity {
+	if h.u.wizard == nil || !containsText(h.u.wizard.Window().Content(), "Set up your mail account") {
 		t.Fatal("Add an account does not open the setup wizard")
 	}
-	h.u.wizard.close()
+	h.u.wizard.Close()
+	if h.u.wizard != nil {
+		t.Fatal("the closed wizard is still kept")
+	}
 	h.u.startDemo()
 	h.settle()
 	select {

@@ -71,7 +71,7 @@ func TestUndoSendReopensTheMessage(t *testing.T) {
 	test.Type(c.subject, "Second thoughts")
 	test.Type(c.body, "I take it back.")
 	c.doSend()
-	h.q.runAll()
+	h.q.RunAll()
 	h.runUntil("the undo send notice", func() bool { return containsText(h.u.banners.view(), tr("Sending…")) })
 	savePNG(t, h.u.win.Canvas().Capture(), "undo-send"+langSuffix()+".png")
 	if len(h.sender.sent) != 1 || h.sender.sent[0].Hold != defaultUndoSend || len(h.u.composers) != 0 {

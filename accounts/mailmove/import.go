@@ -20,10 +20,6 @@ import (
 	"postbode/types"
 )
 
-// ErrIMAPImport is returned for an import into an account whose mail lives on an IMAP server:
-// that needs APPENDs queued for the engine, which is not built yet.
-var ErrIMAPImport = errors.New("import into an IMAP account is not supported yet")
-
 // ImportOptions say what to import and where.
 type ImportOptions struct {
 	Account string
@@ -58,24 +54,29 @@ const (
 	batchBytes    = 4 << 20
 )
 
-// Import adds the messages of mail files to local folders of a POP3 account, creating folders as
-// needed and carrying flags. A message whose bytes the target folder holds already is skipped, so
-// that an interrupted import can simply be run again. Bodies are stored before their index
-// entries, a batch at a time.
+// Import adds the messages of mail files to folders of an account, creating folders as needed and
+// carrying flags: into local folders (a POP3 account's, or "On this computer"), or into an IMAP
+// account's, where each is uploaded by its engine and checked there (Manager.QueueUploads). A
+// message the target folder holds already (the same bytes, or the same Message-ID and size) is
+// skipped, so that an interrupted import can simply be run again. Bodies are stored before their
+// index entries, a batch at a time.
 func Import(ctx context.Context, cache *localcache.Cache, m *accounts.Manager, opt ImportOptions) (Summary, error) {
 	var sum Summary
 	acc, ok := m.Account(opt.Account)
 	if !ok {
 		return sum, fmt.Errorf("import: no account named %q", opt.Account)
 	}
-	if m.KeepsMailOnServer(acc.Kind) {
-		return sum, ErrIMAPImport
-	}
 	sources, err := findSources(opt)
 	if err != nil {
 		return sum, err
 	}
-	im := &importer{cache: cache, m: m, acc: acc, opt: opt, sum: &sum}
+	im := &importer{cache: cache, m: m, acc: acc, opt: opt, sum: &sum, toServer: m.KeepsMailOnServer(acc.Kind)}
+	if im.toServer {
+		// What the server holds already is known only after a pass; the uploads go with the next.
+		if err := m.SyncOnce(ctx, acc.Name); err != nil {
+			return sum, fmt.Errorf("import: learn what %s holds already: %w", acc.Name, err)
+		}
+	}
 	if opt.MaxSize <= 0 {
 		im.opt.MaxSize = mailfile.DefaultMaxSize
 	}
@@ -195,11 +196,12 @@ func named(srcs []source, parent string, single bool) []source {
 }
 
 type importer struct {
-	cache *localcache.Cache
-	m     *accounts.Manager
-	acc   types.Account
-	opt   ImportOptions
-	total int
+	cache    *localcache.Cache
+	m        *accounts.Manager
+	acc      types.Account
+	opt      ImportOptions
+	total    int
+	toServer bool // the account keeps its mail on a server: the copies are uploads
 
 	mu   sync.Mutex // guards sum and done, written by the reader and the committer
 	sum  *Summary
@@ -388,22 +390,28 @@ func (im *importer) commit(ctx context.Context, folder localcache.Folder, batch 
 	for i, p := range batch {
 		ids[i] = p.entry.MessageID
 	}
-	have, err := im.cache.FolderBodyKeys(ctx, im.acc.Name, folder.ID, ids)
+	have, err := im.cache.FolderHolds(ctx, im.acc.Name, folder.ID, ids)
 	if err != nil {
 		return err
 	}
 	var (
 		bodies     []localcache.Body
 		entries    []localcache.Message
+		raws       [][]byte
 		bytes      int64
 		duplicates int
 	)
 	for _, p := range batch {
-		if have[p.key] {
+		sizeKey := localcache.SizeKey(p.entry.MessageID, p.entry.Size)
+		if have[p.key] || sizeKey != "" && have[sizeKey] {
 			duplicates++
 			continue
 		}
-		have[p.key] = true // the same message twice in one file
+		// The same message twice in one file.
+		have[p.key] = true
+		if sizeKey != "" {
+			have[sizeKey] = true
+		}
 		bodies = append(bodies, localcache.Body{Account: im.acc.Name, Origin: "import", Folder: folder.Name, Raw: p.raw, Key: p.key})
 		e := p.entry
 		e.BodyKey = p.key
@@ -411,13 +419,19 @@ func (im *importer) commit(ctx context.Context, folder localcache.Folder, batch 
 			e.ThreadKey = "import:" + p.key
 		}
 		entries = append(entries, e)
+		raws = append(raws, p.raw)
 		bytes += int64(len(p.raw))
 	}
 	if len(bodies) > 0 {
 		if _, err := im.cache.PutBodies(ctx, bodies); err != nil {
 			return err
 		}
-		if _, err := im.cache.AddMessages(ctx, entries); err != nil {
+		if im.toServer {
+			err = im.m.QueueUploads(ctx, folder, entries, raws)
+		} else {
+			_, err = im.cache.AddMessages(ctx, entries)
+		}
+		if err != nil {
 			return err
 		}
 	}

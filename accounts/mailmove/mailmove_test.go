@@ -375,16 +375,6 @@ func TestImportResume(t *testing.T) {
 	}
 }
 
-func TestImportIntoIMAPRefused(t *testing.T) {
-	cache, m := setup(t)
-	src := filepath.Join(t.TempDir(), "a.eml")
-	os.WriteFile(src, []byte("Subject: x\r\n\r\nx\r\n"), 0o600)
-	_, err := Import(context.Background(), cache, m, ImportOptions{Account: "imap", Source: src})
-	if !errors.Is(err, ErrIMAPImport) || err.Error() != "import into an IMAP account is not supported yet" {
-		t.Fatalf("err = %v", err)
-	}
-}
-
 // A whole account exported as a tree keeps its folders and flags; bodies not downloaded are
 // counted, or fetched when a fetch is given.
 func TestExportAccountTree(t *testing.T) {

@@ -17,7 +17,7 @@ import (
 )
 
 // TestShippedProgramDoesNotImportTestkit keeps the test rigs out of the binary: nothing the main
-// package depends on may be testkit or one of its subfolders.
+// package depends on may be testkit or one of its subfolders, or the UI tests' helpers (uitest).
 func TestShippedProgramDoesNotImportTestkit(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command")
@@ -31,7 +31,7 @@ func TestShippedProgramDoesNotImportTestkit(t *testing.T) {
 		t.Fatalf("go list -deps postbode lists no postbode/accounts: %q", out)
 	}
 	for _, p := range deps {
-		if p == "postbode/internal/testkit" || strings.HasPrefix(p, "postbode/internal/testkit/") {
+		if p == "postbode/internal/testkit" || strings.HasPrefix(p, "postbode/internal/testkit/") || p == "postbode/ui/internal/uitest" {
 			t.Errorf("the shipped program imports %s", p)
 		}
 	}

@@ -1,4 +1,4 @@
-package ui
+package wizard
 
 import (
 	"bufio"
@@ -9,14 +9,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
+	"os"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
@@ -25,21 +26,48 @@ import (
 	"postbode/accounts"
 	"postbode/accounts/autoconfig"
 	"postbode/accounts/oauth"
-	"postbode/internal/testkit"
 	"postbode/internal/testkit/testbed"
 	"postbode/localcache"
 	"postbode/sync/imapsync"
 	"postbode/sync/pop3sync"
 	"postbode/sync/smtpsend"
 	"postbode/types"
+	"postbode/ui/internal/uitest"
 )
 
-// wizardEnv is a main window over a started Manager with a profile folder of its own.
+func TestMain(m *testing.M) {
+	uitest.SetLanguage()
+	os.Exit(m.Run())
+}
+
+// Shorter names for the shared window helpers.
+var (
+	windowObjects = uitest.WindowObjects
+	windowTexts   = uitest.WindowTexts
+	shown         = uitest.Shown
+	findButton    = uitest.FindButton
+	hasButton     = uitest.HasButton
+	inView        = uitest.InView
+	labelWith     = uitest.LabelWith
+)
+
+// wizardEnv runs the wizard over a started Manager with a profile folder of its own, with an
+// executor and a task runner the test drains, and records what the wizard tells the main window.
 type wizardEnv struct {
-	*harness
-	profile string
-	store   *testkit.Secrets
-	cfgPath string
+	*uitest.Profile
+	t      *testing.T
+	app    fyne.App
+	q      *uitest.ExecQueue
+	active atomic.Int64 // goroutines started through Deps.Spawn that have not returned
+
+	added   []added  // OnAdded calls
+	notices []string // Notice calls
+	moved   []string // OnMoveToIMAP calls
+}
+
+type added struct {
+	name        string
+	sessionOnly bool
 }
 
 type wizardOpts struct {
@@ -64,151 +92,63 @@ func newWizardEnv(t *testing.T, o wizardOpts) *wizardEnv {
 	if o.browser != nil {
 		a = &browserApp{App: a, open: o.browser}
 	}
-	profile := t.TempDir()
-	cache, err := localcache.Open(filepath.Join(profile, "data"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cache.Close() })
-	keyring := map[string]string{}
-	cfgPath := filepath.Join(profile, "config", "accounts.json")
-	cfg := &accounts.Config{}
-	for _, acc := range o.accounts {
-		if err := cfg.Add(acc); err != nil {
-			t.Fatal(err)
-		}
-		keyring[acc.Name] = "pw"
-	}
-	if err := cfg.Save(cfgPath); err != nil {
-		t.Fatal(err)
-	}
-	store := testkit.NewSecrets(accounts.ErrNoPassword, keyring)
-	mgr := accounts.NewManager(cfg, cache, store, o.backends, accounts.Options{ConfigPath: cfgPath,
-		Discover: o.discover, TestOutgoing: o.testSMTP, OAuth: o.oauth})
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(func() { cancel(); mgr.Wait() })
-	mgr.Start(ctx)
-	h := &harness{t: t, app: a, cache: cache, mgr: mgr, q: &execQueue{}, engines: map[string]*testEngine{},
-		now: time.Now()}
-	deps := Deps{Manager: mgr, Cache: cache, Version: "test", MarkReadDelay: -1}
-	h.u = newUI(ctx, a, deps, h.q.exec)
-	h.u.win.Resize(fyne.NewSize(1100, 700))
-	h.startPump()
-	h.settle()
-	return &wizardEnv{harness: h, profile: profile, store: store, cfgPath: cfgPath}
+	p := uitest.NewProfile(t, uitest.ProfileOpts{Backends: o.backends, Discover: o.discover, TestSMTP: o.testSMTP,
+		Accounts: o.accounts, OAuth: o.oauth})
+	return &wizardEnv{Profile: p, t: t, app: a, q: &uitest.ExecQueue{}}
 }
 
-// objects lists what a window shows, dialogs included.
-func windowObjects(w fyne.Window) []fyne.CanvasObject {
-	objs := test.LaidOutObjects(w.Canvas().Content())
-	for _, o := range w.Canvas().Overlays().List() {
-		objs = append(objs, test.LaidOutObjects(o)...)
+// deps is what the main window would give the wizard.
+func (e *wizardEnv) deps() Deps {
+	return Deps{
+		App:     e.app,
+		Manager: e.Manager,
+		Ctx:     e.Ctx,
+		Exec:    e.q.Exec,
+		Spawn: func(fn func(ctx context.Context)) {
+			e.active.Add(1)
+			go func() {
+				defer e.active.Add(-1)
+				fn(e.Ctx)
+			}()
+		},
+		Notice: func(_, text string) { e.notices = append(e.notices, text) },
+		OnAdded: func(name string, sessionOnly bool) {
+			e.added = append(e.added, added{name, sessionOnly})
+		},
+		OnMoveToIMAP: func(pop string) { e.moved = append(e.moved, pop) },
 	}
-	return objs
 }
 
-// visible reports whether o and every parent shown is visible (LaidOutObjects also walks hidden ones).
-func shown(w fyne.Window, target fyne.CanvasObject) bool {
-	var walk func(o fyne.CanvasObject) (found, vis bool)
-	walk = func(o fyne.CanvasObject) (bool, bool) {
-		if o == target {
-			return true, o.Visible()
-		}
-		for _, ch := range childrenOf(o) {
-			if f, v := walk(ch); f {
-				return true, v && o.Visible()
-			}
-		}
-		return false, false
-	}
-	roots := []fyne.CanvasObject{w.Canvas().Content()}
-	roots = append(roots, w.Canvas().Overlays().List()...)
-	for _, r := range roots {
-		if f, v := walk(r); f {
-			return v
-		}
-	}
-	return false
-}
-
-func findButton(t *testing.T, w fyne.Window, label string) *widget.Button {
-	t.Helper()
-	for _, o := range windowObjects(w) {
-		if b, ok := o.(*widget.Button); ok && b.Text == label && shown(w, b) {
-			return b
-		}
-	}
-	t.Fatalf("no button %q in %q", label, windowTexts(w))
-	return nil
-}
-
-func tapButton(t *testing.T, h *harness, w fyne.Window, label string) {
-	t.Helper()
-	b := findButton(t, w, label)
-	if b.Disabled() {
-		t.Fatalf("button %q is disabled; window shows %q", label, windowTexts(w))
-	}
-	test.Tap(b)
-	h.settle()
-}
-
-func tapLink(t *testing.T, h *harness, w fyne.Window, label string) {
-	t.Helper()
-	for _, o := range windowObjects(w) {
-		if l, ok := o.(*widget.Hyperlink); ok && l.Text == label && shown(w, l) {
-			// A link reacts only to taps on its text.
-			test.TapAt(l, fyne.NewPos(l.MinSize().Width/2, l.Size().Height/2))
-			h.settle()
+// settle runs queued UI work until no task is running and nothing is queued.
+func (e *wizardEnv) settle() {
+	e.t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		if !e.q.RunAll() && e.active.Load() == 0 && e.q.Empty() {
 			return
 		}
 	}
-	t.Fatalf("no link %q", label)
+	e.t.Fatal("the wizard did not settle")
 }
 
-func windowTexts(w fyne.Window) []string {
-	var out []string
-	for _, o := range windowObjects(w) {
-		if !shown(w, o) {
-			continue
-		}
-		switch x := o.(type) {
-		case *widget.Label:
-			out = append(out, x.Text)
-		case *widget.Button:
-			out = append(out, x.Text)
-		case *widget.Check:
-			out = append(out, x.Text)
-		case *widget.RichText:
-			out = append(out, x.String())
-		case *canvas.Text:
-			out = append(out, x.Text)
-		}
-	}
-	return out
+func tapButton(t *testing.T, e *wizardEnv, w fyne.Window, label string) {
+	t.Helper()
+	uitest.TapButton(t, e.settle, w, label)
 }
 
-func windowShows(w fyne.Window, want string) bool {
-	for _, s := range windowTexts(w) {
-		if strings.Contains(s, want) {
-			return true
-		}
-	}
-	return false
+func tapLink(t *testing.T, e *wizardEnv, w fyne.Window, label string) {
+	t.Helper()
+	uitest.TapLink(t, e.settle, w, label)
 }
 
 func (e *wizardEnv) mustShow(w fyne.Window, want ...string) {
 	e.t.Helper()
-	for _, s := range want {
-		if !windowShows(w, s) {
-			e.t.Fatalf("window does not show %q; it shows %q", s, windowTexts(w))
-		}
-	}
+	uitest.MustShow(e.t, w, want...)
 }
 
 // fillIdentity opens the wizard and fills step 1.
-func (e *wizardEnv) fillIdentity(email, password string) *wizard {
+func (e *wizardEnv) fillIdentity(email, password string) *Wizard {
 	e.t.Helper()
-	w := e.u.openWizard()
+	w := Open(e.deps())
 	e.settle()
 	test.Type(w.nameE, "Alice Tester")
 	test.Type(w.emailE, email)
@@ -224,19 +164,18 @@ func (e *wizardEnv) waitUntil(what string, d time.Duration, cond func() bool) {
 		if time.Now().After(deadline) {
 			e.t.Fatalf("timed out waiting for %s", what)
 		}
-		e.q.runAll()
+		e.q.RunAll()
 		time.Sleep(20 * time.Millisecond)
 	}
 	e.settle()
 }
 
-// assertNoPasswordInFiles walks the profile: the password is in no file the app wrote.
-func (e *wizardEnv) assertNoPasswordInFiles(password string) {
-	e.t.Helper()
-	if n := testkit.NoFileContains(e.t, e.profile, password); n < 2 {
-		e.t.Fatalf("only %d files in the profile: nothing was written?", n)
-	}
-}
+// idleEngine is an account engine that does nothing.
+type idleEngine struct{}
+
+func (idleEngine) Run(ctx context.Context) error      { <-ctx.Done(); return ctx.Err() }
+func (idleEngine) SyncOnce(ctx context.Context) error { return nil }
+func (idleEngine) Wake()                              {}
 
 const autoconfigXML = `<?xml version="1.0"?>
 <clientConfig version="1.1">
@@ -304,22 +243,16 @@ func startMailServers(t *testing.T, smtp bool) (*testbed.Dovecot, *testbed.Postf
 	return d, p
 }
 
-// waitForMail runs the UI until the account's inbox in the cache holds n messages and the folder
-// pane lists the account.
+// waitForMail waits until the account's inbox in the cache holds n messages, and checks that the
+// main window was told of the account.
 func (e *wizardEnv) waitForMail(account string, n int) {
 	e.t.Helper()
 	e.waitUntil("the first sync of "+account, 30*time.Second, func() bool {
-		f, err := e.cache.FolderByRole(context.Background(), account, localcache.RoleInbox)
+		f, err := e.Cache.FolderByRole(context.Background(), account, localcache.RoleInbox)
 		return err == nil && f.Total >= n
 	})
-	found := false
-	for _, en := range e.u.folders.entries {
-		if en.kind == entryAccount && en.account == account {
-			found = true
-		}
-	}
-	if !found {
-		e.t.Fatalf("the folder pane does not list %s", account)
+	if !slices.ContainsFunc(e.added, func(a added) bool { return a.name == account }) {
+		e.t.Fatalf("the main window was not told of %s: %v", account, e.added)
 	}
 }
 
@@ -330,12 +263,9 @@ func TestWizardIMAPEndToEnd(t *testing.T) {
 		discover: autoconfigServer(t, true, fmt.Sprintf(autoconfigXML, d.IMAPSPort, d.POP3SPort, p.SubmissionsPort)),
 		testSMTP: smtpsend.Test,
 	})
-	if e.u.showingPanes {
-		t.Fatal("panes shown without an account")
-	}
 	w := e.fillIdentity("alice@mail.test", canaryPW)
 	w.caFile = d.CAFile // the advanced "trusted CA" setting: the test bed has its own CA
-	tapButton(t, e.harness, w.win, "Continue")
+	tapButton(t, e, w.win, "Continue")
 	if w.page != pageType {
 		t.Fatalf("after discovery the wizard shows %q: %q", w.page, windowTexts(w.win))
 	}
@@ -344,34 +274,31 @@ func TestWizardIMAPEndToEnd(t *testing.T) {
 	if findButton(t, w.win, "Continue").Disabled() {
 		t.Fatal("settings from an https autoconfig file need no confirmation")
 	}
-	tapButton(t, e.harness, w.win, "Continue")
+	tapButton(t, e, w.win, "Continue")
 	if w.page != pageTest || !w.tested {
 		t.Fatalf("connection test did not pass: %q", windowTexts(w.win))
 	}
 	e.mustShow(w.win, "Incoming mail (IMAP): localhost:", "Outgoing mail (SMTP): localhost:", "Logged in.")
-	tapButton(t, e.harness, w.win, "Finish")
-	if e.u.wizard != nil {
+	tapButton(t, e, w.win, "Finish")
+	if !w.closed {
 		t.Fatalf("wizard still open: %q", windowTexts(w.win))
 	}
-	acc, ok := e.mgr.Account("alice@mail.test")
+	acc, ok := e.Manager.Account("alice@mail.test")
 	if !ok || acc.Kind != types.IMAP || acc.Incoming.User != "alice" || acc.DisplayName != "Alice Tester" {
 		t.Fatalf("account = %+v, %v", acc, ok)
 	}
-	if pw, _ := e.store.InKeyring("alice@mail.test"); pw != canaryPW {
+	if pw, _ := e.Store.InKeyring("alice@mail.test"); pw != canaryPW {
 		t.Fatal("password not in the keyring")
 	}
 	e.waitForMail("alice@mail.test", 5)
-	if !e.u.showingPanes {
-		t.Fatal("the main window still shows the welcome screen")
+	if len(e.added) != 1 || e.added[0] != (added{"alice@mail.test", false}) {
+		t.Fatalf("the main window was told %v", e.added)
 	}
-	if st := e.u.status.states["alice@mail.test"].State; st != types.StateOnline && st != types.StateSyncing {
-		t.Fatalf("status bar state %q", st)
-	}
-	cfg, err := accounts.LoadConfig(e.cfgPath)
+	cfg, err := accounts.LoadConfig(e.ConfigPath)
 	if err != nil || len(cfg.Accounts) != 1 {
 		t.Fatalf("config %+v %v", cfg, err)
 	}
-	e.assertNoPasswordInFiles(canaryPW)
+	e.AssertNoPasswordInFiles(t, canaryPW)
 }
 
 func TestWizardPOP3EndToEnd(t *testing.T) {
@@ -395,10 +322,10 @@ func TestWizardPOP3EndToEnd(t *testing.T) {
 		discover: autoconfigServer(t, false, fmt.Sprintf(autoconfigXML, d.IMAPSPort, d.POP3SPort, p.SubmissionsPort)),
 		testSMTP: smtpsend.Test,
 	})
-	e.store.KeyringDown(accounts.ErrNoKeyring)
+	e.Store.KeyringDown(accounts.ErrNoKeyring)
 	w := e.fillIdentity("alice@mail.test", canaryPW)
 	w.caFile = d.CAFile
-	tapButton(t, e.harness, w.win, "Continue")
+	tapButton(t, e, w.win, "Continue")
 	if w.page != pageType {
 		t.Fatalf("wizard shows %q", w.page)
 	}
@@ -430,25 +357,24 @@ func TestWizardPOP3EndToEnd(t *testing.T) {
 		}
 	}
 	e.settle()
-	tapButton(t, e.harness, w.win, "Continue")
+	tapButton(t, e, w.win, "Continue")
 	if w.page != pageTest || !w.tested {
 		t.Fatalf("connection test did not pass: %q", windowTexts(w.win))
 	}
-	tapButton(t, e.harness, w.win, "Finish")
-	acc, ok := e.mgr.Account("alice@mail.test")
+	tapButton(t, e, w.win, "Finish")
+	acc, ok := e.Manager.Account("alice@mail.test")
 	if !ok || acc.Kind != types.POP3 || acc.POP3.Leave != types.LeaveDays || acc.POP3.Days != 14 ||
 		acc.POP3.PollInterval.Duration != 5*time.Minute {
 		t.Fatalf("account = %+v", acc)
 	}
-	banners := strings.Join(e.u.banners.texts(), "\n")
-	if !strings.Contains(banners, "kept only until Postbode closes") {
-		t.Fatalf("no warning about the missing keyring: %q", banners)
+	if len(e.added) != 1 || !e.added[0].sessionOnly {
+		t.Fatalf("the main window was not told that the password is kept for this session only: %v", e.added)
 	}
-	if pw, err := e.store.Get("alice@mail.test"); err != nil || pw != canaryPW {
+	if pw, err := e.Store.Get("alice@mail.test"); err != nil || pw != canaryPW {
 		t.Fatal("the password is not kept for the session")
 	}
 	e.waitForMail("alice@mail.test", 5)
-	e.assertNoPasswordInFiles(canaryPW)
+	e.AssertNoPasswordInFiles(t, canaryPW)
 }
 
 // fakeIMAP is a plaintext IMAP server that never offers STARTTLS; it records what it was sent.
@@ -500,7 +426,7 @@ func closedPort(t *testing.T) int {
 }
 
 // manualIMAP fills the manual page with an IMAP server on 127.0.0.1.
-func (e *wizardEnv) manualIMAP(w *wizard, port int, security types.Security, caFile, user string) {
+func (e *wizardEnv) manualIMAP(w *Wizard, port int, security types.Security, caFile, user string) {
 	e.t.Helper()
 	if w.page != pageManual {
 		e.t.Fatalf("wizard shows %q, not the manual settings", w.page)
@@ -513,7 +439,7 @@ func (e *wizardEnv) manualIMAP(w *wizard, port int, security types.Security, caF
 	w.form.out.host.SetText("127.0.0.1")
 	w.form.out.user.SetText(user)
 	w.form.caFile.SetText(caFile)
-	tapButton(e.t.(*testing.T), e.harness, w.win, "Test settings")
+	tapButton(e.t, e, w.win, "Test settings")
 }
 
 func TestWizardConnectionFailures(t *testing.T) {
@@ -528,7 +454,7 @@ func TestWizardConnectionFailures(t *testing.T) {
 	t.Run("not found leads to manual settings", func(t *testing.T) {
 		e := newEnv(t)
 		w := e.fillIdentity("alice@mail.test", canaryPW)
-		tapButton(t, e.harness, w.win, "Continue")
+		tapButton(t, e, w.win, "Continue")
 		if w.page != pageManual {
 			t.Fatalf("wizard shows %q", w.page)
 		}
@@ -537,7 +463,7 @@ func TestWizardConnectionFailures(t *testing.T) {
 		w.form.in.host.SetText("mail.example.org")
 		w.form.in.security.SetSelected(securityLabel(types.SecurityPlain))
 		w.form.out.host.SetText("mail.example.org")
-		tapButton(t, e.harness, w.win, "Test settings")
+		tapButton(t, e, w.win, "Test settings")
 		e.mustShow(w.win, "Unencrypted connections are allowed only to a server on this computer or your local network")
 		if w.page != pageManual {
 			t.Fatal("plaintext to a remote host was accepted")
@@ -547,7 +473,7 @@ func TestWizardConnectionFailures(t *testing.T) {
 	t.Run("wrong password", func(t *testing.T) {
 		e := newEnv(t)
 		w := e.fillIdentity("alice@mail.test", "not-the-password")
-		tapLink(t, e.harness, w.win, "Configure manually")
+		tapLink(t, e, w.win, "Configure manually")
 		e.manualIMAP(w, d.IMAPSPort, types.SecurityTLS, d.CAFile, "alice")
 		e.mustShow(w.win, "The server refused the user name or password.", "app password")
 		if w.tested || !findButton(t, w.win, "Finish").Disabled() {
@@ -563,7 +489,7 @@ func TestWizardConnectionFailures(t *testing.T) {
 			t.Fatal("no password field next to the refusal")
 		}
 		test.Type(pw, canaryPW)
-		tapButton(t, e.harness, w.win, "Try again")
+		tapButton(t, e, w.win, "Try again")
 		if !w.tested {
 			t.Fatalf("the right password did not pass: %q", windowTexts(w.win))
 		}
@@ -573,32 +499,32 @@ func TestWizardConnectionFailures(t *testing.T) {
 	t.Run("untrusted certificate, then pinned", func(t *testing.T) {
 		e := newEnv(t)
 		w := e.fillIdentity("alice@mail.test", canaryPW)
-		tapLink(t, e.harness, w.win, "Configure manually")
+		tapLink(t, e, w.win, "Configure manually")
 		e.manualIMAP(w, d.IMAPSPort, types.SecurityTLS, "", "alice") // the test bed's CA is not trusted
 		e.mustShow(w.win, "The certificate of 127.0.0.1 is not trusted.", "issued by an authority this computer does not know",
 			"Postbode testbed CA", "Trust it only if you know this server")
-		cert, ok := accounts.CertProblem(w.check.results[serverIncoming])
+		cert, ok := accounts.CertProblem(w.check.results[ServerIncoming])
 		if !ok {
 			t.Fatal("no certificate problem recorded")
 		}
 		e.mustShow(w.win, fingerprint(cert.SHA256), cert.Subject)
-		tapButton(t, e.harness, w.win, "Trust this certificate for this account")
+		tapButton(t, e, w.win, "Trust this certificate for this account")
 		if !w.tested {
 			t.Fatalf("the pinned certificate did not pass: %q", windowTexts(w.win))
 		}
-		tapButton(t, e.harness, w.win, "Finish")
-		acc, ok := e.mgr.Account("alice@mail.test")
+		tapButton(t, e, w.win, "Finish")
+		acc, ok := e.Manager.Account("alice@mail.test")
 		if !ok || acc.Incoming.PinSHA256 != cert.SHA256 {
 			t.Fatalf("pin not saved: %+v", acc.Incoming)
 		}
-		e.assertNoPasswordInFiles(canaryPW)
+		e.AssertNoPasswordInFiles(t, canaryPW)
 	})
 
 	t.Run("STARTTLS stripped", func(t *testing.T) {
 		e := newEnv(t)
 		port, received := fakeIMAP(t)
 		w := e.fillIdentity("alice@mail.test", canaryPW)
-		tapLink(t, e.harness, w.win, "Configure manually")
+		tapLink(t, e, w.win, "Configure manually")
 		e.manualIMAP(w, port, types.SecurityStartTLS, "", "alice")
 		e.mustShow(w.win, "127.0.0.1 did not offer encryption.",
 			"This server did not offer encryption; Postbode will not send your password.")
@@ -611,11 +537,11 @@ func TestWizardConnectionFailures(t *testing.T) {
 		e := newEnv(t)
 		port := closedPort(t)
 		w := e.fillIdentity("alice@mail.test", canaryPW)
-		tapLink(t, e.harness, w.win, "Configure manually")
+		tapLink(t, e, w.win, "Configure manually")
 		e.manualIMAP(w, port, types.SecurityTLS, "", "alice")
 		e.mustShow(w.win, fmt.Sprintf("Could not connect to 127.0.0.1 on port %d.", port), "a firewall may block the port")
 		// Manual settings stay one click away.
-		tapButton(t, e.harness, w.win, "Edit settings")
+		tapButton(t, e, w.win, "Edit settings")
 		if w.page != pageManual || w.form.in.port.Text != fmt.Sprint(port) {
 			t.Fatalf("edit settings shows %q with port %q", w.page, w.form.in.port.Text)
 		}
@@ -640,7 +566,7 @@ func TestWizardTrustAndConfirmRules(t *testing.T) {
 		t.Error("an http source needs no confirmation")
 	}
 	// A plaintext server from a config file is never used.
-	w := &wizard{}
+	w := &Wizard{}
 	w.acc.Email = "me@example.org"
 	r := accounts.DiscoveryResult{Incoming: []accounts.DiscoveredServer{
 		{Protocol: types.IMAP, Server: types.Server{Host: "plain.example.org", Port: 143, Security: types.SecurityPlain}},
@@ -669,113 +595,10 @@ func TestWizardTrustAndConfirmRules(t *testing.T) {
 	}
 }
 
-func TestAccountSettingsEditPasswordAndRemove(t *testing.T) {
-	var mu sync.Mutex
-	var tested []types.Account
-	var testedPW []string
-	backend := types.Backend{
-		New: func(d types.EngineDeps) types.Engine { return &testEngine{deps: d} },
-		Test: func(ctx context.Context, acc types.Account, pw string) (types.TestReport, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			tested = append(tested, acc)
-			testedPW = append(testedPW, pw)
-			return types.TestReport{TLS: "TLS 1.3"}, nil
-		},
-	}
-	imapAcc := testAccount("work")
-	popAcc := testAccount("home")
-	popAcc.Kind = types.POP3
-	popAcc.Incoming.Port = 995
-	e := newWizardEnv(t, wizardOpts{
-		backends: map[types.Protocol]types.Backend{types.IMAP: keepsMailOnServer(backend), types.POP3: backend},
-		accounts: []types.Account{imapAcc, popAcc},
-	})
-	e.folder("home", "INBOX", localcache.RoleInbox)
-	e.folder("work", "INBOX", localcache.RoleInbox)
-	e.u.openAccountSettings("work")
-	e.settle()
-	s := e.u.accWin
-	if s == nil || s.acc.Name != "work" || s.form.in.host.Text != "mail.work.example" {
-		t.Fatal("settings window does not show the account")
-	}
-	// Edit and save: the test runs with the stored password, then the file is rewritten.
-	s.form.in.host.SetText("imap.work.example")
-	tapButton(t, e.harness, s.win, "Test and save")
-	e.mustShow(s.win, "Saved.")
-	if acc, _ := e.mgr.Account("work"); acc.Incoming.Host != "imap.work.example" {
-		t.Fatalf("not saved: %+v", acc.Incoming)
-	}
-	if cfg, _ := accounts.LoadConfig(e.cfgPath); cfg.Accounts[0].Incoming.Host != "imap.work.example" {
-		t.Fatalf("config not rewritten: %+v", cfg.Accounts[0].Incoming)
-	}
-	mu.Lock()
-	if len(testedPW) != 1 || testedPW[0] != "pw" || tested[0].Incoming.Host != "imap.work.example" {
-		t.Fatalf("tests run: %v", tested)
-	}
-	mu.Unlock()
-
-	// A new password is tested and stored.
-	tapButton(t, e.harness, s.win, "Change password…")
-	for _, o := range windowObjects(s.win) {
-		if en, ok := o.(*widget.Entry); ok && en.Password {
-			test.Type(en, "new-secret")
-		}
-	}
-	tapButton(t, e.harness, s.win, "Use this password")
-	tapButton(t, e.harness, s.win, "Test and save")
-	if pw, _ := e.store.Get("work"); pw != "new-secret" {
-		t.Fatalf("password not changed: %q", pw)
-	}
-
-	// Removing a POP3 account with its mail asks twice; "keep the mail" at the second question
-	// removes the account but keeps the mail.
-	s.pick.SetSelected("home")
-	e.settle()
-	if s.acc.Name != "home" || !s.pop3Box.Visible() {
-		t.Fatal("POP3 account not shown with its options")
-	}
-	tapButton(t, e.harness, s.win, "Remove account…")
-	e.mustShow(s.win, "may exist nowhere else")
-	for _, o := range windowObjects(s.win) {
-		if c, ok := o.(*widget.Check); ok && strings.HasPrefix(c.Text, "Also delete") {
-			test.Tap(c)
-		}
-	}
-	tapButton(t, e.harness, s.win, "Remove account")
-	e.mustShow(s.win, "this computer may hold the only copy")
-	tapButton(t, e.harness, s.win, "Delete mail for good")
-	if _, ok := e.mgr.Account("home"); ok {
-		t.Fatal("account not removed")
-	}
-	if fs, _ := e.cache.Folders(context.Background(), "home"); len(fs) != 0 {
-		t.Fatalf("local mail kept: %v", fs)
-	}
-	if _, err := e.store.Get("home"); err == nil {
-		t.Fatal("password of the removed account kept")
-	}
-
-	// Removing the IMAP account without deleting mail keeps its folders readable.
-	if s.acc.Name != "work" {
-		t.Fatalf("settings show %q after the removal", s.acc.Name)
-	}
-	tapButton(t, e.harness, s.win, "Remove account…")
-	tapButton(t, e.harness, s.win, "Remove account")
-	if fs, _ := e.cache.Folders(context.Background(), "work"); len(fs) != 1 {
-		t.Fatalf("local mail of work deleted: %v", fs)
-	}
-	if e.u.accWin != nil {
-		t.Fatal("the settings window stays open without accounts")
-	}
-	if cfg, _ := accounts.LoadConfig(e.cfgPath); len(cfg.Accounts) != 0 {
-		t.Fatalf("config still lists %+v", cfg.Accounts)
-	}
-}
-
 // fakeBackends accept every login unless screenTest says otherwise (by the incoming host's first
 // label: "selfsigned", "down", …), and run engines that do nothing.
 func fakeBackends() map[types.Protocol]types.Backend {
-	b := types.Backend{New: func(d types.EngineDeps) types.Engine { return &testEngine{deps: d} }, Test: screenTest}
+	b := types.Backend{New: func(d types.EngineDeps) types.Engine { return idleEngine{} }, Test: screenTest}
 	return map[types.Protocol]types.Backend{types.IMAP: b, types.POP3: b}
 }
 
@@ -783,62 +606,8 @@ func notFoundDiscovery(ctx context.Context, email string) ([]accounts.DiscoveryR
 	return nil, &accounts.NoSettingsFoundError{Address: email}
 }
 
-// inView reports whether target is drawn whole inside the window: shown, inside the canvas, and
-// inside every scroll container around it (not scrolled out of sight).
-func inView(w fyne.Window, target fyne.CanvasObject) bool {
-	type rect struct{ min, max fyne.Position }
-	inside := func(p, end fyne.Position, c rect) bool {
-		const slack = 0.5
-		return p.X >= c.min.X-slack && p.Y >= c.min.Y-slack && end.X <= c.max.X+slack && end.Y <= c.max.Y+slack
-	}
-	var walk func(o fyne.CanvasObject, origin fyne.Position, clip rect) (found, ok bool)
-	walk = func(o fyne.CanvasObject, origin fyne.Position, clip rect) (bool, bool) {
-		pos := origin.Add(o.Position())
-		end := pos.Add(o.Size())
-		if o == target {
-			return true, o.Visible() && o.Size().Height > 0 && inside(pos, end, clip)
-		}
-		if _, ok := o.(*container.Scroll); ok {
-			clip = rect{
-				fyne.NewPos(max(clip.min.X, pos.X), max(clip.min.Y, pos.Y)),
-				fyne.NewPos(min(clip.max.X, end.X), min(clip.max.Y, end.Y)),
-			}
-		}
-		for _, ch := range childrenOf(o) {
-			if f, v := walk(ch, pos, clip); f {
-				return true, v && o.Visible()
-			}
-		}
-		return false, false
-	}
-	size := w.Canvas().Size()
-	found, ok := walk(w.Canvas().Content(), fyne.Position{}, rect{max: fyne.NewPos(size.Width, size.Height)})
-	return found && ok
-}
-
-// labelWith finds the shown label whose text contains want.
-func labelWith(t *testing.T, w fyne.Window, want string) *widget.Label {
-	t.Helper()
-	for _, o := range windowObjects(w) {
-		if l, ok := o.(*widget.Label); ok && strings.Contains(l.Text, want) && shown(w, l) {
-			return l
-		}
-	}
-	t.Fatalf("no label with %q in %q", want, windowTexts(w))
-	return nil
-}
-
-func hasButton(w fyne.Window, label string) bool {
-	for _, o := range windowObjects(w) {
-		if b, ok := o.(*widget.Button); ok && b.Text == label && shown(w, b) {
-			return true
-		}
-	}
-	return false
-}
-
 // manualServers fills the manual page: incoming IMAP over TLS, outgoing SMTP (host "" for none).
-func (e *wizardEnv) manualServers(w *wizard, inHost string, inPort int, outHost string, outPort int) {
+func (e *wizardEnv) manualServers(w *Wizard, inHost string, inPort int, outHost string, outPort int) {
 	e.t.Helper()
 	if w.page != pageManual {
 		e.t.Fatalf("wizard shows %q, not the manual settings", w.page)
@@ -857,10 +626,10 @@ func (e *wizardEnv) manualServers(w *wizard, inHost string, inPort int, outHost 
 func TestWizardSMTPDownFinishAnyway(t *testing.T) {
 	e := newWizardEnv(t, wizardOpts{backends: fakeBackends(), discover: notFoundDiscovery, testSMTP: smtpsend.Test})
 	w := e.fillIdentity("alice@mail.test", canaryPW)
-	tapButton(t, e.harness, w.win, "Continue")
+	tapButton(t, e, w.win, "Continue")
 	port := closedPort(t)
 	e.manualServers(w, "127.0.0.1", 993, "127.0.0.1", port)
-	tapButton(t, e.harness, w.win, "Test settings")
+	tapButton(t, e, w.win, "Test settings")
 	if w.page != pageTest {
 		t.Fatalf("wizard shows %q: %q", w.page, windowTexts(w.win))
 	}
@@ -876,11 +645,11 @@ func TestWizardSMTPDownFinishAnyway(t *testing.T) {
 	if !inView(w.win, note) || !inView(w.win, anyway) {
 		t.Fatalf("the explanation or the button is out of view: %v %v", note.Position(), w.win.Canvas().Size())
 	}
-	tapButton(t, e.harness, w.win, "Finish anyway")
-	if e.u.wizard != nil {
+	tapButton(t, e, w.win, "Finish anyway")
+	if !w.closed {
 		t.Fatalf("wizard still open: %q", windowTexts(w.win))
 	}
-	acc, ok := e.mgr.Account("alice@mail.test")
+	acc, ok := e.Manager.Account("alice@mail.test")
 	if !ok || acc.Outgoing.Host != "127.0.0.1" || acc.Outgoing.Port != port || acc.Incoming.Host != "127.0.0.1" {
 		t.Fatalf("account = %+v, %v", acc, ok)
 	}
@@ -891,12 +660,12 @@ func TestWizardSMTPDownFinishAnyway(t *testing.T) {
 func TestWizardBlankSMTP(t *testing.T) {
 	e := newWizardEnv(t, wizardOpts{backends: fakeBackends(), discover: notFoundDiscovery, testSMTP: smtpsend.Test})
 	w := e.fillIdentity("alice@mail.test", canaryPW)
-	tapButton(t, e.harness, w.win, "Continue")
+	tapButton(t, e, w.win, "Continue")
 	w.form.advanced.Open(0) // a long form: the end of it is out of view
 	e.settle()
 	e.manualServers(w, "127.0.0.1", 99999, "", 465)
 	// A mistake is shown where the user looks: next to the button, not below the form.
-	tapButton(t, e.harness, w.win, "Test settings")
+	tapButton(t, e, w.win, "Test settings")
 	if w.page != pageManual {
 		t.Fatal("a wrong port was accepted")
 	}
@@ -904,19 +673,19 @@ func TestWizardBlankSMTP(t *testing.T) {
 		t.Fatalf("the error is out of view at %v in a %v window", l.Position(), w.win.Canvas().Size())
 	}
 	w.form.in.port.SetText("993")
-	tapButton(t, e.harness, w.win, "Test settings")
+	tapButton(t, e, w.win, "Test settings")
 	if w.page != pageTest {
 		t.Fatalf("a blank outgoing server was refused: %q", windowTexts(w.win))
 	}
 	if l := labelWith(t, w.win, "No outgoing (SMTP) server"); !inView(w.win, l) {
 		t.Fatal("the note about sending is out of view")
 	}
-	tapButton(t, e.harness, w.win, "Finish anyway")
-	acc, ok := e.mgr.Account("alice@mail.test")
+	tapButton(t, e, w.win, "Finish anyway")
+	acc, ok := e.Manager.Account("alice@mail.test")
 	if !ok || acc.Outgoing != (types.Server{}) {
 		t.Fatalf("account = %+v, %v", acc, ok)
 	}
-	if b := strings.Join(e.u.banners.texts(), "\n"); !strings.Contains(b, "Account settings") {
+	if b := strings.Join(e.notices, "\n"); !strings.Contains(b, "Account settings") {
 		t.Fatalf("the main window does not say how to set up sending: %q", b)
 	}
 }
@@ -925,12 +694,12 @@ func TestWizardBlankSMTP(t *testing.T) {
 func TestWizardEditSettingsShowsForm(t *testing.T) {
 	e := newWizardEnv(t, wizardOpts{backends: fakeBackends(), discover: notFoundDiscovery, testSMTP: screenSMTP})
 	w := e.fillIdentity("alice@mail.test", canaryPW)
-	tapButton(t, e.harness, w.win, "Continue")
+	tapButton(t, e, w.win, "Continue")
 	e.manualServers(w, "selfsigned.home.example", 993, "selfsigned.home.example", 465)
 	w.form.kind.SetSelected("POP3")
 	w.form.in.port.SetText("995")
 	w.form.caFile.SetText("/etc/ssl/home-ca.pem") // the settings open with Advanced shown: a long form
-	tapButton(t, e.harness, w.win, "Test settings")
+	tapButton(t, e, w.win, "Test settings")
 	e.mustShow(w.win, "is not trusted")
 	root := w.win.Content()
 	var scroll *container.Scroll // the page's, not an entry's
@@ -947,7 +716,7 @@ func TestWizardEditSettingsShowsForm(t *testing.T) {
 	if scroll.Offset.Y <= 0 {
 		t.Fatalf("the test page does not scroll (content %v in %v)", scroll.Content.MinSize(), scroll.Size())
 	}
-	tapButton(t, e.harness, w.win, "Edit settings")
+	tapButton(t, e, w.win, "Edit settings")
 	if w.page != pageManual || w.win.Content() != root {
 		t.Fatalf("edit settings shows %q", w.page)
 	}
@@ -966,13 +735,13 @@ func TestWizardSmallThings(t *testing.T) {
 	t.Run("a local address", func(t *testing.T) {
 		e := newWizardEnv(t, wizardOpts{backends: fakeBackends(), discover: notFoundDiscovery})
 		w := e.fillIdentity("alice@localhost", canaryPW)
-		tapButton(t, e.harness, w.win, "Continue")
+		tapButton(t, e, w.win, "Continue")
 		if w.page != pageManual {
 			t.Fatalf("alice@localhost was refused: %q", windowTexts(w.win))
 		}
 		w.showIdentity()
 		w.emailE.SetText("alice")
-		tapButton(t, e.harness, w.win, "Continue")
+		tapButton(t, e, w.win, "Continue")
 		if w.page != pageIdentity {
 			t.Fatal("an address without a domain was accepted")
 		}
@@ -981,7 +750,7 @@ func TestWizardSmallThings(t *testing.T) {
 	t.Run("outgoing user name follows until edited", func(t *testing.T) {
 		e := newWizardEnv(t, wizardOpts{backends: fakeBackends(), discover: notFoundDiscovery})
 		w := e.fillIdentity("alice@mail.test", canaryPW)
-		tapButton(t, e.harness, w.win, "Continue")
+		tapButton(t, e, w.win, "Continue")
 		test.Type(w.form.in.user, "x")
 		if w.form.in.user.Text == "alice@mail.test" || w.form.out.user.Text != w.form.in.user.Text {
 			t.Fatalf("outgoing user %q, incoming %q", w.form.out.user.Text, w.form.in.user.Text)
@@ -1000,11 +769,11 @@ func TestWizardSmallThings(t *testing.T) {
 	t.Run("browse for a CA file", func(t *testing.T) {
 		e := newWizardEnv(t, wizardOpts{backends: fakeBackends(), discover: notFoundDiscovery})
 		w := e.fillIdentity("alice@mail.test", canaryPW)
-		tapButton(t, e.harness, w.win, "Continue")
+		tapButton(t, e, w.win, "Continue")
 		w.form.advanced.Open(0)
 		e.settle()
 		before := len(w.win.Canvas().Overlays().List())
-		tapButton(t, e.harness, w.win, "Browse…")
+		tapButton(t, e, w.win, "Browse…")
 		if len(w.win.Canvas().Overlays().List()) != before+1 {
 			t.Fatal("no file dialog")
 		}
@@ -1023,20 +792,20 @@ func TestWizardSmallThings(t *testing.T) {
 	t.Run("account name", func(t *testing.T) {
 		e := newWizardEnv(t, wizardOpts{backends: fakeBackends(), discover: notFoundDiscovery})
 		w := e.fillIdentity("alice@mail.test", canaryPW)
-		tapButton(t, e.harness, w.win, "Continue")
+		tapButton(t, e, w.win, "Continue")
 		e.manualServers(w, "imap.mail.test", 993, "smtp.mail.test", 465)
-		tapButton(t, e.harness, w.win, "Test settings")
+		tapButton(t, e, w.win, "Test settings")
 		if w.accNameE.Text != "alice@mail.test" || !shown(w.win, w.accNameE) {
 			t.Fatalf("account name %q", w.accNameE.Text)
 		}
 		w.accNameE.SetText("Work/mail")
-		tapButton(t, e.harness, w.win, "Finish")
+		tapButton(t, e, w.win, "Finish")
 		if l := labelWith(t, w.win, "account name"); !inView(w.win, l) {
 			t.Fatal("the error is out of view")
 		}
 		w.accNameE.SetText("Work mail")
-		tapButton(t, e.harness, w.win, "Finish")
-		if acc, ok := e.mgr.Account("Work mail"); !ok || acc.Email != "alice@mail.test" {
+		tapButton(t, e, w.win, "Finish")
+		if acc, ok := e.Manager.Account("Work mail"); !ok || acc.Email != "alice@mail.test" {
 			t.Fatalf("account = %+v, %v", acc, ok)
 		}
 	})
@@ -1045,10 +814,10 @@ func TestWizardSmallThings(t *testing.T) {
 		e := newWizardEnv(t, wizardOpts{backends: fakeBackends(), discover: notFoundDiscovery,
 			testSMTP: func(context.Context, types.Account, string) error { return nil }})
 		w := e.fillIdentity("alice@mail.test", canaryPW)
-		tapButton(t, e.harness, w.win, "Continue")
+		tapButton(t, e, w.win, "Continue")
 		e.manualServers(w, "selfsigned.home.example", 993, "smtp.home.example", 465)
 		w.win.Resize(fyne.NewSize(1024, 768))
-		tapButton(t, e.harness, w.win, "Test settings")
+		tapButton(t, e, w.win, "Test settings")
 		e.settle()
 		if size := w.win.Canvas().Size(); size.Height > 768 {
 			t.Fatalf("window %v", size)
@@ -1058,30 +827,16 @@ func TestWizardSmallThings(t *testing.T) {
 		}
 	})
 
-	t.Run("settings window fits 768 pixels", func(t *testing.T) {
-		acc := testAccount("work")
-		e := newWizardEnv(t, wizardOpts{backends: fakeBackends(), accounts: []types.Account{acc}})
-		e.u.openAccountSettings("work")
-		e.settle()
-		s := e.u.accWin
-		if size := s.win.Canvas().Size(); size.Height > 700 {
-			t.Fatalf("the settings window opens %v", size)
-		}
-		s.win.Resize(fyne.NewSize(1024, 768))
-		e.settle()
-		if size := s.win.Canvas().Size(); size.Height > 768 {
-			t.Fatalf("window %v", size)
-		}
-		for _, label := range []string{"Test and save", "Close", "Remove account…"} {
-			if !inView(s.win, findButton(t, s.win, label)) {
-				t.Fatalf("%s is out of view", label)
-			}
-		}
-	})
 }
 
 // keepsMailOnServer is a test backend that declares itself an IMAP one: mail stays on the server.
 func keepsMailOnServer(b types.Backend) types.Backend {
 	b.KeepsMailOnServer = true
 	return b
+}
+
+func TestPOP3KeepPolicySaysServersMayMarkRead(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, NewPOP3Policy().View())
+	uitest.MustShow(t, w, "mark mail as read once Postbode has downloaded it")
 }

@@ -1,4 +1,4 @@
-package ui
+package wizard
 
 import (
 	"errors"
@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"postbode/types"
+	"postbode/ui/uikit"
 )
 
 func securityLabels() []string {
@@ -146,9 +147,9 @@ func (f *serverFields) rows(form *widget.Form) {
 	form.Append(tr("User name"), f.user)
 }
 
-// settingsForm edits an account's servers: the "Configure manually" page of the wizard and the
+// SettingsForm edits an account's servers: the "Configure manually" page of the wizard and the
 // Account settings window.
-type settingsForm struct {
+type SettingsForm struct {
 	kind     *widget.RadioGroup
 	in, out  *serverFields
 	caFile   *widget.Entry
@@ -158,16 +159,16 @@ type settingsForm struct {
 	advanced *widget.Accordion
 	box      *fyne.Container
 	onKind   func(types.Protocol)
-	// win is the window the file dialog opens in.
-	win fyne.Window
+	win      fyne.Window // where the file dialog opens
 
 	// The outgoing user name follows the incoming one until the user makes it differ.
 	outUserOwn bool
 	copying    bool
 }
 
-func newSettingsForm() *settingsForm {
-	f := &settingsForm{in: newServerFields(types.IMAP), out: newServerFields(types.SMTP)}
+// NewSettingsForm makes the form for a window (its file dialog opens there).
+func NewSettingsForm(win fyne.Window) *SettingsForm {
+	f := &SettingsForm{win: win, in: newServerFields(types.IMAP), out: newServerFields(types.SMTP)}
 	f.out.host.SetPlaceHolder(tr("mail.example.org, or empty to only receive mail"))
 	f.in.user.OnChanged = func(s string) {
 		if !f.outUserOwn {
@@ -207,14 +208,15 @@ func newSettingsForm() *settingsForm {
 	advForm.Append(tr("Outgoing certificate"), f.pinOut.box)
 	f.advanced = widget.NewAccordion(widget.NewAccordionItem(tr("Advanced"), advForm))
 	f.box = container.NewVBox(
-		heading(tr("Incoming mail")), inForm, f.in.warn,
-		heading(tr("Outgoing mail (SMTP)")), outForm, f.out.warn,
+		uikit.Heading(tr("Incoming mail")), inForm, f.in.warn,
+		uikit.Heading(tr("Outgoing mail (SMTP)")), outForm, f.out.warn,
 		f.advanced,
 	)
 	return f
 }
 
-func (f *settingsForm) view() fyne.CanvasObject { return f.box }
+// View is the form.
+func (f *SettingsForm) View() fyne.CanvasObject { return f.box }
 
 // caFileFilter shows the files a CA certificate usually comes in.
 func caFileFilter() storage.FileFilter {
@@ -222,7 +224,7 @@ func caFileFilter() storage.FileFilter {
 }
 
 // browseCAFile picks the trusted CA file with a file dialog, starting in the current file's folder.
-func (f *settingsForm) browseCAFile() {
+func (f *SettingsForm) browseCAFile() {
 	if f.win == nil {
 		return
 	}
@@ -242,7 +244,7 @@ func (f *settingsForm) browseCAFile() {
 	d.Show()
 }
 
-func (f *settingsForm) chooseCAFile(u fyne.URI) {
+func (f *SettingsForm) chooseCAFile(u fyne.URI) {
 	f.caFile.SetText(u.Path())
 }
 
@@ -256,7 +258,8 @@ func kindLabel(k types.Protocol) string {
 
 func kindOfLabel(s string) types.Protocol { return types.Protocol(strings.ToLower(s)) }
 
-func (f *settingsForm) set(a types.Account) {
+// Set fills the form with an account's settings.
+func (f *SettingsForm) Set(a types.Account) {
 	f.kind.SetSelected(kindLabel(a.Kind))
 	f.in.setProto(a.Kind)
 	f.in.set(a.Incoming)
@@ -273,8 +276,8 @@ func (f *settingsForm) set(a types.Account) {
 	}
 }
 
-// read returns base with the form's settings, or the first thing to correct.
-func (f *settingsForm) read(base types.Account) (types.Account, error) {
+// Read returns base with the form's settings, or the first thing to correct.
+func (f *SettingsForm) Read(base types.Account) (types.Account, error) {
 	a := base
 	a.Kind = kindOfLabel(f.kind.Selected)
 	in, out := a.Incoming, a.Outgoing
@@ -340,8 +343,8 @@ func fingerprint(hexSum string) string {
 	return b.String()
 }
 
-// pop3Policy edits how a POP3 account polls and what it leaves on the server.
-type pop3Policy struct {
+// POP3Policy edits how a POP3 account polls and what it leaves on the server.
+type POP3Policy struct {
 	interval *widget.Select
 	keep     *widget.Check
 	keepFor  *widget.Select
@@ -360,8 +363,9 @@ func pollLabel(d time.Duration) string {
 	return trN("every {{.Count}} minutes", int(d/time.Minute))
 }
 
-func newPOP3Policy() *pop3Policy {
-	p := &pop3Policy{}
+// NewPOP3Policy starts at checking every 10 minutes and keeping mail on the server for good.
+func NewPOP3Policy() *POP3Policy {
+	p := &POP3Policy{}
 	var labels []string
 	for _, d := range pollChoices {
 		labels = append(labels, pollLabel(d))
@@ -385,7 +389,7 @@ func newPOP3Policy() *pop3Policy {
 	p.keep.SetChecked(true)
 	// Leaving mail on the server does not leave it unread everywhere: RETR marks it read on servers
 	// such as Courier, and webmail or a phone then shows it as read.
-	note := dimWrapped(tr("Some servers (Courier, for one) mark mail as read once Postbode has downloaded it, so webmail and other devices show it as read."))
+	note := uikit.DimWrapped(tr("Some servers (Courier, for one) mark mail as read once Postbode has downloaded it, so webmail and other devices show it as read."))
 	form := widget.NewForm()
 	form.Append(tr("Check for mail"), p.interval)
 	form.Append(tr("After downloading"), container.NewVBox(p.keep, p.keepFor, note))
@@ -393,7 +397,8 @@ func newPOP3Policy() *pop3Policy {
 	return p
 }
 
-func (p *pop3Policy) set(pol types.POP3Policy) {
+// Set shows a policy.
+func (p *POP3Policy) Set(pol types.POP3Policy) {
 	if pol.PollInterval.Duration > 0 {
 		best := pollChoices[0]
 		for _, d := range pollChoices {
@@ -422,7 +427,8 @@ func (p *pop3Policy) set(pol types.POP3Policy) {
 	}
 }
 
-func (p *pop3Policy) read() types.POP3Policy {
+// Read is the policy as chosen.
+func (p *POP3Policy) Read() types.POP3Policy {
 	var pol types.POP3Policy
 	pol.PollInterval.Duration = 10 * time.Minute
 	if i := p.interval.SelectedIndex(); i >= 0 && i < len(pollChoices) {
@@ -446,23 +452,17 @@ func (p *pop3Policy) read() types.POP3Policy {
 	return pol
 }
 
-// heading is a bold section title.
-func heading(text string) fyne.CanvasObject {
-	l := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	return l
-}
+// View is the policy's form.
+func (p *POP3Policy) View() fyne.CanvasObject { return p.box }
 
-// wrapped is a label that wraps words, for explanations.
-func wrapped(text string) *widget.Label {
-	l := widget.NewLabel(text)
-	l.Wrapping = fyne.TextWrapWord
-	return l
-}
+// DisableKind keeps the protocol as it is (changing IMAP to POP3 is a new account).
+func (f *SettingsForm) DisableKind() { f.kind.Disable() }
 
-// dimWrapped is secondary explanation text: quieter than a label, still easy to read.
-func dimWrapped(text string) *widget.RichText {
-	rt := newDimText(text, theme.SizeNameText)
-	rt.Truncation = fyne.TextTruncateOff
-	rt.Wrapping = fyne.TextWrapWord
-	return rt
+// SetPin pins (or, with "", unpins) the certificate of one server, ServerIncoming or ServerOutgoing.
+func (f *SettingsForm) SetPin(which, sha256 string) {
+	if which == ServerIncoming {
+		f.pinIn.set(sha256)
+	} else {
+		f.pinOut.set(sha256)
+	}
 }

@@ -1,4 +1,4 @@
-package ui
+package wizard
 
 import (
 	"fmt"
@@ -17,7 +17,8 @@ import (
 	"postbode/accounts/oauth"
 	"postbode/internal/testkit/testbed"
 	"postbode/sync/smtpsend"
-	"postbode/types"
+	"postbode/ui/internal/uitest"
+	"postbode/ui/uikit"
 )
 
 // browserApp is the test app whose "system browser" is a function.
@@ -71,10 +72,10 @@ func TestWizardOAuth2SignIn(t *testing.T) {
 		oauth:    reg,
 		browser:  browser,
 	})
-	e.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), theme.VariantLight})
+	e.app.Settings().SetTheme(uikit.FixedVariant(theme.VariantLight))
 	shot := func(w fyne.Window, name string) {
 		t.Helper()
-		savePNG(t, w.Canvas().Capture(), "wizard-oauth-"+name+langSuffix()+".png")
+		uitest.SavePNG(t, w.Canvas().Capture(), "wizard-oauth-"+name+uitest.LangSuffix()+".png")
 	}
 
 	w := e.fillIdentity("alice@mail.test", "")
@@ -85,18 +86,18 @@ func TestWizardOAuth2SignIn(t *testing.T) {
 	e.mustShow(w.win, tr("{{.Provider}} signs you in on its own page: Postbode opens it in your browser after it has found the settings. Postbode never sees your password.", map[string]any{"Provider": "Test bed"}))
 	shot(w.win, "1-identity")
 	w.caFile = d.CAFile // the test bed's own CA
-	tapButton(t, e.harness, w.win, tr("Continue"))
+	tapButton(t, e, w.win, tr("Continue"))
 	if w.page != pageType {
 		t.Fatalf("after discovery the wizard shows %q: %q", w.page, windowTexts(w.win))
 	}
 	e.mustShow(w.win, tr("You sign in with {{.Provider}} on its own page in your browser, in the next step. Postbode never sees your password.", map[string]any{"Provider": "Test bed"}))
-	tapButton(t, e.harness, w.win, tr("Continue"))
+	tapButton(t, e, w.win, tr("Continue"))
 	signIn := tr("Sign in with {{.Provider}}", map[string]any{"Provider": "Test bed"})
 	if w.page != pageTest || !hasButton(w.win, signIn) || hasButton(w.win, tr("Finish")) {
 		t.Fatalf("the test page does not offer the sign-in: %q", windowTexts(w.win))
 	}
 	shot(w.win, "2-sign-in")
-	tapButton(t, e.harness, w.win, signIn)
+	tapButton(t, e, w.win, signIn)
 	select {
 	case page := <-visits:
 		if !strings.Contains(page, "return to Postbode") {
@@ -108,22 +109,19 @@ func TestWizardOAuth2SignIn(t *testing.T) {
 	e.waitUntil("the connection test after signing in", 30*time.Second, func() bool { return w.tested })
 	e.waitUntil("Finish", 30*time.Second, func() bool { return hasButton(w.win, tr("Finish")) })
 	shot(w.win, "3-signed-in")
-	tapButton(t, e.harness, w.win, tr("Finish"))
-	acc, ok := e.mgr.Account("alice@mail.test")
+	tapButton(t, e, w.win, tr("Finish"))
+	acc, ok := e.Manager.Account("alice@mail.test")
 	if !ok || !acc.OAuth2() || acc.Auth.Provider != "testbed" {
 		t.Fatalf("account = %+v, %v", acc, ok)
 	}
-	refresh, _ := e.store.InKeyring("alice@mail.test")
+	refresh, _ := e.Store.InKeyring("alice@mail.test")
 	if refresh == "" || w.token.Refresh != refresh {
 		t.Fatal("the refresh token is not what the keyring keeps")
 	}
 	e.waitForMail("alice@mail.test", 4)
-	e.assertNoPasswordInFiles(refresh)
-	if st := e.u.status.states["alice@mail.test"].State; st != types.StateOnline && st != types.StateSyncing {
-		t.Fatalf("status bar state %q", st)
-	}
+	e.AssertNoPasswordInFiles(t, refresh)
 }
 
 func TestWizardOAuth2SignInInDutch(t *testing.T) {
-	inDutch(t, "TestWizardOAuth2SignIn")
+	uitest.InDutch(t, "TestWizardOAuth2SignIn")
 }

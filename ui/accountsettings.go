@@ -15,6 +15,7 @@ import (
 
 	"postbode/accounts"
 	"postbode/types"
+	"postbode/ui/wizard"
 )
 
 // accountSettings is the Account settings window: edit an account's settings (saved only after
@@ -31,10 +32,10 @@ type accountSettings struct {
 	sigAbove *widget.Check
 	others   *identityList
 	junk     *widget.Check // the junk filter moves what it recognises
-	form     *settingsForm
-	pop3     *pop3Policy
+	form     *wizard.SettingsForm
+	pop3     *wizard.POP3Policy
 	pop3Box  *fyne.Container
-	check    *connCheck
+	check    *wizard.ConnCheck
 	status   *widget.Label
 	pwStatus *widget.Label
 	// authBox is the password row, or for an OAuth2 account its sign-in row.
@@ -83,27 +84,23 @@ func (u *ui) openAccountSettings(name string) {
 	s.sigAbove = widget.NewCheck(tr("Put the signature above the quote in replies and forwards"), nil)
 	s.others = newIdentityList(s.win, func() { s.relayout() })
 	s.junk = widget.NewCheck(tr("Move new mail the junk filter recognises to Junk"), nil)
-	s.form = newSettingsForm()
-	s.form.win = s.win
-	s.form.kind.Disable() // changing IMAP to POP3 is a new account
-	s.pop3 = newPOP3Policy()
-	s.pop3Box = container.NewVBox(heading(tr("POP3 options")), s.pop3.box)
-	s.check = newConnCheck(u)
-	s.check.onTrust = func(which, sha string) {
-		if which == serverIncoming {
-			s.form.pinIn.set(sha)
-		} else {
-			s.form.pinOut.set(sha)
-		}
+	s.form = wizard.NewSettingsForm(s.win)
+	s.form.DisableKind()
+	s.pop3 = wizard.NewPOP3Policy()
+	s.pop3Box = container.NewVBox(heading(tr("POP3 options")), s.pop3.View())
+	deps := u.wizardDeps()
+	s.check = wizard.NewConnCheck(&deps)
+	s.check.OnTrust = func(which, sha string) {
+		s.form.SetPin(which, sha)
 		s.testAndSave()
 	}
-	s.check.onPassword = func(pw string) {
+	s.check.OnPassword = func(pw string) {
 		s.password, s.remember = pw, true
 		s.showPasswordState()
 		s.testAndSave()
 	}
-	s.check.onDone = s.tested
-	s.check.relayout = s.relayout
+	s.check.OnDone = s.tested
+	s.check.Relayout = s.relayout
 	s.status = widget.NewLabel("")
 	s.status.Wrapping = fyne.TextWrapWord
 	s.pwStatus = widget.NewLabel("")
@@ -121,13 +118,13 @@ func (u *ui) openAccountSettings(name string) {
 	})
 	junkBox := container.NewVBox(heading(tr("Junk")), s.junk,
 		dimWrapped(tr("The filter learns from the messages you mark as Junk or Not junk.")))
-	body := container.NewVBox(ident, s.others.view(), junkBox, s.authBox, s.form.view(), s.pop3Box,
-		widget.NewSeparator(), s.check.view(), widget.NewSeparator(), container.NewHBox(copyAll))
+	body := container.NewVBox(ident, s.others.view(), junkBox, s.authBox, s.form.View(), s.pop3Box,
+		widget.NewSeparator(), s.check.View(), widget.NewSeparator(), container.NewHBox(copyAll))
 
 	remove := widget.NewButtonWithIcon(tr("Remove account…"), theme.DeleteIcon(), s.confirmRemove)
 	remove.Importance = widget.DangerImportance
 	s.stop = widget.NewButtonWithIcon(tr("Stop"), theme.MediaStopIcon(), func() {
-		s.check.stop()
+		s.check.Stop()
 		s.tested(false)
 	})
 	s.stop.Hide()
@@ -146,11 +143,14 @@ func (u *ui) openAccountSettings(name string) {
 	s.win.Show()
 }
 
-// configuredAccounts lists the Manager's accounts by name.
+// configuredAccounts lists the Manager's accounts by name, leaving out the folders on this
+// computer, which have no settings.
 func (u *ui) configuredAccounts() []string {
 	var names []string
 	for _, a := range u.deps.Manager.Accounts() {
-		names = append(names, a.Name)
+		if a.Sends() {
+			names = append(names, a.Name)
+		}
 	}
 	slices.Sort(names)
 	return names
@@ -172,7 +172,7 @@ func (s *accountSettings) setStatus(text string, imp widget.Importance) {
 }
 
 func (s *accountSettings) close() {
-	s.check.stop()
+	s.check.Stop()
 	s.win.Close()
 	if s.u.accWin == s {
 		s.u.accWin = nil
@@ -185,7 +185,7 @@ func (s *accountSettings) load(name string) {
 	if !ok {
 		return
 	}
-	s.check.stop()
+	s.check.Clear()
 	s.acc, s.password = acc, ""
 	s.pick.Options = s.u.configuredAccounts()
 	s.pick.SetSelected(name)
@@ -195,16 +195,13 @@ func (s *accountSettings) load(name string) {
 	s.sigAbove.SetChecked(acc.SignatureAbove)
 	s.others.set(acc.Identities)
 	s.junk.SetChecked(acc.JunkFilter)
-	s.form.set(acc)
-	s.pop3.set(acc.POP3)
+	s.form.Set(acc)
+	s.pop3.Set(acc.POP3)
 	if !s.u.deps.Manager.KeepsMailOnServer(acc.Kind) {
 		s.pop3Box.Show()
 	} else {
 		s.pop3Box.Hide()
 	}
-	s.check.problems.RemoveAll()
-	s.check.in.box.Hide()
-	s.check.out.box.Hide()
 	s.setStatus("", widget.MediumImportance)
 	s.showAuth()
 	s.showPasswordState()
@@ -281,7 +278,7 @@ func (s *accountSettings) askPassword() {
 
 // read returns the account as edited, or says what to correct.
 func (s *accountSettings) read() (types.Account, error) {
-	acc, err := s.form.read(s.acc)
+	acc, err := s.form.Read(s.acc)
 	if err != nil {
 		return acc, err
 	}
@@ -296,7 +293,7 @@ func (s *accountSettings) read() (types.Account, error) {
 	}
 	acc.JunkFilter = s.junk.Checked
 	if !s.u.deps.Manager.KeepsMailOnServer(acc.Kind) {
-		acc.POP3 = s.pop3.read()
+		acc.POP3 = s.pop3.Read()
 	}
 	return acc, nil
 }
@@ -312,11 +309,9 @@ func (s *accountSettings) testAndSave() {
 	s.busy = true
 	s.save.Disable()
 	s.stop.Show()
-	s.check.in.box.Show()
-	s.check.out.box.Show()
 	s.relayout()
 	if s.password != "" {
-		s.check.run(acc, s.password)
+		s.check.Run(acc, s.password)
 		return
 	}
 	name := acc.Name
@@ -336,7 +331,7 @@ func (s *accountSettings) testAndSave() {
 				s.setStatus(tr("No password is known for this account. Choose Change password… and enter it."), widget.WarningImportance)
 				return
 			}
-			s.check.run(acc, pw)
+			s.check.Run(acc, pw)
 		})
 	})
 }
@@ -349,7 +344,7 @@ func (s *accountSettings) tested(ok bool) {
 		s.busy = false
 		s.save.Enable()
 		if acc, err := s.read(); err == nil {
-			if p := s.check.failure(acc); p != "" {
+			if p := s.check.Failure(acc); p != "" {
 				s.setStatus(tr("Not saved: {{.Problem}} The box above says what to do.", map[string]any{"Problem": p}), widget.DangerImportance)
 			}
 		}
@@ -427,7 +422,7 @@ func (s *accountSettings) confirmDeletePOP3Mail(acc types.Account) {
 }
 
 func (s *accountSettings) remove(acc types.Account, deleteMail bool) {
-	s.check.stop()
+	s.check.Stop()
 	s.u.tasks.spawn(func(ctx context.Context) {
 		err := s.u.deps.Manager.RemoveAccount(ctx, acc.Name, deleteMail)
 		s.u.exec(func() {

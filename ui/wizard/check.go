@@ -1,4 +1,4 @@
-package ui
+package wizard
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 
 	"postbode/accounts"
 	"postbode/types"
+	"postbode/ui/translations"
+	"postbode/ui/uikit"
 )
 
 // connTestTimeout bounds one connection test (both servers).
@@ -20,14 +22,14 @@ const connTestTimeout = 60 * time.Second
 
 // Which server a result is about.
 const (
-	serverIncoming = "incoming"
-	serverOutgoing = "outgoing"
+	ServerIncoming = "incoming"
+	ServerOutgoing = "outgoing"
 )
 
-// connCheck tests an account's incoming and outgoing servers at once, off the UI goroutine, and
+// ConnCheck tests an account's incoming and outgoing servers at once, off the UI goroutine, and
 // turns each failure into what the user can do about it.
-type connCheck struct {
-	u        *ui
+type ConnCheck struct {
+	d        *Deps
 	box      *fyne.Container
 	in, out  *checkRow
 	problems *fyne.Container
@@ -38,16 +40,14 @@ type connCheck struct {
 	results map[string]error // of the current run, per server
 	want    int              // results the current run waits for
 
-	// onTrust pins a certificate for a server and runs the test again.
-	onTrust func(which, sha256 string)
-	// onPassword takes a new password typed after a refusal and runs the test again.
-	onPassword func(password string)
-	// onEdit opens the editable settings.
-	onEdit func()
-	// onDone is told whether the account may be saved (every tested server accepted it).
-	onDone func(ok bool)
-	// relayout lays the window out again after rows or explanations changed.
-	relayout func()
+	// OnTrust pins a certificate for a server and runs the test again.
+	OnTrust func(which, sha256 string)
+	// OnPassword takes a new password typed after a refusal and runs the test again.
+	OnPassword func(password string)
+	// OnDone is told whether the account may be saved (every tested server accepted it).
+	OnDone func(ok bool)
+	// Relayout lays the window out again after rows or explanations changed.
+	Relayout func()
 }
 
 type checkRow struct {
@@ -87,62 +87,74 @@ func (r *checkRow) done(icon fyne.Resource, status string, imp widget.Importance
 	r.status.SetText(status)
 }
 
-func newConnCheck(u *ui) *connCheck {
-	c := &connCheck{u: u, in: newCheckRow(), out: newCheckRow(), problems: container.NewVBox()}
+// NewConnCheck makes a check that tests through d's Manager, off the UI goroutine with d.Spawn.
+func NewConnCheck(d *Deps) *ConnCheck {
+	c := &ConnCheck{d: d, in: newCheckRow(), out: newCheckRow(), problems: container.NewVBox()}
 	c.box = container.NewVBox(c.in.box, c.out.box, c.problems)
 	return c
 }
 
-func (c *connCheck) view() fyne.CanvasObject { return c.box }
+// View is the check: a row per server and a box per failure saying what to do.
+func (c *ConnCheck) View() fyne.CanvasObject { return c.box }
 
 func serverTitle(which string, kind types.Protocol, s types.Server) string {
 	proto := "SMTP"
-	if which == serverIncoming {
+	if which == ServerIncoming {
 		proto = strings.ToUpper(string(kind))
 	}
 	where := s.Host + ":" + strconv.Itoa(s.Port) + ", " + securityLabel(s.Security)
-	if which == serverIncoming {
+	if which == ServerIncoming {
 		return tr("Incoming mail ({{.Proto}}): {{.Where}}", map[string]any{"Proto": proto, "Where": where})
 	}
 	return tr("Outgoing mail ({{.Proto}}): {{.Where}}", map[string]any{"Proto": proto, "Where": where})
 }
 
-// run tests acc with password; results arrive through u.exec.
-func (c *connCheck) run(acc types.Account, password string) {
-	c.stop()
+// Run tests acc with password; results arrive through Deps.Exec.
+func (c *ConnCheck) Run(acc types.Account, password string) {
+	c.Stop()
 	c.gen++
 	gen := c.gen
-	ctx, cancel := context.WithTimeout(c.u.ctx, connTestTimeout)
+	ctx, cancel := context.WithTimeout(c.d.Ctx, connTestTimeout)
 	c.cancel, c.running = cancel, true
 	c.results = map[string]error{}
 	c.problems.Objects = nil
 	c.problems.Refresh()
 
+	c.in.box.Show()
+	c.out.box.Show()
 	c.want = 1
-	c.in.busy(serverTitle(serverIncoming, acc.Kind, acc.Incoming))
-	c.u.tasks.spawn(func(context.Context) {
-		rep, err := c.u.deps.Manager.Test(ctx, acc, password)
-		c.u.exec(func() { c.finished(gen, acc, serverIncoming, rep, err) })
+	c.in.busy(serverTitle(ServerIncoming, acc.Kind, acc.Incoming))
+	c.d.Spawn(func(context.Context) {
+		rep, err := c.d.Manager.Test(ctx, acc, password)
+		c.d.Exec(func() { c.finished(gen, acc, ServerIncoming, rep, err) })
 	})
 	switch {
 	case acc.Outgoing.Host == "":
 		c.out.title.SetText(tr("Outgoing mail (SMTP)"))
 		c.out.done(theme.InfoIcon(), tr("No outgoing server: you can read mail but not send it."), widget.MediumImportance)
-	case !c.u.deps.Manager.CanTestOutgoing():
-		c.out.title.SetText(serverTitle(serverOutgoing, acc.Kind, acc.Outgoing))
+	case !c.d.Manager.CanTestOutgoing():
+		c.out.title.SetText(serverTitle(ServerOutgoing, acc.Kind, acc.Outgoing))
 		c.out.done(theme.InfoIcon(), tr("Not tested here; it is used when you first send a message."), widget.MediumImportance)
 	default:
 		c.want++
-		c.out.busy(serverTitle(serverOutgoing, acc.Kind, acc.Outgoing))
-		c.u.tasks.spawn(func(context.Context) {
-			err := c.u.deps.Manager.TestOutgoing(ctx, acc, password)
-			c.u.exec(func() { c.finished(gen, acc, serverOutgoing, types.TestReport{}, err) })
+		c.out.busy(serverTitle(ServerOutgoing, acc.Kind, acc.Outgoing))
+		c.d.Spawn(func(context.Context) {
+			err := c.d.Manager.TestOutgoing(ctx, acc, password)
+			c.d.Exec(func() { c.finished(gen, acc, ServerOutgoing, types.TestReport{}, err) })
 		})
 	}
 }
 
-// stop cancels a running test; its results will be dropped.
-func (c *connCheck) stop() {
+// Clear shows nothing until the next Run: no rows, no failures.
+func (c *ConnCheck) Clear() {
+	c.Stop()
+	c.problems.RemoveAll()
+	c.in.box.Hide()
+	c.out.box.Hide()
+}
+
+// Stop cancels a running test; its results will be dropped.
+func (c *ConnCheck) Stop() {
 	if c.cancel != nil {
 		c.cancel()
 		c.cancel = nil
@@ -158,13 +170,13 @@ func (c *connCheck) stop() {
 	}
 }
 
-func (c *connCheck) finished(gen int, acc types.Account, which string, rep types.TestReport, err error) {
+func (c *ConnCheck) finished(gen int, acc types.Account, which string, rep types.TestReport, err error) {
 	if gen != c.gen {
 		return
 	}
 	c.results[which] = err
 	row, srv := c.in, acc.Incoming
-	if which == serverOutgoing {
+	if which == ServerOutgoing {
 		row, srv = c.out, acc.Outgoing
 	}
 	if err == nil {
@@ -177,8 +189,8 @@ func (c *connCheck) finished(gen int, acc types.Account, which string, rep types
 		row.done(theme.NewErrorThemedResource(theme.ErrorIcon()), problemTitle(srv, err), widget.DangerImportance)
 		c.problems.Add(c.problemCard(which, srv, err))
 	}
-	if c.relayout != nil {
-		c.relayout()
+	if c.Relayout != nil {
+		c.Relayout()
 	}
 	if len(c.results) < c.want {
 		return
@@ -194,17 +206,17 @@ func (c *connCheck) finished(gen int, acc types.Account, which string, rep types
 			ok = false
 		}
 	}
-	if c.onDone != nil {
-		c.onDone(ok)
+	if c.OnDone != nil {
+		c.OnDone(ok)
 	}
 }
 
-// failure is one line about the first server that failed in the last run (incoming first), or "".
-func (c *connCheck) failure(acc types.Account) string {
-	if err := c.results[serverIncoming]; err != nil {
+// Failure is one line about the first server that failed in the last run (incoming first), or "".
+func (c *ConnCheck) Failure(acc types.Account) string {
+	if err := c.results[ServerIncoming]; err != nil {
 		return problemTitle(acc.Incoming, err)
 	}
-	if err := c.results[serverOutgoing]; err != nil {
+	if err := c.results[ServerOutgoing]; err != nil {
 		return problemTitle(acc.Outgoing, err)
 	}
 	return ""
@@ -214,13 +226,13 @@ func (c *connCheck) failure(acc types.Account) string {
 // names the port it could not reach and says which test failed.
 func problemTitle(s types.Server, err error) string {
 	data := map[string]any{"Host": s.Host, "Port": strconv.Itoa(s.Port)}
-	switch p := describeProblem(err, s.Host); p.kind {
+	switch p := uikit.DescribeProblem(err, s.Host); p.Kind {
 	case types.ProblemUnreachable:
 		return tr("Could not connect to {{.Host}} on port {{.Port}}.", data)
 	case types.ProblemOther:
 		return tr("The test of {{.Host}} failed.", data)
 	default:
-		return p.sentence
+		return p.Sentence
 	}
 }
 
@@ -243,19 +255,19 @@ func problemAdvice(err error) string {
 	return tr("The server said: {{.Err}}", map[string]any{"Err": err.Error()})
 }
 
-func (c *connCheck) problemCard(which string, s types.Server, err error) fyne.CanvasObject {
+func (c *ConnCheck) problemCard(which string, s types.Server, err error) fyne.CanvasObject {
 	p := accounts.Diagnose(err)
 	// The row above already names the problem; the box says what to do about it.
 	var items []fyne.CanvasObject
-	if which == serverOutgoing {
-		items = append(items, heading(tr("Outgoing server")))
+	if which == ServerOutgoing {
+		items = append(items, uikit.Heading(tr("Outgoing server")))
 	} else if c.want > 1 {
-		items = append(items, heading(tr("Incoming server")))
+		items = append(items, uikit.Heading(tr("Incoming server")))
 	}
 	if cert, ok := accounts.CertProblem(err); ok {
 		items = append(items, c.certDetails(which, cert)...)
 	} else {
-		items = append(items, wrapped(problemAdvice(err)))
+		items = append(items, uikit.Wrapped(problemAdvice(err)))
 	}
 	if p == types.ProblemAuth || p == types.ProblemOAuth {
 		pw := widget.NewPasswordEntry()
@@ -263,8 +275,8 @@ func (c *connCheck) problemCard(which string, s types.Server, err error) fyne.Ca
 		retry := widget.NewButtonWithIcon(tr("Try again"), theme.ViewRefreshIcon(), nil)
 		retry.Importance = widget.HighImportance
 		submit := func(string) {
-			if pw.Text != "" && c.onPassword != nil {
-				c.onPassword(pw.Text)
+			if pw.Text != "" && c.OnPassword != nil {
+				c.OnPassword(pw.Text)
 			}
 		}
 		retry.OnTapped = func() { submit(pw.Text) }
@@ -276,17 +288,17 @@ func (c *connCheck) problemCard(which string, s types.Server, err error) fyne.Ca
 
 // problemBox is a tinted box around the explanation of one failure.
 func problemBox(items ...fyne.CanvasObject) fyne.CanvasObject {
-	bg := newThemedRect(theme.ColorNameError, 0x22)
+	bg := uikit.NewThemedRect(theme.ColorNameError, 0x22)
 	return container.NewStack(bg, container.NewPadded(container.NewVBox(items...)))
 }
 
 // warningBox is a tinted box around a warning that needs the user's attention.
 func warningBox(items ...fyne.CanvasObject) fyne.CanvasObject {
-	bg := newThemedRect(theme.ColorNameWarning, 0x30)
+	bg := uikit.NewThemedRect(theme.ColorNameWarning, 0x30)
 	return container.NewStack(bg, container.NewPadded(container.NewVBox(items...)))
 }
 
-func (c *connCheck) certDetails(which string, cert *accounts.CertInfo) []fyne.CanvasObject {
+func (c *ConnCheck) certDetails(which string, cert *accounts.CertInfo) []fyne.CanvasObject {
 	var why string
 	switch cert.Reason {
 	case accounts.CertSelfSigned:
@@ -296,13 +308,13 @@ func (c *connCheck) certDetails(which string, cert *accounts.CertInfo) []fyne.Ca
 	case accounts.CertWrongHost:
 		why = tr("It was issued for {{.Names}}, not for {{.Host}}.", map[string]any{"Names": strings.Join(cert.DNSNames, ", "), "Host": cert.Host})
 	case accounts.CertExpired:
-		why = tr("It expired on {{.Date}}.", map[string]any{"Date": fullDate(cert.NotAfter)})
+		why = tr("It expired on {{.Date}}.", map[string]any{"Date": translations.FullDate(cert.NotAfter)})
 	case accounts.CertNotYetValid:
-		why = tr("It is not valid before {{.Date}}; check this computer's clock.", map[string]any{"Date": fullDate(cert.NotBefore)})
+		why = tr("It is not valid before {{.Date}}; check this computer's clock.", map[string]any{"Date": translations.FullDate(cert.NotBefore)})
 	case accounts.CertPinMismatch:
 		why = tr("It is not the certificate you chose to trust for this account. The server may have a new certificate, or someone may be intercepting the connection.")
 	case accounts.CertNoCertificate:
-		return []fyne.CanvasObject{wrapped(tr("The server presented no certificate."))}
+		return []fyne.CanvasObject{uikit.Wrapped(tr("The server presented no certificate."))}
 	default:
 		why = tr("It could not be verified.")
 	}
@@ -317,16 +329,16 @@ func (c *connCheck) certDetails(which string, cert *accounts.CertInfo) []fyne.Ca
 	fp.TextStyle.Monospace = true
 	details.Append(tr("Subject"), val(cert.Subject))
 	details.Append(tr("Issuer"), val(cert.Issuer))
-	details.Append(tr("Valid"), val(tr("{{.From}} to {{.Until}}", map[string]any{"From": fullDate(cert.NotBefore), "Until": fullDate(cert.NotAfter)})))
+	details.Append(tr("Valid"), val(tr("{{.From}} to {{.Until}}", map[string]any{"From": translations.FullDate(cert.NotBefore), "Until": translations.FullDate(cert.NotAfter)})))
 	details.Append(tr("SHA-256"), fp)
-	out := []fyne.CanvasObject{wrapped(why), details}
+	out := []fyne.CanvasObject{uikit.Wrapped(why), details}
 	if cert.Reason == accounts.CertExpired || cert.Reason == accounts.CertNotYetValid {
-		return append(out, wrapped(tr("An expired certificate cannot be trusted. Ask the server's administrator to renew it.")))
+		return append(out, uikit.Wrapped(tr("An expired certificate cannot be trusted. Ask the server's administrator to renew it.")))
 	}
-	out = append(out, wrapped(tr("Trust it only if you know this server uses such a certificate, for example your own server, and the fingerprint matches the one its administrator gives you.")))
+	out = append(out, uikit.Wrapped(tr("Trust it only if you know this server uses such a certificate, for example your own server, and the fingerprint matches the one its administrator gives you.")))
 	trust := widget.NewButtonWithIcon(tr("Trust this certificate for this account"), theme.ConfirmIcon(), func() {
-		if c.onTrust != nil {
-			c.onTrust(which, cert.SHA256)
+		if c.OnTrust != nil {
+			c.OnTrust(which, cert.SHA256)
 		}
 	})
 	return append(out, container.NewHBox(trust))

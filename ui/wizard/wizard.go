@@ -1,4 +1,7 @@
-package ui
+// Package wizard is the "Add an account" window, and the server settings form, POP3 policy and
+// connection check it lends to the Account settings window. It reaches the rest of the app only
+// through Deps.
+package wizard
 
 import (
 	"context"
@@ -19,7 +22,53 @@ import (
 	"postbode/accounts"
 	"postbode/accounts/oauth"
 	"postbode/types"
+	"postbode/ui/translations"
+	"postbode/ui/uikit"
 )
+
+// Manager is what the wizard asks of the account layer; *accounts.Manager is one.
+type Manager interface {
+	Discover(ctx context.Context, email string) ([]accounts.DiscoveryResult, error)
+	Test(ctx context.Context, acc types.Account, password string) (types.TestReport, error)
+	CanTestOutgoing() bool
+	TestOutgoing(ctx context.Context, acc types.Account, password string) error
+	KeepsMailOnServer(kind types.Protocol) bool
+	OAuthProvider(acc types.Account) (oauth.Provider, bool)
+	OAuthProviderFor(email string, r accounts.DiscoveryResult) (oauth.Provider, bool)
+	SignIn(ctx context.Context, acc types.Account, open func(url string) error) (oauth.Token, error)
+	Account(name string) (types.Account, bool)
+	Accounts() []types.Account
+	AddAccount(ctx context.Context, acc types.Account, password string, remember bool) error
+}
+
+// Deps is all the wizard knows of the rest of the app. The main window passes its own executor and
+// task runner, so a test can wait until the wizard has settled, and hears back through the
+// callbacks; the wizard holds no pointer into the main window.
+type Deps struct {
+	App     fyne.App
+	Manager Manager
+	// Ctx ends with the app: lookups, tests and sign-ins stop with it.
+	Ctx context.Context
+	// Exec runs fn on the Fyne goroutine (fyne.Do).
+	Exec func(fn func())
+	// Spawn runs fn on a goroutine of its own, for work that waits on the network.
+	Spawn func(fn func(ctx context.Context))
+	// Notice shows a lasting note about an account in the main window.
+	Notice func(account, text string)
+	// OnAdded is told of an account the wizard saved; sessionOnly: its password or sign-in is
+	// kept only until the app closes (no keyring).
+	OnAdded func(name string, sessionOnly bool)
+	// OnMoveToIMAP starts moving a POP3 account's mail to IMAP: the wizard offers it when the
+	// address typed already has a POP3 account and the new one keeps mail on the server.
+	OnMoveToIMAP func(popAccount string)
+	// OnClose is told when the window has closed.
+	OnClose func()
+}
+
+// tr and trN translate under the names the translation check looks for.
+func tr(s string, data ...any) string { return translations.Tr(s, data...) }
+
+func trN(s string, n int, data ...any) string { return translations.TrN(s, n, data...) }
 
 // discoverTimeout bounds the search for an address's server settings.
 const discoverTimeout = 30 * time.Second
@@ -31,15 +80,17 @@ const (
 	pageType     = "type"
 	pageManual   = "manual"
 	pageTest     = "test"
+	pageMove     = "move" // the address has a POP3 account already: move its mail to IMAP?
 )
 
-// wizard is the "Add an account" window: who you are, the settings found for your address (or
+// Wizard is the "Add an account" window: who you are, the settings found for your address (or
 // typed by hand), the kind of account, and a connection test before anything is saved. No
 // password is sent to a server the user has not seen: settings found by DNS or guessing, or
 // fetched unencrypted, wait for the user's confirmation.
-type wizard struct {
-	u   *ui
-	win fyne.Window
+type Wizard struct {
+	d      *Deps
+	win    fyne.Window
+	closed bool
 
 	page   string
 	title  *widget.Label
@@ -65,9 +116,9 @@ type wizard struct {
 	results   []accounts.DiscoveryResult // from discovery, best first
 	confirmed bool                       // the user has seen and accepted settings that need it
 	kind      types.Protocol             // chosen on the type page
-	pop3      *pop3Policy
-	form      *settingsForm
-	check     *connCheck
+	pop3      *POP3Policy
+	form      *SettingsForm
+	check     *ConnCheck
 	spin      *widget.ProgressBarInfinite // runs while discovery does
 
 	acc      types.Account // the settings being tested and saved
@@ -86,6 +137,8 @@ type wizard struct {
 	// sending works too decides between Finish and Finish anyway.
 	tested bool
 	saving bool
+	// addAnyway names the POP3 account of the same address the user chose to add this one next to.
+	addAnyway string
 
 	// accNameE is the name the account is listed under; accNameDefault is what the wizard filled
 	// in (the address), replaced when the address changes unless the user typed a name.
@@ -95,18 +148,14 @@ type wizard struct {
 	next, anyway, stopBtn, retry, signInBtn *widget.Button
 }
 
-// openWizard shows the account setup window (one at a time).
-func (u *ui) openWizard() *wizard {
-	if u.wizard != nil {
-		u.wizard.win.RequestFocus()
-		return u.wizard
-	}
-	w := &wizard{u: u, kind: types.IMAP}
-	u.wizard = w
-	w.win = u.app.NewWindow(tr("Add an account"))
+// Open shows the account setup window. The caller keeps it to one at a time (Deps.OnClose says
+// when it is gone).
+func Open(d Deps) *Wizard {
+	w := &Wizard{d: &d, kind: types.IMAP}
+	w.win = d.App.NewWindow(tr("Add an account"))
 	w.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	w.title.SizeName = theme.SizeNameSubHeadingText
-	w.step = newDimText("", theme.SizeNameText)
+	w.step = uikit.NewDimText("", theme.SizeNameText)
 	w.step.Truncation = fyne.TextTruncateOff
 	w.body = container.NewStack()
 	w.bar = container.NewHBox()
@@ -124,8 +173,8 @@ func (u *ui) openWizard() *wizard {
 	w.emailE.SetPlaceHolder("you@example.org")
 	w.pwE = widget.NewPasswordEntry()
 	w.idForm = container.NewStack()
-	w.idHint = dimWrapped("")
-	w.signInNote = wrapped("")
+	w.idHint = uikit.DimWrapped("")
+	w.signInNote = uikit.Wrapped("")
 	w.signInNote.Hide()
 	w.emailE.OnChanged = func(string) { w.showSignInNote() }
 	w.remember = widget.NewCheck(tr("Remember password"), nil)
@@ -134,20 +183,18 @@ func (u *ui) openWizard() *wizard {
 	w.idErr.Importance = widget.DangerImportance
 	w.idErr.Wrapping = fyne.TextWrapWord
 	w.idErr.Hide()
-	w.pop3 = newPOP3Policy()
-	w.form = newSettingsForm()
-	w.form.win = w.win
+	w.pop3 = NewPOP3Policy()
+	w.form = NewSettingsForm(w.win)
 	w.accNameE = widget.NewEntry()
-	w.check = newConnCheck(u)
-	w.check.onTrust = w.trust
-	w.check.onPassword = func(pw string) {
+	w.check = NewConnCheck(w.d)
+	w.check.OnTrust = w.trust
+	w.check.OnPassword = func(pw string) {
 		w.password = pw
 		w.pwE.SetText(pw)
 		w.runTest()
 	}
-	w.check.onEdit = func() { w.showManual("") }
-	w.check.onDone = w.testDone
-	w.check.relayout = func() { w.relayout() }
+	w.check.OnDone = w.testDone
+	w.check.Relayout = func() { w.relayout() }
 
 	w.win.SetCloseIntercept(w.close)
 	w.win.Resize(fyne.NewSize(640, 680))
@@ -158,27 +205,37 @@ func (u *ui) openWizard() *wizard {
 }
 
 // close stops whatever is running and closes the window.
-func (w *wizard) close() {
+func (w *Wizard) close() {
 	w.stopDiscovery()
-	w.check.stop()
+	w.check.Stop()
 	if w.signing != nil {
 		w.signing()
 	}
+	if w.closed {
+		return
+	}
+	w.closed = true
 	w.win.Close()
-	if w.u.wizard == w {
-		w.u.wizard = nil
+	if w.d.OnClose != nil {
+		w.d.OnClose()
 	}
 }
 
+// Window is the wizard's window.
+func (w *Wizard) Window() fyne.Window { return w.win }
+
+// Close stops what runs and closes the window, as its close button does.
+func (w *Wizard) Close() { w.close() }
+
 // show puts a page in the window, scrolled to its top, with no notice.
-func (w *wizard) show(page, title, step string, content fyne.CanvasObject, buttons ...fyne.CanvasObject) {
+func (w *Wizard) show(page, title, step string, content fyne.CanvasObject, buttons ...fyne.CanvasObject) {
 	if w.signing != nil { // a sign-in belongs to the page that started it
 		w.signing()
 		w.signing = nil
 	}
 	w.page = page
 	w.title.SetText(title)
-	setDimText(w.step, step)
+	uikit.SetDimText(w.step, step)
 	w.notice.Hide()
 	w.body.Objects = []fyne.CanvasObject{content}
 	w.body.Refresh()
@@ -189,22 +246,25 @@ func (w *wizard) show(page, title, step string, content fyne.CanvasObject, butto
 }
 
 // relayout lays the whole window out again after parts were shown, hidden or replaced.
-func (w *wizard) relayout() { w.win.Content().Refresh() }
+func (w *Wizard) relayout() { w.win.Content().Refresh() }
 
 // setNotice shows text above the buttons ("" hides it).
-func (w *wizard) setNotice(text string, imp widget.Importance) {
+func (w *Wizard) setNotice(text string, imp widget.Importance) {
 	if text == "" {
 		w.notice.Hide()
 	} else {
 		w.notice.Importance = imp
 		w.notice.SetText(text)
 		w.notice.Show()
+		// A wrapping label measures its height at its current width, which a notice hidden until
+		// now may not have: give it the bar's width first, so the layout leaves room for every line.
+		w.notice.Resize(fyne.NewSize(w.bar.Size().Width, w.notice.Size().Height))
 	}
 	w.relayout()
 }
 
 // scrollIntoView scrolls the page so that as much of o as fits is in view, its top first.
-func (w *wizard) scrollIntoView(o fyne.CanvasObject) {
+func (w *Wizard) scrollIntoView(o fyne.CanvasObject) {
 	pos, ok := positionIn(w.scroll.Content, o)
 	if !ok || !o.Visible() {
 		return
@@ -241,7 +301,7 @@ func stepText(n int) string {
 }
 
 // manualLink is the "Configure manually" link every page has.
-func (w *wizard) manualLink() fyne.CanvasObject {
+func (w *Wizard) manualLink() fyne.CanvasObject {
 	l := widget.NewHyperlink(tr("Configure manually"), nil)
 	l.OnTapped = func() {
 		if w.page == pageIdentity && !w.readIdentity() {
@@ -252,7 +312,7 @@ func (w *wizard) manualLink() fyne.CanvasObject {
 	return l
 }
 
-func (w *wizard) button(label string, icon fyne.Resource, imp widget.Importance, fn func()) *widget.Button {
+func (w *Wizard) button(label string, icon fyne.Resource, imp widget.Importance, fn func()) *widget.Button {
 	b := widget.NewButtonWithIcon(label, icon, fn)
 	b.Importance = imp
 	return b
@@ -260,10 +320,10 @@ func (w *wizard) button(label string, icon fyne.Resource, imp widget.Importance,
 
 // --- Step 1: who you are ---
 
-func (w *wizard) showIdentity() {
+func (w *Wizard) showIdentity() {
 	w.stopDiscovery()
-	w.check.stop()
-	intro := wrapped(tr("Enter your name, e-mail address and password. Postbode looks up the server settings for you."))
+	w.check.Stop()
+	intro := uikit.Wrapped(tr("Enter your name, e-mail address and password. Postbode looks up the server settings for you."))
 
 	w.next = w.button(tr("Continue"), theme.NavigateNextIcon(), widget.HighImportance, w.identityDone)
 	w.pwE.OnSubmitted = func(string) { w.identityDone() }
@@ -276,7 +336,7 @@ func (w *wizard) showIdentity() {
 }
 
 // readIdentity checks step 1 and copies it into the account.
-func (w *wizard) readIdentity() bool {
+func (w *Wizard) readIdentity() bool {
 	email := strings.TrimSpace(w.emailE.Text)
 	addr, err := mail.ParseAddress(email)
 	switch {
@@ -291,6 +351,7 @@ func (w *wizard) readIdentity() bool {
 			// A new address: what was found or typed for the old one no longer applies.
 			w.results, w.confirmed = nil, false
 			w.acc = types.Account{}
+			w.addAnyway = ""
 		}
 		w.acc.Email = email
 		w.acc.DisplayName = strings.TrimSpace(w.nameE.Text)
@@ -307,8 +368,8 @@ func (w *wizard) readIdentity() bool {
 
 // addressProvider names the OAuth2 provider an address is at ("" for none): its users sign in on
 // the provider's page instead of typing a password here.
-func (w *wizard) addressProvider(email string) string {
-	if p, ok := w.u.deps.Manager.OAuthProviderFor(strings.TrimSpace(email), accounts.DiscoveryResult{}); ok {
+func (w *Wizard) addressProvider(email string) string {
+	if p, ok := w.d.Manager.OAuthProviderFor(strings.TrimSpace(email), accounts.DiscoveryResult{}); ok {
 		return p.Name
 	}
 	return ""
@@ -316,19 +377,19 @@ func (w *wizard) addressProvider(email string) string {
 
 // showSignInNote puts "sign in with the provider" in place of the password field while the
 // address is at an OAuth2 provider.
-func (w *wizard) showSignInNote() {
+func (w *Wizard) showSignInNote() {
 	name := w.addressProvider(w.emailE.Text)
 	items := []*widget.FormItem{widget.NewFormItem(tr("Your name"), w.nameE), widget.NewFormItem(tr("E-mail address"), w.emailE)}
 	if name == "" {
 		items = append(items, widget.NewFormItem(tr("Password"), w.pwE))
 		w.signInNote.Hide()
 		w.remember.SetText(tr("Remember password"))
-		setDimText(w.idHint, tr("The password is saved in your system's keyring, never in a file. Without a keyring it is kept only until Postbode closes."))
+		uikit.SetDimText(w.idHint, tr("The password is saved in your system's keyring, never in a file. Without a keyring it is kept only until Postbode closes."))
 	} else {
 		w.signInNote.SetText(tr("{{.Provider}} signs you in on its own page: Postbode opens it in your browser after it has found the settings. Postbode never sees your password.", map[string]any{"Provider": name}))
 		w.signInNote.Show()
 		w.remember.SetText(tr("Stay signed in"))
-		setDimText(w.idHint, tr("The sign-in is kept in your system's keyring, never in a file. Without a keyring it lasts only until Postbode closes."))
+		uikit.SetDimText(w.idHint, tr("The sign-in is kept in your system's keyring, never in a file. Without a keyring it lasts only until Postbode closes."))
 	}
 	if old := w.idForm.Objects; len(old) == 0 || len(old[0].(*widget.Form).Items) != len(items) {
 		w.idForm.Objects = []fyne.CanvasObject{widget.NewForm(items...)}
@@ -336,7 +397,7 @@ func (w *wizard) showSignInNote() {
 	}
 }
 
-func (w *wizard) identityDone() {
+func (w *Wizard) identityDone() {
 	if !w.readIdentity() {
 		return
 	}
@@ -353,23 +414,23 @@ func (w *wizard) identityDone() {
 	w.startDiscovery()
 }
 
-func (w *wizard) domain() string {
+func (w *Wizard) domain() string {
 	return w.acc.Email[strings.LastIndex(w.acc.Email, "@")+1:]
 }
 
 // --- Discovery ---
 
-func (w *wizard) startDiscovery() {
+func (w *Wizard) startDiscovery() {
 	w.stopDiscovery()
 	w.discoverGen++
 	gen := w.discoverGen
-	ctx, cancel := context.WithTimeout(w.u.ctx, discoverTimeout)
+	ctx, cancel := context.WithTimeout(w.d.Ctx, discoverTimeout)
 	w.discoverCancel = cancel
 	spin := widget.NewProgressBarInfinite()
 	w.spin = spin
-	msg := wrapped(tr("Looking up the server settings for {{.Domain}}…", map[string]any{"Domain": w.domain()}))
+	msg := uikit.Wrapped(tr("Looking up the server settings for {{.Domain}}…", map[string]any{"Domain": w.domain()}))
 	msg.TextStyle.Bold = true
-	how := dimWrapped(tr("Postbode asks your provider's configuration service and the Thunderbird database of providers. Your password is not sent anywhere yet."))
+	how := uikit.DimWrapped(tr("Postbode asks your provider's configuration service and the Thunderbird database of providers. Your password is not sent anywhere yet."))
 	room := canvas.NewRectangle(color.Transparent)
 	room.SetMinSize(fyne.NewSize(0, 120))
 	content := container.NewVBox(room, msg, spin, how)
@@ -379,10 +440,10 @@ func (w *wizard) startDiscovery() {
 		w.button(tr("Stop"), theme.MediaStopIcon(), widget.MediumImportance, func() { w.showManual("") }))
 
 	email := w.acc.Email
-	w.u.tasks.spawn(func(context.Context) {
+	w.d.Spawn(func(context.Context) {
 		defer cancel()
-		results, err := w.u.deps.Manager.Discover(ctx, email)
-		w.u.exec(func() {
+		results, err := w.d.Manager.Discover(ctx, email)
+		w.d.Exec(func() {
 			if gen != w.discoverGen || w.page != pageDiscover {
 				return
 			}
@@ -393,7 +454,7 @@ func (w *wizard) startDiscovery() {
 
 // stopDiscovery drops a running lookup's answer and stops its animation (an animation left running
 // on a page no longer shown keeps asking the window to redraw an object it does not show).
-func (w *wizard) stopDiscovery() {
+func (w *Wizard) stopDiscovery() {
 	w.discoverGen++
 	if w.discoverCancel != nil {
 		w.discoverCancel()
@@ -405,7 +466,7 @@ func (w *wizard) stopDiscovery() {
 	}
 }
 
-func (w *wizard) discovered(results []accounts.DiscoveryResult, err error) {
+func (w *Wizard) discovered(results []accounts.DiscoveryResult, err error) {
 	var nf *accounts.NoSettingsFoundError
 	switch {
 	case err == nil && len(results) > 0:
@@ -472,7 +533,7 @@ func sourceText(r accounts.DiscoveryResult) string {
 }
 
 // accountFrom builds the account for a kind from a discovery result.
-func (w *wizard) accountFrom(r accounts.DiscoveryResult, kind types.Protocol) types.Account {
+func (w *Wizard) accountFrom(r accounts.DiscoveryResult, kind types.Protocol) types.Account {
 	a := w.acc
 	a.Kind = kind
 	a.Incoming, a.Outgoing = types.Server{}, types.Server{}
@@ -499,9 +560,9 @@ func (w *wizard) accountFrom(r accounts.DiscoveryResult, kind types.Protocol) ty
 
 // --- Step 2: the kind of account ---
 
-func (w *wizard) showType() {
+func (w *Wizard) showType() {
 	w.stopDiscovery()
-	w.check.stop()
+	w.check.Stop()
 	r := w.results[0]
 	kinds := kindsOf(r)
 	if len(kinds) == 1 {
@@ -512,10 +573,10 @@ func (w *wizard) showType() {
 	if provider == "" {
 		provider = w.domain()
 	}
-	found := wrapped(tr("Settings for {{.Provider}} were found in {{.Where}}.", map[string]any{"Provider": provider, "Where": sourceText(r)}))
+	found := uikit.Wrapped(tr("Settings for {{.Provider}} were found in {{.Where}}.", map[string]any{"Provider": provider, "Where": sourceText(r)}))
 	items = append(items, container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.InfoIcon())), nil, found))
 	if p, ok := w.signInProvider(w.accountFrom(r, w.kind)); ok {
-		note := wrapped(tr("You sign in with {{.Provider}} on its own page in your browser, in the next step. Postbode never sees your password.", map[string]any{"Provider": p.Name}))
+		note := uikit.Wrapped(tr("You sign in with {{.Provider}} on its own page in your browser, in the next step. Postbode never sees your password.", map[string]any{"Provider": p.Name}))
 		items = append(items, container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.LoginIcon())), nil, note))
 	}
 
@@ -526,33 +587,33 @@ func (w *wizard) showType() {
 		how := tr("These settings were not published by your provider in a way Postbode can verify, so anyone on your network could have changed them. Your password is sent only after you confirm that these servers belong to your mail provider.")
 		ok := widget.NewCheck(tr("These are my provider's servers"), func(on bool) {
 			w.confirmed = on
-			setEnabled(w.next, on)
+			uikit.SetEnabled(w.next, on)
 		})
 		ok.SetChecked(w.confirmed)
 		title := widget.NewLabelWithStyle(tr("Check these servers before you continue"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		items = append(items, warningBox(title, wrapped(how), servers, ok))
-		setEnabled(w.next, w.confirmed)
+		items = append(items, warningBox(title, uikit.Wrapped(how), servers, ok))
+		uikit.SetEnabled(w.next, w.confirmed)
 	}
 	if r.NeedsOAuth {
-		items = append(items, warningBox(wrapped(tr("{{.Provider}} normally wants mail programs to sign in through its web page (OAuth2). If your password is refused, create an app password in your account settings there and use it here.", map[string]any{"Provider": provider}))))
+		items = append(items, warningBox(uikit.Wrapped(tr("{{.Provider}} normally wants mail programs to sign in through its web page (OAuth2). If your password is refused, create an app password in your account settings there and use it here.", map[string]any{"Provider": provider}))))
 	}
 
-	items = append(items, heading(tr("How should Postbode keep your mail?")))
+	items = append(items, uikit.Heading(tr("How should Postbode keep your mail?")))
 	imapText := tr("IMAP keeps your mail, read state, folders and sent mail on the server, in step on every device you use.")
 	popText := tr("POP3 downloads your mail to this computer only: read state, sent mail and folders stay here, and other devices do not see them.")
 	explain := func(s string) fyne.CanvasObject {
-		l := wrapped(s)
+		l := uikit.Wrapped(s)
 		return container.New(layout.NewCustomPaddedLayout(0, theme.Padding(), 28, 0), l)
 	}
 	pop3Box := container.NewVBox(w.pop3.box)
-	if w.u.deps.Manager.KeepsMailOnServer(w.kind) {
+	if w.d.Manager.KeepsMailOnServer(w.kind) {
 		pop3Box.Hide()
 	}
 	if len(kinds) == 2 {
 		var imapR, popR *widget.RadioGroup
 		choose := func(k types.Protocol) {
 			w.kind = k
-			if !w.u.deps.Manager.KeepsMailOnServer(k) {
+			if !w.d.Manager.KeepsMailOnServer(k) {
 				imapR.SetSelected("")
 				pop3Box.Show()
 			} else {
@@ -572,20 +633,20 @@ func (w *wizard) showType() {
 				choose(types.POP3)
 			}
 		})
-		if !w.u.deps.Manager.KeepsMailOnServer(w.kind) {
+		if !w.d.Manager.KeepsMailOnServer(w.kind) {
 			popR.SetSelected(tr("POP3"))
 		} else {
 			imapR.SetSelected(tr("IMAP (recommended)"))
 		}
 		items = append(items, imapR, explain(imapText), popR, explain(popText))
-	} else if !w.u.deps.Manager.KeepsMailOnServer(w.kind) {
-		items = append(items, wrapped(tr("Your provider offers POP3 only.")), explain(popText))
+	} else if !w.d.Manager.KeepsMailOnServer(w.kind) {
+		items = append(items, uikit.Wrapped(tr("Your provider offers POP3 only.")), explain(popText))
 	} else {
-		items = append(items, wrapped(tr("Your provider offers IMAP.")), explain(imapText))
+		items = append(items, uikit.Wrapped(tr("Your provider offers IMAP.")), explain(imapText))
 	}
 	items = append(items, pop3Box)
 	if !needs {
-		items = append(items, heading(tr("Servers")), servers)
+		items = append(items, uikit.Heading(tr("Servers")), servers)
 	}
 	w.show(pageType, tr("Choose the kind of account"), stepText(2), container.NewVBox(items...),
 		w.button(tr("Edit settings"), theme.DocumentCreateIcon(), widget.LowImportance, func() { w.showManual("") }),
@@ -594,13 +655,13 @@ func (w *wizard) showType() {
 }
 
 // serverSummary lists an account's servers in a few lines.
-func (w *wizard) serverSummary(a types.Account) *fyne.Container {
+func (w *Wizard) serverSummary(a types.Account) *fyne.Container {
 	box := container.NewVBox()
 	w.refreshSummary(box, a)
 	return box
 }
 
-func (w *wizard) refreshSummary(box *fyne.Container, a types.Account) {
+func (w *Wizard) refreshSummary(box *fyne.Container, a types.Account) {
 	line := func(which string, s types.Server) fyne.CanvasObject {
 		title := serverTitle(which, a.Kind, s)
 		if s.Host == "" {
@@ -613,11 +674,11 @@ func (w *wizard) refreshSummary(box *fyne.Container, a types.Account) {
 		}
 		return l
 	}
-	box.Objects = []fyne.CanvasObject{line(serverIncoming, a.Incoming), line(serverOutgoing, a.Outgoing)}
+	box.Objects = []fyne.CanvasObject{line(ServerIncoming, a.Incoming), line(ServerOutgoing, a.Outgoing)}
 	box.Refresh()
 }
 
-func (w *wizard) typeDone() {
+func (w *Wizard) typeDone() {
 	r := w.results[0]
 	if needsConfirmation(r) && !w.confirmed {
 		return
@@ -627,14 +688,17 @@ func (w *wizard) typeDone() {
 		w.showManual(tr("Your provider's settings name no {{.Kind}} server. Enter it below.", map[string]any{"Kind": strings.ToUpper(string(w.kind))}))
 		return
 	}
+	if w.sameAddress(acc) {
+		return
+	}
 	w.setAccount(acc)
 	w.showTest()
 }
 
 // setAccount takes new settings; a test passed for other settings no longer counts.
-func (w *wizard) setAccount(a types.Account) {
-	if !w.u.deps.Manager.KeepsMailOnServer(a.Kind) {
-		a.POP3 = w.pop3.read()
+func (w *Wizard) setAccount(a types.Account) {
+	if !w.d.Manager.KeepsMailOnServer(a.Kind) {
+		a.POP3 = w.pop3.Read()
 	}
 	a.Auth = w.authFor(a)
 	if a.Kind != w.acc.Kind || a.Incoming != w.acc.Incoming || a.Outgoing != w.acc.Outgoing {
@@ -645,28 +709,28 @@ func (w *wizard) setAccount(a types.Account) {
 
 // authFor is how an account with these settings signs in: with its provider's OAuth2 sign-in when
 // its address or server belongs to one, else with the password.
-func (w *wizard) authFor(a types.Account) types.Auth {
+func (w *Wizard) authFor(a types.Account) types.Auth {
 	a.Auth = types.Auth{}
-	if p, ok := w.u.deps.Manager.OAuthProvider(a); ok {
+	if p, ok := w.d.Manager.OAuthProvider(a); ok {
 		return types.Auth{Method: types.AuthOAuth2, Provider: p.ID}
 	}
 	return types.Auth{}
 }
 
 // signInProvider is the OAuth2 provider an account with these settings signs in with, if any.
-func (w *wizard) signInProvider(a types.Account) (oauth.Provider, bool) {
+func (w *Wizard) signInProvider(a types.Account) (oauth.Provider, bool) {
 	a.Auth = w.authFor(a)
 	if !a.OAuth2() {
 		return oauth.Provider{}, false
 	}
-	return w.u.deps.Manager.OAuthProvider(a)
+	return w.d.Manager.OAuthProvider(a)
 }
 
 // --- Manual settings ---
 
-func (w *wizard) showManual(note string) {
+func (w *Wizard) showManual(note string) {
 	w.stopDiscovery()
-	w.check.stop()
+	w.check.Stop()
 	if w.acc.Incoming.Host == "" && len(w.results) > 0 {
 		w.acc = w.accountFrom(w.results[0], w.kind)
 	}
@@ -681,14 +745,14 @@ func (w *wizard) showManual(note string) {
 			seed.Incoming.Host, seed.Outgoing.Host = d, d
 		}
 	}
-	w.form.set(seed)
-	pop3Box := container.NewVBox(heading(tr("POP3 options")), w.pop3.box)
-	if w.u.deps.Manager.KeepsMailOnServer(seed.Kind) {
+	w.form.Set(seed)
+	pop3Box := container.NewVBox(uikit.Heading(tr("POP3 options")), w.pop3.box)
+	if w.d.Manager.KeepsMailOnServer(seed.Kind) {
 		pop3Box.Hide()
 	}
 	w.form.onKind = func(k types.Protocol) {
 		w.kind = k
-		if w.u.deps.Manager.KeepsMailOnServer(k) {
+		if w.d.Manager.KeepsMailOnServer(k) {
 			pop3Box.Hide()
 		} else {
 			pop3Box.Show()
@@ -697,9 +761,9 @@ func (w *wizard) showManual(note string) {
 	}
 	var items []fyne.CanvasObject
 	if note != "" {
-		items = append(items, warningBox(wrapped(note)))
+		items = append(items, warningBox(uikit.Wrapped(note)))
 	}
-	items = append(items, w.form.view(), pop3Box)
+	items = append(items, w.form.View(), pop3Box)
 	back := w.showIdentity
 	if len(w.results) > 0 {
 		back = w.showType
@@ -710,8 +774,8 @@ func (w *wizard) showManual(note string) {
 		w.button(tr("Test settings"), theme.NavigateNextIcon(), widget.HighImportance, w.manualDone))
 }
 
-func (w *wizard) manualDone() {
-	acc, err := w.form.read(w.acc)
+func (w *Wizard) manualDone() {
+	acc, err := w.form.Read(w.acc)
 	if err != nil {
 		w.setNotice(err.Error(), widget.DangerImportance)
 		return
@@ -719,26 +783,29 @@ func (w *wizard) manualDone() {
 	w.kind = acc.Kind
 	// Settings typed by the user are the user's: no further confirmation is needed.
 	w.confirmed = true
+	if w.sameAddress(acc) {
+		return
+	}
 	w.setAccount(acc)
 	w.showTest()
 }
 
 // --- Step 3: the connection test ---
 
-func (w *wizard) showTest() {
+func (w *Wizard) showTest() {
 	// The account is listed under its address unless the user names it.
-	if def := w.u.accountName(w.acc.Email); w.accNameE.Text == "" || w.accNameE.Text == w.accNameDefault {
+	if def := w.accountName(w.acc.Email); w.accNameE.Text == "" || w.accNameE.Text == w.accNameDefault {
 		w.accNameE.SetText(def)
 		w.accNameDefault = def
 	}
 	nameForm := widget.NewForm(widget.NewFormItem(tr("Account name"), w.accNameE))
-	intro := wrapped(tr("Postbode logs in to your servers to check the settings. Nothing is changed on the server."))
+	intro := uikit.Wrapped(tr("Postbode logs in to your servers to check the settings. Nothing is changed on the server."))
 	w.stopBtn = w.button(tr("Stop"), theme.MediaStopIcon(), widget.MediumImportance, func() {
 		if w.signing != nil {
 			w.signing() // the sign-in ends with "cancelled"
 			return
 		}
-		w.check.stop()
+		w.check.Stop()
 		w.testDone(false)
 	})
 	w.signInBtn = w.button(tr("Sign in"), theme.LoginIcon(), widget.HighImportance, w.signIn)
@@ -752,14 +819,14 @@ func (w *wizard) showTest() {
 	if len(w.results) > 0 {
 		back = w.showType
 	}
-	w.show(pageTest, tr("Checking the connection"), stepText(3), container.NewVBox(nameForm, intro, w.check.view()),
+	w.show(pageTest, tr("Checking the connection"), stepText(3), container.NewVBox(nameForm, intro, w.check.View()),
 		w.button(tr("Edit settings"), theme.DocumentCreateIcon(), widget.LowImportance, func() { w.showManual("") }),
 		layout.NewSpacer(),
 		w.button(tr("Back"), theme.NavigateBackIcon(), widget.MediumImportance, back), w.stopBtn, w.retry, w.signInBtn, w.anyway, w.next)
 	w.runTest()
 }
 
-func (w *wizard) runTest() {
+func (w *Wizard) runTest() {
 	w.tested = false
 	if w.acc.OAuth2() && (w.token.Access == "" || w.tokenFor != w.acc.Auth.Provider) {
 		w.askSignIn()
@@ -776,17 +843,17 @@ func (w *wizard) runTest() {
 	if w.acc.OAuth2() {
 		secret = w.token.Access
 	}
-	w.check.run(w.acc, secret)
+	w.check.Run(w.acc, secret)
 	w.relayout()
 }
 
 // askSignIn offers the provider's sign-in before the connection test of an OAuth2 account, or
 // says plainly that this copy of Postbode cannot sign in there.
-func (w *wizard) askSignIn() {
+func (w *Wizard) askSignIn() {
 	for _, b := range []*widget.Button{w.stopBtn, w.retry, w.next, w.anyway} {
 		b.Hide()
 	}
-	p, ok := w.u.deps.Manager.OAuthProvider(w.acc)
+	p, ok := w.d.Manager.OAuthProvider(w.acc)
 	data := map[string]any{"Provider": p.Name}
 	switch {
 	case !ok:
@@ -806,24 +873,24 @@ func (w *wizard) askSignIn() {
 
 // signIn opens the provider's sign-in page and, when the browser comes back, tests the connection
 // with the new access token.
-func (w *wizard) signIn() {
-	ctx, cancel := context.WithCancel(w.u.ctx)
+func (w *Wizard) signIn() {
+	ctx, cancel := context.WithCancel(w.d.Ctx)
 	w.signing = cancel
 	w.signInBtn.Disable()
 	w.stopBtn.Show()
 	w.setNotice(tr("Finish signing in in your browser; Postbode waits for it."), widget.MediumImportance)
 	acc := w.acc
-	w.u.tasks.spawn(func(context.Context) {
-		tok, err := w.u.deps.Manager.SignIn(ctx, acc, w.u.openSignIn)
-		w.u.exec(func() {
+	w.d.Spawn(func(context.Context) {
+		tok, err := w.d.Manager.SignIn(ctx, acc, func(address string) error { return uikit.OpenInBrowser(w.d.App, address) })
+		w.d.Exec(func() {
 			cancel()
 			w.signing = nil
-			if w.page != pageTest || w.u.wizard != w {
+			if w.page != pageTest || w.closed {
 				return
 			}
 			if err != nil {
-				p := describeSignInError(err)
-				w.setNotice(strings.TrimSpace(p.sentence+" "+p.advice), widget.DangerImportance)
+				p := uikit.DescribeSignInError(err)
+				w.setNotice(strings.TrimSpace(p.Sentence+" "+p.Advice), widget.DangerImportance)
 				w.stopBtn.Hide()
 				w.signInBtn.Enable()
 				return
@@ -837,12 +904,12 @@ func (w *wizard) signIn() {
 // testDone offers Finish when everything works, and Finish anyway when mail can be received but
 // sending is not set up or did not answer: a working incoming server is all an account needs, and
 // sending is tested again when it is used. What went wrong stays in view.
-func (w *wizard) testDone(ok bool) {
+func (w *Wizard) testDone(ok bool) {
 	if w.page != pageTest {
 		return
 	}
-	inErr, inDone := w.check.results[serverIncoming]
-	outErr, outTested := w.check.results[serverOutgoing]
+	inErr, inDone := w.check.results[ServerIncoming]
+	outErr, outTested := w.check.results[ServerOutgoing]
 	w.tested = inDone && inErr == nil
 	w.stopBtn.Hide()
 	w.retry.Show()
@@ -867,7 +934,7 @@ func (w *wizard) testDone(ok bool) {
 	} else {
 		w.anyway.Hide()
 		w.next.Show()
-		setEnabled(w.next, ok)
+		uikit.SetEnabled(w.next, ok)
 	}
 	w.relayout()
 	if len(w.check.problems.Objects) > 0 {
@@ -877,7 +944,7 @@ func (w *wizard) testDone(ok bool) {
 
 // trust pins the certificate the user accepted for one server (and for the other one when it
 // showed the same certificate), then tests again.
-func (w *wizard) trust(which, sha string) {
+func (w *Wizard) trust(which, sha string) {
 	pinIf := func(s *types.Server, whichS string) {
 		if whichS == which {
 			s.PinSHA256 = sha
@@ -887,43 +954,43 @@ func (w *wizard) trust(which, sha string) {
 			s.PinSHA256 = sha
 		}
 	}
-	pinIf(&w.acc.Incoming, serverIncoming)
-	pinIf(&w.acc.Outgoing, serverOutgoing)
+	pinIf(&w.acc.Incoming, ServerIncoming)
+	pinIf(&w.acc.Outgoing, ServerOutgoing)
 	w.runTest()
 }
 
 // --- Finish ---
 
 // accountName is the name the new account is listed under: its address, made unique.
-func (u *ui) accountName(email string) string {
+func (w *Wizard) accountName(email string) string {
 	base := email
 	if len([]rune(base)) > 60 {
 		base = string([]rune(base)[:60])
 	}
 	name := base
 	for i := 2; ; i++ {
-		if _, taken := u.deps.Manager.Account(name); !taken {
+		if _, taken := w.d.Manager.Account(name); !taken {
 			return name
 		}
 		name = base + " " + strconv.Itoa(i)
 	}
 }
 
-func (w *wizard) finish() {
+func (w *Wizard) finish() {
 	if !w.tested || w.saving {
 		return
 	}
 	acc := w.acc
 	acc.Name = strings.TrimSpace(w.accNameE.Text)
 	if acc.Name == "" {
-		acc.Name = w.u.accountName(acc.Email)
+		acc.Name = w.accountName(acc.Email)
 	}
 	if !types.ValidName(acc.Name) {
 		w.setNotice(tr("Use 1 to 64 letters, digits, spaces or . _ @ + - for the account name, starting with a letter or digit."), widget.DangerImportance)
 		w.win.Canvas().Focus(w.accNameE)
 		return
 	}
-	if _, taken := w.u.deps.Manager.Account(acc.Name); taken {
+	if _, taken := w.d.Manager.Account(acc.Name); taken {
 		w.setNotice(tr("You already have an account named {{.Name}}: choose another account name.", map[string]any{"Name": acc.Name}), widget.DangerImportance)
 		w.win.Canvas().Focus(w.accNameE)
 		return
@@ -931,16 +998,16 @@ func (w *wizard) finish() {
 	w.saving = true
 	w.next.Disable()
 	w.anyway.Disable()
-	if !w.u.deps.Manager.KeepsMailOnServer(acc.Kind) {
-		acc.POP3 = w.pop3.read()
+	if !w.d.Manager.KeepsMailOnServer(acc.Kind) {
+		acc.POP3 = w.pop3.Read()
 	}
 	password, remember := w.password, w.remember.Checked
 	if acc.OAuth2() {
 		password = w.token.Refresh // kept like a password: in the keyring, or for this session
 	}
-	w.u.tasks.spawn(func(ctx context.Context) {
-		err := w.u.deps.Manager.AddAccount(ctx, acc, password, remember)
-		w.u.exec(func() {
+	w.d.Spawn(func(ctx context.Context) {
+		err := w.d.Manager.AddAccount(ctx, acc, password, remember)
+		w.d.Exec(func() {
 			w.saving = false
 			if err != nil && !errors.Is(err, accounts.ErrNoKeyring) {
 				w.setNotice(tr("The account could not be saved: {{.Err}}", map[string]any{"Err": err.Error()}), widget.DangerImportance)
@@ -948,23 +1015,11 @@ func (w *wizard) finish() {
 				w.anyway.Enable()
 				return
 			}
-			if w.u.wizard == w { // not closed by the user meanwhile
-				w.close()
-			}
-			w.u.accountAdded(acc.Name, err != nil)
+			w.close() // unless the user closed it meanwhile
+			w.d.OnAdded(acc.Name, err != nil)
 			if acc.Outgoing.Host == "" {
-				w.u.banners.add(bannerNotice, acc.Name, tr("Sending is not set up: add an outgoing (SMTP) server under Account settings to send mail from this account."))
+				w.d.Notice(acc.Name, tr("Sending is not set up: add an outgoing (SMTP) server under Account settings to send mail from this account."))
 			}
 		})
 	})
-}
-
-// accountAdded shows a new account in the main window; its first sync reports progress in the
-// status bar.
-func (u *ui) accountAdded(name string, sessionOnly bool) {
-	if sessionOnly {
-		u.banners.add(bannerNotice, name, tr("No keyring is available, so your password is kept only until Postbode closes. Start a keyring (such as GNOME Keyring) and enter the password again under Account settings to keep it."))
-	}
-	u.status.setState(types.ConnState{Account: name, State: types.StateConnecting})
-	u.folders.reload()
 }
