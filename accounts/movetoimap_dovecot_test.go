@@ -35,7 +35,7 @@ func TestQuotaFromDovecot(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cache.Close()
-	alice := bedAccount(d, "alice", "alice", types.IMAP)
+	alice := testkit.BedAccount(d, "alice", "alice", types.IMAP)
 	m := accounts.NewManager(&accounts.Config{Accounts: []types.Account{alice}}, cache,
 		testkit.NewSecrets(nil, map[string]string{"alice": d.Password("alice")}),
 		map[types.Protocol]types.Backend{types.IMAP: imapsync.Backend})
@@ -48,7 +48,7 @@ func TestQuotaFromDovecot(t *testing.T) {
 	if q.Limit != 5<<20 || q.Used < 200<<10 || q.Used > 260<<10 {
 		t.Errorf("alice's quota: %+v, want 5 MiB with about 200 KiB used", q)
 	}
-	bob := bedAccount(d, "bob-imap", "bob", types.IMAP) // not added
+	bob := testkit.BedAccount(d, "bob-imap", "bob", types.IMAP) // not added
 	q, ok, err = m.Quota(ctx, bob, d.Password("bob"))
 	if err != nil || !ok || q.Limit != 5<<20 || q.Used != 0 {
 		t.Errorf("bob's quota, not added: %+v, %v, %v", q, ok, err)
@@ -59,12 +59,12 @@ func TestQuotaFromDovecot(t *testing.T) {
 
 	// imap_capability lists every capability when one is dropped: QUOTA must stay among them.
 	noIdle := testbed.StartT(t, testbed.Options{Quota: 1 << 20, DisableIDLE: true})
-	if q, ok, err := m.Quota(ctx, bedAccount(noIdle, "other", "alice", types.IMAP), noIdle.Password("alice")); !ok || err != nil || q.Limit != 1<<20 {
+	if q, ok, err := m.Quota(ctx, testkit.BedAccount(noIdle, "other", "alice", types.IMAP), noIdle.Password("alice")); !ok || err != nil || q.Limit != 1<<20 {
 		t.Errorf("a server without IDLE: %+v, %v, %v", q, ok, err)
 	}
 
 	plain := testbed.StartT(t, testbed.Options{})
-	if q, ok, err := m.Quota(ctx, bedAccount(plain, "other", "alice", types.IMAP), plain.Password("alice")); ok || err != nil {
+	if q, ok, err := m.Quota(ctx, testkit.BedAccount(plain, "other", "alice", types.IMAP), plain.Password("alice")); ok || err != nil {
 		t.Errorf("a server without quota: %+v, %v, %v", q, ok, err)
 	}
 }
@@ -87,7 +87,7 @@ func TestUploadRefusedOverQuota(t *testing.T) {
 	}
 	defer cache.Close()
 	m := accounts.NewManager(&accounts.Config{Accounts: []types.Account{
-		bedAccount(d, "alice", "alice", types.IMAP), bedAccount(d, "bob", "bob", types.IMAP)}}, cache,
+		testkit.BedAccount(d, "alice", "alice", types.IMAP), testkit.BedAccount(d, "bob", "bob", types.IMAP)}}, cache,
 		testkit.NewSecrets(nil, map[string]string{"alice": d.Password("alice"), "bob": d.Password("bob")}),
 		map[types.Protocol]types.Backend{types.IMAP: imapsync.Backend})
 	events := testkit.Collect(m.Events())
