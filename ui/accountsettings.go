@@ -116,10 +116,16 @@ func (u *ui) openAccountSettings(name string) {
 	copyAll := widget.NewButtonWithIcon(tr("Copy all mail to another account…"), theme.ContentCopyIcon(), func() {
 		s.u.copyAccountDialog(s.win, s.acc.Name)
 	})
+	moves := container.NewHBox(copyAll)
+	if !s.u.deps.Manager.KeepsMailOnServer(s.acc.Kind) && s.acc.Sends() {
+		moves.Add(widget.NewButtonWithIcon(tr("Move this account to IMAP…"), theme.UploadIcon(), func() {
+			s.u.showMoveToIMAP(s.acc.Name)
+		}))
+	}
 	junkBox := container.NewVBox(heading(tr("Junk")), s.junk,
 		dimWrapped(tr("The filter learns from the messages you mark as Junk or Not junk.")))
 	body := container.NewVBox(ident, s.others.view(), junkBox, s.authBox, s.form.View(), s.pop3Box,
-		widget.NewSeparator(), s.check.View(), widget.NewSeparator(), container.NewHBox(copyAll))
+		widget.NewSeparator(), s.check.View(), widget.NewSeparator(), moves)
 
 	remove := widget.NewButtonWithIcon(tr("Remove account…"), theme.DeleteIcon(), s.confirmRemove)
 	remove.Importance = widget.DangerImportance

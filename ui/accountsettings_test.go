@@ -215,6 +215,9 @@ func TestAccountSettingsScreenshots(t *testing.T) {
 	s.app.Settings().SetTheme(uikit.FixedVariant(theme.VariantLight))
 	s.u.openAccountSettings("home")
 	s.settle()
+	if !uitest.HasButton(s.u.accWin.win, tr("Move this account to IMAP…")) {
+		t.Error("a POP3 account's settings offer no Move this account to IMAP…")
+	}
 	tapButton(t, s.harness, s.u.accWin.win, "Test and save")
 	shot(s.u.accWin.win, "settings")
 	tapButton(t, s.harness, s.u.accWin.win, "Remove account…")
