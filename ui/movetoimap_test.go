@@ -33,6 +33,11 @@ type moveBed struct {
 }
 
 func newMoveBed(t *testing.T, quota int64, inbox, size int) *moveBed {
+	return newMoveBedFinding(t, quota, inbox, size, true)
+}
+
+// newMoveBedFinding is newMoveBed with discovery that finds the IMAP server only when imapFound.
+func newMoveBedFinding(t *testing.T, quota int64, inbox, size int, imapFound bool) *moveBed {
 	t.Helper()
 	d := testbed.StartT(t, testbed.Options{Quota: quota})
 	var msgs [][]byte
@@ -60,7 +65,11 @@ func newMoveBed(t *testing.T, quota int64, inbox, size int) *moveBed {
 	m := accounts.NewManager(cfg, cache, testkit.NewSecrets(accounts.ErrNoPassword, map[string]string{"home": d.Password("alice")}),
 		map[types.Protocol]types.Backend{types.IMAP: imapsync.Backend, types.POP3: {New: pop3sync.New, Test: pop3sync.Test}},
 		accounts.Options{ConfigPath: cfgPath, Discover: func(context.Context, string) ([]accounts.DiscoveryResult, error) {
-			return []accounts.DiscoveryResult{{Incoming: []accounts.DiscoveredServer{{Protocol: types.IMAP, Server: srv(d.IMAPSPort)}}}}, nil
+			found := []accounts.DiscoveredServer{{Protocol: types.POP3, Server: srv(d.POP3SPort)}}
+			if imapFound {
+				found = append(found, accounts.DiscoveredServer{Protocol: types.IMAP, Server: srv(d.IMAPSPort)})
+			}
+			return []accounts.DiscoveryResult{{Incoming: found}}, nil
 		}})
 	ctx := context.Background()
 	if err := m.SyncOnce(ctx, "home"); err != nil {
@@ -300,4 +309,16 @@ func TestMoveToIMAPOverQuota(t *testing.T) {
 
 func TestMoveToIMAPOverQuotaInDutch(t *testing.T) {
 	screenshotInDutch(t, "TestMoveToIMAPOverQuota", "move-to-imap-no-room-nl.png", "move-to-imap-refused-nl.png")
+}
+
+// A provider without IMAP: the window says so and what to do instead, and sets nothing up.
+func TestMoveToIMAPWithoutIMAPServer(t *testing.T) {
+	b := newMoveBedFinding(t, 0, 1, 500, false)
+	b.h.u.showMoveToIMAP("home")
+	b.h.settle()
+	b.expect(t, tr("Postbode found no IMAP server for {{.Address}}. If your provider offers IMAP, add the IMAP account yourself (File, Add account…) and copy the mail into it with Copy all mail to another account… under Account settings.",
+		map[string]any{"Address": "alice@mail.test"}))
+	if n := len(b.h.mgr.Accounts()); n != 1 {
+		t.Errorf("%d accounts after the lookup, want the POP3 one only", n)
+	}
 }
