@@ -13,7 +13,7 @@ var _ types.QuotaReader = (*Engine)(nil) // Manager.Quota reaches Quota through 
 
 // Quota asks the server for the storage quota of INBOX's quota root (GETQUOTAROOT INBOX), on a
 // connection of its own that it closes again: it is asked once before a large upload, not kept.
-// ok is false when the server offers no QUOTA or sets no storage limit there.
+// ok is false when the server offers no QUOTA, refuses to say, or sets no storage limit there.
 func (e *Engine) Quota(ctx context.Context) (types.Quota, bool, error) {
 	cn, err := e.connect(ctx)
 	if err != nil {
@@ -26,6 +26,9 @@ func (e *Engine) Quota(ctx context.Context) (types.Quota, bool, error) {
 	stop := cn.watch(cn.opt.cmdTimeout)
 	roots, err := cn.cl.GetQuotaRoot("INBOX").Wait()
 	stop()
+	if isRefusal(err) {
+		return types.Quota{}, false, nil // the server keeps its quota to itself
+	}
 	if err != nil {
 		return types.Quota{}, false, fmt.Errorf("ask %s for the quota: %w", e.acc.Incoming.Host, cn.wrap(err))
 	}
