@@ -127,9 +127,13 @@ func TestUploadRefusedOverQuota(t *testing.T) {
 	if refused.Count != res.Refused || res.Refused < 4 || res.Refused == 8 || res.Copied != 8 {
 		t.Errorf("copied %d, refused %d (%d); want 8 copied and some but not all refused", res.Copied, res.Refused, refused.Count)
 	}
+	if p := accounts.Diagnose(err); p != types.ProblemOverQuota {
+		t.Errorf("the error is diagnosed as %q", p)
+	}
 	reported := 0
 	for _, ev := range events.All() {
-		if e, ok := ev.(types.Error); ok && e.Account == "bob" && strings.Contains(e.Err.Error(), "Quota exceeded") {
+		if e, ok := ev.(types.Error); ok && e.Account == "bob" && strings.Contains(e.Err.Error(), "Quota exceeded") &&
+			accounts.Diagnose(e.Err) == types.ProblemOverQuota {
 			reported++
 		}
 	}

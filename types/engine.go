@@ -66,8 +66,13 @@ type ServerSearcher interface {
 var ErrRefused = errors.New("the server refused the change")
 
 // ErrOverQuota is wrapped with ErrRefused when the server refused a change because the account's
-// storage quota is used up (IMAP OVERQUOTA).
-var ErrOverQuota = errors.New("the server's storage quota is full")
+// storage quota is used up (IMAP OVERQUOTA); Diagnose finds ProblemOverQuota in it.
+var ErrOverQuota error = overQuota{}
+
+type overQuota struct{}
+
+func (overQuota) Error() string    { return "the server's storage quota is full" }
+func (overQuota) Problem() Problem { return ProblemOverQuota }
 
 // ErrBodyFetchUnsupported means the account's engine cannot download a single body on demand.
 var ErrBodyFetchUnsupported = errors.New("this account cannot download a message on demand")

@@ -23,6 +23,7 @@ const (
 	ProblemTooLarge     Problem = "too-large"     // SMTP: the message is larger than the server takes
 	ProblemRefused      Problem = "refused"       // the server refused the request for good
 	ProblemBusy         Problem = "busy"          // a temporary refusal: tried again later
+	ProblemOverQuota    Problem = "over-quota"    // the account's storage quota on the server is full
 	ProblemOther        Problem = "other"
 )
 

@@ -322,3 +322,16 @@ func TestMoveToIMAPWithoutIMAPServer(t *testing.T) {
 		t.Errorf("%d accounts after the lookup, want the POP3 one only", n)
 	}
 }
+
+// A copy refused for want of room is worded as such in the main window's banners, whatever
+// uploaded it (the move, Copy to…, a draft).
+func TestOverQuotaIsWorded(t *testing.T) {
+	err := fmt.Errorf("%w: %w", types.ErrRefused, fmt.Errorf("%w: append to \"INBOX\": imap: NO [OVERQUOTA] Quota exceeded", types.ErrOverQuota))
+	p := describeProblem(err, "mail.example.org")
+	if want := tr("{{.Host}} has no room left: the account's storage quota is full.", map[string]any{"Host": "mail.example.org"}); p.sentence != want {
+		t.Errorf("sentence %q, want %q", p.sentence, want)
+	}
+	if !strings.Contains(p.detail, "Quota exceeded") {
+		t.Errorf("the details leave out the server's words: %q", p.detail)
+	}
+}

@@ -77,6 +77,9 @@ func DescribeProblem(err error, host string) Problem {
 	case types.ProblemBusy:
 		p.Sentence = tr("The server is busy; Postbode tries again later.")
 		p.Advice = tr("Nothing is lost: the message waits in the outbox.")
+	case types.ProblemOverQuota:
+		p.Sentence = tr("{{.Host}} has no room left: the account's storage quota is full.", data)
+		p.Advice = tr("Make room on the server (empty Trash, delete large messages) or ask your provider for more space. What it refused stays where it was.")
 	case types.ProblemCanceled:
 		p.Sentence = tr("Stopped.")
 	default:
