@@ -38,12 +38,11 @@ type moveToIMAP struct {
 	stats    *widget.Label
 	problem  *widget.Label
 	pause    *widget.Button
-	since    time.Time                 // when the reported phase began
-	last     accounts.UploadProgress   // the progress shown
-	lastDraw time.Time                 // when it was shown
-	result   accounts.CopyResult       // of the last run
-	running  bool                      // an upload runs
-	onDone   func(accounts.CopyResult) // tests: told when an upload ends without error
+	since    time.Time               // when the reported phase began
+	last     accounts.UploadProgress // the progress shown
+	lastDraw time.Time               // when it was shown
+	result   accounts.CopyResult     // of the last run
+	running  bool                    // an upload runs
 }
 
 // showMoveToIMAP opens the move window for the POP3 account pop (one at a time).
@@ -309,9 +308,6 @@ func (m *moveToIMAP) resume() {
 			}
 			if err == nil {
 				m.finished()
-				if m.onDone != nil {
-					m.onDone(res)
-				}
 				return
 			}
 			if paused {

@@ -196,10 +196,9 @@ func TestMoveToIMAP(t *testing.T) {
 	mw.plan = p
 	mw.pause.SetText(tr("Resume"))
 
-	var res accounts.CopyResult
-	mw.onDone = func(r accounts.CopyResult) { res = r }
 	tapButtonIn(t, b.page(), tr("Resume"))
 	h.settle()
+	res := mw.result
 	b.expect(t, tr("Your mail is on the IMAP server"))
 	b.expect(t, tr("The POP3 account {{.Account}} is unchanged: its mail stays on this computer.", map[string]any{"Account": "home"}))
 	if res.Copied != b.local || res.Skipped != b.inbox || res.Refused != 0 {
@@ -224,9 +223,9 @@ func TestMoveToIMAP(t *testing.T) {
 	if h.u.moveWin.plan.Held != b.inbox+b.local {
 		t.Errorf("the second plan holds %d already, want %d", h.u.moveWin.plan.Held, b.inbox+b.local)
 	}
-	h.u.moveWin.onDone = func(r accounts.CopyResult) { res = r }
 	tapButtonIn(t, b.page(), tr("Start upload"))
 	h.settle()
+	res = h.u.moveWin.result
 	if res.Copied != 0 || res.Skipped != b.inbox+b.local {
 		t.Errorf("the second move: %+v", res)
 	}
