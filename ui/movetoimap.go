@@ -164,8 +164,8 @@ func (m *moveToIMAP) setUp(twin types.Account, password string) {
 	var next *widget.Button
 	next = widget.NewButtonWithIcon(tr("Set up and continue"), theme.NavigateNextIcon(), func() {
 		next.Disable()
-		notice.SetText(tr("Signing in to {{.Host}}…", map[string]any{"Host": twin.Incoming.Host}))
 		notice.Importance = widget.MediumImportance
+		notice.SetText(tr("Signing in to {{.Host}}…", map[string]any{"Host": twin.Incoming.Host}))
 		secret := pw.Text
 		m.work(func(ctx context.Context) {
 			_, err := m.u.deps.Manager.Test(ctx, twin, secret)
