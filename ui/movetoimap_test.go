@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 	"github.com/emersion/go-imap/v2"
 
 	"postbode/accounts"
@@ -265,13 +266,31 @@ func TestMoveToIMAPInDutch(t *testing.T) {
 		"move-to-imap-done-nl.png", "move-to-imap-finished-nl.png")
 }
 
-// A move that does not fit: the plan warns, the server refuses what goes over its quota, and the
+// A move that does not fit: a wrong password is refused before the IMAP account is added; the plan warns, the server refuses what goes over its quota, and the
 // progress page says so in the server's words; the POP3 account keeps all its mail.
 func TestMoveToIMAPOverQuota(t *testing.T) {
 	b := newMoveBed(t, 200<<10, 2, 30000)
 	h := b.h
 	h.u.showMoveToIMAP("home")
 	h.settle()
+	// A password the server refuses: said on the page, and nothing is added.
+	var pw *widget.Entry
+	for _, o := range test.LaidOutObjects(b.page()) {
+		if e, ok := o.(*widget.Entry); ok && e.Password {
+			pw = e
+		}
+	}
+	if pw == nil || pw.Text != b.d.Password("alice") {
+		t.Fatalf("no password field holding the POP3 password: %v", pw)
+	}
+	pw.SetText("not-the-password")
+	tapButtonIn(t, b.page(), tr("Set up and continue"))
+	h.settle()
+	b.expect(t, tr("The server refused the user name or password."))
+	if _, added := h.mgr.Account("home-imap"); added {
+		t.Fatal("the IMAP account was added with a password the server refused")
+	}
+	pw.SetText(b.d.Password("alice"))
 	tapButtonIn(t, b.page(), tr("Set up and continue"))
 	h.settle()
 	if p := h.u.moveWin.plan; p.Fits() || !p.HasQuota {
