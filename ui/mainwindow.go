@@ -72,8 +72,34 @@ func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
 
 	u.banners = newBannerStack(u)
 	u.status = newStatusBar(u)
-	u.reader = newReader(u)
-	u.list = newMessageList(u)
+	u.reader = newReader(u.services(), readerHooks{shown: func() { u.act.update() }, openLink: u.openLink})
+	u.list = newMessageList(u.services(), listHooks{
+		selected: func(id int64, count int) {
+			switch {
+			case id != 0:
+				u.reader.show(id)
+			case count > 1:
+				u.reader.showMany(count)
+			default:
+				u.reader.clear()
+			}
+		},
+		changed: func() { u.act.update() },
+		titled:  u.setTitle,
+		sortChanged: func() {
+			if u.act != nil { // the list sorts once before the actions exist
+				u.act.refreshSortMenu()
+			}
+		},
+		counts:      func(folders []int64) (int, int) { return u.folders.counts(folders) },
+		folderName:  func(id int64) string { return u.folders.folderName(id) },
+		folderAt:    func(pos fyne.Position) (folderEntry, bool) { return u.folders.folderAt(pos) },
+		searchAgain: func() { u.search.rerun() },
+		key:         func(ev *fyne.KeyEvent) { u.act.typedKey(ev) },
+		char:        func(r rune) { u.act.typedRune(r) },
+		menu:        func() *fyne.Menu { return u.act.contextMenu() },
+		openWindow:  func() { u.act.doOpenWindow() },
+	})
 	u.folders = newFolderPane(u.services(), folderHooks{
 		opened: func(s listScope, outbox bool) {
 			u.search.clear()

@@ -44,7 +44,8 @@ type searchResults struct {
 // messageList is the middle pane: a virtualised list over keyset pages of the cache, with its own
 // multi-selection (Ctrl and Shift clicks, Shift+arrows) on top of widget.List's single selection.
 type messageList struct {
-	u       *ui
+	svc     *services
+	hooks   listHooks
 	list    *listWidget
 	title   *widget.Label
 	sortBtn *tipButton
@@ -90,8 +91,8 @@ type messageList struct {
 	reloadQueued bool
 }
 
-func newMessageList(u *ui) *messageList {
-	ml := &messageList{u: u, pages: map[int][]localcache.Message{}, convs: map[int64]*localcache.Conversation{}, loading: map[int]bool{},
+func newMessageList(svc *services, hooks listHooks) *messageList {
+	ml := &messageList{svc: svc, hooks: hooks, pages: map[int][]localcache.Message{}, convs: map[int64]*localcache.Conversation{}, loading: map[int]bool{},
 		used: map[int]uint64{}, selected: map[int64]bool{}, anchor: -1, cursor: -1, pending: -1}
 	ml.list = newListWidget(ml)
 	ml.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -163,14 +164,14 @@ func (ml *messageList) updateRow(i int, r *msgRow) {
 		ml.request(row / pageSize)
 		return
 	}
-	r.set(m, ml.threadOf(i, m), ml.selected[m.ID], ml.focused && i == ml.cursor, ml.u.now())
+	r.set(m, ml.threadOf(i, m), ml.selected[m.ID], ml.focused && i == ml.cursor, ml.svc.now())
 }
 
 // setScope shows another folder (or search results), starting at the newest message.
 func (ml *messageList) setScope(s listScope) {
 	if s.search == nil {
-		s.sort = ml.u.prefs.sortFor(s.key)
-		s.threads = s.threadable() && ml.u.prefs.threadsFor(s.key)
+		s.sort = ml.svc.prefs.sortFor(s.key)
+		s.threads = s.threadable() && ml.svc.prefs.threadsFor(s.key)
 	}
 	ml.scope = s
 	ml.gen++
@@ -184,19 +185,19 @@ func (ml *messageList) setScope(s listScope) {
 	clear(ml.used)
 	clear(ml.selected)
 	ml.anchor, ml.cursor, ml.current, ml.pending = -1, -1, 0, -1
-	ml.u.reader.clear()
-	ml.u.setTitle(s.title)
+	ml.hooks.selected(0, 0)
+	ml.hooks.titled(s.title)
 	if s.search != nil {
 		ml.total = len(s.search.result.Messages)
 	} else {
-		ml.total, _ = ml.u.folders.counts(s.folders)
+		ml.total, _ = ml.hooks.counts(s.folders)
 		ml.request(0)
 		ml.loadMarks()
 	}
 	ml.updateHeader()
 	ml.list.ScrollToTop()
 	ml.list.Refresh()
-	ml.u.act.update()
+	ml.hooks.changed()
 }
 
 // request loads page p if it is not loaded or loading. A page past the first needs the cursor
@@ -221,15 +222,15 @@ func (ml *messageList) request(p int) {
 	}
 	ml.loading[p] = true
 	gen, scope := ml.gen, ml.scope
-	ml.u.tasks.reads.post("", func(ctx context.Context) {
-		msgs, convs, err := readPage(ctx, ml.u.deps.Cache, scope, after, pageSize)
-		ml.u.exec(func() {
+	ml.svc.tasks.reads.post("", func(ctx context.Context) {
+		msgs, convs, err := readPage(ctx, ml.svc.deps.Cache, scope, after, pageSize)
+		ml.svc.exec(func() {
 			if gen != ml.gen {
 				return
 			}
 			delete(ml.loading, p)
 			if err != nil {
-				ml.u.showError("", err)
+				ml.svc.showError("", err)
 				return
 			}
 			ml.pages[p] = msgs
@@ -283,14 +284,14 @@ func readMarks(ctx context.Context, c CacheView, s listScope) ([]localcache.Curs
 // loadMarks fetches where each page starts, so that any row can be loaded directly.
 func (ml *messageList) loadMarks() {
 	gen, scope := ml.gen, ml.scope
-	ml.u.tasks.reads.post("marks", func(ctx context.Context) {
-		marks, total, err := readMarks(ctx, ml.u.deps.Cache, scope)
-		ml.u.exec(func() {
+	ml.svc.tasks.reads.post("marks", func(ctx context.Context) {
+		marks, total, err := readMarks(ctx, ml.svc.deps.Cache, scope)
+		ml.svc.exec(func() {
 			if gen != ml.gen {
 				return
 			}
 			if err != nil {
-				ml.u.showError("", err)
+				ml.svc.showError("", err)
 				return
 			}
 			ml.marks, ml.total = marks, total
@@ -321,7 +322,7 @@ func (ml *messageList) evict() {
 // pages in one job and swaps them in together, so the list never shows a half-updated state.
 func (ml *messageList) changed(chs []localcache.Change) {
 	if ml.scope.search != nil {
-		ml.u.search.rerun()
+		ml.hooks.searchAgain()
 		return
 	}
 	hit := false
@@ -354,8 +355,8 @@ func (ml *messageList) scheduleReload() {
 		return
 	}
 	ml.reloadQueued = true
-	ml.u.tasks.after(wait, func() {
-		ml.u.exec(func() {
+	ml.svc.tasks.after(wait, func() {
+		ml.svc.exec(func() {
 			ml.reloadQueued = false
 			ml.reload()
 		})
@@ -381,14 +382,14 @@ func (ml *messageList) reload() {
 	if len(want) == 0 {
 		want = []int{0}
 	}
-	ml.u.tasks.reads.post("reload-list", func(ctx context.Context) {
-		marks, total, err := readMarks(ctx, ml.u.deps.Cache, scope)
+	ml.svc.tasks.reads.post("reload-list", func(ctx context.Context) {
+		marks, total, err := readMarks(ctx, ml.svc.deps.Cache, scope)
 		pages := map[int][]localcache.Message{}
 		convs := map[int64]*localcache.Conversation{}
 		members := map[string][]localcache.Message{}
 		for _, m := range expanded {
 			if err == nil {
-				members[m.ThreadKey], err = ml.u.deps.Cache.ConversationMembers(ctx, m.Account, m.FolderID, m.ThreadKey)
+				members[m.ThreadKey], err = ml.svc.deps.Cache.ConversationMembers(ctx, m.Account, m.FolderID, m.ThreadKey)
 			}
 		}
 		for _, p := range want {
@@ -402,16 +403,16 @@ func (ml *messageList) reload() {
 			}
 			var msgs []localcache.Message
 			var pconvs map[int64]*localcache.Conversation
-			msgs, pconvs, err = readPage(ctx, ml.u.deps.Cache, scope, after, pageSize)
+			msgs, pconvs, err = readPage(ctx, ml.svc.deps.Cache, scope, after, pageSize)
 			pages[p] = msgs
 			maps.Copy(convs, pconvs)
 		}
-		ml.u.exec(func() {
+		ml.svc.exec(func() {
 			if shown != ml.shown {
 				return
 			}
 			if err != nil {
-				ml.u.showError("", err)
+				ml.svc.showError("", err)
 				return
 			}
 			ml.gen++
@@ -476,13 +477,13 @@ func (ml *messageList) afterReload() {
 			if m, ok := ml.row(ml.cursor); ok && len(ml.selected) == 0 {
 				ml.selectOnly(ml.cursor, m)
 			} else {
-				ml.u.reader.clear()
+				ml.hooks.selected(0, 0)
 			}
 		}
 	}
 	ml.updateHeader()
 	ml.list.Refresh()
-	ml.u.act.update()
+	ml.hooks.changed()
 }
 
 // syncCursor finds the open message's row again once its page is loaded.
@@ -508,7 +509,7 @@ func (ml *messageList) updateHeader() {
 	if s.search != nil {
 		setDimText(ml.info, coverageLine(s.search))
 	} else {
-		total, unread := ml.u.folders.counts(s.folders)
+		total, unread := ml.hooks.counts(s.folders)
 		if ml.marks != nil || ml.total > 0 {
 			total = ml.total
 		}
