@@ -13,7 +13,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"postbode/accounts"
 	"postbode/internal/testkit"
@@ -372,28 +371,10 @@ func (h *harness) message(id int64) localcache.Message {
 }
 
 // texts collects the text of every label, rich text and canvas text under o.
-func texts(o fyne.CanvasObject) []string {
-	var out []string
-	for _, obj := range test.LaidOutObjects(o) {
-		switch w := obj.(type) {
-		case *widget.Label:
-			out = append(out, w.Text)
-		case *widget.RichText:
-			out = append(out, w.String())
-		case *widget.Button:
-			out = append(out, w.Text)
-		}
-	}
-	return out
-}
+func texts(o fyne.CanvasObject) []string { return uitest.Texts(o) }
 
 func containsText(o fyne.CanvasObject, want string) bool {
-	for _, s := range texts(o) {
-		if strings.Contains(s, want) {
-			return true
-		}
-	}
-	return false
+	return uitest.AnyContains(uitest.Texts(o), want)
 }
 
 // visibleRows returns the message rows the list has laid out, in row order.

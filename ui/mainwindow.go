@@ -274,14 +274,14 @@ func (u *ui) apply(b Batch) {
 // errorText words an engine's failed operation: the problem's sentence when the error is of a
 // known kind, else what the server or the cache said.
 func errorText(e types.Error, p problem) problem {
-	msg := p.sentence
-	if p.kind == types.ProblemOther {
-		msg = p.detail
+	msg := p.Sentence
+	if p.Kind == types.ProblemOther {
+		msg = p.Detail
 	}
 	if e.Op != "" {
 		msg = tr("{{.Op}} failed: {{.Err}}", map[string]any{"Op": e.Op, "Err": msg})
 	}
-	p.sentence = msg
+	p.Sentence = msg
 	return p
 }
 
@@ -294,8 +294,8 @@ func (u *ui) showError(account string, err error) {
 	if account != "" {
 		p = u.accountProblem(account, err)
 	}
-	if p.kind == types.ProblemOther {
-		p.sentence = p.detail
+	if p.Kind == types.ProblemOther {
+		p.Sentence = p.Detail
 	}
 	u.banners.addProblem(account, p)
 }

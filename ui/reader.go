@@ -27,7 +27,7 @@ import (
 type reader struct {
 	svc   *services
 	hooks readerHooks
-	root *fyne.Container
+	root  *fyne.Container
 
 	placeholder *fyne.Container
 	phIcon      *widget.Icon
