@@ -89,7 +89,7 @@ func TestFolderContextMenuCreatesRenamesAndDeletes(t *testing.T) {
 			}
 		}
 	}
-	if shown == nil || len(shown.Items) != 5 {
+	if shown == nil || len(shown.Items) != 6 {
 		t.Fatal("right click shows no folder menu")
 	}
 	closeOverlays(h)
@@ -97,7 +97,7 @@ func TestFolderContextMenuCreatesRenamesAndDeletes(t *testing.T) {
 	// Special folders and account rows cannot be renamed or deleted.
 	for _, i := range []int{inbox, entryIndex(t, p, entryAccount, "work")} {
 		m := p.contextMenu(i)
-		if len(m.Items) != 5 || m.Items[0].Label != "New folder…" || m.Items[0].Disabled ||
+		if len(m.Items) != 6 || m.Items[0].Label != "New folder…" || m.Items[0].Disabled ||
 			!m.Items[1].Disabled || !m.Items[2].Disabled {
 			t.Fatalf("menu of %q: %+v %+v %+v", p.entries[i].name, m.Items[0], m.Items[1], m.Items[2])
 		}

@@ -610,6 +610,7 @@ func (p *folderPane) contextMenu(i int) *fyne.Menu {
 		item(tr("Rename…"), theme.DocumentCreateIcon(), editable, func() { p.askRename(e) }),
 		item(tr("Delete…"), theme.DeleteIcon(), editable, func() { p.askDelete(e) }),
 		fyne.NewMenuItemSeparator(),
+		p.u.exportEntryItem(e),
 		item(tr("Run filters now"), theme.MediaPlayIcon(), e.kind == entryFolder, func() { p.u.runFilters(e.folder.ID) }),
 	)
 }

@@ -1,0 +1,314 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"postbode/accounts/mailmove"
+	"postbode/mailfile"
+	"postbode/types"
+)
+
+// pausedImport holds an import at its first report between the first and the last message (the
+// import reports a batch at a time) until release is closed, so that a test can look at the
+// progress dialog while it runs.
+type pausedImport struct {
+	MailFiles
+	at      int // the Done it paused at
+	once    sync.Once
+	reached chan struct{}
+	release chan struct{}
+}
+
+func (p *pausedImport) Import(ctx context.Context, opt mailmove.ImportOptions) (mailmove.Summary, error) {
+	report := opt.Progress
+	opt.Progress = func(pr mailmove.Progress) {
+		report(pr)
+		if pr.Done > 0 && pr.Done < pr.Total {
+			p.once.Do(func() {
+				p.at = pr.Done
+				close(p.reached)
+				select {
+				case <-p.release:
+				case <-ctx.Done():
+				}
+			})
+		}
+	}
+	return p.MailFiles.Import(ctx, opt)
+}
+
+// writeMbox writes n messages to an mbox file with mailfile's writer.
+func writeMbox(t *testing.T, path string, n int) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := mailfile.NewMboxWriter(f)
+	base := time.Date(2019, 3, 1, 10, 0, 0, 0, time.UTC)
+	for i := range n {
+		date := base.Add(time.Duration(i) * time.Hour)
+		raw := plainMessage(fmt.Sprintf("Sender %d", i), fmt.Sprintf("sender%d@example.org", i), "me@home.example",
+			fmt.Sprintf("Old message %d", i), fmt.Sprintf("From the archive, number %d.\n", i), date)
+		if err := w.Write(&mailfile.Message{Raw: raw, Sender: fmt.Sprintf("sender%d@example.org", i), Date: date}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// countMbox counts the messages of an mbox file with mailfile's reader.
+func countMbox(t *testing.T, path string) int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := mailfile.NewMboxReader(f, mailfile.MboxOptions{})
+	n := 0
+	for {
+		_, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return n
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+}
+
+// testFiles makes the import and export dialogs choose path and folder, look for Thunderbird in
+// home, and draw every progress report.
+func testFiles(home, path, folder string) *fileChooser {
+	return &fileChooser{
+		openFile:   func(_ fyne.Window, _ string, done func(string)) { done(path) },
+		openFolder: func(_ fyne.Window, _ string, done func(string)) { done(folder) },
+		home:       home, getenv: func(string) string { return "" },
+	}
+}
+
+func menuItem(t *testing.T, m *fyne.Menu, label string) *fyne.MenuItem {
+	t.Helper()
+	for _, it := range m.Items {
+		if it.Label == label {
+			return it
+		}
+	}
+	t.Fatalf("no %q in the %s menu", label, m.Label)
+	return nil
+}
+
+// chooseIn selects option in the first Select under o that offers it.
+func chooseIn(t *testing.T, o fyne.CanvasObject, option string) {
+	t.Helper()
+	for _, obj := range test.LaidOutObjects(o) {
+		if s, ok := obj.(*widget.Select); ok {
+			for _, opt := range s.Options {
+				if opt == option {
+					s.SetSelected(option)
+					return
+				}
+			}
+		}
+	}
+	t.Fatalf("no choice %q in %q", option, texts(o))
+}
+
+// radioWith is the first radio group under o that offers option.
+func radioWith(o fyne.CanvasObject, option string) *widget.RadioGroup {
+	for _, obj := range test.LaidOutObjects(o) {
+		if r, ok := obj.(*widget.RadioGroup); ok && slices.Contains(r.Options, option) {
+			return r
+		}
+	}
+	return nil
+}
+
+func topOverlay(t *testing.T, h *harness) fyne.CanvasObject {
+	t.Helper()
+	over := h.u.win.Canvas().Overlays().Top()
+	if over == nil {
+		t.Fatal("no dialog shown")
+	}
+	return over
+}
+
+// File → Import mail… imports an mbox file into a new folder of a POP3 account with a progress
+// dialog, says what it did, and Show folder opens the folder; the same import again finds every
+// message there already. The progress and the summary are saved as screenshots
+// (TestImportMboxInDutch makes the Dutch ones).
+func TestImportMbox(t *testing.T) {
+	const n = 450 // three batches of the import
+	h := newHarness(t, harnessOpts{accounts: []string{"work", "home"}, editAccount: func(a *types.Account) {
+		if a.Name == "home" {
+			a.Kind = types.POP3
+		}
+	}})
+	h.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), theme.VariantLight})
+	h.startPump()
+	seedInbox(h, 3)
+	src := filepath.Join(t.TempDir(), "Archive 2019.mbox")
+	writeMbox(t, src, n)
+	h.u.files = testFiles(t.TempDir(), src, "")
+	paused := &pausedImport{MailFiles: h.u.deps.MailFiles, reached: make(chan struct{}), release: make(chan struct{})}
+	h.u.deps.MailFiles = paused
+
+	first := true
+	importFrom := func() {
+		t.Helper()
+		menuItem(t, h.u.act.menu.Items[0], tr("Import mail…")).Action()
+		h.settle()
+		form := topOverlay(t, h)
+		tapButtonIn(t, form, tr("File…"))
+		chooseIn(t, form, "home")
+		if !containsText(form, src) {
+			t.Fatalf("the chosen file is not shown: %q", texts(form))
+		}
+		if first {
+			savePNG(t, h.u.win.Canvas().Capture(), "import"+langSuffix()+".png")
+			first = false
+		}
+		tapButtonIn(t, form, tr("Import"))
+	}
+	importFrom()
+	h.runUntil("import half way", func() bool {
+		select {
+		case <-paused.reached:
+			return true
+		default:
+			if o := h.u.win.Canvas().Overlays().Top(); o != nil && containsText(o, tr("Close")) {
+				t.Fatalf("the import ended early: %q", texts(o))
+			}
+			return false
+		}
+	})
+	half := tr("{{.Done}} of {{.Total}} messages", map[string]any{"Done": formatCount(paused.at), "Total": formatCount(n)})
+	h.runUntil("progress shown", func() bool { return containsText(topOverlay(t, h), half) })
+	if !containsText(topOverlay(t, h), tr("Into “{{.Folder}}”", map[string]any{"Folder": "Archive 2019"})) {
+		t.Fatalf("progress: %q", texts(topOverlay(t, h)))
+	}
+	savePNG(t, h.u.win.Canvas().Capture(), "import-progress"+langSuffix()+".png")
+	close(paused.release)
+	h.settle()
+
+	done := topOverlay(t, h)
+	if !containsText(done, tr("Import finished")) || !containsText(done, trN("{{.Count}} messages", n)) {
+		t.Fatalf("summary: %q", texts(done))
+	}
+	savePNG(t, h.u.win.Canvas().Capture(), "import-done"+langSuffix()+".png")
+	archive, err := h.cache.FolderByName(context.Background(), "home", "Archive 2019")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msgs, err := h.cache.Page(context.Background(), []int64{archive.ID}, nil, 1000); err != nil || len(msgs) != n {
+		t.Fatalf("the new folder holds %d messages (%v), want %d", len(msgs), err, n)
+	}
+	tapButtonIn(t, done, tr("Show folder"))
+	h.settle()
+	if h.u.folders.selected != "folder:"+itoa(archive.ID) || h.u.list.total != n {
+		t.Fatalf("Show folder opened %q with %d messages", h.u.folders.selected, h.u.list.total)
+	}
+
+	// Again: everything is there already.
+	var sums []mailmove.Summary
+	h.u.deps.MailFiles = recordingFiles{MailFiles: paused.MailFiles, sums: &sums}
+	importFrom()
+	h.settle()
+	again := topOverlay(t, h)
+	if len(sums) != 1 || sums[0].Messages != 0 || sums[0].Duplicates != n {
+		t.Fatalf("imported again: %+v", sums)
+	}
+	if !containsText(again, trN("{{.Count}} messages", 0)) || !containsText(again, formatCount(n)) {
+		t.Fatalf("summary of the second import: %q", texts(again))
+	}
+	if msgs, _ := h.cache.Page(context.Background(), []int64{archive.ID}, nil, 1000); len(msgs) != n {
+		t.Fatalf("after importing again the folder holds %d messages", len(msgs))
+	}
+}
+
+func TestImportMboxInDutch(t *testing.T) {
+	screenshotInDutch(t, "TestImportMbox", "import-nl.png", "import-progress-nl.png", "import-done-nl.png")
+}
+
+// recordingFiles keeps the summaries of the imports it runs.
+type recordingFiles struct {
+	MailFiles
+	sums *[]mailmove.Summary
+}
+
+func (r recordingFiles) Import(ctx context.Context, opt mailmove.ImportOptions) (mailmove.Summary, error) {
+	sum, err := r.MailFiles.Import(ctx, opt)
+	*r.sums = append(*r.sums, sum)
+	return sum, err
+}
+
+// "Export folder…" in the folder pane writes the folder to an mbox file that holds every message,
+// and "Save as .eml…" writes one message as it is stored.
+func TestExportFolderAndMessage(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	h.app.Settings().SetTheme(fixedVariantTheme{theme.DefaultTheme(), theme.VariantLight})
+	_, ids := seedInbox(h, 12)
+	out := t.TempDir()
+	h.u.files = testFiles(t.TempDir(), "", out)
+
+	i := entryIndex(t, h.u.folders, entryFolder, "Inbox")
+	menuItem(t, h.u.folders.contextMenu(i), tr("Export folder…")).Action()
+	h.settle()
+	form := topOverlay(t, h)
+	what := tr("The folder “{{.Folder}}” of {{.Account}}", map[string]any{"Folder": "Inbox", "Account": "work"})
+	if r := radioWith(form, what); r == nil || r.Selected != what {
+		t.Fatalf("export dialog: %q", texts(form))
+	}
+	tapButtonIn(t, form, tr("Choose…"))
+	savePNG(t, h.u.win.Canvas().Capture(), "export"+langSuffix()+".png")
+	tapButtonIn(t, form, tr("Export"))
+	h.settle()
+	done := topOverlay(t, h)
+	if !containsText(done, tr("Export finished")) || !containsText(done, trN("{{.Count}} messages", 12)) {
+		t.Fatalf("summary: %q", texts(done))
+	}
+	if got := countMbox(t, filepath.Join(out, "Inbox.mbox")); got != 12 {
+		t.Fatalf("the mbox file holds %d messages, want 12", got)
+	}
+	closeOverlays(h)
+
+	// One message as .eml, named after its subject.
+	h.selectFolder("work", "Inbox")
+	h.u.list.setSelection([]int64{ids[3]})
+	h.u.reader.show(ids[3])
+	h.settle()
+	h.u.act.doSaveEML()
+	h.settle()
+	tapButtonIn(t, topOverlay(t, h), tr("Export"))
+	h.settle()
+	got, err := os.ReadFile(filepath.Join(out, "Message 3.eml"))
+	m := h.message(ids[3])
+	want, _ := h.cache.Body(context.Background(), m.BodyKey)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("Message 3.eml: %v, %d bytes, want %d", err, len(got), len(want))
+	}
+}
+
+func TestExportInDutch(t *testing.T) {
+	screenshotInDutch(t, "TestExportFolderAndMessage", "export-nl.png")
+}
