@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"postbode/accounts/mailmove"
+	"postbode/localcache"
 	"postbode/mailfile"
 	"postbode/types"
 )
@@ -157,8 +158,9 @@ func topOverlay(t *testing.T, h *harness) fyne.CanvasObject {
 // dialog, says what it did, and Show folder opens the folder; the same import again finds every
 // message there already. The progress and the summary are saved as screenshots
 // (TestImportMboxInDutch makes the Dutch ones).
-func TestImportMbox(t *testing.T) {
-	const n = 450 // three batches of the import
+// importHarness has an IMAP account "work" with three messages and a POP3 account "home" to
+// import into, and an mbox file of n messages for the file dialog to choose.
+func importHarness(t *testing.T, n int) (*harness, string) {
 	h := newHarness(t, harnessOpts{accounts: []string{"work", "home"}, editAccount: func(a *types.Account) {
 		if a.Name == "home" {
 			a.Kind = types.POP3
@@ -170,27 +172,26 @@ func TestImportMbox(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "Archive 2019.mbox")
 	writeMbox(t, src, n)
 	h.u.files = testFiles(t.TempDir(), src, "")
-	paused := &pausedImport{MailFiles: h.u.deps.MailFiles, reached: make(chan struct{}), release: make(chan struct{})}
-	h.u.deps.MailFiles = paused
+	return h, src
+}
 
-	first := true
-	importFrom := func() {
-		t.Helper()
-		menuItem(t, h.u.act.menu.Items[0], tr("Import mail…")).Action()
-		h.settle()
-		form := topOverlay(t, h)
-		tapButtonIn(t, form, tr("File…"))
-		chooseIn(t, form, "home")
-		if !containsText(form, src) {
-			t.Fatalf("the chosen file is not shown: %q", texts(form))
-		}
-		if first {
-			savePNG(t, h.u.win.Canvas().Capture(), "import"+langSuffix()+".png")
-			first = false
-		}
-		tapButtonIn(t, form, tr("Import"))
+// openImportForm opens File → Import mail… with the mbox file chosen and "home" as the target.
+func openImportForm(t *testing.T, h *harness, src string) fyne.CanvasObject {
+	t.Helper()
+	menuItem(t, h.u.act.menu.Items[0], tr("Import mail…")).Action()
+	h.settle()
+	form := topOverlay(t, h)
+	tapButtonIn(t, form, tr("File…"))
+	chooseIn(t, form, "home")
+	if !containsText(form, src) {
+		t.Fatalf("the chosen file is not shown: %q", texts(form))
 	}
-	importFrom()
+	return form
+}
+
+// waitPaused runs the UI until the import is held half way.
+func waitPaused(t *testing.T, h *harness, paused *pausedImport) {
+	t.Helper()
 	h.runUntil("import half way", func() bool {
 		select {
 		case <-paused.reached:
@@ -202,6 +203,35 @@ func TestImportMbox(t *testing.T) {
 			return false
 		}
 	})
+}
+
+func (h *harness) folderCount(t *testing.T, account, name string) (localcache.Folder, int) {
+	t.Helper()
+	f, err := h.cache.FolderByName(context.Background(), account, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := h.cache.Page(context.Background(), []int64{f.ID}, nil, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, len(msgs)
+}
+
+// File → Import mail… imports an mbox file into a new folder of a POP3 account with a progress
+// dialog, says what it did, and Show folder opens the folder; the same import again finds every
+// message there already. The dialog, the progress and the summary are saved as screenshots
+// (TestImportMboxInDutch makes the Dutch ones).
+func TestImportMbox(t *testing.T) {
+	const n = 450 // three batches of the import
+	h, src := importHarness(t, n)
+	paused := &pausedImport{MailFiles: h.u.deps.MailFiles, reached: make(chan struct{}), release: make(chan struct{})}
+	h.u.deps.MailFiles = paused
+
+	form := openImportForm(t, h, src)
+	savePNG(t, h.u.win.Canvas().Capture(), "import"+langSuffix()+".png")
+	tapButtonIn(t, form, tr("Import"))
+	waitPaused(t, h, paused)
 	half := tr("{{.Done}} of {{.Total}} messages", map[string]any{"Done": formatCount(paused.at), "Total": formatCount(n)})
 	h.runUntil("progress shown", func() bool { return containsText(topOverlay(t, h), half) })
 	if !containsText(topOverlay(t, h), tr("Into “{{.Folder}}”", map[string]any{"Folder": "Archive 2019"})) {
@@ -216,12 +246,9 @@ func TestImportMbox(t *testing.T) {
 		t.Fatalf("summary: %q", texts(done))
 	}
 	savePNG(t, h.u.win.Canvas().Capture(), "import-done"+langSuffix()+".png")
-	archive, err := h.cache.FolderByName(context.Background(), "home", "Archive 2019")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if msgs, err := h.cache.Page(context.Background(), []int64{archive.ID}, nil, 1000); err != nil || len(msgs) != n {
-		t.Fatalf("the new folder holds %d messages (%v), want %d", len(msgs), err, n)
+	archive, count := h.folderCount(t, "home", "Archive 2019")
+	if count != n {
+		t.Fatalf("the new folder holds %d messages, want %d", count, n)
 	}
 	tapButtonIn(t, done, tr("Show folder"))
 	h.settle()
@@ -232,7 +259,7 @@ func TestImportMbox(t *testing.T) {
 	// Again: everything is there already.
 	var sums []mailmove.Summary
 	h.u.deps.MailFiles = recordingFiles{MailFiles: paused.MailFiles, sums: &sums}
-	importFrom()
+	tapButtonIn(t, openImportForm(t, h, src), tr("Import"))
 	h.settle()
 	again := topOverlay(t, h)
 	if len(sums) != 1 || sums[0].Messages != 0 || sums[0].Duplicates != n {
@@ -241,13 +268,85 @@ func TestImportMbox(t *testing.T) {
 	if !containsText(again, trN("{{.Count}} messages", 0)) || !containsText(again, formatCount(n)) {
 		t.Fatalf("summary of the second import: %q", texts(again))
 	}
-	if msgs, _ := h.cache.Page(context.Background(), []int64{archive.ID}, nil, 1000); len(msgs) != n {
-		t.Fatalf("after importing again the folder holds %d messages", len(msgs))
+	if _, count := h.folderCount(t, "home", "Archive 2019"); count != n {
+		t.Fatalf("after importing again the folder holds %d messages", count)
 	}
 }
 
 func TestImportMboxInDutch(t *testing.T) {
 	screenshotInDutch(t, "TestImportMbox", "import-nl.png", "import-progress-nl.png", "import-done-nl.png")
+}
+
+// Stop ends an import half way and says so; the same import again goes on where it stopped.
+func TestImportStopsAndGoesOn(t *testing.T) {
+	const n = 450
+	h, src := importHarness(t, n)
+	paused := &pausedImport{MailFiles: h.u.deps.MailFiles, reached: make(chan struct{}), release: make(chan struct{})}
+	h.u.deps.MailFiles = paused
+	tapButtonIn(t, openImportForm(t, h, src), tr("Import"))
+	waitPaused(t, h, paused)
+	tapButtonIn(t, topOverlay(t, h), tr("Stop"))
+	close(paused.release)
+	h.settle()
+	if o := topOverlay(t, h); !containsText(o, tr("Import stopped")) {
+		t.Fatalf("after Stop: %q", texts(o))
+	}
+	_, part := h.folderCount(t, "home", "Archive 2019")
+	if part == 0 || part == n {
+		t.Fatalf("stopped with %d of %d messages imported", part, n)
+	}
+	closeOverlays(h)
+
+	var sums []mailmove.Summary
+	h.u.deps.MailFiles = recordingFiles{MailFiles: paused.MailFiles, sums: &sums}
+	tapButtonIn(t, openImportForm(t, h, src), tr("Import"))
+	h.settle()
+	if len(sums) != 1 || sums[0].Messages != n-part || sums[0].Duplicates != part {
+		t.Fatalf("going on after %d: %+v", part, sums)
+	}
+	if _, count := h.folderCount(t, "home", "Archive 2019"); count != n {
+		t.Fatalf("after going on the folder holds %d messages, want %d", count, n)
+	}
+}
+
+// "Thunderbird's Local Folders" says where it found them and imports their folders by name, the
+// Inbox into the account's inbox.
+func TestImportThunderbirdLocalFolders(t *testing.T) {
+	h, _ := importHarness(t, 1)
+	home := h.u.files.home
+	local := filepath.Join(home, ".thunderbird", "abcd.default-release", "Mail", "Local Folders")
+	if err := os.MkdirAll(filepath.Join(local, "Archives.sbd"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, ".thunderbird", "profiles.ini"),
+		[]byte("[Profile0]\nName=default-release\nIsRelative=1\nPath=abcd.default-release\nDefault=1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	writeMbox(t, filepath.Join(local, "Inbox"), 5)
+	writeMbox(t, filepath.Join(local, "Archives.sbd", "2024"), 7)
+	inbox := h.folder("home", "INBOX", localcache.RoleInbox)
+	h.settle()
+
+	menuItem(t, h.u.act.menu.Items[0], tr("Import mail…")).Action()
+	h.settle()
+	form := topOverlay(t, h)
+	chooseIn(t, form, "home")
+	radioWith(form, tr("Thunderbird's Local Folders")).SetSelected(tr("Thunderbird's Local Folders"))
+	h.settle()
+	if found := tr("Found: {{.Dir}}", map[string]any{"Dir": local}); !containsText(form, found) {
+		t.Fatalf("Thunderbird not found: %q", texts(form))
+	}
+	tapButtonIn(t, form, tr("Import"))
+	h.settle()
+	if o := topOverlay(t, h); !containsText(o, trN("{{.Count}} messages", 12)) {
+		t.Fatalf("summary: %q", texts(o))
+	}
+	if _, count := h.folderCount(t, "home", inbox.Name); count != 5 {
+		t.Fatalf("the inbox holds %d messages, want 5", count)
+	}
+	if _, count := h.folderCount(t, "home", "Archives/2024"); count != 7 {
+		t.Fatalf("Archives/2024 holds %d messages, want 7", count)
+	}
 }
 
 // recordingFiles keeps the summaries of the imports it runs.
