@@ -96,6 +96,13 @@ func fyneOpenFolder(parent fyne.Window, start string, done func(string)) {
 	d.Show()
 }
 
+// fitWidth makes a dialog w wide and as high as its content then needs: wrapped text is lower
+// when wider.
+func fitWidth(d dialog.Dialog, w float32) {
+	d.Resize(fyne.NewSize(w, d.MinSize().Height))
+	d.Resize(fyne.NewSize(w, d.MinSize().Height))
+}
+
 func startIn(d *dialog.FileDialog, dir string) {
 	if dir == "" {
 		return
@@ -302,7 +309,7 @@ func (f *importForm) build(names []string, account, folder string) {
 	f.d = dialog.NewCustomWithoutButtons(tr("Import mail"), container.NewVBox(form, note), u.win)
 	f.d.SetButtons([]fyne.CanvasObject{cancel, f.start})
 	f.from.SetSelected(files)
-	f.d.Resize(fyne.NewSize(560, f.d.MinSize().Height))
+	fitWidth(f.d, 560)
 	f.d.Show()
 	u.tasks.spawn(func(context.Context) {
 		dir := u.files.thunderbirdLocalFolders()
@@ -403,12 +410,13 @@ type moveProgress struct {
 	count  *widget.Label
 	into   bool // "Into folder" (import) or "From folder" (export)
 	cancel context.CancelFunc
+	names  func(string) string // a folder's name as the folder pane shows it
 }
 
 func (u *ui) newMoveProgress(title string, into bool) (*moveProgress, context.Context) {
 	ctx, cancel := context.WithCancel(u.ctx)
 	p := &moveProgress{where: widget.NewLabel(""), bar: widget.NewProgressBar(), count: widget.NewLabel(tr("Counting the messages…")),
-		into: into, cancel: cancel}
+		into: into, cancel: cancel, names: u.folderTitle}
 	p.where.Truncation = fyne.TextTruncateEllipsis
 	p.d = dialog.NewCustom(title, tr("Stop"), container.NewVBox(p.where, p.bar, p.count), u.win)
 	p.d.SetOnClosed(cancel)
@@ -431,15 +439,27 @@ func (u *ui) progressReporter(p *moveProgress, seen func(mailmove.Progress)) fun
 }
 
 func (p *moveProgress) show(pr mailmove.Progress) {
-	where := tr("From “{{.Folder}}”", map[string]any{"Folder": pr.Folder})
+	name := p.names(pr.Folder)
+	where := tr("From “{{.Folder}}”", map[string]any{"Folder": name})
 	if p.into {
-		where = tr("Into “{{.Folder}}”", map[string]any{"Folder": pr.Folder})
+		where = tr("Into “{{.Folder}}”", map[string]any{"Folder": name})
 	}
 	p.where.SetText(where)
 	p.bar.Max = float64(max(pr.Total, 1))
 	p.bar.SetValue(float64(pr.Done))
 	p.count.SetText(tr("{{.Done}} of {{.Total}} messages", map[string]any{"Done": formatCount(pr.Done), "Total": formatCount(pr.Total)}) +
 		" · " + formatSize(pr.Bytes))
+}
+
+// folderTitle is a folder's name as people know it: the special folders' names ("Inbox" for
+// INBOX) in the language of the window, other folders by their path.
+func (u *ui) folderTitle(name string) string {
+	for _, f := range u.folders.folders {
+		if f.Name == name && f.Role != "" {
+			return roleName(f.Role)
+		}
+	}
+	return name
 }
 
 // runImport imports off the UI goroutine with a progress dialog, then says what it did.
@@ -635,7 +655,7 @@ func (f *exportForm) build(chosen int) {
 	f.d.SetButtons([]fyne.CanvasObject{cancel, start})
 	f.format.SetSelected(formats[0])
 	f.what.SetSelected(labels[min(max(chosen, 0), len(labels)-1)])
-	f.d.Resize(fyne.NewSize(560, f.d.MinSize().Height))
+	fitWidth(f.d, 560)
 	f.d.Show()
 }
 

@@ -24,10 +24,10 @@ import (
 	"postbode/types"
 )
 
-// pausedImport holds an import at its first report between the first and the last message (the
-// import reports a batch at a time) until release is closed, so that a test can look at the
-// progress dialog while it runs.
-type pausedImport struct {
+// pausedFiles holds an import or export at its first report from a third of the messages on
+// (an import reports a batch at a time), before the last, until release is closed, so that a test can look
+// at the progress dialog while it runs.
+type pausedFiles struct {
 	MailFiles
 	at      int // the Done it paused at
 	once    sync.Once
@@ -35,11 +35,14 @@ type pausedImport struct {
 	release chan struct{}
 }
 
-func (p *pausedImport) Import(ctx context.Context, opt mailmove.ImportOptions) (mailmove.Summary, error) {
-	report := opt.Progress
-	opt.Progress = func(pr mailmove.Progress) {
+func newPausedFiles(f MailFiles) *pausedFiles {
+	return &pausedFiles{MailFiles: f, reached: make(chan struct{}), release: make(chan struct{})}
+}
+
+func (p *pausedFiles) hold(ctx context.Context, report func(mailmove.Progress)) func(mailmove.Progress) {
+	return func(pr mailmove.Progress) {
 		report(pr)
-		if pr.Done > 0 && pr.Done < pr.Total {
+		if pr.Done < pr.Total && pr.Done*3 >= pr.Total {
 			p.once.Do(func() {
 				p.at = pr.Done
 				close(p.reached)
@@ -50,7 +53,16 @@ func (p *pausedImport) Import(ctx context.Context, opt mailmove.ImportOptions) (
 			})
 		}
 	}
+}
+
+func (p *pausedFiles) Import(ctx context.Context, opt mailmove.ImportOptions) (mailmove.Summary, error) {
+	opt.Progress = p.hold(ctx, opt.Progress)
 	return p.MailFiles.Import(ctx, opt)
+}
+
+func (p *pausedFiles) Export(ctx context.Context, opt mailmove.ExportOptions) (mailmove.Summary, error) {
+	opt.Progress = p.hold(ctx, opt.Progress)
+	return p.MailFiles.Export(ctx, opt)
 }
 
 // writeMbox writes n messages to an mbox file with mailfile's writer.
@@ -189,16 +201,16 @@ func openImportForm(t *testing.T, h *harness, src string) fyne.CanvasObject {
 	return form
 }
 
-// waitPaused runs the UI until the import is held half way.
-func waitPaused(t *testing.T, h *harness, paused *pausedImport) {
+// waitPaused runs the UI until the import or export is held half way.
+func waitPaused(t *testing.T, h *harness, paused *pausedFiles) {
 	t.Helper()
-	h.runUntil("import half way", func() bool {
+	h.runUntil("half way", func() bool {
 		select {
 		case <-paused.reached:
 			return true
 		default:
 			if o := h.u.win.Canvas().Overlays().Top(); o != nil && containsText(o, tr("Close")) {
-				t.Fatalf("the import ended early: %q", texts(o))
+				t.Fatalf("ended early: %q", texts(o))
 			}
 			return false
 		}
@@ -225,7 +237,7 @@ func (h *harness) folderCount(t *testing.T, account, name string) (localcache.Fo
 func TestImportMbox(t *testing.T) {
 	const n = 450 // three batches of the import
 	h, src := importHarness(t, n)
-	paused := &pausedImport{MailFiles: h.u.deps.MailFiles, reached: make(chan struct{}), release: make(chan struct{})}
+	paused := newPausedFiles(h.u.deps.MailFiles)
 	h.u.deps.MailFiles = paused
 
 	form := openImportForm(t, h, src)
@@ -281,7 +293,7 @@ func TestImportMboxInDutch(t *testing.T) {
 func TestImportStopsAndGoesOn(t *testing.T) {
 	const n = 450
 	h, src := importHarness(t, n)
-	paused := &pausedImport{MailFiles: h.u.deps.MailFiles, reached: make(chan struct{}), release: make(chan struct{})}
+	paused := newPausedFiles(h.u.deps.MailFiles)
 	h.u.deps.MailFiles = paused
 	tapButtonIn(t, openImportForm(t, h, src), tr("Import"))
 	waitPaused(t, h, paused)
@@ -380,7 +392,14 @@ func TestExportFolderAndMessage(t *testing.T) {
 	}
 	tapButtonIn(t, form, tr("Choose…"))
 	savePNG(t, h.u.win.Canvas().Capture(), "export"+langSuffix()+".png")
+	paused := newPausedFiles(h.u.deps.MailFiles)
+	h.u.deps.MailFiles = paused
 	tapButtonIn(t, form, tr("Export"))
+	waitPaused(t, h, paused)
+	step := tr("{{.Done}} of {{.Total}} messages", map[string]any{"Done": formatCount(paused.at), "Total": "12"})
+	h.runUntil("progress shown", func() bool { return containsText(topOverlay(t, h), step) })
+	savePNG(t, h.u.win.Canvas().Capture(), "export-progress"+langSuffix()+".png")
+	close(paused.release)
 	h.settle()
 	done := topOverlay(t, h)
 	if !containsText(done, tr("Export finished")) || !containsText(done, trN("{{.Count}} messages", 12)) {
@@ -409,5 +428,5 @@ func TestExportFolderAndMessage(t *testing.T) {
 }
 
 func TestExportInDutch(t *testing.T) {
-	screenshotInDutch(t, "TestExportFolderAndMessage", "export-nl.png")
+	screenshotInDutch(t, "TestExportFolderAndMessage", "export-nl.png", "export-progress-nl.png")
 }
