@@ -206,11 +206,15 @@ func (a *actions) doSaveEML() {
 	ids := a.u.list.selectedIDs()
 	switch {
 	case len(ids) == 1:
-		name := mailfmt.SanitizeFilename(strings.TrimSpace(a.u.reader.msg.Subject))
-		if a.u.reader.id != ids[0] || name == "" {
+		subject := ""
+		if msgs := a.u.list.selectedMessages(); len(msgs) == 1 {
+			subject = strings.TrimSpace(msgs[0].Subject)
+		}
+		name := mailfmt.SanitizeFilename(subject)
+		if name == "" {
 			name = tr("Message")
 		}
-		a.u.openExport([]exportScope{{label: tr("The message “{{.Subject}}”", map[string]any{"Subject": a.u.reader.msg.Subject}),
+		a.u.openExport([]exportScope{{label: tr("The message “{{.Subject}}”", map[string]any{"Subject": subject}),
 			opt: mailmove.ExportOptions{IDs: ids}, name: name, one: true}}, 0, []mailfile.Format{mailfile.FormatEML})
 	case len(ids) > 1:
 		a.u.openExport([]exportScope{selectionScope(ids)}, 0, []mailfile.Format{mailfile.FormatEML})
@@ -239,7 +243,10 @@ func (u *ui) openImport(account, folder string) {
 	if u.deps.MailFiles == nil {
 		return
 	}
-	names := u.accountNames(u.folders.folders)
+	var names []string // configured accounts only: mail of a removed one has nowhere to go
+	for _, a := range u.deps.Manager.Accounts() {
+		names = append(names, a.Name)
+	}
 	if len(names) == 0 {
 		dialog.ShowInformation(tr("Import mail"), tr("Add an account to import the mail into first (File, Add account…)."), u.win)
 		return
@@ -279,10 +286,13 @@ func (f *importForm) build(names []string, account, folder string) {
 	f.tbL.Wrapping = fyne.TextWrapWord
 	f.tbL.Hide()
 	f.from = widget.NewRadioGroup([]string{files, thunderbird}, func(s string) {
-		fileRow.Hidden = s == thunderbird
-		f.tbL.Hidden = s != thunderbird
-		fileRow.Refresh()
-		f.tbL.Refresh()
+		if s == thunderbird {
+			fileRow.Hide()
+			f.tbL.Show()
+		} else {
+			f.tbL.Hide()
+			fileRow.Show()
+		}
 		f.fillFolders(f.folderName())
 		f.check()
 	})

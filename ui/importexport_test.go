@@ -425,6 +425,61 @@ func TestExportFolderAndMessage(t *testing.T) {
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("Message 3.eml: %v, %d bytes, want %d", err, len(got), len(want))
 	}
+	closeOverlays(h)
+
+	// Two selected messages from the list's context menu, into one mbox file.
+	h.u.list.setSelection([]int64{ids[5], ids[7]})
+	h.settle()
+	menuItem(t, h.u.act.contextMenu(), tr("Export selection…")).Action()
+	h.settle()
+	form = topOverlay(t, h)
+	if r := radioWith(form, trN("The {{.Count}} selected messages", 2)); r == nil {
+		t.Fatalf("export dialog for the selection: %q", texts(form))
+	}
+	tapButtonIn(t, form, tr("Export"))
+	h.settle()
+	if got := countMbox(t, filepath.Join(out, tr("Messages")+".mbox")); got != 2 {
+		t.Fatalf("the selection's mbox file holds %d messages, want 2", got)
+	}
+}
+
+// "Export account…" on an account row writes every folder as a Maildir under one directory, and
+// the dialog refuses a name that is taken.
+func TestExportAccountAsMaildir(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	seedInbox(h, 5)
+	out := t.TempDir()
+	h.u.files = testFiles(out, "", out)
+	if err := os.Mkdir(filepath.Join(out, "work"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+
+	menuItem(t, h.u.folders.contextMenu(entryIndex(t, h.u.folders, entryAccount, "work")), tr("Export account…")).Action()
+	h.settle()
+	form := topOverlay(t, h)
+	radioWith(form, "Maildir").SetSelected("Maildir")
+	tapButtonIn(t, form, tr("Export"))
+	h.settle()
+	if !containsText(topOverlay(t, h), tr("There is already a file or folder with this name there.")) {
+		t.Fatalf("a taken name is not refused: %q", texts(topOverlay(t, h)))
+	}
+	for _, obj := range test.LaidOutObjects(form) {
+		if e, ok := obj.(*widget.Entry); ok {
+			e.SetText("work mail")
+		}
+	}
+	tapButtonIn(t, form, tr("Export"))
+	h.settle()
+	if o := topOverlay(t, h); !containsText(o, tr("Export finished")) {
+		t.Fatalf("summary: %q", texts(o))
+	}
+	md, err := mailfile.OpenMaildir(filepath.Join(out, "work mail", "INBOX"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md.Len() != 5 {
+		t.Fatalf("the inbox's Maildir holds %d messages, want 5", md.Len())
+	}
 }
 
 func TestExportInDutch(t *testing.T) {
