@@ -146,7 +146,7 @@ func (t *throttle) due(final bool) bool {
 // The menu items. Import and export need MailFiles; without it they are shown disabled.
 
 func (a *actions) importItem() *fyne.MenuItem {
-	it := fyne.NewMenuItem(tr("Import mail…"), func() { a.u.openImport(a.u.list.scope.account, "") })
+	it := fyne.NewMenuItem(tr("Import mail…"), func() { a.u.openImport(a.u.list.scope.account) })
 	it.Icon, it.Disabled = theme.UploadIcon(), a.u.deps.MailFiles == nil
 	return it
 }
@@ -237,9 +237,8 @@ func (u *ui) shownFolder() (folderEntry, bool) {
 	return u.folders.entries[i], true
 }
 
-// openImport asks what to import and where to; account and folder preselect the target (a folder
-// "" is a new folder named after the source).
-func (u *ui) openImport(account, folder string) {
+// openImport asks what to import and where to; account is the one chosen at first.
+func (u *ui) openImport(account string) {
 	if u.deps.MailFiles == nil {
 		return
 	}
@@ -252,7 +251,7 @@ func (u *ui) openImport(account, folder string) {
 		return
 	}
 	f := &importForm{u: u}
-	f.build(names, account, folder)
+	f.build(names, account)
 }
 
 // importForm is the Import mail dialog before the import starts.
@@ -267,10 +266,11 @@ type importForm struct {
 	account *widget.Select
 	folder  *widget.Select
 	folders []string // the account's folder names, after folder's first option
+	newName string   // the folder a single mbox file becomes; "" for other sources
 	start   *widget.Button
 }
 
-func (f *importForm) build(names []string, account, folder string) {
+func (f *importForm) build(names []string, account string) {
 	u := f.u
 	files, thunderbird := tr("Mail files"), tr("Thunderbird's Local Folders")
 	f.pathL = widget.NewLabel(tr("No file or folder chosen yet."))
@@ -303,7 +303,7 @@ func (f *importForm) build(names []string, account, folder string) {
 		account = names[0]
 	}
 	f.account.Selected = account
-	f.fillFolders(folder)
+	f.fillFolders("")
 	form := widget.NewForm(
 		widget.NewFormItem(tr("Import from"), f.from),
 		widget.NewFormItem("", container.NewStack(fileRow, f.tbL)),
@@ -346,17 +346,20 @@ func (f *importForm) startDir() string {
 func (f *importForm) setPath(path string) {
 	f.path = path
 	f.pathL.SetText(path)
+	f.newName = ""
+	if !isDir(path) && !strings.EqualFold(filepath.Ext(path), ".eml") && mailfile.LooksLikeMbox(path) {
+		f.newName = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) // as mailmove names it
+	}
 	f.fillFolders(f.folderName())
 	f.check()
 }
 
-// fillFolders offers a new folder named after the source, then the account's folders; selected
-// names the one to choose ("" the new folder).
+// fillFolders offers the source's own folder names (a new folder named after an mbox file), then
+// the account's folders; selected names the one to choose ("" the source's names).
 func (f *importForm) fillFolders(selected string) {
-	fresh := tr("A new folder named after the source")
-	if f.from != nil && f.from.Selected == tr("Mail files") && f.path != "" && !isDir(f.path) {
-		name := strings.TrimSuffix(filepath.Base(f.path), filepath.Ext(f.path))
-		fresh = tr("A new folder “{{.Name}}”", map[string]any{"Name": name})
+	fresh := tr("Named as in the source")
+	if f.from != nil && f.from.Selected == tr("Mail files") && f.newName != "" {
+		fresh = tr("A new folder “{{.Name}}”", map[string]any{"Name": f.newName})
 	}
 	options := []string{fresh}
 	f.folders = []string{""}
@@ -515,7 +518,7 @@ func (u *ui) importSummary(account, folder string, sum mailmove.Summary, err err
 	if text != "" {
 		content.Add(wrapped(text))
 	}
-	if err == nil || stopped {
+	if err == nil || stopped || sum.Messages+sum.Duplicates > 0 {
 		content.Add(rows)
 	}
 	d := dialog.NewCustomWithoutButtons(title, content, u.win)

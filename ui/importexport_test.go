@@ -361,6 +361,24 @@ func TestImportThunderbirdLocalFolders(t *testing.T) {
 	}
 }
 
+// A folder without mail fails in words, with nothing imported and nothing to show.
+func TestImportFailureSaysWhy(t *testing.T) {
+	h, _ := importHarness(t, 1)
+	empty := t.TempDir()
+	h.u.files.openFolder = func(_ fyne.Window, _ string, done func(string)) { done(empty) }
+	menuItem(t, h.u.act.menu.Items[0], tr("Import mail…")).Action()
+	h.settle()
+	form := topOverlay(t, h)
+	tapButtonIn(t, form, tr("Folder…"))
+	chooseIn(t, form, "home")
+	tapButtonIn(t, form, tr("Import"))
+	h.settle()
+	o := topOverlay(t, h)
+	if !containsText(o, tr("Import failed")) || !containsText(o, empty) || containsText(o, tr("Show folder")) {
+		t.Fatalf("after a failed import: %q", texts(o))
+	}
+}
+
 // recordingFiles keeps the summaries of the imports it runs.
 type recordingFiles struct {
 	MailFiles
