@@ -57,6 +57,9 @@ type Deps struct {
 	// its default limits.
 	Images ImageFetcher
 
+	// MailFiles imports and exports mail files (CacheMailFiles); nil disables Import and Export.
+	MailFiles MailFiles
+
 	// Mailto is a mailto: URL from the command line: a composer filled from it opens at start.
 	Mailto string
 	// Raise delivers what later starts of Postbode on this profile ask: "" shows the window, a

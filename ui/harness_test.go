@@ -185,7 +185,9 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		h.engines[d.Account.Name] = e
 		return e
 	}, KeepsMailOnServer: true}
-	h.mgr = accounts.NewManager(cfg, cache, testkit.NewSecrets(accounts.ErrNoPassword, nil), map[types.Protocol]types.Backend{types.IMAP: backend},
+	pop3 := backend // an account made POP3 by editAccount keeps its mail on this computer
+	pop3.KeepsMailOnServer = false
+	h.mgr = accounts.NewManager(cfg, cache, testkit.NewSecrets(accounts.ErrNoPassword, nil), map[types.Protocol]types.Backend{types.IMAP: backend, types.POP3: pop3},
 		accounts.Options{ConfigPath: o.configPath, RulesPath: filepath.Join(dir, "rules.json"), Sender: func(m *accounts.Manager) accounts.Sender {
 			if o.outbox == nil {
 				return nil
@@ -195,7 +197,8 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	deps := Deps{Manager: h.mgr, Cache: cache, Version: "0.1.0-test", MarkReadDelay: o.markReadDelay, NoticeTime: o.noticeTime,
-		StartDemo: o.startDemo, Icon: o.icon, SettingsFile: o.settingsFile, AutosaveDelay: o.autosaveDelay, Autosave: cache}
+		StartDemo: o.startDemo, Icon: o.icon, SettingsFile: o.settingsFile, AutosaveDelay: o.autosaveDelay, Autosave: cache,
+		MailFiles: CacheMailFiles{Cache: cache, Manager: h.mgr}}
 	if deps.MarkReadDelay == 0 {
 		deps.MarkReadDelay = -1 // tests that want it set it
 	}

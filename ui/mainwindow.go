@@ -25,8 +25,9 @@ type ui struct {
 	exec  func(func())
 	tasks *tasks
 	now   func() time.Time
-	prefs *settings // saved in the profile
-	tips  *tipLayer // the main window's tooltips
+	prefs *settings    // saved in the profile
+	tips  *tipLayer    // the main window's tooltips
+	files *fileChooser // where import and export look for files
 
 	folders *folderPane
 	list    *messageList
@@ -63,7 +64,8 @@ func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
 	if d.Images == nil {
 		d.Images = webfetch.New(webfetch.Options{})
 	}
-	u := &ui{ctx: ctx, app: a, deps: d, exec: exec, tasks: newTasks(ctx), now: time.Now, tips: newTipLayer()}
+	u := &ui{ctx: ctx, app: a, deps: d, exec: exec, tasks: newTasks(ctx), now: time.Now, tips: newTipLayer(),
+		files: newFileChooser()}
 	u.win = a.NewWindow("Postbode")
 	prefs, prefsErr := loadSettings(d.SettingsFile)
 	u.prefs = prefs
@@ -115,6 +117,7 @@ func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
 		counted:    func() { u.list.countsChanged() },
 		showing:    func() listScope { return u.list.scope },
 		runFilters: u.runFilters,
+		exportItem: u.exportEntryItem,
 	})
 	u.search = newSearchBar(u)
 	u.act = newActions(u)

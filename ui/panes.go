@@ -46,8 +46,10 @@ type folderHooks struct {
 	counted func()
 	// showing is the scope the message list shows now.
 	showing func() listScope
-	// runFilters runs the message filters on a folder.
+	// runFilters runs the message filters on a folder; exportItem is the menu item that exports
+	// a folder or an account.
 	runFilters func(folderID int64)
+	exportItem func(e folderEntry) *fyne.MenuItem
 }
 
 // listHooks are what the message list tells the rest of the window, and what it asks of it.
