@@ -112,19 +112,10 @@ func startIn(d *dialog.FileDialog, dir string) {
 	}
 }
 
-// thunderbirdLocalFolders is the Local Folders directory of the first Thunderbird profile that has
-// one, as mailmove's import looks for it ("" when there is none).
+// thunderbirdLocalFolders is the Local Folders directory mailmove's import finds ("" when none).
 func (fc *fileChooser) thunderbirdLocalFolders() string {
-	profiles, err := mailfile.ThunderbirdProfiles(runtime.GOOS, fc.home, fc.getenv)
-	if err != nil {
-		return ""
-	}
-	for _, p := range profiles {
-		if fi, err := os.Stat(p.LocalFolders()); err == nil && fi.IsDir() {
-			return p.LocalFolders()
-		}
-	}
-	return ""
+	dir, _ := mailfile.ThunderbirdLocalFolders(runtime.GOOS, fc.home, fc.getenv)
+	return dir
 }
 
 // throttle lets a progress report through when d has passed since the last one, and always the
