@@ -49,6 +49,7 @@ type ui struct {
 	filtersWin *filtersWindow   // the open message filters editor, if any
 	undo       *undoable        // the last change that can be taken back, while its notice shows
 	outbox     *outboxView      // in place of the list and reader while the Outbox is open
+	trace      *tracer          // milestones of the list for timing the window (trace.go); nil: off
 }
 
 // newUI builds the main window. exec runs a function on the Fyne goroutine (fyne.Do; tests pass a

@@ -159,11 +159,13 @@ func (ml *messageList) updateRow(i int, r *msgRow) {
 	m, ok := ml.row(i)
 	if !ok {
 		r.setLoading()
+		ml.u.trace.event("loading", ml.scope.key, i)
 		row, _, _ := ml.locate(i)
 		ml.request(row / pageSize)
 		return
 	}
 	r.set(m, ml.threadOf(i, m), ml.selected[m.ID], ml.focused && i == ml.cursor, ml.u.now())
+	ml.u.trace.event("row", ml.scope.key, i)
 }
 
 // setScope shows another folder (or search results), starting at the newest message.
@@ -193,6 +195,7 @@ func (ml *messageList) setScope(s listScope) {
 		ml.request(0)
 		ml.loadMarks()
 	}
+	ml.u.trace.event("scope", s.key, ml.total)
 	ml.updateHeader()
 	ml.list.ScrollToTop()
 	ml.list.Refresh()
@@ -294,6 +297,7 @@ func (ml *messageList) loadMarks() {
 				return
 			}
 			ml.marks, ml.total = marks, total
+			ml.u.trace.event("marks", scope.key, total)
 			ml.updateHeader()
 			ml.list.Refresh()
 		})
