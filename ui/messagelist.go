@@ -88,6 +88,11 @@ type messageList struct {
 
 	lastReload   time.Time
 	reloadQueued bool
+	// scopeCtx ends when the list shows another folder: reads for the one left are cancelled
+	// rather than keep the reads queue from the folder now shown (the page marks of a folder of
+	// 400,000 take a few hundred milliseconds, more for several folders).
+	scopeCtx  context.Context
+	stopScope context.CancelFunc
 }
 
 func newMessageList(u *ui) *messageList {
@@ -175,6 +180,10 @@ func (ml *messageList) setScope(s listScope) {
 		s.threads = s.threadable() && ml.u.prefs.threadsFor(s.key)
 	}
 	ml.scope = s
+	if ml.stopScope != nil {
+		ml.stopScope()
+	}
+	ml.scopeCtx, ml.stopScope = context.WithCancel(ml.u.ctx)
 	ml.gen++
 	ml.shown++
 	ml.marks = nil
@@ -285,8 +294,10 @@ func readMarks(ctx context.Context, c CacheView, s listScope) ([]localcache.Curs
 
 // loadMarks fetches where each page starts, so that any row can be loaded directly.
 func (ml *messageList) loadMarks() {
-	gen, scope := ml.gen, ml.scope
+	gen, scope, sctx := ml.gen, ml.scope, ml.scopeCtx
 	ml.u.tasks.reads.post("marks", func(ctx context.Context) {
+		ctx, stop := inScope(ctx, sctx)
+		defer stop()
 		marks, total, err := readMarks(ctx, ml.u.deps.Cache, scope)
 		ml.u.exec(func() {
 			if gen != ml.gen {
@@ -302,6 +313,20 @@ func (ml *messageList) loadMarks() {
 			ml.list.Refresh()
 		})
 	})
+}
+
+// inScope is ctx, cancelled as well when sctx (a scope's, nil for none) ends; a read cancelled so
+// returns an error that the result's stale gen or shown makes the UI drop unseen.
+func inScope(ctx, sctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	if sctx == nil {
+		return ctx, cancel
+	}
+	stop := context.AfterFunc(sctx, cancel)
+	return ctx, func() {
+		stop()
+		cancel()
+	}
 }
 
 // evict drops the least recently shown pages beyond maxPages.
@@ -385,7 +410,10 @@ func (ml *messageList) reload() {
 	if len(want) == 0 {
 		want = []int{0}
 	}
+	sctx := ml.scopeCtx
 	ml.u.tasks.reads.post("reload-list", func(ctx context.Context) {
+		ctx, stop := inScope(ctx, sctx)
+		defer stop()
 		marks, total, err := readMarks(ctx, ml.u.deps.Cache, scope)
 		pages := map[int][]localcache.Message{}
 		convs := map[int64]*localcache.Conversation{}
