@@ -18,6 +18,8 @@ import (
 const (
 	pageSize = 100
 	maxPages = 12
+	// prefetchRows: a row this close to its page's edge has the next page read (two screens).
+	prefetchRows = 30
 )
 
 // listScope is what the message list shows: folders (paged from the cache) or search results.
@@ -171,6 +173,14 @@ func (ml *messageList) updateRow(i int, r *msgRow) {
 	}
 	r.set(m, ml.threadOf(i, m), ml.selected[m.ID], ml.focused && i == ml.cursor, ml.u.now())
 	ml.u.trace.event("row", ml.scope.key, i)
+	// Rows near a page's edge read the page beyond it, so that scrolling on finds its rows loaded
+	// rather than placeholders.
+	row, _, _ := ml.locate(i)
+	if p, k := row/pageSize, row%pageSize; k >= pageSize-prefetchRows {
+		ml.request(p + 1)
+	} else if k < prefetchRows && p > 0 {
+		ml.request(p - 1)
+	}
 }
 
 // setScope shows another folder (or search results), starting at the newest message.

@@ -134,3 +134,26 @@ func TestNoTraceWithoutTheVariable(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Rows shown near the end of a page have the next page read before any of its rows shows.
+func TestRowsNearAPagesEndReadTheNextPage(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	seedInbox(h, 3*pageSize)
+	ml := h.u.list
+	if _, ok := ml.pages[1]; ok {
+		t.Fatal("page 1 is read with only the top rows shown")
+	}
+	last := pageSize - prefetchRows/2
+	ml.list.ScrollTo(last)
+	h.settle()
+	rows := h.visibleRows()
+	if len(rows) == 0 || rows[len(rows)-1].row >= pageSize {
+		t.Fatalf("the rows shown reach row %d; want them all on page 0", rows[len(rows)-1].row)
+	}
+	if _, ok := ml.pages[1]; !ok {
+		t.Fatalf("rows %d–%d are shown and page 1 is not read", rows[0].row, rows[len(rows)-1].row)
+	}
+	if _, ok := ml.pages[2]; ok {
+		t.Fatal("page 2 is read though no row near it shows")
+	}
+}
