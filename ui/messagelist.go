@@ -527,9 +527,10 @@ func (ml *messageList) afterReload() {
 	ml.u.act.update()
 }
 
-// syncCursor finds the open message's row again once its page is loaded.
+// syncCursor finds the open message's row again once its page is loaded. A cursor moved ahead to
+// a row whose page is still being read (pending) stays there: it is where the keys took it.
 func (ml *messageList) syncCursor() {
-	if ml.current == 0 {
+	if ml.current == 0 || ml.pending >= 0 {
 		return
 	}
 	if m, ok := ml.row(ml.cursor); ok && m.ID == ml.current {

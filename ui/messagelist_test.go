@@ -157,3 +157,48 @@ func TestRowsNearAPagesEndReadTheNextPage(t *testing.T) {
 		t.Fatal("page 2 is read though no row near it shows")
 	}
 }
+
+// heldPage is the cache with the read of the page after one cursor held until released.
+type heldPage struct {
+	CacheView
+	after   localcache.Cursor
+	release chan struct{}
+}
+
+func (c *heldPage) PageSorted(ctx context.Context, folderIDs []int64, s localcache.Sort, after *localcache.Cursor, n int) ([]localcache.Message, error) {
+	if after != nil && after.ID == c.after.ID && after.Date.Equal(c.after.Date) {
+		select {
+		case <-c.release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return c.CacheView.PageSorted(ctx, folderIDs, s, after, n)
+}
+
+// Keys that move the cursor to rows still being read keep it there when another page arrives
+// first: Page Down held through a large folder went back to the last opened message each time a
+// page came in, and the next key started from there.
+func TestCursorAheadOfItsPageStaysWhenAnotherPageArrives(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	seedInbox(h, 3*pageSize)
+	ml := h.u.list
+	h.click(0, 0)
+	held := &heldPage{CacheView: h.u.deps.Cache, after: ml.marks[1], release: make(chan struct{})}
+	h.u.deps.Cache = held
+	ml.request(1)                           // page 1 is read first (as a prefetch would)…
+	ml.move(2*pageSize+50-ml.cursor, false) // …while the keys went on to a row of page 2, which is held
+	if ml.pending != 2*pageSize+50 {
+		t.Fatalf("pending row %d", ml.pending)
+	}
+	h.runUntil("page 1 read", func() bool { _, ok := ml.pages[1]; return ok })
+	if ml.cursor != 2*pageSize+50 {
+		t.Fatalf("the cursor went back to row %d when page 1 arrived", ml.cursor)
+	}
+	close(held.release)
+	h.settle()
+	m, ok := ml.row(2*pageSize + 50)
+	if !ok || ml.current != m.ID || ml.cursor != 2*pageSize+50 {
+		t.Fatalf("row %d loaded %v; open message %d, cursor %d", 2*pageSize+50, ok, ml.current, ml.cursor)
+	}
+}
