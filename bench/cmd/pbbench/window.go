@@ -27,6 +27,9 @@ const (
 	// auto-repeat, so the rate is the list's, not the typist's.
 	windowPageDowns   = 100
 	windowPageDownGap = 10 * time.Millisecond
+	// windowRepeats presses windowRepeatGap apart: a keyboard's auto-repeat (30 a second).
+	windowRepeats   = 60
+	windowRepeatGap = 33 * time.Millisecond
 	// windowQuiet is how long the trace must stay silent for the window to count as settled.
 	windowQuiet = 700 * time.Millisecond
 	// windowTapGap is the time between keys tapped in a row.
@@ -71,12 +74,15 @@ type windowResults struct {
 	// placeholder first.
 	PageDownRate, PageDownLag, Placeholders series
 	PageDownRows                            int
-	RSSMB, PeakRSSMB, AnonMB, StartRSSMB    series
-	EmptyRSSMB                              series // the same window and accounts on an empty cache
-	WindowSize                              string
-	Date                                    time.Time
-	Load                                    string // load average before and after the group
-	Top                                     string // pprof of one more run (BENCH_PROFILE)
+	// The same at auto-repeat speed.
+	RepeatRate, RepeatLag, RepeatPlaceholders series
+	RepeatRows                                int
+	RSSMB, PeakRSSMB, AnonMB, StartRSSMB      series
+	EmptyRSSMB                                series // the same window and accounts on an empty cache
+	WindowSize                                string
+	Date                                      time.Time
+	Load                                      string // load average before and after the group
+	Top                                       string // pprof of one more run (BENCH_PROFILE)
 }
 
 // traceEvent is one line of the window's trace.
@@ -572,43 +578,64 @@ func windowRun(ctx context.Context, bin, profile, display, work, shot string, en
 		}
 	}
 
-	// Page Down held: the list follows a key every windowPageDownGap.
-	from := len(tt.events)
-	sent := time.Now()
-	if err := w.xdo(ctx, "key", "--repeat", strconv.Itoa(windowPageDowns), "--delay",
-		strconv.Itoa(int(windowPageDownGap/time.Millisecond)), "Next"); err != nil {
+	// Page Down held: the list follows a key every gap, from the top.
+	pageDown := func(presses int, gap time.Duration) (rate, lag, placeholders float64, reached int, err error) {
+		from := len(tt.events)
+		sent := time.Now()
+		if err := w.xdo(ctx, "key", "--repeat", strconv.Itoa(presses), "--delay",
+			strconv.Itoa(int(gap/time.Millisecond)), "Next"); err != nil {
+			return 0, 0, 0, 0, err
+		}
+		lastKey := time.Now()
+		if err := tt.settle(ctx); err != nil {
+			return 0, 0, 0, 0, err
+		}
+		var far traceEvent
+		firstDraw := map[int]string{} // each row's first draw: a placeholder or the row
+		for _, ev := range tt.events[from:] {
+			if ev.Key != big.Key || (ev.Kind != "row" && ev.Kind != "loading") {
+				continue
+			}
+			if _, ok := firstDraw[ev.N]; !ok {
+				firstDraw[ev.N] = ev.Kind
+			}
+			if ev.Kind == "row" && ev.N > far.N {
+				far = ev
+			}
+		}
+		n := 0
+		for _, k := range firstDraw {
+			if k == "loading" {
+				n++
+			}
+		}
+		if far.N < presses {
+			return 0, 0, 0, far.N, fmt.Errorf("Page Down ×%d reached row %d only", presses, far.N)
+		}
+		return float64(far.N) / (float64(far.T-sent.UnixNano()) / 1e9), float64(far.T-lastKey.UnixNano()) / 1e9,
+			float64(n) / float64(max(1, len(firstDraw))), far.N, nil
+	}
+	rate, lag, ph, reached, err := pageDown(windowPageDowns, windowPageDownGap)
+	if err != nil {
 		return err
 	}
-	lastKey := time.Now()
+	res.PageDownRows = reached
+	res.PageDownRate, res.PageDownLag = append(res.PageDownRate, rate), append(res.PageDownLag, lag)
+	res.Placeholders = append(res.Placeholders, ph)
+	// Again from the top at a keyboard's auto-repeat rate.
+	if err := w.xdo(ctx, "key", "Home"); err != nil {
+		return err
+	}
 	if err := tt.settle(ctx); err != nil {
 		return err
 	}
-	var far traceEvent
-	firstDraw := map[int]string{} // each row's first draw: a placeholder or the row
-	for _, ev := range tt.events[from:] {
-		if ev.Key != big.Key || (ev.Kind != "row" && ev.Kind != "loading") {
-			continue
-		}
-		if _, ok := firstDraw[ev.N]; !ok {
-			firstDraw[ev.N] = ev.Kind
-		}
-		if ev.Kind == "row" && ev.N > far.N {
-			far = ev
-		}
+	rate, lag, ph, reached, err = pageDown(windowRepeats, windowRepeatGap)
+	if err != nil {
+		return err
 	}
-	placeholders := 0
-	for _, k := range firstDraw {
-		if k == "loading" {
-			placeholders++
-		}
-	}
-	if far.N < windowPageDowns {
-		return fmt.Errorf("Page Down ×%d reached row %d only", windowPageDowns, far.N)
-	}
-	res.PageDownRows = far.N
-	res.PageDownRate = append(res.PageDownRate, float64(far.N)/(float64(far.T-sent.UnixNano())/1e9))
-	res.PageDownLag = append(res.PageDownLag, float64(far.T-lastKey.UnixNano())/1e9)
-	res.Placeholders = append(res.Placeholders, float64(placeholders)/float64(max(1, len(firstDraw))))
+	res.RepeatRows = reached
+	res.RepeatRate, res.RepeatLag = append(res.RepeatRate, rate), append(res.RepeatLag, lag)
+	res.RepeatPlaceholders = append(res.RepeatPlaceholders, ph)
 
 	// Back to All inboxes by a click in the folder pane.
 	d, _, err := switchTo("a click on All inboxes", "all", func() error { return w.click(ctx, windowAllInboxes) })
@@ -625,8 +652,8 @@ func windowRun(ctx context.Context, bin, profile, display, work, shot string, en
 		}
 		time.Sleep(windowTapGap)
 	}
-	from = len(tt.events)
-	sent = time.Now()
+	from := len(tt.events)
+	sent := time.Now()
 	if err := w.xdo(ctx, "key", "Up"); err != nil {
 		return err
 	}
@@ -695,6 +722,10 @@ func (s windowResults) rows(failed string) []row {
 		{Scenario: fmt.Sprintf("Page Down held (%d presses %v apart): the last key → the row it reaches drawn", windowPageDowns,
 			windowPageDownGap), PB: s.PageDownLag, PBExtra: fmt.Sprintf("%.0f rows/s over %s rows; %.0f %% of the rows drawn on the way showed as placeholders first",
 			s.PageDownRate.median(), thousands(s.PageDownRows), 100*s.Placeholders.median()), Failed: failed},
+		{Scenario: fmt.Sprintf("Page Down at auto-repeat speed (%d presses %v apart): the last key → the row it reaches drawn",
+			windowRepeats, windowRepeatGap), PB: s.RepeatLag, PBExtra: fmt.Sprintf("%.0f rows/s over %s rows; %.0f %% of them "+
+			"showed as placeholders first", s.RepeatRate.median(), thousands(s.RepeatRows), 100*s.RepeatPlaceholders.median()),
+			Failed: failed},
 		{Scenario: "RSS of the window after all of the above (peak)", Unit: unitMB, PB: s.RSSMB,
 			PBExtra: fmt.Sprintf("peak %s; anonymous %s; %s at first rows", unitMB.format(s.PeakRSSMB.median()),
 				unitMB.format(s.AnonMB.median()), unitMB.format(s.StartRSSMB.median())),
@@ -742,19 +773,25 @@ func (s windowResults) section(failed string) string {
 		{"switch to the 400k folder", unitSeconds, s.SwitchBig}, {"click on All inboxes", unitSeconds, s.SwitchClick},
 		{"quick keys → 400k folder", unitSeconds, s.SwitchRapid},
 		{"End → last row", unitSeconds, s.EndLast}, {"Home → first row", unitSeconds, s.HomeFirst},
-		{"Page Down, last key → its row", unitSeconds, s.PageDownLag}, {"RSS at first rows", unitMB, s.StartRSSMB},
+		{"Page Down, last key → its row", unitSeconds, s.PageDownLag},
+		{"Page Down at auto-repeat, last key → its row", unitSeconds, s.RepeatLag}, {"RSS at first rows", unitMB, s.StartRSSMB},
 		{"RSS after", unitMB, s.RSSMB}, {"peak RSS", unitMB, s.PeakRSSMB}, {"RSS, empty cache", unitMB, s.EmptyRSSMB},
 	} {
 		if len(r.s) > 0 {
 			fmt.Fprintf(&w, "- %s: %s\n", r.name, r.u.formatAll(r.s))
 		}
 	}
-	if len(s.PageDownRate) > 0 {
-		parts := make([]string, len(s.PageDownRate))
-		for i, v := range s.PageDownRate {
-			parts[i] = fmt.Sprintf("%.0f rows/s", v)
+	for _, r := range []struct {
+		name string
+		s    series
+	}{{"Page Down rate", s.PageDownRate}, {"Page Down rate at auto-repeat", s.RepeatRate}} {
+		if len(r.s) > 0 {
+			parts := make([]string, len(r.s))
+			for i, v := range r.s {
+				parts[i] = fmt.Sprintf("%.0f rows/s", v)
+			}
+			fmt.Fprintf(&w, "- %s: %s\n", r.name, strings.Join(parts, ", "))
 		}
-		fmt.Fprintf(&w, "- Page Down rate: %s\n", strings.Join(parts, ", "))
 	}
 	if s.Top != "" {
 		fmt.Fprintf(&w, "\nCPU profile of one more run (`POSTBODE_CPUPROFILE`; the whole session, start to quit):\n\n```\n%s\n```\n", s.Top)
