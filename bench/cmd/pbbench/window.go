@@ -586,7 +586,9 @@ func windowRun(ctx context.Context, bin, profile, display, work, shot string, en
 			strconv.Itoa(int(gap/time.Millisecond)), "Next"); err != nil {
 			return 0, 0, 0, 0, err
 		}
-		lastKey := time.Now()
+		// xdotool holds each key for half the gap and waits the other half after it: the last
+		// press went out one gap before it returned.
+		lastKey := time.Now().Add(-gap)
 		if err := tt.settle(ctx); err != nil {
 			return 0, 0, 0, 0, err
 		}
