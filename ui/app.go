@@ -116,7 +116,13 @@ func Run(ctx context.Context, d Deps) error {
 			}
 		})
 	}
+	trace, err := openTrace()
+	if err != nil {
+		return err
+	}
+	defer trace.close()
 	u := newUI(ctx, a, d, exec)
+	u.list.trace = trace
 	u.win.SetMaster()
 	u.win.SetOnClosed(func() {
 		u.savePrefs()

@@ -18,6 +18,8 @@ import (
 const (
 	pageSize = 100
 	maxPages = 12
+	// prefetchRows: a row this close to its page's edge has the next page read (two screens).
+	prefetchRows = 30
 )
 
 // listScope is what the message list shows: folders (paged from the cache) or search results.
@@ -46,6 +48,7 @@ type searchResults struct {
 type messageList struct {
 	svc     *services
 	hooks   listHooks
+	trace   *tracer // milestones for timing the window (trace.go); nil: off
 	list    *listWidget
 	title   *widget.Label
 	sortBtn *tipButton
@@ -89,6 +92,11 @@ type messageList struct {
 
 	lastReload   time.Time
 	reloadQueued bool
+	// scopeCtx ends when the list shows another folder: reads for the one left are cancelled
+	// rather than keep the reads queue from the folder now shown (the page marks of a folder of
+	// 400,000 take a few hundred milliseconds, more for several folders).
+	scopeCtx  context.Context
+	stopScope context.CancelFunc
 }
 
 func newMessageList(svc *services, hooks listHooks) *messageList {
@@ -160,11 +168,21 @@ func (ml *messageList) updateRow(i int, r *msgRow) {
 	m, ok := ml.row(i)
 	if !ok {
 		r.setLoading()
+		ml.trace.event("loading", ml.scope.key, i)
 		row, _, _ := ml.locate(i)
 		ml.request(row / pageSize)
 		return
 	}
 	r.set(m, ml.threadOf(i, m), ml.selected[m.ID], ml.focused && i == ml.cursor, ml.svc.now())
+	ml.trace.event("row", ml.scope.key, i)
+	// Rows near a page's edge read the page beyond it, so that scrolling on finds its rows loaded
+	// rather than placeholders.
+	row, _, _ := ml.locate(i)
+	if p, k := row/pageSize, row%pageSize; k >= pageSize-prefetchRows {
+		ml.request(p + 1)
+	} else if k < prefetchRows && p > 0 {
+		ml.request(p - 1)
+	}
 }
 
 // setScope shows another folder (or search results), starting at the newest message.
@@ -174,6 +192,10 @@ func (ml *messageList) setScope(s listScope) {
 		s.threads = s.threadable() && ml.svc.prefs.threadsFor(s.key)
 	}
 	ml.scope = s
+	if ml.stopScope != nil {
+		ml.stopScope()
+	}
+	ml.scopeCtx, ml.stopScope = context.WithCancel(ml.svc.ctx)
 	ml.gen++
 	ml.shown++
 	ml.marks = nil
@@ -194,6 +216,7 @@ func (ml *messageList) setScope(s listScope) {
 		ml.request(0)
 		ml.loadMarks()
 	}
+	ml.trace.event("scope", s.key, ml.total)
 	ml.updateHeader()
 	ml.list.ScrollToTop()
 	ml.list.Refresh()
@@ -283,8 +306,10 @@ func readMarks(ctx context.Context, c CacheView, s listScope) ([]localcache.Curs
 
 // loadMarks fetches where each page starts, so that any row can be loaded directly.
 func (ml *messageList) loadMarks() {
-	gen, scope := ml.gen, ml.scope
+	gen, scope, sctx := ml.gen, ml.scope, ml.scopeCtx
 	ml.svc.tasks.reads.post("marks", func(ctx context.Context) {
+		ctx, stop := inScope(ctx, sctx)
+		defer stop()
 		marks, total, err := readMarks(ctx, ml.svc.deps.Cache, scope)
 		ml.svc.exec(func() {
 			if gen != ml.gen {
@@ -295,10 +320,25 @@ func (ml *messageList) loadMarks() {
 				return
 			}
 			ml.marks, ml.total = marks, total
+			ml.trace.event("marks", scope.key, total)
 			ml.updateHeader()
 			ml.list.Refresh()
 		})
 	})
+}
+
+// inScope is ctx, cancelled as well when sctx (a scope's, nil for none) ends; a read cancelled so
+// returns an error that the result's stale gen or shown makes the UI drop unseen.
+func inScope(ctx, sctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	if sctx == nil {
+		return ctx, cancel
+	}
+	stop := context.AfterFunc(sctx, cancel)
+	return ctx, func() {
+		stop()
+		cancel()
+	}
 }
 
 // evict drops the least recently shown pages beyond maxPages.
@@ -382,7 +422,10 @@ func (ml *messageList) reload() {
 	if len(want) == 0 {
 		want = []int{0}
 	}
+	sctx := ml.scopeCtx
 	ml.svc.tasks.reads.post("reload-list", func(ctx context.Context) {
+		ctx, stop := inScope(ctx, sctx)
+		defer stop()
 		marks, total, err := readMarks(ctx, ml.svc.deps.Cache, scope)
 		pages := map[int][]localcache.Message{}
 		convs := map[int64]*localcache.Conversation{}
@@ -486,9 +529,10 @@ func (ml *messageList) afterReload() {
 	ml.hooks.changed()
 }
 
-// syncCursor finds the open message's row again once its page is loaded.
+// syncCursor finds the open message's row again once its page is loaded. A cursor moved ahead to
+// a row whose page is still being read (pending) stays there: it is where the keys took it.
 func (ml *messageList) syncCursor() {
-	if ml.current == 0 {
+	if ml.current == 0 || ml.pending >= 0 {
 		return
 	}
 	if m, ok := ml.row(ml.cursor); ok && m.ID == ml.current {

@@ -17,7 +17,7 @@ import (
 type services struct {
 	ctx        context.Context
 	app        fyne.App
-	deps       Deps
+	deps       *Deps // the window's own, which tests may change after it is built
 	win        fyne.Window
 	tips       *tipLayer
 	exec       func(func())
@@ -31,7 +31,7 @@ type services struct {
 }
 
 func (u *ui) services() *services {
-	return &services{ctx: u.ctx, app: u.app, deps: u.deps, win: u.win, tips: u.tips, exec: u.exec, tasks: u.tasks,
+	return &services{ctx: u.ctx, app: u.app, deps: &u.deps, win: u.win, tips: u.tips, exec: u.exec, tasks: u.tasks,
 		now:   func() time.Time { return u.now() }, // tests set the clock after the window is built
 		prefs: u.prefs, storePrefs: u.storePrefs, showError: u.showError, do: u.do, doUndoable: u.doUndoable}
 }
