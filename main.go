@@ -58,7 +58,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			if err != nil {
 				return err
 			}
-			cache.StartIntegrityCheck() // a long-lived process: check the whole index in the background
+			cache.StartIntegrityCheck(localcache.IntegrityCheckDelay) // a long-lived process: check the whole index in the background
 			ctx, cancel := context.WithCancel(ctx)
 			defer func() { cancel(); m.Wait() }()
 			m.Start(ctx)
