@@ -58,7 +58,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			if err != nil {
 				return err
 			}
-			cache.StartIntegrityCheck() // a long-lived process: check the whole index in the background
+			cache.StartIntegrityCheck(localcache.IntegrityCheckDelay) // a long-lived process: check the whole index in the background
 			ctx, cancel := context.WithCancel(ctx)
 			defer func() { cancel(); m.Wait() }()
 			m.Start(ctx)
@@ -67,7 +67,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 				raise = env.Instance.Requests()
 			}
 			return ui.Run(ctx, ui.Deps{Manager: m, Cache: cache, Autosave: cache, Version: version,
-				Sender: ui.ManagerSender{Manager: m}, Icon: assets.IconPNG, StartDemo: startDemo,
+				Sender: ui.ManagerSender{Manager: m}, MailFiles: ui.CacheMailFiles{Cache: cache, Manager: m}, Icon: assets.IconPNG, StartDemo: startDemo,
 				Mailto: env.Mailto, Raise: raise, SettingsFile: filepath.Join(env.Profile.ConfigDir, "ui.json")})
 		},
 		Stdin: stdin, Stdout: stdout, Stderr: stderr,

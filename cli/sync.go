@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"postbode/accounts"
+	"postbode/localcache"
 	"postbode/types"
 )
 
@@ -66,7 +67,7 @@ func syncCmd(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if cache, err := env.Cache(); err == nil {
-		cache.StartIntegrityCheck() // staying connected: check the whole index in the background
+		cache.StartIntegrityCheck(localcache.IntegrityCheckDelay) // staying connected: check the whole index in the background
 	}
 	m.Start(ctx)
 	<-ctx.Done()

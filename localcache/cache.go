@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -135,11 +136,23 @@ func Open(dir string) (*Cache, error) {
 // damagedMarker records, for the next start, that the background check found the index damaged.
 const damagedMarker = "index.damaged"
 
-// StartIntegrityCheck runs PRAGMA quick_check on the index in the background; long-running processes
-// (the window, sync without --once) call it once after Open. Damage is written to a marker file, so the
-// next Open sets the index aside and rebuilds it (a damaged index in use now can still be read, and
-// nothing in it exists only there).
-func (c *Cache) StartIntegrityCheck() {
+// Integrity checks of the whole index read every page of it (1.5 GB at a million messages), so a
+// long-running process starts one IntegrityCheckDelay after it opened the cache, when the window
+// has drawn and the first sync has run, and only when the last one that passed is older than
+// IntegrityCheckInterval.
+const (
+	IntegrityCheckDelay    = 2 * time.Minute
+	IntegrityCheckInterval = 24 * time.Hour
+)
+
+const integrityCheckedKey = "integrity-checked-at"
+
+// StartIntegrityCheck runs PRAGMA quick_check on the index in the background after delay, unless one
+// passed less than IntegrityCheckInterval ago; long-running processes (the window, sync without
+// --once) call it once after Open. Damage is written to a marker file, so the next Open sets the
+// index aside and rebuilds it (a damaged index in use now can still be read, and nothing in it
+// exists only there).
+func (c *Cache) StartIntegrityCheck(delay time.Duration) {
 	if c.checkDone != nil {
 		return
 	}
@@ -147,12 +160,24 @@ func (c *Cache) StartIntegrityCheck() {
 	c.checkCancel, c.checkDone = cancel, make(chan struct{})
 	go func() {
 		defer close(c.checkDone)
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return
+		}
+		var last int64
+		_ = c.index.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?`, integrityCheckedKey).Scan(&last)
+		if time.Since(time.Unix(last, 0)) < IntegrityCheckInterval {
+			return
+		}
 		var res string
 		err := c.index.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&res)
 		if ctx.Err() != nil {
 			return
 		}
 		if err == nil && res == "ok" {
+			_, _ = c.index.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES (?, ?)
+ON CONFLICT(key) DO UPDATE SET value = excluded.value`, integrityCheckedKey, strconv.FormatInt(time.Now().Unix(), 10))
 			return
 		}
 		why := res

@@ -479,31 +479,13 @@ func TestDamageFoundInBackgroundRebuildsAtNextStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Close() // checkpoints the WAL into index.db
-
-	// Damage pages in the middle of the file, past the schema, as a failing disk might.
-	path := filepath.Join(dir, indexFile)
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	garbage := make([]byte, 16384)
-	for i := range garbage {
-		garbage[i] = byte(i*7 + 13)
-	}
-	if _, err := file.WriteAt(garbage, fi.Size()/2); err != nil {
-		t.Fatal(err)
-	}
-	file.Close()
+	damageIndex(t, dir)
 
 	c, err = Open(dir) // the cheap check passes: the window would open at once
 	if err != nil {
 		t.Fatalf("open with damaged pages: %v", err)
 	}
-	c.StartIntegrityCheck()
+	c.StartIntegrityCheck(0)
 	c.WaitIntegrityCheck()
 	c.Close()
 	if _, err := os.Stat(filepath.Join(dir, damagedMarker)); err != nil {
@@ -523,5 +505,55 @@ func TestDamageFoundInBackgroundRebuildsAtNextStart(t *testing.T) {
 	}
 	if fs, _ := c.Folders(ctx, ""); len(fs) != 0 {
 		t.Fatalf("new index not empty: %+v", fs)
+	}
+}
+
+// damageIndex overwrites pages in the middle of index.db, past the schema, as a failing disk might.
+func damageIndex(t *testing.T, dir string) {
+	t.Helper()
+	path := filepath.Join(dir, indexFile)
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	garbage := make([]byte, 16384)
+	for i := range garbage {
+		garbage[i] = byte(i*7 + 13)
+	}
+	if _, err := file.WriteAt(garbage, fi.Size()/2); err != nil {
+		t.Fatal(err)
+	}
+	file.Close()
+}
+
+// A check that passed is not run again within IntegrityCheckInterval: it reads the whole index.
+func TestIntegrityCheckOncePerInterval(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	c, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := c.EnsureFolder(ctx, Folder{Account: "a", Name: "INBOX", Role: RoleInbox})
+	if _, err := c.AddMessages(ctx, genMessages("a", f.ID, 3000, time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	c.StartIntegrityCheck(0)
+	c.WaitIntegrityCheck()
+	c.Close()
+	damageIndex(t, dir)
+	c, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.StartIntegrityCheck(0)
+	c.WaitIntegrityCheck()
+	c.Close()
+	if _, err := os.Stat(filepath.Join(dir, damagedMarker)); err == nil {
+		t.Fatal("the index was checked again an instant after a check passed")
 	}
 }

@@ -131,3 +131,18 @@ func readProfilesINI(root string) ([]ThunderbirdProfile, error) {
 	}
 	return out, nil
 }
+
+// ThunderbirdLocalFolders is the Local Folders directory of the first Thunderbird profile (default
+// first) that has one, or "" when none has.
+func ThunderbirdLocalFolders(goos, home string, getenv func(string) string) (string, error) {
+	profiles, err := ThunderbirdProfiles(goos, home, getenv)
+	if err != nil {
+		return "", err
+	}
+	for _, p := range profiles {
+		if fi, err := os.Stat(p.LocalFolders()); err == nil && fi.IsDir() {
+			return p.LocalFolders(), nil
+		}
+	}
+	return "", nil
+}

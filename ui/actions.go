@@ -386,7 +386,9 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 	junk := item(tr("Junk"), iconJunk, nil, func() { a.doJunk(true) })
 	notJunk := item(tr("Not junk"), nil, nil, func() { a.doJunk(false) })
 	source := item(tr("View source"), nil, sc(fyne.KeyU, ctrl), func() { a.u.showSource(a.u.reader) })
-	a.messageItems = []*fyne.MenuItem{markRead, markUnread, flag, move, copyTo, del, archive, junk, notJunk, source}
+	saveEML := item(tr("Save as .eml…"), theme.DocumentSaveIcon(), nil, a.doSaveEML)
+	exportSel := item(tr("Export selection…"), theme.DownloadIcon(), nil, a.doExportSelection)
+	a.messageItems = []*fyne.MenuItem{markRead, markUnread, flag, move, copyTo, del, archive, junk, notJunk, source, saveEML, exportSel}
 	a.menu = fyne.NewMainMenu(
 		fyne.NewMenu(tr("File"),
 			item(tr("New message"), theme.MailComposeIcon(), sc(fyne.KeyN, ctrl), a.doWrite),
@@ -394,6 +396,9 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 			fyne.NewMenuItemSeparator(),
 			item(tr("Add account…"), theme.ContentAddIcon(), nil, func() { a.u.openWizard() }),
 			item(tr("Account settings…"), theme.SettingsIcon(), nil, func() { a.u.openAccountSettings("") }),
+			fyne.NewMenuItemSeparator(),
+			a.importItem(),
+			a.exportItem(),
 			fyne.NewMenuItemSeparator(),
 			a.quitItem(sc(fyne.KeyQ, ctrl)),
 		),
@@ -421,6 +426,8 @@ func (a *actions) mainMenu() *fyne.MainMenu {
 			junk, notJunk,
 			fyne.NewMenuItemSeparator(),
 			source,
+			saveEML,
+			exportSel,
 		),
 		fyne.NewMenu(tr("Help"),
 			fyne.NewMenuItem(tr("About Postbode"), a.u.showAbout),
@@ -498,6 +505,9 @@ func (a *actions) contextMenu() *fyne.Menu {
 		fyne.NewMenuItemSeparator(),
 		item(tr("Junk"), iconJunk, true, func() { a.doJunk(true) }),
 		item(tr("Not junk"), nil, true, func() { a.doJunk(false) }),
+		fyne.NewMenuItemSeparator(),
+		item(tr("Save as .eml…"), theme.DocumentSaveIcon(), one && a.u.deps.MailFiles != nil, a.doSaveEML),
+		item(tr("Export selection…"), theme.DownloadIcon(), a.u.deps.MailFiles != nil, a.doExportSelection),
 	)
 }
 

@@ -57,6 +57,9 @@ type Deps struct {
 	// its default limits.
 	Images ImageFetcher
 
+	// MailFiles imports and exports mail files (CacheMailFiles); nil disables Import and Export.
+	MailFiles MailFiles
+
 	// Mailto is a mailto: URL from the command line: a composer filled from it opens at start.
 	Mailto string
 	// Raise delivers what later starts of Postbode on this profile ask: "" shows the window, a
@@ -113,7 +116,13 @@ func Run(ctx context.Context, d Deps) error {
 			}
 		})
 	}
+	trace, err := openTrace()
+	if err != nil {
+		return err
+	}
+	defer trace.close()
 	u := newUI(ctx, a, d, exec)
+	u.list.trace = trace
 	u.win.SetMaster()
 	u.win.SetOnClosed(func() {
 		u.savePrefs()

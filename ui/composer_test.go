@@ -19,6 +19,7 @@ import (
 	"postbode/localcache"
 	"postbode/mailfmt"
 	"postbode/types"
+	"postbode/ui/internal/uitest"
 )
 
 // shownTexts lists the canvas texts under o that are drawn: hidden subtrees are left out.
@@ -103,12 +104,7 @@ func shownStrings(o fyne.CanvasObject) []string {
 }
 
 func showsText(o fyne.CanvasObject, want string) bool {
-	for _, s := range shownStrings(o) {
-		if strings.Contains(s, want) {
-			return true
-		}
-	}
-	return false
+	return uitest.AnyContains(shownStrings(o), want)
 }
 
 // errorBorder reports whether the entry draws its border in the theme's error colour.

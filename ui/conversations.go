@@ -34,7 +34,7 @@ func (s listScope) threadable() bool { return s.search == nil && len(s.folders) 
 // newThreadButton is the list header's Conversations toggle: an icon only (the pane is narrow and
 // the Sort by button sits beside it), highlighted when on, named by its tooltip.
 func (ml *messageList) newThreadButton() *tipButton {
-	b := newTipButton(ml.u.tips, "", tr("Conversations"), theme.ListIcon(),
+	b := newTipButton(ml.svc.tips, "", tr("Conversations"), theme.ListIcon(),
 		func() { ml.setThreads(!ml.scope.threads) })
 	b.Importance = widget.LowImportance
 	return b
@@ -46,15 +46,15 @@ func (ml *messageList) setThreads(on bool) {
 	if !ml.scope.threadable() {
 		return
 	}
-	if ml.u.prefs.Threads == nil {
-		ml.u.prefs.Threads = map[string]bool{}
+	if ml.svc.prefs.Threads == nil {
+		ml.svc.prefs.Threads = map[string]bool{}
 	}
 	if on {
-		ml.u.prefs.Threads[ml.scope.key] = true
+		ml.svc.prefs.Threads[ml.scope.key] = true
 	} else {
-		delete(ml.u.prefs.Threads, ml.scope.key)
+		delete(ml.svc.prefs.Threads, ml.scope.key)
 	}
-	ml.u.storePrefs()
+	ml.svc.storePrefs()
 	ml.setScope(ml.scope)
 }
 
@@ -157,7 +157,7 @@ func (ml *messageList) threadOf(i int, m localcache.Message) rowThread {
 	if member >= 0 {
 		t := rowThread{member: true}
 		if m.FolderID != ml.scope.folders[0] {
-			t.folder = ml.u.folders.folderName(m.FolderID)
+			t.folder = ml.hooks.folderName(m.FolderID)
 		}
 		return t
 	}
@@ -187,11 +187,11 @@ func (ml *messageList) expandAt(i int) {
 		return
 	}
 	gen, rep := ml.gen, cv.Message
-	ml.u.tasks.reads.post("", func(ctx context.Context) {
-		members, err := ml.u.deps.Cache.ConversationMembers(ctx, rep.Account, rep.FolderID, rep.ThreadKey)
-		ml.u.exec(func() {
+	ml.svc.tasks.reads.post("", func(ctx context.Context) {
+		members, err := ml.svc.deps.Cache.ConversationMembers(ctx, rep.Account, rep.FolderID, rep.ThreadKey)
+		ml.svc.exec(func() {
 			if err != nil {
-				ml.u.showError("", err)
+				ml.svc.showError("", err)
 				return
 			}
 			if gen != ml.gen || ml.expandedAt(row) != nil {
@@ -216,7 +216,7 @@ func (ml *messageList) expandAt(i int) {
 			ml.open = append(ml.open, e)
 			slices.SortFunc(ml.open, func(a, b *expansion) int { return a.row - b.row })
 			ml.list.Refresh()
-			ml.u.act.update()
+			ml.hooks.changed()
 		})
 	})
 }
@@ -255,7 +255,7 @@ func (ml *messageList) collapseAt(i int) {
 		ml.selectOnly(head, m)
 	}
 	ml.list.Refresh()
-	ml.u.act.update()
+	ml.hooks.changed()
 }
 
 func withoutMessage(msgs []localcache.Message, id int64) []localcache.Message {

@@ -41,7 +41,7 @@ func (r *msgRow) Dragged(ev *fyne.DragEvent) {
 	d := ml.drag
 	d.at = ev.AbsolutePosition
 	text := trN("Move {{.Count}} messages", len(d.ids))
-	if f, ok := ml.u.folders.folderAt(d.at); ok {
+	if f, ok := ml.hooks.folderAt(d.at); ok {
 		text = tr("Move {{.Count}} to {{.Folder}}", map[string]any{"Count": formatCount(len(d.ids)), "Folder": f.name})
 	}
 	d.label.SetText(text)
@@ -57,11 +57,11 @@ func (r *msgRow) DragEnd() {
 		return
 	}
 	d.pop.Hide()
-	f, ok := ml.u.folders.folderAt(d.at)
+	f, ok := ml.hooks.folderAt(d.at)
 	if !ok || len(ml.scope.folders) == 1 && ml.scope.folders[0] == f.folder.ID {
 		return
 	}
-	ml.u.doUndoable(types.Move{IDs: d.ids, To: f.folder.ID}, tr("Moved to {{.Folder}}.", map[string]any{"Folder": f.name}))
+	ml.svc.doUndoable(types.Move{IDs: d.ids, To: f.folder.ID}, tr("Moved to {{.Folder}}.", map[string]any{"Folder": f.name}))
 }
 
 // folderAt is the folder whose row lies under pos (window coordinates); account rows, "All

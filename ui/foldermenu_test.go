@@ -91,7 +91,7 @@ func TestFolderContextMenuCreatesRenamesAndDeletes(t *testing.T) {
 			}
 		}
 	}
-	if shown == nil || len(shown.Items) != 6 {
+	if shown == nil || len(shown.Items) != 7 {
 		t.Fatal("right click shows no folder menu")
 	}
 	closeOverlays(h)
@@ -99,7 +99,7 @@ func TestFolderContextMenuCreatesRenamesAndDeletes(t *testing.T) {
 	// Special folders and account rows cannot be renamed or deleted.
 	for _, i := range []int{inbox, entryIndex(t, p, entryAccount, "work")} {
 		m := p.contextMenu(i)
-		if len(m.Items) != 6 || m.Items[0].Label != "New folder…" || m.Items[0].Disabled ||
+		if len(m.Items) != 7 || m.Items[0].Label != "New folder…" || m.Items[0].Disabled ||
 			!m.Items[1].Disabled || !m.Items[2].Disabled {
 			t.Fatalf("menu of %q: %+v %+v %+v", p.entries[i].name, m.Items[0], m.Items[1], m.Items[2])
 		}
@@ -276,8 +276,8 @@ func TestNewFolderOnThisComputer(t *testing.T) {
 	if p.entries[local+1].folder.ID != f.ID {
 		t.Errorf("the row under %q is %q", p.entries[local].name, p.entries[local+1].name)
 	}
-	if m := p.contextMenu(local); len(m.Items) != 5 {
-		t.Errorf("the local account's menu has %d items, want 5 (no second way to the same place)", len(m.Items))
+	if m := p.contextMenu(local); len(m.Items) != 6 {
+		t.Errorf("the local account's menu has %d items, want 6 (no second way to the same place)", len(m.Items))
 	}
 	savePNG(t, h.u.win.Canvas().Capture(), "local-folders"+langSuffix()+".png")
 }

@@ -623,6 +623,7 @@ func (p *folderPane) contextMenu(i int) *fyne.Menu {
 		items = append(items, item(tr("New folder on this computer…"), theme.ComputerIcon(), true, p.askLocalFolder))
 	}
 	items = append(items, fyne.NewMenuItemSeparator(),
+		p.hooks.exportItem(e),
 		item(tr("Run filters now"), theme.MediaPlayIcon(), e.kind == entryFolder, func() { p.hooks.runFilters(e.folder.ID) }))
 	if acc, ok := p.svc.deps.Manager.Account(e.account); ok && e.kind == entryAccount && !p.svc.deps.Manager.KeepsMailOnServer(acc.Kind) && acc.Sends() {
 		items = append(items, fyne.NewMenuItemSeparator(),

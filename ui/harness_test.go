@@ -13,7 +13,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"postbode/accounts"
 	"postbode/internal/testkit"
@@ -186,7 +185,9 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		h.engines[d.Account.Name] = e
 		return e
 	}, KeepsMailOnServer: true}
-	h.mgr = accounts.NewManager(cfg, cache, testkit.NewSecrets(accounts.ErrNoPassword, nil), map[types.Protocol]types.Backend{types.IMAP: backend},
+	pop3 := backend // an account made POP3 by editAccount keeps its mail on this computer
+	pop3.KeepsMailOnServer = false
+	h.mgr = accounts.NewManager(cfg, cache, testkit.NewSecrets(accounts.ErrNoPassword, nil), map[types.Protocol]types.Backend{types.IMAP: backend, types.POP3: pop3},
 		accounts.Options{ConfigPath: o.configPath, RulesPath: filepath.Join(dir, "rules.json"), Sender: func(m *accounts.Manager) accounts.Sender {
 			if o.outbox == nil {
 				return nil
@@ -196,7 +197,8 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	deps := Deps{Manager: h.mgr, Cache: cache, Version: "0.1.0-test", MarkReadDelay: o.markReadDelay, NoticeTime: o.noticeTime,
-		StartDemo: o.startDemo, Icon: o.icon, SettingsFile: o.settingsFile, AutosaveDelay: o.autosaveDelay, Autosave: cache}
+		StartDemo: o.startDemo, Icon: o.icon, SettingsFile: o.settingsFile, AutosaveDelay: o.autosaveDelay, Autosave: cache,
+		MailFiles: CacheMailFiles{Cache: cache, Manager: h.mgr}}
 	if deps.MarkReadDelay == 0 {
 		deps.MarkReadDelay = -1 // tests that want it set it
 	}
@@ -372,28 +374,10 @@ func (h *harness) message(id int64) localcache.Message {
 }
 
 // texts collects the text of every label, rich text and canvas text under o.
-func texts(o fyne.CanvasObject) []string {
-	var out []string
-	for _, obj := range test.LaidOutObjects(o) {
-		switch w := obj.(type) {
-		case *widget.Label:
-			out = append(out, w.Text)
-		case *widget.RichText:
-			out = append(out, w.String())
-		case *widget.Button:
-			out = append(out, w.Text)
-		}
-	}
-	return out
-}
+func texts(o fyne.CanvasObject) []string { return uitest.Texts(o) }
 
 func containsText(o fyne.CanvasObject, want string) bool {
-	for _, s := range texts(o) {
-		if strings.Contains(s, want) {
-			return true
-		}
-	}
-	return false
+	return uitest.AnyContains(uitest.Texts(o), want)
 }
 
 // visibleRows returns the message rows the list has laid out, in row order.

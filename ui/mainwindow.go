@@ -25,8 +25,9 @@ type ui struct {
 	exec  func(func())
 	tasks *tasks
 	now   func() time.Time
-	prefs *settings // saved in the profile
-	tips  *tipLayer // the main window's tooltips
+	prefs *settings    // saved in the profile
+	tips  *tipLayer    // the main window's tooltips
+	files *fileChooser // where import and export look for files
 
 	folders *folderPane
 	list    *messageList
@@ -64,7 +65,8 @@ func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
 	if d.Images == nil {
 		d.Images = webfetch.New(webfetch.Options{})
 	}
-	u := &ui{ctx: ctx, app: a, deps: d, exec: exec, tasks: newTasks(ctx), now: time.Now, tips: newTipLayer()}
+	u := &ui{ctx: ctx, app: a, deps: d, exec: exec, tasks: newTasks(ctx), now: time.Now, tips: newTipLayer(),
+		files: newFileChooser()}
 	u.win = a.NewWindow("Postbode")
 	prefs, prefsErr := loadSettings(d.SettingsFile)
 	u.prefs = prefs
@@ -73,8 +75,34 @@ func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
 
 	u.banners = newBannerStack(u)
 	u.status = newStatusBar(u)
-	u.reader = newReader(u)
-	u.list = newMessageList(u)
+	u.reader = newReader(u.services(), readerHooks{shown: func() { u.act.update() }, openLink: u.openLink})
+	u.list = newMessageList(u.services(), listHooks{
+		selected: func(id int64, count int) {
+			switch {
+			case id != 0:
+				u.reader.show(id)
+			case count > 1:
+				u.reader.showMany(count)
+			default:
+				u.reader.clear()
+			}
+		},
+		changed: func() { u.act.update() },
+		titled:  u.setTitle,
+		sortChanged: func() {
+			if u.act != nil { // the list sorts once before the actions exist
+				u.act.refreshSortMenu()
+			}
+		},
+		counts:      func(folders []int64) (int, int) { return u.folders.counts(folders) },
+		folderName:  func(id int64) string { return u.folders.folderName(id) },
+		folderAt:    func(pos fyne.Position) (folderEntry, bool) { return u.folders.folderAt(pos) },
+		searchAgain: func() { u.search.rerun() },
+		key:         func(ev *fyne.KeyEvent) { u.act.typedKey(ev) },
+		char:        func(r rune) { u.act.typedRune(r) },
+		menu:        func() *fyne.Menu { return u.act.contextMenu() },
+		openWindow:  func() { u.act.doOpenWindow() },
+	})
 	u.folders = newFolderPane(u.services(), folderHooks{
 		opened: func(s listScope, outbox bool) {
 			u.search.clear()
@@ -90,6 +118,7 @@ func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
 		counted:    func() { u.list.countsChanged() },
 		showing:    func() listScope { return u.list.scope },
 		runFilters: u.runFilters,
+		exportItem: u.exportEntryItem,
 		moveToIMAP: u.showMoveToIMAP,
 	})
 	u.search = newSearchBar(u)
@@ -250,14 +279,14 @@ func (u *ui) apply(b Batch) {
 // errorText words an engine's failed operation: the problem's sentence when the error is of a
 // known kind, else what the server or the cache said.
 func errorText(e types.Error, p problem) problem {
-	msg := p.sentence
-	if p.kind == types.ProblemOther {
-		msg = p.detail
+	msg := p.Sentence
+	if p.Kind == types.ProblemOther {
+		msg = p.Detail
 	}
 	if e.Op != "" {
 		msg = tr("{{.Op}} failed: {{.Err}}", map[string]any{"Op": e.Op, "Err": msg})
 	}
-	p.sentence = msg
+	p.Sentence = msg
 	return p
 }
 
@@ -270,8 +299,8 @@ func (u *ui) showError(account string, err error) {
 	if account != "" {
 		p = u.accountProblem(account, err)
 	}
-	if p.kind == types.ProblemOther {
-		p.sentence = p.detail
+	if p.Kind == types.ProblemOther {
+		p.Sentence = p.Detail
 	}
 	u.banners.addProblem(account, p)
 }

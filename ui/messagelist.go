@@ -18,6 +18,8 @@ import (
 const (
 	pageSize = 100
 	maxPages = 12
+	// prefetchRows: a row this close to its page's edge has the next page read (two screens).
+	prefetchRows = 30
 )
 
 // listScope is what the message list shows: folders (paged from the cache) or search results.
@@ -44,7 +46,9 @@ type searchResults struct {
 // messageList is the middle pane: a virtualised list over keyset pages of the cache, with its own
 // multi-selection (Ctrl and Shift clicks, Shift+arrows) on top of widget.List's single selection.
 type messageList struct {
-	u       *ui
+	svc     *services
+	hooks   listHooks
+	trace   *tracer // milestones for timing the window (trace.go); nil: off
 	list    *listWidget
 	title   *widget.Label
 	sortBtn *tipButton
@@ -88,10 +92,15 @@ type messageList struct {
 
 	lastReload   time.Time
 	reloadQueued bool
+	// scopeCtx ends when the list shows another folder: reads for the one left are cancelled
+	// rather than keep the reads queue from the folder now shown (the page marks of a folder of
+	// 400,000 take a few hundred milliseconds, more for several folders).
+	scopeCtx  context.Context
+	stopScope context.CancelFunc
 }
 
-func newMessageList(u *ui) *messageList {
-	ml := &messageList{u: u, pages: map[int][]localcache.Message{}, convs: map[int64]*localcache.Conversation{}, loading: map[int]bool{},
+func newMessageList(svc *services, hooks listHooks) *messageList {
+	ml := &messageList{svc: svc, hooks: hooks, pages: map[int][]localcache.Message{}, convs: map[int64]*localcache.Conversation{}, loading: map[int]bool{},
 		used: map[int]uint64{}, selected: map[int64]bool{}, anchor: -1, cursor: -1, pending: -1}
 	ml.list = newListWidget(ml)
 	ml.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -159,20 +168,34 @@ func (ml *messageList) updateRow(i int, r *msgRow) {
 	m, ok := ml.row(i)
 	if !ok {
 		r.setLoading()
+		ml.trace.event("loading", ml.scope.key, i)
 		row, _, _ := ml.locate(i)
 		ml.request(row / pageSize)
 		return
 	}
-	r.set(m, ml.threadOf(i, m), ml.selected[m.ID], ml.focused && i == ml.cursor, ml.u.now())
+	r.set(m, ml.threadOf(i, m), ml.selected[m.ID], ml.focused && i == ml.cursor, ml.svc.now())
+	ml.trace.event("row", ml.scope.key, i)
+	// Rows near a page's edge read the page beyond it, so that scrolling on finds its rows loaded
+	// rather than placeholders.
+	row, _, _ := ml.locate(i)
+	if p, k := row/pageSize, row%pageSize; k >= pageSize-prefetchRows {
+		ml.request(p + 1)
+	} else if k < prefetchRows && p > 0 {
+		ml.request(p - 1)
+	}
 }
 
 // setScope shows another folder (or search results), starting at the newest message.
 func (ml *messageList) setScope(s listScope) {
 	if s.search == nil {
-		s.sort = ml.u.prefs.sortFor(s.key)
-		s.threads = s.threadable() && ml.u.prefs.threadsFor(s.key)
+		s.sort = ml.svc.prefs.sortFor(s.key)
+		s.threads = s.threadable() && ml.svc.prefs.threadsFor(s.key)
 	}
 	ml.scope = s
+	if ml.stopScope != nil {
+		ml.stopScope()
+	}
+	ml.scopeCtx, ml.stopScope = context.WithCancel(ml.svc.ctx)
 	ml.gen++
 	ml.shown++
 	ml.marks = nil
@@ -184,19 +207,20 @@ func (ml *messageList) setScope(s listScope) {
 	clear(ml.used)
 	clear(ml.selected)
 	ml.anchor, ml.cursor, ml.current, ml.pending = -1, -1, 0, -1
-	ml.u.reader.clear()
-	ml.u.setTitle(s.title)
+	ml.hooks.selected(0, 0)
+	ml.hooks.titled(s.title)
 	if s.search != nil {
 		ml.total = len(s.search.result.Messages)
 	} else {
-		ml.total, _ = ml.u.folders.counts(s.folders)
+		ml.total, _ = ml.hooks.counts(s.folders)
 		ml.request(0)
 		ml.loadMarks()
 	}
+	ml.trace.event("scope", s.key, ml.total)
 	ml.updateHeader()
 	ml.list.ScrollToTop()
 	ml.list.Refresh()
-	ml.u.act.update()
+	ml.hooks.changed()
 }
 
 // request loads page p if it is not loaded or loading. A page past the first needs the cursor
@@ -221,15 +245,15 @@ func (ml *messageList) request(p int) {
 	}
 	ml.loading[p] = true
 	gen, scope := ml.gen, ml.scope
-	ml.u.tasks.reads.post("", func(ctx context.Context) {
-		msgs, convs, err := readPage(ctx, ml.u.deps.Cache, scope, after, pageSize)
-		ml.u.exec(func() {
+	ml.svc.tasks.reads.post("", func(ctx context.Context) {
+		msgs, convs, err := readPage(ctx, ml.svc.deps.Cache, scope, after, pageSize)
+		ml.svc.exec(func() {
 			if gen != ml.gen {
 				return
 			}
 			delete(ml.loading, p)
 			if err != nil {
-				ml.u.showError("", err)
+				ml.svc.showError("", err)
 				return
 			}
 			ml.pages[p] = msgs
@@ -282,22 +306,39 @@ func readMarks(ctx context.Context, c CacheView, s listScope) ([]localcache.Curs
 
 // loadMarks fetches where each page starts, so that any row can be loaded directly.
 func (ml *messageList) loadMarks() {
-	gen, scope := ml.gen, ml.scope
-	ml.u.tasks.reads.post("marks", func(ctx context.Context) {
-		marks, total, err := readMarks(ctx, ml.u.deps.Cache, scope)
-		ml.u.exec(func() {
+	gen, scope, sctx := ml.gen, ml.scope, ml.scopeCtx
+	ml.svc.tasks.reads.post("marks", func(ctx context.Context) {
+		ctx, stop := inScope(ctx, sctx)
+		defer stop()
+		marks, total, err := readMarks(ctx, ml.svc.deps.Cache, scope)
+		ml.svc.exec(func() {
 			if gen != ml.gen {
 				return
 			}
 			if err != nil {
-				ml.u.showError("", err)
+				ml.svc.showError("", err)
 				return
 			}
 			ml.marks, ml.total = marks, total
+			ml.trace.event("marks", scope.key, total)
 			ml.updateHeader()
 			ml.list.Refresh()
 		})
 	})
+}
+
+// inScope is ctx, cancelled as well when sctx (a scope's, nil for none) ends; a read cancelled so
+// returns an error that the result's stale gen or shown makes the UI drop unseen.
+func inScope(ctx, sctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	if sctx == nil {
+		return ctx, cancel
+	}
+	stop := context.AfterFunc(sctx, cancel)
+	return ctx, func() {
+		stop()
+		cancel()
+	}
 }
 
 // evict drops the least recently shown pages beyond maxPages.
@@ -321,7 +362,7 @@ func (ml *messageList) evict() {
 // pages in one job and swaps them in together, so the list never shows a half-updated state.
 func (ml *messageList) changed(chs []localcache.Change) {
 	if ml.scope.search != nil {
-		ml.u.search.rerun()
+		ml.hooks.searchAgain()
 		return
 	}
 	hit := false
@@ -354,8 +395,8 @@ func (ml *messageList) scheduleReload() {
 		return
 	}
 	ml.reloadQueued = true
-	ml.u.tasks.after(wait, func() {
-		ml.u.exec(func() {
+	ml.svc.tasks.after(wait, func() {
+		ml.svc.exec(func() {
 			ml.reloadQueued = false
 			ml.reload()
 		})
@@ -381,14 +422,17 @@ func (ml *messageList) reload() {
 	if len(want) == 0 {
 		want = []int{0}
 	}
-	ml.u.tasks.reads.post("reload-list", func(ctx context.Context) {
-		marks, total, err := readMarks(ctx, ml.u.deps.Cache, scope)
+	sctx := ml.scopeCtx
+	ml.svc.tasks.reads.post("reload-list", func(ctx context.Context) {
+		ctx, stop := inScope(ctx, sctx)
+		defer stop()
+		marks, total, err := readMarks(ctx, ml.svc.deps.Cache, scope)
 		pages := map[int][]localcache.Message{}
 		convs := map[int64]*localcache.Conversation{}
 		members := map[string][]localcache.Message{}
 		for _, m := range expanded {
 			if err == nil {
-				members[m.ThreadKey], err = ml.u.deps.Cache.ConversationMembers(ctx, m.Account, m.FolderID, m.ThreadKey)
+				members[m.ThreadKey], err = ml.svc.deps.Cache.ConversationMembers(ctx, m.Account, m.FolderID, m.ThreadKey)
 			}
 		}
 		for _, p := range want {
@@ -402,16 +446,16 @@ func (ml *messageList) reload() {
 			}
 			var msgs []localcache.Message
 			var pconvs map[int64]*localcache.Conversation
-			msgs, pconvs, err = readPage(ctx, ml.u.deps.Cache, scope, after, pageSize)
+			msgs, pconvs, err = readPage(ctx, ml.svc.deps.Cache, scope, after, pageSize)
 			pages[p] = msgs
 			maps.Copy(convs, pconvs)
 		}
-		ml.u.exec(func() {
+		ml.svc.exec(func() {
 			if shown != ml.shown {
 				return
 			}
 			if err != nil {
-				ml.u.showError("", err)
+				ml.svc.showError("", err)
 				return
 			}
 			ml.gen++
@@ -476,18 +520,19 @@ func (ml *messageList) afterReload() {
 			if m, ok := ml.row(ml.cursor); ok && len(ml.selected) == 0 {
 				ml.selectOnly(ml.cursor, m)
 			} else {
-				ml.u.reader.clear()
+				ml.hooks.selected(0, 0)
 			}
 		}
 	}
 	ml.updateHeader()
 	ml.list.Refresh()
-	ml.u.act.update()
+	ml.hooks.changed()
 }
 
-// syncCursor finds the open message's row again once its page is loaded.
+// syncCursor finds the open message's row again once its page is loaded. A cursor moved ahead to
+// a row whose page is still being read (pending) stays there: it is where the keys took it.
 func (ml *messageList) syncCursor() {
-	if ml.current == 0 {
+	if ml.current == 0 || ml.pending >= 0 {
 		return
 	}
 	if m, ok := ml.row(ml.cursor); ok && m.ID == ml.current {
@@ -508,7 +553,7 @@ func (ml *messageList) updateHeader() {
 	if s.search != nil {
 		setDimText(ml.info, coverageLine(s.search))
 	} else {
-		total, unread := ml.u.folders.counts(s.folders)
+		total, unread := ml.hooks.counts(s.folders)
 		if ml.marks != nil || ml.total > 0 {
 			total = ml.total
 		}

@@ -180,7 +180,7 @@ func (m *moveToIMAP) setUp(twin types.Account, password string) {
 				if err != nil && !errors.Is(err, accounts.ErrNoKeyring) {
 					p := describeProblem(err, twin.Incoming.Host)
 					notice.Importance = widget.DangerImportance
-					notice.SetText(tr("The IMAP account could not be set up: {{.Problem}} ({{.Err}})", map[string]any{"Problem": p.sentence, "Err": p.detail}))
+					notice.SetText(tr("The IMAP account could not be set up: {{.Problem}} ({{.Err}})", map[string]any{"Problem": p.Sentence, "Err": p.Detail}))
 					next.Enable()
 					return
 				}
@@ -438,5 +438,5 @@ func (m *moveToIMAP) inWords(err error) string {
 	}
 	acc, _ := m.u.deps.Manager.Account(m.imap)
 	p := describeProblem(err, acc.Incoming.Host)
-	return p.sentence + "\n" + p.detail
+	return p.Sentence + "\n" + p.Detail
 }

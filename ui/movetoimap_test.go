@@ -346,10 +346,10 @@ func TestMoveToIMAPWithoutIMAPServer(t *testing.T) {
 func TestOverQuotaIsWorded(t *testing.T) {
 	err := fmt.Errorf("%w: %w", types.ErrRefused, fmt.Errorf("%w: append to \"INBOX\": imap: NO [OVERQUOTA] Quota exceeded", types.ErrOverQuota))
 	p := describeProblem(err, "mail.example.org")
-	if want := tr("{{.Host}} has no room left: the account's storage quota is full.", map[string]any{"Host": "mail.example.org"}); p.sentence != want {
-		t.Errorf("sentence %q, want %q", p.sentence, want)
+	if want := tr("{{.Host}} has no room left: the account's storage quota is full.", map[string]any{"Host": "mail.example.org"}); p.Sentence != want {
+		t.Errorf("sentence %q, want %q", p.Sentence, want)
 	}
-	if !strings.Contains(p.detail, "Quota exceeded") {
-		t.Errorf("the details leave out the server's words: %q", p.detail)
+	if !strings.Contains(p.Detail, "Quota exceeded") {
+		t.Errorf("the details leave out the server's words: %q", p.Detail)
 	}
 }

@@ -112,7 +112,7 @@ func (r *msgRow) Tapped(ev *fyne.PointEvent) {
 	now := time.Now()
 	if mods == 0 && r.ml.lastTapRow == r.row && now.Sub(r.ml.lastTap) < doubleClickTime {
 		r.ml.lastTap = time.Time{}
-		r.ml.u.act.doOpenWindow()
+		r.ml.hooks.openWindow()
 		return
 	}
 	r.ml.lastTap, r.ml.lastTapRow = now, r.row
@@ -139,7 +139,7 @@ func (r *msgRow) TappedSecondary(ev *fyne.PointEvent) {
 	if c == nil {
 		return
 	}
-	widget.ShowPopUpMenuAtPosition(r.ml.u.act.contextMenu(), c, ev.AbsolutePosition)
+	widget.ShowPopUpMenuAtPosition(r.ml.hooks.menu(), c, ev.AbsolutePosition)
 }
 
 func (r *msgRow) CreateRenderer() fyne.WidgetRenderer { return &msgRowRenderer{r: r} }

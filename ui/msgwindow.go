@@ -31,7 +31,7 @@ func (u *ui) openMessageWindow(id int64) {
 		return
 	}
 	w := u.app.NewWindow(tr("Message"))
-	r := newReader(u)
+	r := newReader(u.services(), readerHooks{openLink: u.openLink})
 	r.win = w
 	mw := &messageWindow{r: r}
 	tips := newTipLayer()
@@ -68,7 +68,7 @@ func (u *ui) openMessageWindow(id int64) {
 	})
 	bar := container.NewHBox(mw.reply, mw.replyAll, mw.forward, newToolbarSep(), mw.unread, mw.flag, mw.move,
 		newToolbarSep(), mw.del)
-	mw.installShortcuts(w)
+	mw.installShortcuts(u, w)
 	w.SetContent(tips.over(container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), nil, nil, nil, r.view())))
 	w.Resize(fyne.NewSize(760, 640))
 	u.popouts = append(u.popouts, mw)
@@ -88,7 +88,7 @@ func (u *ui) openMessageWindow(id int64) {
 // installShortcuts gives the window the main window's keys for one message: Esc and Ctrl+W close
 // it, Ctrl+R, Ctrl+Shift+R, Ctrl+L and Ctrl+Shift+L reply, reply to all, forward and forward as
 // an attachment, Delete deletes.
-func (mw *messageWindow) installShortcuts(w fyne.Window) {
+func (mw *messageWindow) installShortcuts(u *ui, w fyne.Window) {
 	c := w.Canvas()
 	ctrl := fyne.KeyModifierShortcutDefault
 	add := func(k fyne.KeyName, m fyne.KeyModifier, fn func()) {
@@ -98,8 +98,8 @@ func (mw *messageWindow) installShortcuts(w fyne.Window) {
 	add(fyne.KeyR, ctrl, mw.reply.OnTapped)
 	add(fyne.KeyR, ctrl|fyne.KeyModifierShift, mw.replyAll.OnTapped)
 	add(fyne.KeyL, ctrl, mw.forward.OnTapped)
-	add(fyne.KeyL, ctrl|fyne.KeyModifierShift, func() { mw.r.u.forwardAttachedFrom(mw.r) })
-	add(fyne.KeyU, ctrl, func() { mw.r.u.showSource(mw.r) })
+	add(fyne.KeyL, ctrl|fyne.KeyModifierShift, func() { u.forwardAttachedFrom(mw.r) })
+	add(fyne.KeyU, ctrl, func() { u.showSource(mw.r) })
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		switch ev.Name {
 		case fyne.KeyEscape:

@@ -15,37 +15,15 @@ import (
 	"postbode/ui/uikit"
 )
 
-// problem is what the status line and the banners say about an engine's error: one translated
-// sentence, what to do about it, and the full technical text one click away.
-type problem struct {
-	kind     types.Problem
-	sentence string // what went wrong, in one line
-	advice   string // what the user can do
-	detail   string // the error's whole text, as the engine reported it (already redacted)
-}
-
-func fromKit(p uikit.Problem) problem {
-	return problem{kind: p.Kind, sentence: p.Sentence, advice: p.Advice, detail: p.Detail}
-}
+// problem is what the status line and the banners say about an engine's error (uikit.Problem).
+type problem = uikit.Problem
 
 // describeProblem sorts err into the failure taxonomy and words it for the account whose server
 // is host (the wording is shared with the account wizard).
-func describeProblem(err error, host string) problem {
-	return fromKit(uikit.DescribeProblem(err, host))
-}
+func describeProblem(err error, host string) problem { return uikit.DescribeProblem(err, host) }
 
 // describeSignInError words a failed browser sign-in.
-func describeSignInError(err error) problem { return fromKit(uikit.DescribeSignInError(err)) }
-
-// needsSettings tells whether the fix is in the account's settings rather than in trying again.
-func (p problem) needsSettings() bool {
-	switch p.kind {
-	case types.ProblemAuth, types.ProblemOAuth, types.ProblemCertificate, types.ProblemNoEncryption,
-		types.ProblemUnknownHost:
-		return true
-	}
-	return false
-}
+func describeSignInError(err error) problem { return uikit.DescribeSignInError(err) }
 
 // accountProblem describes an error of an account's engine, naming its incoming server.
 func (u *ui) accountProblem(account string, err error) problem {
@@ -63,21 +41,21 @@ func (u *ui) showProblemDetails(account string, p problem) {
 	if account != "" {
 		title = tr("Problem with {{.Account}}", map[string]any{"Account": account})
 	}
-	detail := widget.NewLabel(p.detail)
+	detail := widget.NewLabel(p.Detail)
 	detail.Wrapping = fyne.TextWrapBreak
 	detail.Selectable = true
 	copyButton := widget.NewButtonWithIcon(tr("Copy"), theme.ContentCopyIcon(), func() {
-		u.app.Clipboard().SetContent(p.detail)
+		u.app.Clipboard().SetContent(p.Detail)
 	})
 	copyButton.Importance = widget.LowImportance
-	items := []fyne.CanvasObject{heading(p.sentence)}
-	if p.advice != "" {
-		items = append(items, wrapped(p.advice))
+	items := []fyne.CanvasObject{heading(p.Sentence)}
+	if p.Advice != "" {
+		items = append(items, wrapped(p.Advice))
 	}
 	items = append(items, widget.NewSeparator(), dimWrapped(tr("What was reported:")), detail,
 		container.NewHBox(copyButton))
 	d := dialog.NewCustom(title, tr("Close"), container.NewVBox(items...), u.win)
-	if account != "" && p.needsSettings() {
+	if account != "" && p.NeedsSettings() {
 		d.SetButtons([]fyne.CanvasObject{
 			widget.NewButton(tr("Close"), d.Hide),
 			widget.NewButtonWithIcon(tr("Account settings…"), theme.SettingsIcon(), func() {
@@ -93,7 +71,7 @@ func (u *ui) showProblemDetails(account string, p problem) {
 // fixButton is the one action that mends an account's problem where trying again cannot: "Sign in
 // again" for an OAuth2 sign-in that ended, else Retry. done runs after it was pressed.
 func (u *ui) fixButton(account string, p problem, done func()) *widget.Button {
-	if p.kind == types.ProblemSignIn {
+	if p.Kind == types.ProblemSignIn {
 		return widget.NewButtonWithIcon(tr("Sign in again"), theme.LoginIcon(), func() {
 			u.signInAgain(account)
 			done()

@@ -80,7 +80,7 @@ func TestErrorBannerUsesTheProblemSentence(t *testing.T) {
 
 func dutchProblemChecks(check func(got, want string)) {
 	p := describeProblem(refusedErr(), "mail.example.nl")
-	check(p.sentence, "Kan geen verbinding maken met mail.example.nl.")
+	check(p.Sentence, "Kan geen verbinding maken met mail.example.nl.")
 	check(stateText(types.ConnState{State: types.StateOffline, Err: refusedErr()}, time.Time{}, p),
 		"Offline: Kan geen verbinding maken met mail.example.nl.")
 }

@@ -25,8 +25,9 @@ import (
 
 // reader is the message pane: headers, the body as safe rich text, and attachments.
 type reader struct {
-	u    *ui
-	root *fyne.Container
+	svc   *services
+	hooks readerHooks
+	root  *fyne.Container
 
 	placeholder *fyne.Container
 	phIcon      *widget.Icon
@@ -73,18 +74,18 @@ func (r *reader) window() fyne.Window {
 	if r.win != nil {
 		return r.win
 	}
-	return r.u.win
+	return r.svc.win
 }
 
-// updateActions refreshes the main window's commands, which follow the pane's message only.
+// updateActions tells the window that the reader's message changed.
 func (r *reader) updateActions() {
-	if r.win == nil {
-		r.u.act.update()
+	if r.hooks.shown != nil {
+		r.hooks.shown()
 	}
 }
 
-func newReader(u *ui) *reader {
-	r := &reader{u: u, tips: u.tips}
+func newReader(svc *services, hooks readerHooks) *reader {
+	r := &reader{svc: svc, hooks: hooks, tips: svc.tips}
 	r.phIcon = widget.NewIcon(theme.NewDisabledResource(theme.MailComposeIcon()))
 	r.phText = newDimText(tr("No message selected"), theme.SizeNameText)
 	r.phText.Truncation = fyne.TextTruncateOff
@@ -190,14 +191,14 @@ func (r *reader) show(id int64) {
 	r.gen++
 	gen := r.gen
 	r.id = id
-	r.u.tasks.reads.post("reader", func(ctx context.Context) {
+	r.svc.tasks.reads.post("reader", func(ctx context.Context) {
 		m, raw, parsed, err := r.load(ctx, id)
 		pics, attachPics := messagePictures(ctx, raw, parsed)
 		junk := ""
-		if score, ready, jerr := r.u.deps.Manager.JunkScore(ctx, m.Account, raw); jerr == nil && ready {
+		if score, ready, jerr := r.svc.deps.Manager.JunkScore(ctx, m.Account, raw); jerr == nil && ready {
 			junk = tr("junk score {{.Percent}} %", map[string]any{"Percent": int(score*100 + 0.5)})
 		}
-		r.u.exec(func() {
+		r.svc.exec(func() {
 			if gen != r.gen {
 				return
 			}
@@ -211,7 +212,7 @@ func (r *reader) show(id int64) {
 				r.gone() // deleted meanwhile; the list follows with the change notification
 			case err != nil:
 				r.clear()
-				r.u.showError(m.Account, err)
+				r.svc.showError(m.Account, err)
 			default:
 				r.render(m, raw, parsed)
 			}
@@ -233,11 +234,11 @@ func (r *reader) gone() {
 type parseError struct{ error }
 
 func (r *reader) load(ctx context.Context, id int64) (localcache.Message, []byte, *mailfmt.Message, error) {
-	m, err := r.u.deps.Cache.Message(ctx, id)
+	m, err := r.svc.deps.Cache.Message(ctx, id)
 	if err != nil || m.BodyKey == "" {
 		return m, nil, nil, err
 	}
-	raw, err := r.u.deps.Cache.Body(ctx, m.BodyKey)
+	raw, err := r.svc.deps.Cache.Body(ctx, m.BodyKey)
 	if errors.Is(err, localcache.ErrNotFound) {
 		return m, nil, nil, nil // treated as not downloaded
 	}
@@ -305,7 +306,7 @@ func (r *reader) render(m localcache.Message, raw []byte, parsed *mailfmt.Messag
 	case parsed != nil:
 		r.renderBody()
 		if parsed.RemoteContentBlocked > 0 {
-			if r.u.senderAllowed(r.sender()) {
+			if r.svc.prefs.allowsRemote(r.sender()) {
 				r.loadRemote()
 			} else {
 				r.remote.Show()
@@ -344,11 +345,11 @@ func (r *reader) fetch(id int64) {
 		return
 	}
 	r.fetching = id
-	r.u.tasks.spawn(func(ctx context.Context) {
+	r.svc.tasks.spawn(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		defer cancel()
-		err := r.u.deps.Manager.FetchBody(ctx, id)
-		r.u.exec(func() {
+		err := r.svc.deps.Manager.FetchBody(ctx, id)
+		r.svc.exec(func() {
 			if r.fetching == id {
 				r.fetching = 0
 			}
@@ -371,18 +372,18 @@ func (r *reader) fetch(id int64) {
 // scheduleMarkRead marks an unread message read once it has been open for the delay.
 func (r *reader) scheduleMarkRead() {
 	m := r.msg
-	if m.Flags.Has(localcache.FlagSeen) || r.u.deps.MarkReadDelay < 0 {
+	if m.Flags.Has(localcache.FlagSeen) || r.svc.deps.MarkReadDelay < 0 {
 		return
 	}
-	delay := r.u.deps.MarkReadDelay
+	delay := r.svc.deps.MarkReadDelay
 	if delay == 0 {
 		delay = time.Second
 	}
 	id := m.ID
-	r.stopMark = r.u.tasks.after(delay, func() {
-		r.u.exec(func() {
+	r.stopMark = r.svc.tasks.after(delay, func() {
+		r.svc.exec(func() {
 			if r.id == id && !r.msg.Flags.Has(localcache.FlagSeen) {
-				r.u.do(types.MarkRead{IDs: []int64{id}, Read: true})
+				r.svc.do(types.MarkRead{IDs: []int64{id}, Read: true})
 			}
 		})
 	})
@@ -403,9 +404,9 @@ func (r *reader) changed(chs []localcache.Change) {
 		return
 	}
 	id, gen := r.id, r.gen
-	r.u.tasks.reads.post("reader-check", func(ctx context.Context) {
-		m, err := r.u.deps.Cache.Message(ctx, id)
-		r.u.exec(func() {
+	r.svc.tasks.reads.post("reader-check", func(ctx context.Context) {
+		m, err := r.svc.deps.Cache.Message(ctx, id)
+		r.svc.exec(func() {
 			if gen != r.gen || r.id != id {
 				return
 			}
@@ -498,15 +499,15 @@ func (r *reader) saveAttachment(p mailfmt.Part) {
 	raw := r.raw
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil {
-			r.u.showError(r.msg.Account, err)
+			r.svc.showError(r.msg.Account, err)
 			return
 		}
 		if w == nil {
 			return
 		}
-		r.u.tasks.spawn(func(ctx context.Context) {
+		r.svc.tasks.spawn(func(ctx context.Context) {
 			err := writePart(raw, p, w)
-			r.u.exec(func() {
+			r.svc.exec(func() {
 				if err != nil {
 					dialog.ShowError(err, r.window())
 				}
@@ -539,21 +540,21 @@ func (r *reader) openAttachment(p mailfmt.Part) {
 	if r.tmpDir == "" {
 		dir, err := os.MkdirTemp("", "postbode-open-")
 		if err != nil {
-			r.u.showError(r.msg.Account, err)
+			r.svc.showError(r.msg.Account, err)
 			return
 		}
 		r.tmpDir = dir
 		go func() {
-			<-r.u.ctx.Done()
+			<-r.svc.ctx.Done()
 			os.RemoveAll(dir)
 		}()
 	}
 	dir := r.tmpDir
-	r.u.tasks.spawn(func(ctx context.Context) {
+	r.svc.tasks.spawn(func(ctx context.Context) {
 		path, err := savePart(raw, p, dir)
-		r.u.exec(func() {
+		r.svc.exec(func() {
 			if err == nil {
-				err = r.u.app.OpenURL(&url.URL{Scheme: "file", Path: path})
+				err = r.svc.app.OpenURL(&url.URL{Scheme: "file", Path: path})
 			}
 			if err != nil {
 				showOpenFailed(err, r.window())

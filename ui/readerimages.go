@@ -163,8 +163,8 @@ func (r *reader) renderBody() {
 		blocks = mailfmt.TextToRich(p.Text)
 	}
 	// Receipts and tables in plain text line up only in a fixed-width font.
-	base := fyne.TextStyle{Monospace: !p.HasHTML && r.u.prefs.PlainFixed}
-	v := &bodyView{base: base, openLink: r.u.openLink, window: r.window, tips: r.tips, pics: r.pics}
+	base := fyne.TextStyle{Monospace: !p.HasHTML && r.svc.prefs.PlainFixed}
+	v := &bodyView{base: base, openLink: r.hooks.openLink, window: r.window, tips: r.tips, pics: r.pics}
 	objs := v.renderBlocks(blocks)
 	for _, pic := range r.attachPics {
 		objs = append(objs, v.picture(mailfmt.Span{Image: &mailfmt.Image{}}, pic))
@@ -182,9 +182,9 @@ func (r *reader) sender() string {
 	return strings.ToLower(strings.TrimSpace(addr))
 }
 
-// senderAllowed reports whether the user chose to always load remote content from addr.
-func (u *ui) senderAllowed(addr string) bool {
-	return addr != "" && slices.Contains(u.prefs.RemoteSenders, addr)
+// allowsRemote reports whether the user chose to always load remote content from addr.
+func (s *settings) allowsRemote(addr string) bool {
+	return addr != "" && slices.Contains(s.RemoteSenders, addr)
 }
 
 // stopPictures cancels loading the remote pictures of a message no longer shown.
@@ -201,9 +201,9 @@ func (r *reader) allowSender() {
 	if addr == "" {
 		return
 	}
-	if !r.u.senderAllowed(addr) {
-		r.u.prefs.RemoteSenders = append(r.u.prefs.RemoteSenders, addr)
-		r.u.storePrefs()
+	if !r.svc.prefs.allowsRemote(addr) {
+		r.svc.prefs.RemoteSenders = append(r.svc.prefs.RemoteSenders, addr)
+		r.svc.storePrefs()
 	}
 	r.loadRemote()
 }
@@ -223,13 +223,13 @@ func (r *reader) loadRemote() {
 		r.content.Refresh()
 		return
 	}
-	id, gen, f := r.id, r.gen, r.u.deps.Images
-	ctx, cancel := context.WithCancel(r.u.ctx)
+	id, gen, f := r.id, r.gen, r.svc.deps.Images
+	ctx, cancel := context.WithCancel(r.svc.ctx)
 	r.stopFetch = cancel
-	r.u.tasks.spawn(func(context.Context) {
+	r.svc.tasks.spawn(func(context.Context) {
 		defer cancel()
 		got := fetchPictures(ctx, f, srcs)
-		r.u.exec(func() {
+		r.svc.exec(func() {
 			if gen != r.gen || r.id != id {
 				return
 			}

@@ -65,7 +65,7 @@ func (ml *messageList) selectRange(a, b int) {
 		return
 	}
 	gen, folders, marks, order := ml.gen, ml.scope.folders, ml.marks, ml.scope.sort
-	ml.u.tasks.reads.post("range", func(ctx context.Context) {
+	ml.svc.tasks.reads.post("range", func(ctx context.Context) {
 		// From the page mark before row a, the ids of rows a..b in one read of the index.
 		first := a / pageSize
 		var after *localcache.Cursor
@@ -76,14 +76,14 @@ func (ml *messageList) selectRange(a, b int) {
 			first = 0
 		}
 		skip := a - first*pageSize
-		ids, err := ml.u.deps.Cache.PageIDsSorted(ctx, folders, order, after, b-first*pageSize+1)
+		ids, err := ml.svc.deps.Cache.PageIDsSorted(ctx, folders, order, after, b-first*pageSize+1)
 		var out []int64
 		if skip < len(ids) {
 			out = ids[skip:]
 		}
-		ml.u.exec(func() {
+		ml.svc.exec(func() {
 			if err != nil {
-				ml.u.showError("", err)
+				ml.svc.showError("", err)
 			}
 			if gen == ml.gen {
 				ml.setSelection(out)
@@ -114,11 +114,11 @@ func (ml *messageList) selectConversations(a, b int) {
 		page = 0
 	}
 	gen, scope := ml.gen, ml.scope
-	ml.u.tasks.reads.post("range", func(ctx context.Context) {
-		msgs, convs, err := readPage(ctx, ml.u.deps.Cache, scope, after, last-page*pageSize+1)
-		ml.u.exec(func() {
+	ml.svc.tasks.reads.post("range", func(ctx context.Context) {
+		msgs, convs, err := readPage(ctx, ml.svc.deps.Cache, scope, after, last-page*pageSize+1)
+		ml.svc.exec(func() {
 			if err != nil {
-				ml.u.showError("", err)
+				ml.svc.showError("", err)
 				return
 			}
 			if gen != ml.gen {
@@ -182,19 +182,19 @@ func (ml *messageList) selectionChanged() {
 	switch len(ml.selected) {
 	case 0:
 		ml.current = 0
-		ml.u.reader.clear()
+		ml.hooks.selected(0, 0)
 	case 1:
 		for id := range ml.selected {
 			if id != ml.current {
 				ml.current = id
-				ml.u.reader.show(id)
+				ml.hooks.selected(id, 1)
 			}
 		}
 	default:
 		ml.current = 0
-		ml.u.reader.showMany(len(ml.selected))
+		ml.hooks.selected(0, len(ml.selected))
 	}
-	ml.u.act.update()
+	ml.hooks.changed()
 }
 
 // move moves the keyboard cursor by delta rows; with extend the selection grows from the anchor.
@@ -355,11 +355,11 @@ func (l *listWidget) TypedKey(ev *fyne.KeyEvent) {
 			ml.collapseAt(ml.cursor)
 		}
 	default:
-		ml.u.act.typedKey(ev)
+		ml.hooks.key(ev)
 	}
 }
 
-func (l *listWidget) TypedRune(r rune) { l.ml.u.act.typedRune(r) }
+func (l *listWidget) TypedRune(r rune) { l.ml.hooks.char(r) }
 
 func (l *listWidget) TypedShortcut(s fyne.Shortcut) {
 	if _, ok := s.(*fyne.ShortcutSelectAll); ok {
@@ -368,7 +368,7 @@ func (l *listWidget) TypedShortcut(s fyne.Shortcut) {
 		return
 	}
 	// Other shortcuts belong to the window (Ctrl+K and friends registered on the canvas).
-	if sh, ok := l.ml.u.win.Canvas().(fyne.Shortcutable); ok {
+	if sh, ok := l.ml.svc.win.Canvas().(fyne.Shortcutable); ok {
 		sh.TypedShortcut(s)
 	}
 }

@@ -39,7 +39,7 @@ func (s *settings) sortFor(key string) localcache.Sort {
 
 // newSortButton is the list header's Sort by control: it says the order and opens the menu.
 func (ml *messageList) newSortButton() *tipButton {
-	b := newTipButton(ml.u.tips, "", tr("Sort by"), nil, nil)
+	b := newTipButton(ml.svc.tips, "", tr("Sort by"), nil, nil)
 	b.Importance = widget.LowImportance
 	b.OnTapped = func() {
 		c := fyne.CurrentApp().Driver().CanvasForObject(b)
@@ -78,15 +78,15 @@ func (ml *messageList) setSort(s localcache.Sort) {
 	if s.Key == localcache.SortDate && !s.Ascending {
 		s = localcache.Sort{} // the default is not written down
 	}
-	if ml.u.prefs.Sorts == nil {
-		ml.u.prefs.Sorts = map[string]localcache.Sort{}
+	if ml.svc.prefs.Sorts == nil {
+		ml.svc.prefs.Sorts = map[string]localcache.Sort{}
 	}
 	if s == (localcache.Sort{}) {
-		delete(ml.u.prefs.Sorts, ml.scope.key)
+		delete(ml.svc.prefs.Sorts, ml.scope.key)
 	} else {
-		ml.u.prefs.Sorts[ml.scope.key] = s
+		ml.svc.prefs.Sorts[ml.scope.key] = s
 	}
-	ml.u.storePrefs()
+	ml.svc.storePrefs()
 	ml.setScope(ml.scope)
 }
 
@@ -95,9 +95,7 @@ func (ml *messageList) sortable() bool { return ml.scope.search == nil && ml.sco
 
 // updateSortButton shows the order on the button and in the View menu.
 func (ml *messageList) updateSortButton() {
-	if ml.u.act != nil {
-		ml.u.act.refreshSortMenu()
-	}
+	ml.hooks.sortChanged()
 	if !ml.sortable() {
 		ml.sortBtn.Hide()
 		return

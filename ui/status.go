@@ -74,12 +74,12 @@ func stateText(e types.ConnState, checked time.Time, p problem) string {
 		return tr("Checked at {{.Time}}", map[string]any{"Time": checked.Format("15:04")})
 	case types.StateOffline:
 		if e.Err != nil {
-			return tr("Offline: {{.Err}}", map[string]any{"Err": p.sentence})
+			return tr("Offline: {{.Err}}", map[string]any{"Err": p.Sentence})
 		}
 		return tr("Offline")
 	case types.StateError:
 		if e.Err != nil {
-			return p.sentence
+			return p.Sentence
 		}
 		return tr("Error")
 	}
@@ -229,8 +229,8 @@ func (b *bannerStack) add(kind bannerKind, account, text string) {
 
 // addProblem shows an error by its sentence, with the whole text behind Details when it says more.
 func (b *bannerStack) addProblem(account string, p problem) {
-	it := &banner{kind: bannerError, account: account, text: oneLine(p.sentence), count: 1}
-	if p.detail != "" && p.detail != p.sentence {
+	it := &banner{kind: bannerError, account: account, text: oneLine(p.Sentence), count: 1}
+	if p.Detail != "" && p.Detail != p.Sentence {
 		it.problem = &p
 	}
 	b.push(it)

@@ -156,15 +156,11 @@ func thunderbirdSources(opt ImportOptions) ([]source, error) {
 			return nil, fmt.Errorf("import from Thunderbird: %w", err)
 		}
 	}
-	profiles, err := mailfile.ThunderbirdProfiles(goos, home, getenv)
+	dir, err := mailfile.ThunderbirdLocalFolders(goos, home, getenv)
 	if err != nil {
 		return nil, fmt.Errorf("import from Thunderbird: %w", err)
 	}
-	for _, p := range profiles {
-		dir := p.LocalFolders()
-		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			continue
-		}
+	if dir != "" {
 		folders, err := mailfile.MboxFolders(dir)
 		if err != nil {
 			return nil, fmt.Errorf("import from Thunderbird: %w", err)

@@ -17,6 +17,16 @@ type Problem struct {
 	Detail   string // the error's whole text, as the engine reported it (already redacted)
 }
 
+// NeedsSettings tells whether the fix is in the account's settings rather than in trying again.
+func (p Problem) NeedsSettings() bool {
+	switch p.Kind {
+	case types.ProblemAuth, types.ProblemOAuth, types.ProblemCertificate, types.ProblemNoEncryption,
+		types.ProblemUnknownHost:
+		return true
+	}
+	return false
+}
+
 // DescribeProblem sorts err into the failure taxonomy and words it for the account whose server
 // is host.
 func DescribeProblem(err error, host string) Problem {

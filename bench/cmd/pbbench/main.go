@@ -12,10 +12,13 @@
 // BENCH_KEEP=1 keeps the profiles, maildirs and logs of every run in BENCH_DIR/work; BENCH_RENDER=1
 // measures nothing and writes the report again from BENCH_DIR/results.json of the last run;
 // BENCH_FETCHMAIL_MDA=1 has fetchmail deliver through an MDA instead of a BSMTP file; BENCH_ONLY
-// (a comma-separated list of groups: raw floor, IMAP, newest 50, IDLE, POP3, cache, scale, profile)
-// runs only those and prints their table without writing the report or the saved results (cache and
-// scale alone start no mail server); BENCH_SCALE=0 skips the million-message profile (scale.go),
-// generated once into BENCH_DIR/scale1m (1.4 GB, about 15 minutes).
+// (a comma-separated list of groups: raw floor, IMAP, newest 50, IDLE, POP3, cache, scale, window,
+// profile) runs only those and prints their table without writing the report or the saved results
+// (cache, scale and window alone start no mail server), unless BENCH_MERGE=1: then their results
+// replace those of the same groups in BENCH_DIR/results.json, and the report is written from the
+// merged results; BENCH_SCALE=0 skips the million-message profile (scale.go), generated once into
+// BENCH_DIR/scale1m (1.4 GB, about 15 minutes), and the window rows on it (window.go: the real
+// window under Xvfb, driven by xdotool).
 package main
 
 import (
@@ -28,6 +31,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -58,7 +62,7 @@ type config struct {
 	root, dir, work, out, postbode string
 	messages, runs                 int
 	profile, keep, render, scale   bool
-	fetchmailMDA                   bool
+	fetchmailMDA, merge            bool
 	only                           map[string]bool // empty: every group
 }
 
@@ -88,6 +92,7 @@ type results struct {
 	RTT                                                        float64
 	Cache                                                      cacheResults
 	Scale                                                      scaleResults
+	Window                                                     windowResults
 	Profiles                                                   []profileReport
 }
 
@@ -151,6 +156,7 @@ func loadConfig() (config, error) {
 	cfg.scale = os.Getenv("BENCH_SCALE") != "0"
 	cfg.render = os.Getenv("BENCH_RENDER") == "1"
 	cfg.fetchmailMDA = os.Getenv("BENCH_FETCHMAIL_MDA") == "1"
+	cfg.merge = os.Getenv("BENCH_MERGE") == "1"
 	if only := os.Getenv("BENCH_ONLY"); only != "" {
 		cfg.only = map[string]bool{}
 		for _, g := range strings.Split(only, ",") {
@@ -192,8 +198,27 @@ func run(ctx context.Context) error {
 	if cfg.render {
 		return b.render()
 	}
-	b.Machine = readMachine(ctx)
-	b.logf("%d messages, %d runs, corpus in %s; load average %s", cfg.messages, cfg.runs, cfg.dir, b.Machine.LoadStart)
+	if cfg.merge {
+		if len(cfg.only) == 0 {
+			return errors.New("BENCH_MERGE=1 needs BENCH_ONLY: it merges the groups run into the last results")
+		}
+		if err := b.loadResults(); err != nil {
+			return err
+		}
+		// The groups run again lose their old errors; the others keep results and errors.
+		b.Failed = slices.DeleteFunc(b.Failed, func(g string) bool { return cfg.only[g] })
+		if b.Errs == nil {
+			b.Errs = map[string]string{}
+		}
+		for g := range cfg.only {
+			delete(b.Errs, g)
+		}
+		// The report's machine line stays that of the full run; merged groups note their own.
+		b.logf("merging %s into the results of %s", os.Getenv("BENCH_ONLY"), b.Machine.Date.Format("2006-01-02 15:04 UTC"))
+	} else {
+		b.Machine = readMachine(ctx)
+	}
+	b.logf("%d messages, %d runs, corpus in %s; load average %s", cfg.messages, cfg.runs, cfg.dir, loadAvg())
 
 	if !scaleOnly(cfg.only) {
 		if err := b.prepare(ctx); err != nil {
@@ -226,7 +251,10 @@ func run(ctx context.Context) error {
 		groups = append(groups, struct {
 			name string
 			fn   func(context.Context) error
-		}{"scale", b.scaleRuns})
+		}{"scale", b.scaleRuns}, struct {
+			name string
+			fn   func(context.Context) error
+		}{"window", b.windowRuns})
 	}
 	if cfg.profile {
 		groups = append(groups, struct {
@@ -248,8 +276,10 @@ func run(ctx context.Context) error {
 			b.Failed = append(b.Failed, g.name)
 		}
 	}
-	b.Machine.LoadEnd = loadAvg()
-	if len(cfg.only) > 0 {
+	if !cfg.merge {
+		b.Machine.LoadEnd = loadAvg()
+	}
+	if len(cfg.only) > 0 && !cfg.merge {
 		fmt.Print(markdownTable(b.rows()))
 		fmt.Print(b.scaleSection())
 		if len(b.Failed) > 0 {
@@ -275,14 +305,22 @@ func run(ctx context.Context) error {
 
 // render writes the report again from the results of the last run (after the notes changed).
 func (b *bench) render() error {
+	if err := b.loadResults(); err != nil {
+		return err
+	}
+	return b.writeReport()
+}
+
+// loadResults reads the results of the last run (BENCH_RENDER, BENCH_MERGE).
+func (b *bench) loadResults() error {
 	data, err := os.ReadFile(filepath.Join(b.cfg.dir, "results.json"))
 	if err != nil {
-		return fmt.Errorf("BENCH_RENDER needs the results of an earlier run: %w", err)
+		return fmt.Errorf("BENCH_RENDER and BENCH_MERGE need the results of an earlier run: %w", err)
 	}
 	if err := json.Unmarshal(data, &b.results); err != nil {
 		return fmt.Errorf("results.json: %w", err)
 	}
-	return b.writeReport()
+	return nil
 }
 
 func (b *bench) writeReport() error {

@@ -675,7 +675,7 @@ var scaleGoalLimits = map[string]float64{"< 100 ms": 0.1, "< 50 ms": 0.05, "< 5 
 func (b *bench) scaleSection() string {
 	s := b.Scale
 	if len(s.OpenFirst) == 0 && b.Errs["scale"] == "" {
-		return ""
+		return b.Window.section(b.failedRow("window"))
 	}
 	var w strings.Builder
 	m := s.Mark
@@ -720,6 +720,7 @@ func (b *bench) scaleSection() string {
 			fmt.Fprintf(&w, "- %s: %s\n", r.name, r.u.formatAll(r.s))
 		}
 	}
+	w.WriteString(b.Window.section(b.failedRow("window")))
 	if n := strings.TrimSpace(scaleNotes); n != "" {
 		w.WriteString("\n" + n + "\n")
 	}
@@ -740,13 +741,13 @@ func (b *bench) scaleRuns(ctx context.Context) error {
 	return nil
 }
 
-// scaleOnly reports whether the selected groups need no mail server (BENCH_ONLY=scale).
+// scaleOnly reports whether the selected groups need no mail server (BENCH_ONLY=scale,window).
 func scaleOnly(only map[string]bool) bool {
 	if len(only) == 0 {
 		return false
 	}
 	for g := range only {
-		if !slices.Contains([]string{"scale", "cache"}, g) {
+		if !slices.Contains([]string{"scale", "window", "cache"}, g) {
 			return false
 		}
 	}

@@ -105,11 +105,22 @@ func TapLink(t *testing.T, settle func(), w fyne.Window, label string) {
 
 // WindowTexts lists the texts a window shows.
 func WindowTexts(w fyne.Window) []string {
-	var out []string
+	var shown []fyne.CanvasObject
 	for _, o := range WindowObjects(w) {
-		if !Shown(w, o) {
-			continue
+		if Shown(w, o) {
+			shown = append(shown, o)
 		}
+	}
+	return textsOf(shown)
+}
+
+// Texts lists the texts of the labels, buttons, checks and rich texts laid out under o, hidden
+// ones included.
+func Texts(o fyne.CanvasObject) []string { return textsOf(test.LaidOutObjects(o)) }
+
+func textsOf(objs []fyne.CanvasObject) []string {
+	var out []string
+	for _, o := range objs {
 		switch x := o.(type) {
 		case *widget.Label:
 			out = append(out, x.Text)
@@ -126,15 +137,18 @@ func WindowTexts(w fyne.Window) []string {
 	return out
 }
 
-// WindowShows reports whether some text the window shows contains want.
-func WindowShows(w fyne.Window, want string) bool {
-	for _, s := range WindowTexts(w) {
+// AnyContains reports whether one of texts contains want.
+func AnyContains(texts []string, want string) bool {
+	for _, s := range texts {
 		if strings.Contains(s, want) {
 			return true
 		}
 	}
 	return false
 }
+
+// WindowShows reports whether some text the window shows contains want.
+func WindowShows(w fyne.Window, want string) bool { return AnyContains(WindowTexts(w), want) }
 
 // MustShow fails the test unless the window shows every text of want.
 func MustShow(t *testing.T, w fyne.Window, want ...string) {
