@@ -169,8 +169,17 @@ func Run(ctx context.Context, d Deps) error {
 	go func() {
 		select {
 		case <-ctx.Done():
-			fyne.Do(quit)
 		case <-closed:
+			return
+		}
+		// SIGINT and SIGTERM end ctx, and Fyne's driver catches them too and quits by itself. A
+		// second Quit after its loop has shut GLFW down runs inline and panics, so the window is
+		// only closed here if Fyne has not done so within a moment; the settings are kept first.
+		fyne.Do(u.savePrefs)
+		select {
+		case <-closed:
+		case <-time.After(2 * time.Second):
+			fyne.Do(quit)
 		}
 	}()
 	u.win.Show()

@@ -128,3 +128,20 @@ func TestSignInAgainFromTheStatusLine(t *testing.T) {
 		t.Fatalf("banners after Sign in again: %q", got)
 	}
 }
+
+// Four accounts that cannot connect keep the status line within the window: it scrolls instead of
+// widening the window past the screen (it made the window 2157 px wide).
+func TestStatusLineOfManyFailingAccountsKeepsTheWindowNarrow(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	var evs []types.Event
+	for _, name := range []string{"home", "shop", "club", "work"} {
+		evs = append(evs, types.ConnState{Account: name, State: types.StateError, Err: refusedErr()})
+	}
+	h.u.apply(Batch{Events: evs})
+	if w := h.u.status.view().MinSize().Width; w > 600 {
+		t.Errorf("the status line needs %.0f px", w)
+	}
+	if !containsText(h.u.status.view(), "work: Cannot connect to mail.work.example.") {
+		t.Errorf("status %q", texts(h.u.status.view()))
+	}
+}

@@ -39,8 +39,10 @@ func newStatusBar(u *ui) *statusBar {
 	// The line keeps one label's height whatever it shows, so the window's layout need not change.
 	strut := canvas.NewRectangle(color.Transparent)
 	strut.SetMinSize(fyne.NewSize(0, widget.NewLabel("Ag").MinSize().Height))
+	// Scrolled rather than stretched: several offline accounts with their reasons would otherwise
+	// make the window wider than the screen (2157 px for four).
 	s.box = container.NewStack(strut,
-		container.NewBorder(nil, nil, s.accounts, container.NewHBox(s.progText, container.NewCenter(progBox))))
+		container.NewBorder(nil, nil, nil, container.NewHBox(s.progText, container.NewCenter(progBox)), container.NewHScroll(s.accounts)))
 	s.prog.Hide()
 	s.progText.Hide()
 	return s
