@@ -703,23 +703,14 @@ func (b *bench) scaleSection() string {
 				float64(o.Bytes)/float64(max(1, m.Messages)))
 		}
 	}
-	w.WriteString("\nEvery run:\n\n")
-	for _, r := range []struct {
-		name string
-		u    unit
-		s    series
-	}{
+	writeRuns(&w, []namedRuns{
 		{"open + first rows", unitSeconds, s.OpenFirst}, {"sender page", unitSeconds, s.SenderFirst},
 		{"rare word", unitSeconds, s.SearchRare}, {"common word", unitSeconds, s.SearchCommon},
 		{"unread counts", unitSeconds, s.Unread}, {"select all", unitSeconds, s.SelectAll},
 		{"mark read", unitSeconds, s.MarkRead}, {"mark read, CPU", unitSeconds, s.MarkReadCPU},
 		{"common word, CPU", unitSeconds, s.SearchCommonCPU}, {"Go heap", unitMB, s.HeapMB}, {"RSS", unitMB, s.RSSMB},
 		{"peak RSS", unitMB, s.PeakRSSMB}, {"heap per row", unitBytes, s.RowBytes},
-	} {
-		if len(r.s) > 0 {
-			fmt.Fprintf(&w, "- %s: %s\n", r.name, r.u.formatAll(r.s))
-		}
-	}
+	})
 	w.WriteString(b.Window.section(b.failedRow("window")))
 	if n := strings.TrimSpace(scaleNotes); n != "" {
 		w.WriteString("\n" + n + "\n")
@@ -752,4 +743,21 @@ func scaleOnly(only map[string]bool) bool {
 		}
 	}
 	return true
+}
+
+// namedRuns is one row's runs, as "Every run" under a table lists them.
+type namedRuns struct {
+	name string
+	u    unit
+	s    series
+}
+
+// writeRuns lists every run of the rows that have runs, under "Every run".
+func writeRuns(w *strings.Builder, rows []namedRuns) {
+	w.WriteString("\nEvery run:\n\n")
+	for _, r := range rows {
+		if len(r.s) > 0 {
+			fmt.Fprintf(w, "- %s: %s\n", r.name, r.u.formatAll(r.s))
+		}
+	}
 }

@@ -764,12 +764,7 @@ func (s windowResults) section(failed string) string {
 		s.Date.Format("2006-01-02 15:04 UTC"), s.Load)
 	w.WriteString(scaleTable(s.rows(failed)))
 	w.WriteString("\n![The window on the million-message profile: the 400k folder](screenshots/window-1m.png)\n")
-	w.WriteString("\nEvery run:\n\n")
-	for _, r := range []struct {
-		name string
-		u    unit
-		s    series
-	}{
+	writeRuns(&w, []namedRuns{
 		{"start → first rows", unitSeconds, s.StartFirst}, {"start → All inboxes asked for", unitSeconds, s.StartScope},
 		{"the same, empty cache", unitSeconds, s.EmptyScope}, {"folder switches (keys)", unitSeconds, s.SwitchKey},
 		{"switch to the 400k folder", unitSeconds, s.SwitchBig}, {"click on All inboxes", unitSeconds, s.SwitchClick},
@@ -778,11 +773,7 @@ func (s windowResults) section(failed string) string {
 		{"Page Down, last key → its row", unitSeconds, s.PageDownLag},
 		{"Page Down at auto-repeat, last key → its row", unitSeconds, s.RepeatLag}, {"RSS at first rows", unitMB, s.StartRSSMB},
 		{"RSS after", unitMB, s.RSSMB}, {"peak RSS", unitMB, s.PeakRSSMB}, {"RSS, empty cache", unitMB, s.EmptyRSSMB},
-	} {
-		if len(r.s) > 0 {
-			fmt.Fprintf(&w, "- %s: %s\n", r.name, r.u.formatAll(r.s))
-		}
-	}
+	})
 	for _, r := range []struct {
 		name string
 		s    series
