@@ -267,7 +267,7 @@ func (a *actions) transfer(copy bool) {
 // pickFolder shows a dialog listing the folders of every account, those of account first, and
 // calls picked with the chosen one; copy names the action Copy instead of Move.
 func (u *ui) pickFolder(parent fyne.Window, account string, copy bool, picked func(localcache.Folder)) {
-	entries := u.folders.accountFolders(account)
+	entries := foldersOf(u.folders.entries, account)
 	for _, e := range u.folders.entries {
 		if e.kind == entryFolder && e.account != account {
 			e.name = e.account + " › " + strings.TrimLeft(e.name, " ")

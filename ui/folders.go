@@ -405,10 +405,10 @@ func (p *folderPane) counts(ids []int64) (total, unread int) {
 	return total, unread
 }
 
-// accountFolders lists one account's folders in display order.
-func (p *folderPane) accountFolders(account string) []folderEntry {
+// foldersOf lists one account's folders among the folder pane's rows, in their order.
+func foldersOf(rows []folderEntry, account string) []folderEntry {
 	var out []folderEntry
-	for _, e := range p.entries {
+	for _, e := range rows {
 		if e.kind == entryFolder && e.account == account {
 			out = append(out, e)
 		}

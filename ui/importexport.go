@@ -24,6 +24,20 @@ import (
 	"postbode/types"
 )
 
+// mailFileDialogs are the Import mail and Export dialogs. They see the window through services and
+// the folder pane through its rows, given by hooks.
+type mailFileDialogs struct {
+	*services
+	files *fileChooser // where they look for files; tests set their own
+	hooks mailFileHooks
+}
+
+// mailFileHooks are what the dialogs read of the folder pane and ask of it.
+type mailFileHooks struct {
+	rows       func() []folderEntry // the folder pane's rows
+	openFolder func(row int)        // select a row, which opens its folder
+}
+
 // MailFiles moves mail between the cache and the files other programs use (mbox, Maildir, .eml,
 // Thunderbird's Local Folders). Deps without one show File → Import and Export disabled.
 type MailFiles interface {
@@ -137,7 +151,7 @@ func (t *throttle) due(final bool) bool {
 // The menu items. Import and export need MailFiles; without it they are shown disabled.
 
 func (a *actions) importItem() *fyne.MenuItem {
-	it := fyne.NewMenuItem(tr("Import mail…"), func() { a.u.openImport(a.u.list.scope.account) })
+	it := fyne.NewMenuItem(tr("Import mail…"), func() { a.u.mailFiles.openImport(a.u.list.scope.account) })
 	it.Icon, it.Disabled = theme.UploadIcon(), a.u.deps.MailFiles == nil
 	return it
 }
@@ -149,19 +163,19 @@ func (a *actions) exportItem() *fyne.MenuItem {
 }
 
 // exportEntryItem is the folder pane's "Export folder…", or "Export account…" on an account row.
-func (u *ui) exportEntryItem(e folderEntry) *fyne.MenuItem {
+func (mf *mailFileDialogs) exportEntryItem(e folderEntry) *fyne.MenuItem {
 	label := tr("Export folder…")
 	if e.kind == entryAccount {
 		label = tr("Export account…")
 	}
 	it := fyne.NewMenuItem(label, func() {
 		if e.kind == entryAccount {
-			u.openExport([]exportScope{u.accountScope(e.account)}, 0, nil)
+			mf.openExport([]exportScope{accountScope(e.account)}, 0, nil)
 			return
 		}
-		u.openExport([]exportScope{u.folderScope(e), u.accountScope(e.account)}, 0, nil)
+		mf.openExport([]exportScope{folderScope(e), accountScope(e.account)}, 0, nil)
 	})
-	it.Icon, it.Disabled = theme.DownloadIcon(), u.deps.MailFiles == nil
+	it.Icon, it.Disabled = theme.DownloadIcon(), mf.deps.MailFiles == nil
 	return it
 }
 
@@ -173,8 +187,8 @@ func (a *actions) doExport() {
 		scopes = append(scopes, selectionScope(ids))
 	}
 	account := a.u.list.scope.account
-	if e, ok := a.u.shownFolder(); ok {
-		scopes = append(scopes, a.u.folderScope(e))
+	if e, ok := a.shownFolder(); ok {
+		scopes = append(scopes, folderScope(e))
 		account = e.account
 	}
 	if account == "" {
@@ -183,12 +197,12 @@ func (a *actions) doExport() {
 		}
 	}
 	if account != "" {
-		scopes = append(scopes, a.u.accountScope(account))
+		scopes = append(scopes, accountScope(account))
 	}
 	if len(scopes) == 0 {
 		return
 	}
-	a.u.openExport(scopes, 0, nil)
+	a.u.mailFiles.openExport(scopes, 0, nil)
 }
 
 // doSaveEML saves the one selected message as an .eml file; with several selected it offers
@@ -205,51 +219,52 @@ func (a *actions) doSaveEML() {
 		if name == "" {
 			name = tr("Message")
 		}
-		a.u.openExport([]exportScope{{label: tr("The message “{{.Subject}}”", map[string]any{"Subject": subject}),
+		a.u.mailFiles.openExport([]exportScope{{label: tr("The message “{{.Subject}}”", map[string]any{"Subject": subject}),
 			opt: mailmove.ExportOptions{IDs: ids}, name: name, one: true}}, 0, []mailfile.Format{mailfile.FormatEML})
 	case len(ids) > 1:
-		a.u.openExport([]exportScope{selectionScope(ids)}, 0, []mailfile.Format{mailfile.FormatEML})
+		a.u.mailFiles.openExport([]exportScope{selectionScope(ids)}, 0, []mailfile.Format{mailfile.FormatEML})
 	}
 }
 
 // doExportSelection exports the selected messages into one mbox file or Maildir.
 func (a *actions) doExportSelection() {
 	if ids := a.u.list.selectedIDs(); len(ids) > 0 {
-		a.u.openExport([]exportScope{selectionScope(ids)}, 0, nil)
+		a.u.mailFiles.openExport([]exportScope{selectionScope(ids)}, 0, nil)
 	}
 }
 
 // shownFolder is the folder pane's entry of the folder the list shows, if it shows one.
-func (u *ui) shownFolder() (folderEntry, bool) {
-	i := u.folders.indexOf(u.folders.selected)
-	if i < 0 || u.folders.entries[i].kind != entryFolder {
+func (a *actions) shownFolder() (folderEntry, bool) {
+	p := a.u.folders
+	i := p.indexOf(p.selected)
+	if i < 0 || p.entries[i].kind != entryFolder {
 		return folderEntry{}, false
 	}
-	return u.folders.entries[i], true
+	return p.entries[i], true
 }
 
 // openImport asks what to import and where to; account is the one chosen at first.
-func (u *ui) openImport(account string) {
-	if u.deps.MailFiles == nil {
+func (mf *mailFileDialogs) openImport(account string) {
+	if mf.deps.MailFiles == nil {
 		return
 	}
 	// Configured accounts only (mail of a removed one has nowhere to go), and the folders on this
 	// computer, set up for the import when there are none yet.
-	names := accountNames(u.deps.Manager, nil)
+	names := accountNames(mf.deps.Manager, nil)
 	if len(names) > 0 && !slices.Contains(names, types.LocalAccountName) {
 		names = append(names, types.LocalAccountName)
 	}
 	if len(names) == 0 {
-		dialog.ShowInformation(tr("Import mail"), tr("Add an account to import the mail into first (File, Add account…)."), u.win)
+		dialog.ShowInformation(tr("Import mail"), tr("Add an account to import the mail into first (File, Add account…)."), mf.win)
 		return
 	}
-	f := &importForm{u: u}
+	f := &importForm{mf: mf}
 	f.build(names, account)
 }
 
 // importForm is the Import mail dialog before the import starts.
 type importForm struct {
-	u       *ui
+	mf      *mailFileDialogs
 	d       *dialog.CustomDialog
 	from    *widget.RadioGroup
 	path    string
@@ -265,15 +280,15 @@ type importForm struct {
 }
 
 func (f *importForm) build(names []string, account string) {
-	u := f.u
+	mf := f.mf
 	files, thunderbird := tr("Mail files"), tr("Thunderbird's Local Folders")
 	f.pathL = widget.NewLabel(tr("No file or folder chosen yet."))
 	f.pathL.Truncation = fyne.TextTruncateEllipsis
 	chooseFile := widget.NewButtonWithIcon(tr("File…"), theme.FileIcon(), func() {
-		u.files.openFile(u.win, f.startDir(), f.setPath)
+		mf.files.openFile(mf.win, f.startDir(), f.setPath)
 	})
 	chooseDir := widget.NewButtonWithIcon(tr("Folder…"), theme.FolderOpenIcon(), func() {
-		u.files.openFolder(u.win, f.startDir(), f.setPath)
+		mf.files.openFolder(mf.win, f.startDir(), f.setPath)
 	})
 	fileRow := container.NewBorder(nil, nil, nil, container.NewHBox(chooseFile, chooseDir), f.pathL)
 	f.tbL = widget.NewLabel(tr("Looking for Thunderbird…"))
@@ -315,14 +330,14 @@ func (f *importForm) build(names []string, account string) {
 	f.start = widget.NewButton(tr("Import"), f.run)
 	f.start.Importance = widget.HighImportance
 	cancel := widget.NewButton(tr("Cancel"), func() { f.d.Hide() })
-	f.d = dialog.NewCustomWithoutButtons(tr("Import mail"), container.NewVBox(form, note), u.win)
+	f.d = dialog.NewCustomWithoutButtons(tr("Import mail"), container.NewVBox(form, note), mf.win)
 	f.d.SetButtons([]fyne.CanvasObject{cancel, f.start})
 	f.from.SetSelected(files)
 	fitWidth(f.d, 560)
 	f.d.Show()
-	u.tasks.spawn(func(context.Context) {
-		dir := u.files.thunderbirdLocalFolders()
-		u.exec(func() {
+	mf.tasks.spawn(func(context.Context) {
+		dir := mf.files.thunderbirdLocalFolders()
+		mf.exec(func() {
 			f.tb = dir
 			if dir == "" {
 				f.tbL.SetText(tr("No Thunderbird profile with Local Folders was found on this computer."))
@@ -339,7 +354,7 @@ func (f *importForm) startDir() string {
 	if f.path != "" {
 		return filepath.Dir(f.path)
 	}
-	return f.u.files.home
+	return f.mf.files.home
 }
 
 func (f *importForm) setPath(path string) {
@@ -362,7 +377,7 @@ func (f *importForm) fillFolders(selected string) {
 	}
 	options := []string{fresh}
 	f.folders = []string{""}
-	for _, e := range f.u.folders.accountFolders(f.accountName()) {
+	for _, e := range foldersOf(f.mf.hooks.rows(), f.accountName()) {
 		options = append(options, strings.Repeat("    ", e.depth)+e.name)
 		f.folders = append(f.folders, e.folder.Name)
 	}
@@ -411,14 +426,14 @@ func (f *importForm) accountName() string {
 
 func (f *importForm) run() {
 	opt := mailmove.ImportOptions{Account: f.accountName(), Folder: f.folderName(),
-		Home: f.u.files.home, Getenv: f.u.files.getenv}
+		Home: f.mf.files.home, Getenv: f.mf.files.getenv}
 	if f.from.Selected == tr("Thunderbird's Local Folders") {
 		opt.Thunderbird = true
 	} else {
 		opt.Source = f.path
 	}
 	f.d.Hide()
-	f.u.runImport(opt)
+	f.mf.runImport(opt)
 }
 
 // moveProgress is the dialog shown while mail is imported or exported: the folder, a bar, and
@@ -433,12 +448,12 @@ type moveProgress struct {
 	names  func(string) string // a folder's name as the folder pane shows it
 }
 
-func (u *ui) newMoveProgress(title string, into bool) (*moveProgress, context.Context) {
-	ctx, cancel := context.WithCancel(u.ctx)
+func (mf *mailFileDialogs) newMoveProgress(title string, into bool) (*moveProgress, context.Context) {
+	ctx, cancel := context.WithCancel(mf.ctx)
 	p := &moveProgress{where: widget.NewLabel(""), bar: widget.NewProgressBar(), count: widget.NewLabel(tr("Counting the messages…")),
-		into: into, cancel: cancel, names: u.folderTitle}
+		into: into, cancel: cancel, names: mf.folderTitle}
 	p.where.Truncation = fyne.TextTruncateEllipsis
-	p.d = dialog.NewCustom(title, tr("Stop"), container.NewVBox(p.where, p.bar, p.count), u.win)
+	p.d = dialog.NewCustom(title, tr("Stop"), container.NewVBox(p.where, p.bar, p.count), mf.win)
 	p.d.SetOnClosed(cancel)
 	p.d.Resize(fyne.NewSize(460, p.d.MinSize().Height))
 	p.d.Show()
@@ -446,14 +461,14 @@ func (u *ui) newMoveProgress(title string, into bool) (*moveProgress, context.Co
 }
 
 // report returns the Progress callback for mailmove: throttled, and drawn through exec.
-func (u *ui) progressReporter(p *moveProgress, seen func(mailmove.Progress)) func(mailmove.Progress) {
-	t := &throttle{d: u.files.every}
+func (mf *mailFileDialogs) progressReporter(p *moveProgress, seen func(mailmove.Progress)) func(mailmove.Progress) {
+	t := &throttle{d: mf.files.every}
 	return func(pr mailmove.Progress) {
 		if seen != nil {
 			seen(pr)
 		}
 		if t.due(pr.Done == pr.Total) {
-			u.exec(func() { p.show(pr) })
+			mf.exec(func() { p.show(pr) })
 		}
 	}
 }
@@ -473,46 +488,46 @@ func (p *moveProgress) show(pr mailmove.Progress) {
 
 // folderTitle is a folder's name as people know it: the special folders' names ("Inbox" for
 // INBOX) in the language of the window, other folders by their path.
-func (u *ui) folderTitle(name string) string {
-	for _, f := range u.folders.folders {
-		if f.Name == name && f.Role != "" {
-			return roleName(f.Role)
+func (mf *mailFileDialogs) folderTitle(name string) string {
+	for _, e := range mf.hooks.rows() {
+		if e.kind == entryFolder && e.folder.Name == name && e.folder.Role != "" {
+			return roleName(e.folder.Role)
 		}
 	}
 	return name
 }
 
 // runImport imports off the UI goroutine with a progress dialog, then says what it did.
-func (u *ui) runImport(opt mailmove.ImportOptions) {
-	p, ctx := u.newMoveProgress(tr("Importing mail"), true)
+func (mf *mailFileDialogs) runImport(opt mailmove.ImportOptions) {
+	p, ctx := mf.newMoveProgress(tr("Importing mail"), true)
 	var first string // the first folder imported into: Show folder opens it
-	opt.Progress = u.progressReporter(p, func(pr mailmove.Progress) {
+	opt.Progress = mf.progressReporter(p, func(pr mailmove.Progress) {
 		if first == "" {
 			first = pr.Folder
 		}
 	})
-	u.tasks.spawn(func(context.Context) {
+	mf.tasks.spawn(func(context.Context) {
 		var sum mailmove.Summary
 		var err error
 		if opt.Account == types.LocalAccountName {
-			_, err = u.deps.Manager.LocalAccount(ctx) // the first import there sets it up
+			_, err = mf.deps.Manager.LocalAccount(ctx) // the first import there sets it up
 		}
 		if err == nil {
-			sum, err = u.deps.MailFiles.Import(ctx, opt)
+			sum, err = mf.deps.MailFiles.Import(ctx, opt)
 		}
 		stopped := ctx.Err() != nil
-		u.exec(func() {
+		mf.exec(func() {
 			p.d.Hide()
-			if stopped && u.ctx.Err() != nil {
+			if stopped && mf.ctx.Err() != nil {
 				return // the program is closing
 			}
-			u.importSummary(opt.Account, first, sum, err, stopped)
+			mf.importSummary(opt.Account, first, sum, err, stopped)
 		})
 	})
 }
 
 // importSummary says what an import did; Show folder opens the folder imported into.
-func (u *ui) importSummary(account, folder string, sum mailmove.Summary, err error, stopped bool) {
+func (mf *mailFileDialogs) importSummary(account, folder string, sum mailmove.Summary, err error, stopped bool) {
 	title, text := tr("Import finished"), ""
 	switch {
 	case stopped:
@@ -533,13 +548,13 @@ func (u *ui) importSummary(account, folder string, sum mailmove.Summary, err err
 	if err == nil || stopped || sum.Messages+sum.Duplicates > 0 {
 		content.Add(rows)
 	}
-	d := dialog.NewCustomWithoutButtons(title, content, u.win)
+	d := dialog.NewCustomWithoutButtons(title, content, mf.win)
 	closeB := widget.NewButton(tr("Close"), func() { d.Hide() })
 	buttons := []fyne.CanvasObject{closeB}
 	if folder != "" && sum.Messages+sum.Duplicates > 0 {
 		show := widget.NewButtonWithIcon(tr("Show folder"), theme.FolderOpenIcon(), func() {
 			d.Hide()
-			u.showFolder(account, folder)
+			mf.showFolder(account, folder)
 		})
 		show.Importance = widget.HighImportance
 		buttons = append(buttons, show)
@@ -550,11 +565,10 @@ func (u *ui) importSummary(account, folder string, sum mailmove.Summary, err err
 }
 
 // showFolder selects a folder in the folder pane, which opens it in the list.
-func (u *ui) showFolder(account, name string) {
-	for i, e := range u.folders.entries {
+func (mf *mailFileDialogs) showFolder(account, name string) {
+	for i, e := range mf.hooks.rows() {
 		if e.kind == entryFolder && e.account == account && e.folder.Name == name {
-			u.folders.list.Select(i)
-			u.folders.list.ScrollTo(i)
+			mf.hooks.openFolder(i)
 			return
 		}
 	}
@@ -569,12 +583,12 @@ type exportScope struct {
 	one   bool
 }
 
-func (u *ui) folderScope(e folderEntry) exportScope {
+func folderScope(e folderEntry) exportScope {
 	return exportScope{label: tr("The folder “{{.Folder}}” of {{.Account}}", map[string]any{"Folder": e.name, "Account": e.account}),
 		opt: mailmove.ExportOptions{Account: e.account, Folder: e.folder.Name}, name: fileName(e.name)}
 }
 
-func (u *ui) accountScope(account string) exportScope {
+func accountScope(account string) exportScope {
 	return exportScope{label: tr("Every folder of {{.Account}}", map[string]any{"Account": account}),
 		opt: mailmove.ExportOptions{Account: account}, name: fileName(account)}
 }
@@ -597,24 +611,24 @@ var formatLabels = map[mailfile.Format]string{mailfile.FormatMbox: "mbox", mailf
 
 // openExport asks what to export (scopes, chosen first), in which format (formats; nil: mbox and
 // Maildir) and where, then exports with a progress dialog.
-func (u *ui) openExport(scopes []exportScope, chosen int, formats []mailfile.Format) {
-	if u.deps.MailFiles == nil || len(scopes) == 0 {
+func (mf *mailFileDialogs) openExport(scopes []exportScope, chosen int, formats []mailfile.Format) {
+	if mf.deps.MailFiles == nil || len(scopes) == 0 {
 		return
 	}
 	if formats == nil {
 		formats = []mailfile.Format{mailfile.FormatMbox, mailfile.FormatMaildir}
 	}
-	dir := u.files.saveDir
+	dir := mf.files.saveDir
 	if dir == "" {
-		dir = u.files.home
+		dir = mf.files.home
 	}
-	f := &exportForm{u: u, scopes: scopes, formats: formats, dir: dir}
+	f := &exportForm{mf: mf, scopes: scopes, formats: formats, dir: dir}
 	f.build(chosen)
 }
 
 // exportForm is the Export dialog before the export starts.
 type exportForm struct {
-	u       *ui
+	mf      *mailFileDialogs
 	d       *dialog.CustomDialog
 	scopes  []exportScope
 	formats []mailfile.Format
@@ -628,7 +642,7 @@ type exportForm struct {
 }
 
 func (f *exportForm) build(chosen int) {
-	u := f.u
+	mf := f.mf
 	var labels, formats []string
 	for _, s := range f.scopes {
 		labels = append(labels, s.label)
@@ -644,7 +658,7 @@ func (f *exportForm) build(chosen int) {
 	f.dirL = widget.NewLabel(f.dir)
 	f.dirL.Truncation = fyne.TextTruncateEllipsis
 	choose := widget.NewButtonWithIcon(tr("Choose…"), theme.FolderOpenIcon(), func() {
-		u.files.openFolder(u.win, f.dir, func(dir string) {
+		mf.files.openFolder(mf.win, f.dir, func(dir string) {
 			f.dir = dir
 			f.dirL.SetText(dir)
 			f.validate()
@@ -676,7 +690,7 @@ func (f *exportForm) build(chosen int) {
 	if len(f.formats) == 1 && f.formats[0] == mailfile.FormatEML {
 		title = tr("Save as .eml")
 	}
-	f.d = dialog.NewCustomWithoutButtons(title, content, u.win)
+	f.d = dialog.NewCustomWithoutButtons(title, content, mf.win)
 	f.d.SetButtons([]fyne.CanvasObject{cancel, start})
 	f.format.SetSelected(formats[0])
 	f.what.SetSelected(labels[min(max(chosen, 0), len(labels)-1)])
@@ -754,29 +768,29 @@ func (f *exportForm) run() {
 	}
 	opt := f.scope().opt
 	opt.Format, opt.Out = f.formatChosen(), path
-	f.u.files.saveDir = f.dir
+	f.mf.files.saveDir = f.dir
 	f.d.Hide()
-	f.u.runExport(opt)
+	f.mf.runExport(opt)
 }
 
 // runExport exports off the UI goroutine with a progress dialog, then says what it did.
-func (u *ui) runExport(opt mailmove.ExportOptions) {
-	p, ctx := u.newMoveProgress(tr("Exporting mail"), false)
-	opt.Progress = u.progressReporter(p, nil)
-	u.tasks.spawn(func(context.Context) {
-		sum, err := u.deps.MailFiles.Export(ctx, opt)
+func (mf *mailFileDialogs) runExport(opt mailmove.ExportOptions) {
+	p, ctx := mf.newMoveProgress(tr("Exporting mail"), false)
+	opt.Progress = mf.progressReporter(p, nil)
+	mf.tasks.spawn(func(context.Context) {
+		sum, err := mf.deps.MailFiles.Export(ctx, opt)
 		stopped := ctx.Err() != nil
-		u.exec(func() {
+		mf.exec(func() {
 			p.d.Hide()
-			if stopped && u.ctx.Err() != nil {
+			if stopped && mf.ctx.Err() != nil {
 				return
 			}
-			u.exportSummary(opt.Out, sum, err, stopped)
+			mf.exportSummary(opt.Out, sum, err, stopped)
 		})
 	})
 }
 
-func (u *ui) exportSummary(path string, sum mailmove.Summary, err error, stopped bool) {
+func (mf *mailFileDialogs) exportSummary(path string, sum mailmove.Summary, err error, stopped bool) {
 	title, text := tr("Export finished"), ""
 	switch {
 	case stopped:
@@ -800,7 +814,7 @@ func (u *ui) exportSummary(path string, sum mailmove.Summary, err error, stopped
 		items = append(items, widget.NewFormItem(tr("Saved as"), where))
 		content.Add(widget.NewForm(items...))
 	}
-	d := dialog.NewCustom(title, tr("Close"), content, u.win)
+	d := dialog.NewCustom(title, tr("Close"), content, mf.win)
 	d.Resize(fyne.NewSize(460, d.MinSize().Height))
 	d.Show()
 }

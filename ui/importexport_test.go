@@ -184,7 +184,7 @@ func importHarness(t *testing.T, n int) (*harness, string) {
 	seedInbox(h, 3)
 	src := filepath.Join(t.TempDir(), "Archive 2019.mbox")
 	writeMbox(t, src, n)
-	h.u.files = testFiles(t.TempDir(), src, "")
+	h.u.mailFiles.files = testFiles(t.TempDir(), src, "")
 	return h, src
 }
 
@@ -327,7 +327,7 @@ func TestImportStopsAndGoesOn(t *testing.T) {
 // Inbox into the account's inbox.
 func TestImportThunderbirdLocalFolders(t *testing.T) {
 	h, _ := importHarness(t, 1)
-	home := h.u.files.home
+	home := h.u.mailFiles.files.home
 	local := filepath.Join(home, ".thunderbird", "abcd.default-release", "Mail", "Local Folders")
 	if err := os.MkdirAll(filepath.Join(local, "Archives.sbd"), 0o700); err != nil {
 		t.Fatal(err)
@@ -367,7 +367,7 @@ func TestImportThunderbirdLocalFolders(t *testing.T) {
 func TestImportFailureSaysWhy(t *testing.T) {
 	h, _ := importHarness(t, 1)
 	empty := t.TempDir()
-	h.u.files.openFolder = func(_ fyne.Window, _ string, done func(string)) { done(empty) }
+	h.u.mailFiles.files.openFolder = func(_ fyne.Window, _ string, done func(string)) { done(empty) }
 	menuItem(t, h.u.act.menu.Items[0], tr("Import mail…")).Action()
 	h.settle()
 	form := topOverlay(t, h)
@@ -400,7 +400,7 @@ func TestExportFolderAndMessage(t *testing.T) {
 	h.app.Settings().SetTheme(uikit.FixedVariant(theme.VariantLight))
 	_, ids := seedInbox(h, 12)
 	out := t.TempDir()
-	h.u.files = testFiles(t.TempDir(), "", out)
+	h.u.mailFiles.files = testFiles(t.TempDir(), "", out)
 
 	i := entryIndex(t, h.u.folders, entryFolder, "Inbox")
 	menuItem(t, h.u.folders.contextMenu(i), tr("Export folder…")).Action()
@@ -469,7 +469,7 @@ func TestExportAccountAsMaildir(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	seedInbox(h, 5)
 	out := t.TempDir()
-	h.u.files = testFiles(out, "", out)
+	h.u.mailFiles.files = testFiles(out, "", out)
 	if err := os.Mkdir(filepath.Join(out, "work"), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -513,7 +513,7 @@ func TestImportIntoThisComputer(t *testing.T) {
 	seedInbox(h, 1)
 	src := filepath.Join(t.TempDir(), "Archive 2019.mbox")
 	writeMbox(t, src, 30)
-	h.u.files = testFiles(t.TempDir(), src, "")
+	h.u.mailFiles.files = testFiles(t.TempDir(), src, "")
 	tapButtonIn(t, openImportForm(t, h, src, accountLabel(types.LocalAccountName)), tr("Import"))
 	h.settle()
 	if _, count := h.folderCount(t, types.LocalAccountName, "Archive 2019"); count != 30 {

@@ -25,17 +25,17 @@ type ui struct {
 	exec  func(func())
 	tasks *tasks
 	now   func() time.Time
-	prefs *settings    // saved in the profile
-	tips  *tipLayer    // the main window's tooltips
-	files *fileChooser // where import and export look for files
+	prefs *settings // saved in the profile
+	tips  *tipLayer // the main window's tooltips
 
-	folders *folderPane
-	list    *messageList
-	reader  *reader
-	status  *statusBar
-	banners *bannerStack
-	search  *searchBar
-	act     *actions
+	folders   *folderPane
+	mailFiles *mailFileDialogs // Import mail and Export
+	list      *messageList
+	reader    *reader
+	status    *statusBar
+	banners   *bannerStack
+	search    *searchBar
+	act       *actions
 
 	root         *fyne.Container // welcome screen or the three panes
 	mainView     fyne.CanvasObject
@@ -65,8 +65,7 @@ func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
 	if d.Images == nil {
 		d.Images = webfetch.New(webfetch.Options{})
 	}
-	u := &ui{ctx: ctx, app: a, deps: d, exec: exec, tasks: newTasks(ctx), now: time.Now, tips: newTipLayer(),
-		files: newFileChooser()}
+	u := &ui{ctx: ctx, app: a, deps: d, exec: exec, tasks: newTasks(ctx), now: time.Now, tips: newTipLayer()}
 	u.win = a.NewWindow("Postbode")
 	prefs, prefsErr := loadSettings(d.SettingsFile)
 	u.prefs = prefs
@@ -118,9 +117,16 @@ func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
 		counted:    func() { u.list.countsChanged() },
 		showing:    func() listScope { return u.list.scope },
 		runFilters: u.runFilters,
-		exportItem: u.exportEntryItem,
+		exportItem: func(e folderEntry) *fyne.MenuItem { return u.mailFiles.exportEntryItem(e) },
 		moveToIMAP: u.showMoveToIMAP,
 	})
+	u.mailFiles = &mailFileDialogs{services: u.services(), files: newFileChooser(), hooks: mailFileHooks{
+		rows: func() []folderEntry { return u.folders.entries },
+		openFolder: func(row int) {
+			u.folders.list.Select(row)
+			u.folders.list.ScrollTo(row)
+		},
+	}}
 	u.search = newSearchBar(u)
 	u.act = newActions(u)
 

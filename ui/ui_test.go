@@ -274,7 +274,7 @@ func TestMoveDialogMovesToThePickedFolder(t *testing.T) {
 		t.Fatal("folder picker does not list the folders")
 	}
 	list, move := pickerParts(t, over, "Move")
-	entries := h.u.folders.accountFolders("work")
+	entries := foldersOf(h.u.folders.entries, "work")
 	for i, e := range entries {
 		if e.name == "Projects" {
 			list.Select(i)
