@@ -39,7 +39,7 @@ func (c *Cache) ArchiveAccount(ctx context.Context, account, into string) (strin
 			{`UPDATE messages SET account = ? WHERE account = ?`, []any{into, account}},
 			{`DELETE FROM pending WHERE account = ?`, []any{account}},
 			{`DELETE FROM pop3_uidls WHERE account = ?`, []any{account}},
-			{`DELETE FROM meta WHERE key = ?`, []any{accountKindKey(account)}},
+			{`DELETE FROM meta WHERE key IN (?, ?)`, []any{accountKindKey(account), listingKey(account)}},
 		} {
 			if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
 				return err

@@ -206,7 +206,7 @@ func (c *Cache) DeleteAccount(ctx context.Context, account string, deleteBodies 
 			}
 		}
 		// Nothing of the account is left here: a new account may take its name, of any kind.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key = ?`, accountKindKey(account)); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key IN (?, ?)`, accountKindKey(account), listingKey(account)); err != nil {
 			return err
 		}
 		return nil

@@ -3,6 +3,7 @@ package localcache
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -97,4 +98,60 @@ func (c *Cache) ForgetUIDLs(ctx context.Context, account string, uidls []string)
 		return fmt.Errorf("forget uidls of %s: %w", account, err)
 	}
 	return nil
+}
+
+// A POP3 poll that finds nothing to do remembers the server's listing (a digest of its UIDLs) with
+// a fingerprint of the account's UIDL records. The next poll that gets the same listing while the
+// records are unchanged has nothing to do either, and skips reading 10,000 records into memory.
+func listingKey(account string) string { return "pop3-listing/" + account }
+
+// recordsFingerprint sums up the account's UIDL records: any record added, deleted or marked
+// deleted changes it.
+func (c *Cache) recordsFingerprint(ctx context.Context, account string) (string, error) {
+	var n, latest, deleted int64
+	err := c.index.QueryRowContext(ctx, `SELECT count(*), coalesce(max(downloaded_at), 0), coalesce(sum(deleted_at != 0), 0)
+FROM pop3_uidls WHERE account = ?`, account).Scan(&n, &latest, &deleted)
+	if err != nil {
+		return "", fmt.Errorf("uidl records of %s: %w", account, err)
+	}
+	return fmt.Sprintf("%d %d %d", n, latest, deleted), nil
+}
+
+// RememberListing stores the listing digest of a poll that found nothing to do ("": the last
+// poll had something to do, and no listing is remembered).
+func (c *Cache) RememberListing(ctx context.Context, account, digest string) error {
+	if digest == "" {
+		if _, err := c.index.ExecContext(ctx, `DELETE FROM meta WHERE key = ?`, listingKey(account)); err != nil {
+			return fmt.Errorf("forget the listing of %s: %w", account, err)
+		}
+		return nil
+	}
+	fp, err := c.recordsFingerprint(ctx, account)
+	if err != nil {
+		return err
+	}
+	_, err = c.index.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES (?, ?)
+ON CONFLICT(key) DO UPDATE SET value = excluded.value`, listingKey(account), digest+" "+fp)
+	if err != nil {
+		return fmt.Errorf("remember the listing of %s: %w", account, err)
+	}
+	return nil
+}
+
+// ListingSeen reports whether digest is the listing RememberListing stored for the account and
+// its UIDL records have not changed since.
+func (c *Cache) ListingSeen(ctx context.Context, account, digest string) (bool, error) {
+	var stored string
+	err := c.index.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, listingKey(account)).Scan(&stored)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("the last listing of %s: %w", account, err)
+	}
+	fp, err := c.recordsFingerprint(ctx, account)
+	if err != nil {
+		return false, err
+	}
+	return stored == digest+" "+fp, nil
 }

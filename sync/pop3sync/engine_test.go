@@ -486,3 +486,61 @@ func TestRunReturnsOnFailure(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 }
+
+// A poll that had nothing to do remembers the listing; the next one with the same listing and
+// records stops after UIDL without reading the records, and any change (a local deletion queued,
+// new mail, a record gone) makes a poll do its whole work again.
+func TestQuietPollsStopAtTheSameListing(t *testing.T) {
+	s := pop3test.StartT(t, pop3test.Options{}, mail("a", "one"), mail("b", "two"), mail("c", "three"))
+	h := fakeHarness(t, s, types.LeaveDeleteLocally)
+	same := 0
+	h.eng.testHook = func(step string) {
+		if step == "same-listing" {
+			same++
+		}
+	}
+	h.mustSync() // downloads
+	h.mustSync() // nothing to do: remembered
+	if same != 0 {
+		t.Fatalf("a poll after a download stopped at the listing")
+	}
+	h.mustSync()
+	h.mustSync()
+	if same != 2 || len(commandsLike(s, "RETR")) != 3 || len(commandsLike(s, "LIST")) != 1 {
+		t.Fatalf("quiet polls: %d stopped at the listing; RETR %d, LIST %d", same, len(commandsLike(s, "RETR")), len(commandsLike(s, "LIST")))
+	}
+
+	ctx := context.Background()
+	var two localcache.Message
+	for _, m := range h.inbox() {
+		if m.UIDL == "b" {
+			two = m
+		}
+	}
+	if err := h.cache.Expunge(ctx, []int64{two.ID}, true); err != nil {
+		t.Fatal(err)
+	}
+	h.mustSync()
+	if u := uidlsOnServer(s); same != 2 || !slices.Equal(u, []string{"a", "c"}) {
+		t.Fatalf("a queued deletion: %d stopped at the listing, server has %v", same, u)
+	}
+
+	s.Add(mail("d", "four"))
+	h.mustSync()
+	if same != 2 || len(h.inbox()) != 3 {
+		t.Fatalf("new mail: %d stopped at the listing, inbox %d", same, len(h.inbox()))
+	}
+	h.mustSync() // quiet again
+	if err := h.cache.ForgetUIDLs(ctx, "fake", []string{"d"}); err != nil {
+		t.Fatal(err)
+	}
+	h.mustSync() // "d" downloaded again
+	h.mustSync() // quiet: remembered
+	if same != 2 {
+		t.Fatal("a poll stopped at the listing although a record had changed")
+	}
+	h.mustSync()
+	if same != 3 {
+		t.Fatalf("%d polls stopped at the listing, want 3", same)
+	}
+}

@@ -2,6 +2,8 @@ package pop3sync
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -48,26 +50,42 @@ func (e *Engine) poll(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("password: %w", err)
 	}
-	// The UIDL records (one row per message on the server) load while the session logs in and
-	// the server lists its UIDLs; they are first needed to compare with that listing.
+	// The UIDL records (one row per message on the server) are first needed to compare with the
+	// server's listing. They load beside the log-in when they will be needed; when the listing may
+	// turn out to be the one of the last poll that had nothing to do, only once it is not.
 	type records struct {
 		known map[string]localcache.UIDLRecord
 		err   error
 	}
 	loaded := make(chan records, 1)
-	go func() {
-		known, err := e.deps.Cache.UIDLs(ctx, e.acc.Name)
-		loaded <- records{known, err}
-	}()
+	started := false
+	load := func() {
+		if !started {
+			started = true
+			go func() {
+				known, err := e.deps.Cache.UIDLs(ctx, e.acc.Name)
+				loaded <- records{known, err}
+			}()
+		}
+	}
 	var rec *records
 	wait := func() (map[string]localcache.UIDLRecord, error) {
+		load()
 		if rec == nil {
 			r := <-loaded
 			rec = &r
 		}
 		return rec.known, rec.err
 	}
-	defer wait() //nolint:errcheck // the loader never outlives the poll
+	defer func() {
+		if started {
+			wait() //nolint:errcheck // the loader never outlives the poll
+		}
+	}()
+	trust := e.acc.POP3.Leave != types.LeaveDays // time makes messages due under "days"
+	if !trust {
+		load() // beside the log-in and the listing
+	}
 	s, err := connect(ctx, e.acc, password)
 	if err != nil {
 		return err
@@ -85,15 +103,34 @@ func (e *Engine) poll(ctx context.Context) (err error) {
 		}
 	}()
 
-	msgs, uidlOK, sized, err := e.listing(ctx, s, wait)
+	drop, err := e.listing(ctx, s)
 	if err != nil {
 		return err
+	}
+	if trust && drop.digest != "" {
+		if same, err := e.sameAsLastQuietPoll(ctx, drop.digest); err != nil {
+			return err
+		} else if same {
+			e.hook("same-listing")
+			if err := s.c.Quit(ctx); err != nil {
+				return fmt.Errorf("quit: %w", err)
+			}
+			return nil
+		}
 	}
 	known, err := wait()
 	if err != nil {
 		return err
 	}
-	if sized {
+	if !drop.sized && drop.needsDownload(known) {
+		// Something to download: its size bounds it and shapes the batches.
+		if err := addSizes(ctx, s, drop.msgs); err != nil {
+			return err
+		}
+		drop.sized = true
+	}
+	msgs := drop.msgs
+	if drop.sized {
 		e.checkHandled(msgs)
 	} else {
 		e.handled, e.handledSizes = map[int]bool{}, nil // nothing is identified by content now
@@ -106,56 +143,96 @@ func (e *Engine) poll(ctx context.Context) (err error) {
 	if dlErr != nil {
 		return dlErr
 	}
-	return e.deleteAndQuit(ctx, s, msgs, known, uidlOK)
+	quiet, err := e.deleteAndQuit(ctx, s, msgs, known, drop.uidlOK)
+	if err != nil {
+		return err
+	}
+	if quiet && !drop.sized && drop.digest != "" {
+		// Nothing was downloaded, deleted or forgotten: the same listing next time means the same.
+		return e.deps.Cache.RememberListing(ctx, e.acc.Name, drop.digest)
+	}
+	// Only the last poll counts: what an earlier quiet one saw says nothing after this one.
+	return e.deps.Cache.RememberListing(ctx, e.acc.Name, "")
 }
 
-// listing asks STAT and UIDL and returns the maildrop in message-number order; uidlOK says
-// whether the server gave UIDLs. Sizes (LIST) are asked only when something is to be downloaded
-// or identified by content; sized says whether they were.
-func (e *Engine) listing(ctx context.Context, s *session, records func() (map[string]localcache.UIDLRecord, error)) (msgs []serverMsg, uidlOK, sized bool, err error) {
+// maildrop is the server's listing in message-number order. uidlOK says whether the server gave
+// UIDLs; sized whether sizes (LIST) were asked, which happens only when something is to be
+// downloaded or identified by content; digest sums up the UIDL listing when every message has a
+// UIDL of its own ("" otherwise).
+type maildrop struct {
+	msgs          []serverMsg
+	uidlOK, sized bool
+	digest        string
+}
+
+// needsDownload reports whether a message of the listing is not among the records.
+func (d maildrop) needsDownload(known map[string]localcache.UIDLRecord) bool {
+	for _, m := range d.msgs {
+		rec, ok := known[m.uidl]
+		if m.byContent || !ok || !rec.DeletedAt.IsZero() {
+			return true
+		}
+	}
+	return false
+}
+
+// sameAsLastQuietPoll reports whether the listing is the one of the last poll that had nothing to
+// do, with the records unchanged and no deletion queued since: this poll has nothing to do either.
+func (e *Engine) sameAsLastQuietPoll(ctx context.Context, digest string) (bool, error) {
+	if n, err := e.deps.Cache.PendingCount(ctx, e.acc.Name); err != nil || n > 0 {
+		return false, err
+	}
+	return e.deps.Cache.ListingSeen(ctx, e.acc.Name, digest)
+}
+
+func addSizes(ctx context.Context, s *session, msgs []serverMsg) error {
+	list, err := s.c.List(ctx)
+	if err != nil {
+		return err
+	}
+	for _, l := range list {
+		if l.Num <= len(msgs) {
+			msgs[l.Num-1].size = l.Size
+		}
+	}
+	return nil
+}
+
+// listing asks STAT and UIDL (and LIST when the server has no UIDL).
+func (e *Engine) listing(ctx context.Context, s *session) (maildrop, error) {
 	count, _, err := s.c.Stat(ctx)
 	if err != nil {
-		return nil, false, false, err
+		return maildrop{}, err
 	}
 	if count > maxMessages {
-		return nil, false, false, fmt.Errorf("server reports %d messages, more than the %d this client handles", count, maxMessages)
+		return maildrop{}, fmt.Errorf("server reports %d messages, more than the %d this client handles", count, maxMessages)
 	}
-	msgs = make([]serverMsg, count)
-	for i := range msgs {
-		msgs[i] = serverMsg{num: i + 1, byContent: true}
+	d := maildrop{msgs: make([]serverMsg, count), uidlOK: true}
+	for i := range d.msgs {
+		d.msgs[i] = serverMsg{num: i + 1, byContent: true}
 	}
 	if count == 0 {
-		return msgs, true, true, nil
-	}
-	addSizes := func() error {
-		list, err := s.c.List(ctx)
-		if err != nil {
-			return err
-		}
-		for _, l := range list {
-			if l.Num <= count {
-				msgs[l.Num-1].size = l.Size
-			}
-		}
-		return nil
+		d.sized = true
+		return d, nil
 	}
 	// Asked even when CAPA does not list it: a -ERR costs nothing, and some servers list less
 	// than they do.
 	uidls, err := s.c.UIDL(ctx)
 	var se *pop3.ServerError
 	if err != nil && !errors.As(err, &se) {
-		return nil, false, false, err
+		return maildrop{}, err
 	}
 	if err != nil {
-		if err := addSizes(); err != nil {
-			return nil, false, false, err
+		if err := addSizes(ctx, s, d.msgs); err != nil {
+			return maildrop{}, err
 		}
 		e.notice("no-uidl", fmt.Sprintf("The POP3 server of %s does not support UIDL, so Postbode cannot tell "+
 			"which messages it downloaded before. Leaving mail on the server cannot work well: each time "+
 			"Postbode starts it reads the whole mailbox again (messages it already has are recognised and "+
 			"not added twice), and it never deletes anything from this server, whatever the account's "+
 			"policy. Empty the mailbox another way, or use a server that supports UIDL.", e.acc.Name))
-		return msgs, false, true, nil
+		d.uidlOK, d.sized = false, true
+		return d, nil
 	}
 	perUIDL := make(map[string]int, len(uidls))
 	perNum := make([]int32, count+1) // by message number, 1..count
@@ -174,24 +251,21 @@ func (e *Engine) listing(ctx context.Context, s *session, records func() (map[st
 			dup = true
 			continue
 		}
-		msgs[u.Num-1].uidl, msgs[u.Num-1].byContent = u.UIDL, false
+		d.msgs[u.Num-1].uidl, d.msgs[u.Num-1].byContent = u.UIDL, false
 	}
 	if dup {
 		e.notice("dup-uidl", fmt.Sprintf("The POP3 server of %s gives several messages the same UIDL. "+
 			"Postbode downloads them but will never delete them from the server.", e.acc.Name))
 	}
-	known, err := records()
-	if err != nil {
-		return nil, false, false, err
-	}
-	for _, m := range msgs {
-		rec, ok := known[m.uidl]
-		if m.byContent || !ok || !rec.DeletedAt.IsZero() {
-			// Something to download: its size bounds it and shapes the batches.
-			return msgs, true, true, addSizes()
+	h := sha256.New()
+	for _, m := range d.msgs {
+		if m.byContent {
+			return d, nil // identified by content: no digest
 		}
+		fmt.Fprintf(h, "%d %s\n", m.num, m.uidl)
 	}
-	return msgs, true, false, nil
+	d.digest = hex.EncodeToString(h.Sum(nil))
+	return d, nil
 }
 
 // checkHandled forgets which message numbers were handled by content when the maildrop
@@ -510,8 +584,9 @@ func (e *Engine) entry(msg serverMsg, raw []byte, now time.Time) localcache.Mess
 
 // deleteAndQuit sends DELE for what the policy and the queued local deletions allow, then QUIT,
 // and records the deletions only when QUIT succeeded. Only messages with a unique UIDL whose
-// record is durable are ever deleted.
-func (e *Engine) deleteAndQuit(ctx context.Context, s *session, msgs []serverMsg, known map[string]localcache.UIDLRecord, uidlOK bool) error {
+// record is durable are ever deleted. quiet reports that it had nothing to delete and no record
+// to forget.
+func (e *Engine) deleteAndQuit(ctx context.Context, s *session, msgs []serverMsg, known map[string]localcache.UIDLRecord, uidlOK bool) (quiet bool, err error) {
 	now := time.Now()
 	durable := func(uidl string) bool {
 		rec, ok := known[uidl]
@@ -538,7 +613,7 @@ func (e *Engine) deleteAndQuit(ctx context.Context, s *session, msgs []serverMsg
 	if uidlOK {
 		pending, err := e.deps.Cache.PendingOps(ctx, e.acc.Name)
 		if err != nil {
-			return err
+			return false, err
 		}
 		var numOf map[string]int // message numbers by UIDL, built for the first queued deletion
 		for _, op := range pending {
@@ -578,7 +653,7 @@ func (e *Engine) deleteAndQuit(ctx context.Context, s *session, msgs []serverMsg
 			continue // e.g. already deleted by another session; not recorded
 		}
 		if err != nil {
-			return err
+			return false, err
 		}
 		deleted, deletedNum = append(deleted, marked[n]), append(deletedNum, n)
 	}
@@ -586,23 +661,25 @@ func (e *Engine) deleteAndQuit(ctx context.Context, s *session, msgs []serverMsg
 		e.hook("after-dele")
 	}
 	if err := s.c.Quit(ctx); err != nil {
-		return fmt.Errorf("deletions not confirmed: %w", err)
+		return false, fmt.Errorf("deletions not confirmed: %w", err)
 	}
 	if len(deleted) > 0 {
 		e.renumber(deletedNum)
 		if err := e.deps.Cache.MarkUIDLsDeleted(ctx, e.acc.Name, deleted, now); err != nil {
-			return err
+			return false, err
 		}
 	}
 	for _, op := range ops {
 		if err := e.deps.Cache.CompletePending(ctx, op); err != nil {
-			return err
+			return false, err
 		}
 	}
+	quiet = len(nums) == 0 && len(ops) == 0
 	if uidlOK {
-		return e.forget(ctx, msgs, known)
+		forgot, err := e.forget(ctx, msgs, known)
+		return quiet && !forgot, err
 	}
-	return nil
+	return quiet, nil
 }
 
 // renumber carries the session memory of messages handled by content over the deletions the
@@ -632,7 +709,8 @@ func (e *Engine) renumber(deleted []int) {
 // only records of messages we deleted ourselves go: some servers list a moving window of the
 // mailbox, and forgetting a message that comes back would download it twice. An empty listing
 // forgets nothing else either, in case the server showed an empty mailbox by mistake.
-func (e *Engine) forget(ctx context.Context, msgs []serverMsg, known map[string]localcache.UIDLRecord) error {
+// It reports whether it forgot any.
+func (e *Engine) forget(ctx context.Context, msgs []serverMsg, known map[string]localcache.UIDLRecord) (bool, error) {
 	// Usually every record is listed still: count before building a set of 10,000 names.
 	stillListed := 0
 	for _, m := range msgs {
@@ -641,7 +719,7 @@ func (e *Engine) forget(ctx context.Context, msgs []serverMsg, known map[string]
 		}
 	}
 	if stillListed == len(known) {
-		return nil
+		return false, nil
 	}
 	listed := map[string]bool{}
 	for _, m := range msgs {
@@ -658,7 +736,7 @@ func (e *Engine) forget(ctx context.Context, msgs []serverMsg, known map[string]
 		}
 	}
 	if len(gone) == 0 {
-		return nil
+		return false, nil
 	}
-	return e.deps.Cache.ForgetUIDLs(ctx, e.acc.Name, gone)
+	return true, e.deps.Cache.ForgetUIDLs(ctx, e.acc.Name, gone)
 }
