@@ -270,7 +270,7 @@ func (b *bench) rows() []row {
 			Goal: goal{"p95 < 100 ms", func(float64, float64) bool { return p95 < 0.1 }}, Failed: b.failedRow("IDLE")},
 		{Scenario: "POP3 full download, " + n + " messages, keep on server (POP3S)", PB: b.PBPOPFull.wall(),
 			AnchorName: fetchmail, Anchor: b.FMFull.wall(), Reference: "fetchmail 48 s", Goal: ratioAtMost(0.25, "≤ 0.25× fetchmail"), Failed: b.failedRow("POP3")},
-		{Scenario: "POP3 re-poll, nothing new", PB: b.PBPOPRepoll.wall(),
+		{Scenario: "POP3 re-poll, nothing new (the second poll after the download)", PB: b.PBPOPRepoll.wall(),
 			AnchorName: fetchmail, Anchor: b.FMRepoll.wall(), Reference: "fetchmail 0.18 s", Goal: ratioAtMost(0.8, "≤ 0.8× fetchmail"), Failed: b.failedRow("POP3")},
 		{Scenario: "raw floor: UID FETCH 1:* BODY.PEEK[] with go-imap, plain IMAP", PB: b.RawPlain,
 			Reference: "1.9 s", Failed: b.failedRow("raw floor")},
