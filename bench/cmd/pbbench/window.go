@@ -41,7 +41,7 @@ const (
 // that changes nothing, which the group reports.
 var (
 	windowAllInboxes = [2]int{70, 94}
-	windowFirstRow   = [2]int{800, 175}
+	windowFirstRow   = [2]int{400, 175} // the list spans x 250–645 in the default 1200-pixel window
 )
 
 // windowAccounts are the profile's accounts, pointed at a closed port: offline, as on a train.
