@@ -3,9 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"postbode/accounts/mailmove"
+	"postbode/internal/testkit"
 	"postbode/localcache"
 	"postbode/mailfile"
 	"postbode/types"
@@ -86,28 +85,6 @@ func writeMbox(t *testing.T, path string, n int) {
 	}
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// countMbox counts the messages of an mbox file with mailfile's reader.
-func countMbox(t *testing.T, path string) int {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := mailfile.NewMboxReader(f, mailfile.MboxOptions{})
-	n := 0
-	for {
-		_, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return n
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		n++
 	}
 }
 
@@ -425,7 +402,7 @@ func TestExportFolderAndMessage(t *testing.T) {
 	if !containsText(done, tr("Export finished")) || !containsText(done, trN("{{.Count}} messages", 12)) {
 		t.Fatalf("summary: %q", texts(done))
 	}
-	if got := countMbox(t, filepath.Join(out, "Inbox.mbox")); got != 12 {
+	if got := len(testkit.ReadMbox(t, filepath.Join(out, "Inbox.mbox"))); got != 12 {
 		t.Fatalf("the mbox file holds %d messages, want 12", got)
 	}
 	closeOverlays(h)
@@ -458,7 +435,7 @@ func TestExportFolderAndMessage(t *testing.T) {
 	}
 	tapButtonIn(t, form, tr("Export"))
 	h.settle()
-	if got := countMbox(t, filepath.Join(out, tr("Messages")+".mbox")); got != 2 {
+	if got := len(testkit.ReadMbox(t, filepath.Join(out, tr("Messages")+".mbox"))); got != 2 {
 		t.Fatalf("the selection's mbox file holds %d messages, want 2", got)
 	}
 }

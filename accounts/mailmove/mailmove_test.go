@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"postbode/accounts"
+	"postbode/internal/testkit"
 	"postbode/internal/testkit/testbed"
 	"postbode/localcache"
 	"postbode/mailfile"
@@ -127,27 +128,6 @@ func folderBodies(t testing.TB, cache *localcache.Cache, account, folder string)
 	}
 }
 
-func readMbox(t testing.TB, path string) [][]byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := mailfile.NewMboxReader(f, mailfile.MboxOptions{})
-	var out [][]byte
-	for {
-		m, err := r.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, m.Raw)
-	}
-}
-
 func readMaildir(t testing.TB, dir string) ([][]byte, []mailfile.Flags) {
 	t.Helper()
 	r, err := mailfile.OpenMaildir(dir, 0)
@@ -209,7 +189,7 @@ func TestRoundTripThroughCache(t *testing.T) {
 		t.Fatalf("export mbox: %+v %v", sum, err)
 	}
 	t.Logf("export mbox: %v", time.Since(start))
-	if !slices.Equal(sumsOf(readMbox(t, out)), want) {
+	if !slices.Equal(sumsOf(testkit.ReadMbox(t, out)), want) {
 		t.Fatal("mbox export differs")
 	}
 
@@ -433,10 +413,10 @@ func TestExportAccountTree(t *testing.T) {
 	if err != nil || sum.Messages != 3 || sum.NotDownloaded != 0 {
 		t.Fatalf("export: %+v %v", sum, err)
 	}
-	if got := readMbox(t, filepath.Join(out, "Lists.sbd", "Entwürfe")); len(got) != 1 {
+	if got := testkit.ReadMbox(t, filepath.Join(out, "Lists.sbd", "Entwürfe")); len(got) != 1 {
 		t.Fatalf("mbox tree: %q", got)
 	}
-	if got := readMbox(t, filepath.Join(out, "Sent")); len(got) != 1 || !bytes.Contains(got[0], []byte("fetched")) {
+	if got := testkit.ReadMbox(t, filepath.Join(out, "Sent")); len(got) != 1 || !bytes.Contains(got[0], []byte("fetched")) {
 		t.Fatalf("Sent: %q", got)
 	}
 	// The mbox tree imported again under a parent folder: every folder comes back, names decoded.
