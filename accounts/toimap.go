@@ -32,6 +32,10 @@ func (m *Manager) IMAPTwin(ctx context.Context, pop string) (acc types.Account, 
 		}
 	}
 	results, err := m.Discover(ctx, src.Email)
+	var none *NoSettingsFoundError
+	if errors.As(err, &none) {
+		return acc, false, fmt.Errorf("%s: %w: %w", src.Email, ErrNoIMAPFound, err)
+	}
 	if err != nil {
 		return acc, false, fmt.Errorf("find the IMAP settings of %s: %w", src.Email, err)
 	}

@@ -59,6 +59,14 @@ func TestIMAPTwin(t *testing.T) {
 	if _, _, err := newManager(pop).IMAPTwin(ctx, "home"); !errors.Is(err, accounts.ErrNoIMAPFound) {
 		t.Errorf("only insecure settings: %v", err)
 	}
+	// No source knew the domain: the same answer, not discovery's long list of what it tried.
+	nothing := accounts.NewManager(&accounts.Config{Accounts: []types.Account{pop}}, cache, testkit.NewSecrets(nil, nil), nil,
+		accounts.Options{Discover: func(_ context.Context, email string) ([]accounts.DiscoveryResult, error) {
+			return nil, &accounts.NoSettingsFoundError{Address: email}
+		}})
+	if _, _, err := nothing.IMAPTwin(ctx, "home"); !errors.Is(err, accounts.ErrNoIMAPFound) {
+		t.Errorf("no settings found: %v", err)
+	}
 
 	same := types.Account{Name: "work", Kind: types.IMAP, Email: "ME@example.test",
 		Incoming: types.Server{Host: "imap.example.test", Port: 993, Security: types.SecurityTLS, User: "me"}}

@@ -133,7 +133,7 @@ func (m *moveToIMAP) lookup() {
 			switch {
 			case stopped:
 			case errors.Is(err, accounts.ErrNoIMAPFound):
-				m.failed(title, tr("Postbode found no IMAP server for {{.Address}}. If your provider offers IMAP, add the IMAP account yourself (File, Add account…) and copy the mail into it with Copy all mail to another account… under Account settings.",
+				m.failed(title, tr("Postbode found no IMAP server for {{.Address}}. If your provider offers IMAP, add the IMAP account yourself (File, Add account…; when Postbode says the address has a POP3 account already, choose Add it anyway), then choose Move this account to IMAP… again: it finds that account.",
 					map[string]any{"Address": acc.Email}), nil)
 			case err != nil:
 				m.failed(title, tr("The IMAP settings could not be looked up: {{.Err}}", map[string]any{"Err": err.Error()}), m.lookup)

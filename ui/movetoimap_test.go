@@ -334,7 +334,7 @@ func TestMoveToIMAPWithoutIMAPServer(t *testing.T) {
 	b := newMoveBedFinding(t, 0, 1, 500, false)
 	b.h.u.showMoveToIMAP("home")
 	b.h.settle()
-	b.expect(t, tr("Postbode found no IMAP server for {{.Address}}. If your provider offers IMAP, add the IMAP account yourself (File, Add account…) and copy the mail into it with Copy all mail to another account… under Account settings.",
+	b.expect(t, tr("Postbode found no IMAP server for {{.Address}}. If your provider offers IMAP, add the IMAP account yourself (File, Add account…; when Postbode says the address has a POP3 account already, choose Add it anyway), then choose Move this account to IMAP… again: it finds that account.",
 		map[string]any{"Address": "alice@mail.test"}))
 	if n := len(b.h.mgr.Accounts()); n != 1 {
 		t.Errorf("%d accounts after the lookup, want the POP3 one only", n)
