@@ -19,24 +19,9 @@ import (
 // serverSeen is, by UID, whether each message of a user's mailbox on the test bed is \Seen.
 func serverSeen(t *testing.T, d *testbed.Dovecot, user, mailbox string) map[uint32]bool {
 	t.Helper()
-	c := d.IMAPSClientT(t, user, nil)
-	defer c.Logout()
-	data, err := c.Select(mailbox, nil).Wait()
-	if err != nil {
-		t.Fatalf("select %s of %s: %v", mailbox, user, err)
-	}
 	out := map[uint32]bool{}
-	if data.NumMessages == 0 {
-		return out
-	}
-	var all imap.SeqSet
-	all.AddRange(1, 0)
-	msgs, err := c.Fetch(all, &imap.FetchOptions{UID: true, Flags: true}).Collect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range msgs {
-		out[uint32(m.UID)] = slices.Contains(m.Flags, imap.FlagSeen)
+	for _, m := range d.MailboxT(t, user, mailbox, false) {
+		out[m.UID] = m.Has(imap.FlagSeen)
 	}
 	return out
 }

@@ -104,7 +104,7 @@ func migrationBed(t testing.TB, inbox int) *migration {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mg.want["INBOX"] = append(mg.want["INBOX"], stored{sha(mustBody(t, cache, msg)), msg.Flags.Has(localcache.FlagSeen), msg.Flags.Has(localcache.FlagFlagged)})
+		mg.want["INBOX"] = append(mg.want["INBOX"], stored{testbed.SHA256(mustBody(t, cache, msg)), msg.Flags.Has(localcache.FlagSeen), msg.Flags.Has(localcache.FlagFlagged)})
 	}
 
 	// Mail that exists only on this computer.
@@ -132,7 +132,7 @@ func migrationBed(t testing.TB, inbox int) *migration {
 			if _, err := m.FileCopy(ctx, mg.pop, f, raw, "", flags); err != nil {
 				t.Fatal(err)
 			}
-			mg.want[name] = append(mg.want[name], stored{sha(raw), flags.Has(localcache.FlagSeen), flags.Has(localcache.FlagFlagged)})
+			mg.want[name] = append(mg.want[name], stored{testbed.SHA256(raw), flags.Has(localcache.FlagSeen), flags.Has(localcache.FlagFlagged)})
 		}
 	}
 	file("", "Projects", local[0:8])
@@ -214,27 +214,9 @@ func (mg *migration) check(t *testing.T) {
 // serverMessages is every message of a mailbox as the server holds it.
 func serverMessages(t *testing.T, d *testbed.Dovecot, user, mailbox string) []stored {
 	t.Helper()
-	c := d.IMAPSClientT(t, user, nil)
-	defer c.Logout()
-	data, err := c.Select(mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
-	if err != nil {
-		t.Fatalf("select %s of %s: %v", mailbox, user, err)
-	}
-	if data.NumMessages == 0 {
-		return nil
-	}
-	var all imap.SeqSet
-	all.AddRange(1, 0)
-	msgs, err := c.Fetch(all, &imap.FetchOptions{Flags: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}}).Collect()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []stored
-	for _, m := range msgs {
-		if len(m.BodySection) != 1 {
-			t.Fatalf("%s: no body for message %d", mailbox, m.SeqNum)
-		}
-		out = append(out, stored{sha(m.BodySection[0].Bytes), slices.Contains(m.Flags, imap.FlagSeen), slices.Contains(m.Flags, imap.FlagFlagged)})
+	for _, m := range d.MailboxT(t, user, mailbox, true) {
+		out = append(out, stored{m.SHA256, m.Has(imap.FlagSeen), m.Has(imap.FlagFlagged)})
 	}
 	return out
 }

@@ -2,9 +2,6 @@ package accounts_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,26 +21,9 @@ import (
 // whether it is flagged.
 func serverMail(t *testing.T, d *testbed.Dovecot, user, mailbox string) map[string]bool {
 	t.Helper()
-	c := d.IMAPSClientT(t, user, nil)
-	defer c.Logout()
-	data, err := c.Select(mailbox, nil).Wait()
-	if err != nil {
-		t.Fatalf("select %s of %s: %v", mailbox, user, err)
-	}
 	out := map[string]bool{}
-	if data.NumMessages == 0 {
-		return out
-	}
-	var all imap.SeqSet
-	all.AddRange(1, 0)
-	msgs, err := c.Fetch(all, &imap.FetchOptions{Flags: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}}).Collect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range msgs {
-		if len(m.BodySection) == 1 {
-			out[sha(m.BodySection[0].Bytes)] = slices.Contains(m.Flags, imap.FlagFlagged)
-		}
+	for _, m := range d.MailboxT(t, user, mailbox, true) {
+		out[m.SHA256] = m.Has(imap.FlagFlagged)
 	}
 	return out
 }
@@ -63,11 +43,6 @@ func aliceBed(t *testing.T, seed int64, n int) (*testbed.Dovecot, *localcache.Ca
 	}
 	t.Cleanup(func() { cache.Close() })
 	return d, cache, msgs
-}
-
-func sha(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
 }
 
 // Moves and copies between accounts on the real Dovecot: the target server ends up with the exact
@@ -114,7 +89,7 @@ func TestMoveAndCopyBetweenAccounts(t *testing.T) {
 	if len(alice) != 4 || len(pop) != 4 {
 		t.Fatalf("alice has %d messages by IMAP and %d by POP3, want 4 each", len(alice), len(pop))
 	}
-	flaggedSum, keptSum := sha(mustBody(t, cache, alice[0])), sha(mustBody(t, cache, alice[3]))
+	flaggedSum, keptSum := testbed.SHA256(mustBody(t, cache, alice[0])), testbed.SHA256(mustBody(t, cache, alice[3]))
 	if err := m.Do(ctx, types.SetFlag{IDs: []int64{alice[0].ID}, Flag: localcache.FlagFlagged, On: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -132,11 +107,11 @@ func TestMoveAndCopyBetweenAccounts(t *testing.T) {
 
 	bob := serverMail(t, d, "bob", "INBOX")
 	for i, raw := range originals {
-		flagged, ok := bob[sha(raw)]
+		flagged, ok := bob[testbed.SHA256(raw)]
 		if !ok {
 			t.Errorf("original %d is not on bob's server byte for byte", i)
 		}
-		if flagged != (sha(raw) == flaggedSum) {
+		if flagged != (testbed.SHA256(raw) == flaggedSum) {
 			t.Errorf("original %d: flagged %v on bob's server", i, flagged)
 		}
 	}
@@ -247,7 +222,7 @@ func TestCopyPOP3AccountToIMAP(t *testing.T) {
 		})
 		got := serverMail(t, d, "alice", mailbox)
 		for i, raw := range msgs {
-			if _, ok := got[sha(raw)]; !ok {
+			if _, ok := got[testbed.SHA256(raw)]; !ok {
 				t.Errorf("%s: message %d is not on the server byte for byte", mailbox, i)
 			}
 		}

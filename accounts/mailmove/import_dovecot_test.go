@@ -2,15 +2,11 @@ package mailmove
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-imap/v2"
 
 	"postbode/accounts"
 	"postbode/internal/testkit"
@@ -79,23 +75,10 @@ func TestImportIntoIMAP(t *testing.T) {
 	}
 	var want, got []string
 	for _, raw := range msgs {
-		want = append(want, shaHex(raw))
+		want = append(want, testbed.SHA256(raw))
 	}
-	c := d.IMAPSClientT(t, "alice", nil)
-	defer c.Logout()
-	if _, err := c.Select("Old mail", &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
-		t.Fatal(err)
-	}
-	var all imap.SeqSet
-	all.AddRange(1, 0)
-	fetched, err := c.Fetch(all, &imap.FetchOptions{BodySection: []*imap.FetchItemBodySection{{Peek: true}}}).Collect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, msg := range fetched {
-		if len(msg.BodySection) == 1 {
-			got = append(got, shaHex(msg.BodySection[0].Bytes))
-		}
+	for _, m := range d.MailboxT(t, "alice", "Old mail", true) {
+		got = append(got, m.SHA256)
 	}
 	slices.Sort(want)
 	slices.Sort(got)
@@ -106,9 +89,4 @@ func TestImportIntoIMAP(t *testing.T) {
 	if err != nil || again.Messages != 0 || again.Duplicates != 60 {
 		t.Errorf("second import: %+v, %v; want nothing imported and 60 skipped", again, err)
 	}
-}
-
-func shaHex(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
 }
