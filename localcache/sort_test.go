@@ -1,7 +1,6 @@
 package localcache
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -26,26 +25,7 @@ func tiedMessages(account string, folderID int64, n int) []Message {
 }
 
 // compareIn orders two messages as s does, by the key CursorOf computes.
-func compareIn(s Sort, a, b Message) int {
-	ka, kb := s.CursorOf(a), s.CursorOf(b)
-	var c int
-	switch x := ka.Key.(type) {
-	case string:
-		c = strings.Compare(x, kb.Key.(string))
-	case int64:
-		c = cmp.Compare(x, kb.Key.(int64))
-	}
-	if c == 0 {
-		c = cmp.Compare(a.Date.Unix(), b.Date.Unix())
-	}
-	if c == 0 {
-		c = cmp.Compare(a.ID, b.ID)
-	}
-	if !s.Ascending {
-		c = -c
-	}
-	return c
-}
+func compareIn(s Sort, a, b Message) int { return s.compare(*s.CursorOf(a), *s.CursorOf(b)) }
 
 func TestPagingInEveryOrderReturnsEveryMessageOnceInOrder(t *testing.T) {
 	c := openTest(t)
