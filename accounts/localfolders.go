@@ -43,7 +43,7 @@ func (m *Manager) FinishMoveToIMAP(ctx context.Context, pop, imap string) (strin
 	if !ok {
 		return "", fmt.Errorf("no account named %q", imap)
 	}
-	if m.KeepsMailOnServer(src.Kind) || !src.Sends() {
+	if !m.downloadsMail(src) {
 		return "", fmt.Errorf("%s is not a POP3 account", src.Name)
 	}
 	if !m.KeepsMailOnServer(dst.Kind) {

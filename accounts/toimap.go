@@ -23,7 +23,7 @@ func (m *Manager) IMAPTwin(ctx context.Context, pop string) (acc types.Account, 
 	if !ok {
 		return acc, false, fmt.Errorf("no account named %q", pop)
 	}
-	if m.KeepsMailOnServer(src.Kind) || !src.Sends() {
+	if !m.downloadsMail(src) {
 		return acc, false, fmt.Errorf("%s is a %s account, not a POP3 one", src.Name, src.Kind)
 	}
 	for _, a := range m.Accounts() {
@@ -58,6 +58,12 @@ func (m *Manager) IMAPTwin(ctx context.Context, pop string) (acc types.Account, 
 		}
 	}
 	return acc, false, fmt.Errorf("%s: %w", src.Email, ErrNoIMAPFound)
+}
+
+// downloadsMail reports whether the account downloads its mail to this computer (POP3): the one
+// kind that moves to IMAP. Neither an IMAP account nor the folders on this computer do.
+func (m *Manager) downloadsMail(acc types.Account) bool {
+	return acc.Sends() && !m.KeepsMailOnServer(acc.Kind)
 }
 
 // freeName is base, or base with a number added, that no account has.
