@@ -28,6 +28,7 @@ type ui struct {
 	prefs *settings // saved in the profile
 	tips  *tipLayer // the main window's tooltips
 
+	svc       *services // what the panes and dialogs are given of the window
 	folders   *folderPane
 	mailFiles *mailFileDialogs // Import mail and Export
 	list      *messageList
@@ -74,8 +75,9 @@ func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
 
 	u.banners = newBannerStack(u)
 	u.status = newStatusBar(u)
-	u.reader = newReader(u.services(), readerHooks{shown: func() { u.act.update() }, openLink: u.openLink})
-	u.list = newMessageList(u.services(), listHooks{
+	u.svc = u.services()
+	u.reader = newReader(u.svc, readerHooks{shown: func() { u.act.update() }, openLink: u.openLink})
+	u.list = newMessageList(u.svc, listHooks{
 		selected: func(id int64, count int) {
 			switch {
 			case id != 0:
@@ -102,7 +104,7 @@ func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
 		menu:        func() *fyne.Menu { return u.act.contextMenu() },
 		openWindow:  func() { u.act.doOpenWindow() },
 	})
-	u.folders = newFolderPane(u.services(), folderHooks{
+	u.folders = newFolderPane(u.svc, folderHooks{
 		opened: func(s listScope, outbox bool) {
 			u.search.clear()
 			u.list.setScope(s)
@@ -120,7 +122,7 @@ func newUI(ctx context.Context, a fyne.App, d Deps, exec func(func())) *ui {
 		exportItem: func(e folderEntry) *fyne.MenuItem { return u.mailFiles.exportEntryItem(e) },
 		moveToIMAP: u.showMoveToIMAP,
 	})
-	u.mailFiles = &mailFileDialogs{services: u.services(), files: newFileChooser(), hooks: mailFileHooks{
+	u.mailFiles = &mailFileDialogs{services: u.svc, files: newFileChooser(), hooks: mailFileHooks{
 		rows: func() []folderEntry { return u.folders.entries },
 		openFolder: func(row int) {
 			u.folders.list.Select(row)

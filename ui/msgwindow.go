@@ -31,7 +31,7 @@ func (u *ui) openMessageWindow(id int64) {
 		return
 	}
 	w := u.app.NewWindow(tr("Message"))
-	r := newReader(u.services(), readerHooks{openLink: u.openLink})
+	r := newReader(u.svc, readerHooks{openLink: u.openLink})
 	r.win = w
 	mw := &messageWindow{r: r}
 	tips := newTipLayer()
